@@ -1,0 +1,174 @@
+"""Attribution reports on a simulated world: the report build, a daily incremental run, and the
+report API, each against a baseline measured in the same run.
+
+* ``engine``: the DuckDB engine alone, crediting the same models on the same (de-duplicated)
+  inputs — the floor a report cannot go below; ``report``: the whole build (inputs, every model,
+  roll-up, funnels, lift, scores, files). Ratio report / engine.
+* ``full`` vs ``daily``: a full run of one model up to day D+1 against the incremental run from
+  day D to D+1 (and a check that their partitions are identical).
+* ``api``: p50/p90 of the report endpoints through the app, against ``duckdb_read``: opening a
+  DuckDB database and reading the same row from the Parquet file.
+
+    env PYTHONPATH=src /work/venv/bin/python bench/attribution_reports.py \\
+        [--scale demo] [--models last_touch,position_based] [--data /tmp/st-report-bench]
+
+The demo world takes ~1 GB and under a minute of CPU; bigger scales go under
+``flock /work/heavy.lock nice -n 10``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    s = sorted(samples)
+    return statistics.median(s) * 1000, s[int(len(s) * 0.9)] * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", default="demo")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--models", default="last_touch,position_based,markov")
+    ap.add_argument("--data", type=Path, default=Path("/tmp/st-report-bench"))
+    ap.add_argument("--requests", type=int, default=30)
+    args = ap.parse_args()
+
+    from seedtrail.attribution import report, runs, world
+    from seedtrail.attribution.incremental import run_daily
+    from seedtrail.sim.runner import generate
+    from seedtrail.sim.spec import load_spec
+
+    shutil.rmtree(args.data, ignore_errors=True)
+    w = args.data / "world"
+    spec = load_spec(args.scale)
+    secs, _ = timed(lambda: generate(spec, args.seed, w))
+    print(f"world {spec.name}: generated in {secs:.1f} s")
+    models = tuple(m.strip() for m in args.models.split(","))
+    rspec = report.ReportSpec(models=models, primary=models[0])
+
+    # -- report build against the engine alone ---------------------------------------------
+    def engine_only() -> None:
+        con = duckdb.connect()
+        wd = world.WorldDir(w)
+        world.register(con, wd)
+        with tempfile.TemporaryDirectory() as tmp:
+            inputs = world.engine_inputs(con, wd, Path(tmp))
+            from seedtrail.attribution.engines.duckdb import DuckDBEngine
+
+            for m in models:
+                with DuckDBEngine() as engine:
+                    engine.run(rspec.attribution(m), inputs)
+                    engine.credits()
+        con.close()
+
+    t_engine, _ = timed(engine_only)
+    t_report, built = timed(lambda: report.build(w, rspec))
+    assert isinstance(built, report.Report)
+    out = built.write(args.data / "report")
+    print(f"engine only ({len(models)} models)   {t_engine:7.1f} s")
+    print(
+        f"report build                 {t_report:7.1f} s   "
+        f"ratio to engine {t_report / t_engine:.2f}"
+    )
+
+    # -- daily incremental against full ------------------------------------------------------
+    first = duckdb.execute(f"SELECT epoch_us(MIN(ts)) FROM '{w}/events/front.parquet'").fetchone()
+    assert first is not None
+    day0 = datetime.fromtimestamp(first[0] / 1e6, UTC).replace(hour=0, minute=0, second=0)
+    d = day0 + timedelta(days=max(2, spec.days - 6))
+    m = "position_based" if "position_based" in models else models[0]
+    if m in ("markov", "shapley"):
+        m = "last_touch"
+    run_daily(w, args.data / "inc", m, d)
+    t_daily, daily = timed(lambda: run_daily(w, args.data / "inc", m, d + timedelta(days=1)))
+    t_full, _ = timed(lambda: run_daily(w, args.data / "full", m, d + timedelta(days=1)))
+    same = duckdb.execute(
+        f"SELECT (SELECT COUNT(*) FROM (SELECT * FROM '{args.data}/inc/credits/*/*.parquet' "
+        f"EXCEPT ALL SELECT * FROM '{args.data}/full/credits/*/*.parquet')) + "
+        f"(SELECT COUNT(*) FROM (SELECT * FROM '{args.data}/full/credits/*/*.parquet' "
+        f"EXCEPT ALL SELECT * FROM '{args.data}/inc/credits/*/*.parquet'))"
+    ).fetchone()
+    print(
+        f"daily run ({m})      {t_daily:7.1f} s   recomputed {len(daily.days_recomputed)}"  # type: ignore[attr-defined]
+        f" of {daily.days_total} days"  # type: ignore[attr-defined]
+    )
+    print(
+        f"full run ({m})       {t_full:7.1f} s   ratio daily/full {t_daily / t_full:.2f}; "
+        f"identical: {same == (0,)}"
+    )
+
+    # -- API against a bare DuckDB read ------------------------------------------------------
+    from fastapi.testclient import TestClient
+
+    from seedtrail import principals
+    from seedtrail.api.app import create_app
+    from seedtrail.settings import load_settings
+    from seedtrail.sim.load import load_world
+    from seedtrail.store import migrate
+    from seedtrail.store.db import make_engine
+    from seedtrail.store.store import Store
+
+    data_dir = args.data / "dd"
+    data_dir.mkdir()
+    settings = load_settings(data_dir=data_dir)
+    store = Store(make_engine(f"sqlite:///{data_dir / 'seedtrail.db'}"))
+    migrate.upgrade(store.engine)
+    load_world(store, w, args.seed)
+    runs.publish(data_dir, out)
+    camp = duckdb.execute(
+        f"SELECT campaign_id, brand_id FROM '{w}/entities/campaigns.parquet' ORDER BY 1 LIMIT 1"
+    ).fetchone()
+    assert camp is not None
+    with store.transaction() as conn:
+        _, key = principals.create(conn, name="b", role="brand", account_id=camp[1])
+    headers = {"Authorization": f"Bearer {key}"}
+
+    def bare() -> None:
+        con = duckdb.connect()
+        con.execute(
+            f"SELECT * FROM '{out}/funnel.parquet' WHERE model = ? AND dimension = 'campaign' "
+            "AND key = ?",
+            [models[0], str(camp[0])],
+        ).fetchall()
+        con.close()
+
+    base = [timed(bare)[0] for _ in range(args.requests)]
+    b50, b90 = percentiles(base)
+    print(f"duckdb_read (baseline)       p50 {b50:6.1f} ms  p90 {b90:6.1f} ms")
+    with TestClient(create_app(settings, store=store)) as client:
+        for path in (
+            f"/attribution/campaigns/{camp[0]}",
+            f"/attribution/campaigns/{camp[0]}/lift",
+            f"/attribution/campaigns/{camp[0]}/models",
+            "/attribution/campaigns",
+        ):
+            samples = []
+            for _ in range(args.requests):
+                t, r = timed(lambda p=path: client.get(p, headers=headers))  # type: ignore[misc]
+                assert r.status_code == 200, r.text  # type: ignore[attr-defined]
+                samples.append(t)
+            p50, p90 = percentiles(samples)
+            print(f"{path:32s} p50 {p50:6.1f} ms  p90 {p90:6.1f} ms  ratio p50 {p50 / b50:.2f}")
+    store.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

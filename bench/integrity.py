@@ -1,0 +1,157 @@
+"""Integrity at scale: N comments by M accounts through scan and campaigns, with figures.
+
+    python bench/integrity.py --scale 0.01              # 100k comments, 10k accounts: seconds
+    flock /work/heavy.lock nice -n 10 python bench/integrity.py   # 10M comments, 1M accounts
+
+The data: organic comments from the simulator's text model (templated, about a third carrying
+numbers), accounts with lognormal activity, notes with Zipf popularity published over 30 days,
+0.5% obfuscated diversion comments, and water-army campaigns (200 accounts x 200 notes, density
+0.05, scripted texts in three bursts each, camouflage on popular notes). Targets (issue 7):
+scan >= 20,000 comments/s, campaigns on 10M comments < 15 min, peak memory < 16 GB. Baseline
+measured in the same run: one normalization pass over every text (the per-text floor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import numpy as np
+
+from seedtrail.integrity.campaigns import find_campaigns
+from seedtrail.integrity.minhash import MinHasher, Sketches, cluster
+from seedtrail.integrity.normalize import Normalizer
+from seedtrail.integrity.scan import Scanner, ScanResult
+from seedtrail.integrity.sources import Item
+from seedtrail.sim.text import diversion, water_army
+from seedtrail.sim.text.comments import organic_comments
+
+DAY = 86400.0
+T0 = 1_740_787_200.0  # 2025-03-01
+
+
+def _peak_gb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) / 1024**2
+
+
+def build(n: int, accounts: int, campaigns: int, seed: int) -> tuple[list[list[Item]], set[str]]:
+    rng = np.random.default_rng(seed)
+    notes = max(1000, n // 20)
+    act = rng.lognormal(0, 1.3, accounts)
+    pop = 1.0 / np.arange(1, notes + 1) ** 0.9
+    rng.shuffle(pop)
+    publish = T0 + rng.uniform(0, 30 * DAY, notes)
+    n_div = n // 200
+    n_wa = campaigns * 2000
+    n_org = n - n_div - n_wa
+    author = rng.choice(accounts, n_org, p=act / act.sum())
+    note = rng.choice(notes, n_org, p=pop / pop.sum())
+    ts = publish[note] + rng.exponential(2 * DAY, n_org)
+    texts = organic_comments(rng, rng.integers(0, 8, n_org)).to_pylist()
+    rows = list(zip(author.tolist(), note.tolist(), ts.tolist(), texts, strict=True))
+    for _ in range(n_div):
+        d = diversion.make(rng, diversion.FAMILIES[int(rng.integers(len(diversion.FAMILIES)))])
+        rows.append((int(rng.integers(accounts)), int(rng.integers(notes)), T0, d.text))
+    truth: set[str] = set()
+    for c in range(campaigns):
+        members = rng.choice(accounts, 200, replace=False)
+        truth |= {str(a) for a in members.tolist()}
+        targets = rng.choice(notes, 200, replace=False)
+        scripts = water_army.scripts_for(rng, 3)
+        bursts = T0 + np.sort(rng.uniform(0, 30 * DAY, 3))
+        k = 0
+        while k < 2000:
+            a, t = int(rng.integers(200)), int(rng.integers(200))
+            when = max(float(publish[targets[t]]), float(bursts[rng.integers(3)]))
+            text = water_army.vary(rng, scripts[int(rng.integers(3))], f"品牌{c}", "精华")
+            rows.append((int(members[a]), int(targets[t]), when + rng.exponential(1200), text))
+            k += 1
+    order = rng.permutation(len(rows))
+    items = [
+        Item(str(i), rows[j][3], str(rows[j][0]), str(rows[j][1]), rows[j][2])
+        for i, j in enumerate(order.tolist())
+    ]
+    batch = 50_000
+    return [items[i : i + batch] for i in range(0, len(items), batch)], truth
+
+
+def _sketch_only(batches: list[list[Item]]) -> ScanResult:
+    """What campaigns need from a scan: ids, activity columns and near-duplicate clusters."""
+    res = ScanResult()
+    mh = MinHasher()
+    for b in batches:
+        res.ids += [it.id for it in b]
+        res.kinds += [it.kind for it in b]
+        res.authors += [it.author for it in b]
+        res.notes += [it.note_id for it in b]
+        res.ts += [it.ts for it in b]
+        res.created += [it.author_created for it in b]
+        res.sketches.append(mh.sketches([it.text for it in b]))
+    res.clusters = cluster(Sketches.concat(res.sketches))
+    res.sketches = []
+    res.mark_templates()
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--scale", type=float, default=1.0, help="1.0 = 10M comments, 1M accounts")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--campaigns-only",
+        action="store_true",
+        help="skip the per-text detectors: sketch, cluster and find campaigns only",
+    )
+    args = ap.parse_args()
+    n = int(10_000_000 * args.scale)
+    accounts = max(1000, int(1_000_000 * args.scale))
+    campaigns = max(1, int(20 * args.scale))
+    t = time.perf_counter()
+    batches, truth = build(n, accounts, campaigns, args.seed)
+    n = sum(len(b) for b in batches)
+    print(f"data: {n:,} comments, {accounts:,} accounts, {campaigns} campaigns "
+          f"({time.perf_counter() - t:.0f} s to build)", flush=True)  # fmt: skip
+
+    norm = Normalizer()
+    t = time.perf_counter()
+    for b in batches:
+        for it in b:
+            norm(it.text)
+    base = n / (time.perf_counter() - t)
+    print(f"baseline (normalize only, 1 process): {base:,.0f} comments/s", flush=True)
+
+    t = time.perf_counter()
+    if args.campaigns_only:
+        res = _sketch_only(batches)
+    else:
+        res = Scanner().run(iter(batches), workers=args.workers)
+    scan_s = time.perf_counter() - t
+    labels: dict[str, int] = {}
+    for i in range(len(res.ids)):
+        for lab in res.labels(i):
+            labels[lab] = labels.get(lab, 0) + 1
+    stage = "sketch + cluster (no per-text detectors)" if args.campaigns_only else "scan"
+    print(f"{stage}: {scan_s:.1f} s = {n / scan_s:,.0f} comments/s "
+          f"({n / scan_s / base:.2f}x baseline; target 20,000: "
+          f"{n / scan_s / 20_000:.2f}x) labels {labels}", flush=True)  # fmt: skip
+
+    t = time.perf_counter()
+    act = res.activity()
+    found = find_campaigns(act)
+    camp_s = time.perf_counter() - t
+    predicted = {a for c in found for a in c.accounts}
+    tp = len(predicted & truth)
+    p = tp / max(1, len(predicted))
+    r = tp / max(1, len(truth))
+    print(f"campaigns: {camp_s:.1f} s = {n / camp_s:,.0f} comments/s (target < 900 s: "
+          f"{camp_s / 900:.2f}x) found {len(found)}; account precision {p:.3f} recall {r:.3f}",
+          flush=True)  # fmt: skip
+    print(f"total {scan_s + camp_s:.0f} s; peak memory {_peak_gb():.1f} GB (target < 16 GB)")
+
+
+if __name__ == "__main__":
+    main()

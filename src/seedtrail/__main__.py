@@ -1,0 +1,3 @@
+from seedtrail.cli.main import main
+
+main()

@@ -1,0 +1,309 @@
+"""Attribution reports for brands and operators, read from the published report (never
+recomputed per request). Brands see their own campaigns and the notes they own, boost,
+sponsor or sell on; creators their own notes; operators everything.
+
+JSON shapes: docs/attribution-reports.md."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import Connection, select, union_all
+
+from seedtrail import resources
+from seedtrail.api.deps import Actor, Reader
+from seedtrail.attribution import runs
+from seedtrail.attribution.funnel import COSTS, FRONT_COUNTS
+from seedtrail.attribution.summary import METRICS
+from seedtrail.cleanroom import gate
+from seedtrail.community import campaigns as campaign_res
+from seedtrail.errors import Forbidden, NotFound
+from seedtrail.principals import Principal
+from seedtrail.store.schema import (
+    campaign_notes,
+    campaigns,
+    collab_registrations,
+    link_mounts,
+    notes,
+    offers,
+)
+
+router = APIRouter(prefix="/attribution", tags=["attribution"])
+ModelQ = Query(None, description="Attribution model; default the report's primary model.")
+
+
+def _report(request: Request) -> runs.StoredReport | None:
+    reports: runs.Reports = request.app.state.reports
+    return reports.latest()
+
+
+def _num(value: Any) -> Any:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def _run(report: runs.StoredReport | None, model: str | None) -> dict[str, Any] | None:
+    if report is None:
+        return None
+    meta = report.meta
+    return {
+        "run_id": meta["run_id"],
+        "created_at": meta["created_at"],
+        "as_of": meta["as_of"],
+        "model": report.model(model),
+        "models": meta["models"],
+    }
+
+
+def funnel_json(row: dict[str, Any]) -> dict[str, Any]:
+    """One funnel row as JSON: front counts, credited metrics (sampled, scaled, 95% CI), costs."""
+    out: dict[str, Any] = {"key": row["key"], "people": int(row.get("people") or 0)}
+    out.update({name: int(row[name]) for name, _ in FRONT_COUNTS})
+    for name, _, _ in METRICS:
+        out[name] = {
+            "sampled": _num(row[name]),
+            "scaled": _num(row[f"{name}_scaled"]),
+            "ci95": [_num(row[f"{name}_ci_low"]), _num(row[f"{name}_ci_high"])],
+        }
+    out["sample_rate"] = {"min": row["sample_rate_min"], "max": row["sample_rate_max"]}
+    out.update({name: _num(row[name]) for name in COSTS})
+    return out
+
+
+def _require_reader(actor: Principal, roles: tuple[str, ...]) -> None:
+    if actor.role not in roles:
+        raise Forbidden(f"a {actor.role} may not read attribution reports")
+
+
+def _own_campaign(conn: Connection, actor: Principal, ident: int) -> dict[str, Any]:
+    _require_reader(actor, ("operator", "brand"))
+    return resources.get(conn, campaign_res.RESOURCE, actor, ident)
+
+
+def _funnel_rows(
+    report: runs.StoredReport, model: str, dimension: str, keys: list[str] | None
+) -> list[dict[str, Any]]:
+    if keys is not None and not keys:
+        return []
+    rows = report.query(
+        "SELECT * FROM {funnel} WHERE model = ? AND dimension = ? "
+        "AND (? OR list_contains(?::VARCHAR[], key)) ORDER BY key",
+        [model, dimension, keys is None, keys or []],
+    )
+    return [funnel_json(r) for r in rows]
+
+
+@router.get("/report", summary="The published attribution report: run, models, windows")
+def report_meta(request: Request, actor: Actor) -> dict[str, Any]:
+    _require_reader(actor, ("operator", "brand", "creator"))
+    report = _report(request)
+    if report is None:
+        return {"run": None}
+    meta = report.meta
+    return {"run": _run(report, None), "windows_days": meta["windows_days"]}
+
+
+@router.get(
+    "/campaigns",
+    summary="Funnel of each visible campaign's boosted traffic (operators also see `none`, "
+    "the traffic no boost brought)",
+)
+def list_campaigns(
+    request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ
+) -> dict[str, Any]:
+    _require_reader(actor, ("operator", "brand"))
+    ids = None
+    if actor.role == "brand":
+        query = select(campaigns.c.id).where(campaigns.c.brand_id == actor.account_id)
+        ids = [str(i) for i in conn.execute(query.order_by(campaigns.c.id)).scalars()]
+    report = _report(request)
+    if report is None:
+        return {"run": None, "campaigns": []}
+    run = _run(report, model)
+    assert run is not None
+    rows = _funnel_rows(report, run["model"], "campaign", ids)
+    if actor.role != "operator":
+        k = _k(request)
+        rows = [gate.release_one(r, k) or _withheld(r["key"], k) for r in rows]
+    return {"run": run, "campaigns": rows}
+
+
+def _k(request: Request) -> int:
+    return int(request.app.state.settings.cleanroom_k)
+
+
+def _withheld(key: str, k: int) -> dict[str, Any]:
+    return {"key": key, "withheld": f"reached fewer than {k} people (clean-room rule)"}
+
+
+@router.get("/campaigns/{ident}", summary="A campaign's funnel and the funnel of each of its notes")
+def campaign_funnel(
+    ident: int, request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ
+) -> dict[str, Any]:
+    _own_campaign(conn, actor, ident)
+    note_ids = [
+        str(n)
+        for n in conn.execute(
+            select(campaign_notes.c.note_id)
+            .where(campaign_notes.c.campaign_id == ident)
+            .order_by(campaign_notes.c.note_id)
+        ).scalars()
+    ]
+    report = _report(request)
+    if report is None:
+        return {"run": None, "campaign_id": ident, "funnel": None, "notes": []}
+    run = _run(report, model)
+    assert run is not None
+    rows = _funnel_rows(report, run["model"], "campaign", [str(ident)])
+    funnel = rows[0] if rows else None
+    notes_rows = _funnel_rows(report, run["model"], "note", note_ids)
+    other = None
+    if actor.role != "operator":  # brands read joined figures only as the clean room releases
+        k = _k(request)
+        funnel = gate.release_one(funnel, k)
+        notes_rows, other = gate.release_rows(notes_rows, k)
+    return {
+        "run": run,
+        "campaign_id": ident,
+        "funnel": funnel,
+        "notes": notes_rows,
+        "notes_other": other,
+        "k": _k(request),
+    }
+
+
+def _campaign_released(request: Request, actor: Principal, report: Any, ident: int) -> bool:
+    """Whether ``actor`` may see campaign-level figures: its reach is at least k."""
+    if actor.role == "operator":
+        return True
+    rows = report.query(
+        "SELECT people FROM {funnel} WHERE dimension = 'campaign' AND key = ? LIMIT 1", [str(ident)]
+    )
+    return bool(rows) and int(rows[0]["people"] or 0) >= _k(request)
+
+
+def _per_model(report: runs.StoredReport, dimension: str, key: str) -> list[dict[str, Any]]:
+    rows = report.query(
+        "SELECT * FROM {funnel} WHERE dimension = ? AND key = ? ORDER BY model", [dimension, key]
+    )
+    return [
+        {
+            "model": r["model"],
+            "purchases": funnel_json(r)["purchases"],
+            "gmv": funnel_json(r)["gmv"],
+            "roas": _num(r["roas"]),
+        }
+        for r in rows
+    ]
+
+
+@router.get("/campaigns/{ident}/models", summary="Each model's credit to a campaign, side by side")
+def campaign_models(ident: int, request: Request, actor: Actor, conn: Reader) -> dict[str, Any]:
+    _own_campaign(conn, actor, ident)
+    report = _report(request)
+    if report is None:
+        return {"run": None, "campaign_id": ident, "models": []}
+    if not _campaign_released(request, actor, report, ident):
+        return {
+            "run": _run(report, None),
+            "campaign_id": ident,
+            "models": [],
+            **_withheld(str(ident), _k(request)),
+        }
+    return {
+        "run": _run(report, None),
+        "campaign_id": ident,
+        "models": _per_model(report, "campaign", str(ident)),
+    }
+
+
+@router.get("/campaigns/{ident}/lift", summary="Holdout lift of a campaign beside attribution")
+def campaign_lift(ident: int, request: Request, actor: Actor, conn: Reader) -> dict[str, Any]:
+    _own_campaign(conn, actor, ident)
+    report = _report(request)
+    if report is None:
+        return {"run": None, "campaign_id": ident, "lift": None, "attributed": []}
+    if not _campaign_released(request, actor, report, ident):
+        return {"run": _run(report, None), "campaign_id": ident, "lift": None, "attributed": [],
+                **_withheld(str(ident), _k(request))}  # fmt: skip
+    key = str(ident)
+    rows = report.query("SELECT * FROM {lift} WHERE key = ?", [key])
+    lift = None
+    if rows:
+        r = rows[0]
+        lift = {"viewers_exposed": r["viewers_exposed"], "viewers_holdout": r["viewers_holdout"]}
+        for o in ("purchases", "gmv"):
+            lift[o] = {
+                "incremental": _num(r[f"incremental_{o}"]),
+                "ci95": [_num(r[f"incremental_{o}_ci_low"]), _num(r[f"incremental_{o}_ci_high"])],
+                "per_viewer_exposed": _num(r[f"{o}_per_viewer_exposed"]),
+                "per_viewer_holdout": _num(r[f"{o}_per_viewer_holdout"]),
+                "relative_lift": _num(r[f"relative_lift_{o}"]),
+                "significant": r[f"significant_{o}"],
+            }
+    attributed = [
+        {k: _num(v) for k, v in r.items() if k != "key"}
+        for r in report.query("SELECT * FROM {lift_models} WHERE key = ? ORDER BY model", [key])
+    ]
+    return {"run": _run(report, None), "campaign_id": ident, "lift": lift, "attributed": attributed}
+
+
+def _note_visible(conn: Connection, actor: Principal, ident: int) -> None:
+    """Operators see every note; creators their own; brands their own notes and the notes they
+    boost (campaigns), sponsor (collabs) or sell on (a mount of one of their offers)."""
+    _require_reader(actor, ("operator", "brand", "creator"))
+    author = conn.execute(select(notes.c.author_id).where(notes.c.id == ident)).scalar()
+    if author is None:
+        raise NotFound(f"note {ident} not found")
+    if actor.role == "operator" or author == actor.account_id:
+        return
+    if actor.role == "brand":
+        me = actor.account_id
+        ties = union_all(
+            select(campaign_notes.c.note_id)
+            .join(campaigns, campaigns.c.id == campaign_notes.c.campaign_id)
+            .where(campaign_notes.c.note_id == ident, campaigns.c.brand_id == me),
+            select(collab_registrations.c.note_id).where(
+                collab_registrations.c.note_id == ident, collab_registrations.c.brand_id == me
+            ),
+            select(link_mounts.c.note_id)
+            .join(offers, offers.c.id == link_mounts.c.offer_id)
+            .where(link_mounts.c.note_id == ident, offers.c.owner_id == me),
+        )
+        if conn.execute(ties).first() is not None:
+            return
+    raise NotFound(f"note {ident} not found")
+
+
+@router.get("/notes/{ident}", summary="A note's funnel, and each model's credit to it")
+def note_report(
+    ident: int, request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ
+) -> dict[str, Any]:
+    _note_visible(conn, actor, ident)
+    report = _report(request)
+    if report is None:
+        return {"run": None, "note_id": ident, "funnel": None, "models": []}
+    run = _run(report, model)
+    assert run is not None
+    rows = _funnel_rows(report, run["model"], "note", [str(ident)])
+    funnel = rows[0] if rows else None
+    if actor.role != "operator" and gate.release_one(funnel, _k(request)) is None:
+        return {"run": run, "note_id": ident, "funnel": None, "models": [],
+                **_withheld(str(ident), _k(request))}  # fmt: skip
+    return {
+        "run": run,
+        "note_id": ident,
+        "funnel": funnel,
+        "models": _per_model(report, "note", str(ident)),
+    }
+
+
+@router.get("/scores", summary="Models scored against a simulated world's ground truth")
+def scores(request: Request, actor: Actor) -> dict[str, Any]:
+    _require_reader(actor, ("operator",))
+    report = _report(request)
+    if report is None:
+        return {"run": None, "scores": []}
+    rows = report.query("SELECT * FROM {scores} ORDER BY model")
+    return {"run": _run(report, None), "scores": [{k: _num(v) for k, v in r.items()} for r in rows]}

@@ -1,0 +1,89 @@
+"""The moderator queue and enforcement: cases with evidence, actions, reversals, appeals.
+
+Moderators and operators see and act on every case; a creator or brand sees the cases about
+their own account, notes and comments, and appeals them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from seedtrail.api.deps import Actor, Reader, Writer
+from seedtrail.enforcement import actions, appeals, cases
+
+router = APIRouter(tags=["enforcement"])
+MAX_ID = 2**31 - 1
+Ident = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@router.get("/cases", summary="The moderator queue: by severity, then reach")
+def queue(
+    actor: Actor,
+    conn: Reader,
+    status: Literal["open", "actioned", "dismissed", "appealed", "overturned"] | None = None,
+    detector: str | None = None,
+    subject_type: Literal["account", "note", "comment"] | None = None,
+    subject_id: int | None = None,
+    owner_account_id: int | None = Query(None, ge=1, le=MAX_ID),
+    min_severity: int | None = Query(None, ge=1, le=4),
+    group_key: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> list[dict[str, Any]]:
+    filters = {
+        "status": status,
+        "detector": detector,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "owner_account_id": owner_account_id,
+    }
+    return cases.queue(
+        conn,
+        actor,
+        filters,
+        min_severity=min_severity,
+        group_key=group_key,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.post("/cases", status_code=201, summary="Open a case by hand")
+def open_case(body: cases.CaseIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+    return cases.open_manual(conn, actor, body)
+
+
+@router.get("/cases/{ident}", summary="A case with its evidence, actions and appeal")
+def case_detail(ident: Ident, actor: Actor, conn: Reader) -> dict[str, Any]:
+    return cases.detail(conn, actor, ident)
+
+
+@router.post("/cases/{ident}/actions", status_code=201, summary="Act on a case's subject")
+def act(ident: Ident, body: actions.ActionIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+    return actions.take(conn, actor, ident, body.action, body.reason)
+
+
+class Reason(BaseModel):
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+@router.post("/cases/{ident}/dismiss", summary="Close a case without action")
+def dismiss(ident: Ident, body: Reason, actor: Actor, conn: Writer) -> dict[str, Any]:
+    return cases.dismiss(conn, actor, ident, body.reason)
+
+
+@router.post("/actions/{ident}/reverse", summary="Reverse an action, restoring the prior state")
+def reverse(ident: Ident, body: Reason, actor: Actor, conn: Writer) -> dict[str, Any]:
+    return actions.reverse(conn, actor, ident, body.reason)
+
+
+@router.post("/cases/{ident}/appeal", status_code=201, summary="Appeal a case (its owner)")
+def appeal(ident: Ident, body: appeals.AppealIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+    return appeals.file(conn, actor, ident, body.statement)
+
+
+@router.post("/appeals/{ident}/decision", summary="Uphold or overturn an appeal")
+def decide(ident: Ident, body: appeals.DecisionIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+    return appeals.decide(conn, actor, ident, body.outcome, body.reason)

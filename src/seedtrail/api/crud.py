@@ -1,0 +1,59 @@
+"""Builds the standard routes of a :class:`~seedtrail.resources.Resource`:
+``POST /{name}``, ``GET /{name}``, ``GET /{name}/{id}``, ``PATCH /{name}/{id}``."""
+
+# No ``from __future__ import annotations`` here: FastAPI must see the real model classes.
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from seedtrail import resources
+from seedtrail.api.deps import Actor, Reader, Writer
+from seedtrail.resources import Resource
+
+
+def crud_router(res: Resource, *, create: bool = True, update: bool = True) -> APIRouter:
+    router = APIRouter(prefix=f"/{res.name}", tags=[res.name])
+    create_model = res.create_model
+    update_model = res.update_model
+
+    if create:
+
+        @router.post("", status_code=201, summary=f"Create a {res.noun}")
+        def create_one(body: create_model, actor: Actor, conn: Writer) -> dict[str, Any]:  # type: ignore[valid-type]
+            return res.present(resources.create(conn, res, actor, body))
+
+    @router.get("", summary=f"List {res.name}")
+    def list_all(
+        request: Request,
+        actor: Actor,
+        conn: Reader,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0),
+    ) -> list[dict[str, Any]]:
+        filters = {
+            k: _coerce(v) for k, v in request.query_params.items() if k not in ("limit", "offset")
+        }
+        rows = resources.list_rows(conn, res, actor, filters, limit=limit, offset=offset)
+        return [res.present(r) for r in rows]
+
+    @router.get("/{ident}", summary=f"Get a {res.noun}")
+    def get_one(ident: int, actor: Actor, conn: Reader) -> dict[str, Any]:
+        return res.present(resources.get(conn, res, actor, ident))
+
+    if not update:
+        return router
+
+    @router.patch("/{ident}", summary=f"Change a {res.noun}")
+    def update_one(ident: int, body: update_model, actor: Actor, conn: Writer) -> dict[str, Any]:  # type: ignore[valid-type]
+        return res.present(resources.update(conn, res, actor, ident, body))
+
+    return router
+
+
+def _coerce(value: str) -> Any:
+    if value in ("true", "false"):
+        return value == "true"
+    if value.lstrip("-").isdigit():
+        return int(value)
+    return value

@@ -1,0 +1,152 @@
+"""Routes beyond plain CRUD for the link domain: mounts under the policy, partner kill switch
+and secrets, policy dry runs, the audit log and the click log."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from seedtrail.api.deps import Actor, Reader, StoreDep, Writer
+from seedtrail.errors import Forbidden
+from seedtrail.links import clickstats, mounts, partners, preview
+from seedtrail.principals import Principal
+from seedtrail.store import audit
+
+router = APIRouter()
+
+
+@router.post("/mounts", status_code=201, tags=["mounts"], summary="Mount a link (policy-checked)")
+def create_mount(body: mounts.MountIn, actor: Actor, store: StoreDep) -> dict[str, Any]:
+    with store.transaction() as conn:  # commit the audited decision even when denied
+        result = mounts.create(conn, actor, body)
+    return mounts.raise_if_denied(result)
+
+
+@router.post("/mounts/{ident}/status", tags=["mounts"], summary="Disable or re-enable a mount")
+def mount_status(ident: int, body: mounts.MountPatch, actor: Actor, conn: Writer) -> dict[str, Any]:
+    return mounts.set_status(conn, actor, ident, body.status)
+
+
+@router.post(
+    "/policy/evaluate",
+    tags=["policy"],
+    summary="Dry run: what the policy would decide for a mount request",
+)
+def evaluate(body: mounts.MountIn, actor: Actor, conn: Reader) -> dict[str, Any]:
+    _, decision = mounts.evaluate(conn, actor, body)
+    return decision.as_dict()
+
+
+class PreviewIn(BaseModel):
+    """Either a rule and what would change in it, or a partner whose kill switch would close."""
+
+    rule_id: int | None = None
+    enabled: bool | None = None
+    effect: Literal["open", "closed"] | None = None
+    min_followers: int | None = Field(default=None, ge=0)
+    partner_id: int | None = None
+
+
+@router.post(
+    "/policy/preview",
+    tags=["policy"],
+    summary="Dry run of a rule change or kill switch: which live links it would close",
+)
+def preview_change(body: PreviewIn, actor: Actor, conn: Reader) -> dict[str, Any]:
+    patch = body.model_dump(include={"enabled", "effect", "min_followers"}, exclude_none=True)
+    if body.partner_id is not None:
+        change = preview.Change(partner_id=body.partner_id, links_enabled=False)
+    else:
+        change = preview.Change(rule_id=body.rule_id, rule_patch=patch)
+    return preview.run(conn, actor, change).as_dict()
+
+
+class KillSwitch(BaseModel):
+    links_enabled: bool
+    reason: str = Field(min_length=3, max_length=500)
+
+
+@router.post(
+    "/partners/{ident}/kill-switch",
+    tags=["partners"],
+    summary="Close (or reopen) all links of a partner at once",
+)
+def kill_switch(ident: int, body: KillSwitch, actor: Actor, conn: Writer) -> dict[str, Any]:
+    return partners.set_links_enabled(conn, actor, ident, body.links_enabled, body.reason)
+
+
+def _own_partner(actor: Principal, ident: int) -> None:
+    if actor.role == "operator" or (actor.role == "partner" and actor.partner_id == ident):
+        return
+    raise Forbidden("only operators and the partner itself manage its secrets")
+
+
+@router.post(
+    "/partners/{ident}/secrets",
+    status_code=201,
+    tags=["partners"],
+    summary="Add a signing secret (shown once); the oldest beyond two is revoked",
+)
+def rotate(ident: int, actor: Actor, conn: Writer) -> dict[str, Any]:
+    _own_partner(actor, ident)
+    return partners.rotate_secret(conn, actor, ident)
+
+
+@router.get(
+    "/partners/{ident}/secrets",
+    tags=["partners"],
+    summary="Active signing secrets (ids and dates only, never values)",
+)
+def list_secrets(ident: int, actor: Actor, conn: Reader) -> list[dict[str, Any]]:
+    _own_partner(actor, ident)
+    return [
+        {"id": s["id"], "created_at": s["created_at"]} for s in partners.list_secrets(conn, ident)
+    ]
+
+
+@router.get("/audit", tags=["audit"], summary="The audit log, newest first")
+def audit_log(
+    actor: Actor,
+    conn: Reader,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    action: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> list[dict[str, Any]]:
+    audit.require_reader(actor)
+    return audit.entries(
+        conn,
+        object_type=object_type,
+        object_id=object_id,
+        action_prefix=action,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/clicks", tags=["clicks"], summary="Logged clicks, newest first")
+def click_log(
+    actor: Actor,
+    conn: Reader,
+    mount_id: int | None = None,
+    counted_only: bool = False,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> list[dict[str, Any]]:
+    q = clickstats.log_query(actor, mount_id=mount_id, counted_only=counted_only)
+    q = q.limit(limit).offset(offset)
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+@router.get("/me", tags=["access"], summary="Who am I")
+def me(actor: Actor) -> dict[str, Any]:
+    return {
+        "id": actor.id,
+        "name": actor.name,
+        "role": actor.role,
+        "account_id": actor.account_id,
+        "partner_id": actor.partner_id,
+    }

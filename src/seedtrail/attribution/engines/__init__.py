@@ -1,0 +1,25 @@
+"""Engines that run an :class:`~seedtrail.attribution.spec.AttributionSpec`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from seedtrail.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from seedtrail.attribution.engines.base import SqlEngine
+
+ENGINES = ("duckdb", "spark")
+
+
+def open_engine(name: str) -> SqlEngine:
+    """A fresh engine by name; close it (or use it as a context manager) when done."""
+    if name == "duckdb":
+        from seedtrail.attribution.engines.duckdb import DuckDBEngine
+
+        return DuckDBEngine()
+    if name == "spark":
+        from seedtrail.attribution.engines.spark import SparkEngine
+
+        return SparkEngine()
+    raise InvalidInput(f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}")

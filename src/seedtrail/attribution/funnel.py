@@ -1,0 +1,95 @@
+"""The funnel per note, creator, brand, campaign, partner and placement.
+
+Front-link counts (impressions, reads, engagements, clicks, and ``people``: distinct viewers
+reached) come from the community's own events,
+complete, keyed like the credit roll-up (:mod:`seedtrail.attribution.rollup`): a touch's note,
+its note's creator and brand, its own campaign (boosted traffic only) and placement, and for
+clicks the shop the link led to. Back-link figures (searches, store visits, carts, purchases,
+refunds, GMV) are the conversions credited by one model, scaled for sampled backhaul, with
+their 95% intervals and the sample rates behind them.
+
+Boost spend is summed per note, campaign, brand (its campaigns) and creator (spend on their
+notes); partners and placements carry no spend. ``cost_per_read``, ``cost_per_click`` and
+``cost_per_purchase`` divide the spend by the row's reads, clicks and scaled purchases, and
+``roas`` is the scaled GMV over the spend. On a campaign row every figure is its boosted
+traffic, so its ROAS is the return on boost spend proper; on notes, creators and brands the
+figures are all traffic (boosted or organic) and the cost figures are blended.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from seedtrail.attribution.rollup import DIMENSIONS, key_expr
+from seedtrail.attribution.spec import ENGAGEMENT_KINDS
+from seedtrail.attribution.summary import summary_columns
+
+FRONT_COUNTS = (
+    ("impressions", "kind = 'impression'"),
+    ("reads", "kind = 'read'"),
+    ("likes", "kind = 'like'"),
+    ("collects", "kind = 'collect'"),
+    ("comments", "kind = 'comment'"),
+    ("shares", "kind = 'share'"),
+    ("follows", "kind = 'follow'"),
+    ("engagements", f"kind IN ({', '.join(repr(k) for k in ENGAGEMENT_KINDS)})"),
+    ("clicks", "kind = 'click'"),
+)
+PEOPLE = ("people", "")  # distinct viewers with a touch: the row's reach
+COSTS = ("spend", "cost_per_read", "cost_per_click", "cost_per_purchase", "roas")
+
+_SPEND = {
+    "note": "SELECT note_id AS k, spend FROM w_spend",
+    "campaign": "SELECT campaign_id AS k, spend FROM w_spend",
+    "brand": (
+        "SELECT c.brand_id AS k, s.spend FROM w_spend s JOIN w_campaigns c USING (campaign_id)"
+    ),
+    "creator": (
+        "SELECT d.creator_id AS k, s.spend FROM w_spend s JOIN w_note_dims d USING (note_id) "
+        "WHERE d.creator_id IS NOT NULL"
+    ),
+}
+
+
+def front_counts(con: duckdb.DuckDBPyConnection) -> None:
+    """``r_front``: front-link counts per (dimension, key), for every dimension at once."""
+    counts = ", ".join(f"COUNT(*) FILTER (WHERE {cond}) AS {name}" for name, cond in FRONT_COUNTS)
+    counts += ", COUNT(DISTINCT user_key) AS people"  # reach: what the clean room's k applies to
+    parts = [
+        f"SELECT '{dim}' AS dimension, {key_expr(dim)} AS key, {counts} FROM w_touch_keys "
+        "GROUP BY ALL"
+        for dim in DIMENSIONS
+    ]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE r_front AS {' UNION ALL '.join(parts)}")
+    spend = [
+        f"SELECT '{dim}' AS dimension, CAST(k AS VARCHAR) AS key, SUM(spend) AS spend "
+        f"FROM ({sql}) s GROUP BY ALL"
+        for dim, sql in _SPEND.items()
+    ]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE r_spend AS {' UNION ALL '.join(spend)}")
+
+
+def funnel(con: duckdb.DuckDBPyConnection, credited: pa.Table, model: str) -> pa.Table:
+    """One row per (dimension, key): front counts, credited conversions (scaled, with CIs and
+    sample rates), spend, costs and ROAS. Needs :func:`front_counts` first."""
+    con.register("r_credited", credited)
+    try:
+        front = ", ".join(f"COALESCE(f.{n}, 0) AS {n}" for n, _ in (*FRONT_COUNTS, PEOPLE))
+        back = ", ".join(f"COALESCE(c.{n}, 0.0) AS {n}" for n in summary_columns())
+        sql = (
+            f"SELECT '{model}' AS model, COALESCE(f.dimension, c.dimension) AS dimension, "
+            f"COALESCE(f.key, c.key) AS key, {front}, {back}, "
+            "c.sample_rate_min, c.sample_rate_max FROM r_front f "
+            "FULL OUTER JOIN r_credited c ON f.dimension = c.dimension AND f.key = c.key"
+        )
+        return con.sql(
+            "SELECT x.*, s.spend, s.spend / NULLIF(x.reads, 0) AS cost_per_read, "
+            "s.spend / NULLIF(x.clicks, 0) AS cost_per_click, "
+            "s.spend / NULLIF(x.purchases_scaled, 0) AS cost_per_purchase, "
+            "x.gmv_scaled / NULLIF(s.spend, 0) AS roas "
+            f"FROM ({sql}) x LEFT JOIN r_spend s USING (dimension, key) "
+            "ORDER BY dimension, key"
+        ).to_arrow_table()
+    finally:
+        con.unregister("r_credited")

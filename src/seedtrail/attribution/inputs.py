@@ -1,0 +1,165 @@
+"""Input files of an attribution run and their column contract.
+
+Each role (touches, conversions, identity) has required and optional columns; some columns
+accept an alternative name (the demo world's ``event_id`` / ``shop_user_key``). Engines list a
+file's columns and call :func:`resolve_columns`, which names the file and the column on error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from seedtrail.errors import AttributionInputError
+
+Role = Literal["touches", "conversions", "identity"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str  # portable type name used when the column is absent (NULL of that type)
+    required: bool = True
+    aliases: tuple[str, ...] = ()
+
+
+CONTRACT: dict[Role, tuple[Column, ...]] = {
+    "touches": (
+        Column("touch_id", "STRING", aliases=("event_id",)),
+        Column("user_key", "STRING"),
+        Column("note_id", "BIGINT"),
+        Column("kind", "STRING"),
+        Column("ts", "TIMESTAMP"),
+        Column("click_id", "STRING", required=False),
+        Column("placement", "STRING", required=False),
+        Column("campaign_id", "BIGINT", required=False),
+        Column("creator_tier", "STRING", required=False),
+    ),
+    "conversions": (
+        Column("conversion_id", "STRING", aliases=("event_id",)),
+        Column("user_key", "STRING", aliases=("shop_user_key",)),
+        Column("kind", "STRING"),
+        Column("ts", "TIMESTAMP"),
+        Column("value", "DOUBLE", required=False),
+        Column("click_id", "STRING", required=False),
+        Column("order_id", "STRING", required=False),
+        Column("refund_of", "STRING", required=False),
+        Column("sample_rate", "DOUBLE", required=False),
+        Column("partner", "STRING", required=False),
+    ),
+    "identity": (
+        Column("community_key", "STRING"),
+        Column("shop_key", "STRING"),
+        Column("partner", "STRING", required=False),
+    ),
+}
+
+
+Files = tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Where the data of one run lives: a file, a directory of Parquet files, or a tuple of
+    files (read as one relation, columns matched by name) per role. ``identity`` is optional:
+    without it a conversion's ``user_key`` is taken to be the community key itself."""
+
+    touches: Path | Files
+    conversions: Path | Files
+    identity: Path | Files | None = None
+
+    def files(self) -> dict[Role, Files]:
+        found: dict[Role, Path | Files] = {"touches": self.touches, "conversions": self.conversions}
+        if self.identity is not None:
+            found["identity"] = self.identity
+        out: dict[Role, Files] = {}
+        for role, given in found.items():
+            paths = (given,) if isinstance(given, Path) else tuple(given)
+            if not paths:
+                raise AttributionInputError(f"no {role} files given")
+            formats = {file_format(p) for p in paths}
+            if len(formats) > 1:
+                raise AttributionInputError(f"{role}: mixed Parquet and CSV files")
+            for path in paths:
+                if not path.exists():
+                    raise AttributionInputError(f"{role} file {path} does not exist")
+            out[role] = paths
+        return out
+
+
+def describe(paths: Files) -> str:
+    """How error messages name a role's files."""
+    if len(paths) == 1:
+        return str(paths[0])
+    return f"{paths[0]} (and {len(paths) - 1} more files)"
+
+
+def from_world(world: Path) -> Inputs:
+    """The inputs of a demo world written by ``seedtrail sim`` (docs/sim.md)."""
+    touches = world / "events" / "front.parquet"
+    conversions = world / "conversions"
+    identity = world / "identity_map.parquet"
+    for path in (touches, conversions, identity):
+        if not path.exists():
+            raise AttributionInputError(
+                f"{world} does not look like a sim world: {path} is missing"
+            )
+    return Inputs(touches, conversions, identity)
+
+
+def from_lake(root: Path, identity: Path | None = None) -> Inputs:
+    """Touches and conversions from the event lake (docs/intake.md): every Parquet file under
+    ``<root>/<type>/day=.../`` of a front-link type (touches) or a back-link type
+    (conversions). ``root`` may also be a data directory holding ``lake/``."""
+    from seedtrail.attribution.spec import CONVERSION_KINDS, TOUCH_KINDS
+
+    if not root.is_dir():
+        raise AttributionInputError(f"lake {root} does not exist or is not a directory")
+    if (root / "lake").is_dir():
+        root = root / "lake"
+
+    def collect(kinds: tuple[str, ...]) -> Files:
+        return tuple(
+            sorted(
+                p
+                for kind in kinds
+                for p in (root / kind).glob("day=*/*.parquet")
+                if not p.name.startswith((".", "_"))
+            )
+        )
+
+    touches, conversions = collect(TOUCH_KINDS), collect(CONVERSION_KINDS)
+    if not touches:
+        raise AttributionInputError(f"lake {root} holds no front-link events (touches)")
+    if not conversions:
+        raise AttributionInputError(f"lake {root} holds no back-link events (conversions)")
+    return Inputs(touches, conversions, identity)
+
+
+def file_format(path: Path) -> Literal["parquet", "csv"]:
+    """Parquet or CSV, by extension (a directory is read as Parquet files)."""
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq") or path.is_dir():
+        return "parquet"
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    raise AttributionInputError(
+        f"{path}: unknown file type {suffix or '(none)'}; use .parquet or .csv"
+    )
+
+
+def resolve_columns(role: Role, path: Path | str, available: list[str]) -> dict[str, str | None]:
+    """Map each contract column to the file's column name (``None`` when optional and absent)."""
+    present = {c.lower(): c for c in available}
+    mapping: dict[str, str | None] = {}
+    for col in CONTRACT[role]:
+        found = next((present[n] for n in (col.name, *col.aliases) if n in present), None)
+        if found is None and col.required:
+            alt = f" (or {', '.join(col.aliases)})" if col.aliases else ""
+            raise AttributionInputError(
+                f"{role} file {path} has no column {col.name!r}{alt}; "
+                f"it has: {', '.join(available) or 'no columns'}"
+            )
+        mapping[col.name] = found
+    return mapping

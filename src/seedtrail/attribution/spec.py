@@ -1,0 +1,174 @@
+"""The attribution spec: what to compute, independent of the engine that computes it.
+
+A spec is an immutable value. Engines (``seedtrail.attribution.engines``) read it; they never
+change it. Validation happens here so every engine sees the same, already-checked values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Literal
+
+from seedtrail.errors import InvalidInput
+
+TOUCH_KINDS = ("impression", "read", "like", "collect", "comment", "share", "follow", "click")
+ENGAGEMENT_KINDS = ("like", "collect", "comment", "share", "follow")
+CONVERSION_KINDS = (
+    "search",
+    "store_visit",
+    "product_view",
+    "add_to_cart",
+    "purchase",
+    "refund",
+    "cancel",
+    "order_status",
+)
+MODELS = (
+    "last_click",
+    "last_touch",
+    "first_touch",
+    "linear",
+    "position_based",
+    "time_decay",
+    "markov",
+    "shapley",
+)
+CHANNEL_DIMENSIONS = ("placement", "kind", "creator_tier", "campaign_id")
+
+MIN_WINDOW = timedelta(hours=1)
+MAX_WINDOW = timedelta(days=30)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+ModelName = Literal[
+    "last_click",
+    "last_touch",
+    "first_touch",
+    "linear",
+    "position_based",
+    "time_decay",
+    "markov",
+    "shapley",
+]
+
+
+def parse_duration(text: str, *, what: str = "duration") -> timedelta:
+    """Parse ``90m``, ``1h``, ``15d``, ``2w`` (also ``1.5d``) into a timedelta."""
+    m = _DURATION.match(text)
+    if not m:
+        raise InvalidInput(
+            f"{what}: cannot read {text!r} as a duration; use a number and a unit "
+            "s, m, h, d or w, e.g. 15d or 12h"
+        )
+    return timedelta(seconds=float(m.group(1)) * _UNIT[m.group(2)])
+
+
+def _check_window(name: str, value: timedelta) -> None:
+    if not MIN_WINDOW <= value <= MAX_WINDOW:
+        raise InvalidInput(
+            f"{name} window {value} is out of range: windows must be from 1 hour to 30 days"
+        )
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Look-back windows per touch kind. A touch counts for a conversion at ``ts`` when
+    ``ts - window <= touch.ts <= ts`` (both edges inclusive)."""
+
+    click: timedelta = timedelta(days=15)
+    read: timedelta = timedelta(days=15)
+    engagement: timedelta = timedelta(days=15)
+    impression: timedelta = timedelta(days=1)
+
+    def __post_init__(self) -> None:
+        for name in ("click", "read", "engagement", "impression"):
+            _check_window(name, getattr(self, name))
+
+    def for_kind(self, kind: str) -> timedelta:
+        if kind in ENGAGEMENT_KINDS:
+            return self.engagement
+        if kind in ("click", "read", "impression"):
+            return getattr(self, kind)
+        raise InvalidInput(f"unknown touch kind {kind!r}; expected one of {', '.join(TOUCH_KINDS)}")
+
+    def micros_by_kind(self) -> dict[str, int]:
+        return {k: int(self.for_kind(k).total_seconds() * 1_000_000) for k in TOUCH_KINDS}
+
+    @property
+    def longest(self) -> timedelta:
+        return max(self.click, self.read, self.engagement, self.impression)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model name and its parameters (only the ones that model reads matter)."""
+
+    name: ModelName = "last_touch"
+    half_life: timedelta = timedelta(days=7)
+    position_weights: tuple[float, float, float] = (0.4, 0.2, 0.4)
+    markov_order: int = 1
+    channel: str = "kind"
+
+    def __post_init__(self) -> None:
+        if self.name not in MODELS:
+            raise InvalidInput(f"unknown model {self.name!r}; expected one of {', '.join(MODELS)}")
+        if self.half_life <= timedelta(0):
+            raise InvalidInput(f"half-life must be positive, got {self.half_life}")
+        first, middle, last = self.position_weights
+        if min(self.position_weights) < 0 or abs(first + middle + last - 1.0) > 1e-9:
+            raise InvalidInput(
+                f"position weights {self.position_weights} must be non-negative and sum to 1"
+            )
+        if self.markov_order not in (1, 2, 3):
+            raise InvalidInput(f"markov order must be 1, 2 or 3, got {self.markov_order}")
+        if self.channel not in CHANNEL_DIMENSIONS:
+            raise InvalidInput(
+                f"channel dimension {self.channel!r} unknown; expected one of "
+                f"{', '.join(CHANNEL_DIMENSIONS)}"
+            )
+
+    @property
+    def data_driven(self) -> bool:
+        return self.name in ("markov", "shapley")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Row filters applied before attribution. ``None`` keeps everything."""
+
+    touch_kinds: tuple[str, ...] | None = None
+    conversion_kinds: tuple[str, ...] | None = None
+    note_ids: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        for kind in self.touch_kinds or ():
+            if kind not in TOUCH_KINDS:
+                raise InvalidInput(f"filter: unknown touch kind {kind!r}")
+        for kind in self.conversion_kinds or ():
+            if kind not in CONVERSION_KINDS:
+                raise InvalidInput(f"filter: unknown conversion kind {kind!r}")
+
+
+@dataclass(frozen=True)
+class AttributionSpec:
+    """Everything that defines an attribution run, and nothing about how it runs."""
+
+    model: ModelSpec = field(default_factory=ModelSpec)
+    windows: Windows = field(default_factory=Windows)
+    filters: Filters = field(default_factory=Filters)
+    group_by: tuple[str, ...] = ("note_id",)
+
+    def __post_init__(self) -> None:
+        allowed = ("note_id", "touch_kind")
+        for col in self.group_by:
+            if col not in allowed:
+                raise InvalidInput(
+                    f"cannot group by {col!r}; expected some of {', '.join(allowed)}"
+                )
+        if not self.group_by:
+            raise InvalidInput("group_by needs at least one column")
+
+    def with_model(self, name: ModelName, **params: object) -> AttributionSpec:
+        return replace(self, model=replace(self.model, name=name, **params))  # type: ignore[arg-type]

@@ -1,0 +1,154 @@
+"""A world directory (as written by ``seedtrail sim``, docs/sim.md) as the input of attribution
+reports.
+
+:func:`register` exposes the files to a DuckDB connection as views named ``w_*``:
+
+* ``w_touches`` front-link events (``events/front.parquet``), optionally only those before a
+  cut-off, with the clicked ``partner`` joined from ``events/clicks.parquet``;
+* ``w_conv`` (a table) the backhauled conversions of every partner, one row per ``event_id``
+  (partners deliver ~1.5% of events twice; the first received copy is kept), optionally only
+  those received before the cut-off;
+* ``w_touch_keys`` (a table, made by :func:`touch_keys`) every touch with its report keys;
+* ``w_note_dims`` per note its ``creator_id`` (the author unless the author is a brand or
+  enterprise account) and ``brand_id``: the brand of a campaign boosting the note, else of a
+  collab registration on it, else of an offer mounted on it, else the author when the author is a
+  brand or enterprise account (the smallest id on ties);
+* ``w_spend`` boost spend per campaign, note and day; ``w_campaigns`` campaigns and brands;
+  ``w_campaign_notes`` (from the world's files, or from the store:
+  :mod:`seedtrail.attribution.store_campaigns`);
+* ``w_offers`` offers (item → brand); ``w_identity`` the identity map; ``w_viewers`` the
+  randomized holdout assignment (``truth/viewers``); ``w_truth`` the true conversions.
+
+The truth views are read only by lift and scoring, never by the attribution itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from seedtrail.attribution.dialect import literal
+from seedtrail.attribution.inputs import Inputs
+from seedtrail.errors import AttributionInputError
+
+if TYPE_CHECKING:
+    from seedtrail.attribution.store_campaigns import StoreCampaigns
+
+FILES = {
+    "front": "events/front.parquet",
+    "clicks": "events/clicks.parquet",
+    "conversions": "conversions",
+    "identity": "identity_map.parquet",
+    "notes": "entities/notes.parquet",
+    "accounts": "entities/accounts.parquet",
+    "campaigns": "entities/campaigns.parquet",
+    "campaign_notes": "entities/campaign_notes.parquet",
+    "spend": "entities/campaign_spend.parquet",
+    "offers": "entities/offers.parquet",
+    "mounts": "entities/link_mounts.parquet",
+    "collabs": "entities/collab_registrations.parquet",
+    "viewers": "truth/viewers.parquet",
+    "truth": "truth/conversions.parquet",
+}
+
+
+@dataclass(frozen=True)
+class WorldDir:
+    root: Path
+
+    def path(self, name: str) -> Path:
+        return self.root / FILES[name]
+
+    def check(self) -> None:
+        if not self.root.is_dir():
+            raise AttributionInputError(f"world directory {self.root} does not exist")
+        missing = [rel for rel in FILES.values() if not (self.root / rel).exists()]
+        if missing:
+            raise AttributionInputError(
+                f"{self.root} is not a complete world written by `seedtrail sim`: "
+                f"missing {', '.join(missing)}"
+            )
+
+    def parquet(self, name: str) -> str:
+        path = self.path(name)
+        target = str(path / "*.parquet") if path.is_dir() else str(path)
+        return f"read_parquet({literal(target)})"
+
+
+def register(
+    con: duckdb.DuckDBPyConnection,
+    world: WorldDir,
+    as_of: datetime | None = None,
+    campaigns: StoreCampaigns | None = None,
+) -> None:
+    """Create the ``w_*`` views over the world's files (see the module docstring); with
+    ``campaigns``, campaigns, their notes and spend come from the store instead."""
+    world.check()
+    con.execute("SET TimeZone = 'UTC'")
+    p = world.parquet
+    cut_ts = f"WHERE ts < {literal(as_of.isoformat())}::TIMESTAMPTZ" if as_of else ""
+    cut_rx = f"WHERE received_at < {literal(as_of.isoformat())}::TIMESTAMPTZ" if as_of else ""
+    views = {
+        "w_touches": (
+            "SELECT f.*, c.partner FROM (SELECT * FROM "
+            f"{p('front')} {cut_ts}) f LEFT JOIN {p('clicks')} c USING (click_id)"
+        ),
+        "w_conv": (
+            "SELECT * EXCLUDE (rn) FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY event_id "
+            f"ORDER BY received_at, partner) AS rn FROM {p('conversions')} {cut_rx}) x "
+            "WHERE rn = 1"
+        ),
+        "w_identity": f"SELECT * FROM {p('identity')}",
+        "w_campaigns": f"SELECT * FROM {p('campaigns')}",
+        "w_campaign_notes": f"SELECT * FROM {p('campaign_notes')}",
+        "w_spend": f"SELECT * FROM {p('spend')}",
+        "w_offers": f"SELECT * FROM {p('offers')}",
+        "w_viewers": f"SELECT community_key, holdout FROM {p('viewers')}",
+        "w_truth": f"SELECT * FROM {p('truth')}",
+        "w_note_dims": (
+            "SELECT n.note_id, CASE WHEN a.kind IN ('brand', 'enterprise') THEN NULL "
+            "ELSE n.author_id END AS creator_id, COALESCE(cb.brand_id, co.brand_id, "
+            "mo.brand_id, CASE WHEN a.kind IN ('brand', 'enterprise') THEN n.author_id END) "
+            f"AS brand_id FROM {p('notes')} n "
+            f"LEFT JOIN {p('accounts')} a ON a.account_id = n.author_id "
+            "LEFT JOIN (SELECT cn.note_id, MIN(c.brand_id) AS brand_id FROM "
+            "w_campaign_notes cn JOIN w_campaigns c USING (campaign_id) "
+            "GROUP BY cn.note_id) cb ON cb.note_id = n.note_id "
+            f"LEFT JOIN (SELECT note_id, MIN(brand_id) AS brand_id FROM {p('collabs')} "
+            "GROUP BY note_id) co ON co.note_id = n.note_id "
+            f"LEFT JOIN (SELECT m.note_id, MIN(o.brand_id) AS brand_id FROM {p('mounts')} m "
+            f"JOIN {p('offers')} o USING (offer_id) GROUP BY m.note_id) mo "
+            "ON mo.note_id = n.note_id"
+        ),
+    }
+    try:
+        for name, sql in views.items():
+            if name == "w_note_dims" and campaigns is not None:
+                campaigns.register(con)
+            kind = "TABLE" if name == "w_conv" else "VIEW"
+            con.execute(f"CREATE OR REPLACE TEMP {kind} {name} AS {sql}")
+    except duckdb.Error as exc:
+        raise AttributionInputError(f"cannot read the world in {world.root}: {exc}") from exc
+
+
+def touch_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Materialize ``w_touch_keys``: every touch with its keys in each report dimension."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE w_touch_keys AS SELECT t.event_id, t.user_key, t.kind, "
+        "t.note_id, t.campaign_id, t.placement, t.partner, d.creator_id, d.brand_id "
+        "FROM w_touches t "
+        "LEFT JOIN w_note_dims d USING (note_id)"
+    )
+
+
+def engine_inputs(con: duckdb.DuckDBPyConnection, world: WorldDir, workdir: Path) -> Inputs:
+    """Write the (cut, de-duplicated) touches and conversions where an engine can read them."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    touches, conversions = workdir / "touches.parquet", workdir / "conversions.parquet"
+    con.execute(f"COPY (SELECT * FROM w_touches) TO {literal(str(touches))} (FORMAT PARQUET)")
+    con.execute(f"COPY (SELECT * FROM w_conv) TO {literal(str(conversions))} (FORMAT PARQUET)")
+    return Inputs(touches=touches, conversions=conversions, identity=world.path("identity"))

@@ -1,0 +1,41 @@
+"""Read a party's input table (Parquet or CSV, UTF-8) into Arrow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from seedtrail.errors import InvalidInput
+
+
+def read_table(path: Path, string_columns: list[str] | None = None) -> pa.Table:
+    """Read ``path``; CSV columns named in ``string_columns`` are kept as text (phones!)."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pq.read_table(path)
+        if suffix in (".csv", ".tsv"):
+            types = dict.fromkeys(string_columns or [], pa.string())
+            return pacsv.read_csv(
+                path,
+                parse_options=pacsv.ParseOptions(delimiter="\t" if suffix == ".tsv" else ","),
+                convert_options=pacsv.ConvertOptions(column_types=types),
+            )
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"input file {path} does not exist") from exc
+    except pa.ArrowInvalid as exc:
+        raise InvalidInput(f"input file {path} could not be read: {exc}") from exc
+    raise InvalidInput(f"input file {path}: expected .parquet, .csv or .tsv")
+
+
+def text_column(table: pa.Table, name: str, path: Path) -> list[str | None]:
+    """Column ``name`` as Python strings (numbers are turned into their decimal text)."""
+    if name not in table.column_names:
+        raise InvalidInput(f"input file {path} has no column {name!r}")
+    column = table.column(name)
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        column = column.cast(pa.string())
+    return column.to_pylist()

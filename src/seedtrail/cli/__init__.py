@@ -1,0 +1,1 @@
+"""The ``seedtrail`` command line: the front door to every capability."""

@@ -1,0 +1,290 @@
+"""``seedtrail report build|score|show``: attribution reports (funnels, lift, ground-truth
+scores) over a simulated world, stored under the data directory for the API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from seedtrail.attribution import runs
+
+if TYPE_CHECKING:
+    from seedtrail.attribution.report import ReportSpec
+from seedtrail.attribution.spec import MODELS, Windows, parse_duration
+from seedtrail.cli.context import console, state
+from seedtrail.cli.main import app
+from seedtrail.errors import InvalidInput
+
+report_app = typer.Typer(
+    help="Attribution reports: funnel, ROAS, lift and ground-truth scores.", no_args_is_help=True
+)
+app.add_typer(report_app, name="report")
+
+WORLD = typer.Option(..., "--world", help="A world directory written by `seedtrail sim`.")
+KINDS_OPT = typer.Option(
+    None, "--touch-kinds", help="Only these touch kinds, comma-separated (e.g. read,click)."
+)
+MODEL_OPT = typer.Option(
+    None, "--model", "-m", help=f"Models to run (repeat); default all: {', '.join(MODELS)}."
+)
+
+
+def _spec(
+    models: list[str] | None,
+    primary: str,
+    click: str,
+    read: str,
+    impression: str,
+    as_of: str | None,
+    touch_kinds: str | None = None,
+) -> ReportSpec:
+    from seedtrail.attribution.report import ReportSpec
+
+    chosen = tuple(models) if models else MODELS
+    windows = Windows(
+        click=parse_duration(click, what="--click-window"),
+        read=parse_duration(read, what="--read-window"),
+        engagement=parse_duration(read, what="--read-window"),
+        impression=parse_duration(impression, what="--impression-window"),
+    )
+    cut = None
+    if as_of:
+        try:
+            cut = datetime.fromisoformat(as_of)
+        except ValueError as exc:
+            raise InvalidInput(f"--as-of: {as_of!r} is not an ISO date or timestamp") from exc
+        if cut.tzinfo is None:
+            cut = cut.replace(tzinfo=UTC)
+    kinds = tuple(k.strip() for k in touch_kinds.split(",") if k.strip()) if touch_kinds else None
+    return ReportSpec(
+        touch_kinds=kinds,
+        models=chosen,
+        primary=primary if primary in chosen else chosen[0],
+        windows=windows,
+        as_of=cut,
+    )
+
+
+@contextmanager
+def _progress() -> Iterator[Any]:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]attribution[/] {task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("starting", total=None)
+        yield lambda msg: bar.update(task, description=msg)
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def print_scores(scores: list[dict[str, Any]]) -> None:
+    cols = (
+        "model",
+        "credited_purchases",
+        "true_caused_purchases",
+        "wmape",
+        "correlation",
+        "top_notes_overlap",
+        "credit_on_true_note",
+        "credit_on_true_touch",
+        "credit_on_uncaused",
+    )
+    table = Table(*cols, title="models against the ground truth (per-note purchases)")
+    for row in sorted(scores, key=lambda r: r["wmape"] if r["wmape"] is not None else 1e9):
+        table.add_row(*(_fmt(row[c], 3) for c in cols))
+    console.print(table)
+
+
+def print_lift(lifts: list[dict[str, Any]], attributed: dict[str, float] | None = None) -> None:
+    table = Table(
+        "campaign",
+        "incremental purchases [95% CI]",
+        "true",
+        "incremental GMV [95% CI]",
+        "true GMV",
+        *(["attributed", "over/under"] if attributed is not None else []),
+        title="lift from the randomized holdout",
+    )
+    for r in lifts:
+        extra = []
+        if attributed is not None:
+            got = attributed.get(r["key"])
+            inc = r["incremental_purchases"]
+            extra = [_fmt(got), _fmt(got / inc if got is not None and inc else None)]
+        table.add_row(
+            r["key"],
+            f"{_fmt(r['incremental_purchases'], 1)} [{_fmt(r['incremental_purchases_ci_low'], 1)}, "
+            f"{_fmt(r['incremental_purchases_ci_high'], 1)}]",
+            _fmt(r["true_incremental_purchases"]),
+            f"{_fmt(r['incremental_gmv'], 0)} [{_fmt(r['incremental_gmv_ci_low'], 0)}, "
+            f"{_fmt(r['incremental_gmv_ci_high'], 0)}]",
+            _fmt(r["true_incremental_gmv"], 0),
+            *extra,
+        )
+    console.print(table)
+
+
+def print_report(report: runs.StoredReport) -> None:
+    meta = report.meta
+    model = meta["primary_model"]
+    rows = report.query(
+        "SELECT * FROM {funnel} WHERE model = ? AND dimension = 'campaign' ORDER BY key", [model]
+    )
+    table = Table(
+        "campaign",
+        "impressions",
+        "reads",
+        "clicks",
+        "purchases",
+        "GMV",
+        "spend",
+        "ROAS",
+        "sample rate",
+        title=f"boosted traffic per campaign ({model})",
+    )
+    for r in rows:
+        table.add_row(
+            r["key"],
+            _fmt(r["impressions"]),
+            _fmt(r["reads"]),
+            _fmt(r["clicks"]),
+            f"{_fmt(r['purchases_scaled'], 1)} [{_fmt(r['purchases_ci_low'], 1)}, "
+            f"{_fmt(r['purchases_ci_high'], 1)}]",
+            _fmt(r["gmv_scaled"], 0),
+            _fmt(r["spend"]),
+            _fmt(r["roas"]),
+            f"{_fmt(r['sample_rate_min'])}–{_fmt(r['sample_rate_max'])}",
+        )
+    console.print(table)
+    attributed = {
+        r["key"]: r["attributed_purchases"]
+        for r in report.query("SELECT * FROM {lift_models} WHERE model = ?", [model])
+    }
+    print_lift(meta["lift"], attributed)
+    print_scores(meta["scores"])
+
+
+@report_app.command("build")
+def build_cmd(
+    ctx: typer.Context,
+    world: Path = WORLD,
+    out: Path | None = typer.Option(
+        None, "--out", help="Report directory (default: a new run under the data directory)."
+    ),
+    models: list[str] | None = MODEL_OPT,
+    primary: str = typer.Option("position_based", "--primary", help="Model the API shows first."),
+    click_window: str = typer.Option("15d", "--click-window"),
+    read_window: str = typer.Option("15d", "--read-window", help="Reads and engagements."),
+    impression_window: str = typer.Option("1d", "--impression-window"),
+    touch_kinds: str | None = KINDS_OPT,
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="Only events before this instant (touches by time, conversions by arrival).",
+    ),
+    publish: bool = typer.Option(
+        True, "--publish/--no-publish", help="Make this the report the API serves."
+    ),
+    store_campaigns: bool = typer.Option(
+        False,
+        "--store-campaigns",
+        help="Take campaigns, their notes and boost spend from the store (as brands entered "
+        "them) instead of the world's files.",
+    ),
+) -> None:
+    """Credit every model, build funnels, lift and scores; write Parquet and report.json."""
+    from seedtrail.attribution.report import build
+
+    settings = state(ctx).settings
+    spec = _spec(models, primary, click_window, read_window, impression_window, as_of, touch_kinds)
+    campaigns = None
+    if store_campaigns:
+        from seedtrail.attribution import store_campaigns as sc
+        from seedtrail.cli.intake_cmd import open_store
+
+        with open_store(settings) as store:
+            campaigns = sc.load(store)
+    with _progress() as say:
+        report = build(world, spec, say, campaigns)
+    target = out or runs.run_dir(settings.data_dir, report.meta["run_id"])
+    report.write(target)
+    if publish:
+        runs.publish(settings.data_dir, target)
+    print_report(runs.StoredReport(target))
+    console.print(
+        f"report {report.meta['run_id']} written to {target}" + (" (published)" if publish else "")
+    )
+
+
+@report_app.command("score")
+def score_cmd(
+    world: Path = WORLD,
+    models: list[str] | None = MODEL_OPT,
+    click_window: str = typer.Option("15d", "--click-window"),
+    read_window: str = typer.Option("15d", "--read-window", help="Reads and engagements."),
+    impression_window: str = typer.Option("1d", "--impression-window"),
+    touch_kinds: str | None = KINDS_OPT,
+) -> None:
+    """Score each model against the world's ground truth, and the lift against the true effect."""
+    from seedtrail.attribution.report import score_world
+
+    spec = _spec(
+        models, "position_based", click_window, read_window, impression_window, None, touch_kinds
+    )
+    with _progress() as say:
+        scores, lifts = score_world(world, spec, say)
+    print_scores(scores)
+    print_lift(lifts.to_pylist())
+
+
+@report_app.command("show")
+def show_cmd(ctx: typer.Context) -> None:
+    """Print the published report."""
+    report = runs.latest(state(ctx).settings.data_dir)
+    if report is None:
+        raise InvalidInput("no attribution report was published yet; run `seedtrail report build`")
+    print_report(report)
+
+
+@report_app.command("daily")
+def daily_cmd(
+    ctx: typer.Context,
+    world: Path = WORLD,
+    as_of: str = typer.Option(..., "--as-of", help="Cut-off of this run (ISO date or time)."),
+    model: str = typer.Option("position_based", "--model", "-m"),
+    state_dir: Path | None = typer.Option(
+        None, "--state", help="Credits and state (default: <data dir>/attribution/daily/<model>)."
+    ),
+    full: bool = typer.Option(False, "--full", help="Recompute every day."),
+) -> None:
+    """Bring daily credit partitions up to --as-of, recomputing only the days new events touched."""
+    from seedtrail.attribution.incremental import run_daily
+
+    spec = _spec([model], model, "15d", "15d", "1d", as_of)
+    assert spec.as_of is not None
+    target = state_dir or runs.root(state(ctx).settings.data_dir) / "daily" / model
+    with _progress() as say:
+        result = run_daily(world, target, model, spec.as_of, full=full, progress=say)
+    since = f"since {result.previous.isoformat()}" if result.previous else "first run"
+    days = ", ".join(d.isoformat() for d in result.days_recomputed) or "none"
+    console.print(
+        f"{model} credits up to {result.as_of.isoformat()} ({since}): recomputed "
+        f"{len(result.days_recomputed)} of {result.days_total} day(s) [{days}], "
+        f"{result.rows_written:,} rows, in {target}"
+    )

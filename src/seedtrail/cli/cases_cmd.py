@@ -1,0 +1,244 @@
+"""``seedtrail cases``: import detections, work the moderator queue, act, appeal, decide.
+
+The CLI acts as an operator (``operator:cli:<user>``); everything it does is audited."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from seedtrail.cli.context import console, err_console
+from seedtrail.cli.intake_cmd import progress_bar
+from seedtrail.cli.main import app
+from seedtrail.cli.store_cmd import cli_actor, open_store, show_rows, validated
+from seedtrail.enforcement import actions, appeals, autopolicy, cases, intake
+from seedtrail.errors import InvalidInput
+
+group = typer.Typer(
+    help="Enforcement: cases from detections, actions, reversals and appeals.",
+    no_args_is_help=True,
+)
+app.add_typer(group, name="cases")
+
+
+@group.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    findings: Path | None = typer.Option(None, help="findings.jsonl from `integrity scan`."),
+    campaigns: Path | None = typer.Option(None, help="campaigns.jsonl from `integrity campaigns`."),
+    texts: Path | None = typer.Option(
+        None, help="The scan's input (id, text, author, note_id, ts) to show texts and timelines."
+    ),
+    subject: str = typer.Option("comment", help="What finding ids are: comment, note, account."),
+    auto: bool = typer.Option(False, "--auto", help="Apply the packaged automatic-action rules."),
+    auto_policy: Path | None = typer.Option(None, help="Apply automatic-action rules from FILE."),
+) -> None:
+    """Open cases from detector output (idempotent: re-importing opens nothing new)."""
+    if (findings is None) == (campaigns is None):
+        raise InvalidInput("give exactly one of --findings or --campaigns")
+    rules = autopolicy.load(auto_policy) if auto_policy or auto else None
+    store = open_store(ctx)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("opening cases", total=None)
+
+            def advance(n: int, total: int) -> None:
+                bar.update(task, advance=n, total=total)
+
+            if findings is not None:
+                report = intake.import_findings(
+                    store,
+                    cli_actor(),
+                    findings,
+                    subject=subject,
+                    texts=texts,
+                    auto=rules,
+                    progress=advance,
+                )
+            else:
+                assert campaigns is not None
+                report = intake.import_campaigns(
+                    store, cli_actor(), campaigns, texts=texts, auto=rules, progress=advance
+                )
+    finally:
+        store.dispose()
+    for skip in report.skipped[:20]:
+        err_console.print(f"[yellow]auto action skipped[/] {skip}", highlight=False)
+    if len(report.skipped) > 20:
+        err_console.print(f"... and {len(report.skipped) - 20} more skips (see `seedtrail audit`)")
+    console.print(
+        f"{report.lines} lines: {report.opened} cases opened, {report.existing} already open, "
+        f"{report.auto_actions} automatic actions"
+        + (f" ({report.unflagged} lines without labels skipped)" if report.unflagged else "")
+    )
+
+
+@group.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    status: str | None = None,
+    detector: str | None = None,
+    subject_type: str | None = None,
+    min_severity: int | None = None,
+    group_key: str | None = typer.Option(None, "--group", help="Cases of one campaign."),
+    limit: int = 50,
+    offset: int = 0,
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The moderator queue: by severity, then reach."""
+    filters = {"status": status, "detector": detector, "subject_type": subject_type}
+    store = open_store(ctx)
+    with store.read() as conn:
+        rows = cases.queue(
+            conn,
+            cli_actor(),
+            filters,
+            min_severity=min_severity,
+            group_key=group_key,
+            limit=limit,
+            offset=offset,
+        )
+    if as_json:
+        show_rows(rows, True, "cases")
+        return
+    keys = ("id", "severity_name", "reach", "status", "detector", "subject_type", "subject_id")
+    brief = [{k: r[k] for k in keys} | {"summary": r["summary"][:60]} for r in rows]
+    show_rows(brief, False, "cases")
+
+
+@group.command("show")
+def show_cmd(ctx: typer.Context, ident: int, as_json: bool = typer.Option(False, "--json")) -> None:
+    """A case: summary, evidence (findings highlighted ⟦like this⟧), actions and appeal."""
+    with open_store(ctx).read() as conn:
+        row = cases.detail(conn, cli_actor(), ident)
+    if as_json:
+        typer.echo(json.dumps(row, ensure_ascii=False, default=str, indent=1))
+        return
+    _print_case(row)
+
+
+def _print_case(row: dict[str, Any]) -> None:
+    console.print(
+        Panel(
+            f"{row['summary']}\n[dim]{row['subject_type']} {row['subject_id']} · owner "
+            f"{row['owner_account_id']} · {row['detector']} · {row['severity_name']} · reach "
+            f"{row['reach']} · {row['status']}[/]",
+            title=f"case {row['id']}",
+        ),
+        highlight=False,
+    )
+    ev = row["evidence"]
+    if ev.get("highlighted"):
+        console.print(f"  text: {ev['highlighted']}", highlight=False, markup=False)
+    for f in ev.get("findings", []):
+        console.print(f"  • {f['kind']} {f.get('value')} at {f['span']}", highlight=False)
+    camp = ev.get("campaign")
+    if camp:
+        console.print(
+            f"  campaign {camp['key'][:12]}: {len(camp.get('accounts', []))} accounts, "
+            f"{camp['comment_count']} comments on {len(camp['notes'])} notes, span {camp['span']}",
+            highlight=False,
+        )
+        for e in camp.get("timeline", [])[:10]:
+            console.print(
+                f"    {e['ts']}  account {e['account']} on note {e['note']}: {e['text']}",
+                highlight=False,
+                markup=False,
+            )
+    if row["actions"]:
+        table = Table("action", "what", "by", "when", "reason", "reversed", title="actions")
+        for a in row["actions"]:
+            reversed_ = f"{a['reversed_at']} ({a['reversal_reason']})" if a["reversed_at"] else ""
+            table.add_row(
+                str(a["id"]), a["action"], a["actor"], str(a["created_at"]), a["reason"], reversed_
+            )
+        console.print(table)
+    if row["appeal"]:
+        ap = row["appeal"]
+        console.print(
+            f"  appeal {ap['id']} by {ap['filed_by']}: {ap['statement']} → "
+            f"{ap['outcome'] or 'pending'} {ap['reviewer'] or ''} {ap['decision_reason'] or ''}",
+            highlight=False,
+        )
+
+
+@group.command("open")
+def open_cmd(
+    ctx: typer.Context,
+    subject_type: str,
+    subject_id: int,
+    summary: str = typer.Option(..., help="What is wrong (shown in the queue)."),
+    severity: int = typer.Option(2, help="1 low .. 4 critical."),
+) -> None:
+    """Open a case by hand."""
+    body = validated(
+        cases.CaseIn,
+        {
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "summary": summary,
+            "severity": severity,
+        },
+    )
+    with open_store(ctx).transaction() as conn:
+        row = cases.open_manual(conn, cli_actor(), body)
+    console.print(f"case {row['id']} open")
+
+
+@group.command("act")
+def act_cmd(
+    ctx: typer.Context,
+    ident: int,
+    action: str = typer.Argument(help=", ".join(sorted({a for a, _ in actions.EFFECTS}))),
+    reason: str = typer.Option(..., help="Why (audited, shown to the owner)."),
+) -> None:
+    """Act on a case's subject: label, hide, throttle, remove, ban, revoke_link_privileges."""
+    with open_store(ctx).transaction() as conn:
+        row = actions.take(conn, cli_actor(), ident, action, reason)
+    console.print(f"action {row['id']}: {action} on {row['subject_type']} {row['subject_id']}")
+
+
+@group.command("dismiss")
+def dismiss_cmd(ctx: typer.Context, ident: int, reason: str = typer.Option(...)) -> None:
+    """Close a case without action."""
+    with open_store(ctx).transaction() as conn:
+        cases.dismiss(conn, cli_actor(), ident, reason)
+    console.print(f"case {ident} dismissed")
+
+
+@group.command("reverse")
+def reverse_cmd(ctx: typer.Context, action_id: int, reason: str = typer.Option(...)) -> None:
+    """Reverse an action, restoring exactly the state it replaced."""
+    with open_store(ctx).transaction() as conn:
+        actions.reverse(conn, cli_actor(), action_id, reason)
+    console.print(f"action {action_id} reversed")
+
+
+@group.command("appeal")
+def appeal_cmd(ctx: typer.Context, ident: int, statement: str = typer.Option(...)) -> None:
+    """File an appeal on a case (on the owner's behalf)."""
+    with open_store(ctx).transaction() as conn:
+        row = appeals.file(conn, cli_actor(), ident, statement)
+    console.print(f"appeal {row['id']} filed on case {ident}")
+
+
+@group.command("decide")
+def decide_cmd(
+    ctx: typer.Context,
+    appeal_id: int,
+    outcome: str = typer.Argument(help="upheld or overturned"),
+    reason: str = typer.Option(...),
+) -> None:
+    """Decide an appeal; overturning reverses the case's actions."""
+    body = validated(appeals.DecisionIn, {"outcome": outcome, "reason": reason})
+    with open_store(ctx).transaction() as conn:
+        row = appeals.decide(conn, cli_actor(), appeal_id, body.outcome, body.reason)
+    console.print(
+        f"appeal {appeal_id} {body.outcome}"
+        + (f"; reversed actions {row['reversed_action_ids']}" if row["reversed_action_ids"] else "")
+    )

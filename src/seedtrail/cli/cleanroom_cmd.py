@@ -1,0 +1,278 @@
+"""``seedtrail cleanroom``: each party's side of a matching run, the neutral join, and reports.
+
+A run, step by step (party a and party b on their own machines, the joiner on a third)::
+
+    seedtrail cleanroom new-run --out run.json                  # a, shared with b only
+    seedtrail cleanroom blind --run run.json --party a --input a.parquet --phone phone \\
+        --out a.tokens.parquet --key a.key.json --handles a.handles.parquet
+    seedtrail cleanroom blind ... --party b ...                  # b, likewise
+    seedtrail cleanroom reblind --key b.key.json --input a.tokens.parquet --out a.double.parquet
+    seedtrail cleanroom reblind --key a.key.json --input b.tokens.parquet --out b.double.parquet
+    seedtrail cleanroom join --a a.double.parquet --b b.double.parquet \\
+        --out matches.parquet --report report.json               # joiner
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from seedtrail.cleanroom.archive import SqliteReleaseArchive
+from seedtrail.cleanroom.budget import HARD_CAP, ledger_for
+from seedtrail.cleanroom.export import export_release
+from seedtrail.cleanroom.identifiers import IdType
+from seedtrail.cleanroom.join import check_pair, join_tokens
+from seedtrail.cleanroom.matching import blind_file_columns, blind_ids, reblind_tokens
+from seedtrail.cleanroom.report import ReleasePolicy, run_report
+from seedtrail.cleanroom.runfiles import PartyKey, RunSecret, read_tokens, write_tokens
+from seedtrail.cleanroom.sources import read_table, text_column
+from seedtrail.cleanroom.templates import TEMPLATES, ReportRequest
+from seedtrail.cli.context import console, state
+from seedtrail.cli.main import app
+from seedtrail.errors import InvalidInput
+
+cleanroom = typer.Typer(help="Clean room: blind ids, join, release safe aggregates.")
+app.add_typer(cleanroom, name="cleanroom")
+
+
+@contextmanager
+def _progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+@cleanroom.command("new-run")
+def new_run(
+    out: Path = typer.Option(..., "--out", help="Run secret file (share with the other party)."),
+) -> None:
+    """Create a run id and the HMAC secret both parties key their ids with."""
+    run = RunSecret.new()
+    run.save(out)
+    console.print(f"run [bold]{run.run_id}[/] secret written to {out} (mode 0600)")
+
+
+@cleanroom.command("blind")
+def blind_cmd(
+    ctx: typer.Context,
+    run_file: Path = typer.Option(..., "--run", help="Run secret file from new-run."),
+    party: str = typer.Option(..., "--party", help="a or b."),
+    input_path: Path = typer.Option(..., "--input", help="Parquet or CSV, one row per person."),
+    phone: str | None = typer.Option(None, "--phone", help="Phone number column."),
+    device: str | None = typer.Option(None, "--device", help="Device id column."),
+    account: str | None = typer.Option(None, "--account", help="Account id column."),
+    key_column: str | None = typer.Option(
+        None, "--key-column", help="Own user key kept in the private handles file."
+    ),
+    region: str = typer.Option("CN", "--region", help="Default phone region."),
+    out: Path = typer.Option(..., "--out", help="Blinded tokens (send to the other party)."),
+    key_out: Path = typer.Option(..., "--key", help="Private key file (keep)."),
+    handles_out: Path = typer.Option(..., "--handles", help="Private handle map (keep)."),
+) -> None:
+    """Blind this party's ids with a fresh key."""
+    settings = state(ctx).settings
+    run = RunSecret.load(run_file)
+    key = PartyKey.new(run.run_id, party)
+    id_columns = {
+        t: c
+        for t, c in ((IdType.PHONE, phone), (IdType.DEVICE, device), (IdType.ACCOUNT, account))
+        if c
+    }
+    table = read_table(input_path, [*id_columns.values(), *([key_column] if key_column else [])])
+    columns = blind_file_columns(table, id_columns, input_path)
+    keys = text_column(table, key_column, input_path) if key_column else None
+    started = time.perf_counter()
+    with _progress(f"blinding {table.num_rows:,} rows", table.num_rows * len(columns)) as step:
+        result = blind_ids(
+            columns,
+            run,
+            key,
+            row_keys=keys,
+            region=region,
+            processes=settings.cleanroom_workers,
+            progress=step,
+        )
+    key.save(key_out)
+    write_tokens(out, result.tokens, result.meta)
+    pq.write_table(result.handles, handles_out)
+    elapsed = time.perf_counter() - started
+    for t, n in result.kept.items():
+        console.print(f"{t}: {n:,} ids blinded, {result.dropped[t]:,} did not normalize")
+    console.print(f"wrote {out} in {elapsed:.1f} s; keep {key_out} and {handles_out} private")
+
+
+@cleanroom.command("reblind")
+def reblind_cmd(
+    ctx: typer.Context,
+    key_file: Path = typer.Option(..., "--key", help="This party's key file."),
+    input_path: Path = typer.Option(..., "--input", help="The other party's blinded tokens."),
+    out: Path = typer.Option(..., "--out", help="Double-blinded tokens (send to the joiner)."),
+) -> None:
+    """Re-blind the other party's tokens with this party's key."""
+    settings = state(ctx).settings
+    key = PartyKey.load(key_file)
+    tokens, meta = read_tokens(input_path, stage="blinded")
+    with _progress(f"re-blinding {tokens.num_rows:,} tokens", tokens.num_rows) as step:
+        double, new_meta = reblind_tokens(
+            tokens, meta, key, processes=settings.cleanroom_workers, progress=step
+        )
+    write_tokens(out, double, new_meta)
+    console.print(f"wrote {out}")
+
+
+@cleanroom.command("join")
+def join_cmd(
+    ctx: typer.Context,
+    a_path: Path = typer.Option(..., "--a", help="Party a's tokens re-blinded by b."),
+    b_path: Path = typer.Option(..., "--b", help="Party b's tokens re-blinded by a."),
+    out: Path = typer.Option(..., "--out", help="Match table of row handles (joiner keeps)."),
+    report_path: Path = typer.Option(..., "--report", help="Match-rate report (JSON)."),
+    threshold: int | None = typer.Option(
+        None, "--threshold", help="Fewest matches revealed [default: settings, 100]."
+    ),
+    noise_epsilon: float | None = typer.Option(
+        None, "--noise-epsilon", help="Laplace noise on the reported counts (DP, optional)."
+    ),
+) -> None:
+    """Intersect double-blinded tokens; write the match table and the match-rate report."""
+    settings = state(ctx).settings
+    a, a_meta = read_tokens(a_path, stage="double")
+    b, b_meta = read_tokens(b_path, stage="double")
+    check_pair(a_meta, b_meta)
+    result = join_tokens(
+        a,
+        b,
+        threshold=threshold or settings.cleanroom_match_threshold,
+        noise_epsilon=noise_epsilon,
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(result.matches, out)
+    report_path.write_text(json.dumps(result.report, indent=2))
+    matched = result.report["matched_people"]
+    shown = f"{matched:,}" if matched is not None else "fewer than the threshold (hidden)"
+    console.print(f"matched people: {shown}; report in {report_path}")
+
+
+@cleanroom.command("templates")
+def templates_cmd() -> None:
+    """List the pre-registered report templates."""
+    table = Table("template", "breakdown", "measures", "ratios", title="report templates")
+    for spec in TEMPLATES.values():
+        table.add_row(
+            spec.name,
+            " → ".join(("campaign", *spec.levels)),
+            ", ".join(m.name for m in spec.measures),
+            ", ".join(r.name for r in spec.ratios),
+        )
+    console.print(table)
+
+
+@cleanroom.command("report")
+def report_cmd(
+    ctx: typer.Context,
+    rows_path: Path = typer.Option(..., "--rows", help="Per-person rows (Parquet or CSV)."),
+    template_name: str = typer.Option(..., "--template", help="A template from `templates`."),
+    brand: str = typer.Option(..., "--brand", help="Who asks (budgets are per brand)."),
+    campaign: int = typer.Option(..., "--campaign", help="Campaign id."),
+    period: str = typer.Option(..., "--period", help="Monday that starts the 7-day period."),
+    out: Path = typer.Option(..., "--out", help="Export file: .csv, .parquet or .xlsx."),
+    dp: bool = typer.Option(False, "--dp", help="Differential privacy instead of k."),
+    epsilon: float | None = typer.Option(None, "--epsilon", help="DP budget for this report."),
+    spend_path: Path | None = typer.Option(
+        None, "--spend", help="Brand spend per finest cell (roas): level columns + spend."
+    ),
+) -> None:
+    """Run a pre-registered report through the release rules and export the released cells."""
+    settings = state(ctx).settings
+    try:
+        period_start = date.fromisoformat(period)
+    except ValueError as exc:
+        raise InvalidInput(f"--period {period!r} is not a date (YYYY-MM-DD)") from exc
+    request = ReportRequest(template_name, brand, campaign, period_start, dp=dp, epsilon=epsilon)
+    spec = request.check()
+    rows = read_table(rows_path)
+    release = run_report(
+        rows,
+        request,
+        ReleasePolicy.from_settings(settings),
+        ledger=ledger_for(settings) if dp else None,
+        archive=SqliteReleaseArchive(settings.data_dir / "privacy_budget.db"),
+    )
+    spend = _read_spend(spend_path, spec.levels) if spend_path else None
+    export_release(release, out, spend)
+    console.print(f"{len(release.cells)} cells released ({json.dumps(release.rule)}); wrote {out}")
+
+
+def _read_spend(path: Path, levels: tuple[str, ...]) -> dict[tuple[str, ...], float]:
+    table = read_table(path, list(levels))
+    for name in (*levels, "spend"):
+        if name not in table.column_names:
+            raise InvalidInput(f"spend file {path} has no column {name!r}")
+    keys = [text_column(table, lv, path) for lv in levels]
+    spend = table.column("spend").cast("float64").to_pylist()
+    out: dict[tuple[str, ...], float] = {}
+    for i, value in enumerate(spend):
+        key = tuple(str(col[i]) for col in keys)
+        out[key] = out.get(key, 0.0) + float(value or 0.0)
+    return out
+
+
+@cleanroom.command("budget")
+def budget_cmd(
+    ctx: typer.Context,
+    brand: str = typer.Option(..., "--brand"),
+    campaign: int = typer.Option(..., "--campaign"),
+    period: str = typer.Option(..., "--period", help="Monday that starts the 7-day period."),
+) -> None:
+    """Show the privacy budget spent and left for a brand, campaign and period."""
+    settings = state(ctx).settings
+    ledger = ledger_for(settings)
+    spent = ledger.spent(brand, campaign, date.fromisoformat(period))
+    limit = min(ledger.per_period, HARD_CAP)
+    console.print(f"epsilon spent {spent:g} of {limit:g}; left {max(0.0, limit - spent):g}")
+
+
+@cleanroom.command("rows")
+def rows_cmd(
+    ctx: typer.Context,
+    credits: Path = typer.Option(..., "--credits", help="An attribution run's credits file."),
+    world: Path | None = typer.Option(None, "--world", help="A `seedtrail sim` world directory."),
+    touches: Path | None = typer.Option(None, "--touches", help="Front-link events (Parquet)."),
+    notes: Path | None = typer.Option(None, "--notes", help="note_id, author_id (Parquet)."),
+    campaign_notes: Path | None = typer.Option(
+        None, "--campaign-notes", help="campaign_id, note_id (Parquet)."
+    ),
+    holdout: Path | None = typer.Option(
+        None, "--holdout", help="community_key, holdout (Parquet): the lift holdout."
+    ),
+) -> None:
+    """Build the clean room's per-person rows (what every report is released from) and keep
+    them in the data directory; nothing leaves the clean room but released reports."""
+    from seedtrail.cleanroom.rows import RowSources, build_rows, save_rows
+
+    if world is not None:
+        sources = RowSources.from_world(world, credits)
+    elif touches and notes and campaign_notes:
+        sources = RowSources(touches, credits, notes, campaign_notes, holdout)
+    else:
+        raise InvalidInput("give --world DIR, or --touches, --notes and --campaign-notes")
+    with console.status("building clean-room rows ..."):
+        table = build_rows(sources)
+        path = save_rows(table, state(ctx).settings.data_dir)
+    people = len(set(table.column("person").to_pylist()))
+    console.print(f"{table.num_rows:,} rows for {people:,} people kept in {path}")

@@ -1,0 +1,45 @@
+"""State shared by CLI commands: settings loaded once per invocation, the debug flag."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from seedtrail.settings import Settings, load_settings
+
+
+@dataclass
+class CliState:
+    config_file: Path | None = None
+    data_dir: Path | None = None
+    database_url: str | None = None
+    debug: bool = False
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(
+                self.config_file, data_dir=self.data_dir, database_url=self.database_url
+            )
+        return self._settings
+
+    def use(self, settings: Settings) -> None:
+        """Make later commands of this invocation (e.g. the demo's ``serve``) use ``settings``."""
+        self._settings = settings
+
+
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+def state(ctx: typer.Context) -> CliState:
+    root = ctx.find_root()
+    obj = root.obj
+    if not isinstance(obj, CliState):
+        obj = CliState()
+        root.obj = obj
+    return obj

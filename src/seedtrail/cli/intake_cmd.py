@@ -1,0 +1,158 @@
+"""``seedtrail import`` (files into the inbox) and ``seedtrail health`` (backhaul health)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy import select
+
+from seedtrail.cli.context import console, err_console, state
+from seedtrail.cli.main import app
+from seedtrail.errors import InvalidInput
+from seedtrail.intake import alerts, files
+from seedtrail.intake.directory import PartnerDirectory
+from seedtrail.intake.events import COMMUNITY
+from seedtrail.intake.health import Health, window_end
+from seedtrail.intake.importer import import_file
+from seedtrail.intake.inbox import Inbox
+from seedtrail.lake.layout import Lake
+from seedtrail.settings import Settings
+from seedtrail.store.schema import partners
+from seedtrail.store.store import Store
+
+STATUS_STYLE = {"ok": "green", "degraded": "yellow", "broken": "bold red"}
+
+
+@contextmanager
+def open_store(settings: Settings) -> Iterator[Store]:
+    """The store of this invocation, checked to be migrated, closed at the end."""
+    store = Store.from_settings(settings)
+    try:
+        store.ensure_current()
+        yield store
+    finally:
+        store.dispose()
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+    )
+
+
+@app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL, CSV or Parquet."),
+    kind: str = typer.Option(..., "--kind", help="front (community events) or back (shop)."),
+    partner: str | None = typer.Option(None, "--partner", help="Partner slug (for --kind back)."),
+    errors: Path | None = typer.Option(
+        None, "--errors", help="Write every rejected line here as JSONL."
+    ),
+) -> None:
+    """Import (or replay) an event file; repeats of stored events are skipped."""
+    if kind not in ("front", "back"):
+        raise InvalidInput(f"--kind must be front or back, not {kind!r}")
+    with open_store(state(ctx).settings) as store:
+        _import(store, file, kind, partner, errors)
+
+
+def _import(store: Store, file: Path, kind: str, partner: str | None, errors: Path | None) -> None:
+    source, rate = COMMUNITY, None
+    if kind == "back":
+        if not partner:
+            raise InvalidInput("--kind back needs --partner SLUG")
+        entry = PartnerDirectory(store).get(partner)
+        source, rate = entry.slug, entry.declared_sample_rate
+    fmt = files.detect(file)
+    out = errors.open("w", encoding="utf-8") if errors else None
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task(f"importing {file.name}", total=files.size(file, fmt))
+            report = import_file(
+                Inbox(store.engine),
+                file,
+                "back" if kind == "back" else "front",
+                source,
+                fmt=fmt,
+                error_out=out,
+                declared_rate=rate,
+                progress=lambda n: bar.advance(task, n),
+            )
+    finally:
+        if out:
+            out.close()
+    for line in report.errors:
+        err_console.print(f"[red]rejected[/] {line}", highlight=False, markup=True)
+    if report.rejected > len(report.errors):
+        more = report.rejected - len(report.errors)
+        err_console.print(
+            f"... and {more} more rejected" + (f" (all in {errors})" if errors else "")
+        )
+    console.print(
+        f"read {report.read}, stored {report.stored}, already stored {report.duplicates}, "
+        f"rejected {report.rejected}"
+    )
+    if report.rejected:
+        where = f" (listed in {errors})" if errors else " (--errors FILE lists them all)"
+        raise InvalidInput(f"{report.rejected} of {report.read} records in {file} rejected{where}")
+
+
+@app.command("health")
+def health_cmd(
+    ctx: typer.Context,
+    partner: str | None = typer.Argument(None, help="Partner slug or id (default: all)."),
+    hours: int = typer.Option(24, "--hours", min=1, help="Whole hours to look back."),
+    show_hours: bool = typer.Option(False, "--hours-table", help="Show every hour."),
+) -> None:
+    """Backhaul health per partner: status, reasons, per-hour figures; alerts on change (run it
+    hourly from cron or a timer)."""
+    settings = state(ctx).settings
+    lake = Lake(settings.effective_lake_url)
+    with open_store(settings) as store:
+        directory = PartnerDirectory(store)
+        if partner is None:
+            with store.read() as conn:
+                idents = [str(i) for i in conn.execute(select(partners.c.id)).scalars()]
+        else:
+            idents = [partner]
+        for ident in idents:
+            health, sent = alerts.check(
+                store, lake, directory.get(ident), settings.health_webhook_url, window_end(), hours
+            )
+            _show(health, sent, show_hours)
+
+
+def _show(health: Health, sent: bool, show_hours: bool) -> None:
+    style = STATUS_STYLE[health.status]
+    console.print(
+        f"{health.partner}: [{style}]{health.status}[/]" + (" (alert sent)" if sent else "")
+    )
+    for reason in health.reasons:
+        console.print(f"  - {reason}", highlight=False)
+    if show_hours:
+        table = Table(
+            "hour", "received", "clicks", "visits", "complete", "rate", "lag p95 s", "dup %"
+        )
+        for h in health.hours:
+            table.add_row(
+                h.hour[:16],
+                str(sum(h.received.values())),
+                str(h.clicks),
+                str(h.visits),
+                "" if h.completeness is None else f"{h.completeness:.2f}",
+                "" if h.observed_sample_rate is None else f"{h.observed_sample_rate:.2f}",
+                "" if h.lag_p95_s is None else f"{h.lag_p95_s:.0f}",
+                "" if h.duplicate_rate is None else f"{100 * h.duplicate_rate:.1f}",
+                style="red" if h.gap else None,
+            )
+        console.print(table)

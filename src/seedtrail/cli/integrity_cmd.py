@@ -1,0 +1,237 @@
+"""``seedtrail integrity``: scan texts for abuse and find coordinated campaigns (files in, out)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import orjson
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from seedtrail.cli.context import console
+from seedtrail.cli.main import app
+from seedtrail.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from seedtrail.integrity.scan import ScanResult
+    from seedtrail.integrity.sources import Item
+
+integrity = typer.Typer(help="Community integrity: diversion, duplicates, soft ads, campaigns.")
+app.add_typer(integrity, name="integrity")
+
+_INPUT = typer.Option(None, "--input", help="JSONL: id, text[, author, note_id, ts, kind].")
+_WORLD = typer.Option(None, "--world", help="A world directory written by `seedtrail sim`.")
+_STORE = typer.Option(False, "--store", help="Read comments and notes from the store.")
+_WORKERS = typer.Option(1, "--workers", min=1, help="Processes for the per-text detectors.")
+
+
+def _source(
+    ctx: typer.Context, input_: Path | None, world: Path | None, store: bool
+) -> tuple[Iterator[list[Item]], list[str], set[str]]:
+    """Batches of items, brand names and declared notes from the one source given."""
+    from seedtrail.integrity import sources
+
+    if sum((input_ is not None, world is not None, store)) != 1:
+        raise InvalidInput("give exactly one of --input FILE, --world DIR or --store")
+    if input_ is not None:
+        return sources.read_jsonl(input_), [], set()
+    if world is not None:
+        return sources.read_world(world), *sources.world_brands(world)
+    from seedtrail.cli.store_cmd import open_store
+
+    st = open_store(ctx)
+    brands, declared = sources.store_brands(st)
+    return sources.read_store(st), brands, declared
+
+
+def _scan(
+    ctx: typer.Context,
+    input_: Path | None,
+    world: Path | None,
+    store: bool,
+    claim_terms: Path | None,
+    diversion_terms: Path | None,
+    workers: int = 1,
+) -> ScanResult:
+    from seedtrail.integrity.scan import Scanner
+
+    batches, brands, declared = _source(ctx, input_, world, store)
+    scanner = Scanner(
+        brands=brands,
+        registered=declared,
+        claim_terms=claim_terms,
+        diversion_terms=diversion_terms,
+    )
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}[/] {task.completed:,} texts"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("scanning", total=None)
+
+        def tick(stage: str, n: int) -> None:
+            if stage == "scan":
+                bar.advance(task, n)
+            else:
+                bar.update(task, description="clustered")
+
+        return scanner.run(batches, tick, workers=workers)
+
+
+@integrity.command("scan")
+def scan_cmd(
+    ctx: typer.Context,
+    input_: Path | None = _INPUT,
+    world: Path | None = _WORLD,
+    store: bool = _STORE,
+    output: Path = typer.Option(..., "--output", help="Findings JSONL (one line per text)."),
+    flagged_only: bool = typer.Option(False, "--flagged-only", help="Only texts with labels."),
+    claim_terms: Path | None = typer.Option(None, "--claim-terms", help="Your claims.toml."),
+    diversion_terms: Path | None = typer.Option(
+        None, "--diversion-terms", help="Your diversion.toml."
+    ),
+    workers: int = _WORKERS,
+) -> None:
+    """Label each text: diversion, duplicate, soft_ad, claim, with findings (kind, value, span)."""
+    res = _scan(ctx, input_, world, store, claim_terms, diversion_terms, workers)
+    counts: dict[str, int] = {}
+    written = 0
+    tmp = output.with_name(f".{output.name}.part")
+    with tmp.open("wb") as fh:
+        for i in range(len(res.ids)):
+            rec = res.record(i)
+            for lab in rec["labels"]:
+                counts[lab] = counts.get(lab, 0) + 1
+            if flagged_only and not rec["labels"]:
+                continue
+            fh.write(orjson.dumps(rec) + b"\n")
+            written += 1
+    tmp.replace(output)
+    shown = ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) or "nothing flagged"
+    console.print(f"{len(res.ids):,} texts scanned, {written:,} lines to {output}: {shown}")
+
+
+@integrity.command("campaigns")
+def campaigns_cmd(
+    ctx: typer.Context,
+    input_: Path | None = _INPUT,
+    world: Path | None = _WORLD,
+    store: bool = _STORE,
+    output: Path = typer.Option(..., "--output", help="Campaigns JSONL (one line per campaign)."),
+    min_score: float = typer.Option(0.5, "--min-score", min=0.0, max=1.0),
+    workers: int = _WORKERS,
+) -> None:
+    """Find coordinated campaigns: accounts, notes, comments, time span, score, evidence."""
+    from seedtrail.integrity.campaigns import CampaignParams, find_campaigns
+
+    res = _scan(ctx, input_, world, store, None, None, workers)
+    act = res.activity()
+    if len(act) == 0:
+        raise InvalidInput("no comment has both 'author' and 'note_id': campaigns need them")
+    with console.status("looking for dense blocks"):
+        found = find_campaigns(act, CampaignParams(min_score=min_score))
+    tmp = output.with_name(f".{output.name}.part")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for n, c in enumerate(found, 1):
+            rec = {"campaign": n, **c.to_json(res.activity_ids)}
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    tmp.replace(output)
+    console.print(f"{len(act):,} comments, {len(found)} campaigns written to {output}")
+    for n, c in enumerate(found[:10], 1):
+        console.print(f"  #{n} score {c.score:.2f}: {c.evidence['summary'][0]}", highlight=False)
+
+
+@integrity.command("evaluate")
+def evaluate_cmd(
+    part: list[str] = typer.Option(
+        ["diversion", "injected"],
+        "--part",
+        help="diversion (generated corpus), injected (campaign grid), world (needs --world).",
+    ),
+    world: Path | None = _WORLD,
+    seeds: int = typer.Option(2, "--seeds", min=1, help="Seeds per injected setting."),
+    organic: Path | None = typer.Option(
+        None, "--organic", help="Real organic texts, one per line: list every text flagged."
+    ),
+    json_out: Path | None = typer.Option(None, "--json", help="Also write all figures here."),
+) -> None:
+    """Re-run the integrity evaluation and print its figures (docs/integrity.md explains them)."""
+    from rich.table import Table
+
+    parts = set(part) | ({"world"} if world is not None else set())
+    parts |= {"organic"} if organic is not None else set()
+    unknown = parts - {"diversion", "injected", "world", "organic"}
+    if unknown:
+        raise InvalidInput(f"unknown --part {', '.join(sorted(unknown))}")
+    report: dict[str, object] = {}
+    if "diversion" in parts:
+        from seedtrail.integrity.diversion import DiversionDetector
+        from seedtrail.integrity.evaluation.diversion_corpus import generate
+        from seedtrail.integrity.evaluation.diversion_eval import score
+
+        div = score(generate(), DiversionDetector()).as_dict()
+        report["diversion"] = div
+        table = Table("family", "recall", title="diversion, generated corpus (seed 7)")
+        for fam, r in div["recall_by_family"].items():
+            table.add_row(fam, f"{r:.3f}")
+        console.print(table)
+        console.print(
+            f"overall recall {div['recall']:.4f}, precision {div['precision']:.4f}, "
+            f"{div['fp_per_10k_organic']} false positives per 10k organic comments"
+        )
+    if "injected" in parts:
+        from seedtrail.integrity.evaluation.campaign_eval import grid
+
+        with console.status("injected blocks: 42 settings"):
+            rows = grid(seeds=range(1, seeds + 1))
+        report["injected"] = rows
+        table = Table("density", "camouflage", "hijacked", "precision", "recall", "F1", "min F1",
+                      title=f"campaigns, 200x200 injected blocks ({seeds} seeds each)")  # fmt: skip
+        for r in rows:
+            table.add_row(str(r["density"]), str(r["camouflage"]), str(r["hijacked"]),
+                          f"{r['precision']:.3f}", f"{r['recall']:.3f}", f"{r['f1']:.3f}",
+                          f"{r['min_f1']:.3f}")  # fmt: skip
+        console.print(table)
+    if "world" in parts:
+        if world is None:
+            raise InvalidInput("--part world needs --world DIR")
+        from seedtrail.integrity.evaluation.world_eval import evaluate_world
+
+        with console.status(f"scanning and finding campaigns in {world}"):
+            rep = evaluate_world(world).as_dict()
+        report["world"] = rep
+        console.print_json(data=rep)
+    if organic is not None:
+        report["organic"] = _organic(organic)
+    if json_out is not None:
+        json_out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        console.print(f"figures written to {json_out}")
+
+
+def _organic(path: Path) -> dict[str, object]:
+    """Flag rate on real organic texts: every flagged text is listed for a human to judge."""
+    from seedtrail.integrity.scan import Scanner
+    from seedtrail.integrity.sources import Item
+
+    if not path.exists():
+        raise InvalidInput(f"{path} does not exist")
+    texts = sorted({line.strip() for line in path.read_text("utf-8").splitlines() if line.strip()})
+    scanner = Scanner()
+    flagged = []
+    for i, text in enumerate(texts):
+        found = scanner.detect(Item(str(i), text))
+        if found:
+            flagged.append({"text": text, "findings": [f.to_json() for f in found]})
+    per_10k = 10_000 * len(flagged) / max(1, len(texts))
+    console.print(
+        f"{len(flagged)} of {len(texts):,} distinct texts flagged ({per_10k:.1f} per 10k):"
+    )
+    for item in flagged:
+        kinds = ", ".join(f"{f['kind']}={f['value']}" for f in item["findings"])  # type: ignore[index]
+        console.print(f"  {kinds} | {item['text'][:80]}", highlight=False, markup=False)
+    return {"texts": len(texts), "flagged": len(flagged), "per_10k": round(per_10k, 2),
+            "items": flagged}  # fmt: skip

@@ -1,0 +1,86 @@
+"""``seedtrail lake seal|stats|compact``: the Parquet event lake."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+from sqlalchemy import func, select
+
+from seedtrail.cli.context import console, state
+from seedtrail.cli.intake_cmd import open_store, progress_bar
+from seedtrail.cli.main import app
+from seedtrail.intake import sealer
+from seedtrail.lake import lock
+from seedtrail.lake.compact import compact
+from seedtrail.lake.layout import Lake
+from seedtrail.lake.stats import stats
+from seedtrail.store.schema import inbox
+
+lake_app = typer.Typer(help="The Parquet event lake.", no_args_is_help=True)
+app.add_typer(lake_app, name="lake")
+
+
+@lake_app.command("seal")
+def seal_cmd(ctx: typer.Context) -> None:
+    """Move acknowledged events from the inbox into the lake (one sealer at a time)."""
+    settings = state(ctx).settings
+    with open_store(settings) as store, progress_bar() as bar:
+        with store.read() as conn:
+            waiting = int(conn.execute(select(func.count()).select_from(inbox)).scalar_one())
+        task = bar.add_task("sealing", total=waiting)
+        report = sealer.seal(
+            store,
+            Lake(settings.effective_lake_url),
+            settings.data_dir,
+            progress=lambda n: bar.advance(task, n),
+        )
+    console.print(
+        f"sealed {report.read} events: {report.written} written in {len(report.files)} files, "
+        f"{report.duplicates} already in the lake"
+    )
+
+
+@lake_app.command("stats")
+def stats_cmd(
+    ctx: typer.Context, type_: str | None = typer.Option(None, "--type", help="One event type.")
+) -> None:
+    """Files, rows and bytes per event type and day."""
+    lake = Lake(state(ctx).settings.effective_lake_url)
+    table = Table("type", "day", "files", "rows", "bytes", title=f"lake {lake.url}")
+    rows = stats(lake, type_)
+    for s in rows:
+        table.add_row(s.type, s.day, str(s.files), str(s.rows), f"{s.bytes:,}")
+    table.add_row(
+        "total",
+        "",
+        str(sum(s.files for s in rows)),
+        str(sum(s.rows for s in rows)),
+        f"{sum(s.bytes for s in rows):,}",
+        style="bold",
+    )
+    console.print(table)
+
+
+@lake_app.command("compact")
+def compact_cmd(
+    ctx: typer.Context,
+    type_: str | None = typer.Option(None, "--type", help="One event type."),
+    min_files: int = typer.Option(2, "--min-files", min=2),
+) -> None:
+    """Merge each partition's files into one, dropping repeated event ids."""
+    settings = state(ctx).settings
+    lake = Lake(settings.effective_lake_url)
+    parts = lake.partitions(type_)
+    with (
+        open_store(settings) as store,
+        lock.exclusive(store.engine, settings.data_dir, "compactor"),
+        progress_bar() as bar,
+    ):
+        task = bar.add_task("compacting", total=len(parts))
+        report = compact(
+            lake, type_=type_, min_files=min_files, progress=lambda _: bar.advance(task)
+        )
+    console.print(
+        f"compacted {report.partitions} partitions: {report.files_before} files into "
+        f"{report.files_after}, {report.duplicates} repeated rows dropped"
+    )

@@ -1,0 +1,165 @@
+"""Link commands: mounts under the policy, the kill switch, partner secrets, audit, clicks, and
+``seedtrail serve``."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+from sqlalchemy import select
+
+from seedtrail.catalog import CRUD
+from seedtrail.cli.context import console, state
+from seedtrail.cli.main import app
+from seedtrail.cli.store_cmd import (
+    cli_actor,
+    open_store,
+    parse_pairs,
+    resource_commands,
+    show_rows,
+    validated,
+)
+from seedtrail.links import mounts, partners
+from seedtrail.store import audit
+from seedtrail.store.schema import clicks
+
+for _res in CRUD:
+    app.add_typer(resource_commands(_res), name=_res.name)
+
+mount_cmds = resource_commands(mounts.RESOURCE, create=False, update=False)
+app.add_typer(mount_cmds, name="mounts")
+
+
+@mount_cmds.command("create")
+def mount_create(
+    ctx: typer.Context,
+    pairs: list[str] = typer.Argument(help="placement=note_card offer_id=1 note_id=2 ..."),
+) -> None:
+    """Mount a link; the policy decides and its reasons are printed either way."""
+    body = validated(mounts.MountIn, parse_pairs(pairs))
+    with open_store(ctx).transaction() as conn:  # the decision is audited either way
+        result = mounts.create(conn, cli_actor(), body)
+    _print_decision(result["decision"])
+    row = mounts.raise_if_denied(result)
+    row.pop("decision")
+    show_rows([row], False, "mount created")
+
+
+@mount_cmds.command("status")
+def mount_status(ctx: typer.Context, ident: int, status: str) -> None:
+    """Disable (``disabled``) or re-enable (``active``, policy-checked) a mount."""
+    body = validated(mounts.MountPatch, {"status": status})
+    with open_store(ctx).transaction() as conn:
+        result = mounts.set_status(conn, cli_actor(), ident, body.status)
+    if result["decision"] is not None:
+        _print_decision(result["decision"])
+    mounts.raise_if_denied(result)
+    console.print(f"mount {ident} is {body.status}")
+
+
+def _print_decision(decision: dict[str, object]) -> None:
+    verdict = "[green]allowed[/]" if decision["allowed"] else "[red]denied[/]"
+    console.print(f"policy: {verdict}")
+    for check in decision["checks"]:  # type: ignore[attr-defined]
+        mark = "[green]✓[/]" if check["passed"] else "[red]✗[/]"
+        console.print(f"  {mark} {check['message']}", highlight=False)
+
+
+policy = typer.Typer(help="The live link policy: kill switches and dry runs.", no_args_is_help=True)
+app.add_typer(policy, name="policy")
+
+
+@policy.command("kill-switch")
+def kill_switch(
+    ctx: typer.Context,
+    partner_id: int,
+    off: bool = typer.Option(True, "--off/--on", help="Close (default) or reopen."),
+    reason: str = typer.Option(..., help="Why (audited)."),
+) -> None:
+    """Close (or reopen) every link of a partner at once."""
+    with open_store(ctx).transaction() as conn:
+        row = partners.set_links_enabled(conn, cli_actor(), partner_id, not off, reason)
+    console.print(f"partner {row['slug']}: links {'enabled' if row['links_enabled'] else 'OFF'}")
+
+
+@policy.command("evaluate")
+def evaluate(
+    ctx: typer.Context,
+    pairs: list[str] = typer.Argument(help="placement=... offer_id=... note_id=..."),
+) -> None:
+    """Dry run: what the policy would decide for a mount, and why."""
+    body = validated(mounts.MountIn, parse_pairs(pairs))
+    with open_store(ctx).read() as conn:
+        _, decision = mounts.evaluate(conn, cli_actor(), body)
+    _print_decision(decision.as_dict())
+
+
+@app.command("rotate-secret")
+def rotate_secret(ctx: typer.Context, partner_id: int) -> None:
+    """Add a signing secret for a partner (printed once; the oldest beyond two is revoked)."""
+    with open_store(ctx).transaction() as conn:
+        out = partners.rotate_secret(conn, cli_actor(), partner_id)
+    console.print(f"secret {out['id']} (shown once): [bold]{out['secret']}[/]")
+    if out["revoked_ids"]:
+        console.print(f"revoked: {out['revoked_ids']}")
+
+
+@app.command("audit")
+def audit_cmd(
+    ctx: typer.Context,
+    object_type: str | None = None,
+    action: str | None = None,
+    limit: int = 50,
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Show the audit log, newest first."""
+    with open_store(ctx).read() as conn:
+        rows = audit.entries(conn, object_type=object_type, action_prefix=action, limit=limit)
+    show_rows(rows, as_json, "audit log")
+
+
+@app.command("clicks")
+def clicks_cmd(
+    ctx: typer.Context, limit: int = 50, as_json: bool = typer.Option(False, "--json")
+) -> None:
+    """Show logged clicks, newest first."""
+    with open_store(ctx).read() as conn:
+        rows = [
+            dict(r)
+            for r in conn.execute(
+                select(clicks).order_by(clicks.c.id.desc()).limit(limit)
+            ).mappings()
+        ]
+    show_rows(rows, as_json, "clicks")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: str | None = None,
+    port: int | None = None,
+    workers: int = typer.Option(1, help="Server processes (SQLite: keep 1)."),
+) -> None:
+    """Run the API and the click redirect (granian, uvloop)."""
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+
+    st = state(ctx)
+    settings = st.settings
+    open_store(ctx)  # refuse to start on an old schema
+    os.environ["SEEDTRAIL_DATA_DIR"] = str(settings.data_dir)
+    os.environ["SEEDTRAIL_DATABASE_URL"] = settings.effective_database_url
+    if st.config_file:
+        os.environ["SEEDTRAIL_CONFIG"] = str(st.config_file)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    console.print(f"seedtrail serving on http://{bind_host}:{bind_port} (docs at /docs)")
+    Granian(
+        "seedtrail.api.app:app_from_env",
+        address=bind_host,
+        port=bind_port,
+        interface=Interfaces.ASGI,
+        factory=True,
+        workers=workers,
+        loop=Loops.uvloop,
+        log_access=False,
+    ).serve()

@@ -1,0 +1,82 @@
+"""Entry point of the ``seedtrail`` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from seedtrail import __version__
+from seedtrail.cli.context import CliState, err_console
+from seedtrail.errors import SeedtrailError
+
+app = typer.Typer(
+    name="seedtrail",
+    help="seedtrail: shoppable links for content communities.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(None, "--config", help="TOML settings file."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Data directory."),
+    database_url: str | None = typer.Option(None, "--database-url", help="Database URL."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+) -> None:
+    ctx.obj = CliState(
+        config_file=config, data_dir=data_dir, database_url=database_url, debug=debug
+    )
+
+
+@app.command()
+def version() -> None:
+    """Print the seedtrail version."""
+    typer.echo(__version__)
+
+
+def _register() -> None:
+    from seedtrail.cli import commands  # noqa: F401  (registers sub-commands on ``app``)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; user errors print one clear line (a traceback only with --debug)."""
+    _register()
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        # Without standalone mode click returns, rather than raises, the code of `typer.Exit(n)`.
+        code = app(args=args, standalone_mode=False)
+    except SeedtrailError as exc:
+        if debug:
+            raise
+        err_console.print(f"[bold red]error:[/] {exc.detail}", highlight=False)
+        sys.exit(2)
+    except (KeyboardInterrupt, EOFError):
+        err_console.print("[yellow]interrupted[/]")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("[yellow]aborted[/]")
+        sys.exit(1)
+    except Exception as exc:  # click usage errors and the unexpected
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if debug:
+            raise
+        err_console.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
+            "(run with --debug for the traceback)",
+            highlight=False,
+        )
+        sys.exit(1)
+    if isinstance(code, int) and code:
+        sys.exit(code)

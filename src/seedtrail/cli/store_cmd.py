@@ -1,0 +1,169 @@
+"""``seedtrail init``, ``keys`` and one command group per store noun (create/list/show/update).
+
+Values are given as ``field=value`` pairs (lists and objects as JSON; the models coerce
+numbers and true/false) and validated by the same models and rules as the API.
+The CLI acts as an operator."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from seedtrail import principals, resources
+from seedtrail.cli.context import console, state
+from seedtrail.cli.main import app
+from seedtrail.errors import InvalidInput, validated
+from seedtrail.resources import Resource
+from seedtrail.store import migrate
+from seedtrail.store.store import Store
+
+
+def cli_actor() -> principals.Principal:
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in some containers
+        user = "cli"
+    return principals.Principal(id=0, name=f"cli:{user}", role="operator")
+
+
+def open_store(ctx: typer.Context, *, check: bool = True) -> Store:
+    store = Store.from_settings(state(ctx).settings)
+    if check:
+        store.ensure_current()
+    return store
+
+
+def parse_pairs(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise InvalidInput(f"expected field=value, got {pair!r}")
+        if raw[:1] in ("[", "{"):
+            try:
+                out[key] = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise InvalidInput(f"{key}: not valid JSON ({exc.msg})") from None
+        else:
+            out[key] = None if raw == "null" else raw  # the models coerce numbers and booleans
+    return out
+
+
+def show_rows(rows: list[dict[str, Any]], as_json: bool, title: str) -> None:
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, default=str, indent=1))
+        return
+    if not rows:
+        console.print(f"[dim]no {title}[/]")
+        return
+    table = Table(*rows[0].keys(), title=title)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    console.print(table)
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    operator_key: str | None = typer.Option(
+        None, help="Also create an operator API key with this name (printed once)."
+    ),
+) -> None:
+    """Create or upgrade the database schema."""
+    store = open_store(ctx, check=False)
+    before, after = migrate.upgrade(store.engine)
+    url = store.engine.url.render_as_string(hide_password=True)
+    if before == after:
+        console.print(f"schema already at {after} ({url})")
+    else:
+        console.print(f"schema upgraded {before or 'empty'} → {after} ({url})")
+    if operator_key:
+        with store.transaction() as conn:
+            _, key = principals.create(conn, name=operator_key, role="operator")
+        console.print(f"operator key (shown once): [bold]{key}[/]")
+
+
+keys = typer.Typer(
+    help="API keys per principal (operator, brand, creator, partner, moderator).",
+    no_args_is_help=True,
+)
+app.add_typer(keys, name="keys")
+
+
+@keys.command("create")
+def keys_create(
+    ctx: typer.Context,
+    name: str = typer.Option(...),
+    role: str = typer.Option(...),
+    account_id: int | None = None,
+    partner_id: int | None = None,
+) -> None:
+    """Create an API key; it is printed once and only its hash is stored."""
+    with open_store(ctx).transaction() as conn:
+        principal, key = principals.create(
+            conn, name=name, role=role, account_id=account_id, partner_id=partner_id
+        )
+    console.print(f"{principal.label} key (shown once): [bold]{key}[/]")
+
+
+@keys.command("revoke")
+def keys_revoke(ctx: typer.Context, principal_id: int) -> None:
+    with open_store(ctx).transaction() as conn:
+        principals.revoke(conn, principal_id)
+    console.print(f"key {principal_id} revoked")
+
+
+def resource_commands(res: Resource, *, create: bool = True, update: bool = True) -> typer.Typer:
+    group = typer.Typer(help=f"Create, list and change {res.name}.", no_args_is_help=True)
+
+    if create:
+
+        @group.command("create")
+        def create_cmd(
+            ctx: typer.Context, pairs: list[str] = typer.Argument(help="field=value ...")
+        ) -> None:
+            body = validated(res.create_model, parse_pairs(pairs))
+            with open_store(ctx).transaction() as conn:
+                row = resources.create(conn, res, cli_actor(), body)
+            show_rows([res.present(row)], False, f"{res.noun} created")
+
+    @group.command("list")
+    def list_cmd(
+        ctx: typer.Context,
+        where: list[str] = typer.Option([], "--where", help="field=value filter"),
+        limit: int = 100,
+        offset: int = 0,
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        with open_store(ctx).read() as conn:
+            rows = resources.list_rows(
+                conn, res, cli_actor(), parse_pairs(where), limit=limit, offset=offset
+            )
+        show_rows([res.present(r) for r in rows], as_json, res.name)
+
+    @group.command("show")
+    def show_cmd(
+        ctx: typer.Context, ident: int, as_json: bool = typer.Option(False, "--json")
+    ) -> None:
+        with open_store(ctx).read() as conn:
+            row = resources.get(conn, res, cli_actor(), ident)
+        show_rows([res.present(row)], as_json, res.noun)
+
+    if update:
+
+        @group.command("update")
+        def update_cmd(
+            ctx: typer.Context,
+            ident: int,
+            pairs: list[str] = typer.Argument(help="field=value ..."),
+        ) -> None:
+            body = validated(res.update_model, parse_pairs(pairs))
+            with open_store(ctx).transaction() as conn:
+                row = resources.update(conn, res, cli_actor(), ident, body)
+            show_rows([res.present(row)], False, f"{res.noun} updated")
+
+    return group

@@ -1,0 +1,136 @@
+"""Campaigns: a brand's set of notes, boosted with a daily spend per note."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, Connection, delete, insert, select
+
+from seedtrail.errors import InvalidInput
+from seedtrail.principals import Principal
+from seedtrail.resources import Resource, own_account, owned_by
+from seedtrail.store import audit
+from seedtrail.store.schema import accounts, campaign_notes, campaign_spend, campaigns, notes
+
+
+class CampaignIn(BaseModel):
+    brand_id: int | None = None
+    name: str = Field(min_length=1, max_length=200)
+    starts_on: date
+    ends_on: date | None = None
+
+
+class CampaignPatch(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    ends_on: date | None = None
+    status: Literal["active", "paused", "ended"] | None = None
+
+
+class SpendIn(BaseModel):
+    note_id: int
+    day: date
+    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+
+
+def _prepare(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict[str, Any]:
+    v["brand_id"] = own_account(actor, v.get("brand_id"), field_name="brand_id")
+    kind = conn.execute(select(accounts.c.kind).where(accounts.c.id == v["brand_id"])).scalar()
+    if kind not in ("brand", "enterprise"):
+        raise InvalidInput(f"account {v['brand_id']} is not a brand or enterprise account")
+    if v.get("ends_on") and v["ends_on"] < v["starts_on"]:
+        raise InvalidInput("ends_on is before starts_on")
+    v["status"] = "active"
+    return v
+
+
+def _scope(actor: Principal) -> ColumnElement[bool] | None:
+    return owned_by(actor, campaigns.c.brand_id)
+
+
+RESOURCE = Resource(
+    name="campaigns",
+    noun="campaign",
+    table=campaigns,
+    create_model=CampaignIn,
+    update_model=CampaignPatch,
+    read_roles=frozenset({"operator", "moderator", "brand"}),
+    create_roles=frozenset({"operator", "brand"}),
+    update_roles=frozenset({"operator", "brand"}),
+    scope=_scope,
+    prepare=_prepare,
+    filters=("brand_id", "status"),
+)
+
+
+def add_notes(
+    conn: Connection, actor: Principal, campaign_id: int, note_ids: list[int]
+) -> list[int]:
+    present = set(conn.execute(select(notes.c.id).where(notes.c.id.in_(note_ids))).scalars())
+    missing = sorted(set(note_ids) - present)
+    if missing:
+        raise InvalidInput(f"notes {missing} do not exist")
+    have = set(
+        conn.execute(
+            select(campaign_notes.c.note_id).where(campaign_notes.c.campaign_id == campaign_id)
+        ).scalars()
+    )
+    new = sorted(set(note_ids) - have)
+    if new:
+        conn.execute(
+            insert(campaign_notes), [{"campaign_id": campaign_id, "note_id": n} for n in new]
+        )
+        audit.record(
+            conn,
+            actor=actor.label,
+            action="campaign.add_notes",
+            object_type="campaign",
+            object_id=campaign_id,
+            after={"note_ids": new},
+        )
+    return sorted(have | set(new))
+
+
+def note_ids(conn: Connection, campaign_id: int) -> list[int]:
+    return sorted(
+        conn.execute(
+            select(campaign_notes.c.note_id).where(campaign_notes.c.campaign_id == campaign_id)
+        ).scalars()
+    )
+
+
+def set_spend(conn: Connection, actor: Principal, campaign_id: int, spend: SpendIn) -> None:
+    if spend.note_id not in note_ids(conn, campaign_id):
+        raise InvalidInput(f"note {spend.note_id} is not in campaign {campaign_id}")
+    key = (
+        (campaign_spend.c.campaign_id == campaign_id)
+        & (campaign_spend.c.note_id == spend.note_id)
+        & (campaign_spend.c.day == spend.day)
+    )
+    before = conn.execute(select(campaign_spend.c.amount).where(key)).scalar()
+    conn.execute(delete(campaign_spend).where(key))
+    conn.execute(
+        insert(campaign_spend).values(
+            campaign_id=campaign_id, note_id=spend.note_id, day=spend.day, amount=spend.amount
+        )
+    )
+    audit.record(
+        conn,
+        actor=actor.label,
+        action="campaign.spend",
+        object_type="campaign",
+        object_id=campaign_id,
+        before={"amount": before},
+        after=spend.model_dump(mode="json"),
+    )
+
+
+def spend_rows(conn: Connection, campaign_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(campaign_spend)
+        .where(campaign_spend.c.campaign_id == campaign_id)
+        .order_by(campaign_spend.c.day, campaign_spend.c.note_id)
+    ).mappings()
+    return [dict(r) for r in rows]

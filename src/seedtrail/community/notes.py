@@ -1,0 +1,156 @@
+"""Notes (with their industry category) and comments on them."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+from sqlalchemy import ColumnElement, Connection, or_, select
+
+from seedtrail.errors import Forbidden, InvalidInput
+from seedtrail.principals import Principal
+from seedtrail.resources import Resource, own_account, owned_by
+from seedtrail.store.schema import comments, notes
+from seedtrail.store.types import utcnow
+
+CATEGORIES = (
+    "beauty",
+    "skincare",
+    "fashion",
+    "home",
+    "mother_baby",
+    "outdoor",
+    "food",
+    "digital",
+    "health",
+    "medical_beauty",
+    "other",
+)
+Category = Literal[
+    "beauty",
+    "skincare",
+    "fashion",
+    "home",
+    "mother_baby",
+    "outdoor",
+    "food",
+    "digital",
+    "health",
+    "medical_beauty",
+    "other",
+]
+NoteStatus = Literal["normal", "throttled", "removed"]
+CommentStatus = Literal["visible", "hidden", "removed"]
+AUTHORS = frozenset({"operator", "brand", "creator"})
+
+
+class NoteIn(BaseModel):
+    author_id: int | None = Field(
+        default=None, description="Operators only; others post as themselves."
+    )
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(default="", max_length=20000)
+    category: Category
+    published_at: AwareDatetime | None = None
+    status: NoteStatus = "normal"
+
+
+class NotePatch(BaseModel):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    body: str | None = Field(default=None, max_length=20000)
+    category: Category | None = None
+    status: NoteStatus | None = None
+
+
+def _prepare_note(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict[str, Any]:
+    v["author_id"] = own_account(actor, v.get("author_id"), field_name="author_id")
+    if v.get("published_at") is None:
+        v["published_at"] = utcnow()
+    if actor.role != "operator" and v.get("status") != "normal":
+        raise Forbidden("only operators and moderators set a note's status")
+    return v
+
+
+def _check_note(
+    conn: Connection, actor: Principal, before: dict[str, Any], v: dict[str, Any]
+) -> dict[str, Any]:
+    if "status" in v and actor.role not in ("operator", "moderator"):
+        raise Forbidden("only operators and moderators change a note's status")
+    return v
+
+
+def _note_scope(actor: Principal) -> ColumnElement[bool] | None:
+    return owned_by(actor, notes.c.author_id)
+
+
+NOTES = Resource(
+    name="notes",
+    noun="note",
+    table=notes,
+    create_model=NoteIn,
+    update_model=NotePatch,
+    read_roles=frozenset({"operator", "moderator", "brand", "creator"}),
+    create_roles=AUTHORS,
+    update_roles=AUTHORS,
+    scope=_note_scope,
+    prepare=_prepare_note,
+    check_update=_check_note,
+    policy_fields=frozenset({"status", "category"}),
+    filters=("author_id", "category", "status"),
+    moderator_fields=frozenset({"status"}),
+)
+
+
+class CommentIn(BaseModel):
+    note_id: int
+    author_id: int | None = None
+    body: str = Field(min_length=1, max_length=5000)
+
+
+class CommentPatch(BaseModel):
+    body: str | None = Field(default=None, min_length=1, max_length=5000)
+    status: CommentStatus | None = None
+
+
+def _prepare_comment(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict[str, Any]:
+    v["author_id"] = own_account(actor, v.get("author_id"), field_name="author_id")
+    status = conn.execute(select(notes.c.status).where(notes.c.id == v["note_id"])).scalar()
+    if status is None:
+        raise InvalidInput(f"note {v['note_id']} does not exist")
+    if status == "removed":
+        raise InvalidInput(f"note {v['note_id']} is removed and takes no comments")
+    return v
+
+
+def _check_comment(
+    conn: Connection, actor: Principal, before: dict[str, Any], v: dict[str, Any]
+) -> dict[str, Any]:
+    if "status" in v and actor.role not in ("operator", "moderator"):
+        raise Forbidden("only operators and moderators change a comment's status")
+    if "body" in v and before["author_id"] != actor.account_id and actor.role != "operator":
+        raise Forbidden("only the author edits a comment")
+    return v
+
+
+def _comment_scope(actor: Principal) -> ColumnElement[bool] | None:
+    if actor.account_id is None:
+        return owned_by(actor, comments.c.author_id)
+    own_notes = select(notes.c.id).where(notes.c.author_id == actor.account_id)
+    return or_(comments.c.author_id == actor.account_id, comments.c.note_id.in_(own_notes))
+
+
+COMMENTS = Resource(
+    name="comments",
+    noun="comment",
+    table=comments,
+    create_model=CommentIn,
+    update_model=CommentPatch,
+    read_roles=frozenset({"operator", "moderator", "brand", "creator"}),
+    create_roles=AUTHORS,
+    update_roles=AUTHORS,
+    scope=_comment_scope,
+    prepare=_prepare_comment,
+    check_update=_check_comment,
+    filters=("note_id", "author_id", "status"),
+    moderator_fields=frozenset({"status"}),
+)

@@ -1,0 +1,272 @@
+"""The demo: a small community with partners, offers, notes and links, under a live policy, and
+the redirect exercised as a user's phone would — all on embedded defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+
+from seedtrail import demo_world, principals, resources
+from seedtrail.api.app import create_app
+from seedtrail.community import accounts, collabs, notes
+from seedtrail.demo_world import WorldSummary
+from seedtrail.links import mounts, offers, partners, rules
+from seedtrail.settings import Settings
+from seedtrail.store import migrate
+from seedtrail.store.schema import clicks
+from seedtrail.store.schema import partners as partners_table
+from seedtrail.store.store import Store
+
+DEMO = principals.Principal(id=0, name="demo", role="operator")
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 MicroMessenger"
+
+
+@dataclass
+class DemoReport:
+    data_dir: Path
+    codes: dict[str, str] = field(default_factory=dict)
+    outcomes: list[tuple[str, str, int, str]] = field(default_factory=list)
+    clicks_logged: int = 0
+    counted: int = 0
+    keys: dict[str, str] = field(default_factory=dict)
+    world: WorldSummary | None = None
+
+
+def _make(conn: Any, res: resources.Resource, **values: Any) -> int:
+    return int(resources.create(conn, res, DEMO, res.create_model.model_validate(values))["id"])
+
+
+def _seed(store: Store) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    with store.transaction() as conn:
+        ids["brand"] = _make(
+            conn,
+            accounts.RESOURCE,
+            handle="florasis",
+            display_name="花西子",
+            kind="brand",
+            verified=True,
+            follower_count=820_000,
+        )
+        ids["creator"] = _make(
+            conn,
+            accounts.RESOURCE,
+            handle="xiaohong",
+            display_name="小红同学",
+            kind="creator",
+            follower_count=36_000,
+        )
+        ids["note"] = _make(
+            conn,
+            notes.NOTES,
+            author_id=ids["creator"],
+            title="夏日通勤妆｜持妆一整天的散粉测评",
+            category="beauty",
+            body="油皮亲测，早八到晚六不脱妆。",
+        )
+        ids["taobao"] = _make(
+            conn,
+            partners.RESOURCE,
+            slug="taobao",
+            name="淘宝",
+            kind="marketplace",
+            allowed_hosts=["item.taobao.com"],
+            web_url_template="https://item.taobao.com/item.htm?id={item_id}",
+            app_url_template="taobao://item.taobao.com/item.htm?id={item_id}",
+            declared_sample_rate=0.5,
+        )
+        ids["jdmini"] = _make(
+            conn,
+            partners.RESOURCE,
+            slug="jd-mini",
+            name="京东购物小程序",
+            kind="mini_program",
+            allowed_hosts=["item.jd.com"],
+            web_url_template="https://item.jd.com/{item_id}.html",
+            mini_program_app_id="wx91d27dbf599dff74",
+            mini_program_path_template="pages/item/detail/detail?sku={item_id}",
+        )
+        ids["shop"] = _make(
+            conn,
+            partners.RESOURCE,
+            slug="brand-shop",
+            name="花西子官网",
+            kind="web_shop",
+            allowed_hosts=["shop.florasis.example"],
+        )
+        ids["offer_tb"] = _make(
+            conn,
+            offers.RESOURCE,
+            partner_id=ids["taobao"],
+            owner_id=ids["brand"],
+            item_id="680012345678",
+            title="花西子 蜜粉 散粉 定妆",
+            price="149.00",
+            category="beauty",
+        )
+        ids["offer_jd"] = _make(
+            conn,
+            offers.RESOURCE,
+            partner_id=ids["jdmini"],
+            owner_id=ids["brand"],
+            item_id="100012043978",
+            title="花西子 空气蜜粉",
+            price="159.00",
+            category="beauty",
+        )
+        ids["offer_web"] = _make(
+            conn,
+            offers.RESOURCE,
+            partner_id=ids["shop"],
+            owner_id=ids["brand"],
+            url="https://shop.florasis.example/p/1",
+            title="官网礼盒",
+            price="399.00",
+            category="beauty",
+        )
+        _make(
+            conn,
+            collabs.RESOURCE,
+            brand_id=ids["brand"],
+            creator_id=ids["creator"],
+            note_id=ids["note"],
+        )
+        ids["rule"] = _make(
+            conn, rules.RESOURCE, name="美妆类目开放外链 (618)", effect="open", category="beauty"
+        )
+    return ids
+
+
+def _mount(store: Store, **values: Any) -> str:
+    with store.transaction() as conn:
+        result = mounts.create(conn, DEMO, mounts.MountIn.model_validate(values))
+    return str(mounts.raise_if_denied(result)["code"])
+
+
+def run(settings: Settings, console: Console, *, world_scale: str | None = None) -> DemoReport:
+    """The redirect tour; with ``world_scale`` (the CLI's default: ``demo``) first a simulated
+    community run end to end (:mod:`seedtrail.demo_world`), whose accounts the keys sign in as."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store.from_settings(settings)
+    migrate.upgrade(store.engine)
+    report = DemoReport(settings.data_dir)
+    console.rule("[bold]seedtrail demo[/]")
+    if world_scale:
+        with console.status("building the demo world") as status:
+
+            def say(step: str) -> None:
+                console.log(step)
+                status.update(step)
+
+            report.world = demo_world.build(settings, store, say, scale=world_scale)
+        _print_world(console, report.world)
+    ids = _seed(store)
+    console.print(
+        "created a brand, a creator and her note, three shops (淘宝 app, 京东 mini "
+        "program, a web shop), offers, a collab registration and an open rule"
+    )
+    report.codes["淘宝 app (note card)"] = _mount(
+        store, placement="note_card", offer_id=ids["offer_tb"], note_id=ids["note"]
+    )
+    report.codes["京东 mini program (note card)"] = _mount(
+        store, placement="note_card", offer_id=ids["offer_jd"], note_id=ids["note"]
+    )
+    report.codes["web shop (profile card)"] = _mount(
+        store, placement="profile_card", offer_id=ids["offer_web"], account_id=ids["brand"]
+    )
+    with TestClient(create_app(settings, store=store)) as client:
+
+        def tap(label: str, code: str, ua: str = PHONE, viewer: str = "demo-viewer-1") -> None:
+            r = client.get(
+                f"/r/{code}",
+                headers={"user-agent": ua, "x-seedtrail-viewer": viewer},
+                follow_redirects=False,
+            )
+            report.outcomes.append((label, code, r.status_code, r.headers.get("location", "")))
+
+        for label, code in report.codes.items():
+            tap(label, code)
+        tap("same viewer again (duplicate)", report.codes["web shop (profile card)"])
+        tap(
+            "link-preview bot",
+            report.codes["web shop (profile card)"],
+            ua="facebookexternalhit/1.1",
+            viewer="bot-viewer-1",
+        )
+        with store.transaction() as conn:
+            partners.set_links_enabled(
+                conn, DEMO, ids["taobao"], False, "demo: operator closes 淘宝 links"
+            )
+        tap(
+            "淘宝 after the kill switch",
+            report.codes["淘宝 app (note card)"],
+            viewer="demo-viewer-2",
+        )
+    with store.read() as conn:
+        report.clicks_logged = int(
+            conn.execute(select(func.count()).select_from(clicks)).scalar_one()
+        )
+        report.counted = int(
+            conn.execute(
+                select(func.count())
+                .select_from(clicks)
+                .where(clicks.c.is_bot.is_(False), clicks.c.is_duplicate.is_(False))
+            ).scalar_one()
+        )
+    world = report.world
+    with store.transaction() as conn:  # dashboard sign-in keys, shown once like `keys create`
+        signers: list[tuple[str, dict[str, Any]]] = [
+            ("operator", {}),
+            ("brand", {"account_id": world.brand_id if world else ids["brand"]}),
+            ("creator", {"account_id": world.creator_id if world else ids["creator"]}),
+        ]
+        if world is not None:
+            shop = conn.execute(select(partners_table.c.id).order_by(partners_table.c.id)).scalar()
+            signers += [("moderator", {}), ("partner", {"partner_id": shop})]
+        for role, who in signers:
+            _, report.keys[role] = principals.create(conn, name=f"demo {role}", role=role, **who)
+    _print(console, report)
+    store.dispose()
+    return report
+
+
+def _print_world(console: Console, world: WorldSummary) -> None:
+    table = Table("step", "seconds", title=f"the demo world ({world.scale}, seed {world.seed})")
+    for step, seconds in world.seconds.items():
+        table.add_row(step, f"{seconds:.1f}")
+    console.print(table)
+    delivered = sum(v["stored"] for v in world.backhaul.values())
+    repeats = sum(v["duplicates"] for v in world.backhaul.values())
+    console.print(
+        f"{world.events:,} community events simulated; shops delivered {delivered:,} back-link "
+        f"events ({repeats:,} repeats dropped), {world.sealed:,} sealed into the lake; "
+        f"attribution report {world.report_run} published ({world.primary_model} first); "
+        f"{world.cleanroom_rows:,} clean-room rows; integrity: "
+        + ", ".join(f"{k} {v:,}" for k, v in world.cases.items())
+    )
+
+
+def _print(console: Console, report: DemoReport) -> None:
+    table = Table("tap", "code", "status", "goes to", title="the redirect at work")
+    for label, code, status, location in report.outcomes:
+        table.add_row(label, code, str(status), location or "(neutral 'link unavailable' page)")
+    console.print(table)
+    console.print(
+        f"clicks logged durably: {report.clicks_logged} "
+        f"(counted: {report.counted}; bots and repeats are kept but flagged)"
+    )
+    console.print(
+        f"data: {report.data_dir.resolve()} · next: "
+        f"`seedtrail --data-dir {report.data_dir} serve`, then open the dashboard at "
+        "http://127.0.0.1:8000/ui/ (API docs at /docs) · `seedtrail audit` shows every decision"
+    )
+    keys = Table("role", "API key (shown once)", title="dashboard sign-in / 看板登录")
+    for role, key in report.keys.items():
+        keys.add_row(role, key)
+    console.print(keys)

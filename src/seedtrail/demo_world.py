@@ -1,0 +1,222 @@
+"""The demo's world: a simulated community run through seedtrail end to end.
+
+One call builds what the dashboard shows: a `seedtrail sim` world (creators, brands, viewers,
+shops, boosts, bad actors, with ground truth), its entities loaded into the store, the shops'
+back-link events delivered through intake into the lake (so backhaul health has real deliveries,
+duplicates and a gap), the attribution report for every model (published for the API), the clean
+room's per-person rows, and the integrity detectors' findings opened as moderation cases.
+
+Each step is the same library call a user's command makes (`seedtrail sim`, `import`,
+`lake seal`, `report build`, `cleanroom rows`, `cases import`).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from seedtrail.attribution.dialect import literal
+from seedtrail.settings import Settings
+from seedtrail.store.store import Store
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class WorldSummary:
+    world_dir: Path
+    seed: int
+    scale: str
+    events: int = 0
+    loaded: dict[str, int] = field(default_factory=dict)
+    backhaul: dict[str, dict[str, int]] = field(default_factory=dict)
+    sealed: int = 0
+    report_run: str = ""
+    primary_model: str = ""
+    cleanroom_rows: int = 0
+    cases: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    brand_id: int | None = None
+    creator_id: int | None = None
+    partner_id: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def build(
+    settings: Settings, store: Store, say: Say, *, scale: str = "demo", seed: int = 7
+) -> WorldSummary:
+    world_dir = settings.data_dir / "world"
+    out = WorldSummary(world_dir, seed, scale)
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("simulating the community", lambda: _simulate(out)),
+        ("loading accounts, notes, shops and links", lambda: _load(store, out)),
+        ("shops deliver back-link events (intake)", lambda: _backhaul(store, out)),
+        ("sealing the event lake", lambda: _seal(settings, store, out)),
+        ("attribution: every model, funnel, ROAS, lift", lambda: _attribute(settings, out)),
+        ("clean room: per-person rows", lambda: _cleanroom(settings, out)),
+        ("integrity: detectors → moderation cases", lambda: _integrity(settings, store, out)),
+        ("picking a brand, creator and shop to sign in as", lambda: _pick(out)),
+    ]
+    for label, step in steps:
+        say(label)
+        t0 = time.monotonic()
+        step()
+        out.seconds[label] = round(time.monotonic() - t0, 1)
+    return out
+
+
+def _simulate(out: WorldSummary) -> None:
+    from seedtrail.sim.runner import generate
+    from seedtrail.sim.spec import load_spec
+
+    out.world_dir.mkdir(parents=True, exist_ok=True)
+    summary = generate(load_spec(out.scale), out.seed, out.world_dir, None)
+    out.events = summary.events
+
+
+def _load(store: Store, out: WorldSummary) -> None:
+    from seedtrail.sim.load import load_world
+
+    out.loaded = load_world(store, out.world_dir, out.seed)
+
+
+def _backhaul(store: Store, out: WorldSummary) -> None:
+    from seedtrail.intake.directory import PartnerDirectory
+    from seedtrail.intake.importer import import_file
+    from seedtrail.intake.inbox import Inbox
+
+    inbox = Inbox(store.engine)
+    directory = PartnerDirectory(store)
+    for path in sorted((out.world_dir / "conversions").glob("*.parquet")):
+        entry = directory.get(path.stem)
+        report = import_file(
+            inbox, path, "back", entry.slug, declared_rate=entry.declared_sample_rate
+        )
+        out.backhaul[entry.slug] = {
+            "read": report.read,
+            "stored": report.stored,
+            "duplicates": report.duplicates,
+            "rejected": report.rejected,
+        }
+
+
+def _seal(settings: Settings, store: Store, out: WorldSummary) -> None:
+    from seedtrail.intake.sealer import seal
+    from seedtrail.lake.layout import Lake
+
+    report = seal(store, Lake(settings.effective_lake_url), settings.data_dir / "locks")
+    out.sealed = report.written
+
+
+def _attribute(settings: Settings, out: WorldSummary) -> None:
+    from seedtrail.attribution import runs
+    from seedtrail.attribution.report import ReportSpec, build
+
+    report = build(out.world_dir, ReportSpec(), None)
+    target = runs.run_dir(settings.data_dir, report.meta["run_id"])
+    report.write(target)
+    runs.publish(settings.data_dir, target)
+    out.report_run = str(report.meta["run_id"])
+    out.primary_model = str(report.meta["primary_model"])
+    out.detail["lift"] = report.meta.get("lift", [])
+    out.detail["scores"] = report.meta.get("scores", [])
+
+
+def _cleanroom(settings: Settings, out: WorldSummary) -> None:
+    from seedtrail.attribution import world
+    from seedtrail.attribution.engines.duckdb import DuckDBEngine
+    from seedtrail.attribution.report import ReportSpec
+    from seedtrail.cleanroom.rows import RowSources, build_rows, save_rows
+
+    spec = ReportSpec()
+    with tempfile.TemporaryDirectory(prefix="seedtrail-demo-") as tmp:
+        con = duckdb.connect()
+        wd = world.WorldDir(out.world_dir)
+        world.register(con, wd)
+        inputs = world.engine_inputs(con, wd, Path(tmp))
+        credits = Path(tmp) / "credits.parquet"
+        with DuckDBEngine() as engine:
+            engine.run(spec.attribution(out.primary_model or spec.primary), inputs)
+            engine.write_outputs(credits)
+        rows = build_rows(RowSources.from_world(out.world_dir, credits), con)
+        save_rows(rows, settings.data_dir)
+        out.cleanroom_rows = rows.num_rows
+
+
+def _integrity(settings: Settings, store: Store, out: WorldSummary) -> None:
+    """`integrity scan` and `integrity campaigns` over the world, then `cases import`."""
+    from seedtrail.enforcement import intake
+    from seedtrail.integrity.campaigns import CampaignParams, find_campaigns
+    from seedtrail.integrity.scan import Scanner
+    from seedtrail.integrity.sources import read_world, world_brands
+    from seedtrail.principals import Principal
+
+    folder = settings.data_dir / "integrity"
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = folder / "comments.jsonl"  # the scan's input, kept for the cases' evidence
+    comments = literal(str(out.world_dir / "events" / "comments.parquet"))
+    duckdb.connect().execute(
+        "COPY (SELECT comment_id AS id, text, author, note_id, epoch(ts) AS ts FROM "  # noqa: S608
+        f"read_parquet({comments})) TO {literal(str(texts))} (FORMAT JSON)"
+    )
+    brands, registered = world_brands(out.world_dir)
+    result = Scanner(brands=brands, registered=registered).run(read_world(out.world_dir), None)
+    findings = folder / "findings.jsonl"
+    flagged = 0
+    with findings.open("w", encoding="utf-8") as fh:
+        for i in range(len(result.ids)):
+            record = result.record(i)
+            if record["labels"]:
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+                flagged += 1
+    found = find_campaigns(result.activity(), CampaignParams())
+    campaigns = folder / "campaigns.jsonl"
+    with campaigns.open("w", encoding="utf-8") as fh:
+        for n, camp in enumerate(found, 1):
+            line = {"campaign": n, **camp.to_json(result.activity_ids)}
+            fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+    demo = Principal(id=0, name="demo", role="operator")
+    by_text = intake.import_findings(store, demo, findings, texts=texts)
+    by_campaign = intake.import_campaigns(store, demo, campaigns, texts=texts)
+    out.cases = {
+        "texts scanned": len(result.ids),
+        "texts flagged": flagged,
+        "campaigns found": len(found),
+        "cases opened": by_text.opened + by_campaign.opened,
+    }
+
+
+def _pick(out: WorldSummary) -> None:
+    """The brand with the most boost spend and the creator with the most boosted notes: the
+    accounts the demo's brand and creator keys sign in as."""
+    ent = out.world_dir / "entities"
+    con = duckdb.connect()
+    brand = con.execute(
+        "SELECT c.brand_id FROM read_parquet(?) s JOIN read_parquet(?) c USING (campaign_id) "
+        "GROUP BY c.brand_id ORDER BY SUM(s.spend) DESC, c.brand_id LIMIT 1",
+        [str(ent / "campaign_spend.parquet"), str(ent / "campaigns.parquet")],
+    ).fetchone()
+    creator = con.execute(  # a creator whose notes a campaign boosts (brands post notes too)
+        "SELECT n.author_id FROM read_parquet(?) n JOIN read_parquet(?) a "
+        "ON a.account_id = n.author_id AND a.kind = 'creator' "
+        "LEFT JOIN read_parquet(?) cn USING (note_id) "
+        "GROUP BY n.author_id ORDER BY COUNT(cn.campaign_id) DESC, COUNT(*) DESC, n.author_id "
+        "LIMIT 1",
+        [
+            str(ent / "notes.parquet"),
+            str(ent / "accounts.parquet"),
+            str(ent / "campaign_notes.parquet"),
+        ],
+    ).fetchone()
+    out.brand_id = int(brand[0]) if brand else None
+    out.creator_id = int(creator[0]) if creator else None
+    out.detail["partners"] = json.loads((out.world_dir / "manifest.json").read_text("utf-8")).get(
+        "partners"
+    )

@@ -1,0 +1,286 @@
+"""Actions on a case's subject, their effects, and their exact reversal.
+
+========================  =========  ==============================================
+action                    subject    effect
+========================  =========  ==============================================
+label                     any        none on the subject; shown with the case
+hide                      comment    comment status -> hidden
+remove                    comment    comment status -> removed
+throttle                  note       note status -> throttled
+remove                    note       note status -> removed (closes its links)
+ban                       account    account status -> banned (closes its links)
+revoke_link_privileges    account    the link policy denies new mounts and closes
+                                     every live link the account shows or owns
+========================  =========  ==============================================
+
+Each action keeps the state it replaced (``prior_state``) and the state it set
+(``applied_state``). Reversal restores ``prior_state`` exactly; when a later, still active action
+changed the same field, the subject is left alone and that later action inherits this one's
+``prior_state``, so undoing actions in any order ends where the subject started. Every action and
+reversal is audited and bumps the policy epoch (the redirect applies it at once).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection, or_, select, update
+
+from seedtrail.enforcement import cases, subjects
+from seedtrail.errors import Conflict, InvalidInput, NotFound
+from seedtrail.links.policy import Enforcement
+from seedtrail.principals import Principal
+from seedtrail.store import audit, epoch
+from seedtrail.store.repo import Repo, Row
+from seedtrail.store.schema import enforcement_actions, link_mounts, notes, offers
+from seedtrail.store.types import utcnow
+
+ActionName = Literal["label", "hide", "throttle", "remove", "ban", "revoke_link_privileges"]
+#: (action, subject type) -> (field, value) it sets; None: no field changes.
+EFFECTS: dict[tuple[str, str], tuple[str, str] | None] = {
+    ("label", "account"): None,
+    ("label", "note"): None,
+    ("label", "comment"): None,
+    ("hide", "comment"): ("status", "hidden"),
+    ("remove", "comment"): ("status", "removed"),
+    ("throttle", "note"): ("status", "throttled"),
+    ("remove", "note"): ("status", "removed"),
+    ("ban", "account"): ("status", "banned"),
+    ("revoke_link_privileges", "account"): None,
+}
+repo = Repo(enforcement_actions, "action")
+
+
+class ActionIn(BaseModel):
+    action: ActionName
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class ReverseIn(BaseModel):
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+def allowed_for(subject_type: str) -> list[str]:
+    return [a for (a, t) in EFFECTS if t == subject_type]
+
+
+def take(
+    conn: Connection,
+    actor: Principal,
+    case_id: int,
+    action: str,
+    reason: str,
+    *,
+    rule: str | None = None,
+) -> Row:
+    """Apply ``action`` to the subject of case ``case_id``; audited; returns the action row."""
+    cases.require_staff(actor, "take enforcement actions")
+    case = cases.get(conn, actor, case_id)
+    kind, sid = case["subject_type"], case["subject_id"]
+    if (action, kind) not in EFFECTS:
+        raise InvalidInput(
+            f"{action!r} does not apply to a {kind}; a {kind} can get: "
+            + ", ".join(allowed_for(kind))
+        )
+    if case["status"] not in ("open", "actioned"):
+        raise Conflict(f"case {case_id} is {case['status']}: no new actions")
+    if _active(conn, case_id=case_id, action=action):
+        raise Conflict(f"case {case_id} already has an active {action}")
+    effect = EFFECTS[(action, kind)]
+    subject = subjects.load(conn, kind, sid)
+    prior = applied = None
+    if effect is not None:
+        if subject.row is None:
+            raise InvalidInput(
+                f"{kind} {sid} is not in the store: only a label can be recorded for it"
+            )
+        field, value = effect
+        prior, applied = {field: subject.row[field]}, {field: value}
+        _set_subject(conn, kind, sid, applied)
+    account_id = sid if kind == "account" and subject.in_store else None
+    row = repo.insert(
+        conn,
+        {
+            "case_id": case_id,
+            "action": action,
+            "subject_type": kind,
+            "subject_id": sid,
+            "account_id": account_id,
+            "prior_state": prior,
+            "applied_state": applied,
+            "reason": reason,
+            "actor": actor.label,
+            "rule": rule,
+        },
+    )
+    closes = _links_closed(conn, account_id) if action in ("ban", "revoke_link_privileges") else []
+    audit.record(
+        conn,
+        actor=actor.label,
+        action="enforcement.action",
+        object_type=kind,
+        object_id=sid,
+        before=prior,
+        after=applied,
+        detail={
+            "case_id": case_id,
+            "action_id": row["id"],
+            "action": action,
+            "reason": reason,
+            "rule": rule,
+            "live_links_closed": closes,
+        },
+    )
+    if case["status"] == "open":
+        cases.set_status(conn, actor, case_id, "actioned", f"{action} (action {row['id']})")
+    if action != "label":
+        epoch.bump(conn)
+    return row
+
+
+def reverse(
+    conn: Connection,
+    actor: Principal,
+    action_id: int,
+    reason: str,
+    *,
+    appeal_id: int | None = None,
+) -> Row:
+    """Undo an action, restoring exactly what it replaced; audited."""
+    cases.require_staff(actor, "reverse enforcement actions")
+    row = repo.get(conn, action_id)
+    if row["reversed_at"] is not None:
+        raise Conflict(f"action {action_id} was already reversed at {row['reversed_at']}")
+    kind, sid = row["subject_type"], row["subject_id"]
+    restored: dict[str, Any] | None = None
+    drift: dict[str, Any] | None = None
+    if row["applied_state"]:
+        later = _later_on_same_field(conn, row)
+        if later is not None:
+            repo.update(conn, later["id"], {"prior_state": row["prior_state"]})
+        else:
+            subject = subjects.load(conn, kind, sid)
+            assert subject.row is not None  # subjects are never deleted
+            current = {k: subject.row[k] for k in row["applied_state"]}
+            if current != row["applied_state"]:
+                drift = current  # changed outside enforcement since; prior state still wins
+            restored = row["prior_state"]
+            _set_subject(conn, kind, sid, restored)
+    _, after = repo.update(
+        conn,
+        action_id,
+        {
+            "reversed_at": utcnow(),
+            "reversed_by": actor.label,
+            "reversal_reason": reason,
+            "appeal_id": appeal_id,
+        },
+    )
+    audit.record(
+        conn,
+        actor=actor.label,
+        action="enforcement.reverse",
+        object_type=kind,
+        object_id=sid,
+        before=row["applied_state"],
+        after=restored,
+        detail={
+            "case_id": row["case_id"],
+            "action_id": action_id,
+            "action": row["action"],
+            "reason": reason,
+            "appeal_id": appeal_id,
+            "drift": drift,
+            "left_to_later_action": restored is None and bool(row["applied_state"]),
+        },
+    )
+    if row["action"] != "label":
+        epoch.bump(conn)
+    if appeal_id is None and not _active(conn, case_id=row["case_id"]):
+        case = cases.repo.get(conn, row["case_id"])
+        if case["status"] == "actioned":
+            cases.set_status(conn, actor, case["id"], "open", "every action was reversed")
+    return after
+
+
+def active_on_accounts(
+    conn: Connection, account_ids: list[int]
+) -> dict[int, tuple[Enforcement, ...]]:
+    """Active account actions, as the link policy sees them."""
+    ea = enforcement_actions
+    rows = conn.execute(
+        select(ea.c.account_id, ea.c.action, ea.c.id, ea.c.case_id)
+        .where(ea.c.account_id.in_(account_ids), ea.c.reversed_at.is_(None))
+        .order_by(ea.c.id)
+    ).all()
+    out: dict[int, list[Enforcement]] = {}
+    for account_id, action, action_id, case_id in rows:
+        out.setdefault(account_id, []).append(Enforcement(action, action_id, case_id))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def for_subject(conn: Connection, subject_type: str, subject_id: int) -> list[Row]:
+    ea = enforcement_actions
+    query = (
+        select(ea)
+        .where(ea.c.subject_type == subject_type, ea.c.subject_id == subject_id)
+        .order_by(ea.c.id)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def _active(conn: Connection, *, case_id: int, action: str | None = None) -> list[Row]:
+    ea = enforcement_actions
+    query = select(ea).where(ea.c.case_id == case_id, ea.c.reversed_at.is_(None))
+    if action is not None:
+        query = query.where(ea.c.action == action)
+    return [dict(r) for r in conn.execute(query.order_by(ea.c.id)).mappings()]
+
+
+def active_for_case(conn: Connection, case_id: int) -> list[Row]:
+    return _active(conn, case_id=case_id)
+
+
+def _later_on_same_field(conn: Connection, row: Row) -> Row | None:
+    for other in for_subject(conn, row["subject_type"], row["subject_id"]):
+        if (
+            other["id"] > row["id"]
+            and other["reversed_at"] is None
+            and other["applied_state"]
+            and set(other["applied_state"]) & set(row["applied_state"])
+        ):
+            return other
+    return None
+
+
+def _set_subject(conn: Connection, kind: str, sid: int, values: dict[str, Any] | None) -> None:
+    if not values:
+        return
+    table = subjects.table_of(kind)
+    conn.execute(update(table).where(table.c.id == sid).values(**values, updated_at=utcnow()))
+
+
+def _links_closed(conn: Connection, account_id: int | None) -> list[int]:
+    """Active mounts the account shows (its notes, comments' notes, profile) or owns (offers)."""
+    if account_id is None:
+        return []
+    m = link_mounts
+    own_notes = select(notes.c.id).where(notes.c.author_id == account_id)
+    own_offers = select(offers.c.id).where(offers.c.owner_id == account_id)
+    query = select(m.c.id).where(
+        m.c.status == "active",
+        or_(
+            m.c.account_id == account_id,
+            m.c.note_id.in_(own_notes),
+            m.c.offer_id.in_(own_offers),
+        ),
+    )
+    return sorted(conn.execute(query.order_by(m.c.id)).scalars())
+
+
+def get(conn: Connection, action_id: int) -> Row:
+    try:
+        return repo.get(conn, action_id)
+    except NotFound:
+        raise NotFound(f"action {action_id} not found") from None

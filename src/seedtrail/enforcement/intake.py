@@ -1,0 +1,446 @@
+"""Opening cases from detector output: the files ``seedtrail integrity scan`` and
+``seedtrail integrity campaigns`` write.
+
+Findings (one line per text): ``{"id", "labels", "findings": [{"kind", "value", "span"}]}``,
+optionally ``subject`` (comment, note or account; default given by the caller), ``text``,
+``author``, ``note_id``, ``ts`` and ``reach``. An id may carry its subject type as a prefix
+(``note:42``, as the scan writes for notes of a world); lines without labels are skipped. The
+scan's own input (``--texts``) fills in text, author, note and time for the ids flagged; a comment
+in the store gives its own body. One case per label, holding the findings of that label (kinds
+the table below does not know go with every label of the line).
+
+Campaigns (one line per campaign): ``{"accounts", "comments", "notes", "score", "evidence"}``,
+optionally ``campaign`` (or ``id``) and ``time_span``. One case per member account (detector
+``water_army``), sharing a group key; the evidence carries the members, target notes, comments
+and a timeline (from ``--texts``).
+
+Idempotent: a case is identified by subject, detector and the hash of its findings (campaigns:
+of the sorted accounts, comments and notes), so importing a file again opens nothing new and
+takes no automatic action twice.
+
+Severity rules (1 low, 2 medium, 3 high, 4 critical):
+
+- diversion: a phone number, WeChat or QQ id → high; another shop's link, shop or QR → medium;
+  only steering words → low;
+- claim: high for a medical-beauty or health-food claim (the finding's value is
+  ``category:term``) or a note in a regulated category (medical_beauty, health), else medium;
+- soft_ad: medium; duplicate: low;
+- water_army: 50 or more accounts → critical, 10 or more → high, else medium (the detector's
+  score is shown, not used: scores are not calibrated across runs).
+
+Reach (the queue's second key): an explicit ``reach`` on the line wins; otherwise accounts: their
+followers; notes: their author's followers; comments: the followers of the author of the note
+they sit under; campaign members: the followers of the authors of all target notes.
+
+A file with any bad line is refused as a whole, with the line numbers, before anything is opened.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Set
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seedtrail.enforcement import autopolicy, cases, subjects
+from seedtrail.errors import InvalidInput
+from seedtrail.principals import Principal
+from seedtrail.store.store import Store
+
+LABELS = ("diversion", "duplicate", "soft_ad", "claim")
+KIND_LABEL = {
+    **dict.fromkeys(("wechat", "qq", "phone", "link", "shop", "steer", "qr"), "diversion"),
+    **dict.fromkeys(("claim", "medical", "absolute"), "claim"),
+    **dict.fromkeys(("brand", "promo", "code", "discount", "coupon", "soft_ad"), "soft_ad"),
+    **dict.fromkeys(("duplicate", "template", "cluster"), "duplicate"),
+}
+CONTACT = frozenset({"phone", "wechat", "qq"})
+OFFSITE = frozenset({"link", "shop", "qr"})
+REGULATED = frozenset({"medical_beauty", "health"})
+REGULATED_CLAIMS = frozenset({"medical_beauty", "health_food"})
+PREFIXES = {"account": "account", "profile": "account", "note": "note", "comment": "comment"}
+BATCH = 500
+MAX_ERRORS = 10
+TIMELINE_MAX = 500
+
+
+@dataclass
+class Report:
+    lines: int = 0
+    unflagged: int = 0
+    opened: int = 0
+    existing: int = 0
+    auto_actions: int = 0
+    skipped: list[str] = field(default_factory=list)
+    case_ids: list[int] = field(default_factory=list)
+
+
+def _json_lines(path: Path) -> Iterator[tuple[int, Any]]:
+    try:
+        fh = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    with fh:
+        for no, raw in enumerate(fh, 1):
+            if raw.strip():
+                try:
+                    yield no, json.loads(raw)
+                except json.JSONDecodeError as exc:
+                    yield no, InvalidInput(f"not valid JSON ({exc.msg})")
+
+
+def _int(value: Any, what: str) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"{what} must be an integer id")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    raise ValueError(f"{what} must be an integer id, not {value!r}")
+
+
+def _validated(path: Path, check: Callable[[dict[str, Any]], Any]) -> list[Any]:
+    good: list[Any] = []
+    errors: list[str] = []
+    for no, obj in _json_lines(path):
+        try:
+            if isinstance(obj, InvalidInput):
+                raise ValueError(obj.detail)
+            if not isinstance(obj, dict):
+                raise ValueError("each line must be a JSON object")
+            good.append((no, check(obj)))
+        except (ValueError, TypeError, KeyError) as exc:
+            errors.append(f"{path.name}:{no}: {exc}")
+    if errors:
+        more = f" (and {len(errors) - MAX_ERRORS} more)" if len(errors) > MAX_ERRORS else ""
+        raise InvalidInput(
+            f"{len(errors)} bad line(s), nothing imported: " + "; ".join(errors[:MAX_ERRORS]) + more
+        )
+    return good
+
+
+def _check_finding_line(obj: dict[str, Any], default_subject: str) -> dict[str, Any] | None:
+    """The line, checked; None for a line without labels."""
+    if "id" not in obj:
+        raise ValueError("missing 'id'")
+    labels = obj.get("labels")
+    if not isinstance(labels, list):
+        raise ValueError("'labels' must be a list")
+    if not labels:
+        return None
+    bad = [x for x in labels if x not in LABELS]
+    if bad:
+        raise ValueError(f"unknown label(s) {bad}; labels are {', '.join(LABELS)}")
+    findings = obj.get("findings", [])
+    if not isinstance(findings, list):
+        raise ValueError("'findings' must be a list")
+    for i, f in enumerate(findings):
+        span = f.get("span") if isinstance(f, dict) else None
+        if (
+            not isinstance(f, dict)
+            or not isinstance(f.get("kind"), str)
+            or not isinstance(span, list)
+            or len(span) != 2
+            or not all(isinstance(x, int) and x >= 0 for x in span)
+            or span[0] > span[1]
+        ):
+            raise ValueError(f"findings[{i}] needs kind (text), value and span [start, end]")
+    subject, ident = obj.get("subject", default_subject), obj["id"]
+    if isinstance(ident, str) and ":" in ident:
+        prefix, _, ident = ident.partition(":")
+        if prefix not in PREFIXES:
+            raise ValueError(f"id prefix must be one of {', '.join(PREFIXES)}, not {prefix!r}")
+        subject = PREFIXES[prefix]
+    if subject not in subjects.SUBJECT_TYPES:
+        raise ValueError(f"subject must be one of {', '.join(subjects.SUBJECT_TYPES)}")
+    out = dict(obj, id=_int(ident, "id"), subject=subject)
+    for key in ("author", "note_id", "reach"):
+        if obj.get(key) is not None:
+            out[key] = _int(obj[key], key)
+    return out
+
+
+def _check_campaign(obj: dict[str, Any]) -> dict[str, Any]:
+    out = dict(obj)
+    for key in ("accounts", "comments", "notes"):
+        value = obj.get(key, [])
+        if not isinstance(value, list):
+            raise ValueError(f"'{key}' must be a list of ids")
+        out[key] = sorted({_int(v, f"{key} entry") for v in value})
+    if not out["accounts"]:
+        raise ValueError("'accounts' must list at least one account")
+    if obj.get("id") is None and obj.get("campaign") is not None:
+        out["id"] = obj["campaign"]
+    score = obj.get("score")
+    if score is not None and not isinstance(score, int | float):
+        raise ValueError("'score' must be a number")
+    if not isinstance(obj.get("evidence", {}), dict):
+        raise ValueError("'evidence' must be an object")
+    return out
+
+
+def load_texts(path: Path | None, ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Text, author, note and time of the given ids from the scan's input file."""
+    if path is None or not ids:
+        return {}
+    out: dict[int, dict[str, Any]] = {}
+    for no, obj in _json_lines(path):
+        if not isinstance(obj, dict) or "id" not in obj:
+            raise InvalidInput(f"{path.name}:{no}: each line must be an object with 'id'")
+        try:
+            ident = _int(obj["id"], "id")
+        except ValueError as exc:
+            raise InvalidInput(f"{path.name}:{no}: {exc}") from None
+        if ident in ids:
+            out[ident] = obj
+    return out
+
+
+def _highlight(text: str, findings: list[dict[str, Any]]) -> str:
+    """The text with each finding's span wrapped in ⟦ ⟧."""
+    out, pos = [], 0
+    for f in sorted(findings, key=lambda f: f["span"][0]):
+        a, b = f["span"]
+        if a < pos or b > len(text):
+            continue
+        out += [text[pos:a], "⟦", text[a:b], "⟧"]
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def finding_severity(
+    label: str, kinds: set[str], category: str | None, claims: Set[str] = frozenset()
+) -> int:
+    """``claims``: the categories named by claim findings (``medical_beauty:祛斑``)."""
+    if label == "diversion":
+        return 3 if kinds & CONTACT else 2 if kinds & OFFSITE else 1
+    if label == "claim":
+        return 3 if category in REGULATED or claims & REGULATED_CLAIMS else 2
+    return 2 if label == "soft_ad" else 1
+
+
+def campaign_severity(n_accounts: int) -> int:
+    return 4 if n_accounts >= 50 else 3 if n_accounts >= 10 else 2
+
+
+def _finding_cases(
+    line: dict[str, Any], texts: dict[int, dict[str, Any]], stored_text: str | None
+) -> Iterator[dict[str, Any]]:
+    extra = texts.get(line["id"], {})
+    text = line.get("text", extra.get("text", stored_text))
+    note_id = line.get("note_id", extra.get("note_id"))
+    author = line.get("author", extra.get("author"))
+    for label in line["labels"]:
+        mine = [
+            f
+            for f in line.get("findings", [])
+            if KIND_LABEL.get(f["kind"], label) == label  # unknown kinds go with every label
+        ]
+        evidence: dict[str, Any] = {
+            "label": label,
+            "findings": [
+                {
+                    "kind": f["kind"],
+                    "value": f.get("value"),
+                    "span": f["span"],
+                    **({"excerpt": text[f["span"][0] : f["span"][1]]} if text else {}),
+                }
+                for f in mine
+            ],
+        }
+        if text:
+            evidence["text"] = text
+            evidence["highlighted"] = _highlight(text, mine)
+        for key, value in (("note_id", note_id), ("author", author), ("ts", extra.get("ts"))):
+            if value is not None:
+                evidence[key] = value
+        identity = sorted((f["kind"], str(f.get("value")), tuple(f["span"])) for f in mine)
+        shown = ", ".join(f"{f['kind']} {f.get('value')}" for f in mine[:5]) or "no detail"
+        yield {
+            "subject_type": line["subject"],
+            "subject_id": line["id"],
+            "detector": label,
+            "evidence": evidence,
+            "identity": {"findings": identity},
+            "summary": f"{label} in {line['subject']} {line['id']}: {shown}",
+            "kinds": {f["kind"] for f in mine},
+            "claims": {str(f.get("value")).partition(":")[0] for f in mine if f["kind"] == "claim"},
+            "note_id": note_id,
+            "owner_id": _int(author, "author") if author is not None else None,
+            "reach": line.get("reach"),
+        }
+
+
+def import_findings(
+    store: Store,
+    actor: Principal,
+    path: Path,
+    *,
+    subject: str = "comment",
+    texts: Path | None = None,
+    auto: list[autopolicy.AutoRule] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    if subject not in subjects.SUBJECT_TYPES:
+        raise InvalidInput(f"--subject must be one of {', '.join(subjects.SUBJECT_TYPES)}")
+    cases.require_staff(actor, "import detections")
+    checked = [obj for _, obj in _validated(path, lambda o: _check_finding_line(o, subject))]
+    lines = [ln for ln in checked if ln is not None]
+    joined = load_texts(texts, {ln["id"] for ln in lines})
+    report = Report(lines=len(checked), unflagged=len(checked) - len(lines))
+    for start in range(0, len(lines), BATCH):
+        batch = lines[start : start + BATCH]
+        with store.transaction() as conn:
+            bodies = subjects.comment_bodies(
+                conn,
+                [
+                    ln["id"]
+                    for ln in batch
+                    if ln["subject"] == "comment" and "text" not in ln and ln["id"] not in joined
+                ],
+            )
+            raw = [
+                spec for ln in batch for spec in _finding_cases(ln, joined, bodies.get(ln["id"]))
+            ]
+            note_ids = [
+                r["subject_id"] if r["subject_type"] == "note" else r["note_id"]
+                for r in raw
+                if r["subject_type"] == "note" or r["note_id"] is not None
+            ]
+            notes_known = subjects.note_facts(conn, [_int(n, "note_id") for n in note_ids])
+            specs = []
+            for r in raw:
+                note = r["subject_id"] if r["subject_type"] == "note" else r["note_id"]
+                audience, category = (
+                    notes_known.get(_int(note, "note_id"), (None, None))
+                    if (note is not None)
+                    else (None, None)
+                )
+                reach = r["reach"]
+                if reach is None and r["subject_type"] == "comment":
+                    reach = audience
+                specs.append(
+                    cases.CaseSpec(
+                        subject_type=r["subject_type"],
+                        subject_id=r["subject_id"],
+                        detector=r["detector"],
+                        severity=finding_severity(r["detector"], r["kinds"], category, r["claims"]),
+                        summary=r["summary"],
+                        evidence=r["evidence"],
+                        identity=r["identity"],
+                        reach=reach,
+                        owner_id=r["owner_id"],
+                    )
+                )
+            for row, created in cases.open_many(conn, actor, specs):
+                _tally(conn, report, row, created, auto)
+        if progress:
+            progress(len(batch), len(lines))
+    return report
+
+
+def _tally(conn: Any, report: Report, row: dict[str, Any], created: bool, auto: Any) -> None:
+    report.case_ids.append(row["id"])
+    if not created:
+        report.existing += 1
+        return
+    report.opened += 1
+    if auto:
+        taken, skipped = autopolicy.apply(conn, auto, row)
+        report.auto_actions += len(taken)
+        report.skipped += skipped
+
+
+def import_campaigns(
+    store: Store,
+    actor: Principal,
+    path: Path,
+    *,
+    texts: Path | None = None,
+    auto: list[autopolicy.AutoRule] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    cases.require_staff(actor, "import detections")
+    campaigns = [obj for _, obj in _validated(path, _check_campaign)]
+    joined = load_texts(texts, {c for camp in campaigns for c in camp["comments"]})
+    report = Report(lines=len(campaigns))
+    for camp in campaigns:
+        key = cases.evidence_hash({k: camp[k] for k in ("accounts", "comments", "notes")})
+        timeline = sorted(
+            (
+                {
+                    "ts": joined[c].get("ts"),
+                    "account": joined[c].get("author"),
+                    "note": joined[c].get("note_id"),
+                    "comment": c,
+                    "text": joined[c].get("text"),
+                }
+                for c in camp["comments"]
+                if c in joined
+            ),
+            key=lambda e: (_when(e["ts"]), e["comment"]),
+        )
+        times = [e["ts"] for e in timeline if e["ts"] is not None]
+        n = len(camp["accounts"])
+        shared = {
+            "key": key,
+            "id": camp.get("id"),
+            "score": camp.get("score"),
+            "accounts": camp["accounts"],
+            "notes": camp["notes"],
+            "comments": camp["comments"][:1000],
+            "comment_count": len(camp["comments"]),
+            "span": [min(times, key=_when), max(times, key=_when)]
+            if times
+            else camp.get("time_span"),
+            "timeline": timeline[:TIMELINE_MAX],
+        }
+        with store.transaction() as conn:
+            reach = subjects.note_audience(conn, camp["notes"])
+            specs = [
+                cases.CaseSpec(
+                    subject_type="account",
+                    subject_id=account,
+                    detector="water_army",
+                    severity=campaign_severity(n),
+                    summary=(
+                        f"water-army campaign of {n} accounts, {len(camp['comments'])} comments "
+                        f"on {len(camp['notes'])} notes (score {camp.get('score')}): "
+                        f"account {account} is a member"
+                    ),
+                    evidence={
+                        "campaign": shared,
+                        "member": {
+                            "account_id": account,
+                            "comments": [e for e in timeline if _same(e["account"], account)][:100],
+                        },
+                        "detector": camp.get("evidence", {}),
+                    },
+                    identity={"campaign": key},
+                    reach=reach,
+                    owner_id=account,
+                    group_key=key,
+                )
+                for account in camp["accounts"]
+            ]
+            for row, created in cases.open_many(conn, actor, specs):
+                _tally(conn, report, row, created, auto)
+        if progress:
+            progress(1, len(campaigns))
+    return report
+
+
+def _when(ts: Any) -> tuple[int, float, str]:
+    """Sort key for times given as epoch numbers or ISO strings (numbers first, each in order)."""
+    if isinstance(ts, int | float) and not isinstance(ts, bool):
+        return (0, float(ts), "")
+    return (1, 0.0, "" if ts is None else str(ts))
+
+
+def _same(a: Any, b: int) -> bool:
+    try:
+        return a is not None and _int(a, "author") == b
+    except ValueError:
+        return False

@@ -1,0 +1,147 @@
+"""One exception hierarchy for seedtrail.
+
+Every error a user can meet derives from :class:`SeedtrailError`. Each class carries the HTTP
+status it maps to and a stable ``code`` that becomes the ``type`` of an RFC 9457 problem document
+(``https://seedtrail.dev/problems/<code>``). Messages must say what went wrong and where, and must
+never contain a secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class SeedtrailError(Exception):
+    """Base class of every error seedtrail raises on purpose."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal-error"
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(
+        self, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra: Any
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.extra = extra
+
+
+class ConfigError(SeedtrailError):
+    code = "config-error"
+    title = "Configuration error"
+
+
+class InvalidInput(SeedtrailError):
+    status = 422
+    code = "invalid-input"
+    title = "Invalid input"
+
+
+class BadRequest(SeedtrailError):
+    status = 400
+    code = "bad-request"
+    title = "Bad request"
+
+
+class Unauthorized(SeedtrailError):
+    status = 401
+    code = "unauthorized"
+    title = "Unauthorized"
+
+
+class Forbidden(SeedtrailError):
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class NotFound(SeedtrailError):
+    status = 404
+    code = "not-found"
+    title = "Not found"
+
+
+class Conflict(SeedtrailError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class PayloadTooLarge(SeedtrailError):
+    status = 413
+    code = "payload-too-large"
+    title = "Payload too large"
+
+
+class RateLimited(SeedtrailError):
+    status = 429
+    code = "rate-limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int = 1) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class UnsafeDestination(InvalidInput):
+    """A link destination that could redirect somewhere it must not."""
+
+    code = "unsafe-destination"
+    title = "Unsafe link destination"
+
+
+class PolicyDenied(SeedtrailError):
+    """The link policy refused a mount; ``extra['decision']`` explains why."""
+
+    status = 403
+    code = "policy-denied"
+    title = "Denied by link policy"
+
+
+class StoreError(SeedtrailError):
+    code = "store-error"
+    title = "Store error"
+
+
+class SimError(SeedtrailError):
+    """The demo-world simulator cannot build or write a world."""
+
+    code = "sim-error"
+    title = "Simulator error"
+
+
+class BudgetExhausted(SeedtrailError):
+    """A differential-privacy budget would be exceeded; nothing was released or spent."""
+
+    status = 429
+    code = "privacy-budget-exhausted"
+    title = "Privacy budget exhausted"
+
+
+class AttributionInputError(InvalidInput):
+    """An attribution input file is missing, unreadable or lacks a required column."""
+
+    code = "attribution-input"
+    title = "Bad attribution input"
+
+
+class EngineUnavailable(ConfigError):
+    """The requested compute engine (e.g. Spark) cannot run here."""
+
+    code = "engine-unavailable"
+    title = "Engine unavailable"
+
+
+def validated(model: Any, values: dict[str, Any]) -> Any:
+    """``model.model_validate(values)``, with a validation error turned into :class:`InvalidInput`
+    naming each bad field (used by the CLI and the dashboard's forms)."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors()
+        )
+        raise InvalidInput(f"invalid input: {problems}") from None

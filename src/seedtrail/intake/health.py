@@ -1,0 +1,239 @@
+"""Backhaul health per partner and hour, and a status (ok/degraded/broken) with reasons.
+
+:class:`Rules` is the spec (thresholds); :func:`assess` is the engine. Inputs: the partner's
+back-link events in the window (lake partitions plus the not-yet-sealed inbox), the clicks
+seedtrail sent to the partner (``clicks`` table) and delivery counters (``intake_counts``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import orjson
+import pyarrow.compute as pc
+from sqlalchemy import Connection, and_, func, select
+
+from seedtrail.errors import Forbidden
+from seedtrail.intake.directory import PartnerEntry
+from seedtrail.lake.layout import Lake, Partition
+from seedtrail.principals import Principal
+from seedtrail.store.schema import clicks, inbox, intake_counts
+
+HOUR_US = 3_600_000_000
+LEVELS = ("ok", "degraded", "broken")
+
+
+def require_reader(actor: Principal, partner_id: int) -> None:
+    """Backhaul health is for operators, moderators and the partner itself."""
+    if actor.role in ("operator", "moderator"):
+        return
+    if actor.role == "partner" and actor.partner_id == partner_id:
+        return
+    raise Forbidden("backhaul health is for operators and the partner itself")
+
+
+@dataclass(frozen=True)
+class Rules:
+    min_clicks: int = 20  # below this, an hour says nothing about completeness or gaps
+    completeness_degraded: float = 0.6
+    completeness_broken: float = 0.2
+    sample_rate_tolerance: float = 0.1
+    lag_p95_degraded_s: float = 6 * 3600
+    duplicates_degraded: float = 0.01
+    duplicates_broken: float = 0.2
+
+
+@dataclass
+class Hour:
+    hour: str
+    received: dict[str, int]
+    clicks: int
+    visits: int
+    completeness: float | None
+    observed_sample_rate: float | None
+    lag_p50_s: float | None
+    lag_p95_s: float | None
+    lag_p99_s: float | None
+    deliveries: int
+    duplicates: int
+    duplicate_rate: float | None
+    gap: bool
+
+
+@dataclass
+class Health:
+    partner: str
+    declared_sample_rate: float
+    status: str
+    reasons: list[str]
+    hours: list[Hour] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Events:
+    hour: list[int] = field(default_factory=list)
+    kind: list[str] = field(default_factory=list)
+    lag_us: list[int] = field(default_factory=list)
+    rate: list[float] = field(default_factory=list)
+
+
+def _collect(conn: Connection, lake: Lake, slug: str, start_us: int, end_us: int) -> _Events:
+    ev = _Events()
+
+    def add(ts: int, kind: str, received: int, rate: float) -> None:
+        ev.hour.append(ts - ts % HOUR_US)
+        ev.kind.append(kind)
+        ev.lag_us.append(received - ts)
+        ev.rate.append(rate)
+
+    first = datetime.fromtimestamp(start_us / 1e6, UTC).date()
+    last = datetime.fromtimestamp((end_us - 1) / 1e6, UTC).date()
+    for part in lake.partitions():
+        if not first <= part.day <= last:
+            continue
+        t = lake.read(
+            Partition(part.type, part.day), ["partner", "kind", "ts", "received_at", "sample_rate"]
+        )
+        if t is None or "partner" not in t.column_names:
+            continue
+        t = t.filter(pc.equal(t.column("partner"), slug))
+        ts = t.column("ts").cast("int64").to_pylist()
+        rec = t.column("received_at").cast("int64").to_pylist()
+        for a, k, r, s in zip(
+            ts, t.column("kind").to_pylist(), rec, t.column("sample_rate").to_pylist(), strict=True
+        ):
+            if start_us <= a < end_us:
+                add(a, k, r, s)
+    rows = conn.execute(
+        select(inbox.c.ts_us, inbox.c.kind, inbox.c.received_us, inbox.c.payload).where(
+            inbox.c.stream == "back",
+            inbox.c.source == slug,
+            inbox.c.ts_us >= start_us,
+            inbox.c.ts_us < end_us,
+        )
+    )
+    for ts_us, kind, received_us, payload in rows:
+        add(ts_us, kind, received_us, orjson.loads(payload)["sample_rate"])
+    return ev
+
+
+def assess(
+    conn: Connection,
+    lake: Lake,
+    partner: PartnerEntry,
+    end: datetime,
+    hours: int = 24,
+    rules: Rules | None = None,
+) -> Health:
+    rules = rules or Rules()
+    end_us = int(end.timestamp() * 1e6)
+    end_us -= end_us % HOUR_US
+    start_us = end_us - hours * HOUR_US
+    ev = _collect(conn, lake, partner.slug, start_us, end_us)
+    hour_of_click = clicks.c.ts_us - clicks.c.ts_us % HOUR_US
+    sent: dict[int, int] = dict(
+        conn.execute(
+            select(hour_of_click, func.count())
+            .where(
+                and_(
+                    clicks.c.partner_id == partner.id,
+                    clicks.c.ts_us >= start_us,
+                    clicks.c.ts_us < end_us,
+                    clicks.c.is_bot.is_(False),
+                )
+            )
+            .group_by(hour_of_click)
+        ).all()
+    )
+    counts = {
+        h: (r, d)
+        for h, r, d in conn.execute(
+            select(
+                intake_counts.c.hour_us, intake_counts.c.received, intake_counts.c.duplicates
+            ).where(
+                intake_counts.c.source == partner.slug,
+                intake_counts.c.hour_us >= start_us,
+                intake_counts.c.hour_us < end_us,
+            )
+        )
+    }
+    by_hour: dict[int, list[int]] = defaultdict(list)
+    for i, h in enumerate(ev.hour):
+        by_hour[h].append(i)
+    lag = np.asarray(ev.lag_us, dtype=np.float64) / 1e6
+    rate = np.asarray(ev.rate, dtype=np.float64)
+    out: list[Hour] = []
+    for h in range(start_us, end_us, HOUR_US):
+        idx = by_hour.get(h, [])
+        kinds = Counter(ev.kind[i] for i in idx)
+        n_clicks = int(sent.get(h, 0))
+        visits = kinds.get("store_visit", 0)
+        delivered, dups = counts.get(h, (0, 0))
+        p50 = p95 = p99 = None
+        if idx:
+            p50, p95, p99 = (float(x) for x in np.percentile(lag[idx], [50, 95, 99]))
+        out.append(
+            Hour(
+                hour=datetime.fromtimestamp(h / 1e6, UTC).isoformat(),
+                received=dict(sorted(kinds.items())),
+                clicks=n_clicks,
+                visits=visits,
+                completeness=(visits / (n_clicks * partner.declared_sample_rate))
+                if n_clicks
+                else None,
+                observed_sample_rate=float(rate[idx].mean()) if idx else None,
+                lag_p50_s=p50,
+                lag_p95_s=p95,
+                lag_p99_s=p99,
+                deliveries=int(delivered),
+                duplicates=int(dups),
+                duplicate_rate=(dups / delivered) if delivered else None,
+                gap=n_clicks >= rules.min_clicks and not idx,
+            )
+        )
+    status, reasons = judge(out, partner.declared_sample_rate, rules)
+    return Health(partner.slug, partner.declared_sample_rate, status, reasons, out)
+
+
+def judge(hours: list[Hour], declared: float, rules: Rules) -> tuple[str, list[str]]:
+    """The status is the worst finding; each finding becomes one reason naming its hours."""
+    found: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for h in hours:
+        if h.gap:
+            found[(2, f"gap: no events while clicks were sent ({h.clicks}+ clicks)")].append(h.hour)
+        elif h.completeness is not None and h.clicks >= rules.min_clicks:
+            if h.completeness < rules.completeness_broken:
+                found[(2, "completeness: store visits far below clicks sent")].append(h.hour)
+            elif h.completeness < rules.completeness_degraded:
+                found[(1, "completeness: store visits below clicks sent")].append(h.hour)
+        if (
+            h.observed_sample_rate is not None
+            and abs(h.observed_sample_rate - declared) > rules.sample_rate_tolerance
+        ):
+            found[(1, f"sample rate: observed differs from declared {declared}")].append(h.hour)
+        if h.lag_p95_s is not None and h.lag_p95_s > rules.lag_p95_degraded_s:
+            found[(1, "lag: p95 delivery delay too high")].append(h.hour)
+        if h.duplicate_rate is not None:
+            if h.duplicate_rate > rules.duplicates_broken:
+                found[(2, "duplicates: most deliveries are repeats")].append(h.hour)
+            elif h.duplicate_rate > rules.duplicates_degraded:
+                found[(1, "duplicates: repeated deliveries above 1%")].append(h.hour)
+    level = max((lvl for lvl, _ in found), default=0)
+    reasons = [
+        f"{text} in {len(hs)} hour(s), first {hs[0]}"
+        for (_, text), hs in sorted(found.items(), key=lambda kv: (-kv[0][0], kv[0][1]))
+    ]
+    return LEVELS[level], reasons
+
+
+def window_end(now: datetime | None = None) -> datetime:
+    """Health looks at whole hours: the window ends at the start of the current hour."""
+    now = now or datetime.now(UTC)
+    return now.replace(minute=0, second=0, microsecond=0)

@@ -1,0 +1,100 @@
+"""The inbox: acknowledged events, committed (fsync'd) before the answer, stored once.
+
+HTTP requests go through a :class:`~seedtrail.store.groupcommit.GroupCommit` (one transaction per
+group of waiting requests); file imports call :meth:`Inbox.put_now`. Both run :meth:`_apply`:
+insert-or-ignore on (stream, source, event_id), and count deliveries and repeats per source and
+received hour in ``intake_counts`` (read by backhaul health).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from seedtrail.intake.events import InboxRow
+from seedtrail.store import groupcommit
+from seedtrail.store.groupcommit import CommitFailed, GroupCommit
+from seedtrail.store.schema import inbox, intake_counts
+
+HOUR_US = 3_600_000_000
+_COLS = ("stream", "source", "event_id", "kind", "ts_us", "received_us", "payload")
+
+
+class InboxUnavailable(CommitFailed):
+    """The inbox could not commit; the request is not acknowledged (the sender retries)."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    stored: int
+    duplicates: int
+
+
+class Inbox:
+    def __init__(self, engine: Engine, max_batch: int = 256) -> None:
+        self.engine = engine
+        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        marks = ", ".join([mark] * len(_COLS))
+        self._insert = (
+            f"INSERT INTO {inbox.name} ({', '.join(_COLS)}) VALUES ({marks}) "  # noqa: S608 (constant names)
+            "ON CONFLICT (stream, source, event_id) DO NOTHING"
+        )
+        c = intake_counts.name
+        self._count = (
+            f"INSERT INTO {c} (source, hour_us, received, duplicates) "  # noqa: S608 (constant names)
+            f"VALUES ({mark}, {mark}, {mark}, {mark}) ON CONFLICT (source, hour_us) DO UPDATE SET "
+            f"received = {c}.received + excluded.received, "
+            f"duplicates = {c}.duplicates + excluded.duplicates"
+        )
+        self._group: GroupCommit[Sequence[InboxRow], Receipt] = GroupCommit(
+            engine, self._apply, max_batch=max_batch, name="inbox", error=InboxUnavailable
+        )
+        self._started = False
+
+    async def put(self, rows: Sequence[InboxRow]) -> Receipt:
+        """Store ``rows``; return once they are durable. Starts the writer on first use."""
+        if not self._started:
+            self._group.start(asyncio.get_running_loop())
+            self._started = True
+        return await self._group.submit(rows)
+
+    def put_now(self, rows: Sequence[InboxRow]) -> Receipt:
+        """Store ``rows`` in one transaction of their own (batch jobs: import, replay)."""
+        return groupcommit.run_once(self.engine, self._apply, [rows])[0]
+
+    def stop(self) -> None:
+        if self._started:
+            self._group.stop()
+            self._started = False
+
+    def _apply(self, cur: Any, batches: Sequence[Sequence[InboxRow]]) -> list[Receipt]:
+        receipts: list[Receipt] = []
+        received: Counter[tuple[str, int]] = Counter()
+        repeats: Counter[tuple[str, int]] = Counter()
+        for rows in batches:
+            if not rows:
+                receipts.append(Receipt(0, 0))
+                continue
+            stored = self._insert_rows(cur, rows)
+            receipts.append(Receipt(stored, len(rows) - stored))
+            hours = Counter((r[1], r[5] - r[5] % HOUR_US) for r in rows)
+            received.update(hours)
+            if stored < len(rows):
+                # Repeats of one request are charged to its (source, hour) in proportion.
+                for key, n in hours.items():
+                    repeats[key] += round(n * (len(rows) - stored) / len(rows))
+        if received:
+            cur.executemany(
+                self._count, [(s, h, n, repeats.get((s, h), 0)) for (s, h), n in received.items()]
+            )
+        return receipts
+
+    def _insert_rows(self, cur: Any, rows: Sequence[InboxRow]) -> int:
+        """Insert, skipping repeats; return how many were new (the sum of affected rows)."""
+        cur.executemany(self._insert, [(*r[:6], r[6].decode()) for r in rows])
+        return int(cur.rowcount)

@@ -1,0 +1,108 @@
+"""Scores the diversion detector on labelled records (generated, or a labelled JSONL world).
+
+A labelled contact counts as found when a finding of the same kind overlaps its span. At the
+comment level a comment is *predicted* diverting when it has any finding, and *truly* diverting
+when it has any label; that gives precision and recall, and false positives per 10,000 organic
+(unlabelled) comments.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seedtrail.errors import InvalidInput
+from seedtrail.integrity.diversion import DiversionDetector
+from seedtrail.integrity.findings import Finding
+
+
+@dataclass
+class DiversionScore:
+    family_hits: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    family_total: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    contact_hits: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    contact_total: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    organic: int = 0
+    organic_fp: int = 0
+    misses: list[str] = field(default_factory=list)
+    false_alarms: list[str] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        return self.tp / max(1, self.tp + self.fn)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / max(1, self.tp + self.fp)
+
+    @property
+    def fp_per_10k(self) -> float:
+        return 10_000 * self.organic_fp / max(1, self.organic)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "recall": round(self.recall, 4),
+            "precision": round(self.precision, 4),
+            "fp_per_10k_organic": round(self.fp_per_10k, 2),
+            "organic": self.organic,
+            "recall_by_family": {
+                k: round(self.family_hits[k] / v, 4) for k, v in sorted(self.family_total.items())
+            },
+            "recall_by_contact": {
+                k: round(self.contact_hits[k] / v, 4) for k, v in sorted(self.contact_total.items())
+            },
+        }
+
+
+def _overlaps(f: Finding, label: dict[str, Any]) -> bool:
+    a, b = label["span"]
+    return f.kind == label["kind"] and f.span[0] < b and a < f.span[1]
+
+
+def score(records: Iterable[dict[str, Any]], detector: DiversionDetector) -> DiversionScore:
+    s = DiversionScore()
+    for rec in records:
+        labels: list[dict[str, Any]] = rec.get("labels") or []
+        findings = detector.find(rec["text"])
+        if labels:
+            family = str(rec.get("family") or "unknown")
+            contact = str(rec.get("contact") or labels[0]["kind"])
+            s.family_total[family] += 1
+            s.contact_total[contact] += 1
+            if all(any(_overlaps(f, lab) for f in findings) for lab in labels):
+                s.family_hits[family] += 1
+                s.contact_hits[contact] += 1
+            if findings:
+                s.tp += 1
+            else:
+                s.fn += 1
+                s.misses.append(rec["text"])
+        else:
+            s.organic += 1
+            if findings:
+                s.fp += 1
+                s.organic_fp += 1
+                s.false_alarms.append(rec["text"])
+    return s
+
+
+def read_labelled(path: Path) -> Iterator[dict[str, Any]]:
+    """Records from a labelled JSONL file; bad lines raise with their line number."""
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InvalidInput(f"{path}:{lineno}: not JSON ({exc.msg})") from exc
+            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+                raise InvalidInput(f"{path}:{lineno}: needs a string field 'text'")
+            yield rec

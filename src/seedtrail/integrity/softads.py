@@ -1,0 +1,77 @@
+"""Unregistered soft ads: a note promoting a brand with no collab registration.
+
+A note is a soft ad when it mentions a known brand (names from the store or the world, passed in)
+and carries promotional signals — promotional language, a link, or a discount-code-like token
+(``[softad]`` in ``data/claims.toml``) — and no active collab registration covers it. Findings:
+``brand`` (the brand mentioned) and ``promo`` (each signal). Links are the diversion detector's
+job and are counted here when it found any.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from seedtrail.errors import ConfigError
+from seedtrail.integrity.findings import Finding
+from seedtrail.integrity.normalize import Normalized, Normalizer
+from seedtrail.integrity.terms import load_terms, string_list
+
+
+class SoftAdDetector:
+    def __init__(
+        self,
+        brands: Iterable[str] = (),
+        terms_path: Path | None = None,
+        *,
+        normalizer: Normalizer | None = None,
+    ) -> None:
+        terms = load_terms("claims", terms_path)
+        where = str(terms_path or "packaged claims.toml")
+        self._normalize = normalizer or Normalizer()
+        names = sorted(
+            {self._normalize(b).text for b in brands if b.strip()}, key=len, reverse=True
+        )
+        self._brand = re.compile("|".join(map(re.escape, names))) if names else None
+        try:
+            self._promo = re.compile(
+                "|".join(f"(?:{p})" for p in string_list(terms, "softad", "promo", where))
+                or r"(?!x)x"
+            )
+            self._code = re.compile(
+                "|".join(f"(?:{p})" for p in string_list(terms, "softad", "code", where))
+                or r"(?!x)x"
+            )
+        except re.error as exc:
+            raise ConfigError(f"{where}: bad pattern in [softad]: {exc}") from exc
+        self._min = int(terms.get("softad", {}).get("min_signals", 1))
+
+    def find(
+        self,
+        text: str,
+        *,
+        registered: bool = False,
+        links: int = 0,
+        norm: Normalized | None = None,
+    ) -> list[Finding]:
+        """Soft-ad findings in a note's text; none when a collab is ``registered`` for it."""
+        if registered or self._brand is None:
+            return []
+        norm = norm or self._normalize(text)
+        brands = [
+            Finding("brand", m.group(), norm.span(*m.span()))
+            for m in self._brand.finditer(norm.text)
+        ]
+        if not brands:
+            return []
+        signals = [
+            Finding("promo", m.group(), norm.span(*m.span()))
+            for m in self._promo.finditer(norm.text)
+        ]
+        signals += [
+            Finding("code", m.group(), norm.span(*m.span())) for m in self._code.finditer(norm.text)
+        ]
+        if len(signals) + links < self._min:
+            return []
+        return sorted([*brands, *signals], key=lambda f: f.span)

@@ -1,0 +1,248 @@
+"""Where texts to scan come from: a JSONL file, a simulated world (``seedtrail sim``) or the store.
+
+Every source yields batches of :class:`Item` rows. JSONL lines need ``id`` and ``text``, and may
+carry ``author``, ``note_id``, ``ts`` (ISO 8601 or unix seconds), ``author_created``, ``kind``
+(``comment``, default, or ``note``) and ``images`` (image files, relative to the JSONL file's
+directory, scanned for QR codes); a bad line raises :class:`InvalidInput` naming the
+file and line, before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import pyarrow.parquet as pq
+
+from seedtrail.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from seedtrail.store.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: str
+    text: str
+    author: str | None = None
+    note_id: str | None = None
+    ts: float | None = None  # unix seconds
+    author_created: float | None = None
+    kind: str = "comment"
+    images: tuple[str, ...] = ()  # local image files (a note's pictures), scanned for QR codes
+
+
+def _time(value: Any, where: str, field: str) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            if dt.tzinfo is None:
+                raise InvalidInput(f"{where}: {field} {value!r} has no time zone")
+            return dt.timestamp()
+    raise InvalidInput(f"{where}: {field} must be ISO 8601 with a zone or unix seconds")
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def read_jsonl(path: Path, batch: int = 50_000) -> Iterator[list[Item]]:
+    """Batches of items from a JSONL file; a bad line raises with ``file:line``."""
+    if not path.exists():
+        raise InvalidInput(f"{path} does not exist")
+    out: list[Item] = []
+    with path.open("rb") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{lineno}"
+            try:
+                rec = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                raise InvalidInput(f"{where}: not valid JSON ({exc})") from exc
+            if not isinstance(rec, dict):
+                raise InvalidInput(f"{where}: each line must be a JSON object")
+            if rec.get("id") in (None, "") or not isinstance(rec.get("text"), str):
+                raise InvalidInput(f"{where}: needs 'id' and a string 'text'")
+            kind = rec.get("kind", "comment")
+            if kind not in ("comment", "note"):
+                raise InvalidInput(f"{where}: kind must be 'comment' or 'note', got {kind!r}")
+            images = rec.get("images") or []
+            if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
+                raise InvalidInput(f"{where}: images must be a list of file paths")
+            out.append(
+                Item(
+                    id=str(rec["id"]),
+                    text=rec["text"],
+                    author=_opt_str(rec.get("author")),
+                    note_id=_opt_str(rec.get("note_id")),
+                    ts=_time(rec.get("ts"), where, "ts"),
+                    author_created=_time(rec.get("author_created"), where, "author_created"),
+                    kind=kind,
+                    images=tuple(str(path.parent / i) for i in images),
+                )
+            )
+            if len(out) >= batch:
+                yield out
+                out = []
+    if out:
+        yield out
+
+
+def read_world(world: Path, batch: int = 200_000) -> Iterator[list[Item]]:
+    """Comments (``events/comments.parquet``) and notes of a world written by ``seedtrail sim``."""
+    comments = world / "events" / "comments.parquet"
+    if not comments.exists():
+        raise InvalidInput(f"{comments} is missing: not a directory written by `seedtrail sim`")
+    created = _account_created(world)
+    pf = pq.ParquetFile(comments)
+    for rb in pf.iter_batches(
+        batch_size=batch, columns=["comment_id", "note_id", "author", "text", "ts"]
+    ):
+        cols = rb.to_pydict()
+        ts = [t.timestamp() if t is not None else None for t in cols["ts"]]
+        yield [
+            Item(str(c), t, str(a), str(n), s, created.get(a), "comment")
+            for c, n, a, t, s in zip(
+                cols["comment_id"], cols["note_id"], cols["author"], cols["text"], ts, strict=True
+            )
+        ]
+    notes = world / "entities" / "notes.parquet"
+    if notes.exists():
+        tab = pq.read_table(
+            notes, columns=["note_id", "author_id", "title", "body", "published_at"]
+        )
+        cols = tab.to_pydict()
+        yield [
+            Item(f"note:{n}", f"{ti}\n{b}", str(a), str(n), p.timestamp(), created.get(a), "note")
+            for n, a, ti, b, p in zip(
+                cols["note_id"],
+                cols["author_id"],
+                cols["title"],
+                cols["body"],
+                cols["published_at"],
+                strict=True,
+            )
+        ]
+
+
+def _account_created(world: Path) -> dict[int, float]:
+    path = world / "entities" / "accounts.parquet"
+    if not path.exists():
+        return {}
+    tab = pq.read_table(path, columns=["account_id", "created_at"]).to_pydict()
+    return {
+        a: c.timestamp() for a, c in zip(tab["account_id"], tab["created_at"], strict=True) if c
+    }
+
+
+def world_brands(world: Path) -> tuple[list[str], set[str]]:
+    """Brand names of a world and the *declared* commercial notes (``note:<id>``).
+
+    A note is declared when a collab registration covers it or a brand or enterprise account
+    posted it (an official account promoting itself is not a soft ad).
+    """
+    acc = world / "entities" / "accounts.parquet"
+    names: list[str] = []
+    official: set[int] = set()
+    if acc.exists():
+        tab = pq.read_table(acc, columns=["account_id", "kind", "display_name"]).to_pydict()
+        for a, k, n in zip(tab["account_id"], tab["kind"], tab["display_name"], strict=True):
+            if k == "brand":
+                names.append(n.removesuffix("官方"))
+            if k in ("brand", "enterprise"):
+                official.add(a)
+    declared: set[str] = set()
+    collabs = world / "entities" / "collab_registrations.parquet"
+    if collabs.exists():
+        declared |= {f"note:{n}" for n in pq.read_table(collabs).column("note_id").to_pylist()}
+    notes = world / "entities" / "notes.parquet"
+    if notes.exists():
+        tab = pq.read_table(notes, columns=["note_id", "author_id"]).to_pydict()
+        declared |= {
+            f"note:{n}"
+            for n, a in zip(tab["note_id"], tab["author_id"], strict=True)
+            if a in official
+        }
+    return names, declared
+
+
+def read_store(store: Store, batch: int = 50_000) -> Iterator[list[Item]]:
+    """Comments (with their author's account age) and notes from the store, in id order."""
+    from sqlalchemy import select
+
+    from seedtrail.store.schema import accounts, comments, notes
+
+    c, a, n = comments, accounts, notes
+    q_comments = (
+        select(c.c.id, c.c.body, c.c.author_id, c.c.note_id, c.c.created_at, a.c.created_at)
+        .join(a, a.c.id == c.c.author_id)
+        .order_by(c.c.id)
+    )
+    q_notes = (
+        select(n.c.id, n.c.title, n.c.body, n.c.author_id, n.c.published_at, a.c.created_at)
+        .join(a, a.c.id == n.c.author_id)
+        .order_by(n.c.id)
+    )
+    with store.read() as conn:
+        result = conn.execution_options(yield_per=batch).execute(q_comments)
+        for part in result.partitions():
+            yield [
+                Item(str(i), body, str(au), str(no), ts.timestamp(), made.timestamp())
+                for i, body, au, no, ts, made in part
+            ]
+        result = conn.execution_options(yield_per=batch).execute(q_notes)
+        for part in result.partitions():
+            yield [
+                Item(
+                    f"note:{i}",
+                    f"{ti}\n{body}",
+                    str(au),
+                    str(i),
+                    ts.timestamp(),
+                    made.timestamp(),
+                    "note",
+                )
+                for i, ti, body, au, ts, made in part
+            ]
+
+
+def store_brands(store: Store) -> tuple[list[str], set[str]]:
+    """Brand names in the store and its *declared* notes (as in :func:`world_brands`)."""
+    from sqlalchemy import select
+
+    from seedtrail.store.schema import accounts, collab_registrations, notes
+
+    with store.read() as conn:
+        names = list(
+            conn.execute(select(accounts.c.display_name).where(accounts.c.kind == "brand"))
+            .scalars()
+            .all()
+        )
+        official = select(accounts.c.id).where(accounts.c.kind.in_(["brand", "enterprise"]))
+        declared = {
+            f"note:{i}"
+            for i in conn.execute(
+                select(notes.c.id).where(notes.c.author_id.in_(official))
+            ).scalars()
+        }
+        declared |= {
+            f"note:{i}"
+            for i in conn.execute(
+                select(collab_registrations.c.note_id).where(
+                    collab_registrations.c.status == "active"
+                )
+            ).scalars()
+        }
+    return names, declared

@@ -1,0 +1,64 @@
+"""Term lists shipped as package data (``seedtrail/integrity/data/*.toml``), or read from a file.
+
+Users override a list by passing their own TOML file with the same tables.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from seedtrail.errors import ConfigError
+
+
+def load_terms(name: str, path: Path | None = None) -> dict[str, Any]:
+    """The term tables ``name`` (``diversion``, ``claims``, ``softads``) or those in ``path``."""
+    if path is not None:
+        try:
+            with path.open("rb") as fh:
+                return tomllib.load(fh)
+        except FileNotFoundError as exc:
+            raise ConfigError(f"term list {path} does not exist") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"term list {path} is not valid TOML: {exc}") from exc
+    return _packaged(name)
+
+
+@lru_cache(maxsize=8)
+def _packaged(name: str) -> dict[str, Any]:
+    ref = resources.files("seedtrail.integrity").joinpath("data", f"{name}.toml")
+    try:
+        return tomllib.loads(ref.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"no packaged term list named {name!r}") from exc
+
+
+def string_list(table: dict[str, Any], section: str, key: str, where: str) -> list[str]:
+    """``table[section][key]`` as a list of strings, or a ConfigError naming the bad entry."""
+    value = table.get(section, {}).get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: [{section}].{key} must be a list of strings")
+    return list(value)
+
+
+@lru_cache(maxsize=16)
+def chars_read_as(*syllables: str) -> str:
+    """Every CJK character whose first pypinyin reading (tones removed) is one of ``syllables``."""
+    from pypinyin import pinyin_dict
+
+    wanted = set(syllables)
+    out = []
+    for code, readings in pinyin_dict.pinyin_dict.items():
+        if not 0x4E00 <= code <= 0x9FFF:
+            continue
+        first = readings.split(",", 1)[0]
+        bare = "".join(
+            c for c in unicodedata.normalize("NFD", first) if not unicodedata.combining(c)
+        )
+        if bare in wanted:
+            out.append(chr(code))
+    return "".join(sorted(out))

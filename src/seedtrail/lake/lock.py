@@ -1,0 +1,43 @@
+"""One sealer (or compactor) at a time: ``pg_try_advisory_lock`` when the inbox is PostgreSQL
+(any node may run it), else an exclusive file lock next to the SQLite database."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from seedtrail.errors import Conflict
+
+LOCK_KEY = zlib.crc32(b"seedtrail.lake.sealer")
+
+
+@contextmanager
+def exclusive(engine: Engine, lock_dir: Path, name: str = "sealer") -> Iterator[None]:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar()
+            if not got:
+                raise Conflict(f"another {name} holds the lake lock (PostgreSQL advisory lock)")
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+                conn.commit()
+        return
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    path = lock_dir / "lake.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise Conflict(f"another {name} holds the lake lock ({path})") from exc
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

@@ -1,0 +1,1 @@
+"""Shoppable links: destinations, the live link policy, mounts, and the click redirect."""

@@ -1,0 +1,96 @@
+"""Where :func:`seedtrail.links.mounts.gather` reads a mount's facts from.
+
+:class:`Lookup` runs one small query per row (right for one mount: a mount request, a redirect
+cache miss). :class:`Prefetched` loads what many mounts need up front, one query per table, and
+serves the same rows from memory (a policy preview decides hundreds of mounts at once). Both give
+``gather`` exactly the same rows, so the facts and the decisions are the same either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+
+from seedtrail.enforcement.actions import active_on_accounts
+from seedtrail.links.policy import Enforcement
+from seedtrail.store.schema import (
+    accounts,
+    collab_registrations,
+    comments,
+    notes,
+    offers,
+    partners,
+)
+
+
+class Lookup:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def row(self, table: Table, ident: int | None) -> dict[str, Any] | None:
+        if ident is None:
+            return None
+        found = self.conn.execute(select(table).where(table.c.id == ident)).mappings().first()
+        return dict(found) if found is not None else None
+
+    def enforced(self, account_ids: list[int]) -> dict[int, tuple[Enforcement, ...]]:
+        return active_on_accounts(self.conn, account_ids)
+
+    def has_collab(self, brand_id: int, creator_id: int, note_id: int) -> bool:
+        c = collab_registrations.c
+        query = select(c.id).where(
+            c.brand_id == brand_id,
+            c.creator_id == creator_id,
+            c.note_id == note_id,
+            c.status == "active",
+        )
+        return self.conn.execute(query).first() is not None
+
+
+class Prefetched(Lookup):
+    """Every row the given mounts (``link_mounts`` rows) can need, loaded in one go."""
+
+    def __init__(self, conn: Connection, mounts: Iterable[Mapping[str, Any]]) -> None:
+        super().__init__(conn)
+        ms = list(mounts)
+        self.rows: dict[str, dict[int, dict[str, Any]]] = {}
+        self._load(offers, {m["offer_id"] for m in ms})
+        self._load(partners, {o["partner_id"] for o in self.rows["offers"].values()})
+        self._load(comments, {m["comment_id"] for m in ms if m["comment_id"] is not None})
+        note_ids = {m["note_id"] for m in ms if m["note_id"] is not None}
+        self._load(notes, note_ids | {c["note_id"] for c in self.rows["comments"].values()})
+        people = {m["account_id"] for m in ms if m["account_id"] is not None}
+        people |= {n["author_id"] for n in self.rows["notes"].values()}
+        people |= {o["owner_id"] for o in self.rows["offers"].values()}
+        self._load(accounts, people)
+        self._enforced = active_on_accounts(conn, sorted(people))
+        c = collab_registrations.c
+        self._collabs = set(
+            conn.execute(
+                select(c.brand_id, c.creator_id, c.note_id).where(
+                    c.note_id.in_(sorted(self.rows["notes"])), c.status == "active"
+                )
+            ).all()
+        )
+
+    def _load(self, table: Table, ids: set[int]) -> None:
+        got: dict[int, dict[str, Any]] = {}
+        ordered = sorted(i for i in ids if i is not None)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            for r in self.conn.execute(select(table).where(table.c.id.in_(chunk))).mappings():
+                got[r["id"]] = dict(r)
+        self.rows[table.name] = got
+
+    def row(self, table: Table, ident: int | None) -> dict[str, Any] | None:
+        if table.name not in self.rows:
+            return super().row(table, ident)
+        return None if ident is None else self.rows[table.name].get(ident)
+
+    def enforced(self, account_ids: list[int]) -> dict[int, tuple[Enforcement, ...]]:
+        return {a: self._enforced[a] for a in account_ids if a in self._enforced}
+
+    def has_collab(self, brand_id: int, creator_id: int, note_id: int) -> bool:
+        return (brand_id, creator_id, note_id) in self._collabs

@@ -1,0 +1,305 @@
+"""Link mounts: an offer placed on a note card, a comment or a profile card, under the policy.
+
+Every mount request gets a decision naming the rules and checks that decided it; the decision is
+audited whether the mount is allowed or not. The same facts feed the redirect's live check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, model_validator
+from sqlalchemy import ColumnElement, Connection, or_, select
+
+from seedtrail.errors import Conflict, Forbidden, InvalidInput, NotFound, PolicyDenied
+from seedtrail.links import codes, destinations
+from seedtrail.links.lookup import Lookup
+from seedtrail.links.policy import Account, Decision, Enforcement, MountFacts, decide
+from seedtrail.links.rules import load_rules
+from seedtrail.principals import Principal
+from seedtrail.resources import Resource
+from seedtrail.store import audit, epoch
+from seedtrail.store.schema import (
+    accounts,
+    comments,
+    link_mounts,
+    notes,
+    offers,
+    partners,
+)
+from seedtrail.store.types import utcnow
+
+
+class MountIn(BaseModel):
+    placement: Literal["note_card", "comment", "profile_card"]
+    offer_id: int
+    note_id: int | None = None
+    comment_id: int | None = None
+    account_id: int | None = None
+    expires_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _anchor(self) -> MountIn:
+        need = {"note_card": "note_id", "comment": "comment_id", "profile_card": "account_id"}
+        field = need[self.placement]
+        if getattr(self, field) is None:
+            raise ValueError(f"a {self.placement} mount needs {field}")
+        return self
+
+
+class MountPatch(BaseModel):
+    status: Literal["active", "disabled"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """A mount's facts for the policy, plus where it points."""
+
+    facts: MountFacts
+    target: destinations.Target
+    note_id: int | None
+    comment_id: int | None
+    profile_account_id: int | None
+    audience_id: int
+    owner_id: int
+
+
+def _account(
+    look: Lookup, account_id: int, enforced: dict[int, tuple[Enforcement, ...]]
+) -> Account:
+    row = look.row(accounts, account_id)
+    if row is None:
+        raise InvalidInput(f"account {account_id} does not exist")
+    return Account(
+        row["id"],
+        row["kind"],
+        row["follower_count"],
+        row["verified"],
+        row["status"],
+        enforced.get(account_id, ()),
+    )
+
+
+def gather(
+    conn: Connection,
+    *,
+    placement: str,
+    offer_id: int,
+    note_id: int | None = None,
+    comment_id: int | None = None,
+    account_id: int | None = None,
+    mount_status: str = "active",
+    expires_at: datetime | None = None,
+    lookup: Lookup | None = None,
+) -> Context:
+    """A mount's facts for the policy; ``lookup`` says where rows come from (default: one query
+    each; :class:`~seedtrail.links.lookup.Prefetched` for many mounts at once)."""
+    look = lookup or Lookup(conn)
+    offer = look.row(offers, offer_id)
+    if offer is None:
+        raise InvalidInput(f"offer {offer_id} does not exist")
+    partner = look.row(partners, offer["partner_id"])
+    assert partner is not None  # a foreign key
+    note = None
+    comment_status = None
+    if placement == "comment":
+        comment = look.row(comments, comment_id)
+        if comment is None:
+            raise InvalidInput(f"comment {comment_id} does not exist")
+        note_id = comment["note_id"]
+        comment_status = comment["status"]
+    if placement in ("note_card", "comment"):
+        note = look.row(notes, note_id)
+        if note is None:
+            raise InvalidInput(f"note {note_id} does not exist")
+        audience_id = note["author_id"]
+    else:
+        assert account_id is not None
+        audience_id = account_id
+    enforced = look.enforced([audience_id, offer["owner_id"]])
+    audience = _account(look, audience_id, enforced)
+    owner = _account(look, offer["owner_id"], enforced)
+    has_collab = note is not None and look.has_collab(owner.id, audience.id, note["id"])
+    facts = MountFacts(
+        placement=placement,
+        partner_id=partner["id"],
+        partner_slug=partner["slug"],
+        partner_links_enabled=partner["links_enabled"],
+        category=offer["category"],
+        audience=audience,
+        offer_owner=owner,
+        offer_active=offer["status"] == "active",
+        note_status=note["status"] if note is not None else None,
+        comment_status=comment_status,
+        has_collab=has_collab,
+        mount_status=mount_status,
+        expires_at=expires_at,
+    )
+    target = destinations.build_target(dict(partner), dict(offer))
+    return Context(
+        facts,
+        target,
+        note_id,
+        comment_id if placement == "comment" else None,
+        account_id if placement == "profile_card" else None,
+        audience_id,
+        offer["owner_id"],
+    )
+
+
+def _may_mount(actor: Principal, ctx: Context) -> None:
+    if actor.role == "operator":
+        return
+    if actor.role not in ("brand", "creator"):
+        raise Forbidden(f"a {actor.role} may not mount links")
+    if actor.account_id not in (ctx.audience_id, ctx.owner_id):
+        raise Forbidden(
+            "you may mount links only on your own notes and profile, or your own offers"
+        )
+    if actor.account_id != ctx.owner_id and actor.account_id != ctx.audience_id:
+        raise Forbidden("not your offer")
+
+
+def evaluate(conn: Connection, actor: Principal, req: MountIn) -> tuple[Context, Decision]:
+    ctx = gather(conn, **req.model_dump(exclude={"expires_at"}), expires_at=req.expires_at)
+    _may_mount(actor, ctx)
+    return ctx, decide(ctx.facts, load_rules(conn), utcnow())
+
+
+def create(conn: Connection, actor: Principal, req: MountIn) -> dict[str, Any]:
+    """Decide and, if allowed, mount. The decision is audited either way; a denial is returned
+    (``mount`` is None) rather than raised, so the caller commits the audit entry and then
+    raises with :func:`raise_if_denied`."""
+    ctx, decision = evaluate(conn, actor, req)
+    request = req.model_dump(mode="json")
+    audit.record(
+        conn,
+        actor=actor.label,
+        action="mount.decision",
+        object_type="mount_request",
+        detail={"request": request, "decision": decision.as_dict()},
+    )
+    if not decision.allowed:
+        return {"mount": None, "decision": decision.as_dict(), "action": "mount"}
+    row = _insert_with_code(
+        conn,
+        {
+            "placement": req.placement,
+            "note_id": ctx.note_id,
+            "comment_id": ctx.comment_id,
+            "account_id": ctx.profile_account_id,
+            "offer_id": req.offer_id,
+            "mounted_by": actor.account_id,
+            "status": "active",
+            "expires_at": req.expires_at,
+        },
+    )
+    audit.record(
+        conn,
+        actor=actor.label,
+        action="mount.create",
+        object_type="mount",
+        object_id=row["id"],
+        after=row,
+        detail={"decision": decision.as_dict()},
+    )
+    epoch.bump(conn)
+    return {"mount": row, "decision": decision.as_dict(), "action": "mount"}
+
+
+def raise_if_denied(result: dict[str, Any]) -> dict[str, Any]:
+    """After the caller's transaction committed the decision: raise on a denial, else return
+    the mount with its decision."""
+    decision = result["decision"]
+    if result["mount"] is None:
+        raise PolicyDenied(f"{result['action']} {decision['summary']}", decision=decision)
+    return {**result["mount"], "decision": decision}
+
+
+def _insert_with_code(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
+    for _ in range(5):
+        try:
+            with conn.begin_nested():
+                return RESOURCE.repo.insert(conn, {**values, "code": codes.new_code()})
+        except Conflict:
+            continue
+    raise Conflict("could not allocate a unique link code; try again")
+
+
+def set_status(conn: Connection, actor: Principal, mount_id: int, status: str) -> dict[str, Any]:
+    """Like :func:`create`, a denied re-enable is returned for the caller to raise."""
+    from seedtrail.resources import get
+
+    row = get(conn, RESOURCE, actor, mount_id)
+    if actor.role not in ("operator", "brand", "creator"):
+        raise Forbidden(f"a {actor.role} may not change mounts")
+    if status == "active" and row["status"] != "active":
+        ctx = gather(
+            conn,
+            placement=row["placement"],
+            offer_id=row["offer_id"],
+            note_id=row["note_id"],
+            comment_id=row["comment_id"],
+            account_id=row["account_id"],
+            expires_at=row["expires_at"],
+        )
+        decision = decide(ctx.facts, load_rules(conn), utcnow())
+        audit.record(
+            conn,
+            actor=actor.label,
+            action="mount.decision",
+            object_type="mount",
+            object_id=mount_id,
+            detail={"decision": decision.as_dict()},
+        )
+        if not decision.allowed:
+            return {"mount": None, "decision": decision.as_dict(), "action": "re-enabling mount"}
+    before, after = RESOURCE.repo.update(conn, mount_id, {"status": status})
+    audit.record(
+        conn,
+        actor=actor.label,
+        action="mount.update",
+        object_type="mount",
+        object_id=mount_id,
+        before={"status": before["status"]},
+        after={"status": status},
+    )
+    epoch.bump(conn)
+    return {"mount": after, "decision": None, "action": "update"}
+
+
+def by_code(conn: Connection, code: str) -> dict[str, Any]:
+    row = conn.execute(select(link_mounts).where(link_mounts.c.code == code)).mappings().first()
+    if row is None:
+        raise NotFound(f"link {code} not found")
+    return dict(row)
+
+
+def _scope(actor: Principal) -> ColumnElement[bool] | None:
+    if actor.role == "partner":
+        return link_mounts.c.offer_id.in_(
+            select(offers.c.id).where(offers.c.partner_id == actor.partner_id)
+        )
+    a = actor.account_id
+    return or_(
+        link_mounts.c.mounted_by == a,
+        link_mounts.c.account_id == a,
+        link_mounts.c.note_id.in_(select(notes.c.id).where(notes.c.author_id == a)),
+        link_mounts.c.offer_id.in_(select(offers.c.id).where(offers.c.owner_id == a)),
+    )
+
+
+RESOURCE = Resource(
+    name="mounts",
+    noun="mount",
+    table=link_mounts,
+    create_model=MountIn,
+    update_model=MountPatch,
+    read_roles=frozenset({"operator", "moderator", "brand", "creator", "partner"}),
+    create_roles=frozenset({"operator", "brand", "creator"}),
+    update_roles=frozenset({"operator", "brand", "creator"}),
+    scope=_scope,
+    filters=("placement", "note_id", "offer_id", "status", "account_id"),
+)

@@ -1,0 +1,179 @@
+"""Partners (marketplaces, mini programs, web shops): allowed hosts, deep-link templates, the
+kill switch and signing secrets (two active at once, for rotation)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import ColumnElement, Connection, false, select
+
+from seedtrail.errors import Forbidden, InvalidInput, UnsafeDestination
+from seedtrail.links import destinations
+from seedtrail.principals import Principal
+from seedtrail.resources import Resource
+from seedtrail.store import audit, epoch
+from seedtrail.store.repo import Repo
+from seedtrail.store.schema import partner_secrets, partners
+from seedtrail.store.types import utcnow
+
+ACTIVE_SECRETS = 2
+_WX_APPID = re.compile(r"^wx[0-9a-f]{16}$")
+
+
+class PartnerIn(BaseModel):
+    slug: str = Field(min_length=2, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["marketplace", "mini_program", "web_shop"]
+    allowed_hosts: list[str] = Field(min_length=1, max_length=50)
+    web_url_template: str | None = None
+    app_url_template: str | None = None
+    mini_program_app_id: str | None = None
+    mini_program_path_template: str | None = None
+    declared_sample_rate: float = Field(default=1.0, gt=0, le=1)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, v: list[str]) -> list[str]:
+        return sorted({destinations.normalize_host_pattern(h) for h in v})
+
+
+class PartnerPatch(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    allowed_hosts: list[str] | None = Field(default=None, min_length=1, max_length=50)
+    web_url_template: str | None = None
+    app_url_template: str | None = None
+    declared_sample_rate: float | None = Field(default=None, gt=0, le=1)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else sorted({destinations.normalize_host_pattern(h) for h in v})
+
+
+def validate_targets(v: dict[str, Any]) -> dict[str, Any]:
+    hosts = v["allowed_hosts"]
+    if v.get("web_url_template"):
+        destinations.check_template(v["web_url_template"], what="web URL template")
+        destinations.check_web_url(
+            destinations.fill(v["web_url_template"], "1"), hosts, what="web URL template"
+        )
+    if v.get("app_url_template"):
+        destinations.check_app_template(v["app_url_template"])
+    if v.get("kind") == "mini_program":
+        if not _WX_APPID.match(v.get("mini_program_app_id") or ""):
+            raise UnsafeDestination(
+                "mini-program partners need a WeChat app id like wx0123456789abcdef"
+            )
+        path = v.get("mini_program_path_template") or ""
+        destinations.check_template(path, what="mini-program path template")
+        if not re.match(r"^[A-Za-z0-9_/\-]+(\?[A-Za-z0-9_=&{}\-]*)?$", path):
+            raise UnsafeDestination("mini-program path template must be a plain page path")
+    return v
+
+
+def _prepare(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict[str, Any]:
+    v["links_enabled"] = True
+    return validate_targets(v)
+
+
+def _check(
+    conn: Connection, actor: Principal, before: dict[str, Any], v: dict[str, Any]
+) -> dict[str, Any]:
+    validate_targets({**before, **v})
+    return v
+
+
+def _scope(actor: Principal) -> ColumnElement[bool] | None:
+    if actor.role == "partner":
+        return partners.c.id == actor.partner_id
+    if actor.role in ("brand", "creator"):
+        return None  # partner directory (no secrets in it) is visible to link mounters
+    return false()
+
+
+RESOURCE = Resource(
+    name="partners",
+    noun="partner",
+    table=partners,
+    create_model=PartnerIn,
+    update_model=PartnerPatch,
+    read_roles=frozenset({"operator", "moderator", "brand", "creator", "partner"}),
+    create_roles=frozenset({"operator"}),
+    update_roles=frozenset({"operator"}),
+    scope=_scope,
+    prepare=_prepare,
+    check_update=_check,
+    filters=("kind", "links_enabled"),
+    policy_fields=frozenset({"allowed_hosts", "web_url_template", "app_url_template"}),
+)
+
+secrets_repo = Repo(partner_secrets, "partner secret")
+
+
+def set_links_enabled(
+    conn: Connection, actor: Principal, partner_id: int, enabled: bool, reason: str
+) -> dict[str, Any]:
+    """The kill switch: closes (or reopens) every link of a partner at once (operators only)."""
+    if actor.role != "operator":
+        raise Forbidden(f"a {actor.role} may not use the kill switch")
+    if len(reason.strip()) < 3:
+        raise InvalidInput("the kill switch needs a reason (at least 3 characters)")
+    before, after = RESOURCE.repo.update(conn, partner_id, {"links_enabled": enabled})
+    audit.record(
+        conn,
+        actor=actor.label,
+        action="partner.kill_switch",
+        object_type="partner",
+        object_id=partner_id,
+        before={"links_enabled": before["links_enabled"]},
+        after={"links_enabled": enabled},
+        detail={"reason": reason},
+    )
+    epoch.bump(conn)
+    return after
+
+
+def rotate_secret(conn: Connection, actor: Principal, partner_id: int) -> dict[str, Any]:
+    """Add a signing secret; the oldest beyond two active is revoked. The secret is returned
+    here once and never again."""
+    RESOURCE.repo.get(conn, partner_id)
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    row = secrets_repo.insert(
+        conn, {"partner_id": partner_id, "secret": secret, "created_at": utcnow()}
+    )
+    active = list_secrets(conn, partner_id)
+    revoked = [s["id"] for s in active[ACTIVE_SECRETS:]]
+    for sid in revoked:
+        secrets_repo.update(conn, sid, {"revoked_at": utcnow()})
+    audit.record(
+        conn,
+        actor=actor.label,
+        action="partner.rotate_secret",
+        object_type="partner",
+        object_id=partner_id,
+        after={"secret_id": row["id"], "revoked_ids": revoked},
+    )
+    return {
+        "id": row["id"],
+        "partner_id": partner_id,
+        "secret": secret,
+        "created_at": row["created_at"],
+        "revoked_ids": revoked,
+    }
+
+
+def list_secrets(conn: Connection, partner_id: int) -> list[dict[str, Any]]:
+    """Active secrets, newest first (values included: callers must not expose them)."""
+    rows = conn.execute(
+        select(partner_secrets)
+        .where(partner_secrets.c.partner_id == partner_id, partner_secrets.c.revoked_at.is_(None))
+        .order_by(partner_secrets.c.id.desc())
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def active_secret_values(conn: Connection, partner_id: int) -> list[bytes]:
+    return [s["secret"].encode() for s in list_secrets(conn, partner_id)]

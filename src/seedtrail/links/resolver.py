@@ -1,0 +1,164 @@
+"""The live link table: what each code leads to right now, cached in memory.
+
+Lookups are served from memory. The cache is dropped at once when this process changes anything
+that can open or close a link (the store tells it after commit), and within
+``policy_refresh_s`` when another process does (it polls the policy epoch). A cached answer also
+expires at the next moment a rule starts or ends, or the link expires.
+
+The redirect asks :meth:`Resolver.cached` first (memory only) and loads a miss with
+:meth:`Resolver.lookup` in a worker thread, so a cache refill after a policy change never stalls
+the requests that hit. The rules are loaded once per cache generation, not once per link.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from seedtrail.errors import SeedtrailError
+from seedtrail.links import mounts
+from seedtrail.links.destinations import Target
+from seedtrail.links.policy import Rule, decide, next_change
+from seedtrail.links.rules import load_rules
+from seedtrail.store import epoch
+from seedtrail.store.store import Store
+from seedtrail.store.types import utcnow
+
+
+class Miss:
+    """Not in the cache (or stale): load it."""
+
+
+MISS = Miss()
+
+
+@dataclass(frozen=True)
+class LiveLink:
+    mount_id: int
+    code: str
+    placement: str
+    note_id: int | None
+    comment_id: int | None
+    profile_account_id: int | None
+    partner_id: int
+    offer_id: int
+    allowed: bool
+    reason: str
+    target: Target | None
+    good_until: float  # unix seconds; recompute after
+
+
+class Resolver:
+    def __init__(self, store: Store, refresh_s: float) -> None:
+        self.store = store
+        self.refresh_s = refresh_s
+        self._cache: dict[str, LiveLink | None] = {}
+        self._epoch = -1
+        self._checked = 0.0
+        self._lock = threading.Lock()
+        self._rules: tuple[dict[str, LiveLink | None], list[Rule]] | None = None
+        store.on_policy_change(self.invalidate)
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cache = {}
+            self._checked = 0.0
+
+    def _poll(self, now: float) -> None:
+        if now - self._checked < self.refresh_s:
+            return
+        with self.store.read() as conn:
+            current = epoch.read(conn)
+        with self._lock:
+            self._checked = now
+            if current != self._epoch:
+                self._epoch = current
+                self._cache = {}
+
+    def cached(self, code: str) -> LiveLink | Miss | None:
+        """The live state of ``code`` from memory, or ``MISS`` when it must be loaded."""
+        now = time.time()
+        self._poll(now)
+        hit = self._cache.get(code, MISS)
+        if isinstance(hit, LiveLink) and now >= hit.good_until:
+            return MISS
+        return hit
+
+    def lookup(self, code: str) -> LiveLink | None:
+        """The live state of ``code``; None when no such link exists. May read the store."""
+        hit = self.cached(code)
+        if not isinstance(hit, Miss):
+            return hit
+        cache = self._cache  # a load that races an invalidation lands in the dropped generation
+        link = self._load(code, cache)
+        if len(cache) > 500_000:
+            cache.clear()
+        cache[code] = link
+        return link
+
+    def _rules_for(self, generation: dict[str, LiveLink | None], conn: Any) -> list[Rule]:
+        """The enabled rules, loaded once per cache generation (the cache dict itself)."""
+        held = self._rules
+        if held is not None and held[0] is generation:
+            return held[1]
+        rules = load_rules(conn)
+        self._rules = (generation, rules)
+        return rules
+
+    def _load(self, code: str, generation: dict[str, LiveLink | None]) -> LiveLink | None:
+        with self.store.read() as conn:
+            try:
+                row = mounts.by_code(conn, code)
+            except SeedtrailError:
+                return None
+            at = utcnow()
+            rules = self._rules_for(generation, conn)
+            try:
+                ctx = mounts.gather(
+                    conn,
+                    placement=row["placement"],
+                    offer_id=row["offer_id"],
+                    note_id=row["note_id"],
+                    comment_id=row["comment_id"],
+                    account_id=row["account_id"],
+                    mount_status=row["status"],
+                    expires_at=row["expires_at"],
+                )
+            except SeedtrailError as exc:  # e.g. a destination no longer on the allowed hosts
+                return self._closed(row, str(exc), None)
+            decision = decide(ctx.facts, rules, at)
+        edges = [t for t in (next_change(rules, at), row["expires_at"]) if t is not None and t > at]
+        good_until = min(edges).timestamp() if edges else float("inf")
+        return LiveLink(
+            row["id"],
+            code,
+            row["placement"],
+            ctx.note_id,
+            ctx.comment_id,
+            ctx.profile_account_id,
+            ctx.facts.partner_id,
+            row["offer_id"],
+            decision.allowed,
+            decision.summary(),
+            ctx.target if decision.allowed else None,
+            good_until,
+        )
+
+    @staticmethod
+    def _closed(row: dict[str, Any], reason: str, partner_id: int | None) -> LiveLink:
+        return LiveLink(
+            row["id"],
+            row["code"],
+            row["placement"],
+            None,
+            None,
+            None,
+            partner_id or 0,
+            row["offer_id"],
+            False,
+            reason,
+            None,
+            time.time() + 5,
+        )

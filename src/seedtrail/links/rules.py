@@ -1,0 +1,83 @@
+"""Link policy rules as store objects: changes are audited (before/after) and apply live."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+from sqlalchemy import ColumnElement, Connection, false, select
+
+from seedtrail.errors import InvalidInput
+from seedtrail.links.policy import Rule
+from seedtrail.principals import Principal
+from seedtrail.resources import Resource
+from seedtrail.store.schema import PLACEMENTS, policy_rules
+
+Placement = Literal["note_card", "comment", "profile_card"]
+
+
+class RuleIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    effect: Literal["open", "closed"]
+    partner_id: int | None = None
+    category: str | None = Field(default=None, max_length=32)
+    placement: Placement | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    min_followers: int = Field(default=0, ge=0)
+    enabled: bool = True
+
+
+class RulePatch(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    effect: Literal["open", "closed"] | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    min_followers: int | None = Field(default=None, ge=0)
+    enabled: bool | None = None
+
+
+def _dates(v: dict[str, Any]) -> None:
+    if v.get("starts_at") and v.get("ends_at") and v["ends_at"] <= v["starts_at"]:
+        raise InvalidInput("ends_at must be after starts_at")
+    if v.get("placement") not in (None, *PLACEMENTS):
+        raise InvalidInput(f"placement must be one of {PLACEMENTS}")
+
+
+def _prepare(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict[str, Any]:
+    _dates(v)
+    return v
+
+
+def _check(
+    conn: Connection, actor: Principal, before: dict[str, Any], v: dict[str, Any]
+) -> dict[str, Any]:
+    _dates({**before, **v})
+    return v
+
+
+def _scope(actor: Principal) -> ColumnElement[bool] | None:
+    return false()
+
+
+RESOURCE = Resource(
+    name="rules",
+    noun="policy_rule",
+    table=policy_rules,
+    create_model=RuleIn,
+    update_model=RulePatch,
+    read_roles=frozenset({"operator", "moderator"}),
+    create_roles=frozenset({"operator"}),
+    update_roles=frozenset({"operator"}),
+    scope=_scope,
+    prepare=_prepare,
+    check_update=_check,
+    policy_on_create=True,
+    policy_fields=frozenset(RulePatch.model_fields),
+    filters=("partner_id", "category", "placement", "effect", "enabled"),
+)
+
+
+def load_rules(conn: Connection) -> list[Rule]:
+    rows = conn.execute(select(policy_rules).where(policy_rules.c.enabled.is_(True))).mappings()
+    return [Rule.from_row(dict(r)) for r in rows]

@@ -1,0 +1,104 @@
+"""API keys and the principals they stand for (operator, brand, creator, partner, moderator).
+
+Keys look like ``st_<32 url-safe chars>``; only their SHA-256 is stored, and lookup is by that
+digest, so a key is never compared character by character.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from seedtrail.errors import InvalidInput, Unauthorized
+from seedtrail.store.repo import Repo
+from seedtrail.store.schema import ROLES, accounts, principals
+from seedtrail.store.types import utcnow
+
+repo = Repo(principals, "principal")
+KEY_PREFIX = "st_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: int
+    name: str
+    role: str
+    account_id: int | None = None
+    partner_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.role}:{self.name}#{self.id}"
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create(
+    conn: Connection,
+    *,
+    name: str,
+    role: str,
+    account_id: int | None = None,
+    partner_id: int | None = None,
+) -> tuple[Principal, str]:
+    """Create a principal and return it with its key (shown once, never stored)."""
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if role in ("brand", "creator") and account_id is None:
+        raise InvalidInput(f"a {role} key needs --account-id")
+    if role == "partner" and partner_id is None:
+        raise InvalidInput("a partner key needs --partner-id")
+    if role in ("brand", "creator"):
+        kind = conn.execute(select(accounts.c.kind).where(accounts.c.id == account_id)).scalar()
+        if kind is None:
+            raise InvalidInput(f"account {account_id} does not exist")
+        if role == "creator" and kind != "creator":
+            raise InvalidInput(f"account {account_id} is a {kind}, not a creator")
+        if role == "brand" and kind == "creator":
+            raise InvalidInput(f"account {account_id} is a creator, not a brand")
+    key = KEY_PREFIX + secrets.token_urlsafe(24)
+    row = repo.insert(
+        conn,
+        {
+            "name": name,
+            "role": role,
+            "account_id": account_id if role in ("brand", "creator") else None,
+            "partner_id": partner_id if role == "partner" else None,
+            "key_prefix": key[:7],
+            "key_hash": _digest(key),
+            "created_at": utcnow(),
+        },
+    )
+    return _principal(row), key
+
+
+def _principal(row: dict[str, Any]) -> Principal:
+    return Principal(row["id"], row["name"], row["role"], row["account_id"], row["partner_id"])
+
+
+def authenticate(conn: Connection, key: str | None) -> Principal:
+    if not key:
+        raise Unauthorized("missing API key: send 'Authorization: Bearer st_...'")
+    row = repo.find_one(conn, principals.c.key_hash == _digest(key))
+    if row is None or row["revoked_at"] is not None:
+        raise Unauthorized("invalid or revoked API key")
+    return _principal(row)
+
+
+def by_id(conn: Connection, principal_id: int) -> Principal:
+    """A live principal by id (a dashboard session names its principal this way, never by key)."""
+    row = repo.find_one(conn, principals.c.id == principal_id)
+    if row is None or row["revoked_at"] is not None:
+        raise Unauthorized("your key was revoked or no longer exists; sign in again")
+    return _principal(row)
+
+
+def revoke(conn: Connection, principal_id: int) -> dict[str, Any]:
+    _, after = repo.update(conn, principal_id, {"revoked_at": utcnow()})
+    return after

@@ -1,0 +1,200 @@
+"""Build a world from a spec and a seed, and stream it to a directory of Parquet files.
+
+Layout of ``out`` (columns in docs/sim.md)::
+
+    manifest.json            seed, spec, row counts (no timings: byte-identical per seed)
+    identity_map.parquet     community_key, shop_key, partner
+    entities/{accounts,notes,partners,offers,link_mounts,collab_registrations,
+              campaigns,campaign_notes,campaign_spend}.parquet
+    events/{front,clicks,comments}.parquet
+    conversions/<partner>.parquet   as delivered (sampled, late, duplicated, with a gap)
+    truth/{conversions,viewers,notes,bad_actors,bad_items,backhaul_faults}.parquet
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from seedtrail.sim import events, schemas, truth
+from seedtrail.sim.backhaul import deliver, plan_gap
+from seedtrail.sim.badactors import build_bad_actors
+from seedtrail.sim.behaviour import CLICK, COMMENT, note_mix, simulate_front
+from seedtrail.sim.campaigns import build_campaigns
+from seedtrail.sim.population import build_population
+from seedtrail.sim.shops import simulate_shops
+from seedtrail.sim.spec import PARTNERS, WorldSpec
+from seedtrail.sim.streams import stream
+from seedtrail.sim.world import US_PER_DAY, build_world
+from seedtrail.sim.writer import ParquetSink, write_table
+
+Progress = Callable[[int, int, int], None]  # (chunks done, chunks total, rows written)
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Summary:
+    out: Path
+    seed: int
+    spec: WorldSpec
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def events(self) -> int:
+        return sum(v for k, v in self.rows.items() if k.startswith(("events/", "conversions/")))
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+
+def _sinks(out: Path, spec: WorldSpec) -> dict[str, ParquetSink]:
+    rg = spec.row_group_rows
+    named = {
+        "events/front": schemas.FRONT_EVENTS,
+        "events/clicks": schemas.CLICKS,
+        "events/comments": schemas.COMMENTS,
+        "truth/conversions": schemas.TRUTH_CONVERSIONS,
+        "truth/backhaul_faults": schemas.TRUTH_FAULTS,
+        "truth/viewers": schemas.TRUTH_VIEWERS,
+        "identity_map": schemas.IDENTITY_MAP,
+    }
+    named.update({f"conversions/{p.slug}": schemas.CONVERSIONS for p in PARTNERS})
+    return {k: ParquetSink(out / f"{k}.parquet", s, rg) for k, s in named.items()}
+
+
+def generate(spec: WorldSpec, seed: int, out: Path, progress: Progress | None = None) -> Summary:
+    began = time.perf_counter()
+    summary = Summary(out=out, seed=seed, spec=spec)
+    world = build_world(spec, seed)
+    pop = build_population(spec, seed)
+    camps = build_campaigns(world, seed)
+    bad = build_bad_actors(world, seed)
+    gap = plan_gap(spec, world.start_us, seed)
+    end_us = world.start_us + spec.days * US_PER_DAY
+
+    bios = world.accounts.column("bio").to_pylist()
+    for aid, text in bad.profile_bios.items():
+        bios[aid - 1] = text
+    accounts = world.accounts.set_column(
+        world.accounts.schema.get_field_index("bio"), "bio", pa.array(bios, pa.string())
+    )
+    rg = spec.row_group_rows
+    for name, table in (
+        ("accounts", accounts),
+        ("notes", world.notes),
+        ("partners", world.partners),
+        ("offers", world.offers),
+        ("link_mounts", world.link_mounts),
+        ("collab_registrations", world.collab_registrations),
+        ("campaigns", camps.campaigns),
+        ("campaign_notes", camps.campaign_notes),
+    ):
+        summary.rows[f"entities/{name}"] = write_table(
+            out / "entities" / f"{name}.parquet", table, rg
+        )
+    for name, table in (
+        ("notes", truth.notes_table(world)),
+        ("bad_actors", bad.actors),
+        ("bad_items", bad.items),
+    ):
+        summary.rows[f"truth/{name}"] = write_table(out / "truth" / f"{name}.parquet", table, rg)
+
+    sinks = _sinks(out, spec)
+    try:
+        sinks["events/comments"].write(bad.comments)
+        daily = spec.viewers * spec.daily_active_share * spec.impressions_per_active_viewer
+        parts = max(1, math.ceil(daily / spec.chunk_impressions))
+        total = spec.days * parts
+        counters = {
+            "front": 0,
+            "click": 0,
+            "comment": bad.comments.num_rows + 1,
+            "conv": 0,
+            "order": 0,
+        }
+        boosted = np.zeros((spec.days, len(camps.campaign_id)), dtype=np.int64)
+        act_cdf, exp_cdf = pop.activity_cdf, pop.exposed_cdf()
+        done = 0
+        for day in range(spec.days):
+            mix = note_mix(world, day)
+            for part in range(parts):
+                rng = stream(seed, "front", day, part)
+                front = simulate_front(world, pop, camps, mix, rng, day, parts, exp_cdf, act_cdf)
+                seq = counters["front"] + np.arange(len(front), dtype=np.int64)
+                n_click = int((front.kind == CLICK).sum())
+                click_seq = counters["click"] + np.arange(n_click, dtype=np.int64)
+                sinks["events/front"].write(events.front_table(front, seq, click_seq, pop, camps))
+                sinks["events/clicks"].write(events.clicks_table(world, front, click_seq, pop))
+                crng = stream(seed, "comments", day, part)
+                sinks["events/comments"].write(
+                    events.comments_table(world, front, counters["comment"], crng)
+                )
+                imp_rows = front.campaign_row[(front.kind == 0) & front.boosted]
+                boosted[day] += np.bincount(imp_rows, minlength=boosted.shape[1])
+                srng = stream(seed, "shops", day, part)
+                conv = simulate_shops(world, front, counters["front"], click_seq, srng, day, parts)
+                conv = events.subset(conv, np.flatnonzero(conv.ts < end_us))
+                has_order = conv.order_local >= 0
+                order_seq = np.where(has_order, counters["order"] + conv.order_local, -1)
+                conv_seq = counters["conv"] + np.arange(len(conv), dtype=np.int64)
+                drng = stream(seed, "backhaul", day, part)
+                delivery = deliver(spec, pop, gap, end_us, conv.viewer, conv.partner, conv.ts, drng)
+                for p in range(len(PARTNERS)):
+                    rows = np.flatnonzero(conv.partner == p)
+                    sinks[f"conversions/{PARTNERS[p].slug}"].write(
+                        events.delivered_table(
+                            world, conv, rows, delivery, conv_seq, order_seq, p, pop
+                        )
+                    )
+                    sinks["truth/conversions"].write(
+                        truth.conversions_table(
+                            conv, rows, delivery, conv_seq, order_seq, p, pop, camps
+                        )
+                    )
+                sinks["truth/backhaul_faults"].write(truth.faults_table(conv, delivery, conv_seq))
+                counters["front"] += len(front)
+                counters["click"] += n_click
+                counters["comment"] += int((front.kind == COMMENT).sum())
+                counters["conv"] += len(conv)
+                counters["order"] += int(conv.order_local.max(initial=-1)) + 1
+                done += 1
+                if progress is not None:
+                    progress(done, total, sum(s.rows for s in sinks.values()))
+        sinks["truth/backhaul_faults"].write(truth.gap_table(gap))
+        for viewers, identity in truth.viewer_batches(pop, 1_000_000):
+            sinks["truth/viewers"].write(viewers)
+            sinks["identity_map"].write(identity)
+    finally:
+        for sink in sinks.values():
+            sink.close()
+    for name, sink in sinks.items():
+        summary.rows[name] = sink.rows
+    summary.rows["entities/campaign_spend"] = write_table(
+        out / "entities" / "campaign_spend.parquet", truth.spend_table(world, camps, boosted), rg
+    )
+    _manifest(out, summary)
+    summary.seconds = time.perf_counter() - began
+    return summary
+
+
+def _manifest(out: Path, summary: Summary) -> None:
+    doc = {
+        "format_version": FORMAT_VERSION,
+        "seed": summary.seed,
+        "spec": dataclasses.asdict(summary.spec),
+        "partners": [dataclasses.asdict(p) for p in PARTNERS],
+        "rows": dict(sorted(summary.rows.items())),
+    }
+    (out / "manifest.json").write_text(
+        json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8"
+    )

@@ -1,0 +1,1 @@
+"""The OLTP store: SQLAlchemy Core tables, the engine, Alembic migrations, one module per noun."""

@@ -1,0 +1,411 @@
+"""Table definitions of the OLTP store (SQLAlchemy Core). Alembic migrations create them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from seedtrail.store.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ACCOUNT_KINDS = ("creator", "brand", "enterprise")
+ACCOUNT_STATUSES = ("active", "suspended", "banned")
+NOTE_STATUSES = ("normal", "throttled", "removed")
+COMMENT_STATUSES = ("visible", "hidden", "removed")
+PARTNER_KINDS = ("marketplace", "mini_program", "web_shop")
+PLACEMENTS = ("note_card", "comment", "profile_card")
+MOUNT_STATUSES = ("active", "disabled")
+RULE_EFFECTS = ("open", "closed")
+ROLES = ("operator", "brand", "creator", "partner", "moderator")
+SUBJECT_TYPES = ("account", "note", "comment")
+CASE_STATUSES = ("open", "actioned", "dismissed", "appealed", "overturned")
+ENFORCEMENT_ACTIONS = ("label", "hide", "throttle", "remove", "ban", "revoke_link_privileges")
+APPEAL_OUTCOMES = ("upheld", "overturned")
+
+
+def _in(col: str, values: tuple[str, ...]) -> CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{col} IN ({quoted})", name=f"{col}_valid")
+
+
+def _times() -> list[Column[object]]:
+    return [
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("updated_at", UTCDateTime(), nullable=False),
+    ]
+
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("handle", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("follower_count", BigInteger, nullable=False, default=0),
+    Column("verified", Boolean, nullable=False, default=False),
+    Column("status", String(16), nullable=False, default="active"),
+    *_times(),
+    _in("kind", ACCOUNT_KINDS),
+    _in("status", ACCOUNT_STATUSES),
+    CheckConstraint("follower_count >= 0", name="followers_nonnegative"),
+)
+
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("author_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False, default=""),
+    Column("category", String(32), nullable=False, index=True),
+    Column("published_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False, default="normal"),
+    *_times(),
+    _in("status", NOTE_STATUSES),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("note_id", Integer, ForeignKey("notes.id"), nullable=False, index=True),
+    Column("author_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False, default="visible"),
+    *_times(),
+    _in("status", COMMENT_STATUSES),
+)
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(40), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("allowed_hosts", JSON, nullable=False),
+    Column("web_url_template", String(500)),
+    Column("app_url_template", String(500)),
+    Column("mini_program_app_id", String(64)),
+    Column("mini_program_path_template", String(500)),
+    Column("declared_sample_rate", Float, nullable=False, default=1.0),
+    Column("links_enabled", Boolean, nullable=False, default=True),
+    *_times(),
+    _in("kind", PARTNER_KINDS),
+    CheckConstraint(
+        "declared_sample_rate > 0 AND declared_sample_rate <= 1", name="sample_rate_range"
+    ),
+)
+
+partner_secrets = Table(
+    "partner_secrets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partner_id", Integer, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("secret", String(128), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+)
+
+offers = Table(
+    "offers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partner_id", Integer, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("owner_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("item_id", String(128)),
+    Column("url", String(2000)),
+    Column("title", String(200), nullable=False),
+    Column("price", Numeric(12, 2), nullable=False),
+    Column("currency", String(3), nullable=False, default="CNY"),
+    Column("category", String(32), nullable=False),
+    Column("status", String(16), nullable=False, default="active"),
+    *_times(),
+    CheckConstraint("item_id IS NOT NULL OR url IS NOT NULL", name="item_or_url"),
+    CheckConstraint("price >= 0", name="price_nonnegative"),
+)
+
+link_mounts = Table(
+    "link_mounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(8), nullable=False, unique=True),
+    Column("placement", String(16), nullable=False),
+    Column("note_id", Integer, ForeignKey("notes.id"), index=True),
+    Column("comment_id", Integer, ForeignKey("comments.id")),
+    Column("account_id", Integer, ForeignKey("accounts.id")),
+    Column("offer_id", Integer, ForeignKey("offers.id"), nullable=False, index=True),
+    Column("mounted_by", Integer, ForeignKey("accounts.id")),
+    Column("status", String(16), nullable=False, default="active"),
+    Column("expires_at", UTCDateTime()),
+    *_times(),
+    _in("placement", PLACEMENTS),
+    _in("status", MOUNT_STATUSES),
+)
+
+collab_registrations = Table(
+    "collab_registrations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("brand_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("creator_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("note_id", Integer, ForeignKey("notes.id"), nullable=False, index=True),
+    Column("status", String(16), nullable=False, default="active"),
+    *_times(),
+    UniqueConstraint("brand_id", "creator_id", "note_id", name="uq_collab_triple"),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("brand_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date),
+    Column("status", String(16), nullable=False, default="active"),
+    *_times(),
+)
+
+campaign_notes = Table(
+    "campaign_notes",
+    metadata,
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), primary_key=True),
+    Column("note_id", Integer, ForeignKey("notes.id"), primary_key=True),
+)
+
+campaign_spend = Table(
+    "campaign_spend",
+    metadata,
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), primary_key=True),
+    Column("note_id", Integer, ForeignKey("notes.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("amount", Numeric(14, 2), nullable=False),
+    CheckConstraint("amount >= 0", name="amount_nonnegative"),
+)
+
+policy_rules = Table(
+    "policy_rules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("effect", String(8), nullable=False),
+    Column("partner_id", Integer, ForeignKey("partners.id")),
+    Column("category", String(32)),
+    Column("placement", String(16)),
+    Column("starts_at", UTCDateTime()),
+    Column("ends_at", UTCDateTime()),
+    Column("min_followers", BigInteger, nullable=False, default=0),
+    Column("enabled", Boolean, nullable=False, default=True),
+    *_times(),
+    _in("effect", RULE_EFFECTS),
+)
+
+#: A case: one subject (account, note or comment) flagged by one detector with its evidence.
+#: ``evidence_hash`` makes intake idempotent; ``group_key`` ties the cases of one campaign together;
+#: ``owner_account_id`` is the account that may see the case and appeal it.
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subject_type", String(16), nullable=False),
+    Column("subject_id", BigInteger, nullable=False),
+    Column("owner_account_id", Integer, ForeignKey("accounts.id"), index=True),
+    Column("detector", String(32), nullable=False),
+    Column("severity", Integer, nullable=False),
+    Column("reach", BigInteger, nullable=False, default=0),
+    Column("summary", Text, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("evidence_hash", String(64), nullable=False),
+    Column("group_key", String(64), index=True),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("opened_by", String(100), nullable=False),
+    *_times(),
+    _in("subject_type", SUBJECT_TYPES),
+    _in("status", CASE_STATUSES),
+    CheckConstraint("severity BETWEEN 1 AND 4", name="severity_range"),
+    CheckConstraint("reach >= 0", name="reach_nonnegative"),
+    UniqueConstraint(
+        "subject_type", "subject_id", "detector", "evidence_hash", name="uq_cases_identity"
+    ),
+)
+
+#: An action taken on a case's subject. ``prior_state`` is what the action changed (restored
+#: exactly on reversal), ``applied_state`` what it set; ``account_id`` is the account whose link
+#: privileges or status the action concerns (for account subjects).
+enforcement_actions = Table(
+    "enforcement_actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("action", String(32), nullable=False),
+    Column("subject_type", String(16), nullable=False),
+    Column("subject_id", BigInteger, nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), index=True),
+    Column("prior_state", JSON),
+    Column("applied_state", JSON),
+    Column("reason", Text, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("rule", String(64)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("reversed_at", UTCDateTime()),
+    Column("reversed_by", String(100)),
+    Column("reversal_reason", Text),
+    Column("appeal_id", Integer, ForeignKey("appeals.id")),
+    _in("action", ENFORCEMENT_ACTIONS),
+    _in("subject_type", SUBJECT_TYPES),
+)
+
+#: An appeal by the subject's owner against a case's actions, and its recorded outcome.
+appeals = Table(
+    "appeals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, unique=True),
+    Column("account_id", Integer, ForeignKey("accounts.id")),
+    Column("filed_by", String(100), nullable=False),
+    Column("statement", Text, nullable=False),
+    Column("outcome", String(16)),
+    Column("reviewer", String(100)),
+    Column("decision_reason", Text),
+    Column("decided_at", UTCDateTime()),
+    *_times(),
+    CheckConstraint("outcome IS NULL OR outcome IN ('upheld', 'overturned')", name="outcome_valid"),
+)
+
+Index(
+    "ix_enforcement_actions_subject",
+    enforcement_actions.c.subject_type,
+    enforcement_actions.c.subject_id,
+)
+Index("ix_cases_queue", cases.c.status, cases.c.severity, cases.c.reach)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime(), nullable=False, index=True),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(64), nullable=False, index=True),
+    Column("object_type", String(32), nullable=False),
+    Column("object_id", String(64)),
+    Column("before", JSON),
+    Column("after", JSON),
+    Column("detail", JSON),
+)
+
+principals = Table(
+    "principals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id")),
+    Column("partner_id", Integer, ForeignKey("partners.id")),
+    Column("key_prefix", String(16), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+    _in("role", ROLES),
+)
+
+clicks = Table(
+    "clicks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("click_id", String(32), nullable=False, unique=True),
+    Column("ts_us", BigInteger, nullable=False, index=True),
+    Column("mount_id", Integer, nullable=False, index=True),
+    Column("code", String(8), nullable=False),
+    Column("note_id", Integer),
+    Column("comment_id", Integer),
+    Column("profile_account_id", Integer),
+    Column("placement", String(16), nullable=False),
+    Column("partner_id", Integer, nullable=False),
+    Column("offer_id", Integer, nullable=False),
+    Column("viewer_key", String(64), nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("ua_class", String(16), nullable=False),
+    Column("referrer_host", String(255)),
+    Column("outcome", String(16), nullable=False),
+    Column("is_bot", Boolean, nullable=False),
+    Column("is_duplicate", Boolean, nullable=False),
+)
+
+meta = Table(
+    "seedtrail_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+# (partner, time) serves backhaul health; no index on viewer keys (duplicates are found in memory,
+# and an index on random keys costs the click log a page write per click).
+Index("ix_clicks_partner_ts", clicks.c.partner_id, clicks.c.ts_us)
+
+# --- event intake (issue 4) ---------------------------------------------------------------
+STREAMS = ("front", "back")
+
+#: Acknowledged events not yet sealed into the lake. ``source`` is the partner slug for
+#: back-link events and ``community`` for front-link events; ``payload`` is the validated event
+#: as JSON. The unique key makes a repeated delivery a no-op.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("stream", String(8), nullable=False),
+    Column("source", String(40), nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("ts_us", BigInteger, nullable=False),
+    Column("received_us", BigInteger, nullable=False),
+    Column("payload", Text, nullable=False),
+    UniqueConstraint("stream", "source", "event_id", name="uq_inbox_event"),
+    _in("stream", STREAMS),
+)
+
+#: Deliveries per source and received hour: events delivered and how many were repeats.
+intake_counts = Table(
+    "intake_counts",
+    metadata,
+    Column("source", String(40), primary_key=True),
+    Column("hour_us", BigInteger, primary_key=True),
+    Column("received", BigInteger, nullable=False),
+    Column("duplicates", BigInteger, nullable=False),
+)
+
+#: Last backhaul health status per partner (the alert webhook fires when it changes).
+backhaul_status = Table(
+    "backhaul_status",
+    metadata,
+    Column("partner_id", Integer, ForeignKey("partners.id"), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
+)

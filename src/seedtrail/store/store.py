@@ -1,0 +1,55 @@
+"""The :class:`Store`: an engine plus transactions, and listeners told about policy changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+
+from seedtrail.errors import StoreError
+from seedtrail.settings import Settings
+from seedtrail.store import migrate
+from seedtrail.store.db import READ_ONLY, make_engine
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._policy_listeners: list[Callable[[], None]] = []
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        return cls(make_engine(settings.effective_database_url))
+
+    def on_policy_change(self, listener: Callable[[], None]) -> None:
+        self._policy_listeners.append(listener)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction; committed on success. Policy listeners run after the commit."""
+        with self.engine.begin() as conn:
+            yield conn
+            changed = conn.info.pop("policy_changed", False)
+        if changed:
+            for listener in self._policy_listeners:
+                listener()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reading. On SQLite its transaction is deferred (a plain ``BEGIN``), so
+        a read never takes, or waits for, the write lock."""
+        with self.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+            yield conn
+
+    def ensure_current(self) -> None:
+        """Refuse to run on a schema that ``seedtrail init`` has not created or upgraded."""
+        current, head = migrate.current_revision(self.engine), migrate.head_revision(self.engine)
+        if current != head:
+            raise StoreError(
+                f"database schema is at {current or 'nothing'}, this seedtrail needs {head}: "
+                "run `seedtrail init`"
+            )
+
+    def dispose(self) -> None:
+        self.engine.dispose()

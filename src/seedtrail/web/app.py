@@ -1,0 +1,44 @@
+"""The dashboard's ASGI app, mounted by :func:`seedtrail.api.app.create_app` under ``/ui``."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from seedtrail.attribution.runs import Reports
+from seedtrail.settings import Settings
+from seedtrail.store.store import Store
+from seedtrail.web.render import Web
+from seedtrail.web.views import auth, brand, creator, health, moderator, operator
+
+
+def create_web(settings: Settings, store: Store, reports: Reports) -> Starlette:
+    routes = [
+        Route("/", auth.home),
+        Route("/signin", auth.signin_form, methods=["GET"]),
+        Route("/signin", auth.signin, methods=["POST"]),
+        Route("/signout", auth.signout, methods=["POST"]),
+        Route("/lang/{lang}", auth.set_lang),
+        Route("/operator", operator.policy_page),
+        Route("/operator/preview", operator.preview_page),
+        Route("/operator/partners/{ident:int}/kill-switch", operator.kill_switch, methods=["POST"]),
+        Route("/health", health.health_page),
+        Route("/creator", creator.creator_page),
+        Route("/brand", brand.campaigns_page),
+        Route("/brand/campaigns/{ident:int}", brand.campaign_page),
+        Route("/brand/campaigns/{ident:int}/export.csv", brand.export_csv),
+        Route("/moderator", moderator.queue_page),
+        Route("/moderator/cases/{ident:int}", moderator.case_page),
+        Route("/moderator/cases/{ident:int}/actions", moderator.take_action, methods=["POST"]),
+        Route("/moderator/cases/{ident:int}/dismiss", moderator.dismiss, methods=["POST"]),
+        Route("/moderator/cases/{ident:int}/appeal", moderator.file_appeal, methods=["POST"]),
+        Route("/moderator/actions/{ident:int}/reverse", moderator.reverse, methods=["POST"]),
+        Route("/moderator/appeals/{ident:int}/decision", moderator.decide_appeal, methods=["POST"]),
+        Mount("/static", StaticFiles(packages=[("seedtrail.web", "static")]), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    app.state.web = Web.create(settings, store)
+    app.state.settings = settings  # the API's report routes, called in-process, read these
+    app.state.reports = reports
+    return app

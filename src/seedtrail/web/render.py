@@ -1,0 +1,219 @@
+"""The dashboard's request context, templates and the wrappers every page and form goes through.
+
+:func:`page` signs the visitor in from the session cookie (or sends them to the sign-in page),
+picks the language and turns a :class:`~seedtrail.errors.SeedtrailError` into an HTML page that
+says what to do. :func:`action` does the same for form posts and checks the CSRF token.
+Authorization is never decided here: views call the same functions the API calls.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from seedtrail import __version__, principals
+from seedtrail.errors import BadRequest, SeedtrailError, Unauthorized
+from seedtrail.intake.directory import PartnerDirectory
+from seedtrail.principals import Principal
+from seedtrail.settings import Settings
+from seedtrail.store.store import Store
+from seedtrail.web import charts, i18n, session
+
+PREFIX = "/ui"
+log = logging.getLogger("seedtrail.web")
+MAX_FORM_BYTES = 64 * 1024
+
+
+def compact(value: Any, limit: int = 160) -> str:
+    """JSON for people: readable Chinese, cut to ``limit`` characters."""
+    text = json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": "))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class Web:
+    """What every page needs: settings, store, session keys and templates."""
+
+    settings: Settings
+    store: Store
+    keys: session.SessionKeys
+    env: Environment
+    directory: PartnerDirectory
+
+    @classmethod
+    def create(cls, settings: Settings, store: Store) -> Web:
+        env = Environment(
+            loader=PackageLoader("seedtrail.web", "templates"),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.globals.update(fmt=charts.fmt, version=__version__, prefix=PREFIX)
+        env.filters["compact"] = compact
+        return cls(
+            settings,
+            store,
+            session.SessionKeys.from_secret(settings.resolved_secret_key()),
+            env,
+            PartnerDirectory(store, settings.partner_key_cache_s),
+        )
+
+
+@dataclass
+class Ctx:
+    """One request as a page sees it."""
+
+    web: Web
+    request: Request
+    lang: str
+    actor: Principal | None
+    cookie: str | None
+    query: dict[str, str] = field(default_factory=dict)
+
+    def t(self, key: str, **fields: object) -> str:
+        return i18n.translate(self.lang, key, **fields)
+
+    @property
+    def csrf(self) -> str:
+        return self.web.keys.csrf(self.cookie) if self.cookie else ""
+
+    @property
+    def user(self) -> Principal:
+        if self.actor is None:
+            raise Unauthorized("sign in first")
+        return self.actor
+
+    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        from seedtrail.web import nav
+
+        html = self.web.env.get_template(template).render(
+            t=self.t,
+            lang=self.lang,
+            actor=self.actor,
+            csrf=self.csrf,
+            path=self.request.url.path,
+            full_path=_full_path(self.request),
+            nav=nav.items(self.actor) if self.actor else [],
+            done=self.query.get("done"),
+            **values,
+        )
+        return HTMLResponse(html, status_code=status, headers=_NO_STORE)
+
+
+_NO_STORE = {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+
+
+def _full_path(request: Request) -> str:
+    q = request.url.query
+    return request.url.path + (f"?{q}" if q else "")
+
+
+def context(request: Request) -> Ctx:
+    web: Web = request.app.state.web
+    lang = i18n.negotiate(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
+    cookie = request.cookies.get(session.COOKIE)
+    pid = web.keys.verify(cookie)
+    actor = None
+    if pid is not None:
+        try:
+            with web.store.read() as conn:
+                actor = principals.by_id(conn, pid)
+        except Unauthorized:
+            actor = None
+    return Ctx(web, request, lang, actor, cookie if actor else None, dict(request.query_params))
+
+
+def safe_next(target: str | None) -> str:
+    """Only local dashboard paths: no scheme, no host, no ``//``."""
+    if (
+        target
+        and target.startswith(PREFIX + "/")
+        and "\\" not in target
+        and "://" not in target
+        and "//" not in target
+    ):
+        return target
+    return PREFIX + "/"
+
+
+def error_page(ctx: Ctx, exc: SeedtrailError) -> HTMLResponse:
+    hint = {
+        401: "error.hint.401",
+        403: "error.hint.403",
+        404: "error.hint.404",
+        422: "error.hint.422",
+    }.get(exc.status, "error.hint.other")
+    return ctx.render("error.html", status=exc.status, error=exc, hint=ctx.t(hint))
+
+
+def _signin_redirect(request: Request) -> RedirectResponse:
+    return RedirectResponse(
+        f"{PREFIX}/signin?next={quote(_full_path(request), safe='')}", status_code=303
+    )
+
+
+Handler = Callable[[Ctx], Response]
+
+
+def page(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """A signed-in GET page. The handler runs in a worker thread (it reads the store)."""
+
+    async def endpoint(request: Request) -> Response:
+        ctx = await run_in_threadpool(context, request)
+        if ctx.actor is None:
+            return _signin_redirect(request)
+        try:
+            return await run_in_threadpool(fn, ctx)
+        except SeedtrailError as exc:
+            return error_page(ctx, exc)
+        except Exception:  # a bug or a broken input file: logged, and a page that says so
+            log.exception("dashboard page %s failed", request.url.path)
+            return error_page(ctx, SeedtrailError("this page failed; the server log has why"))
+
+    endpoint.__name__ = fn.__name__
+    return endpoint
+
+
+FormHandler = Callable[[Ctx, dict[str, str]], Response]
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        raise BadRequest("form too large")
+    ctype = request.headers.get("content-type", "")
+    if not ctype.startswith("application/x-www-form-urlencoded"):
+        raise BadRequest("forms are sent as application/x-www-form-urlencoded")
+    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def action(fn: FormHandler) -> Callable[[Request], Awaitable[Response]]:
+    """A signed-in form post with a CSRF token; errors render as a page saying what to fix."""
+
+    async def endpoint(request: Request) -> Response:
+        ctx = await run_in_threadpool(context, request)
+        if ctx.actor is None:
+            return _signin_redirect(request)
+        try:
+            form = await read_form(request)
+            if not ctx.web.keys.check_csrf(ctx.cookie, form.get("csrf")):
+                raise BadRequest("the form expired or came from elsewhere; reload and try again")
+            return await run_in_threadpool(fn, ctx, form)
+        except SeedtrailError as exc:
+            return error_page(ctx, exc)
+
+    endpoint.__name__ = fn.__name__
+    return endpoint
+
+
+def redirect(to: str) -> RedirectResponse:
+    return RedirectResponse(to, status_code=303)

@@ -1,0 +1,149 @@
+"""How a brand sees the published attribution report on a campaign page.
+
+The figures come from the API's own route functions (:mod:`seedtrail.api.attribution_routes`),
+called in-process with the signed-in principal: the same authorization, the same JSON shapes
+and therefore the same numbers as ``GET /attribution/...``. This
+module only arranges them: the funnel, scaled figures beside their 95% intervals and sample
+rates, models side by side, lift against the holdout, credit by note and by creator.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import Connection, select
+from starlette.requests import Request
+
+from seedtrail.api import attribution_routes as api
+from seedtrail.principals import Principal
+from seedtrail.store.schema import notes
+from seedtrail.store.store import Store
+from seedtrail.web import charts
+
+FRONT_STEPS = ("impressions", "reads", "engagements", "clicks")
+BACK_STEPS = ("searches", "store_visits", "carts", "purchases")
+
+
+@dataclass
+class ReportView:
+    """One campaign's slice of the published report, under one model."""
+
+    run: dict[str, Any]
+    funnel: dict[str, Any] | None
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    models: list[dict[str, Any]] = field(default_factory=list)
+    lift: dict[str, Any] | None = None
+    attributed: list[dict[str, Any]] = field(default_factory=list)
+    creators: list[dict[str, Any]] = field(default_factory=list)
+    k: int | None = None  # the clean room's k, when the API withheld something from this reader
+    notes_other: dict[str, Any] | None = None  # notes under k, summed (clean-room rule)
+
+
+def load(
+    request: Request, store: Store, actor: Principal, campaign_id: int, model: str | None
+) -> ReportView | None:
+    """The campaign's report as the API returns it to ``actor``; None before any report. The
+    three reads run side by side (each on its own connection; DuckDB releases the GIL)."""
+
+    def call(fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+        with store.read() as conn:
+            return fn(campaign_id, request, actor, conn, *args)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        f_funnel = pool.submit(call, api.campaign_funnel, model)
+        f_models = pool.submit(call, api.campaign_models)
+        f_lift = pool.submit(call, api.campaign_lift)
+        funnel, models, lift = f_funnel.result(), f_models.result(), f_lift.result()
+    if funnel["run"] is None:
+        return None
+    view = ReportView(
+        run=funnel["run"],
+        funnel=funnel["funnel"],
+        notes=funnel["notes"],
+        models=models["models"],
+        lift=lift["lift"],
+        attributed=[a for a in lift["attributed"] if a.get("model") == funnel["run"]["model"]],
+        notes_other=funnel.get("notes_other"),
+    )
+    if actor.role != "operator":
+        view.k = funnel.get("k")
+    with store.read() as conn:
+        view.creators = by_creator(conn, view.notes)
+    return view
+
+
+def by_creator(conn: Connection, note_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The campaign notes' credit summed per note author (scaled figures only: the intervals of
+    notes sharing conversions do not add up, so none is shown for the sums)."""
+    ids = [int(r["key"]) for r in note_rows if str(r["key"]).isdigit()]
+    query = select(notes.c.id, notes.c.author_id).where(notes.c.id.in_(ids))
+    author: dict[int, int] = {i: a for i, a in conn.execute(query).all()}
+    sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for r in note_rows:
+        a = author.get(int(r["key"])) if str(r["key"]).isdigit() else None
+        if a is None:
+            continue
+        s = sums[a]
+        s["notes"] += 1
+        for k in ("reads", "clicks"):
+            s[k] += r.get(k) or 0
+        for k in ("purchases", "gmv"):
+            s[k] += (r.get(k) or {}).get("scaled") or 0.0
+        s["spend"] += r.get("spend") or 0.0
+    return [
+        {"key": a, **s, "roas": (s["gmv"] / s["spend"]) if s["spend"] else None}
+        for a, s in sums.items()
+    ]
+
+
+def funnel_chart(row: dict[str, Any], t: Any) -> Markup:
+    """Front-link counts as counted; back-link steps scaled for sampled backhaul."""
+    steps: list[tuple[str, float | None]] = [(t(f"funnel.{s}"), row.get(s)) for s in FRONT_STEPS]
+    steps += [(t(f"funnel.{s}"), (row.get(s) or {}).get("scaled")) for s in BACK_STEPS]
+    return charts.funnel(steps, label=t("brand.funnel"))
+
+
+def figure(metric: dict[str, Any] | None, digits: int = 0) -> dict[str, str]:
+    """A scaled figure with its 95% interval and the sampled count behind it, for display."""
+    m = metric or {}
+    lo, hi = (m.get("ci95") or [None, None])[:2]
+    return {
+        "value": charts.fmt(m.get("scaled"), digits),
+        "low": charts.fmt(lo, digits),
+        "high": charts.fmt(hi, digits),
+        "raw": charts.fmt(m.get("sampled"), digits),
+    }
+
+
+def sample_rate(rate: dict[str, Any] | None) -> str:
+    lo, hi = (rate or {}).get("min"), (rate or {}).get("max")
+    if lo is None or hi is None:
+        return "—"
+    return f"{lo:.0%}" if lo == hi else f"{lo:.0%}–{hi:.0%}"
+
+
+def flat(row: dict[str, Any]) -> dict[str, Any]:
+    """A funnel or per-model row flattened for a sortable table (CIs as text)."""
+
+    def ci(name: str, digits: int) -> str:
+        f = figure(row.get(name), digits)
+        return "—" if f["low"] == "—" else f"[{f['low']}, {f['high']}]"
+
+    return {
+        "key": row.get("key"),
+        "model": row.get("model"),
+        "reads": row.get("reads"),
+        "clicks": row.get("clicks"),
+        "purchases": (row.get("purchases") or {}).get("scaled"),
+        "purchases_ci": ci("purchases", 1),
+        "gmv": (row.get("gmv") or {}).get("scaled"),
+        "gmv_ci": ci("gmv", 2),
+        "spend": row.get("spend"),
+        "roas": row.get("roas"),
+        "sample_rate": sample_rate(row.get("sample_rate")),
+    }

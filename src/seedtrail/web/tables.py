@@ -1,0 +1,82 @@
+"""Tables that sort and page on the server: ``?<name>.sort=col&<name>.dir=desc&<name>.page=2``.
+
+A page may hold several tables; each reads and writes only its own query parameters, and keeps
+the others in its links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    numeric: bool = False
+
+
+@dataclass
+class Table:
+    name: str
+    columns: Sequence[Column]
+    rows: list[dict[str, Any]]
+    sort: str | None
+    desc: bool
+    page: int
+    pages: int
+    total: int
+    params: dict[str, str] = field(default_factory=dict)
+    empty: str = ""
+
+    def link(self, **changes: Any) -> str:
+        q = dict(self.params)
+        for k, v in changes.items():
+            q[f"{self.name}.{k}"] = str(v)
+        return "?" + urlencode(q)
+
+    def sort_link(self, key: str) -> str:
+        desc = not self.desc if key == self.sort else True
+        return self.link(sort=key, dir="desc" if desc else "asc", page=1)
+
+
+def _key(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (0, 0)
+    if isinstance(value, bool | int | float):
+        return (1, float(value))
+    return (2, str(value))
+
+
+def build(
+    name: str,
+    columns: Sequence[Column],
+    rows: Sequence[dict[str, Any]],
+    query: Mapping[str, str],
+    *,
+    default_sort: str | None = None,
+    default_desc: bool = True,
+    per_page: int = PER_PAGE,
+    empty: str = "",
+) -> Table:
+    keys = {c.key for c in columns}
+    sort = query.get(f"{name}.sort", default_sort)
+    if sort not in keys:
+        sort = default_sort
+    desc = query.get(f"{name}.dir", "desc" if default_desc else "asc") != "asc"
+    ordered = list(rows)
+    if sort:
+        ordered.sort(key=lambda r: _key(r.get(sort)), reverse=desc)
+    pages = max(1, -(-len(ordered) // per_page))
+    try:
+        page = min(max(1, int(query.get(f"{name}.page", "1"))), pages)
+    except ValueError:
+        page = 1
+    shown = ordered[(page - 1) * per_page : page * per_page]
+    params = {k: v for k, v in query.items()}
+    return Table(name, columns, shown, sort, desc, page, pages, len(ordered), params, empty)

@@ -1,0 +1,256 @@
+"""The brand's view: campaigns and their notes, boost spend and clicks over time, and the
+attribution report (funnel, GMV and ROAS, credit, model comparison, lift) with its sample rates
+and confidence intervals; CSV export of what is shown."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import Connection, func, select
+from starlette.responses import Response
+
+from seedtrail import resources
+from seedtrail.community import campaigns
+from seedtrail.links import clickstats
+from seedtrail.principals import Principal
+from seedtrail.store.schema import campaign_notes, campaign_spend
+from seedtrail.web import charts, report_view, tables
+from seedtrail.web.render import Ctx, page
+from seedtrail.web.tables import Column
+
+
+def load_campaigns(conn: Connection, actor: Principal) -> list[dict[str, Any]]:
+    """Campaigns ``actor`` may read (as ``GET /campaigns``), with notes and total spend."""
+    rows = resources.list_rows(conn, campaigns.RESOURCE, actor, {}, limit=1000)
+    ids = [r["id"] for r in rows]
+    spend: dict[int, Any] = dict(
+        conn.execute(
+            select(campaign_spend.c.campaign_id, func.sum(campaign_spend.c.amount))
+            .where(campaign_spend.c.campaign_id.in_(ids))
+            .group_by(campaign_spend.c.campaign_id)
+        ).all()
+    )
+    n_notes: dict[int, int] = dict(
+        conn.execute(
+            select(campaign_notes.c.campaign_id, func.count())
+            .where(campaign_notes.c.campaign_id.in_(ids))
+            .group_by(campaign_notes.c.campaign_id)
+        ).all()
+    )
+    for r in rows:
+        r["spend"] = float(spend.get(r["id"]) or 0)
+        r["notes"] = int(n_notes.get(r["id"]) or 0)
+    return rows
+
+
+def load_campaign(conn: Connection, actor: Principal, campaign_id: int) -> dict[str, Any]:
+    """One campaign (as ``GET /campaigns/{id}``), its spend per day and note, and the counted
+    clicks on its notes that ``actor`` may see (as ``GET /clicks``)."""
+    row = resources.get(conn, campaigns.RESOURCE, actor, campaign_id)
+    spend = campaigns.spend_rows(conn, campaign_id)
+    note_ids = sorted(
+        set(
+            conn.execute(
+                select(campaign_notes.c.note_id).where(campaign_notes.c.campaign_id == campaign_id)
+            ).scalars()
+        )
+    )
+    per_day: dict[str, Decimal] = defaultdict(Decimal)
+    per_note: dict[int, Decimal] = defaultdict(Decimal)
+    for s in spend:
+        per_day[s["day"].isoformat()] += s["amount"]
+        per_note[s["note_id"]] += s["amount"]
+    clicks_by_day = clickstats.per_day(conn, actor, note_ids=note_ids)
+    notes = [{"note_id": n, "spend": float(per_note.get(n, 0))} for n in note_ids]
+    return {
+        "campaign": row,
+        "notes": notes,
+        "spend_per_day": sorted((d, float(v)) for d, v in per_day.items()),
+        "clicks_per_day": clicks_by_day,
+        "spend_total": float(sum(per_note.values(), Decimal(0))),
+        "clicks_total": sum(n for _, n in clicks_by_day),
+    }
+
+
+@page
+def campaigns_page(ctx: Ctx) -> Response:
+    with ctx.web.store.read() as conn:
+        rows = load_campaigns(conn, ctx.user)
+    t = ctx.t
+    table = tables.build(
+        "campaigns",
+        [
+            Column("id", "ID", True),
+            Column("name", t("col.name")),
+            Column("brand_id", t("col.brand"), True),
+            Column("starts_on", t("col.starts")),
+            Column("ends_on", t("col.ends")),
+            Column("status", t("col.status")),
+            Column("notes", t("col.notes"), True),
+            Column("spend", t("col.spend"), True),
+        ],
+        rows,
+        ctx.query,
+        default_sort="id",
+        empty=t("empty.campaigns"),
+    )
+    return ctx.render("brand.html", campaigns=table, campaign_link=_campaign_link)
+
+
+def _campaign_link(row: dict[str, Any]) -> Markup:
+    return Markup('<a href="/ui/brand/campaigns/{}">{}</a>').format(row["id"], row["name"])
+
+
+@page
+def campaign_page(ctx: Ctx) -> Response:
+    ident = int(ctx.request.path_params["ident"])
+    with ctx.web.store.read() as conn:
+        data = load_campaign(conn, ctx.user, ident)
+    report = report_view.load(ctx.request, ctx.web.store, ctx.user, ident, ctx.query.get("model"))
+    t = ctx.t
+    sections = _report_tables(ctx, report) if report else {}
+    notes = tables.build(
+        "notes",
+        [Column("note_id", t("col.note"), True), Column("spend", t("col.spend"), True)],
+        data["notes"],
+        ctx.query,
+        default_sort="spend",
+        empty=t("empty.campaign_notes"),
+    )
+    spend_chart = charts.line(
+        [charts.Series(t("col.spend"), data["spend_per_day"])],
+        label=t("brand.spend_per_day"),
+        digits=2,
+    )
+    clicks_chart = charts.line(
+        [
+            charts.Series(
+                t("col.clicks_counted"), [(d, float(n)) for d, n in data["clicks_per_day"]]
+            )
+        ],
+        label=t("brand.clicks_per_day"),
+    )
+    return ctx.render(
+        "campaign.html",
+        data=data,
+        notes=notes,
+        spend_chart=spend_chart,
+        clicks_chart=clicks_chart,
+        report=report,
+        funnel_chart=report_view.funnel_chart,
+        figure=report_view.figure,
+        sample_rate=report_view.sample_rate,
+        **sections,
+    )
+
+
+def _report_tables(ctx: Ctx, report: report_view.ReportView) -> dict[str, Any]:
+    t = ctx.t
+    figures = [
+        Column("reads", t("funnel.reads"), True),
+        Column("clicks", t("funnel.clicks"), True),
+        Column("purchases", t("funnel.purchases"), True),
+        Column("purchases_ci", "95% CI"),
+        Column("gmv", "GMV", True),
+        Column("gmv_ci", "95% CI"),
+        Column("spend", t("col.spend"), True),
+        Column("roas", "ROAS", True),
+        Column("sample_rate", t("brand.sample_rate")),
+    ]
+    per_model = [report_view.flat(m) for m in report.models]
+    for m in per_model:
+        m["model"] = t("model." + str(m["model"]))
+    return {
+        "compare": tables.build(
+            "models",
+            [Column("model", t("brand.model"))]
+            + [
+                c
+                for c in figures
+                if c.key in ("purchases", "purchases_ci", "gmv", "gmv_ci", "roas")
+            ],
+            per_model,
+            ctx.query,
+            default_sort="gmv",
+            empty=t("empty.campaign_report"),
+        ),
+        "credit_notes": tables.build(
+            "credit",
+            [Column("key", t("col.note"), True), *figures],
+            [report_view.flat(n) for n in report.notes],
+            ctx.query,
+            default_sort="gmv",
+            empty=t("empty.campaign_report"),
+        ),
+        "credit_creators": tables.build(
+            "creators",
+            [
+                Column("key", t("col.account"), True),
+                Column("notes", t("col.notes"), True),
+                Column("reads", t("funnel.reads"), True),
+                Column("clicks", t("funnel.clicks"), True),
+                Column("purchases", t("funnel.purchases"), True),
+                Column("gmv", "GMV", True),
+                Column("spend", t("col.spend"), True),
+                Column("roas", "ROAS", True),
+            ],
+            report.creators,
+            ctx.query,
+            default_sort="gmv",
+            empty=t("empty.campaign_report"),
+        ),
+        "attributed": tables.build(
+            "lift",
+            [
+                Column("attributed_purchases", t("lift.attributed_purchases"), True),
+                Column("incremental_purchases", t("lift.incremental_purchases"), True),
+                Column("overcount_purchases", t("lift.overcount"), True),
+                Column("attributed_gmv", t("lift.attributed_gmv"), True),
+                Column("incremental_gmv", t("lift.incremental_gmv"), True),
+                Column("overcount_gmv", t("lift.overcount"), True),
+            ],
+            report.attributed,
+            ctx.query,
+            empty=t("empty.lift"),
+        ),
+    }
+
+
+EXPORT_FIGURES = ("reads", "clicks", "purchases", "purchases_ci", "gmv", "gmv_ci", "sample_rate")
+
+
+@page
+def export_csv(ctx: Ctx) -> Response:
+    """The campaign's notes with their spend and, when a report is published, their funnel
+    figures under the chosen model (scaled, with the 95% interval and sample rate)."""
+    ident = int(ctx.request.path_params["ident"])
+    model = ctx.query.get("model")
+    with ctx.web.store.read() as conn:
+        data = load_campaign(conn, ctx.user, ident)
+    report = report_view.load(ctx.request, ctx.web.store, ctx.user, ident, model)
+    credit = {str(n["key"]): report_view.flat(n) for n in report.notes} if report else {}
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    head = ["campaign_id", "note_id", "spend"]
+    if report:
+        head += ["model", *EXPORT_FIGURES]
+    w.writerow(head)
+    for n in data["notes"]:
+        row: list[Any] = [ident, n["note_id"], f"{n['spend']:.2f}"]
+        if report:
+            c = credit.get(str(n["note_id"]), {})
+            row += [report.run["model"], *(c.get(k, "") for k in EXPORT_FIGURES)]
+        w.writerow(row)
+    return Response(
+        "\ufeff" + buf.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="campaign-{ident}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

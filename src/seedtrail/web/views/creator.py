@@ -1,0 +1,116 @@
+"""The creator's view: own notes, the links mounted on them and how those links perform."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+from starlette.responses import Response
+
+from seedtrail import resources
+from seedtrail.community import notes
+from seedtrail.enforcement import cases
+from seedtrail.links import clickstats, mounts
+from seedtrail.principals import Principal
+from seedtrail.web import charts, tables
+from seedtrail.web.render import Ctx, page
+from seedtrail.web.tables import Column
+from seedtrail.web.views import moderator
+
+LIMIT = 1000
+
+
+def load_creator(conn: Connection, actor: Principal) -> dict[str, Any]:
+    """Notes and mounts as the API lists them for ``actor``, with click counts per mount."""
+    note_rows = resources.list_rows(conn, notes.NOTES, actor, {}, limit=LIMIT)
+    mount_rows = resources.list_rows(conn, mounts.RESOURCE, actor, {}, limit=LIMIT)
+    per_mount = clickstats.per_mount(conn, actor)
+    for m in mount_rows:
+        c = per_mount.get(m["id"], {"clicks": 0, "counted": 0})
+        m.update(clicks=c["clicks"], counted=c["counted"])
+    per_note: dict[int, int] = {}
+    for m in mount_rows:
+        if m["note_id"] is not None:
+            per_note[m["note_id"]] = per_note.get(m["note_id"], 0) + m["counted"]
+    for n in note_rows:
+        n["clicks"] = per_note.get(n["id"], 0)
+        n["mounts"] = sum(1 for m in mount_rows if m["note_id"] == n["id"])
+    own_cases = cases.queue(conn, actor, {}, limit=LIMIT) if actor.role in cases.OWNERS else []
+    return {
+        "cases": own_cases,
+        "notes": note_rows,
+        "mounts": mount_rows,
+        "per_day": clickstats.per_day(conn, actor),
+        "truncated": len(note_rows) >= LIMIT or len(mount_rows) >= LIMIT,
+    }
+
+
+@page
+def creator_page(ctx: Ctx) -> Response:
+    with ctx.web.store.read() as conn:
+        data = load_creator(conn, ctx.user)
+    t = ctx.t
+    note_table = tables.build(
+        "notes",
+        [
+            Column("id", "ID", True),
+            Column("title", t("col.title")),
+            Column("category", t("col.category")),
+            Column("status", t("col.status")),
+            Column("published_at", t("col.published")),
+            Column("mounts", t("col.mounts"), True),
+            Column("clicks", t("col.clicks_counted"), True),
+        ],
+        data["notes"],
+        ctx.query,
+        default_sort="published_at",
+        empty=t("empty.notes"),
+    )
+    mount_table = tables.build(
+        "mounts",
+        [
+            Column("id", "ID", True),
+            Column("code", t("col.code")),
+            Column("placement", t("col.placement")),
+            Column("note_id", t("col.note"), True),
+            Column("offer_id", t("col.offer"), True),
+            Column("status", t("col.status")),
+            Column("clicks", t("col.clicks"), True),
+            Column("counted", t("col.clicks_counted"), True),
+        ],
+        data["mounts"],
+        ctx.query,
+        default_sort="counted",
+        empty=t("empty.mounts"),
+    )
+    chart = charts.line(
+        [charts.Series(t("col.clicks_counted"), [(d, float(n)) for d, n in data["per_day"]])],
+        label=t("creator.clicks_per_day"),
+    )
+    total = sum(m["counted"] for m in data["mounts"])
+    case_table = tables.build(
+        "cases",
+        [
+            Column("id", "ID", True),
+            Column("severity", t("col.severity"), True),
+            Column("detector", t("col.detector")),
+            Column("subject_type", t("col.subject")),
+            Column("subject_id", t("col.subject_id"), True),
+            Column("summary", t("col.summary")),
+            Column("status", t("col.status")),
+        ],
+        data["cases"],
+        ctx.query,
+        default_sort="id",
+        empty=t("empty.own_cases"),
+    )
+    return ctx.render(
+        "creator.html",
+        notes=note_table,
+        mounts=mount_table,
+        chart=chart,
+        cases=case_table,
+        case_cells={"summary": moderator.case_link},
+        total=total,
+        truncated=data["truncated"],
+    )

@@ -1,0 +1,106 @@
+"""Partners' backhaul health over time (completeness, lag, duplicates, gaps), from
+:mod:`seedtrail.intake.health` — the same assessment ``GET /partners/{p}/health`` returns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+from starlette.responses import Response
+
+from seedtrail import resources
+from seedtrail.errors import Forbidden, InvalidInput
+from seedtrail.intake import health
+from seedtrail.lake.layout import Lake
+from seedtrail.links import partners
+from seedtrail.principals import Principal
+from seedtrail.store.schema import intake_counts
+from seedtrail.web import charts
+from seedtrail.web.render import Ctx, page
+
+HOURS = (24, 72, 168)
+
+
+def window(conn: Connection, slug: str, end: datetime | None) -> datetime:
+    """The window's end: as asked, else the hour after the partner's last delivery if that is
+    in the past (so a quiet or replayed partner shows its latest activity), else now."""
+    if end is not None:
+        return end
+    now = health.window_end()
+    last = conn.execute(
+        select(func.max(intake_counts.c.hour_us)).where(intake_counts.c.source == slug)
+    ).scalar()
+    if last is None:
+        return now
+    after_last = datetime.fromtimestamp(last / 1e6, UTC) + timedelta(hours=1)
+    return min(now, after_last)
+
+
+def load_health(
+    conn: Connection,
+    lake: Lake,
+    actor: Principal,
+    *,
+    hours: int,
+    end: datetime | None,
+) -> list[dict[str, Any]]:
+    """Every partner ``actor`` may see the health of, assessed over ``hours`` up to ``end``."""
+    out = []
+    for p in resources.list_rows(conn, partners.RESOURCE, actor, {}, limit=1000):
+        try:
+            health.require_reader(actor, p["id"])
+        except Forbidden:
+            continue
+        entry = health.PartnerEntry(p["id"], p["slug"], float(p["declared_sample_rate"]), (), 0.0)
+        h = health.assess(conn, lake, entry, window(conn, p["slug"], end), hours)
+        out.append({"partner": p, "health": h})
+    return out
+
+
+def _charts(ctx: Ctx, h: health.Health) -> dict[str, Any]:
+    def series(name: str, attr: str, scale: float = 1.0) -> charts.Series:
+        return charts.Series(
+            name,
+            [
+                (x.hour[5:13].replace("T", " "), None if v is None else v * scale)
+                for x in h.hours
+                for v in [getattr(x, attr)]
+            ],
+        )
+
+    t = ctx.t
+    return {
+        "flow": charts.line(
+            [series(t("health.clicks"), "clicks"), series(t("health.visits"), "visits")],
+            label=t("health.flow"),
+        ),
+        "completeness": charts.line(
+            [
+                series(t("health.completeness"), "completeness", 100),
+                series(t("health.duplicates"), "duplicate_rate", 100),
+            ],
+            label=t("health.completeness"),
+            digits=1,
+        ),
+        "lag": charts.line([series(t("health.lag_p95"), "lag_p95_s")], label=t("health.lag_p95")),
+        "gaps": [x.hour for x in h.hours if x.gap],
+    }
+
+
+@page
+def health_page(ctx: Ctx) -> Response:
+    try:
+        hours = int(ctx.query.get("hours", "24"))
+        end_q = ctx.query.get("end")
+        end = datetime.fromisoformat(end_q).replace(tzinfo=UTC) if end_q else None
+    except ValueError as exc:
+        raise InvalidInput(f"hours must be a number and end a date (YYYY-MM-DD): {exc}") from exc
+    if hours not in HOURS:
+        raise InvalidInput(f"hours must be one of {HOURS}")
+    lake = Lake(ctx.web.settings.effective_lake_url)
+    with ctx.web.store.read() as conn:
+        rows = load_health(conn, lake, ctx.user, hours=hours, end=end)
+    for r in rows:
+        r.update(_charts(ctx, r["health"]))
+    return ctx.render("health.html", rows=rows, hours=hours, choices=HOURS, end=end_q or "")

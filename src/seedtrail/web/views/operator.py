@@ -1,0 +1,155 @@
+"""The operator's view: link policy rules, partners and their kill switches, the audit log, and
+a preview of which live links a change would close."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+from starlette.responses import Response
+
+from seedtrail import resources
+from seedtrail.errors import InvalidInput
+from seedtrail.links import partners, preview, rules
+from seedtrail.principals import Principal
+from seedtrail.store import audit
+from seedtrail.web import tables
+from seedtrail.web.render import Ctx, action, page, redirect
+from seedtrail.web.tables import Column
+
+AUDIT_PAGE = 25
+
+
+def load_policy(conn: Connection, actor: Principal) -> dict[str, Any]:
+    """Rules and partners as the API lists them for ``actor``."""
+    rule_rows = resources.list_rows(conn, rules.RESOURCE, actor, {}, limit=1000)
+    partner_rows = resources.list_rows(conn, partners.RESOURCE, actor, {}, limit=1000)
+    names = {p["id"]: p["slug"] for p in partner_rows}
+    for r in rule_rows:
+        r["partner"] = names.get(r["partner_id"], "*") if r["partner_id"] else "*"
+        r["category"] = r["category"] or "*"
+        r["placement"] = r["placement"] or "*"
+    return {"rules": rule_rows, "partners": partner_rows}
+
+
+def load_audit(
+    conn: Connection, actor: Principal, *, page_no: int, action_prefix: str | None
+) -> tuple[list[dict[str, Any]], bool]:
+    audit.require_reader(actor)
+    rows = audit.entries(
+        conn,
+        action_prefix=action_prefix or None,
+        limit=AUDIT_PAGE + 1,
+        offset=(page_no - 1) * AUDIT_PAGE,
+    )
+    return rows[:AUDIT_PAGE], len(rows) > AUDIT_PAGE
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return max(1, int(value or default))
+    except ValueError:
+        return default
+
+
+@page
+def policy_page(ctx: Ctx) -> Response:
+    actor = ctx.user
+    page_no = _int(ctx.query.get("audit.page"), 1)
+    prefix = ctx.query.get("audit.action") or ""
+    with ctx.web.store.read() as conn:
+        data = load_policy(conn, actor)
+        entries, more = load_audit(conn, actor, page_no=page_no, action_prefix=prefix)
+    t = ctx.t
+    rule_table = tables.build(
+        "rules",
+        [
+            Column("id", "ID", True),
+            Column("name", t("col.name")),
+            Column("effect", t("col.effect")),
+            Column("partner", t("col.partner")),
+            Column("category", t("col.category")),
+            Column("placement", t("col.placement")),
+            Column("min_followers", t("col.min_followers"), True),
+            Column("enabled", t("col.enabled")),
+        ],
+        data["rules"],
+        ctx.query,
+        default_sort="id",
+        default_desc=False,
+        empty=t("empty.rules"),
+    )
+    partner_table = tables.build(
+        "partners",
+        [
+            Column("id", "ID", True),
+            Column("slug", t("col.slug")),
+            Column("name", t("col.name")),
+            Column("kind", t("col.kind")),
+            Column("declared_sample_rate", t("col.sample_rate"), True),
+            Column("links_enabled", t("col.links_enabled")),
+        ],
+        data["partners"],
+        ctx.query,
+        default_sort="id",
+        default_desc=False,
+        empty=t("empty.partners"),
+    )
+    return ctx.render(
+        "operator.html",
+        rules=rule_table,
+        partners=partner_table,
+        audit=entries,
+        audit_page=page_no,
+        audit_more=more,
+        audit_action=prefix,
+        may_switch=actor.role == "operator",
+    )
+
+
+def _change(form: dict[str, str]) -> preview.Change:
+    try:
+        if form.get("kind") == "kill_switch":
+            return preview.Change(partner_id=int(form["partner_id"]), links_enabled=False)
+        patch: dict[str, Any] = {}
+        if form.get("enabled") in ("true", "false"):
+            patch["enabled"] = form["enabled"] == "true"
+        if form.get("effect") in ("open", "closed"):
+            patch["effect"] = form["effect"]
+        if form.get("min_followers", "").strip():
+            patch["min_followers"] = int(form["min_followers"])
+        return preview.Change(rule_id=int(form["rule_id"]), rule_patch=patch)
+    except (KeyError, ValueError) as exc:
+        raise InvalidInput(f"preview form: {exc} is missing or not a number") from exc
+
+
+@page
+def preview_page(ctx: Ctx) -> Response:
+    change = _change(ctx.query)
+    with ctx.web.store.read() as conn:
+        result = preview.run(conn, ctx.user, change)
+    closes = tables.build(
+        "closes",
+        [
+            Column("mount_id", ctx.t("col.mount"), True),
+            Column("code", ctx.t("col.code")),
+            Column("placement", ctx.t("col.placement")),
+            Column("note_id", ctx.t("col.note"), True),
+            Column("reason", ctx.t("col.reason")),
+        ],
+        result.closes,
+        ctx.query,
+        default_sort="mount_id",
+        default_desc=False,
+        empty=ctx.t("empty.preview"),
+    )
+    return ctx.render("preview.html", result=result, closes=closes, change=change)
+
+
+@action
+def kill_switch(ctx: Ctx, form: dict[str, str]) -> Response:
+    pid = int(ctx.request.path_params["ident"])
+    enabled = form.get("links_enabled") == "true"
+    with ctx.web.store.transaction() as conn:
+        partners.set_links_enabled(conn, ctx.user, pid, enabled, form.get("reason", ""))
+    return redirect(f"/ui/operator?done={'reopened' if enabled else 'closed'}")

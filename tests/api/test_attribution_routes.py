@@ -1,0 +1,160 @@
+"""The attribution endpoints over a simulated world loaded into the store and its published
+report: brands see their own campaigns only, creators their own notes, operators everything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pytest
+from fastapi.testclient import TestClient
+
+import reportworld
+from factories import auth
+from seedtrail import principals
+from seedtrail.attribution import runs
+from seedtrail.settings import Settings
+from seedtrail.sim.load import load_world
+from seedtrail.store.store import Store
+
+
+@pytest.fixture
+def setup(
+    store: Store, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    w = reportworld.world_dir(tmp_path_factory)
+    load_world(store, w, reportworld.SEED)
+    _, path = reportworld.built_report(tmp_path_factory)
+    runs.publish(settings.data_dir, path)
+    con = duckdb.connect()
+    camps = con.execute(
+        f"SELECT campaign_id, brand_id FROM '{w}/entities/campaigns.parquet' ORDER BY campaign_id"
+    ).fetchall()
+    note = con.execute(
+        f"SELECT cn.note_id, n.author_id FROM '{w}/entities/campaign_notes.parquet' cn "
+        f"JOIN '{w}/entities/notes.parquet' n USING (note_id) "
+        f"JOIN '{w}/entities/accounts.parquet' a ON a.account_id = n.author_id "
+        "WHERE cn.campaign_id = ? AND a.kind = 'creator' ORDER BY note_id LIMIT 1",
+        [camps[0][0]],
+    ).fetchone()
+    other_brand = con.execute(
+        f"SELECT account_id FROM '{w}/entities/accounts.parquet' WHERE kind = 'brand' "
+        "AND account_id NOT IN (SELECT brand_id FROM "
+        f"'{w}/entities/campaigns.parquet') ORDER BY account_id LIMIT 1"
+    ).fetchone()
+    assert note is not None and other_brand is not None
+    keys = {}
+    with store.transaction() as conn:
+        for name, role, account in (
+            ("op", "operator", None),
+            ("mod", "moderator", None),
+            ("brand", "brand", camps[0][1]),
+            ("other_brand", "brand", other_brand[0]),
+            ("creator", "creator", note[1]),
+        ):
+            _, keys[name] = principals.create(conn, name=name, role=role, account_id=account)
+    return {"campaign": camps[0][0], "campaigns": camps, "note": note[0], "keys": keys}
+
+
+def _get(client: TestClient, s: dict[str, Any], who: str, path: str) -> Any:
+    r = client.get(path, headers=auth(s["keys"][who]))
+    return r
+
+
+def test_brand_sees_its_campaign_funnel_notes_models_and_lift(
+    client: TestClient, setup: dict[str, Any]
+) -> None:
+    c = setup["campaign"]
+    body = _get(client, setup, "brand", f"/attribution/campaigns/{c}").json()
+    assert body["run"]["model"] == "position_based" and body["campaign_id"] == c
+    funnel = body["funnel"]
+    assert funnel["key"] == str(c) and funnel["impressions"] > 0
+    assert set(funnel["purchases"]) == {"sampled", "scaled", "ci95"}
+    assert funnel["spend"] > 0 and "roas" in funnel and "sample_rate" in funnel
+    assert str(setup["note"]) in {n["key"] for n in body["notes"]}
+    other = _get(client, setup, "brand", f"/attribution/campaigns/{c}?model=last_touch").json()
+    assert other["run"]["model"] == "last_touch"
+    models = _get(client, setup, "brand", f"/attribution/campaigns/{c}/models").json()
+    assert [m["model"] for m in models["models"]] == sorted(reportworld.MODELS)
+    lift = _get(client, setup, "brand", f"/attribution/campaigns/{c}/lift").json()
+    assert lift["lift"]["viewers_holdout"] > 0
+    assert len(lift["lift"]["purchases"]["ci95"]) == 2
+    assert lift["lift"]["gmv"]["significant"] in (True, False)
+    assert {a["model"] for a in lift["attributed"]} == set(reportworld.MODELS)
+
+
+def test_brands_see_only_their_own_campaigns(client: TestClient, setup: dict[str, Any]) -> None:
+    c = setup["campaign"]
+    own = {
+        r["key"] for r in _get(client, setup, "brand", "/attribution/campaigns").json()["campaigns"]
+    }
+    mine = {str(cid) for cid, brand in setup["campaigns"] if brand == setup["campaigns"][0][1]}
+    assert own and own <= mine
+    everything = _get(client, setup, "op", "/attribution/campaigns").json()["campaigns"]
+    assert {r["key"] for r in everything} > own
+    assert _get(client, setup, "other_brand", "/attribution/campaigns").json()["campaigns"] == []
+    for path in (f"/attribution/campaigns/{c}", f"/attribution/campaigns/{c}/lift"):
+        assert _get(client, setup, "other_brand", path).status_code == 404
+        assert _get(client, setup, "mod", path).status_code == 403
+
+
+def test_notes_for_their_brand_creator_and_operator(
+    client: TestClient, setup: dict[str, Any]
+) -> None:
+    path = f"/attribution/notes/{setup['note']}"
+    for who in ("brand", "creator", "op"):
+        body = _get(client, setup, who, path).json()
+        assert body["note_id"] == setup["note"], who
+        assert body["funnel"]["key"] == str(setup["note"])
+        assert len(body["models"]) == len(reportworld.MODELS)
+    assert _get(client, setup, "other_brand", path).status_code == 404
+    assert _get(client, setup, "op", "/attribution/notes/999999999").status_code == 404
+
+
+def test_scores_for_operators_and_a_clear_error_for_an_unknown_model(
+    client: TestClient, setup: dict[str, Any]
+) -> None:
+    scores = _get(client, setup, "op", "/attribution/scores").json()["scores"]
+    assert {s["model"] for s in scores} == set(reportworld.MODELS)
+    assert _get(client, setup, "brand", "/attribution/scores").status_code == 403
+    r = _get(client, setup, "brand", "/attribution/campaigns?model=markov")
+    assert r.status_code == 422
+    assert "not in this report" in r.json()["detail"]
+
+
+def test_brands_and_creators_read_joined_figures_only_as_the_clean_room_releases(
+    store: Store, settings: Settings, setup: dict[str, Any]
+) -> None:
+    """Every note and campaign of the tiny world reached fewer than a huge k: a brand and a
+    creator see them withheld, the operator sees them all; with the real k, small notes go
+    into ``other`` while the campaign is shown."""
+    from seedtrail.api.app import create_app
+
+    c, note = setup["campaign"], setup["note"]
+    strict = settings.model_copy(update={"cleanroom_k": 10**9})
+    with TestClient(create_app(strict, store=store)) as tc:
+        body = _get(tc, setup, "brand", f"/attribution/campaigns/{c}").json()
+        assert body["funnel"] is None and body["notes"] == [] and body["notes_other"] is None
+        lift = _get(tc, setup, "brand", f"/attribution/campaigns/{c}/lift").json()
+        assert lift["lift"] is None and "clean-room rule" in lift["withheld"]
+        listed = _get(tc, setup, "brand", "/attribution/campaigns").json()["campaigns"]
+        assert listed and all("withheld" in r for r in listed)
+        mine = _get(tc, setup, "creator", f"/attribution/notes/{note}").json()
+        assert mine["funnel"] is None and "withheld" in mine
+        op = _get(tc, setup, "op", f"/attribution/campaigns/{c}").json()
+        assert op["funnel"]["people"] > 0 and op["notes"]
+        # the dashboard shows the brand what the API gives it: the withheld notice, no figures
+        signin = {"key": setup["keys"]["brand"], "next": f"/ui/brand/campaigns/{c}"}
+        assert tc.post("/ui/signin", data=signin, follow_redirects=False).status_code == 303
+        page = tc.get(f"/ui/brand/campaigns/{c}", headers={"accept-language": "en"}).text
+        assert "Withheld by the clean room" in page and 'id="report-figures"' not in page
+    k = settings.cleanroom_k
+    with TestClient(create_app(settings, store=store)) as tc:
+        body = _get(tc, setup, "brand", f"/attribution/campaigns/{c}").json()
+        op = _get(tc, setup, "op", f"/attribution/campaigns/{c}").json()
+    assert all(n["people"] >= k for n in body["notes"])
+    small = [n for n in op["notes"] if n["people"] < k]
+    if body["notes_other"] is not None:
+        assert body["notes_other"]["rows"] >= len(small)
+        assert body["notes_other"]["people"] >= k
+    assert {n["key"] for n in body["notes"]} <= {n["key"] for n in op["notes"]}

@@ -1,0 +1,111 @@
+"""Every API error has one shape: RFC 9457 problem details. This locks it in."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from factories import World, auth, build_world
+from seedtrail.store.store import Store
+
+KEYS = {"type", "title", "status", "detail", "instance"}
+
+
+@pytest.fixture
+def world(store: Store) -> World:
+    return build_world(store)
+
+
+def assert_problem(r: object, status: int, code: str) -> dict[str, object]:
+    assert r.status_code == status  # type: ignore[attr-defined]
+    assert r.headers["content-type"] == "application/problem+json"  # type: ignore[attr-defined]
+    body = r.json()  # type: ignore[attr-defined]
+    assert set(body) >= KEYS
+    assert body["type"] == f"https://seedtrail.dev/problems/{code}"
+    assert body["status"] == status
+    assert isinstance(body["detail"], str) and body["detail"]
+    return body  # type: ignore[no-any-return]
+
+
+def test_error_shapes(client: TestClient, world: World) -> None:
+    op = auth(world.keys["operator"])
+    assert_problem(client.get("/accounts"), 401, "unauthorized")
+    assert_problem(client.get("/accounts", headers=auth("st_wrong")), 401, "unauthorized")
+    partner = {"slug": "p2", "name": "p", "kind": "web_shop", "allowed_hosts": ["a.example.com"]}
+    assert_problem(
+        client.post("/partners", json=partner, headers=auth(world.keys["brand"])), 403, "forbidden"
+    )
+    assert_problem(client.get("/notes/9999", headers=op), 404, "not-found")
+    assert_problem(client.get("/no/such/path"), 404, "not-found")
+    assert_problem(client.delete("/accounts", headers=op), 405, "method-not-allowed")
+    body = assert_problem(
+        client.post("/accounts", json={"handle": "x", "kind": "alien"}, headers=op),
+        422,
+        "invalid-input",
+    )
+    locs = [e["loc"] for e in body["errors"]]  # type: ignore[attr-defined]
+    assert ["body", "kind"] in locs and ["body", "display_name"] in locs
+    assert "kind" in str(body["detail"])
+    dup = {"handle": "brand", "display_name": "x", "kind": "brand"}
+    assert_problem(client.post("/accounts", json=dup, headers=op), 409, "conflict")
+    body = assert_problem(
+        client.post(
+            "/mounts",
+            json={
+                "placement": "note_card",
+                "offer_id": world.ids["offer"],
+                "note_id": world.ids["other_note"],
+            },
+            headers=op,
+        ),
+        403,
+        "policy-denied",
+    )
+    assert body["decision"]["allowed"] is False  # type: ignore[index]
+    bad_url = {
+        "partner_id": world.ids["webshop"],
+        "owner_id": world.ids["brand"],
+        "url": "https://evil.com/x",
+        "title": "t",
+        "price": "1",
+        "category": "skincare",
+    }
+    body = assert_problem(
+        client.post("/offers", json=bad_url, headers=op), 422, "unsafe-destination"
+    )
+    assert "evil.com" in str(body["detail"])
+
+
+def test_openapi_is_served(client: TestClient) -> None:
+    doc = client.get("/openapi.json").json()
+    assert doc["info"]["title"] == "seedtrail"
+    assert {"/mounts", "/partners/{ident}/kill-switch", "/policy/evaluate", "/audit"} <= set(
+        doc["paths"]
+    )
+
+
+def test_denied_mount_decision_is_in_the_audit_log(client: TestClient, world: World) -> None:
+    op = auth(world.keys["operator"])
+    r = client.post(
+        "/mounts",
+        json={
+            "placement": "note_card",
+            "offer_id": world.ids["offer"],
+            "note_id": world.ids["other_note"],
+        },
+        headers=op,
+    )
+    assert r.status_code == 403
+    entry = client.get("/audit?action=mount.decision", headers=op).json()[0]
+    assert entry["detail"]["decision"]["allowed"] is False
+    assert entry["detail"]["request"]["note_id"] == world.ids["other_note"]
+
+
+def test_openapi_documents_the_signed_postback(client: TestClient) -> None:
+    doc = client.get("/openapi.json").json()
+    post = doc["paths"]["/partners/{partner}/events"]["post"]
+    assert {p["name"] for p in post["parameters"]} == {"partner", "Seedtrail-Signature"}
+    shapes = post["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
+    item = shapes[1]["items"]
+    assert {"event_id", "ts", "kind", "sample_rate"} <= set(item["required"])
+    assert "401" in post["responses"]

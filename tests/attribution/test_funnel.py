@@ -1,0 +1,81 @@
+"""The funnel per dimension: front counts from the community's events, costs and ROAS."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+import reportworld
+from seedtrail.attribution import funnel, rollup
+
+
+@pytest.fixture(scope="module")
+def rows(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, object]]:
+    built, _ = reportworld.built_report(tmp_path_factory)
+    table = built.tables["funnel"]
+    return [r for r in table.to_pylist() if r["model"] == "position_based"]
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    w = reportworld.world_dir(tmp_path_factory)
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW front AS SELECT * FROM '{w}/events/front.parquet'")
+    con.execute(f"CREATE VIEW spend AS SELECT * FROM '{w}/entities/campaign_spend.parquet'")
+    return con
+
+
+def _dim(rows: list[dict[str, object]], dimension: str) -> dict[str, dict[str, object]]:
+    return {str(r["key"]): r for r in rows if r["dimension"] == dimension}
+
+
+def test_front_counts_match_the_events(
+    rows: list[dict[str, object]], raw: duckdb.DuckDBPyConnection
+) -> None:
+    by_kind = dict(raw.execute("SELECT kind, COUNT(*) FROM front GROUP BY kind").fetchall())
+    for dim in rollup.DIMENSIONS:
+        got = _dim(rows, dim).values()
+        assert sum(r["impressions"] for r in got) == by_kind["impression"], dim
+        assert sum(r["clicks"] for r in got) == by_kind["click"], dim
+        for r in got:
+            parts = sum(r[n] for n in ("likes", "collects", "comments", "shares", "follows"))
+            assert r["engagements"] == parts
+    boosted = dict(
+        raw.execute(
+            "SELECT CAST(campaign_id AS VARCHAR), COUNT(*) FROM front "
+            "WHERE kind = 'read' AND campaign_id IS NOT NULL GROUP BY ALL"
+        ).fetchall()
+    )
+    campaigns = _dim(rows, "campaign")
+    assert boosted, "the world has boosted reads"
+    for key, n in boosted.items():
+        assert campaigns[key]["reads"] == n
+    # only clicks have a placement or a shop
+    assert _dim(rows, "placement")[rollup.NONE]["clicks"] == 0
+    assert _dim(rows, "partner")[rollup.NONE]["clicks"] == 0
+
+
+def test_spend_costs_and_roas(
+    rows: list[dict[str, object]], raw: duckdb.DuckDBPyConnection
+) -> None:
+    spend = dict(
+        raw.execute(
+            "SELECT CAST(campaign_id AS VARCHAR), SUM(spend) FROM spend GROUP BY ALL"
+        ).fetchall()
+    )
+    campaigns = _dim(rows, "campaign")
+    for key, amount in spend.items():
+        r = campaigns[key]
+        assert r["spend"] == pytest.approx(amount)
+        assert r["roas"] == pytest.approx(r["gmv_scaled"] / amount)
+        if r["clicks"]:
+            assert r["cost_per_click"] == pytest.approx(amount / r["clicks"])
+        if r["reads"]:
+            assert r["cost_per_read"] == pytest.approx(amount / r["reads"])
+    total = sum(spend.values())
+    for dim in ("note", "brand"):
+        got = sum(float(r["spend"] or 0.0) for r in _dim(rows, dim).values())
+        assert got == pytest.approx(total), dim
+    for dim in ("partner", "placement"):
+        assert all(r["spend"] is None for r in _dim(rows, dim).values())
+    assert set(funnel.COSTS) <= set(rows[0])

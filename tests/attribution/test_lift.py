@@ -1,0 +1,87 @@
+"""Holdout lift against a hand-computed example, and attribution beside it."""
+
+from __future__ import annotations
+
+import math
+from statistics import variance
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from seedtrail.attribution import lift
+from seedtrail.attribution.summary import Z95
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    c = duckdb.connect()
+    c.execute("SET TimeZone = 'UTC'")
+    c.execute(
+        "CREATE TABLE w_campaigns AS SELECT 1 AS campaign_id, 10 AS brand_id, "
+        "TIMESTAMPTZ '2025-03-01 00:00:00+00' AS starts_at, "
+        "TIMESTAMPTZ '2025-03-03 00:00:00+00' AS ends_at"
+    )
+    c.execute(
+        "CREATE TABLE w_offers AS SELECT * FROM (VALUES ('p', 'a', 10), ('p', 'b', 20)) "
+        "o(partner, item_id, brand_id)"
+    )
+    c.execute(
+        "CREATE TABLE w_viewers AS SELECT * FROM (VALUES ('t1', false), ('t2', false), "
+        "('t3', false), ('t4', false), ('h1', true), ('h2', true)) v(community_key, holdout)"
+    )
+    c.execute(
+        "CREATE TABLE w_identity AS SELECT community_key, 's_' || community_key AS shop_key, "
+        "'p' AS partner "
+        "FROM w_viewers"
+    )
+    c.execute(
+        "CREATE TABLE w_conv AS SELECT event_id, 's_' || who AS shop_user_key, 'p' AS partner, "
+        "item_id, kind, CAST(ts AS TIMESTAMPTZ) AS ts, value, rate AS sample_rate FROM (VALUES "
+        "('e1', 't1', 'a', 'purchase', '2025-03-01 10:00:00+00', 100.0, 1.0), "
+        "('e2', 't1', 'a', 'refund', '2025-03-02 10:00:00+00', -20.0, 1.0), "
+        "('e3', 't2', 'a', 'purchase', '2025-03-03 12:00:00+00', 50.0, 0.5), "
+        "('e4', 't3', 'a', 'purchase', '2025-03-05 12:00:00+00', 70.0, 1.0), "  # after window
+        "('e5', 't4', 'b', 'purchase', '2025-03-02 12:00:00+00', 90.0, 1.0), "  # other brand
+        "('e6', 't4', 'a', 'add_to_cart', '2025-03-02 12:00:00+00', 0.0, 1.0), "
+        "('e7', 'h1', 'a', 'purchase', '2025-03-02 00:00:00+00', 100.0, 1.0)"
+        ") x(event_id, who, item_id, kind, ts, value, rate)"
+    )
+    return c
+
+
+def test_lift_is_the_difference_of_means_scaled_to_the_exposed(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    rows = {r["key"]: r for r in lift.lift(con, window_days=1.0).to_pylist()}
+    assert set(rows) == {"1", "all"}
+    r = rows["1"]
+    assert (r["viewers_exposed"], r["viewers_holdout"]) == (4, 2)
+    treated, holdout = [1.0, 2.0, 0.0, 0.0], [1.0, 0.0]  # t2 bought at sample rate 0.5
+    assert r["incremental_purchases"] == pytest.approx(1.0)
+    se = 4 * math.sqrt(variance(treated + holdout) * (1 / 4 + 1 / 2))  # variance under no effect
+    assert r["incremental_purchases_ci_low"] == pytest.approx(1.0 - Z95 * se)
+    assert r["incremental_purchases_ci_high"] == pytest.approx(1.0 + Z95 * se)
+    assert r["relative_lift_purchases"] == pytest.approx(0.5)
+    assert r["significant_purchases"] is False  # 1 ± 5.4
+    # GMV net of refunds: t1 100 - 20, t2 50 / 0.5; holdout h1 100
+    assert r["incremental_gmv"] == pytest.approx((180 / 4 - 100 / 2) * 4)
+    assert rows["all"]["incremental_purchases"] == pytest.approx(1.0)
+
+
+def test_attributed_figures_sit_beside_the_lift(con: duckdb.DuckDBPyConnection) -> None:
+    lifts = lift.lift(con, window_days=1.0)
+    funnels = pa.table(
+        {
+            "model": ["last_touch", "last_touch", "last_touch"],
+            "dimension": ["campaign", "campaign", "note"],
+            "key": ["1", "none", "1"],
+            "purchases_scaled": [3.0, 50.0, 9.0],
+            "gmv_scaled": [300.0, 5000.0, 900.0],
+        }
+    )
+    rows = {r["key"]: r for r in lift.compare(con, lifts, funnels).to_pylist()}
+    assert rows["1"]["attributed_purchases"] == 3.0
+    assert rows["1"]["overcount_purchases"] == pytest.approx(3.0)
+    assert rows["all"]["attributed_purchases"] == 3.0  # the organic 'none' row is not a boost
+    assert rows["1"]["overcount_gmv"] == pytest.approx(300.0 / -20.0)

@@ -1,0 +1,126 @@
+"""Heuristic models against hand-computed credits on the fixture world, on every engine.
+
+Paths in the world (see fixtures.py), ordered by (ts, touch_id):
+  c1, r1 (refund of c1), c4 (matched to u1 by click id k1): t02, t03, t04, t05
+  c2: t06 (on the 15 d edge), t07 (on the 1 d edge), t11 (same instant)
+  c3: t11, t10
+  c5, r2 (refund of c5), c6: t12, t13
+  c7: nobody, no credit
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from seedtrail.attribution.engines.base import SqlEngine
+from seedtrail.attribution.inputs import Inputs
+from seedtrail.attribution.spec import AttributionSpec, ModelSpec
+
+from .conftest import ENGINE_PARAMS
+
+Credits = dict[tuple[str, str], float]
+
+
+def _run(engine: SqlEngine, world: Inputs, spec: AttributionSpec) -> Credits:
+    engine.run(spec, world)
+    table = engine.credits().to_pylist()
+    return {(r["conversion_id"], r["touch_id"]): r["credit"] for r in table}
+
+
+def _single(mapping: dict[str, str]) -> Credits:
+    return {(c, t): 1.0 for c, t in mapping.items()}
+
+
+def _path(convs: list[str], credits: dict[str, float]) -> Credits:
+    return {(c, t): v for c in convs for t, v in credits.items()}
+
+
+U1 = ["c1", "r1", "c4"]
+U3 = ["c5", "r2", "c6"]
+HALF_LIFE_H = 168.0
+
+
+def _decay(ages: dict[str, float]) -> dict[str, float]:
+    w = {t: 0.5 ** (a / HALF_LIFE_H) for t, a in ages.items()}
+    return {t: v / sum(w.values()) for t, v in w.items()}
+
+
+EXPECTED: dict[str, Credits] = {
+    "last_touch": _single(
+        {"c1": "t05", "r1": "t05", "c4": "t05", "c2": "t11", "c3": "t10"}
+        | {"c5": "t13", "r2": "t13", "c6": "t13"}
+    ),
+    "first_touch": _single(
+        {"c1": "t02", "r1": "t02", "c4": "t02", "c2": "t06", "c3": "t11"}
+        | {"c5": "t12", "r2": "t12", "c6": "t12"}
+    ),
+    # c2 has no click in its window (t10 comes after it); c5's click id names t12
+    "last_click": _single(
+        {"c1": "t03", "r1": "t03", "c4": "t03", "c3": "t10", "c5": "t12", "r2": "t12"}
+        | {"c6": "t13"}
+    ),
+    "linear": _path(U1, dict.fromkeys(["t02", "t03", "t04", "t05"], 0.25))
+    | _path(["c2"], dict.fromkeys(["t06", "t07", "t11"], 1 / 3))
+    | _path(["c3"], {"t11": 0.5, "t10": 0.5})
+    | _path(U3, {"t12": 0.5, "t13": 0.5}),
+    "position_based": _path(U1, {"t02": 0.4, "t03": 0.1, "t04": 0.1, "t05": 0.4})
+    | _path(["c2"], {"t06": 0.4, "t07": 0.2, "t11": 0.4})
+    | _path(["c3"], {"t11": 0.5, "t10": 0.5})
+    | _path(U3, {"t12": 0.5, "t13": 0.5}),
+    "time_decay": _path(["c1", "r1"], _decay({"t02": 24, "t03": 12, "t04": 8, "t05": 8}))
+    | _path(["c4"], _decay({"t02": 26, "t03": 14, "t04": 10, "t05": 10}))
+    | _path(["c2"], _decay({"t06": 360, "t07": 24, "t11": 0}))
+    | _path(["c3"], _decay({"t11": 10, "t10": 9}))
+    | _path(["c5", "r2"], _decay({"t12": 20, "t13": 10}))
+    | _path(["c6"], _decay({"t12": 30, "t13": 20})),
+}
+
+
+@pytest.mark.parametrize("engine_name", ENGINE_PARAMS)
+@pytest.mark.parametrize("model", sorted(EXPECTED))
+def test_hand_computed_credits(
+    make_engine: Callable[[str], SqlEngine], world: Inputs, engine_name: str, model: str
+) -> None:
+    got = _run(make_engine(engine_name), world, AttributionSpec(model=ModelSpec(name=model)))  # type: ignore[arg-type]
+    assert got.keys() == EXPECTED[model].keys()
+    for key, credit in EXPECTED[model].items():
+        assert got[key] == pytest.approx(credit, abs=1e-12), key
+
+
+@pytest.mark.parametrize("engine_name", ENGINE_PARAMS)
+def test_refunds_carry_their_purchase_credits_with_negative_value(
+    make_engine: Callable[[str], SqlEngine], world: Inputs, engine_name: str
+) -> None:
+    engine = make_engine(engine_name)
+    engine.run(AttributionSpec(model=ModelSpec(name="position_based")), world)
+    rows = {(r["conversion_id"], r["touch_id"]): r for r in engine.credits().to_pylist()}
+    assert rows[("r1", "t02")]["value"] == pytest.approx(-40.0 * 0.4)
+    assert rows[("c1", "t03")]["value"] == pytest.approx(100.0 * 0.1)
+    assert rows[("r2", "t13")]["conversion_kind"] == "refund"
+    summary = {r["note_id"]: r for r in engine.summary().to_pylist()}
+    assert summary[11]["gmv"] == pytest.approx(0.4 * (100.0 - 40.0))
+    assert summary[11]["purchases"] == pytest.approx(0.4)
+    assert summary[11]["refunds"] == pytest.approx(0.4)
+    assert summary[11]["carts"] == pytest.approx(0.4)  # c4, matched to u1 by its click id
+
+
+def test_longer_impression_window_takes_in_the_earlier_impression(
+    make_engine: Callable[[str], SqlEngine], world: Inputs
+) -> None:
+    from datetime import timedelta
+
+    from seedtrail.attribution.spec import Windows
+
+    spec = AttributionSpec(
+        model=ModelSpec(name="first_touch"), windows=Windows(impression=timedelta(hours=25))
+    )
+    got = _run(make_engine("duckdb"), world, spec)
+    assert got[("c3", "t11")] == 1.0  # t07 (34 h before c3) is still outside 25 h
+    spec = AttributionSpec(
+        model=ModelSpec(name="linear"),
+        windows=Windows(read=timedelta(days=16), impression=timedelta(hours=25)),
+    )
+    got = _run(make_engine("duckdb"), world, spec)
+    assert {t for c, t in got if c == "c2"} == {"t06", "t07", "t08", "t09", "t11"}

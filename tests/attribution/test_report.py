@@ -1,0 +1,38 @@
+"""Building a report: every table written, described in report.json."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import reportworld
+from seedtrail.attribution.report import TABLES, ReportSpec
+from seedtrail.errors import InvalidInput
+
+
+def test_report_writes_every_table_and_describes_the_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    built, path = reportworld.built_report(tmp_path_factory)
+    for name in TABLES:
+        assert (path / f"{name}.parquet").stat().st_size > 0, name
+    meta = json.loads((path / "report.json").read_text())
+    assert meta["models"] == list(reportworld.MODELS)
+    assert meta["primary_model"] == "position_based"
+    assert meta["windows_days"] == {"click": 15, "read": 15, "engagement": 15, "impression": 1}
+    assert meta["rows"]["funnel"] == built.tables["funnel"].num_rows
+    assert {s["model"] for s in meta["scores"]} == set(reportworld.MODELS)
+    keys = {r["key"] for r in meta["lift"]}
+    assert "all" in keys and len(keys) > 1
+    truth = {r["key"]: r["true_incremental_purchases"] for r in meta["lift"]}
+    assert truth["all"] == sum(v for k, v in truth.items() if k != "all")
+    models = {r["model"] for r in built.tables["lift_models"].to_pylist()}
+    assert models == set(reportworld.MODELS)
+
+
+def test_report_spec_refuses_unknown_models() -> None:
+    with pytest.raises(InvalidInput, match="unknown model 'lastest'"):
+        ReportSpec(models=("lastest",))
+    with pytest.raises(InvalidInput, match="primary model 'linear' is not among"):
+        ReportSpec(models=("last_touch",), primary="linear")

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from cleanroom_helpers import PERIOD, funnel_rows
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from seedtrail.cleanroom.archive import SqliteReleaseArchive
+from seedtrail.cleanroom.report import ReleasePolicy, run_report
+from seedtrail.cleanroom.templates import ReportRequest
+from seedtrail.errors import InvalidInput, NotFound
+
+POLICY = ReleasePolicy(k=50)
+
+
+def report(rows: pa.Table, template: str = "funnel_by_note", **kw: object) -> pa.Table:
+    request = ReportRequest(template, "brand-x", 1, PERIOD, **kw)  # type: ignore[arg-type]
+    return run_report(rows, request, POLICY).to_arrow()
+
+
+def cells(table: pa.Table) -> dict[tuple[str | None, ...], dict[str, object]]:
+    levels = [c for c in ("creator_id", "note_id", "day", "group") if c in table.column_names]
+    return {tuple(r[lv] for lv in levels): r for r in table.to_pylist()}
+
+
+def test_all_cells_pass() -> None:
+    out = cells(report(funnel_rows({("c1", "n1"): 60, ("c1", "n2"): 70, ("c2", "n3"): 80})))
+    assert out[(None, None)]["people"] == 210
+    assert out[("c1", None)]["purchases"] == 130
+    assert out[("c1", "n1")]["gmv"] == 6000.0
+    assert not any("other" in k for k in out)
+
+
+def test_all_cells_fail() -> None:
+    assert report(funnel_rows({("c1", "n1"): 10, ("c2", "n2"): 20})).num_rows == 0
+
+
+def test_mix_rolls_up_into_other_with_complementary_suppression() -> None:
+    rows = funnel_rows({("c1", "n1"): 60, ("c1", "n2"): 55, ("c1", "n3"): 1, ("c2", "n4"): 90})
+    out = cells(report(rows))
+    # n3 (1 person) is hidden; "other" would be 1 person, so n2 (smallest shown) joins it.
+    assert ("c1", "n3") not in out and ("c1", "n2") not in out
+    assert out[("c1", "other")]["people"] == 56
+    assert out[("c1", "n1")]["people"] == 60
+    # Roll-ups add up: note -> creator -> campaign.
+    assert out[("c1", None)]["gmv"] == out[("c1", "n1")]["gmv"] + out[("c1", "other")]["gmv"]
+    assert out[(None, None)]["gmv"] == out[("c1", None)]["gmv"] + out[("c2", None)]["gmv"]
+
+
+def test_small_creators_roll_up_and_are_not_broken_down() -> None:
+    rows = funnel_rows({("c1", "n1"): 100, ("c2", "n2"): 30, ("c3", "n3"): 30})
+    out = cells(report(rows))
+    assert out[("other", None)]["people"] == 60
+    assert not any(k[0] == "other" and k[1] is not None for k in out)
+
+
+def test_stricter_template_or_policy_k_wins() -> None:
+    rows = funnel_rows({("c1", "n1"): 60, ("c1", "n2"): 60})
+    strict = run_report(rows, ReportRequest("funnel_by_note", "b", 1, PERIOD), ReleasePolicy(k=61))
+    assert strict.rule == {"mode": "k", "k": 61}
+    out = cells(strict.to_arrow())
+    assert set(out) == {(None, None), ("c1", None), ("c1", "other")}  # 60-people notes hidden
+
+
+def test_lift_shows_both_groups_or_neither() -> None:
+    both = cells(report(funnel_rows({("c", "n"): 80, ("c", "control"): 60}), "lift"))
+    assert set(both) == {(None,), ("exposed",), ("control",)}
+    one = cells(report(funnel_rows({("c", "n"): 80, ("c", "control"): 10}), "lift"))
+    assert set(one) == {(None,)}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"extra": {"city": "Shanghai"}},  # tiny cohorts through filters
+    ],
+)
+def test_free_filters_are_refused(bad: dict[str, object]) -> None:
+    with pytest.raises(InvalidInput, match="not allowed"):
+        report(funnel_rows({("c", "n"): 80}), **bad)
+
+
+def test_unknown_template_and_unaligned_period_are_refused() -> None:
+    rows = funnel_rows({("c", "n"): 80})
+    with pytest.raises(NotFound, match="no report template"):
+        run_report(rows, ReportRequest("free_sql", "b", 1, PERIOD), POLICY)
+    with pytest.raises(InvalidInput, match="not a Monday"):
+        run_report(rows, ReportRequest("funnel_by_day", "b", 1, PERIOD.replace(day=3)), POLICY)
+
+
+def test_differencing_two_overlapping_queries_cannot_isolate_one_person() -> None:
+    """Attack: ask for a week, then for the same week minus one day, and subtract. Periods are
+    whole, disjoint weeks, so the second query cannot be asked; and within one report, every
+    number a subtraction can yield is itself a released cell of at least k people."""
+    rows = funnel_rows({("c1", "n1"): 60, ("c1", "n2"): 1, ("c2", "n3"): 70})
+    with pytest.raises(InvalidInput):
+        run_report(rows, ReportRequest("funnel_by_note", "b", 1, PERIOD.replace(day=3)), POLICY)
+    table = report(rows)
+    out = cells(table)
+    children: dict[tuple[str | None, ...], list[float]] = defaultdict(list)
+    for key, row in out.items():
+        if key[0] is not None and key[1] is not None:
+            children[(key[0], None)].append(row["people"])  # type: ignore[arg-type]
+    for parent, people in children.items():
+        assert all(p >= 50 for p in people)
+        # No child is hidden alone: whatever the parent minus the shown children covers, it
+        # is shown as "other" with at least k people, or it is nothing at all.
+        hidden = out[parent]["people"] - sum(people)  # type: ignore[operator]
+        assert hidden == 0 or hidden >= 50 or (parent[0], "other") in out
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(
+        st.tuples(st.sampled_from(["c1", "c2", "c3"]), st.sampled_from(["n1", "n2", "n3", "n4"])),
+        st.integers(min_value=1, max_value=120),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_released_cells_never_cover_fewer_than_k_people(sizes: dict[tuple[str, str], int]) -> None:
+    rows = funnel_rows(sizes)
+    table = report(rows)
+    for row in table.to_pylist():
+        assert row["people"] >= 50
+    out = cells(table)
+    for key, row in out.items():  # every parent equals the sum of its released children
+        if key == (None, None):
+            kids = [r for k, r in out.items() if k[0] is not None and k[1] is None]
+        elif key[1] is None and key[0] != "other":
+            kids = [r for k, r in out.items() if k[0] == key[0] and k[1] is not None]
+        else:
+            continue
+        if kids:
+            assert sum(r["gmv"] for r in kids) == pytest.approx(row["gmv"])
+
+
+def test_late_rows_cannot_be_isolated_by_asking_again(tmp_path: Path) -> None:
+    """Attack: ask for a week, wait for one late conversion, ask again, subtract."""
+    archive = SqliteReleaseArchive(tmp_path / "r.db")
+    request = ReportRequest("funnel_by_note", "brand-x", 1, PERIOD)
+    before = run_report(funnel_rows({("c1", "n1"): 80}), request, POLICY, archive=archive)
+    late = funnel_rows({("c1", "n1"): 81})
+    again = run_report(late, request, POLICY, archive=archive)
+    assert again.to_arrow().equals(before.to_arrow())
+    other_brand = ReportRequest("funnel_by_note", "brand-y", 1, PERIOD)
+    assert run_report(late, other_brand, POLICY, archive=archive).cells[0].people == 81
+
+
+def test_a_duckdb_relation_is_accepted_as_input() -> None:
+    import duckdb
+
+    rows = funnel_rows({("c1", "n1"): 70, ("c1", "n2"): 5})
+    con = duckdb.connect()
+    con.register("attributed", rows)
+    relation = con.sql("SELECT * FROM attributed")
+    from_relation = run_report(relation, ReportRequest("funnel_by_note", "b", 1, PERIOD), POLICY)
+    assert from_relation.to_arrow().equals(report(rows))
+
+
+def test_campaign_and_day_templates() -> None:
+    rows = funnel_rows({("c1", "n1"): 70, ("c2", "n2"): 280})
+    total = report(rows, "funnel_by_campaign").to_pylist()
+    assert [(r["level"], r["people"], r["purchases"]) for r in total] == [("campaign", 350, 350)]
+    by_day = cells(report(rows, "funnel_by_day"))
+    days = {k[0] for k in by_day if k[0] is not None}
+    assert days == {(PERIOD + timedelta(days=i)).isoformat() for i in range(7)}  # 50 a day
+    assert sum(by_day[(d,)]["people"] for d in days) == 350
+    assert report(rows.filter(pc.field("campaign_id") == 2), "funnel_by_campaign").num_rows == 0

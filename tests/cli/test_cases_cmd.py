@@ -1,0 +1,166 @@
+"""``seedtrail cases`` as a moderator runs it: import detections, list the queue, show a case,
+act, appeal, decide; errors are one line without a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from factories import OPERATOR, build_world
+from seedtrail import resources
+from seedtrail.cli.main import main
+from seedtrail.community import notes
+from seedtrail.store import migrate
+from seedtrail.store.db import make_engine
+from seedtrail.store.schema import comments as comments_table
+from seedtrail.store.store import Store
+
+
+def run(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> tuple[int, str, str]:
+    try:
+        main(["--data-dir", str(data), *args])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cases_cli_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = Store(make_engine(f"sqlite:///{tmp_path / 'seedtrail.db'}"))
+    migrate.upgrade(store.engine)
+    w = build_world(store)
+    store.dispose()
+    texts = tmp_path / "comments.jsonl"
+    texts.write_text(
+        json.dumps(
+            {
+                "id": 501,
+                "text": "私我 V信 abc_12345",
+                "author": w.ids["other_creator"],
+                "note_id": w.ids["note"],
+            },
+            ensure_ascii=False,
+        )
+        + "\n",
+        "utf-8",
+    )
+    findings = tmp_path / "findings.jsonl"
+    findings.write_text(
+        json.dumps(
+            {
+                "id": 501,
+                "labels": ["diversion"],
+                "findings": [{"kind": "wechat", "value": "abc_12345", "span": [6, 15]}],
+            }
+        )
+        + "\n",
+        "utf-8",
+    )
+    code, out, err = run(
+        capsys, tmp_path, "cases", "import", "--findings", str(findings), "--texts", str(texts)
+    )
+    assert code == 0, err
+    assert "1 lines: 1 cases opened, 0 already open, 0 automatic actions" in out
+    code, out, _ = run(capsys, tmp_path, "cases", "list", "--json")
+    rows = json.loads(out)
+    assert [(r["detector"], r["severity_name"], r["subject_id"]) for r in rows] == [
+        ("diversion", "high", 501)
+    ]
+    case = str(rows[0]["id"])
+    code, out, _ = run(capsys, tmp_path, "cases", "show", case)
+    assert "私我 V信 ⟦abc_12345⟧" in out and "wechat abc_12345" in out
+
+    code, _, err = run(capsys, tmp_path, "cases", "act", case, "hide", "--reason", "contact")
+    assert code == 2 and "only a label can be recorded" in err and "Traceback" not in err
+    code, out, _ = run(capsys, tmp_path, "cases", "act", case, "label", "--reason", "导流")
+    assert code == 0 and "label on comment 501" in out
+    code, out, _ = run(capsys, tmp_path, "cases", "appeal", case, "--statement", "朋友的号")
+    assert code == 0 and "appeal 1 filed" in out
+    code, _, err = run(capsys, tmp_path, "cases", "decide", "1", "maybe", "--reason", "hmm")
+    assert code == 2 and "outcome" in err
+    code, out, _ = run(
+        capsys, tmp_path, "cases", "decide", "1", "overturned", "--reason", "朋友确认了"
+    )
+    assert code == 0 and "reversed actions [1]" in out
+    code, out, _ = run(capsys, tmp_path, "cases", "show", case, "--json")
+    detail = json.loads(out)
+    assert detail["status"] == "overturned" and detail["actions"][0]["reversed_at"]
+
+
+def test_integrity_scan_output_imports_with_auto_actions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`seedtrail integrity scan` → `seedtrail cases import --auto`: the diversion comment in the
+    store is labelled and hidden by the packaged rule; organic comments open nothing."""
+    store = Store(make_engine(f"sqlite:///{tmp_path / 'seedtrail.db'}"))
+    migrate.upgrade(store.engine)
+    w = build_world(store)
+    texts = {
+        "想要的加薇信 abc_123456 送小样": w.ids["other_creator"],
+        "快递三天就到了，包装很仔细": w.ids["creator"],
+    }
+    with store.transaction() as conn:
+        ids = [
+            resources.create(
+                conn,
+                notes.COMMENTS,
+                OPERATOR,
+                notes.CommentIn(note_id=w.ids["note"], author_id=author, body=text),
+            )["id"]
+            for text, author in texts.items()
+        ]
+    store.dispose()
+    comments = tmp_path / "comments.jsonl"
+    comments.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": str(i),
+                    "text": t,
+                    "author": str(a),
+                    "note_id": str(w.ids["note"]),
+                    "ts": 1_740_000_000 + i,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+            for i, (t, a) in zip(ids, texts.items(), strict=True)
+        ),
+        "utf-8",
+    )
+    findings = tmp_path / "findings.jsonl"
+    code, _, err = run(
+        capsys, tmp_path, "integrity", "scan", "--input", str(comments), "--output", str(findings)
+    )
+    assert code == 0, err
+    code, out, err = run(
+        capsys,
+        tmp_path,
+        "cases",
+        "import",
+        "--findings",
+        str(findings),
+        "--texts",
+        str(comments),
+        "--auto",
+    )
+    assert code == 0, err
+    said = " ".join(out.split())  # rich wraps long lines
+    assert "2 lines: 1 cases opened, 0 already open, 2 automatic actions" in said
+    assert "(1 lines without labels skipped)" in said
+    code, out, _ = run(capsys, tmp_path, "cases", "show", "1", "--json")
+    case = json.loads(out)
+    assert case["subject_id"] == ids[0] and case["owner_account_id"] == w.ids["other_creator"]
+    assert [a["action"] for a in case["actions"]] == ["label", "hide"]
+    assert "⟦abc_123456⟧" in case["evidence"]["highlighted"]
+    with Store(make_engine(f"sqlite:///{tmp_path / 'seedtrail.db'}")).read() as conn:
+        assert (
+            conn.execute(
+                select(comments_table.c.status).where(comments_table.c.id == ids[0])
+            ).scalar()
+            == "hidden"
+        )

@@ -1,0 +1,79 @@
+"""Shared fixtures. Store-backed tests run on SQLite, and on PostgreSQL as well when
+SEEDTRAIL_TEST_POSTGRES_URL is set (each test session gets its own schema there)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from seedtrail.api.app import create_app
+from seedtrail.settings import Settings, load_settings
+from seedtrail.store import migrate
+from seedtrail.store.db import make_engine
+from seedtrail.store.store import Store
+
+PG_URL = os.environ.get("SEEDTRAIL_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+
+
+@pytest.fixture(autouse=True)
+def _clean_seedtrail_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never pick up a developer's own SEEDTRAIL_* settings (except the test PG URL)."""
+    for key in list(os.environ):
+        if key.startswith("SEEDTRAIL_") and key != "SEEDTRAIL_TEST_POSTGRES_URL":
+            monkeypatch.delenv(key)
+
+
+def _pg_store() -> Iterator[Store]:
+    assert PG_URL
+    schema = f"st_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        yield Store(engine)
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A store with no schema yet, on each backend."""
+    if request.param == "postgres":
+        yield from _pg_store()
+    else:
+        store = Store(make_engine(f"sqlite:///{tmp_path / 'seedtrail.db'}"))
+        yield store
+        store.dispose()
+
+
+@pytest.fixture
+def store(empty_store: Store) -> Store:
+    migrate.upgrade(empty_store.engine)
+    return empty_store
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(
+        data_dir=tmp_path,
+        redirect_rate_per_s=1000.0,
+        redirect_rate_burst=1000,
+        policy_refresh_s=0.0,
+    )
+
+
+@pytest.fixture
+def client(settings: Settings, store: Store) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, store=store)) as tc:
+        yield tc

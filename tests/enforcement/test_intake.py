@@ -1,0 +1,208 @@
+"""Opening cases from the integrity CLI's files: one case per label with highlighted evidence,
+severity and reach by the documented rules, idempotent re-import, automatic actions that explain
+themselves, and bad files refused whole."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from factories import OPERATOR, build_world
+from seedtrail import resources
+from seedtrail.community import notes
+from seedtrail.enforcement import autopolicy, cases, intake
+from seedtrail.errors import ConfigError, InvalidInput
+from seedtrail.store import audit
+from seedtrail.store.schema import cases as cases_table
+from seedtrail.store.schema import comments
+from seedtrail.store.store import Store
+
+
+def write_jsonl(path: Path, rows: list[object]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return path
+
+
+def test_findings_open_cases_idempotently_with_auto_actions(store: Store, tmp_path: Path) -> None:
+    w = build_world(store)
+    text = "想要的加我 138 1234 5678，或者去 t.cn/abc 看看"
+    with store.transaction() as conn:
+        comment = resources.create(
+            conn,
+            notes.COMMENTS,
+            OPERATOR,
+            notes.CommentIn(note_id=w.ids["note"], author_id=w.ids["other_creator"], body=text),
+        )
+    phone = [text.index("138"), text.index("，")]
+    link = [text.index("t.cn"), text.index("t.cn") + len("t.cn/abc")]
+    lake_id = 7_000_000_000  # a comment that lives only in the lake
+    findings = write_jsonl(
+        tmp_path / "findings.jsonl",
+        [
+            {
+                "id": comment["id"],
+                "labels": ["diversion", "soft_ad"],
+                "findings": [
+                    {"kind": "phone", "value": "13812345678", "span": phone},
+                    {"kind": "link", "value": "t.cn", "span": link},
+                    {"kind": "promo", "value": "想要的", "span": [0, 3]},
+                ],
+            },
+            {
+                "id": str(lake_id),
+                "labels": ["diversion"],
+                "findings": [{"kind": "wechat", "value": "abc_12345", "span": [2, 11]}],
+            },
+        ],
+    )
+    lake = {"id": lake_id, "text": "加我vx abc_12345", "author": w.ids["creator"]}
+    lake |= {"note_id": w.ids["note"], "ts": "2025-03-01T10:00:00Z"}
+    texts = write_jsonl(tmp_path / "comments.jsonl", [lake])
+    rules = autopolicy.load()
+    report = intake.import_findings(store, OPERATOR, findings, texts=texts, auto=rules)
+    assert (report.lines, report.opened, report.existing) == (2, 3, 0)
+    assert report.auto_actions == 3  # label + hide on the stored comment, label on the lake one
+    assert len(report.skipped) == 1 and "not in the store" in report.skipped[0]
+    with store.read() as conn:
+        queue = cases.queue(conn, OPERATOR, {})
+        stored = conn.execute(select(comments.c.status)).scalar()
+        skip = audit.entries(conn, action_prefix="enforcement.auto_skip")
+    assert stored == "hidden"
+    assert skip and skip[0]["detail"]["rule"] == "diversion-contact-comment"
+    assert [(c["detector"], c["severity_name"]) for c in queue] == [
+        ("diversion", "high"),
+        ("diversion", "high"),
+        ("soft_ad", "medium"),
+    ]
+    creator_followers = 12_000  # the note's author: who sees its comments
+    assert {c["reach"] for c in queue} == {creator_followers}
+    by_subject = {(c["subject_id"], c["detector"]): c for c in queue}
+    lake_case = by_subject[(lake_id, "diversion")]
+    assert lake_case["owner_account_id"] == w.ids["creator"] and lake_case["status"] == "actioned"
+    with store.read() as conn:
+        detail = cases.detail(conn, OPERATOR, by_subject[(comment["id"], "diversion")]["id"])
+    ev = detail["evidence"]
+    assert [f["kind"] for f in ev["findings"]] == ["phone", "link"]  # promo went to soft_ad
+    assert ev["findings"][0]["excerpt"] == "138 1234 5678"
+    assert ev["highlighted"] == "想要的加我 ⟦138 1234 5678⟧，或者去 ⟦t.cn/abc⟧ 看看"
+    auto_action = detail["actions"][1]
+    assert auto_action["action"] == "hide" and auto_action["rule"] == "diversion-contact-comment"
+    assert auto_action["actor"] == "moderator:auto-policy#0"
+    assert auto_action["reason"].startswith("automatic: rule 'diversion-contact-comment': ")
+
+    again = intake.import_findings(store, OPERATOR, findings, texts=texts, auto=rules)
+    assert (again.opened, again.existing, again.auto_actions) == (0, 3, 0)
+    with store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(cases_table)).scalar() == 3
+
+
+def test_bad_files_are_refused_whole_with_line_numbers(store: Store, tmp_path: Path) -> None:
+    build_world(store)
+    bad = tmp_path / "findings.jsonl"
+    bad.write_text(
+        '{"id": 1, "labels": ["diversion"], "findings": []}\n'
+        "{not json\n"
+        '{"id": 2, "labels": ["spam"], "findings": []}\n'
+        '{"id": 3, "labels": ["claim"], "findings": [{"kind": "claim", "span": [4, 2]}]}\n',
+        "utf-8",
+    )
+    with pytest.raises(InvalidInput) as err:
+        intake.import_findings(store, OPERATOR, bad)
+    msg = err.value.detail
+    assert "3 bad line(s), nothing imported" in msg
+    assert "findings.jsonl:2: not valid JSON" in msg and "findings.jsonl:3: unknown label" in msg
+    assert "findings.jsonl:4: findings[0]" in msg
+    with store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(cases_table)).scalar() == 0
+    camp = write_jsonl(tmp_path / "c.jsonl", [{"accounts": [], "comments": [1]}])
+    with pytest.raises(InvalidInput, match=r"c\.jsonl:1: 'accounts' must list at least one"):
+        intake.import_campaigns(store, OPERATOR, camp)
+
+
+def test_campaign_severity_grows_with_size(store: Store, tmp_path: Path) -> None:
+    w = build_world(store)
+    small = {"accounts": [w.ids["creator"]], "comments": [1, 2], "notes": [w.ids["note"]]}
+    large = {"accounts": list(range(10_000, 10_060)), "comments": [3], "notes": [w.ids["note"]]}
+    path = write_jsonl(tmp_path / "campaigns.jsonl", [small, large])
+    rules = autopolicy.load()
+    report = intake.import_campaigns(store, OPERATOR, path, auto=rules)
+    assert report.opened == 61 and report.auto_actions == 60  # labels on the critical one only
+    with store.read() as conn:
+        queue = cases.queue(conn, OPERATOR, {"detector": "water_army"}, limit=1000)
+    assert queue[0]["severity_name"] == "critical" and queue[-1]["severity_name"] == "medium"
+    assert len({c["group_key"] for c in queue}) == 2
+
+
+def test_auto_policy_files_are_checked(tmp_path: Path) -> None:
+    bad = tmp_path / "auto.toml"
+    bad.write_text(
+        '[[rule]]\nname="x"\ndetector="diversion"\nsubject="note"\nactions=["ban"]\nwhy="w"\n'
+    )
+    with pytest.raises(ConfigError, match="rule 1: 'ban' does not apply to a note"):
+        autopolicy.load(bad)
+    with pytest.raises(ConfigError, match="does not exist"):
+        autopolicy.load(tmp_path / "missing.toml")
+
+
+def test_the_integrity_clis_exact_shapes(store: Store, tmp_path: Path) -> None:
+    """String ids, unflagged lines, ``note:`` ids, claim categories in values, discount codes;
+    campaign lines numbered with ``campaign`` and a ``time_span``."""
+    w = build_world(store)
+    note = w.ids["note"]
+    scan = write_jsonl(
+        tmp_path / "findings.jsonl",
+        [
+            {"id": "11", "labels": [], "findings": []},
+            {
+                "id": f"note:{note}",
+                "labels": ["claim", "soft_ad"],
+                "findings": [
+                    {"kind": "claim", "value": "medical_beauty:祛斑", "span": [3, 5]},
+                    {"kind": "code", "value": "SPRING20", "span": [9, 17]},
+                ],
+            },
+            {
+                "id": "12",
+                "labels": ["claim"],
+                "findings": [
+                    {"kind": "claim", "value": "cosmetics_efficacy:一次见效", "span": [0, 4]}
+                ],
+            },
+        ],
+    )
+    report = intake.import_findings(store, OPERATOR, scan)
+    assert (report.lines, report.unflagged, report.opened) == (3, 1, 3)
+    with store.read() as conn:
+        got = {
+            (c["subject_type"], c["subject_id"], c["detector"]): c["severity_name"]
+            for c in cases.queue(conn, OPERATOR, {})
+        }
+    assert got == {
+        ("note", note, "claim"): "high",
+        ("note", note, "soft_ad"): "medium",
+        ("comment", 12, "claim"): "medium",
+    }
+    camp = write_jsonl(
+        tmp_path / "campaigns.jsonl",
+        [
+            {
+                "campaign": 1,
+                "accounts": [str(w.ids["creator"])],
+                "notes": [str(note)],
+                "comments": ["31", "32"],
+                "score": 0.91,
+                "time_span": ["2025-03-01T10:00:00Z", "2025-03-01T10:40:00Z"],
+                "evidence": {"summary": ["1 accounts left 2 comments on the same 1 notes"]},
+            }
+        ],
+    )
+    intake.import_campaigns(store, OPERATOR, camp)
+    with store.read() as conn:
+        (case,) = cases.queue(conn, OPERATOR, {"detector": "water_army"})
+        ev = cases.detail(conn, OPERATOR, case["id"])["evidence"]
+    assert ev["campaign"]["id"] == 1 and ev["campaign"]["comments"] == [31, 32]
+    assert ev["campaign"]["span"] == ["2025-03-01T10:00:00Z", "2025-03-01T10:40:00Z"]
+    assert case["reach"] == 12_000  # the target note's author's followers

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from seedtrail.cli.main import main
+from seedtrail.lake.layout import Lake
+
+World = Any  # the `world` fixture (tests/intake/conftest.py)
+
+
+def run(world: World, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    try:
+        db = ["--database-url", world.settings.database_url] if world.settings.database_url else []
+        main(["--data-dir", str(world.settings.data_dir), *db, *args])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def touch(i: int) -> dict[str, Any]:
+    return {
+        "touch_id": f"t{i}",  # attribution-CLI naming, accepted
+        "user_key": f"用户{i}",
+        "note_id": i,
+        "kind": "like",
+        "ts": f"2026-11-{1 + i % 3:02d}T10:00:00+00:00",
+    }
+
+
+def test_import_jsonl_csv_parquet_then_seal_stats_compact(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    jsonl = tmp_path / "touches.jsonl"
+    lines = [orjson.dumps(touch(i)).decode() for i in range(6)]
+    lines.insert(2, "{not json")
+    lines.insert(4, orjson.dumps({**touch(99), "note_id": "abc"}).decode())
+    jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errors = tmp_path / "errors.jsonl"
+    code, out, err = run(
+        world, capsys, "import", str(jsonl), "--kind", "front", "--errors", str(errors)
+    )
+    assert code == 2  # some lines were rejected
+    assert "read 8, stored 6, already stored 0, rejected 2" in out
+    assert "line 3: record: not valid JSON" in err
+    assert "line 5: note_id" in err
+    report = [orjson.loads(x) for x in errors.read_text().splitlines()]
+    assert [r["line"] for r in report] == [3, 5]
+
+    path = tmp_path / "conversions.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(
+            fh, ["conversion_id", "user_key", "kind", "ts", "value", "order_id", "sample_rate"]
+        )
+        w.writeheader()
+        w.writerow(
+            {
+                "conversion_id": "p1",
+                "user_key": "s1",
+                "kind": "purchase",
+                "ts": "2026-11-02T01:00:00Z",
+                "value": "25.5",
+                "order_id": "o1",
+                "sample_rate": "1",
+            }
+        )
+        w.writerow(
+            {
+                "conversion_id": "p2",
+                "user_key": "s2",
+                "kind": "purchase",
+                "ts": "2026-11-02T01:00:00Z",
+                "value": "",
+                "order_id": "o2",
+                "sample_rate": "1",
+            }
+        )
+    code, out, err = run(
+        world, capsys, "import", str(path), "--kind", "back", "--partner", world.slug
+    )
+    assert "stored 1" in out and "line 3" in err
+
+    code, out, _ = run(world, capsys, "lake", "seal")
+    assert code == 0 and "sealed 7 events" in out
+    parquet = tmp_path / "touches.parquet"
+    pq.write_table(pa.Table.from_pylist([touch(i) for i in range(4, 9)]), parquet)
+    code, out, _ = run(world, capsys, "import", str(parquet), "--kind", "front")
+    assert code == 0 and "stored 5, already stored 0" in out  # t4, t5 are in the lake
+
+    code, out, _ = run(world, capsys, "lake", "seal")
+    assert code == 0 and "sealed 5 events: 3 written" in out and "2 already in the lake" in out
+    code, _, _ = run(world, capsys, "import", str(parquet), "--kind", "front")  # replay
+    code, out, _ = run(world, capsys, "lake", "seal")
+    assert "0 written" in out and "5 already in the lake" in out
+    code, out, _ = run(world, capsys, "lake", "stats")
+    assert "like" in out and "purchase" in out
+    lake = Lake(world.settings.effective_lake_url)
+    ids = sorted(
+        i for p in lake.partitions("like") for i in lake.read(p).column("event_id").to_pylist()
+    )  # type: ignore[union-attr]
+    assert ids == sorted(f"t{i}" for i in range(9))
+    files_before = sum(len(lake.files(p)) for p in lake.partitions())
+    code, out, _ = run(world, capsys, "lake", "compact")
+    assert code == 0 and "compacted 0 partitions" not in out
+    assert sum(len(lake.files(p)) for p in lake.partitions()) < files_before
+
+
+def test_import_back_needs_known_partner(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "x.jsonl"
+    f.write_text("")
+    code, _, err = run(world, capsys, "import", str(f), "--kind", "back")
+    assert code == 2 and "--partner" in err
+    code, _, err = run(world, capsys, "import", str(f), "--kind", "back", "--partner", "nope")
+    assert code == 2 and "unknown partner" in err
+
+
+def test_health_cli(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(world, capsys, "health", world.slug, "--hours", "2", "--hours-table")
+    assert code == 0 and f"{world.slug}: ok" in out
+
+
+def test_health_cli_all_partners(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(world, capsys, "health")
+    assert code == 0 and f"{world.slug}: ok" in out

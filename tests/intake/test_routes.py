@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from seedtrail.intake.signature import HEADER, sign
+from seedtrail.store.schema import inbox, intake_counts
+
+World = Any  # the `world` fixture (tests/intake/conftest.py)
+
+
+def back(i: int, **kw: Any) -> dict[str, Any]:
+    ev: dict[str, Any] = {
+        "event_id": f"e{i}",
+        "kind": "store_visit",
+        "ts": "2026-11-20T08:00:00+00:00",
+        "click_id": f"c{i}",
+        "sample_rate": 0.5,
+    }
+    ev.update(kw)
+    return ev
+
+
+def post(
+    client: TestClient,
+    world: World,
+    events: Any,
+    *,
+    secret: bytes | None = None,
+    t: int | None = None,
+    body: bytes | None = None,
+    signed_body: bytes | None = None,
+) -> Any:
+    raw = body if body is not None else orjson.dumps({"events": events})
+    sig = sign(secret or world.secrets[0], signed_body or raw, t or int(time.time()))
+    return client.post(
+        f"/partners/{world.slug}/events",
+        content=raw,
+        headers={HEADER: sig, "content-type": "application/json"},
+    )
+
+
+def stored(world: World) -> int:
+    with world.store.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(inbox)).scalar_one())
+
+
+def test_good_signature_stores_batch(client: TestClient, world: World) -> None:
+    r = post(client, world, [back(i) for i in range(3)])
+    assert r.status_code == 200, r.text
+    assert r.json() == {"accepted": 3, "stored": 3, "duplicates": 0, "rejected": []}
+    assert stored(world) == 3
+
+
+def test_partner_by_numeric_id(client: TestClient, world: World) -> None:
+    raw = orjson.dumps([back(1)])
+    r = client.post(
+        f"/partners/{world.partner_id}/events",
+        content=raw,
+        headers={HEADER: sign(world.secrets[0], raw, int(time.time()))},
+    )
+    assert r.status_code == 200, r.text
+    with world.store.read() as conn:
+        payload = orjson.loads(conn.execute(select(inbox.c.payload)).scalar_one())
+    assert payload["partner"] == world.slug
+    assert payload["declared_sample_rate"] == 0.5  # the partner's, recorded with the event
+
+
+def test_forged_tampered_stale_wrong_secret_are_401_and_store_nothing(
+    client: TestClient, world: World
+) -> None:
+    events = [back(1)]
+    raw = orjson.dumps({"events": events})
+    tampered = raw.replace(b"e1", b"e9")
+    cases = {
+        "forged": post(client, world, events, secret=b"whsec_forged"),
+        "tampered": post(client, world, events, body=tampered, signed_body=raw),
+        "stale": post(client, world, events, t=int(time.time()) - 301),
+        "future": post(client, world, events, t=int(time.time()) + 301),
+    }
+    r = client.post(f"/partners/{world.slug}/events", content=raw)
+    cases["unsigned"] = r
+    r = client.post(f"/partners/{world.slug}/events", content=raw, headers={HEADER: "t=1,v1="})
+    cases["garbled"] = r
+    cases["unknown partner"] = client.post(
+        "/partners/nope/events", content=raw, headers={HEADER: sign(b"x", raw, int(time.time()))}
+    )
+    for name, resp in cases.items():
+        assert resp.status_code == 401, (name, resp.text)
+        assert resp.headers["content-type"] == "application/problem+json"
+        assert world.secrets[0].decode() not in resp.text
+    assert stored(world) == 0
+
+
+def test_rotated_secret(client: TestClient, world: World) -> None:
+    old, older = world.secrets
+    assert post(client, world, [back(1)], secret=older).status_code == 200
+    new = world.rotate()  # now active: new, old; `older` is revoked
+    assert post(client, world, [back(2)], secret=new).status_code == 200
+    assert post(client, world, [back(3)], secret=old).status_code == 200
+    assert post(client, world, [back(4)], secret=older).status_code == 401
+    assert stored(world) == 3
+
+
+def test_retries_are_acknowledged_and_stored_once(client: TestClient, world: World) -> None:
+    batch = [back(i) for i in range(10)]
+    first = post(client, world, batch).json()
+    assert first["stored"] == 10
+    for _ in range(3):
+        again = post(client, world, batch).json()
+        assert again == {"accepted": 10, "stored": 0, "duplicates": 10, "rejected": []}
+    overlap = post(client, world, [back(i) for i in range(5, 15)]).json()
+    assert (overlap["stored"], overlap["duplicates"]) == (5, 5)
+    assert stored(world) == 15
+    with world.store.read() as conn:
+        got = conn.execute(
+            select(func.sum(intake_counts.c.received), func.sum(intake_counts.c.duplicates))
+        ).one()
+    assert tuple(got) == (50, 35)
+
+
+def test_partial_batch_stores_good_and_names_bad(client: TestClient, world: World) -> None:
+    events = [
+        back(0),
+        back(1, kind="purchase", value=-3, order_id="o1"),
+        back(2, ts="2026-11-20T08:00:00"),  # naive time
+        back(3, click_id=None),
+        "not an object",
+        back(5, partner="other-shop"),
+        back(6, kind="purchase", value=99.5, order_id="o6", item_id="商品-1"),
+    ]
+    r = post(client, world, events)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["accepted"], body["stored"]) == (2, 2)
+    bad = {x["index"]: x for x in body["rejected"]}
+    assert sorted(bad) == [1, 2, 3, 4, 5]
+    assert bad[2]["errors"][0]["loc"] == ["ts"]
+    assert bad[5]["errors"][0]["loc"] == ["partner"]
+    assert bad[1]["event_id"] == "e1"
+    assert stored(world) == 2
+
+
+def test_all_bad_is_422_with_each_record(client: TestClient, world: World) -> None:
+    r = post(client, world, [{"event_id": "x"}, back(1, sample_rate=2)])
+    assert r.status_code == 422
+    locs = [e["loc"] for e in r.json()["errors"]]
+    assert ["events", 1, "sample_rate"] in locs
+    assert any(loc[:2] == ["events", 0] for loc in locs)
+    assert stored(world) == 0
+
+
+def test_malformed_json_is_400(client: TestClient, world: World) -> None:
+    assert post(client, world, None, body=b"{nope").status_code == 400
+    assert post(client, world, None, body=b'{"events": 3}').status_code == 422
+
+
+def test_size_limits(client: TestClient, world: World) -> None:
+    too_many = [back(i) for i in range(world.settings.intake_max_events + 1)]
+    assert post(client, world, too_many).status_code == 413
+    big = b'{"events": [' + b" " * world.settings.intake_max_bytes + b"]}"
+    assert post(client, world, None, body=big).status_code == 413
+    assert stored(world) == 0
+
+
+def test_community_events_need_operator_and_dedup(client: TestClient, world: World) -> None:
+    ev = {
+        "event_id": "f1",
+        "user_key": "u1",
+        "note_id": 7,
+        "kind": "read",
+        "ts": 1_790_000_000,
+        "dwell_ms": 5300,
+    }
+    assert client.post("/community/events", json=[ev]).status_code == 401
+    auth = {"authorization": f"Bearer {world.operator_key}"}
+    r = client.post("/community/events", json={"events": [ev, ev]}, headers=auth)
+    assert r.json()["stored"] == 1 and r.json()["duplicates"] == 1
+    r = client.post("/community/events", json=[dict(ev, kind="click")], headers=auth)
+    assert r.status_code == 422
+    assert "click_id" in r.text
+
+
+def test_health_endpoint_is_for_operators_and_the_partner(client: TestClient, world: World) -> None:
+    path = f"/partners/{world.slug}/health?hours=3"
+    assert client.get(path).status_code == 401
+    r = client.get(path, headers={"authorization": f"Bearer {world.operator_key}"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "ok" and len(body["hours"]) == 3
+    assert body["declared_sample_rate"] == 0.5

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from seedtrail.errors import InvalidInput
+from seedtrail.integrity.sources import read_jsonl
+
+
+def test_reads_fields_and_times(tmp_path: Path) -> None:
+    p = tmp_path / "c.jsonl"
+    p.write_text(
+        '{"id": 1, "text": "hi", "author": 7, "note_id": "n1", "ts": "2025-03-01T08:00:00+08:00"}\n'
+        "\n"
+        '{"id": "b", "text": "yo", "ts": 1740787200, "kind": "note"}\n',
+        encoding="utf-8",
+    )
+    items = [it for batch in read_jsonl(p) for it in batch]
+    assert [(i.id, i.author, i.note_id, i.kind) for i in items] == [
+        ("1", "7", "n1", "comment"),
+        ("b", None, None, "note"),
+    ]
+    assert items[0].ts == 1740787200.0 == items[1].ts
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "c.jsonl:2: not valid JSON"),
+        ('{"id": 2}', "c.jsonl:2: needs 'id' and a string 'text'"),
+        ('{"id": 2, "text": "x", "ts": "yesterday"}', "c.jsonl:2: ts must be ISO 8601"),
+        ('{"id": 2, "text": "x", "ts": "2025-03-01T08:00:00"}', "c.jsonl:2: ts .* no time zone"),
+        ('{"id": 2, "text": "x", "kind": "dm"}', "c.jsonl:2: kind must be"),
+        ("[1, 2]", "c.jsonl:2: each line must be a JSON object"),
+    ],
+)
+def test_bad_line_names_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+    p = tmp_path / "c.jsonl"
+    p.write_text('{"id": 1, "text": "ok"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match=message):
+        list(read_jsonl(p))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="does not exist"):
+        list(read_jsonl(tmp_path / "nope.jsonl"))
+
+
+def test_store_source(store) -> None:  # type: ignore[no-untyped-def]
+    from factories import build_world, make
+    from seedtrail.community import notes
+    from seedtrail.integrity.scan import Scanner
+    from seedtrail.integrity.sources import read_store, store_brands
+
+    w = build_world(store)
+    promo = make(
+        store,
+        notes.NOTES,
+        author_id=w.ids["other_creator"],
+        title="好物",
+        body="花西子的散粉，姐妹们冲！旗舰店直接搜",
+        category="beauty",
+    )["id"]
+    said = make(store, notes.COMMENTS, note_id=w.ids["note"], author_id=w.ids["other_creator"],
+                body="想要的加薇信 abc_123456")["id"]  # fmt: skip
+    brands, declared = store_brands(store)
+    assert brands == ["花西子"]
+    assert f"note:{w.ids['note']}" in declared  # the collab's note
+    items = [it for batch in read_store(store, batch=2) for it in batch]
+    by_id = {it.id: it for it in items}
+    comment = by_id[str(said)]
+    assert (comment.author, comment.note_id, comment.kind) == (
+        str(w.ids["other_creator"]), str(w.ids["note"]), "comment")  # fmt: skip
+    assert comment.ts is not None and comment.author_created is not None
+    res = Scanner(brands=brands, registered=declared).run(read_store(store))
+    labels = {res.ids[i]: res.labels(i) for i in range(len(res.ids))}
+    assert labels[str(said)] == ["diversion"]
+    assert "soft_ad" in labels[f"note:{promo}"]
+    assert "soft_ad" not in labels[f"note:{w.ids['note']}"]

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from seedtrail.links.policy import Account, Enforcement, MountFacts, Rule, decide, next_change
+
+NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
+CREATOR = Account(2, "creator", 12_000, False, "active")
+BRAND = Account(1, "brand", 50_000, True, "active")
+
+
+def facts(**kw: object) -> MountFacts:
+    base: dict[str, object] = dict(
+        placement="note_card",
+        partner_id=1,
+        partner_slug="taobao",
+        partner_links_enabled=True,
+        category="skincare",
+        audience=CREATOR,
+        offer_owner=BRAND,
+        note_status="normal",
+        has_collab=True,
+    )
+    base.update(kw)
+    return MountFacts(**base)  # type: ignore[arg-type]
+
+
+def test_closed_by_default_names_the_gap() -> None:
+    d = decide(facts(), [], NOW)
+    assert not d.allowed
+    assert "no rule opens links for taobao × skincare × note_card" in d.summary()
+
+
+def test_open_rule_allows_and_is_named() -> None:
+    d = decide(facts(), [Rule(7, "skincare open", "open", category="skincare")], NOW)
+    assert d.allowed
+    assert d.rule_ids == [7]
+
+
+def test_more_specific_rule_wins_and_closed_beats_open_at_same_level() -> None:
+    general_open = Rule(1, "all open", "open")
+    partner_closed = Rule(2, "taobao closed", "closed", partner_id=1)
+    assert not decide(facts(), [general_open, partner_closed], NOW).allowed
+    specific_open = Rule(3, "taobao skincare", "open", partner_id=1, category="skincare")
+    d = decide(facts(), [general_open, partner_closed, specific_open], NOW)
+    assert d.allowed and d.rule_ids == [3]
+    same_level_closed = Rule(4, "taobao skincare shut", "closed", partner_id=1, category="skincare")
+    d = decide(facts(), [specific_open, same_level_closed], NOW)
+    assert not d.allowed and d.rule_ids == [4]
+
+
+def test_date_range_edges_start_inclusive_end_exclusive() -> None:
+    r = Rule(1, "festival", "open", starts_at=NOW, ends_at=NOW + timedelta(days=1))
+    assert decide(facts(), [r], NOW).allowed
+    assert not decide(facts(), [r], NOW - timedelta(microseconds=1)).allowed
+    assert not decide(facts(), [r], NOW + timedelta(days=1)).allowed
+    assert next_change([r], NOW) == NOW + timedelta(days=1)
+
+
+def test_disabled_rules_and_other_placements_do_not_count() -> None:
+    rules = [
+        Rule(1, "off", "open", enabled=False),
+        Rule(2, "comments", "open", placement="comment"),
+    ]
+    assert not decide(facts(), rules, NOW).allowed
+    assert decide(facts(placement="comment"), rules, NOW).allowed
+
+
+def test_min_followers_of_the_audience() -> None:
+    r = Rule(1, "big creators", "open", min_followers=20_000)
+    d = decide(facts(), [r], NOW)
+    assert not d.allowed and "needs 20000 followers" in d.summary()
+    rich = Account(2, "creator", 20_000, False, "active")
+    assert decide(facts(audience=rich), [r], NOW).allowed
+
+
+def test_kill_switch_enforcement_and_status_close_links() -> None:
+    rules = [Rule(1, "open", "open")]
+    assert not decide(facts(partner_links_enabled=False), rules, NOW).allowed
+    revoked = Enforcement("revoke_link_privileges", action_id=31, case_id=7)
+    banned = Account(2, "creator", 12_000, False, "active", (revoked,))
+    d = decide(facts(audience=banned), rules, NOW)
+    assert not d.allowed
+    assert "revoke_link_privileges by action 31 in case 7" in d.summary()
+    assert d.as_dict()["enforcement"] == [{"action_id": 31, "case_id": 7}]
+    labelled = Account(2, "creator", 12_000, False, "active", (Enforcement("label", 32, 8),))
+    assert decide(facts(audience=labelled), rules, NOW).allowed
+    assert not decide(facts(placement="comment", comment_status="hidden"), rules, NOW).allowed
+    assert decide(facts(placement="comment", comment_status="visible"), rules, NOW).allowed
+    suspended_brand = Account(1, "brand", 1, True, "suspended")
+    assert not decide(facts(offer_owner=suspended_brand), rules, NOW).allowed
+    assert not decide(facts(note_status="removed"), rules, NOW).allowed
+    assert not decide(facts(mount_status="disabled"), rules, NOW).allowed
+    assert not decide(facts(expires_at=NOW), rules, NOW).allowed
+    assert decide(facts(expires_at=NOW + timedelta(seconds=1)), rules, NOW).allowed
+
+
+def test_brand_offer_on_creator_note_needs_collab() -> None:
+    rules = [Rule(1, "open", "open")]
+    d = decide(facts(has_collab=False), rules, NOW)
+    assert not d.allowed and "needs a collab registration" in d.summary()
+    own = facts(offer_owner=CREATOR, has_collab=False)
+    assert decide(own, rules, NOW).allowed
+
+
+def test_profile_cards_need_verified_enterprise() -> None:
+    rules = [Rule(1, "open", "open")]
+    assert decide(
+        facts(placement="profile_card", audience=BRAND, note_status=None), rules, NOW
+    ).allowed
+    unverified = Account(1, "enterprise", 10, False, "active")
+    d = decide(
+        facts(
+            placement="profile_card", audience=unverified, offer_owner=unverified, note_status=None
+        ),
+        rules,
+        NOW,
+    )
+    assert not d.allowed and "verified enterprise" in d.summary()
+    d = decide(
+        facts(placement="profile_card", audience=CREATOR, offer_owner=CREATOR, note_status=None),
+        rules,
+        NOW,
+    )
+    assert not d.allowed
+
+
+def test_decision_lists_every_check() -> None:
+    d = decide(facts(), [Rule(1, "open", "open")], NOW)
+    names = {c.check for c in d.checks}
+    assert {"rule", "kill_switch", "account", "enforcement", "note", "collab", "mount"} <= names
+    assert d.as_dict()["allowed"] is True

@@ -1,0 +1,357 @@
+"""The dashboard site for browser tests: a seeded SQLite world served by ``seedtrail serve``
+(granian) on localhost, and Debian's Chromium driven by Playwright (never a downloaded browser).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import insert, select
+
+from factories import OPERATOR, World, build_world, make
+from seedtrail import principals
+from seedtrail.community import accounts, campaigns, notes
+from seedtrail.enforcement import cases
+from seedtrail.intake import health
+from seedtrail.intake.importer import import_file
+from seedtrail.intake.inbox import Inbox
+from seedtrail.store import migrate
+from seedtrail.store.db import make_engine
+from seedtrail.store.schema import campaigns as campaigns_table
+from seedtrail.store.schema import clicks as clicks_table
+from seedtrail.store.schema import link_mounts
+from seedtrail.store.store import Store
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
+
+
+@dataclass
+class Site:
+    url: str
+    world: World
+    codes: dict[str, str]
+
+    def api(self, role: str) -> Api:
+        return Api(self.url, self.world.keys[role])
+
+
+@dataclass
+class Api:
+    """One-shot API calls with a role's key (each call opens and closes its connection)."""
+
+    url: str
+    key: str
+
+    def _call(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.key}"}
+        with httpx.Client(base_url=self.url, headers=headers) as c:
+            return c.request(method, path, **kw)
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return self._call("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> httpx.Response:
+        return self._call("POST", path, **kw)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _seed(store: Store, data: Path) -> tuple[World, dict[str, str]]:
+    w = build_world(store)
+    codes = {"note": w.mount()["code"]}
+    codes["mini"] = w.mount(placement="note_card", offer_id=w.ids["mini_offer"])["code"]
+    c = make(
+        store, campaigns.RESOURCE, brand_id=w.ids["brand"], name="夏日防晒", starts_on="2026-06-01"
+    )
+    w.ids["campaign"] = c["id"]
+    with store.transaction() as conn:
+        campaigns.add_notes(conn, OPERATOR, c["id"], [w.ids["note"], w.ids["other_note"]])
+        for day, note, amount in (
+            (date(2026, 6, 1), w.ids["note"], "120.50"),
+            (date(2026, 6, 2), w.ids["note"], "80.00"),
+            (date(2026, 6, 2), w.ids["other_note"], "30.25"),
+        ):
+            campaigns.set_spend(
+                conn,
+                OPERATOR,
+                c["id"],
+                campaigns.SpendIn(note_id=note, day=day, amount=amount),  # type: ignore[arg-type]
+            )
+    _seed_cases(store, w)
+    _seed_backhaul(store, w, data)
+    return w, codes
+
+
+def _seed_backhaul(store: Store, w: World, data: Path) -> None:
+    """Two hours ago: 30 counted clicks sent to taobao, 12 store visits sent back (a shop
+    delivering 40% of what it should), imported as ``seedtrail import`` does."""
+    hour = health.window_end() - timedelta(hours=2)
+    base_us = int(hour.timestamp() * 1e6)
+    with store.read() as conn:
+        code = conn.execute(select(link_mounts.c.code, link_mounts.c.id)).first()
+    assert code is not None
+    rows = [
+        {
+            "click_id": f"kseed{i:04d}",
+            "ts_us": base_us + i * 60_000_000,
+            "mount_id": code.id,
+            "code": code.code,
+            "note_id": w.ids["note"],
+            "placement": "note_card",
+            "partner_id": w.ids["partner"],
+            "offer_id": w.ids["offer"],
+            "viewer_key": f"v{i}",
+            "method": "GET",
+            "ua_class": "mobile",
+            "outcome": "redirect",
+            "is_bot": False,
+            "is_duplicate": False,
+        }
+        for i in range(30)
+    ]
+    with store.transaction() as conn:
+        conn.execute(insert(clicks_table), rows)
+    events = data / "visits.jsonl"
+    with events.open("w") as fh:
+        for i in range(12):
+            ts = (hour + timedelta(minutes=i * 2)).isoformat()
+            ev = {"event_id": f"v{i}", "kind": "store_visit", "ts": ts, "sample_rate": 1.0}
+            fh.write(json.dumps({**ev, "click_id": f"kseed{i:04d}"}) + "\n")
+    report = import_file(Inbox(store.engine), events, "back", "taobao", declared_rate=1.0)
+    assert report.stored == 12, report.errors
+
+
+DIVERSION = "姐妹们别在这买，加我薇信 wx_abc123 拿内部价"
+
+
+def _seed_cases(store: Store, w: World) -> None:
+    """A diversion finding on a comment (with its text and spans) and a water-army campaign of
+    three accounts on two notes, opened as the detector import opens them."""
+    comment = make(
+        store,
+        notes.COMMENTS,
+        note_id=w.ids["note"],
+        author_id=w.ids["other_creator"],
+        body=DIVERSION,
+    )
+    w.ids["comment"] = comment["id"]
+    start = DIVERSION.index("wx_")
+    members = [w.ids["other_creator"]] + [
+        make(store, accounts.RESOURCE, handle=f"wa{i}", display_name=f"水军{i}", kind="creator")[
+            "id"
+        ]
+        for i in range(2)
+    ]
+    w.ids.update({f"member{i}": a for i, a in enumerate(members)})
+    target = [w.ids["note"], w.ids["other_note"]]
+    timeline = [
+        {
+            "ts": f"2026-06-0{i + 1}T10:00:00+00:00",
+            "account": a,
+            "note": target[i % 2],
+            "comment": 100 + i,
+            "text": "绝绝子！已下单",
+        }
+        for i, a in enumerate(members)
+    ]
+    campaign = {
+        "key": "k1",
+        "accounts": members,
+        "notes": target,
+        "comments": [100, 101, 102],
+        "comment_count": 3,
+        "span": None,
+        "timeline": timeline,
+    }
+    with store.transaction() as conn:
+        row, _ = cases.open_case(
+            conn,
+            OPERATOR,
+            cases.CaseSpec(
+                subject_type="comment",
+                subject_id=comment["id"],
+                detector="diversion",
+                severity=3,
+                summary=f"diversion in comment {comment['id']}: wechat wx_abc123",
+                evidence={
+                    "label": "diversion",
+                    "text": DIVERSION,
+                    "findings": [
+                        {"kind": "wechat", "value": "wx_abc123", "span": [start, start + 9]}
+                    ],
+                },
+            ),
+        )
+        w.ids["diversion_case"] = row["id"]
+        for a in members:
+            row, _ = cases.open_case(
+                conn,
+                OPERATOR,
+                cases.CaseSpec(
+                    subject_type="account",
+                    subject_id=a,
+                    detector="water_army",
+                    severity=2,
+                    summary=f"water-army campaign of 3 accounts: account {a} is a member",
+                    evidence={"campaign": campaign, "member": {"account_id": a, "comments": []}},
+                    identity={"campaign": "k1"},
+                    group_key="k1",
+                ),
+            )
+            w.ids.setdefault("campaign_case", row["id"])
+
+
+@contextmanager
+def serve(data: Path) -> Iterator[str]:
+    """``seedtrail serve`` on ``data`` at a free local port; yields its base URL."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEEDTRAIL_") or "TEST" in k}
+    env.update(
+        PYTHONPATH=os.pathsep.join(p for p in sys.path if p),
+        SEEDTRAIL_REDIRECT_RATE_PER_S="10000",
+        SEEDTRAIL_REDIRECT_RATE_BURST="10000",
+    )
+    log = (data / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seedtrail", "--data-dir", str(data), "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("server did not start: " + (data / "server.log").read_text())
+        yield url
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    data = tmp_path_factory.mktemp("dashboard")
+    store = Store(make_engine(f"sqlite:///{data / 'seedtrail.db'}"))
+    migrate.upgrade(store.engine)
+    world, codes = _seed(store, data)
+    store.dispose()
+    with serve(data) as url:
+        # Real clicks through the redirect: 5 people on the note's link, 2 on the other one,
+        # and one link-preview bot (logged, not counted).
+        for code, n in ((codes["note"], 5), (codes["mini"], 2)):
+            for _ in range(n):
+                httpx.get(f"{url}/r/{code}", headers={"User-Agent": PHONE})
+        httpx.get(f"{url}/r/{codes['note']}", headers={"User-Agent": "Slackbot-LinkExpanding"})
+        yield Site(url, world, codes)
+
+
+SIM_SCALE = {"base": "tiny", "name": "dashboard", "viewers": 3000, "days": 20}
+
+
+@dataclass
+class SimSite:
+    url: str
+    keys: dict[str, str]
+    campaign: int
+
+    def api(self, role: str) -> Api:
+        return Api(self.url, self.keys[role])
+
+
+@pytest.fixture(scope="session")
+def sim_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimSite]:
+    """A tiny simulated world loaded into the store, with a published attribution report of
+    two models (``seedtrail sim``, ``sim load``, ``report build`` through their functions)."""
+    from seedtrail.attribution import runs
+    from seedtrail.attribution.report import ReportSpec, build
+    from seedtrail.sim.load import load_world
+    from seedtrail.sim.runner import generate
+    from seedtrail.sim.spec import spec_from_mapping
+
+    world_dir = tmp_path_factory.mktemp("sim-world")
+    generate(spec_from_mapping(SIM_SCALE), 3, world_dir)
+    data = tmp_path_factory.mktemp("sim-dashboard")
+    store = Store(make_engine(f"sqlite:///{data / 'seedtrail.db'}"))
+    migrate.upgrade(store.engine)
+    load_world(store, world_dir, 3)
+    report = build(world_dir, ReportSpec(models=("last_click", "position_based")))
+    runs.publish(data, report.write(runs.run_dir(data, report.meta["run_id"])))
+    with store.transaction() as conn:
+        brand, campaign = conn.execute(
+            select(campaigns_table.c.brand_id, campaigns_table.c.id).order_by(campaigns_table.c.id)
+        ).first()  # type: ignore[misc]
+        keys = {}
+        for role, extra in (("brand", {"account_id": brand}), ("operator", {})):
+            _, keys[role] = principals.create(conn, name=role, role=role, **extra)
+    store.dispose()
+    with serve(data) as url:
+        yield SimSite(url, keys, int(campaign))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (scripts/test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def sign_in(browser: Any, site: Site, role: str, *, locale: str = "zh-CN") -> Any:
+    """A fresh browser context signed in as ``role`` through the sign-in form."""
+    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(site.url + "/ui/")
+    page.fill("input[name=key]", site.world.keys[role])
+    page.click("form[action='/ui/signin'] button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def shot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"dashboard-{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,289 @@
+"""The dashboard in a real browser (Chromium via Playwright) against ``seedtrail serve``: sign in
+per role, walk each view's main path, compare what is shown with the API, both languages."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from dashboard_site import SimSite, Site, shot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def _figure(page: Any, name: str) -> str:
+    return str(page.text_content(f"[data-figure={name}]")).strip()
+
+
+def test_sign_in_lands_each_role_on_its_view_and_hides_the_rest(browser: Any, site: Site) -> None:
+    homes = {
+        "operator": "/ui/operator",
+        "brand": "/ui/brand",
+        "creator": "/ui/creator",
+        "moderator": "/ui/moderator",
+        "partner": "/ui/health",
+    }
+    for role, home in homes.items():
+        page = sign_in(browser, site, role)
+        assert page.url.endswith(home), (role, page.url)
+        assert site.world.keys[role] not in page.url
+        cookies = page.context.cookies()
+        assert all(site.world.keys[role] not in c["value"] for c in cookies)
+        assert page.get_attribute(".who", "data-role") == role
+        page.context.close()
+    # A creator is refused the operator's view exactly as the API refuses it the rules.
+    page = sign_in(browser, site, "creator")
+    nav = page.locator("header nav a").all_text_contents()
+    assert "链接策略" not in nav
+    page.goto(site.url + "/ui/operator")
+    assert page.get_attribute(".error-page", "data-status") == "403"
+    assert site.api("creator").get("/rules").status_code == 403
+    page.context.close()
+
+
+def test_bad_key_says_what_to_do(browser: Any, site: Site) -> None:
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(site.url + "/ui/signin")
+    page.fill("input[name=key]", "st_not_a_real_key")
+    page.click("form[action='/ui/signin'] button[type=submit]")
+    assert "invalid or revoked" in page.text_content("[role=alert]")
+    context.close()
+
+
+def test_operator_previews_and_uses_the_kill_switch(browser: Any, site: Site) -> None:
+    w = site.world
+    api = site.api("operator")
+    page = sign_in(browser, site, "operator")
+    rows = page.locator("#table-rules tbody tr")
+    assert rows.count() == len(api.get("/rules").json())
+    shot(page, "operator-zh")
+    # Preview disabling the open rule: the page shows what POST /policy/preview computes.
+    page.select_option("#preview-form select[name=rule_id]", str(w.ids["rule"]))
+    page.select_option("#preview-form select[name=enabled]", "false")
+    page.click("#preview-form button[type=submit]")
+    expected = api.post("/policy/preview", json={"rule_id": w.ids["rule"], "enabled": False}).json()
+    assert expected["closes"], "the open rule carries the mounted links"
+    assert int(_figure(page, "closes")) == len(expected["closes"])
+    assert int(_figure(page, "checked")) == expected["checked"]
+    shown = set(page.locator("#table-closes td[data-col=code]").all_text_contents())
+    assert shown == {c["code"] for c in expected["closes"]}
+    shot(page, "operator-preview")
+    assert api.get(f"/rules/{w.ids['rule']}").json()["enabled"] is True  # a preview changes nothing
+    # Close the marketplace's links, then reopen them; both land in the audit log.
+    page.goto(site.url + "/ui/operator")
+    page.on("dialog", lambda d: d.accept())
+    form = page.locator(".switch[data-partner=taobao] form")
+    form.locator("input[name=reason]").fill("故障演练 drill")
+    form.locator("button").click()
+    page.wait_for_load_state()
+    assert page.locator(".notice").is_visible()
+    assert api.get(f"/partners/{w.ids['partner']}").json()["links_enabled"] is False
+    assert page.locator("#table-audit tr[data-action='partner.kill_switch']").count() >= 1
+    assert "故障演练 drill" in page.text_content("#table-audit")
+    form = page.locator(".switch[data-partner=taobao] form")
+    form.locator("input[name=reason]").fill("演练结束")
+    form.locator("button").click()
+    page.wait_for_load_state()
+    assert api.get(f"/partners/{w.ids['partner']}").json()["links_enabled"] is True
+    page.context.close()
+
+
+def test_moderator_sees_rules_but_no_kill_switch(browser: Any, site: Site) -> None:
+    page = sign_in(browser, site, "moderator", locale="en-US")
+    page.goto(site.url + "/ui/operator")
+    assert page.locator("#table-rules tbody tr").count() >= 1
+    assert page.locator(".switch form").count() == 0  # only operators may switch
+    page.context.close()
+
+
+def test_moderator_works_a_case_and_an_operator_decides_the_appeal(
+    browser: Any, site: Site
+) -> None:
+    w = site.world
+    mod = site.api("moderator")
+    page = sign_in(browser, site, "moderator")
+    # The queue is the API's, in the API's order: severity, then reach.
+    api_ids = [c["id"] for c in mod.get("/cases").json()]
+    shown = [int(x) for x in page.locator("#table-cases td[data-col=id]").all_text_contents()]
+    assert shown == api_ids
+    assert page.locator("#table-cases [data-severity]").first.get_attribute("data-severity") == "3"
+    shot(page, "moderator-queue-zh")
+    # The water-army case: the campaign graph holds every member and target note.
+    page.goto(f"{site.url}/ui/moderator/cases/{w.ids['campaign_case']}")
+    assert page.locator("#campaign-graph .node[data-kind=account]").count() == 3
+    assert page.locator("#campaign-graph .node[data-kind=note]").count() == 2
+    assert page.locator("#table-timeline tbody tr").count() == 3
+    shot(page, "moderator-campaign-zh")
+    # The diversion case: the WeChat id is highlighted; hide the comment.
+    page.goto(f"{site.url}/ui/moderator/cases/{w.ids['diversion_case']}")
+    assert page.text_content(".evidence-text mark[data-kind=wechat]") == "wx_abc123"
+    page.on("dialog", lambda d: d.accept())
+    page.select_option("#act-form select[name=action]", "hide")
+    page.fill("#act-form input[name=reason]", "站外导流 off-platform diversion")
+    page.click("#act-form button")
+    page.wait_for_load_state()
+    case = mod.get(f"/cases/{w.ids['diversion_case']}").json()
+    assert case["status"] == "actioned" and case["actions"][0]["action"] == "hide"
+    assert page.locator("#table-actions tr[data-action=hide]").count() == 1
+    shot(page, "moderator-case-zh")
+    page.context.close()
+    # The comment's author finds the case among their own and appeals in the browser.
+    page = sign_in(browser, site, "other_creator")
+    mine = site.api("other_creator").get("/cases").json()
+    shown = [int(x) for x in page.locator("#own-cases td[data-col=id]").all_text_contents()]
+    assert sorted(shown) == sorted(c["id"] for c in mine) and w.ids["diversion_case"] in shown
+    page.click(f"#own-cases a[href='/ui/moderator/cases/{w.ids['diversion_case']}']")
+    page.fill("#file-appeal-form input[name=statement]", "这是我自己的小号，不是导流")
+    page.click("#file-appeal-form button")
+    page.wait_for_load_state()
+    assert mod.get(f"/cases/{w.ids['diversion_case']}").json()["status"] == "appealed"
+    page.context.close()
+    # An operator overturns it.
+    page = sign_in(browser, site, "operator", locale="en-US")
+    page.goto(f"{site.url}/ui/moderator/cases/{w.ids['diversion_case']}")
+    page.select_option("#appeal-form select[name=outcome]", "overturned")
+    page.fill("#appeal-form input[name=reason]", "own second account")
+    page.click("#appeal-form button")
+    page.wait_for_load_state()
+    assert page.get_attribute("[data-outcome]", "data-outcome") == "overturned"
+    case = mod.get(f"/cases/{w.ids['diversion_case']}").json()
+    assert case["status"] == "overturned" and case["actions"][0]["reversed_at"]
+    shot(page, "moderator-appeal-en")
+    page.context.close()
+
+
+def test_creator_sees_own_links_and_counted_clicks(browser: Any, site: Site) -> None:
+    api = site.api("creator")
+    page = sign_in(browser, site, "creator")
+    counted = api.get("/clicks", params={"counted_only": "true", "limit": 1000}).json()
+    every = api.get("/clicks", params={"limit": 1000}).json()
+    assert len(every) > len(counted) >= 7  # the preview bot is logged, not counted
+    assert _figure(page, "clicks") == str(len(counted))
+    mounts = api.get("/mounts").json()
+    assert int(_figure(page, "mounts")) == len(mounts)
+    per_mount = Counter(c["mount_id"] for c in counted)
+    # Sort the mounts by counted clicks (ascending, then back) and compare each with the API.
+    page.locator("#table-mounts th[data-col=counted] a").click()
+    page.wait_for_load_state()
+    ids = [int(v) for v in page.locator("#table-mounts td[data-col=id]").all_text_contents()]
+    values = [
+        int(v) for v in page.locator("#table-mounts td[data-col=counted]").all_text_contents()
+    ]
+    assert values == [per_mount[i] for i in ids]
+    assert values == sorted(values, reverse=page.url.endswith("desc"))
+    assert page.locator("svg.chart.line circle").count() >= 1
+    shot(page, "creator-zh")
+    page.context.close()
+
+
+def test_brand_campaign_matches_the_api_and_exports_csv(browser: Any, site: Site) -> None:
+    w = site.world
+    api = site.api("brand")
+    page = sign_in(browser, site, "brand")
+    assert page.locator("#table-campaigns tbody tr").count() == len(api.get("/campaigns").json())
+    page.click(f"a[href='/ui/brand/campaigns/{w.ids['campaign']}']")
+    page.wait_for_load_state()
+    spend = sum(
+        Decimal(r["amount"]) for r in api.get(f"/campaigns/{w.ids['campaign']}/spend").json()
+    )
+    assert _figure(page, "spend").replace(",", "") == f"{spend:.2f}"
+    assert page.locator("#attribution .empty-state").is_visible()
+    shot(page, "brand-campaign-zh")
+    with page.expect_download() as dl:
+        page.click("a[download]")
+    text = dl.value.path().read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == "campaign_id,note_id,spend"
+    assert sum(Decimal(line.split(",")[2]) for line in text.splitlines()[1:]) == spend
+    page.context.close()
+
+
+def test_partner_sees_only_its_own_health_as_the_api_reports_it(browser: Any, site: Site) -> None:
+    page = sign_in(browser, site, "partner", locale="en-US")
+    shown = page.locator(".partner-health").evaluate_all("els => els.map(e => e.dataset.partner)")
+    assert shown == ["taobao"]
+    want = site.api("partner").get("/partners/taobao/health").json()
+    assert site.api("partner").get("/partners/shop/health").status_code == 403
+    box = page.locator(".partner-health[data-partner=taobao]")
+    assert box.get_attribute("data-status") == want["status"] != "ok"  # 40% complete
+    for reason in want["reasons"]:
+        assert reason in box.locator(".reasons").text_content()
+
+    def series(name: str) -> list[float]:
+        points = box.locator(f"g.series[data-series='{name}'] circle")
+        return [float(v) for v in points.evaluate_all("cs => cs.map(c => c.dataset.value)")]
+
+    assert series("Clicks sent") == [h["clicks"] for h in want["hours"]]
+    assert series("Store visits sent back") == [h["visits"] for h in want["hours"]]
+    assert sum(series("Clicks sent")) == 30 and sum(series("Store visits sent back")) == 12
+    complete = [h["completeness"] * 100 for h in want["hours"] if h["completeness"] is not None]
+    assert series("Completeness") == pytest.approx(complete) == [40.0]
+    shot(page, "health-en")
+    page.context.close()
+
+
+def test_languages_accept_language_default_and_switch(browser: Any, site: Site) -> None:
+    page = sign_in(browser, site, "operator", locale="en-US")
+    assert page.text_content("h1") == "Link policy and audit"
+    assert page.get_attribute("html", "lang") == "en"
+    shot(page, "operator-en")
+    page.click("a[lang=zh-CN]")
+    page.wait_for_load_state()
+    assert page.text_content("h1") == "链接策略与审计"
+    assert page.url.endswith("/ui/operator")
+    page.goto(site.url + "/ui/brand")
+    assert page.get_attribute("html", "lang") == "zh-CN"  # the choice sticks
+    page.click("a[lang=en]")
+    assert page.text_content("h1") == "Campaigns"
+    page.context.close()
+
+
+def test_brand_reads_the_attribution_report_as_the_api_gives_it(
+    browser: Any, sim_site: SimSite
+) -> None:
+    api = sim_site.api("brand")
+    cid = sim_site.campaign
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(sim_site.url + "/ui/signin")
+    page.fill("input[name=key]", sim_site.keys["brand"])
+    page.click("form[action='/ui/signin'] button[type=submit]")
+    page.click(f"a[href='/ui/brand/campaigns/{cid}']")
+    page.wait_for_load_state()
+    for model in ("position_based", "last_click"):
+        if model == "last_click":  # the model switch submits itself (a little JavaScript)
+            page.select_option("#model-form select[name=model]", model)
+            page.wait_for_url(f"**model={model}")
+        want = api.get(f"/attribution/campaigns/{cid}", params={"model": model}).json()
+        assert want["run"]["model"] == model and want["funnel"] is not None
+        gmv = float(page.get_attribute("[data-figure=gmv]", "data-value") or "nan")
+        assert gmv == pytest.approx(want["funnel"]["gmv"]["scaled"])
+        steps = page.locator("#funnel .step").evaluate_all("els => els.map(e => e.dataset.value)")
+        assert float(steps[3]) == want["funnel"]["clicks"]
+        assert float(steps[7]) == pytest.approx(want["funnel"]["purchases"]["scaled"])
+        shown = page.locator("#table-credit td[data-col=key]").all_text_contents()
+        assert sorted(shown) == sorted(n["key"] for n in want["notes"])[: len(shown)]
+    models = api.get(f"/attribution/campaigns/{cid}/models").json()["models"]
+    assert page.locator("#table-models tbody tr").count() == len(models) == 2
+    lift = api.get(f"/attribution/campaigns/{cid}/lift").json()["lift"]
+    assert lift is not None  # the tiny world's campaigns all have a holdout
+    shown_lift = page.get_attribute("[data-figure=incremental-purchases]", "data-value")
+    assert float(shown_lift or "nan") == pytest.approx(lift["purchases"]["incremental"])
+    shot(page, "brand-report-zh")
+    with page.expect_download() as dl:  # the export carries the chosen model's figures
+        page.click("a[download]")
+    rows = list(csv.reader(io.StringIO(dl.value.path().read_text(encoding="utf-8-sig"))))
+    head = rows[0]
+    assert head[:4] == ["campaign_id", "note_id", "spend", "model"]
+    gmv = {r[1]: r[head.index("gmv")] for r in rows[1:]}
+    want = api.get(f"/attribution/campaigns/{cid}", params={"model": "last_click"}).json()
+    for n in want["notes"]:
+        assert float(gmv[n["key"]]) == pytest.approx(n["gmv"]["scaled"])
+    page.click("a[lang=en]")
+    assert page.text_content("#attribution h2") == "Attribution: funnel, GMV and ROAS"
+    shot(page, "brand-report-en")
+    context.close()

@@ -1,0 +1,108 @@
+"""Sign-in, sessions, CSRF and error pages through the app (no browser needed)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from factories import auth, build_world, make
+from seedtrail.community import campaigns
+from seedtrail.store.store import Store
+
+
+def _sign_in(client: TestClient, key: str, next_: str = "/ui/") -> str:
+    r = client.post("/ui/signin", data={"key": key, "next": next_}, follow_redirects=False)
+    assert r.status_code == 303
+    return str(r.headers["location"])
+
+
+def test_session_cookie_never_holds_the_key_and_revocation_ends_it(
+    client: TestClient, store: Store
+) -> None:
+    w = build_world(store)
+    assert _sign_in(client, w.keys["creator"]) == "/ui/creator"
+    cookie = client.cookies.get("st_session")
+    assert cookie and w.keys["creator"] not in cookie
+    assert client.get("/ui/creator").status_code == 200
+    me = client.get("/me", headers=auth(w.keys["creator"])).json()
+    client.delete(f"/keys/{me['id']}", headers=auth(w.keys["operator"]))
+    r = client.get("/ui/creator", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/ui/signin?next=")
+
+
+def test_unsigned_visitors_go_to_sign_in_and_come_back(client: TestClient, store: Store) -> None:
+    w = build_world(store)
+    r = client.get("/ui/operator?audit.page=2", follow_redirects=False)
+    assert r.headers["location"] == "/ui/signin?next=%2Fui%2Foperator%3Faudit.page%3D2"
+    assert _sign_in(client, w.keys["operator"], "/ui/operator?audit.page=2").endswith("page=2")
+    for evil in ("//evil.example/ui/", "https://evil.example/", "/ui/..//evil", "/api"):
+        client.cookies.clear()
+        assert _sign_in(client, w.keys["operator"], evil) == "/ui/operator"
+
+
+def test_a_bad_key_is_401_with_a_hint(client: TestClient, store: Store) -> None:
+    build_world(store)
+    r = client.post("/ui/signin", data={"key": "st_nope"}, headers={"accept-language": "en"})
+    assert r.status_code == 401 and "invalid or revoked" in r.text
+
+
+def test_forms_need_the_sessions_csrf_token(client: TestClient, store: Store) -> None:
+    w = build_world(store)
+    _sign_in(client, w.keys["operator"])
+    url = f"/ui/operator/partners/{w.ids['partner']}/kill-switch"
+    body = {"links_enabled": "false", "reason": "drill"}
+    r = client.post(url, data=body)
+    assert r.status_code == 400
+    page = client.get("/ui/operator").text
+    token = page.split('name="csrf" value="')[1].split('"')[0]
+    r = client.post(url, data={**body, "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    partner = client.get(f"/partners/{w.ids['partner']}", headers=auth(w.keys["operator"])).json()
+    assert partner["links_enabled"] is False
+
+
+def test_the_kill_switch_refuses_a_moderator_as_the_api_does(
+    client: TestClient, store: Store
+) -> None:
+    w = build_world(store)
+    _sign_in(client, w.keys["moderator"])
+    token = client.get("/ui/moderator").text.split('name="csrf" content="')[1].split('"')[0]
+    url = f"/ui/operator/partners/{w.ids['partner']}/kill-switch"
+    r = client.post(url, data={"links_enabled": "false", "reason": "drill", "csrf": token})
+    assert r.status_code == 403
+    api = client.post(
+        f"/partners/{w.ids['partner']}/kill-switch",
+        json={"links_enabled": False, "reason": "drill"},
+        headers=auth(w.keys["moderator"]),
+    )
+    assert api.status_code == 403
+
+
+def test_bad_query_input_renders_a_422_page(client: TestClient, store: Store) -> None:
+    w = build_world(store)
+    _sign_in(client, w.keys["operator"])
+    r = client.get("/ui/health?hours=5", headers={"accept-language": "en"})
+    assert r.status_code == 422 and "hours must be one of" in r.text
+    r = client.get("/ui/operator/preview?rule_id=abc")
+    assert r.status_code == 422
+    assert client.get("/ui/brand/campaigns/999").status_code == 404
+
+
+def test_an_unexpected_failure_is_a_500_page_without_a_traceback(
+    client: TestClient, store: Store, settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    w = build_world(store)
+    c = make(store, campaigns.RESOURCE, brand_id=w.ids["brand"], name="c", starts_on="2026-06-01")
+    _sign_in(client, w.keys["brand"])
+    reports = settings.data_dir / "attribution"
+    reports.mkdir()
+    (reports / "latest.json").write_text("{not json")  # a broken pointer file
+    with caplog.at_level(logging.ERROR, logger="seedtrail.web"):
+        r = client.get(f"/ui/brand/campaigns/{c['id']}", headers={"accept-language": "en"})
+    assert r.status_code == 500
+    assert 'class="error-page"' in r.text and "the server log has why" in r.text
+    assert "Traceback" not in r.text
+    assert any("failed" in rec.getMessage() for rec in caplog.records)
