@@ -193,39 +193,46 @@ def _seed_cases(store: Store, w: World) -> None:
         "timeline": timeline,
     }
     with store.transaction() as conn:
-        row, _ = cases.open_case(
+        ((row, _),) = cases.open_many(
             conn,
             OPERATOR,
-            cases.CaseSpec(
-                subject_type="comment",
-                subject_id=comment["id"],
-                detector="diversion",
-                severity=3,
-                summary=f"diversion in comment {comment['id']}: wechat wx_abc123",
-                evidence={
-                    "label": "diversion",
-                    "text": DIVERSION,
-                    "findings": [
-                        {"kind": "wechat", "value": "wx_abc123", "span": [start, start + 9]}
-                    ],
-                },
-            ),
+            [
+                cases.CaseSpec(
+                    subject_type="comment",
+                    subject_id=comment["id"],
+                    detector="diversion",
+                    severity=3,
+                    summary=f"diversion in comment {comment['id']}: wechat wx_abc123",
+                    evidence={
+                        "label": "diversion",
+                        "text": DIVERSION,
+                        "findings": [
+                            {"kind": "wechat", "value": "wx_abc123", "span": [start, start + 9]}
+                        ],
+                    },
+                )
+            ],
         )
         w.ids["diversion_case"] = row["id"]
         for a in members:
-            row, _ = cases.open_case(
+            ((row, _),) = cases.open_many(
                 conn,
                 OPERATOR,
-                cases.CaseSpec(
-                    subject_type="account",
-                    subject_id=a,
-                    detector="water_army",
-                    severity=2,
-                    summary=f"water-army campaign of 3 accounts: account {a} is a member",
-                    evidence={"campaign": campaign, "member": {"account_id": a, "comments": []}},
-                    identity={"campaign": "k1"},
-                    group_key="k1",
-                ),
+                [
+                    cases.CaseSpec(
+                        subject_type="account",
+                        subject_id=a,
+                        detector="water_army",
+                        severity=2,
+                        summary=f"water-army campaign of 3 accounts: account {a} is a member",
+                        evidence={
+                            "campaign": campaign,
+                            "member": {"account_id": a, "comments": []},
+                        },
+                        identity={"campaign": "k1"},
+                        group_key="k1",
+                    )
+                ],
             )
             w.ids.setdefault("campaign_case", row["id"])
 
