@@ -1,7 +1,7 @@
 """Redirect benchmark: nginx ``return 302`` (the ceiling) against seedtrail's click redirect with
 the click log on, then a kill -9 crash check of the click log.
 
-    PYTHONPATH=src /work/venv/bin/python bench/redirect.py [--duration 10] [--connections 64]
+    PYTHONPATH=src .venv/bin/python bench/redirect.py [--duration 10] [--connections 64]
         [--threads 2] [--links 1000] [--skip-nginx] [--crash-seconds 5] [--data-root DIR]
 
 Needs ``wrk`` and ``/usr/sbin/nginx`` (Debian packages ``wrk`` and ``nginx``). Everything runs on
@@ -9,6 +9,8 @@ loopback in temporary directories. Both servers get the same load: wrk with a Lu
 over the link codes, a desktop browser user-agent and a distinct ``X-Seedtrail-Viewer`` per
 request, so every seedtrail click is a real (not bot, not duplicate) click. nginx is also measured
 with a static request (the cheapest load wrk can generate); the ratio uses the faster nginx figure.
+A second baseline is the same Python server (granian, 1 worker, uvloop) running a bare ASGI app
+that answers a constant 302: the ceiling of any Python redirect on this machine.
 
 Exit status: 1 if a click is missing (wrk's 302s not all in the click log, or a 302 received
 before the kill -9 without its click in the log after the restart); the speed targets
@@ -198,6 +200,42 @@ http {{
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+BARE_APP = """
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 302,
+                "headers": [(b"location", b"https://shop.example.com/item/1?st_click=x"),
+                            (b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+"""
+
+
+def bench_bare_python(tmp: Path, rotate: Path, args: argparse.Namespace) -> WrkResult:
+    """The Python ceiling: the same server (granian, 1 worker, uvloop, ASGI) running an app that
+    answers every request with a constant 302 and does nothing else (no lookup, no log)."""
+    (tmp / "bare_app.py").write_text(BARE_APP)
+    port = free_port()
+    granian = Path(sys.executable).with_name("granian")
+    cmd = [str(granian), "--interface", "asgi", "--loop", "uvloop", "--no-ws"]
+    cmd += ["--port", str(port), "--workers", "1", "bare_app:app"]
+    env = dict(os.environ, PYTHONPATH=str(tmp))
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        cwd=tmp,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/r/x")
+        return run_wrk("granian bare 302", f"http://127.0.0.1:{port}/", rotate, args)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
 
 
 def make_links(store: Store, n: int) -> list[str]:
@@ -440,6 +478,8 @@ def main() -> int:
         if not args.skip_nginx:
             print("nginx return 302 ...", file=sys.stderr, flush=True)
             results += bench_nginx(tmp, rotate, static, link_codes[0], args)
+        print("granian with a bare 302 app (the Python ceiling) ...", file=sys.stderr, flush=True)
+        bare = bench_bare_python(tmp, rotate, args)
 
         print("seedtrail serve (granian, 1 worker, click log on) ...", file=sys.stderr, flush=True)
         server = Server(data, db_url, tmp / "server.log")
@@ -453,7 +493,7 @@ def main() -> int:
             logged = count_clicks(store) - clicks_before
         finally:
             server.stop()
-        results.append(st)
+        results += [bare, st]
 
         print(
             f"crash check: {args.crash_concurrency} clients, "
@@ -463,11 +503,12 @@ def main() -> int:
         )
         crash = crash_check(store, server, link_codes, args)
         store.dispose()
-    return report(results, st, logged, warm_s, crash, args)
+    return report(results, bare, st, logged, warm_s, crash, args)
 
 
 def report(
     results: list[WrkResult],
+    bare: WrkResult,
     st: WrkResult,
     logged: int,
     warm_s: float,
@@ -499,6 +540,10 @@ def report(
         print(
             f"ratio seedtrail / {ceiling.label}: {ratio:.2f} (target >= {RATIO_TARGET}) {verdict}"
         )
+    print(
+        f"ratio seedtrail / {bare.label}: {st.rps / bare.rps:.2f} "
+        "(what the lookup, policy state and durable click log cost on the same server)"
+    )
     verdict = "ok" if st.p99_ms < P99_TARGET_MS else "ABOVE TARGET"
     print(f"seedtrail p99: {st.p99_ms:.2f} ms (target < {P99_TARGET_MS:.0f} ms) {verdict}")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import ColumnElement, Connection, or_, select
@@ -13,19 +13,6 @@ from seedtrail.resources import Resource, own_account, owned_by
 from seedtrail.store.schema import comments, notes
 from seedtrail.store.types import utcnow
 
-CATEGORIES = (
-    "beauty",
-    "skincare",
-    "fashion",
-    "home",
-    "mother_baby",
-    "outdoor",
-    "food",
-    "digital",
-    "health",
-    "medical_beauty",
-    "other",
-)
 Category = Literal[
     "beauty",
     "skincare",
@@ -39,6 +26,7 @@ Category = Literal[
     "medical_beauty",
     "other",
 ]
+CATEGORIES: tuple[str, ...] = get_args(Category)
 NoteStatus = Literal["normal", "throttled", "removed"]
 CommentStatus = Literal["visible", "hidden", "removed"]
 AUTHORS = frozenset({"operator", "brand", "creator"})
