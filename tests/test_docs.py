@@ -32,3 +32,19 @@ def test_commands_in_the_readme_exist() -> None:
     named = set(re.findall(r"`seedtrail ([a-z][a-z-]+)", text))
     assert named, "the README names no command"
     assert named <= groups, named - groups
+
+
+def test_the_attribution_api_table_matches_the_routes(tmp_path: Path) -> None:
+    """docs/attribution-reports.md lists exactly the attribution endpoints the app serves."""
+    from seedtrail.api.app import create_app
+    from seedtrail.settings import Settings
+
+    text = (ROOT / "docs" / "attribution-reports.md").read_text("utf-8")
+    documented = set(re.findall(r"^\| `(/attribution/[^`]*)` \|", text, flags=re.M))
+    app = create_app(Settings(data_dir=tmp_path))
+    served = {
+        p.replace("{ident}", "{id}")
+        for p in app.api.openapi()["paths"]
+        if p.startswith("/attribution/")
+    }
+    assert documented == served

@@ -83,6 +83,35 @@ def test_brand_sees_its_campaign_funnel_notes_models_and_lift(
     assert {a["model"] for a in lift["attributed"]} == set(reportworld.MODELS)
 
 
+def test_a_brand_reads_its_campaign_day_by_day(client: TestClient, setup: dict[str, Any]) -> None:
+    c = setup["campaign"]
+    total = _get(client, setup, "op", f"/attribution/campaigns/{c}").json()["funnel"]
+    body = _get(client, setup, "op", f"/attribution/campaigns/{c}/daily").json()
+    days = body["days"]
+    assert body["campaign_id"] == c and body["days_other"] is None and len(days) > 1
+    assert [d["key"] for d in days] == sorted(d["key"] for d in days)
+    assert sum(d["clicks"] for d in days) == total["clicks"]
+    gmv = sum(d["gmv"]["scaled"] for d in days)
+    assert gmv == pytest.approx(total["gmv"]["scaled"])
+    last = days[-1]["cumulative"]
+    assert last["gmv_scaled"] == pytest.approx(gmv)
+    assert last["spend"] == pytest.approx(total["spend"])
+    assert last["roas"] == pytest.approx(total["roas"])
+    assert set(days[0]["purchases"]) == {"sampled", "scaled", "ci95"}
+    assert "min" in days[0]["sample_rate"]
+    brand = _get(client, setup, "brand", f"/attribution/campaigns/{c}/daily").json()
+    shown = {d["key"] for d in brand["days"]}
+    hidden = brand["days_other"]
+    assert shown <= {d["key"] for d in days}
+    if hidden is not None:  # whatever a brand does not see day by day it sees summed
+        assert hidden["rows"] == len(days) - len(shown)
+    assert all(d["people"] >= 1 for d in brand["days"])
+    assert (
+        _get(client, setup, "other_brand", f"/attribution/campaigns/{c}/daily").status_code == 404
+    )
+    assert _get(client, setup, "creator", f"/attribution/campaigns/{c}/daily").status_code == 403
+
+
 def test_brands_see_only_their_own_campaigns(client: TestClient, setup: dict[str, Any]) -> None:
     c = setup["campaign"]
     own = {
@@ -158,3 +187,44 @@ def test_brands_and_creators_read_joined_figures_only_as_the_clean_room_releases
         assert body["notes_other"]["rows"] >= len(small)
         assert body["notes_other"]["people"] >= k
     assert {n["key"] for n in body["notes"]} <= {n["key"] for n in op["notes"]}
+
+
+def test_a_brands_days_are_released_by_the_clean_room(
+    store: Store, settings: Settings, setup: dict[str, Any], client: TestClient
+) -> None:
+    """With k between the smallest and largest day's reach, the brand sees exactly the days that
+    reached k people (plus small ones needed to make ``other`` reach k), the rest summed."""
+    from seedtrail.api.app import create_app
+
+    c = setup["campaign"]
+    days = _get(client, setup, "op", f"/attribution/campaigns/{c}/daily").json()["days"]
+    reach = sorted(d["people"] for d in days)
+    total_people = _get(client, setup, "op", f"/attribution/campaigns/{c}").json()["funnel"]
+    k = reach[len(reach) // 2]
+    assert reach[0] < k <= total_people["people"]
+    with TestClient(create_app(settings.model_copy(update={"cleanroom_k": k}), store=store)) as tc:
+        body = _get(tc, setup, "brand", f"/attribution/campaigns/{c}/daily").json()
+    shown, other = body["days"], body["days_other"]
+    assert shown and all(d["people"] >= k for d in shown)
+    assert other is not None and other["people"] >= k
+    assert other["rows"] + len(shown) == len(days)
+    gmv = sum(d["gmv"]["scaled"] for d in shown) + other["gmv"]["scaled"]
+    assert gmv == pytest.approx(sum(d["gmv"]["scaled"] for d in days))
+    assert "ci95" not in other["gmv"]  # intervals do not add up
+
+
+def test_a_report_from_an_older_build_asks_for_a_rebuild(
+    client: TestClient, settings: Settings, setup: dict[str, Any], tmp_path: Any
+) -> None:
+    import shutil
+
+    latest = runs.latest(settings.data_dir)
+    assert latest is not None
+    old = tmp_path / "old-report"
+    shutil.copytree(latest.path, old)
+    (old / "daily.parquet").unlink()
+    runs.publish(settings.data_dir, old)
+    r = _get(client, setup, "op", f"/attribution/campaigns/{setup['campaign']}/daily")
+    assert r.status_code == 409
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "seedtrail report build" in r.json()["detail"]

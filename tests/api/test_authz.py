@@ -158,6 +158,7 @@ def matrix(w: World) -> list[tuple[str, str, Any, dict[str, str]]]:
         ("GET", f"/attribution/campaigns/{i['campaign']}", None, brand_op),
         ("GET", f"/attribution/campaigns/{i['campaign']}/models", None, brand_op),
         ("GET", f"/attribution/campaigns/{i['campaign']}/lift", None, brand_op),
+        ("GET", f"/attribution/campaigns/{i['campaign']}/daily", None, brand_op),
         ("GET", f"/attribution/notes/{i['note']}", None, {**brand_op, "creator": OK}),
         ("GET", "/attribution/scores", None, only_op),
         (

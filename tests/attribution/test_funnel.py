@@ -79,3 +79,42 @@ def test_spend_costs_and_roas(
     for dim in ("partner", "placement"):
         assert all(r["spend"] is None for r in _dim(rows, dim).values())
     assert set(funnel.COSTS) <= set(rows[0])
+
+
+def test_a_campaigns_days_add_up_to_its_total(
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[dict[str, object]],
+    raw: duckdb.DuckDBPyConnection,
+) -> None:
+    built, _ = reportworld.built_report(tmp_path_factory)
+    daily = [r for r in built.tables["daily"].to_pylist() if r["model"] == "position_based"]
+    campaigns = _dim(rows, "campaign")
+    keys = {str(r["key"]) for r in daily}
+    assert keys == set(campaigns)  # the same keys, `none` (unboosted traffic) included
+    boosted = [k for k in keys if k != "none"]
+    assert boosted
+    credited_days = 0
+    for key in keys:
+        days = [r for r in daily if r["key"] == key]
+        assert len({r["day"] for r in days}) == len(days)  # one row a day
+        total = campaigns[key]
+        for col in ("impressions", "reads", "engagements", "clicks", "purchases",
+                    "purchases_scaled", "gmv", "gmv_scaled"):  # fmt: skip
+            got = sum(float(r[col]) for r in days)  # type: ignore[arg-type]
+            assert got == pytest.approx(float(total[col]), rel=1e-9, abs=1e-9), (key, col)  # type: ignore[arg-type]
+        spend = sum(float(r["spend"] or 0) for r in days)  # type: ignore[arg-type]
+        assert spend == pytest.approx(float(total["spend"] or 0), abs=1e-6), key  # type: ignore[arg-type]
+        credited_days += sum(1 for r in days if float(r["purchases"]) > 0)  # type: ignore[arg-type]
+        for r in days:
+            if r["spend"]:
+                assert r["roas"] == pytest.approx(float(r["gmv_scaled"]) / float(r["spend"]))  # type: ignore[arg-type]
+    assert credited_days > 1  # purchases really spread over days
+    # spend per day is the world's own spend per campaign and day
+    world_spend = dict(
+        ((str(c), d), s)
+        for c, d, s in raw.execute(
+            "SELECT campaign_id, day, SUM(spend) FROM spend GROUP BY ALL"
+        ).fetchall()
+    )
+    ours = {(str(r["key"]), r["day"]): r["spend"] for r in daily if r["spend"] is not None}
+    assert ours == pytest.approx(world_spend)

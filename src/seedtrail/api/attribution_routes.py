@@ -15,11 +15,11 @@ from sqlalchemy import Connection, select, union_all
 from seedtrail import resources
 from seedtrail.api.deps import Actor, Reader
 from seedtrail.attribution import runs
-from seedtrail.attribution.funnel import COSTS, FRONT_COUNTS
+from seedtrail.attribution.funnel import COSTS, DAILY_COUNTS, FRONT_COUNTS
 from seedtrail.attribution.summary import METRICS
 from seedtrail.cleanroom import gate
 from seedtrail.community import campaigns as campaign_res
-from seedtrail.errors import Forbidden, NotFound
+from seedtrail.errors import Conflict, Forbidden, NotFound
 from seedtrail.principals import Principal
 from seedtrail.store.schema import (
     campaign_notes,
@@ -247,6 +247,66 @@ def campaign_lift(ident: int, request: Request, actor: Actor, conn: Reader) -> d
         for r in report.query("SELECT * FROM {lift_models} WHERE key = ? ORDER BY model", [key])
     ]
     return {"run": _run(report, None), "campaign_id": ident, "lift": lift, "attributed": attributed}
+
+
+def day_json(row: dict[str, Any]) -> dict[str, Any]:
+    """One campaign-day: its boosted traffic, what was credited that day, spend and ROAS."""
+    out: dict[str, Any] = {"key": str(row["day"]), "people": int(row["people"] or 0)}
+    out.update({name: int(row[name]) for name in DAILY_COUNTS})
+    for name in ("purchases", "gmv"):
+        out[name] = {
+            "sampled": _num(row[name]),
+            "scaled": _num(row[f"{name}_scaled"]),
+            "ci95": [_num(row[f"{name}_ci_low"]), _num(row[f"{name}_ci_high"])],
+        }
+    out["sample_rate"] = {"min": row["sample_rate_min"], "max": row["sample_rate_max"]}
+    out["spend"] = _num(row["spend"])
+    out["roas"] = _num(row["roas"])
+    return out
+
+
+def _cumulate(days: list[dict[str, Any]]) -> None:
+    """Running totals of scaled GMV and spend over the days as listed, and their ratio."""
+    gmv = spend = 0.0
+    for d in days:
+        gmv += d["gmv"]["scaled"] or 0.0
+        spend += d["spend"] or 0.0
+        d["cumulative"] = {
+            "gmv_scaled": gmv,
+            "spend": spend,
+            "roas": gmv / spend if spend else None,
+        }
+
+
+@router.get(
+    "/campaigns/{ident}/daily",
+    summary="A campaign's boosted traffic, credited purchases, GMV, spend and ROAS per day",
+)
+def campaign_daily(
+    ident: int, request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ
+) -> dict[str, Any]:
+    _own_campaign(conn, actor, ident)
+    report = _report(request)
+    if report is None:
+        return {"run": None, "campaign_id": ident, "days": [], "days_other": None}
+    run = _run(report, model)
+    assert run is not None
+    if not report.has("daily"):
+        raise Conflict(
+            "the published report has no daily figures (built by an older version); "
+            "rebuild it with `seedtrail report build`"
+        )
+    rows = report.query(
+        "SELECT * FROM {daily} WHERE model = ? AND key = ? ORDER BY day", [run["model"], str(ident)]
+    )
+    days, other = [day_json(r) for r in rows], None
+    if actor.role != "operator":  # each released day covers k people; the rest sum to "other"
+        if not _campaign_released(request, actor, report, ident):
+            return {"run": run, "campaign_id": ident, "days": [], "days_other": None,
+                    **_withheld(str(ident), _k(request))}  # fmt: skip
+        days, other = gate.release_rows(days, _k(request))
+    _cumulate(days)
+    return {"run": run, "campaign_id": ident, "days": days, "days_other": other}
 
 
 def _note_visible(conn: Connection, actor: Principal, ident: int) -> None:

@@ -93,3 +93,39 @@ def funnel(con: duckdb.DuckDBPyConnection, credited: pa.Table, model: str) -> pa
         ).to_arrow_table()
     finally:
         con.unregister("r_credited")
+
+
+DAILY_COUNTS = ("impressions", "reads", "engagements", "clicks")
+
+
+def daily_funnel(con: duckdb.DuckDBPyConnection, credited: pa.Table, model: str) -> pa.Table:
+    """One row per (campaign, day, UTC): that day's boosted impressions, reads, engagements,
+    clicks and reach, the conversions credited to the campaign on that day (scaled, with CIs and
+    sample rates; from :func:`seedtrail.attribution.rollup.daily`), the day's spend and ROAS.
+    A campaign's days add up to its row in :func:`funnel` (``people`` excepted: a distinct
+    count per day)."""
+    wanted = dict(FRONT_COUNTS)
+    counts = ", ".join(f"COUNT(*) FILTER (WHERE {wanted[n]}) AS {n}" for n in DAILY_COUNTS)
+    front = (
+        f"SELECT {key_expr('campaign')} AS key, day, {counts}, "
+        "COUNT(DISTINCT user_key) AS people FROM w_touch_keys GROUP BY ALL"
+    )
+    spend = (
+        "SELECT CAST(campaign_id AS VARCHAR) AS key, day, SUM(spend) AS spend "
+        "FROM w_spend GROUP BY ALL"
+    )
+    con.register("r_credited_daily", credited)
+    try:
+        fronts = ", ".join(f"COALESCE(f.{n}, 0) AS {n}" for n in (*DAILY_COUNTS, "people"))
+        back = ", ".join(f"COALESCE(c.{n}, 0.0) AS {n}" for n in summary_columns())
+        return con.sql(
+            f"WITH f AS ({front}), s AS ({spend}), c AS (SELECT * FROM r_credited_daily), "
+            "k AS (SELECT key, day FROM f UNION SELECT key, day FROM c "
+            "UNION SELECT key, day FROM s) "
+            f"SELECT '{model}' AS model, k.key, k.day, {fronts}, {back}, c.sample_rate_min, "
+            "c.sample_rate_max, s.spend, c.gmv_scaled / NULLIF(s.spend, 0) AS roas "
+            "FROM k LEFT JOIN f USING (key, day) LEFT JOIN c USING (key, day) "
+            "LEFT JOIN s USING (key, day) ORDER BY k.key, k.day"
+        ).to_arrow_table()
+    finally:
+        con.unregister("r_credited_daily")

@@ -151,10 +151,12 @@ def build(
         world.touch_keys(con)
         funnel.front_counts(con)
         funnels: list[pa.Table] = []
+        dailies: list[pa.Table] = []
         scores: list[dict[str, object]] = []
 
         def each(model: str, table: str) -> None:
             funnels.append(funnel.funnel(con, rollup.rollup(con, table), model))
+            dailies.append(funnel.daily_funnel(con, rollup.daily(con, table), model))
             scores.append(truth.score(con, model, table))
 
         _each_model(con, wd, spec, each, say)
@@ -163,6 +165,7 @@ def build(
         lifts = _lift_with_truth(con, spec)
         tables = {
             "funnel": all_funnels,
+            "daily": pa.concat_tables(dailies),
             "lift": lifts,
             "lift_models": lift.compare(con, lifts, all_funnels),
             "scores": truth.scores_table(scores),

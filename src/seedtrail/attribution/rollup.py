@@ -59,6 +59,20 @@ def register_credits(con: duckdb.DuckDBPyConnection, credits: pa.Table, model: s
     return name
 
 
+def _estimate(con: duckdb.DuckDBPyConnection, rows_sql: str, keys: tuple[str, ...]) -> pa.Table:
+    """Sum each conversion's credit within ``keys`` over ``rows_sql`` (credit rows carrying those
+    key columns), then estimate per key with the sampled-backhaul estimator."""
+    cols = ", ".join(keys)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW st_out AS SELECT {cols}, conversion_id, "
+        "conversion_kind, SUM(credit) AS credit, SUM(value) AS value, "
+        f"MIN(sample_rate) AS sample_rate FROM ({rows_sql}) u "
+        f"GROUP BY {cols}, conversion_id, conversion_kind"
+    )
+    step = summary_step(keys)
+    return con.sql(f"SELECT * FROM ({step.sql}) s ORDER BY {cols}").to_arrow_table()
+
+
 def rollup(con: duckdb.DuckDBPyConnection, credit_table: str) -> pa.Table:
     """Credited conversions and GMV per (dimension, key), scaled for sampling with 95% CIs."""
     parts = [
@@ -66,11 +80,14 @@ def rollup(con: duckdb.DuckDBPyConnection, credit_table: str) -> pa.Table:
         f"credit, value, sample_rate FROM {credit_table}"
         for dim in DIMENSIONS
     ]
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW st_out AS SELECT dimension, key, conversion_id, "
-        "conversion_kind, SUM(credit) AS credit, SUM(value) AS value, "
-        f"MIN(sample_rate) AS sample_rate FROM ({' UNION ALL '.join(parts)}) u "
-        "GROUP BY dimension, key, conversion_id, conversion_kind"
+    return _estimate(con, " UNION ALL ".join(parts), ("dimension", "key"))
+
+
+def daily(con: duckdb.DuckDBPyConnection, credit_table: str) -> pa.Table:
+    """Credited conversions and GMV per campaign and conversion day (UTC), scaled like
+    :func:`rollup`; a campaign's days add up to its total."""
+    rows = (
+        f"SELECT {key_expr('campaign')} AS key, day, conversion_id, conversion_kind, credit, "
+        f"value, sample_rate FROM {credit_table}"
     )
-    step = summary_step(("dimension", "key"))
-    return con.sql(f"SELECT * FROM ({step.sql}) s ORDER BY dimension, key").to_arrow_table()
+    return _estimate(con, rows, ("key", "day"))

@@ -58,9 +58,13 @@ class StoredReport:
     def table(self, name: str) -> str:
         return f"read_parquet({literal(str(self.path / f'{name}.parquet'))})"
 
+    def has(self, name: str) -> bool:
+        """Whether the run has table ``name`` (reports built by older versions may lack one)."""
+        return (self.path / f"{name}.parquet").exists()
+
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run ``sql`` (naming tables as ``{funnel}``, ``{lift}``...) and return dict rows."""
-        names = ("funnel", "lift", "lift_models", "scores", "notes", "campaigns")
+        names = ("funnel", "daily", "lift", "lift_models", "scores", "notes", "campaigns")
         con = self.con.cursor() if self.con is not None else duckdb.connect()
         try:
             cur = con.execute(sql.format(**{n: self.table(n) for n in names}), params or [])

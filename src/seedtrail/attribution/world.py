@@ -136,10 +136,12 @@ def register(
 
 
 def touch_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """Materialize ``w_touch_keys``: every touch with its keys in each report dimension."""
+    """Materialize ``w_touch_keys``: every touch with its keys in each report dimension and its
+    day (UTC)."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE w_touch_keys AS SELECT t.event_id, t.user_key, t.kind, "
-        "t.note_id, t.campaign_id, t.placement, t.partner, d.creator_id, d.brand_id "
+        "t.note_id, t.campaign_id, t.placement, t.partner, d.creator_id, d.brand_id, "
+        "CAST(t.ts AS DATE) AS day "
         "FROM w_touches t "
         "LEFT JOIN w_note_dims d USING (note_id)"
     )
