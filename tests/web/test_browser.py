@@ -267,6 +267,8 @@ def test_brand_reads_the_attribution_report_as_the_api_gives_it(
         assert float(steps[7]) == pytest.approx(want["funnel"]["purchases"]["scaled"])
         shown = page.locator("#table-credit td[data-col=key]").all_text_contents()
         assert sorted(shown) == sorted(n["key"] for n in want["notes"])[: len(shown)]
+        days = api.get(f"/attribution/campaigns/{cid}/daily", params={"model": model}).json()
+        _check_daily(page, days)
     models = api.get(f"/attribution/campaigns/{cid}/models").json()["models"]
     assert page.locator("#table-models tbody tr").count() == len(models) == 2
     lift = api.get(f"/attribution/campaigns/{cid}/lift").json()["lift"]
@@ -287,3 +289,37 @@ def test_brand_reads_the_attribution_report_as_the_api_gives_it(
     assert page.text_content("#attribution h2") == "Attribution: funnel, GMV and ROAS"
     shot(page, "brand-report-en")
     context.close()
+    # an operator reads every day (no clean-room k): the charts hold the API's series
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(sim_site.url + "/ui/signin")
+    page.fill("input[name=key]", sim_site.keys["operator"])
+    page.click("form[action='/ui/signin'] button[type=submit]")
+    page.goto(f"{sim_site.url}/ui/brand/campaigns/{cid}")
+    days = sim_site.api("operator").get(f"/attribution/campaigns/{cid}/daily").json()
+    assert len(days["days"]) > 1 and days["days_other"] is None
+    _check_daily(page, days)
+    page.locator("#daily").scroll_into_view_if_needed()
+    shot(page, "brand-daily-zh")
+    context.close()
+
+
+def _check_daily(page: Any, days: dict[str, Any]) -> None:
+    """The page shows the days the API released, and says how many it summed."""
+    if not days["days"]:  # every day under k: the clean room sums them all, the page says so
+        assert days["days_other"]["rows"] > 0
+        assert page.locator("#days-other").count() == 1
+        assert page.locator("#gmv-per-day").count() == 0
+        return
+    dots = page.locator("#gmv-per-day g.series").first.locator("circle")
+    drawn = dots.evaluate_all("els => els.map(e => [e.dataset.x, Number(e.dataset.value)])")
+    assert drawn == [[d["key"], pytest.approx(d["gmv"]["scaled"])] for d in days["days"]]
+    running = page.locator("#roas-over-time g.series").nth(1).locator("circle")
+    shown = running.evaluate_all("els => els.map(e => [e.dataset.x, Number(e.dataset.value)])")
+    want = [
+        [d["key"], pytest.approx(d["cumulative"]["roas"])]
+        for d in days["days"]
+        if d["cumulative"]["roas"] is not None
+    ]
+    assert shown == want
+    assert (page.locator("#days-other").count() == 1) == (days["days_other"] is not None)

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, select
 from starlette.requests import Request
 
 from seedtrail.api import attribution_routes as api
+from seedtrail.errors import Conflict
 from seedtrail.principals import Principal
 from seedtrail.store.schema import notes
 from seedtrail.store.store import Store
@@ -42,23 +43,34 @@ class ReportView:
     creators: list[dict[str, Any]] = field(default_factory=list)
     k: int | None = None  # the clean room's k, when the API withheld something from this reader
     notes_other: dict[str, Any] | None = None  # notes under k, summed (clean-room rule)
+    days: list[dict[str, Any]] = field(default_factory=list)  # GMV, spend, ROAS per day
+    days_other: dict[str, Any] | None = None  # days under k, summed (clean-room rule)
+    days_missing: str | None = None  # why there are no daily figures (an older report)
 
 
 def load(
     request: Request, store: Store, actor: Principal, campaign_id: int, model: str | None
 ) -> ReportView | None:
     """The campaign's report as the API returns it to ``actor``; None before any report. The
-    three reads run side by side (each on its own connection; DuckDB releases the GIL)."""
+    four reads run side by side (each on its own connection; DuckDB releases the GIL)."""
 
     def call(fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
         with store.read() as conn:
             return fn(campaign_id, request, actor, conn, *args)
 
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    def daily() -> dict[str, Any]:
+        try:
+            return call(api.campaign_daily, model)
+        except Conflict as exc:  # a report built before daily figures: say so, show the rest
+            return {"days": [], "days_other": None, "missing": exc.detail}
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
         f_funnel = pool.submit(call, api.campaign_funnel, model)
         f_models = pool.submit(call, api.campaign_models)
         f_lift = pool.submit(call, api.campaign_lift)
+        f_daily = pool.submit(daily)
         funnel, models, lift = f_funnel.result(), f_models.result(), f_lift.result()
+        days = f_daily.result()
     if funnel["run"] is None:
         return None
     view = ReportView(
@@ -69,6 +81,9 @@ def load(
         lift=lift["lift"],
         attributed=[a for a in lift["attributed"] if a.get("model") == funnel["run"]["model"]],
         notes_other=funnel.get("notes_other"),
+        days=days["days"],
+        days_other=days["days_other"],
+        days_missing=days.get("missing"),
     )
     if actor.role != "operator":
         view.k = funnel.get("k")
@@ -99,6 +114,30 @@ def by_creator(conn: Connection, note_rows: list[dict[str, Any]]) -> list[dict[s
         {"key": a, **s, "roas": (s["gmv"] / s["spend"]) if s["spend"] else None}
         for a, s in sums.items()
     ]
+
+
+def daily_charts(view: ReportView, t: Any) -> tuple[Markup, Markup]:
+    """GMV (scaled) beside boost spend per day, and ROAS per day beside the running ROAS."""
+    days = view.days
+    gmv = charts.line(
+        [
+            charts.Series(t("brand.gmv_scaled"), [(d["key"], d["gmv"]["scaled"]) for d in days]),
+            charts.Series(t("col.spend"), [(d["key"], d["spend"]) for d in days]),
+        ],
+        label=t("brand.gmv_per_day"),
+        digits=2,
+    )
+    roas = charts.line(
+        [
+            charts.Series(t("brand.roas_day"), [(d["key"], d["roas"]) for d in days]),
+            charts.Series(
+                t("brand.roas_cumulative"), [(d["key"], d["cumulative"]["roas"]) for d in days]
+            ),
+        ],
+        label=t("brand.roas_over_time"),
+        digits=2,
+    )
+    return gmv, roas
 
 
 def funnel_chart(row: dict[str, Any], t: Any) -> Markup:

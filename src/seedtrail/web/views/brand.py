@@ -143,6 +143,7 @@ def campaign_page(ctx: Ctx) -> Response:
         clicks_chart=clicks_chart,
         report=report,
         funnel_chart=report_view.funnel_chart,
+        daily_charts=report_view.daily_charts,
         figure=report_view.figure,
         sample_rate=report_view.sample_rate,
         **sections,
