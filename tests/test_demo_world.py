@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import duckdb
 from fastapi.testclient import TestClient
 from rich.console import Console
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from factories import auth
 from seedtrail import demo
 from seedtrail.api.app import create_app
 from seedtrail.attribution import runs
+from seedtrail.attribution import world as attribution_world
 from seedtrail.cleanroom.rows import load_rows
 from seedtrail.settings import load_settings
 from seedtrail.store.schema import accounts, cases
@@ -33,6 +35,16 @@ def test_demo_world_runs_every_stage_and_signs_in_as_its_accounts(tmp_path: Path
     assert world.sealed == sum(stored.values())
     published = runs.latest(settings.data_dir)
     assert published is not None and published.meta["run_id"] == world.report_run
+    # the report read the conversions the shops delivered through intake into the lake, and
+    # the lake holds exactly what the shops sent (repeats once)
+    assert published.meta["conversions_from"] == f"lake {(tmp_path / 'lake').resolve()}"
+    con = duckdb.connect()
+    wd = attribution_world.WorldDir(world.world_dir)
+    attribution_world.register(con, wd, lake=tmp_path)
+    from_lake = con.execute("SELECT * FROM w_conv ORDER BY partner, event_id").fetchall()
+    attribution_world.register(con, wd)
+    from_files = con.execute("SELECT * FROM w_conv ORDER BY partner, event_id").fetchall()
+    assert len(from_lake) > 100 and from_lake == from_files
     rows = load_rows(settings.data_dir)
     assert rows.num_rows == world.cleanroom_rows > 0
     assert world.cases["cases opened"] > 0 and world.cases["campaigns found"] >= 1

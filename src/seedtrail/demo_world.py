@@ -3,8 +3,9 @@
 One call builds what the dashboard shows: a `seedtrail sim` world (creators, brands, viewers,
 shops, boosts, bad actors, with ground truth), its entities loaded into the store, the shops'
 back-link events delivered through intake into the lake (so backhaul health has real deliveries,
-duplicates and a gap), the attribution report for every model (published for the API), the clean
-room's per-person rows, and the integrity detectors' findings opened as moderation cases.
+duplicates and a gap), the attribution report for every model over the conversions sealed in that
+lake (published for the API), the clean room's per-person rows over the same, and the
+integrity detectors' findings opened as moderation cases.
 
 Each step is the same library call a user's command makes (`seedtrail sim`, `import`,
 `lake seal`, `report build`, `cleanroom rows`, `cases import`).
@@ -115,11 +116,20 @@ def _seal(settings: Settings, store: Store, out: WorldSummary) -> None:
     out.sealed = report.written
 
 
+def _lake_dir(settings: Settings) -> Path | None:
+    """The sealed lake the shops' events went into, when it is a local directory (attribution
+    reads it with DuckDB); an object-store lake leaves the report on the world's files."""
+    url = settings.effective_lake_url
+    if url.startswith("file://"):
+        url = url[len("file://") :]
+    return None if "://" in url else Path(url)
+
+
 def _attribute(settings: Settings, out: WorldSummary) -> None:
     from seedtrail.attribution import runs
     from seedtrail.attribution.report import ReportSpec, build
 
-    report = build(out.world_dir, ReportSpec(), None)
+    report = build(out.world_dir, ReportSpec(), None, lake=_lake_dir(settings))
     target = runs.run_dir(settings.data_dir, report.meta["run_id"])
     report.write(target)
     runs.publish(settings.data_dir, target)
@@ -139,7 +149,7 @@ def _cleanroom(settings: Settings, out: WorldSummary) -> None:
     with tempfile.TemporaryDirectory(prefix="seedtrail-demo-") as tmp:
         con = duckdb.connect()
         wd = world.WorldDir(out.world_dir)
-        world.register(con, wd)
+        world.register(con, wd, lake=_lake_dir(settings))
         inputs = world.engine_inputs(con, wd, Path(tmp))
         credits = Path(tmp) / "credits.parquet"
         with DuckDBEngine() as engine:

@@ -77,3 +77,20 @@ def test_daily_then_errors_without_a_traceback(
     with pytest.raises(SystemExit):
         main(["--data-dir", str(tmp_path / "empty"), "report", "show"])
     assert "no attribution report was published yet" in capsys.readouterr().err
+
+
+def test_build_from_a_lake_without_conversions_says_so(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = reportworld.world_dir(tmp_path_factory)
+    (tmp_path / "lake" / "read" / "day=2025-03-01").mkdir(parents=True)
+    args = ["--data-dir", str(tmp_path), "report", "build", "--world", str(w), "-m", "last_touch"]
+    for lake, message in (
+        (tmp_path / "nowhere", "does not exist"),
+        (tmp_path, "holds no back-link events"),
+    ):
+        with pytest.raises(SystemExit) as exc:
+            main([*args, "--lake", str(lake)])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err

@@ -108,33 +108,47 @@ def from_world(world: Path) -> Inputs:
     return Inputs(touches, conversions, identity)
 
 
+def lake_root(root: Path) -> Path:
+    """The lake directory: ``root`` itself, or the ``lake/`` of a data directory."""
+    if not root.is_dir():
+        raise AttributionInputError(f"lake {root} does not exist or is not a directory")
+    return root / "lake" if (root / "lake").is_dir() else root
+
+
+def lake_files(root: Path, kinds: tuple[str, ...]) -> Files:
+    """The sealed Parquet files of event types ``kinds`` under a lake root (no temp files)."""
+    return tuple(
+        sorted(
+            p
+            for kind in kinds
+            for p in (root / kind).glob("day=*/*.parquet")
+            if not p.name.startswith((".", "_"))
+        )
+    )
+
+
+def lake_conversions(root: Path) -> Files:
+    """Every back-link (conversion) file of the lake at ``root``; an error if there is none."""
+    from seedtrail.attribution.spec import CONVERSION_KINDS
+
+    root = lake_root(root)
+    conversions = lake_files(root, CONVERSION_KINDS)
+    if not conversions:
+        raise AttributionInputError(f"lake {root} holds no back-link events (conversions)")
+    return conversions
+
+
 def from_lake(root: Path, identity: Path | None = None) -> Inputs:
     """Touches and conversions from the event lake (docs/intake.md): every Parquet file under
     ``<root>/<type>/day=.../`` of a front-link type (touches) or a back-link type
     (conversions). ``root`` may also be a data directory holding ``lake/``."""
-    from seedtrail.attribution.spec import CONVERSION_KINDS, TOUCH_KINDS
+    from seedtrail.attribution.spec import TOUCH_KINDS
 
-    if not root.is_dir():
-        raise AttributionInputError(f"lake {root} does not exist or is not a directory")
-    if (root / "lake").is_dir():
-        root = root / "lake"
-
-    def collect(kinds: tuple[str, ...]) -> Files:
-        return tuple(
-            sorted(
-                p
-                for kind in kinds
-                for p in (root / kind).glob("day=*/*.parquet")
-                if not p.name.startswith((".", "_"))
-            )
-        )
-
-    touches, conversions = collect(TOUCH_KINDS), collect(CONVERSION_KINDS)
+    root = lake_root(root)
+    touches = lake_files(root, TOUCH_KINDS)
     if not touches:
         raise AttributionInputError(f"lake {root} holds no front-link events (touches)")
-    if not conversions:
-        raise AttributionInputError(f"lake {root} holds no back-link events (conversions)")
-    return Inputs(touches, conversions, identity)
+    return Inputs(touches, lake_conversions(root), identity)
 
 
 def file_format(path: Path) -> Literal["parquet", "csv"]:

@@ -141,13 +141,15 @@ def build(
     spec: ReportSpec,
     progress: Progress | None = None,
     campaigns: StoreCampaigns | None = None,
+    lake: Path | None = None,
 ) -> Report:
-    """The report of a world; with ``campaigns``, campaigns and spend as the store has them."""
+    """The report of a world; with ``campaigns``, campaigns and spend as the store has them; with
+    ``lake``, the conversions the shops delivered into that event lake."""
     say = progress or (lambda _msg: None)
     wd = world.WorldDir(world_dir)
     con = duckdb.connect()
     try:
-        world.register(con, wd, spec.as_of, campaigns)
+        world.register(con, wd, spec.as_of, campaigns, lake)
         world.touch_keys(con)
         funnel.front_counts(con)
         funnels: list[pa.Table] = []
@@ -183,6 +185,7 @@ def build(
         "world": str(world_dir.resolve()),
         "as_of": spec.as_of.isoformat() if spec.as_of else None,
         "campaigns_from": "store" if campaigns is not None else "world",
+        "conversions_from": f"lake {lake.resolve()}" if lake is not None else "world",
         "models": list(spec.models),
         "primary_model": spec.primary,
         "touch_kinds": list(spec.touch_kinds) if spec.touch_kinds else None,

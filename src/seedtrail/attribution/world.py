@@ -5,7 +5,8 @@ reports.
 
 * ``w_touches`` front-link events (``events/front.parquet``), optionally only those before a
   cut-off, with the clicked ``partner`` joined from ``events/clicks.parquet``;
-* ``w_conv`` (a table) the backhauled conversions of every partner, one row per ``event_id``
+* ``w_conv`` (a table) the backhauled conversions of every partner (the world's files, or the
+  back-link events sealed into an event lake), one row per ``event_id``
   (partners deliver ~1.5% of events twice; the first received copy is kept), optionally only
   those received before the cut-off;
 * ``w_touch_keys`` (a table, made by :func:`touch_keys`) every touch with its report keys;
@@ -32,8 +33,9 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from seedtrail.attribution.dialect import literal
-from seedtrail.attribution.inputs import Inputs
+from seedtrail.attribution.inputs import Inputs, lake_conversions
 from seedtrail.errors import AttributionInputError
+from seedtrail.sim.schemas import CONVERSIONS
 
 if TYPE_CHECKING:
     from seedtrail.attribution.store_campaigns import StoreCampaigns
@@ -84,12 +86,20 @@ def register(
     world: WorldDir,
     as_of: datetime | None = None,
     campaigns: StoreCampaigns | None = None,
+    lake: Path | None = None,
 ) -> None:
     """Create the ``w_*`` views over the world's files (see the module docstring); with
-    ``campaigns``, campaigns, their notes and spend come from the store instead."""
+    ``campaigns``, campaigns, their notes and spend come from the store instead; with ``lake``,
+    the conversions are the back-link events the shops delivered through intake into that event
+    lake (a lake root or a data directory) instead of the world's conversion files."""
     world.check()
     con.execute("SET TimeZone = 'UTC'")
     p = world.parquet
+    conversions = p("conversions")
+    if lake is not None:
+        files = ", ".join(literal(str(f)) for f in lake_conversions(lake))
+        cols = ", ".join(CONVERSIONS.names)
+        conversions = f"(SELECT {cols} FROM read_parquet([{files}], union_by_name = true))"
     cut_ts = f"WHERE ts < {literal(as_of.isoformat())}::TIMESTAMPTZ" if as_of else ""
     cut_rx = f"WHERE received_at < {literal(as_of.isoformat())}::TIMESTAMPTZ" if as_of else ""
     views = {
@@ -99,7 +109,7 @@ def register(
         ),
         "w_conv": (
             "SELECT * EXCLUDE (rn) FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY event_id "
-            f"ORDER BY received_at, partner) AS rn FROM {p('conversions')} {cut_rx}) x "
+            f"ORDER BY received_at, partner) AS rn FROM {conversions} {cut_rx}) x "
             "WHERE rn = 1"
         ),
         "w_identity": f"SELECT * FROM {p('identity')}",

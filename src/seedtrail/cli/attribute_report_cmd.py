@@ -207,6 +207,13 @@ def build_cmd(
         help="Take campaigns, their notes and boost spend from the store (as brands entered "
         "them) instead of the world's files.",
     ),
+    lake: Path | None = typer.Option(
+        None,
+        "--lake",
+        help="Take the conversions from this event lake (a lake directory or a data directory: "
+        "what the shops delivered through intake and `seedtrail lake seal` sealed) instead of "
+        "the world's conversion files.",
+    ),
 ) -> None:
     """Credit every model, build funnels, lift and scores; write Parquet and report.json."""
     from seedtrail.attribution.report import build
@@ -221,7 +228,7 @@ def build_cmd(
         with open_store(settings) as store:
             campaigns = sc.load(store)
     with _progress() as say:
-        report = build(world, spec, say, campaigns)
+        report = build(world, spec, say, campaigns, lake)
     target = out or runs.run_dir(settings.data_dir, report.meta["run_id"])
     report.write(target)
     if publish:
