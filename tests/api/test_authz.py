@@ -100,6 +100,12 @@ def matrix(w: World) -> list[tuple[str, str, Any, dict[str, str]]]:
             {"action": "label", "reason": "test label"},
             staff,
         ),
+        (
+            "POST",
+            f"/cases/groups/{i['case_group']}/actions",
+            {"action": "label", "reason": "campaign members"},
+            staff,
+        ),
         ("POST", f"/cases/{i['case_dismiss']}/dismiss", {"reason": "false positive"}, staff),
         ("POST", f"/actions/{i['action']}/reverse", {"reason": "mistake"}, staff),
         (
@@ -195,6 +201,20 @@ def with_cases(store: Store) -> World:
         actions.take(conn, OPERATOR, i["case_actioned"], "label", "coordinated comments")
         reversible = new("note", i["note"], "claims")
         i["action"] = actions.take(conn, OPERATOR, reversible, "throttle", "medical claim")["id"]
+        specs = [
+            cases.CaseSpec(
+                subject_type="account",
+                subject_id=a,
+                detector="water_army",
+                severity=2,
+                summary=f"campaign member {a}",
+                evidence={"member": a},
+                group_key="campaign-1",
+            )
+            for a in (i["creator"], i["other_creator"])
+        ]
+        cases.open_many(conn, OPERATOR, specs)
+        i["case_group"] = "campaign-1"  # type: ignore[assignment]
         appealed = new("account", i["creator"], "diversion profile")
         actions.take(conn, OPERATOR, appealed, "label", "contact in bio")
         i["appeal"] = appeals.file(conn, OPERATOR, appealed, "not mine")["id"]
@@ -267,4 +287,6 @@ def _is_generic(method: str, path: str, generic: set[str]) -> bool:
 
 def _template(path: str, w: World) -> str:
     parts = path.split("/")
+    if parts[1:3] == ["cases", "groups"]:
+        parts[3] = "{group_key}"
     return "/".join("{ident}" if p.isdigit() else p for p in parts)

@@ -164,3 +164,39 @@ def test_integrity_scan_output_imports_with_auto_actions(
             ).scalar()
             == "hidden"
         )
+
+
+def test_act_on_a_whole_campaign(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from seedtrail.enforcement import cases
+
+    store = Store(make_engine(f"sqlite:///{tmp_path / 'seedtrail.db'}"))
+    migrate.upgrade(store.engine)
+    w = build_world(store)
+    members = (w.ids["creator"], w.ids["other_creator"])
+    with store.transaction() as conn:
+        cases.open_many(
+            conn,
+            OPERATOR,
+            [
+                cases.CaseSpec(
+                    subject_type="account",
+                    subject_id=a,
+                    detector="water_army",
+                    severity=2,
+                    summary=f"member {a}",
+                    evidence={"member": a},
+                    group_key="camp-9",
+                )
+                for a in members
+            ],
+        )
+    store.dispose()
+    code, out, _ = run(capsys, tmp_path, "cases", "act-group", "camp-9", "revoke_link_privileges",
+                       "--reason", "水军")  # fmt: skip
+    assert code == 0 and "revoke_link_privileges on 2 case(s), 0 skipped" in " ".join(out.split())
+    code, out, _ = run(capsys, tmp_path, "cases", "act-group", "camp-9", "revoke_link_privileges",
+                       "--reason", "again")  # fmt: skip
+    assert code == 0 and "0 case(s), 2 skipped" in " ".join(out.split())
+    assert "already has an active revoke_link_privileges" in out
+    code, _, err = run(capsys, tmp_path, "cases", "act-group", "nope", "label", "--reason", "x y")
+    assert code == 2 and "no cases in group 'nope'" in err and "Traceback" not in err

@@ -154,6 +154,20 @@ def test_moderator_works_a_case_and_an_operator_decides_the_appeal(
     case = mod.get(f"/cases/{w.ids['diversion_case']}").json()
     assert case["status"] == "overturned" and case["actions"][0]["reversed_at"]
     shot(page, "moderator-appeal-en")
+    # ... and labels every member of the water-army campaign in one go.
+    page.goto(f"{site.url}/ui/moderator/cases/{w.ids['campaign_case']}")
+    assert "(3)" in str(page.text_content("#group-act-form label"))
+    page.on("dialog", lambda d: d.accept())
+    page.select_option("#group-act-form select[name=action]", "label")
+    page.fill("#group-act-form input[name=reason]", "coordinated water-army comments")
+    page.click("#group-act-form button")
+    page.wait_for_load_state()
+    assert page.locator("p.notice").count() == 1
+    members = mod.get("/cases", params={"group_key": "k1"}).json()
+    assert len(members) == 3
+    for member in members:
+        detail = mod.get(f"/cases/{member['id']}").json()
+        assert [a["action"] for a in detail["actions"]] == ["label"]
     page.context.close()
 
 

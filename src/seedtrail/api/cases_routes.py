@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from seedtrail.api.deps import Actor, Reader, Writer
-from seedtrail.enforcement import actions, appeals, cases
+from seedtrail.enforcement import actions, appeals, cases, groups
 
 router = APIRouter(tags=["enforcement"])
 MAX_ID = 2**31 - 1
@@ -63,6 +63,20 @@ def case_detail(ident: Ident, actor: Actor, conn: Reader) -> dict[str, Any]:
 @router.post("/cases/{ident}/actions", status_code=201, summary="Act on a case's subject")
 def act(ident: Ident, body: actions.ActionIn, actor: Actor, conn: Writer) -> dict[str, Any]:
     return actions.take(conn, actor, ident, body.action, body.reason)
+
+
+@router.post(
+    "/cases/groups/{group_key}/actions",
+    status_code=201,
+    summary="Act on every case of a group (a campaign's members) at once",
+)
+def act_on_group(
+    group_key: Annotated[str, Path(min_length=1, max_length=64)],
+    body: groups.GroupActionIn,
+    actor: Actor,
+    conn: Writer,
+) -> dict[str, Any]:
+    return groups.take(conn, actor, group_key, body.action, body.reason)
 
 
 class Reason(BaseModel):

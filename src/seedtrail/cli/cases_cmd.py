@@ -16,7 +16,7 @@ from seedtrail.cli.context import console, err_console
 from seedtrail.cli.intake_cmd import progress_bar
 from seedtrail.cli.main import app
 from seedtrail.cli.store_cmd import cli_actor, open_store, show_rows, validated
-from seedtrail.enforcement import actions, appeals, autopolicy, cases, intake
+from seedtrail.enforcement import actions, appeals, autopolicy, cases, groups, intake
 from seedtrail.errors import InvalidInput
 
 group = typer.Typer(
@@ -201,6 +201,24 @@ def act_cmd(
     with open_store(ctx).transaction() as conn:
         row = actions.take(conn, cli_actor(), ident, action, reason)
     console.print(f"action {row['id']}: {action} on {row['subject_type']} {row['subject_id']}")
+
+
+@group.command("act-group")
+def act_group_cmd(
+    ctx: typer.Context,
+    group_key: str,
+    action: str = typer.Argument(help=", ".join(sorted({a for a, _ in actions.EFFECTS}))),
+    reason: str = typer.Option(..., help="Why (audited, shown to each owner)."),
+) -> None:
+    """Act on every case of a group (a water-army campaign's members) in one transaction."""
+    with open_store(ctx).transaction() as conn:
+        done = groups.take(conn, cli_actor(), group_key, action, reason)
+    console.print(
+        f"group {group_key}: {action} on {len(done['taken'])} case(s), "
+        f"{len(done['skipped'])} skipped"
+    )
+    for s in done["skipped"]:
+        console.print(f"  case {s['case_id']} skipped: {s['why']}")
 
 
 @group.command("dismiss")

@@ -31,6 +31,11 @@ def create_web(settings: Settings, store: Store, reports: Reports) -> Starlette:
         Route("/moderator", moderator.queue_page),
         Route("/moderator/cases/{ident:int}", moderator.case_page),
         Route("/moderator/cases/{ident:int}/actions", moderator.take_action, methods=["POST"]),
+        Route(
+            "/moderator/cases/{ident:int}/group-actions",
+            moderator.take_group_action,
+            methods=["POST"],
+        ),
         Route("/moderator/cases/{ident:int}/dismiss", moderator.dismiss, methods=["POST"]),
         Route("/moderator/cases/{ident:int}/appeal", moderator.file_appeal, methods=["POST"]),
         Route("/moderator/actions/{ident:int}/reverse", moderator.reverse, methods=["POST"]),

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import Connection
 from starlette.responses import Response
 
-from seedtrail.enforcement import actions, appeals, cases
+from seedtrail.enforcement import actions, appeals, cases, groups
 from seedtrail.errors import InvalidInput, validated
 from seedtrail.principals import Principal
 from seedtrail.web import charts, tables
@@ -135,6 +135,8 @@ def case_page(ctx: Ctx) -> Response:
     case_id = int(ctx.request.path_params["ident"])
     with ctx.web.store.read() as conn:
         case = load_case(conn, ctx.user, case_id)
+        key = case.get("group_key")
+        group_size = len(groups.members(conn, key)) if key else 0
     ev = case.get("evidence") or {}
     campaign = ev.get("campaign") if isinstance(ev.get("campaign"), dict) else None
     member = (ev.get("member") or {}).get("account_id") if campaign else None
@@ -147,6 +149,8 @@ def case_page(ctx: Ctx) -> Response:
         graph=_graph(ctx, campaign, member) if campaign and campaign.get("accounts") else None,
         timeline=(campaign or {}).get("timeline") or [],
         staff=ctx.user.role in cases.STAFF,
+        group_size=group_size,
+        group_actions=sorted({a for a, kind in actions.EFFECTS if kind == case["subject_type"]}),
         may_appeal=case["status"] == "actioned"
         and case["appeal"] is None
         and ctx.user.role in cases.OWNERS
@@ -167,6 +171,21 @@ def take_action(ctx: Ctx, form: dict[str, str]) -> Response:
     with ctx.web.store.transaction() as conn:
         actions.take(conn, ctx.user, case_id, body.action, body.reason)
     return _back(case_id, "actioned")
+
+
+@action
+def take_group_action(ctx: Ctx, form: dict[str, str]) -> Response:
+    """The same action on every case of this case's group (a campaign's members)."""
+    case_id = int(ctx.request.path_params["ident"])
+    body = validated(
+        groups.GroupActionIn, {"action": form.get("action"), "reason": form.get("reason", "")}
+    )
+    with ctx.web.store.transaction() as conn:
+        key = cases.get(conn, ctx.user, case_id).get("group_key")
+        if not key:
+            raise InvalidInput(f"case {case_id} belongs to no group")
+        done = groups.take(conn, ctx.user, key, body.action, body.reason)
+    return _back(case_id, "group" if done["taken"] else "group_none")
 
 
 @action

@@ -1,0 +1,79 @@
+"""Acting on a group of cases at once: the cases of one water-army campaign (one case per member
+account, tied by ``group_key``) get the same action in one transaction.
+
+Each case gets its own action through :func:`seedtrail.enforcement.actions.take`, so each is
+audited, reversible and appealable on its own exactly as if a moderator had taken it case by case;
+the group call adds one audit entry naming the group, the action and what it did. Cases that are
+closed, already carry the action, or whose subject the action does not apply to are skipped and
+listed with the reason; nothing is skipped silently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection, select
+
+from seedtrail.enforcement import actions, cases
+from seedtrail.errors import Conflict, InvalidInput, NotFound
+from seedtrail.principals import Principal
+from seedtrail.store import audit
+from seedtrail.store.schema import cases as cases_table
+
+#: The most cases one call acts on (a campaign of a few hundred accounts fits many times).
+MAX_GROUP = 5000
+
+
+class GroupActionIn(BaseModel):
+    action: actions.ActionName
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+def members(conn: Connection, group_key: str) -> list[int]:
+    """The ids of the cases in the group, oldest first."""
+    query = (
+        select(cases_table.c.id)
+        .where(cases_table.c.group_key == group_key)
+        .order_by(cases_table.c.id)
+        .limit(MAX_GROUP + 1)
+    )
+    return [int(i) for i in conn.execute(query).scalars()]
+
+
+def take(
+    conn: Connection, actor: Principal, group_key: str, action: str, reason: str
+) -> dict[str, Any]:
+    """Apply ``action`` to every case of the group that can take it; returns the actions taken
+    and the cases skipped, each with why."""
+    cases.require_staff(actor, "take enforcement actions")
+    ids = members(conn, group_key)
+    if not ids:
+        raise NotFound(f"no cases in group {group_key!r}")
+    if len(ids) > MAX_GROUP:
+        raise InvalidInput(f"group {group_key!r} has more than {MAX_GROUP} cases: act in parts")
+    taken: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    for case_id in ids:
+        try:
+            with conn.begin_nested():  # a skipped case leaves no half-done change behind
+                row = actions.take(conn, actor, case_id, action, reason)
+        except (Conflict, InvalidInput) as exc:
+            skipped.append({"case_id": case_id, "why": exc.detail})
+            continue
+        taken.append(row)
+    audit.record(
+        conn,
+        actor=actor.label,
+        action="enforcement.group_action",
+        object_type="case_group",
+        object_id=group_key,
+        detail={
+            "action": action,
+            "reason": reason,
+            "cases": len(ids),
+            "action_ids": [r["id"] for r in taken],
+            "skipped": skipped,
+        },
+    )
+    return {"group_key": group_key, "action": action, "taken": taken, "skipped": skipped}

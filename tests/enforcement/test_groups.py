@@ -1,0 +1,89 @@
+"""One action on every case of a campaign: each member's case gets its own audited, reversible
+action; cases that cannot take it are skipped with the reason, and nothing half-done remains."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from factories import OPERATOR, World, build_world
+from seedtrail.enforcement import actions, cases, groups
+from seedtrail.errors import Forbidden, NotFound
+from seedtrail.principals import Principal
+from seedtrail.store import audit
+from seedtrail.store.schema import accounts
+from seedtrail.store.store import Store
+
+MOD = Principal(id=5, name="mod", role="moderator")
+
+
+def _campaign(store: Store, members: list[int], key: str = "camp-1") -> list[int]:
+    specs = [
+        cases.CaseSpec(
+            subject_type="account",
+            subject_id=a,
+            detector="water_army",
+            severity=2,
+            summary=f"member {a}",
+            evidence={"member": a},
+            group_key=key,
+        )
+        for a in members
+    ]
+    with store.transaction() as conn:
+        return [int(row["id"]) for row, _ in cases.open_many(conn, OPERATOR, specs)]
+
+
+def _status(store: Store, account: int) -> str:
+    with store.read() as conn:
+        return str(conn.execute(select(accounts.c.status).where(accounts.c.id == account)).scalar())
+
+
+@pytest.fixture
+def world(store: Store) -> World:
+    return build_world(store)
+
+
+def test_ban_a_whole_campaign_then_reverse_one_member(store: Store, world: World) -> None:
+    members = [world.ids["creator"], world.ids["other_creator"]]
+    ids = _campaign(store, members)
+    with store.transaction() as conn:  # one member already banned by hand: skipped, with why
+        actions.take(conn, MOD, ids[0], "ban", "first look")
+    with store.transaction() as conn:
+        done = groups.take(conn, MOD, "camp-1", "ban", "coordinated comments")
+    assert [r["case_id"] for r in done["taken"]] == [ids[1]]
+    assert done["skipped"] == [
+        {"case_id": ids[0], "why": f"case {ids[0]} already has an active ban"}
+    ]
+    assert [_status(store, a) for a in members] == ["banned", "banned"]
+    with store.read() as conn:
+        entries = audit.entries(conn, limit=50)
+        group_entry = next(e for e in entries if e["action"] == "enforcement.group_action")
+        assert group_entry["object_id"] == "camp-1"
+        assert group_entry["detail"]["action_ids"] == [done["taken"][0]["id"]]
+        for_case = [e for e in entries if e["action"] == "enforcement.action"]
+        assert {e["detail"]["case_id"] for e in for_case} == set(ids)
+        assert cases.get(conn, MOD, ids[1])["status"] == "actioned"
+    with store.transaction() as conn:  # each member's action stays reversible on its own
+        actions.reverse(conn, MOD, done["taken"][0]["id"], "appeal upheld")
+    assert [_status(store, a) for a in members] == ["banned", "active"]
+
+
+def test_an_action_that_fits_no_case_changes_nothing(store: Store, world: World) -> None:
+    ids = _campaign(store, [world.ids["creator"]])
+    with store.transaction() as conn:
+        done = groups.take(conn, MOD, "camp-1", "hide", "comments only")
+        assert done["taken"] == []
+        assert done["skipped"][0]["case_id"] == ids[0]
+        assert "does not apply to a account" in done["skipped"][0]["why"]
+        assert cases.get(conn, MOD, ids[0])["status"] == "open"
+    assert _status(store, world.ids["creator"]) == "active"
+
+
+def test_unknown_group_and_non_staff_are_refused(store: Store, world: World) -> None:
+    _campaign(store, [world.ids["creator"]])
+    with store.transaction() as conn, pytest.raises(NotFound, match="no cases in group"):
+        groups.take(conn, MOD, "nope", "label", "why not")
+    brand = Principal(id=9, name="b", role="brand", account_id=world.ids["brand"])
+    with store.transaction() as conn, pytest.raises(Forbidden):
+        groups.take(conn, brand, "camp-1", "label", "not mine to do")
