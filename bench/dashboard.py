@@ -151,14 +151,18 @@ def _keys(store: Store) -> dict[str, str]:
     return keys
 
 
-def _timed(client: httpx.Client, path: str, repeat: int) -> tuple[list[float], int]:
+def _timed(client: httpx.Client, path: str, repeat: int) -> tuple[list[float], int, float]:
+    """``repeat`` timings after a first call, the size, and the first call's time (cold: the
+    server's report cache is empty for a page's first fetch)."""
     method, _, target = path.rpartition(" ")
     body = {"partner_id": 1} if method == "POST" else None  # the kill-switch preview
 
     def call() -> httpx.Response:
         return client.request(method or "GET", target, json=body)
 
+    t0 = time.perf_counter()
     call()  # warm-up
+    first = (time.perf_counter() - t0) * 1000
     times, size = [], 0
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -167,7 +171,7 @@ def _timed(client: httpx.Client, path: str, repeat: int) -> tuple[list[float], i
         if r.status_code != 200:
             raise RuntimeError(f"{path}: HTTP {r.status_code}: {r.text[:300]}")
         size = len(r.content)
-    return times, size
+    return times, size, first
 
 
 def _prepare(store: Store, data: Path, args: argparse.Namespace) -> None:
@@ -261,6 +265,7 @@ def main() -> None:
         "page",
         "median ms",
         "max ms",
+        "first ms",
         "KB",
         "baseline",
         "base ms",
@@ -285,10 +290,10 @@ def main() -> None:
             ):
                 ui.post("/ui/signin", data={"key": keys[role], "next": "/ui/"})
                 try:
-                    times, size = _timed(ui, path, args.repeat)
-                    btimes, _ = _timed(api, base, args.repeat)
+                    times, size, first = _timed(ui, path, args.repeat)
+                    btimes, _, _ = _timed(api, base, args.repeat)
                 except RuntimeError as exc:  # report it and go on with the other pages
-                    table.add_row(role, path, "error", str(exc)[:60], "", base, "", "", "NO")
+                    table.add_row(role, path, "error", str(exc)[:60], "", "", base, "", "", "NO")
                     worst = float("inf")
                     continue
             med, bmed = statistics.median(times), statistics.median(btimes)
@@ -298,6 +303,7 @@ def main() -> None:
                 path,
                 f"{med:.0f}",
                 f"{max(times):.0f}",
+                f"{first:.0f}",
                 f"{size / 1024:.0f}",
                 base,
                 f"{bmed:.1f}",

@@ -3,6 +3,7 @@ report: brands see their own campaigns only, creators their own notes, operators
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -13,6 +14,7 @@ import reportworld
 from factories import auth
 from seedtrail import principals
 from seedtrail.attribution import runs
+from seedtrail.attribution.report import Report
 from seedtrail.settings import Settings
 from seedtrail.sim.load import load_world
 from seedtrail.store.store import Store
@@ -158,3 +160,47 @@ def test_brands_and_creators_read_joined_figures_only_as_the_clean_room_releases
         assert body["notes_other"]["rows"] >= len(small)
         assert body["notes_other"]["people"] >= k
     assert {n["key"] for n in body["notes"]} <= {n["key"] for n in op["notes"]}
+
+
+def test_a_report_built_by_an_older_version_is_a_409_saying_to_rebuild_it(
+    client: TestClient,
+    settings: Settings,
+    setup: dict[str, Any],
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    built, path = reportworld.built_report(tmp_path_factory)
+    # as an older build wrote it: no format version, and a funnel without `people` (on which
+    # `/models` and `/lift` failed with a DuckDB binder error: an HTTP 500)
+    meta = {k: v for k, v in built.meta.items() if k != "format_version"}
+    tables = {**built.tables, "funnel": built.tables["funnel"].drop_columns(["people"])}
+    runs.publish(settings.data_dir, Report(meta, tables).write(tmp_path / "old-run"))
+    c = setup["campaign"]
+    for url in (
+        f"/attribution/campaigns/{c}/models",
+        f"/attribution/campaigns/{c}/lift",
+        f"/attribution/campaigns/{c}",
+        "/attribution/campaigns",
+        f"/attribution/notes/{setup['note']}",
+    ):
+        r = _get(client, setup, "brand", url)
+        assert r.status_code == 409, url
+        assert r.headers["content-type"] == "application/problem+json"
+        body = r.json()
+        assert body["type"] == "https://seedtrail.dev/problems/report-outdated"
+        assert body["instance"] == url.split("?")[0]
+        assert "older version" in body["detail"] and "`seedtrail report build`" in body["detail"]
+        assert (body["format_version"], body["expected_format_version"]) == (1, 2)
+    assert _get(client, setup, "other_brand", f"/attribution/campaigns/{c}").status_code == 404
+    # the dashboard shows the campaign with the same advice where the report would be
+    signin = {"key": setup["keys"]["brand"], "next": f"/ui/brand/campaigns/{c}"}
+    assert client.post("/ui/signin", data=signin, follow_redirects=False).status_code == 303
+    page = client.get(f"/ui/brand/campaigns/{c}", headers={"accept-language": "en"})
+    assert page.status_code == 200 and 'data-problem="report-outdated"' in page.text
+    assert "seedtrail report build" in page.text and 'data-figure="spend"' in page.text
+    export = client.get(f"/ui/brand/campaigns/{c}/export.csv", headers={"accept-language": "en"})
+    assert export.status_code == 409 and "older version" in export.text
+    # once a rebuilt report is published, it is served again
+    runs.publish(settings.data_dir, path)
+    assert _get(client, setup, "brand", f"/attribution/campaigns/{c}/models").status_code == 200
+    assert 'id="report-figures"' in client.get(f"/ui/brand/campaigns/{c}").text
