@@ -18,6 +18,7 @@ from seedtrail.attribution.report import Report
 from seedtrail.settings import Settings
 from seedtrail.sim.load import load_world
 from seedtrail.store.store import Store
+from seedtrail.web import charts
 
 
 @pytest.fixture
@@ -192,7 +193,12 @@ def test_a_report_built_by_an_older_version_is_a_409_saying_to_rebuild_it(
         assert "older version" in body["detail"] and "`seedtrail report build`" in body["detail"]
         assert (body["format_version"], body["expected_format_version"]) == (1, 2)
     assert _get(client, setup, "other_brand", f"/attribution/campaigns/{c}").status_code == 404
-    # the dashboard shows the campaign with the same advice where the report would be
+    # the dashboard: the creator's notes with the advice instead of their attributed figures
+    signin = {"key": setup["keys"]["creator"], "next": "/ui/creator"}
+    assert client.post("/ui/signin", data=signin, follow_redirects=False).status_code == 303
+    mine = client.get("/ui/creator", headers={"accept-language": "en"})
+    assert mine.status_code == 200 and 'data-problem="report-outdated"' in mine.text
+    # and the campaign with the same advice where the report would be
     signin = {"key": setup["keys"]["brand"], "next": f"/ui/brand/campaigns/{c}"}
     assert client.post("/ui/signin", data=signin, follow_redirects=False).status_code == 303
     page = client.get(f"/ui/brand/campaigns/{c}", headers={"accept-language": "en"})
@@ -204,3 +210,55 @@ def test_a_report_built_by_an_older_version_is_a_409_saying_to_rebuild_it(
     runs.publish(settings.data_dir, path)
     assert _get(client, setup, "brand", f"/attribution/campaigns/{c}/models").status_code == 200
     assert 'id="report-figures"' in client.get(f"/ui/brand/campaigns/{c}").text
+
+
+def test_many_notes_at_once_answer_as_one_note_at_a_time(
+    client: TestClient, store: Store, setup: dict[str, Any]
+) -> None:
+    with store.read() as conn:
+        all_notes = [int(n) for n in conn.exec_driver_sql("SELECT id FROM notes").scalars()]
+    seen: dict[str, set[str]] = {}
+    for who in ("brand", "other_brand", "creator", "op"):
+        one: dict[str, Any] = {}
+        for n in all_notes:
+            r = _get(client, setup, who, f"/attribution/notes/{n}")
+            if r.status_code == 200 and r.json()["funnel"] is not None:
+                one[str(n)] = r.json()["funnel"]
+            elif r.status_code == 200:  # withheld by the clean room, as the batch withholds it
+                one[str(n)] = {"key": str(n), "withheld": r.json()["withheld"]}
+            else:
+                assert r.status_code == 404, (who, n)
+        query = "&".join(f"ids={n}" for n in [*all_notes, 999999999])
+        body = _get(client, setup, who, f"/attribution/notes?{query}").json()
+        assert body["run"]["model"] == "position_based"
+        assert {r["key"]: r for r in body["notes"]} == one, who
+        seen[who] = set(one)
+    assert seen["op"] > seen["brand"] and seen["op"] > seen["creator"] and seen["creator"]
+    mine = _get(client, setup, "creator", f"/attribution/notes?ids={setup['note']}").json()
+    assert [r["key"] for r in mine["notes"]] == [str(setup["note"])]
+    last = _get(client, setup, "op", f"/attribution/notes?ids={setup['note']}&model=last_touch")
+    assert last.json()["run"]["model"] == "last_touch"
+    assert _get(client, setup, "mod", f"/attribution/notes?ids={setup['note']}").status_code == 403
+    many = "&".join(f"ids={n}" for n in range(1001))
+    r = _get(client, setup, "op", f"/attribution/notes?{many}")
+    assert r.status_code == 422 and "at most 1000" in r.json()["detail"]
+
+
+def test_the_creator_page_shows_each_notes_attributed_purchases_as_the_api_does(
+    client: TestClient, store: Store, setup: dict[str, Any]
+) -> None:
+    with store.read() as conn:
+        ids = "&".join(f"ids={n}" for n in conn.exec_driver_sql("SELECT id FROM notes").scalars())
+    api = _get(client, setup, "creator", f"/attribution/notes?{ids}").json()
+    released = [r["purchases"]["scaled"] for r in api["notes"] if "withheld" not in r]
+    assert released, "the creator has notes the clean room releases"
+    signin = {"key": setup["keys"]["creator"], "next": "/ui/creator"}
+    assert client.post("/ui/signin", data=signin, follow_redirects=False).status_code == 303
+    page = client.get(
+        "/ui/creator?notes.sort=purchases&notes.dir=desc", headers={"accept-language": "en"}
+    ).text
+    assert f"by the published report {api['run']['run_id']}" in page
+    notes = page[page.index('<section id="notes">') :]
+    top = notes[notes.index('data-col="purchases">') :].split(">")[1].split("<")[0]
+    best = max(released)
+    assert top == charts.fmt(best, 2 if best != round(best) else 0)
