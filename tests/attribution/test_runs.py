@@ -149,14 +149,18 @@ def test_the_server_caches_query_results_until_another_report_is_published(
 
 
 def test_the_row_cache_is_bounded_least_recently_used_first() -> None:
-    cache = runs.RowCache(max_entries=2, max_rows=3)
+    cache = runs.RowCache(max_entries=2, max_rows=4, max_result=3)
     cache.put("a", [{"x": 1}])
     cache.put("b", [{"x": 2}])
     assert cache.get("a") == [{"x": 1}]  # a is now the most recent
     cache.put("c", [{"x": 3}])
     assert cache.get("b") is None and cache.get("a") is not None and cache.get("c") is not None
-    cache.put("big", [{"x": i} for i in range(4)])  # over max_rows: answered, not kept
-    assert cache.get("big") is None and len(cache) == 2
+    cache.put("big", [{"x": i} for i in range(4)])  # over max_result: answered, not kept
+    assert cache.get("big") is None and len(cache) == 2 and cache.rows == 2
+    cache.put("d", [{"x": i} for i in range(3)])  # 5 rows held would exceed max_rows: a goes
+    assert cache.get("a") is None and cache.get("c") is not None and cache.rows == 4
+    cache.put("c", [{"x": 0}])  # replaced, not counted twice
+    assert cache.rows == 4 and len(cache) == 2
 
 
 def test_a_report_of_another_format_is_refused_with_a_rebuild_hint(

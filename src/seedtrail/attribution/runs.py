@@ -57,37 +57,44 @@ def publish(data_dir: Path, report_dir: Path) -> dict[str, Any]:
 class RowCache:
     """Query results of one report run, least recently used dropped first (thread-safe). A run
     directory is never changed once written, so its results never go stale: a newly published
-    run is a new :class:`StoredReport` with a new, empty cache."""
+    run is a new :class:`StoredReport` with a new, empty cache. Bounded by entries and by rows
+    held in all (a funnel row is a few kB)."""
 
-    def __init__(self, max_entries: int = 512, max_rows: int = 20_000) -> None:
+    def __init__(
+        self, max_entries: int = 512, max_rows: int = 50_000, max_result: int = 5_000
+    ) -> None:
         self.max_entries = max_entries
-        self.max_rows = max_rows  # a larger result is returned but not kept
+        self.max_rows = max_rows
+        self.max_result = max_result  # a larger result is returned but not kept
         self.hits = 0
         self.misses = 0
-        self._rows: OrderedDict[Hashable, Rows] = OrderedDict()
+        self.rows = 0
+        self._results: OrderedDict[Hashable, Rows] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._results)
 
     def get(self, key: Hashable) -> Rows | None:
         with self._lock:
-            rows = self._rows.get(key)
+            rows = self._results.get(key)
             if rows is None:
                 self.misses += 1
                 return None
-            self._rows.move_to_end(key)
+            self._results.move_to_end(key)
             self.hits += 1
             return rows
 
     def put(self, key: Hashable, rows: Rows) -> None:
-        if len(rows) > self.max_rows:
+        if len(rows) > self.max_result:
             return
         with self._lock:
-            self._rows[key] = rows
-            self._rows.move_to_end(key)
-            while len(self._rows) > self.max_entries:
-                self._rows.popitem(last=False)
+            old = self._results.pop(key, None)
+            self.rows += len(rows) - (len(old) if old is not None else 0)
+            self._results[key] = rows
+            while len(self._results) > self.max_entries or self.rows > self.max_rows:
+                _, dropped = self._results.popitem(last=False)
+                self.rows -= len(dropped)
 
 
 def _hashable(value: Any) -> Hashable:
