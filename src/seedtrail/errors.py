@@ -68,6 +68,13 @@ class Conflict(SeedtrailError):
     title = "Conflict"
 
 
+class ReportOutdated(Conflict):
+    """The published attribution report was written in a format this build does not read."""
+
+    code = "report-outdated"
+    title = "Attribution report outdated"
+
+
 class PayloadTooLarge(SeedtrailError):
     status = 413
     code = "payload-too-large"

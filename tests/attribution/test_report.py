@@ -7,7 +7,8 @@ import json
 import pytest
 
 import reportworld
-from seedtrail.attribution.report import TABLES, ReportSpec
+from seedtrail.attribution.report import ReportSpec
+from seedtrail.attribution.runs import TABLES
 from seedtrail.errors import InvalidInput
 
 

@@ -19,7 +19,7 @@ from seedtrail.attribution.funnel import COSTS, DAILY_COUNTS, FRONT_COUNTS
 from seedtrail.attribution.summary import METRICS
 from seedtrail.cleanroom import gate
 from seedtrail.community import campaigns as campaign_res
-from seedtrail.errors import Conflict, Forbidden, NotFound
+from seedtrail.errors import Forbidden, InvalidInput, NotFound
 from seedtrail.principals import Principal
 from seedtrail.store.schema import (
     campaign_notes,
@@ -291,11 +291,6 @@ def campaign_daily(
         return {"run": None, "campaign_id": ident, "days": [], "days_other": None}
     run = _run(report, model)
     assert run is not None
-    if not report.has("daily"):
-        raise Conflict(
-            "the published report has no daily figures (built by an older version); "
-            "rebuild it with `seedtrail report build`"
-        )
     rows = report.query(
         "SELECT * FROM {daily} WHERE model = ? AND key = ? ORDER BY day", [run["model"], str(ident)]
     )
@@ -309,31 +304,68 @@ def campaign_daily(
     return {"run": run, "campaign_id": ident, "days": days, "days_other": other}
 
 
-def _note_visible(conn: Connection, actor: Principal, ident: int) -> None:
-    """Operators see every note; creators their own; brands their own notes and the notes they
-    boost (campaigns), sponsor (collabs) or sell on (a mount of one of their offers)."""
+def visible_notes(conn: Connection, actor: Principal, ids: list[int]) -> set[int]:
+    """Of ``ids``, the notes ``actor`` may read: operators every note; creators their own;
+    brands their own notes and the notes they boost (campaigns), sponsor (collabs) or sell on
+    (a mount of one of their offers). Other roles: 403."""
     _require_reader(actor, ("operator", "brand", "creator"))
-    author = conn.execute(select(notes.c.author_id).where(notes.c.id == ident)).scalar()
-    if author is None:
-        raise NotFound(f"note {ident} not found")
-    if actor.role == "operator" or author == actor.account_id:
-        return
-    if actor.role == "brand":
+    query = select(notes.c.id, notes.c.author_id).where(notes.c.id.in_(ids))
+    authors: dict[int, int] = {n: a for n, a in conn.execute(query).all()}
+    if actor.role == "operator":
+        return set(authors)
+    mine = {n for n, a in authors.items() if a == actor.account_id}
+    rest = [n for n in authors if n not in mine]
+    if actor.role == "brand" and rest:
         me = actor.account_id
         ties = union_all(
             select(campaign_notes.c.note_id)
             .join(campaigns, campaigns.c.id == campaign_notes.c.campaign_id)
-            .where(campaign_notes.c.note_id == ident, campaigns.c.brand_id == me),
+            .where(campaign_notes.c.note_id.in_(rest), campaigns.c.brand_id == me),
             select(collab_registrations.c.note_id).where(
-                collab_registrations.c.note_id == ident, collab_registrations.c.brand_id == me
+                collab_registrations.c.note_id.in_(rest), collab_registrations.c.brand_id == me
             ),
             select(link_mounts.c.note_id)
             .join(offers, offers.c.id == link_mounts.c.offer_id)
-            .where(link_mounts.c.note_id == ident, offers.c.owner_id == me),
+            .where(link_mounts.c.note_id.in_(rest), offers.c.owner_id == me),
         )
-        if conn.execute(ties).first() is not None:
-            return
-    raise NotFound(f"note {ident} not found")
+        mine |= set(conn.execute(ties).scalars())
+    return mine
+
+
+def _note_visible(conn: Connection, actor: Principal, ident: int) -> None:
+    if ident not in visible_notes(conn, actor, [ident]):
+        raise NotFound(f"note {ident} not found")
+
+
+MAX_NOTES = 1000
+IdsQ = Query(..., description=f"Note ids (repeat `ids=`; at most {MAX_NOTES}).")
+
+
+@router.get(
+    "/notes",
+    summary="The funnels of many notes at once: those of `ids` the caller may read (the rest "
+    "are left out, as `/notes/{id}` would answer 404), each released as `/notes/{id}` releases it",
+)
+def notes_report(
+    request: Request,
+    actor: Actor,
+    conn: Reader,
+    ids: list[int] = IdsQ,
+    model: str | None = ModelQ,
+) -> dict[str, Any]:
+    if len(ids) > MAX_NOTES:
+        raise InvalidInput(f"at most {MAX_NOTES} note ids per request; got {len(ids)}")
+    visible = visible_notes(conn, actor, ids)
+    report = _report(request)
+    if report is None:
+        return {"run": None, "notes": []}
+    run = _run(report, model)
+    assert run is not None
+    rows = _funnel_rows(report, run["model"], "note", [str(n) for n in sorted(visible)])
+    if actor.role != "operator":
+        k = _k(request)
+        rows = [gate.release_one(r, k) or _withheld(r["key"], k) for r in rows]
+    return {"run": run, "notes": rows}
 
 
 @router.get("/notes/{ident}", summary="A note's funnel, and each model's credit to it")

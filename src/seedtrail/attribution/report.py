@@ -26,12 +26,23 @@ import pyarrow.parquet as pq
 from seedtrail.attribution import funnel, lift, rollup, truth, world
 from seedtrail.attribution.engines.duckdb import DuckDBEngine
 from seedtrail.attribution.inputs import Inputs
+from seedtrail.attribution.runs import FORMAT_VERSION
 from seedtrail.attribution.spec import MODELS, AttributionSpec, Filters, ModelSpec, Windows
 from seedtrail.attribution.store_campaigns import StoreCampaigns
 from seedtrail.errors import InvalidInput
 
 Progress = Callable[[str], None]
-TABLES = ("funnel", "lift", "lift_models", "scores", "notes", "campaigns")
+# Each table is written sorted by the columns the API looks rows up by, so that DuckDB skips
+# every 2,048-row group whose min/max statistics exclude the key asked for.
+SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "funnel": ("model", "dimension", "key"),
+    "daily": ("model", "key", "day"),
+    "lift": ("key",),
+    "lift_models": ("key", "model"),
+    "scores": ("model",),
+    "notes": ("note_id",),
+    "campaigns": ("campaign_id",),
+}
 
 
 @dataclass(frozen=True)
@@ -67,8 +78,8 @@ class Report:
     def write(self, out: Path) -> Path:
         out.mkdir(parents=True, exist_ok=True)
         for name, table in self.tables.items():
-            # small row groups: the API's lookups by (model, dimension, key) skip the rest
-            pq.write_table(table, out / f"{name}.parquet", row_group_size=2048)
+            ordered = table.sort_by([(c, "ascending") for c in SORT_KEYS[name]])
+            pq.write_table(ordered, out / f"{name}.parquet", row_group_size=2048)
         tmp = out / "report.json.tmp"
         tmp.write_text(json.dumps(self.meta, ensure_ascii=False, indent=2, default=str))
         tmp.replace(out / "report.json")
@@ -180,6 +191,7 @@ def build(
     finally:
         con.close()
     meta = {
+        "format_version": FORMAT_VERSION,
         "run_id": uuid.uuid4().hex[:12],
         "created_at": datetime.now(UTC).isoformat(),
         "world": str(world_dir.resolve()),

@@ -150,6 +150,7 @@ def error_page(ctx: Ctx, exc: SeedtrailError) -> HTMLResponse:
         401: "error.hint.401",
         403: "error.hint.403",
         404: "error.hint.404",
+        409: "error.hint.409",
         422: "error.hint.422",
     }.get(exc.status, "error.hint.other")
     return ctx.render("error.html", status=exc.status, error=exc, hint=ctx.t(hint))

@@ -20,7 +20,6 @@ from sqlalchemy import Connection, select
 from starlette.requests import Request
 
 from seedtrail.api import attribution_routes as api
-from seedtrail.errors import Conflict
 from seedtrail.principals import Principal
 from seedtrail.store.schema import notes
 from seedtrail.store.store import Store
@@ -45,7 +44,6 @@ class ReportView:
     notes_other: dict[str, Any] | None = None  # notes under k, summed (clean-room rule)
     days: list[dict[str, Any]] = field(default_factory=list)  # GMV, spend, ROAS per day
     days_other: dict[str, Any] | None = None  # days under k, summed (clean-room rule)
-    days_missing: str | None = None  # why there are no daily figures (an older report)
 
 
 def load(
@@ -58,17 +56,11 @@ def load(
         with store.read() as conn:
             return fn(campaign_id, request, actor, conn, *args)
 
-    def daily() -> dict[str, Any]:
-        try:
-            return call(api.campaign_daily, model)
-        except Conflict as exc:  # a report built before daily figures: say so, show the rest
-            return {"days": [], "days_other": None, "missing": exc.detail}
-
     with ThreadPoolExecutor(max_workers=4) as pool:
         f_funnel = pool.submit(call, api.campaign_funnel, model)
         f_models = pool.submit(call, api.campaign_models)
         f_lift = pool.submit(call, api.campaign_lift)
-        f_daily = pool.submit(daily)
+        f_daily = pool.submit(call, api.campaign_daily, model)
         funnel, models, lift = f_funnel.result(), f_models.result(), f_lift.result()
         days = f_daily.result()
     if funnel["run"] is None:
@@ -83,7 +75,6 @@ def load(
         notes_other=funnel.get("notes_other"),
         days=days["days"],
         days_other=days["days_other"],
-        days_missing=days.get("missing"),
     )
     if actor.role != "operator":
         view.k = funnel.get("k")

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from seedtrail import resources
 from seedtrail.community import campaigns
+from seedtrail.errors import ReportOutdated
 from seedtrail.links import clickstats
 from seedtrail.principals import Principal
 from seedtrail.store.schema import campaign_notes, campaign_spend
@@ -111,7 +112,13 @@ def campaign_page(ctx: Ctx) -> Response:
     ident = int(ctx.request.path_params["ident"])
     with ctx.web.store.read() as conn:
         data = load_campaign(conn, ctx.user, ident)
-    report = report_view.load(ctx.request, ctx.web.store, ctx.user, ident, ctx.query.get("model"))
+    outdated = None
+    try:
+        report = report_view.load(
+            ctx.request, ctx.web.store, ctx.user, ident, ctx.query.get("model")
+        )
+    except ReportOutdated as exc:  # the campaign's own figures still show; the report says why
+        report, outdated = None, exc.detail
     t = ctx.t
     sections = _report_tables(ctx, report) if report else {}
     notes = tables.build(
@@ -142,6 +149,7 @@ def campaign_page(ctx: Ctx) -> Response:
         spend_chart=spend_chart,
         clicks_chart=clicks_chart,
         report=report,
+        report_outdated=outdated,
         funnel_chart=report_view.funnel_chart,
         daily_charts=report_view.daily_charts,
         figure=report_view.figure,

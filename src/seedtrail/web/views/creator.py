@@ -1,15 +1,20 @@
-"""The creator's view: own notes, the links mounted on them and how those links perform."""
+"""The creator's view: own notes, the links mounted on them and how those links perform, and
+each note's attributed purchases and GMV from the published report (one batched call of the
+API's ``GET /attribution/notes`` route, in-process: the same visibility and clean-room release)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import Connection
+from starlette.requests import Request
 from starlette.responses import Response
 
 from seedtrail import resources
+from seedtrail.api import attribution_routes as api
 from seedtrail.community import notes
 from seedtrail.enforcement import cases
+from seedtrail.errors import Forbidden, ReportOutdated
 from seedtrail.links import clickstats, mounts
 from seedtrail.principals import Principal
 from seedtrail.web import charts, tables
@@ -45,10 +50,33 @@ def load_creator(conn: Connection, actor: Principal) -> dict[str, Any]:
     }
 
 
+def attributed(
+    request: Request, conn: Connection, actor: Principal, note_rows: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """Each note's attributed purchases and GMV (scaled) as ``GET /attribution/notes`` gives
+    them to ``actor``, set on ``note_rows`` (None where withheld or absent); the report's run,
+    or None before any report."""
+    body = api.notes_report(request, actor, conn, [n["id"] for n in note_rows], None)
+    funnels = {str(r["key"]): r for r in body["notes"]}
+    for n in note_rows:
+        f = funnels.get(str(n["id"]), {})
+        n["purchases"] = (f.get("purchases") or {}).get("scaled")
+        n["gmv"] = (f.get("gmv") or {}).get("scaled")
+    run: dict[str, Any] | None = body["run"]
+    return run
+
+
 @page
 def creator_page(ctx: Ctx) -> Response:
+    run, outdated = None, None
     with ctx.web.store.read() as conn:
         data = load_creator(conn, ctx.user)
+        try:
+            run = attributed(ctx.request, conn, ctx.user, data["notes"])
+        except ReportOutdated as exc:  # clicks still show; the notes table says why no figures
+            outdated = exc.detail
+        except Forbidden:  # a role that reads no attribution (a moderator): clicks only
+            pass
     t = ctx.t
     note_table = tables.build(
         "notes",
@@ -60,6 +88,8 @@ def creator_page(ctx: Ctx) -> Response:
             Column("published_at", t("col.published")),
             Column("mounts", t("col.mounts"), True),
             Column("clicks", t("col.clicks_counted"), True),
+            Column("purchases", t("funnel.purchases"), True),
+            Column("gmv", "GMV", True),
         ],
         data["notes"],
         ctx.query,
@@ -113,4 +143,7 @@ def creator_page(ctx: Ctx) -> Response:
         case_cells={"summary": moderator.case_link},
         total=total,
         truncated=data["truncated"],
+        run=run,
+        k=ctx.web.settings.cleanroom_k,
+        report_outdated=outdated,
     )
