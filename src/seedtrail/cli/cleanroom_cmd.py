@@ -26,18 +26,18 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from seedtrail.cleanroom.archive import SqliteReleaseArchive
-from seedtrail.cleanroom.budget import HARD_CAP, ledger_for
+from seedtrail.cleanroom.budget import ledger_for
 from seedtrail.cleanroom.export import export_release
 from seedtrail.cleanroom.identifiers import IdType
 from seedtrail.cleanroom.join import check_pair, join_tokens
 from seedtrail.cleanroom.matching import blind_file_columns, blind_ids, reblind_tokens
-from seedtrail.cleanroom.report import ReleasePolicy, run_report
+from seedtrail.cleanroom.report import release_audited
 from seedtrail.cleanroom.runfiles import PartyKey, RunSecret, read_tokens, write_tokens
 from seedtrail.cleanroom.sources import read_table, text_column
 from seedtrail.cleanroom.templates import TEMPLATES, ReportRequest
 from seedtrail.cli.context import console, state
 from seedtrail.cli.main import app
+from seedtrail.cli.store_cmd import cli_actor, open_store
 from seedtrail.errors import InvalidInput
 
 cleanroom = typer.Typer(help="Clean room: blind ids, join, release safe aggregates.")
@@ -206,14 +206,13 @@ def report_cmd(
     request = ReportRequest(template_name, brand, campaign, period_start, dp=dp, epsilon=epsilon)
     spec = request.check()
     rows = read_table(rows_path)
-    release = run_report(
-        rows,
-        request,
-        ReleasePolicy.from_settings(settings),
-        ledger=ledger_for(settings) if dp else None,
-        archive=SqliteReleaseArchive(settings.data_dir / "privacy_budget.db"),
-    )
     spend = _read_spend(spend_path, spec.levels) if spend_path else None
+    store = open_store(ctx)
+    try:  # charged, frozen and audited in the store, committed before the export is written
+        with store.transaction() as conn:
+            release, _ = release_audited(conn, rows, request, settings, actor=cli_actor().name)
+    finally:
+        store.dispose()
     export_release(release, out, spend)
     console.print(f"{len(release.cells)} cells released ({json.dumps(release.rule)}); wrote {out}")
 
@@ -241,9 +240,14 @@ def budget_cmd(
 ) -> None:
     """Show the privacy budget spent and left for a brand, campaign and period."""
     settings = state(ctx).settings
-    ledger = ledger_for(settings)
-    spent = ledger.spent(brand, campaign, date.fromisoformat(period))
-    limit = min(ledger.per_period, HARD_CAP)
+    store = open_store(ctx)
+    try:
+        with store.read() as conn:
+            ledger = ledger_for(settings, conn, cli_actor().name)
+            spent = ledger.spent(brand, campaign, date.fromisoformat(period))
+    finally:
+        store.dispose()
+    limit = ledger.per_period
     console.print(f"epsilon spent {spent:g} of {limit:g}; left {max(0.0, limit - spent):g}")
 
 
