@@ -24,7 +24,14 @@ from seedtrail.store.schema import PRIVACY_HARD_CAP as HARD_CAP
 from seedtrail.store.schema import privacy_budgets, privacy_spends
 from seedtrail.store.types import utcnow
 
-__all__ = ["HARD_CAP", "BudgetLedger", "StoreBudgetLedger", "ledger_for"]
+__all__ = [
+    "HARD_CAP",
+    "BudgetLedger",
+    "StoreBudgetLedger",
+    "budget_row",
+    "ensure_budget_row",
+    "ledger_for",
+]
 
 _SLACK = 1e-9  # float dust from adding tenths
 
@@ -38,9 +45,24 @@ class BudgetLedger(Protocol):
         ...
 
 
-def _budget(brand: str, campaign_id: int, period_start: date) -> list[ColumnElement[bool]]:
+def budget_row(brand: str, campaign_id: int, period_start: date) -> list[ColumnElement[bool]]:
+    """Where-clauses picking one budget's row."""
     c = privacy_budgets.c
     return [c.brand == brand, c.campaign_id == campaign_id, c.period_start == period_start]
+
+
+def ensure_budget_row(conn: Connection, brand: str, campaign_id: int, period_start: date) -> None:
+    """Create the budget's row (nothing spent) unless it exists."""
+    conn.execute(
+        insert_ignoring_duplicates(conn, privacy_budgets),
+        {
+            "brand": brand,
+            "campaign_id": campaign_id,
+            "period_start": period_start,
+            "spent": 0.0,
+            "updated_at": utcnow(),
+        },
+    )
 
 
 class StoreBudgetLedger:
@@ -64,7 +86,7 @@ class StoreBudgetLedger:
         self.per_report = min(per_report, per_period)
 
     def spent(self, brand: str, campaign_id: int, period_start: date) -> float:
-        where = _budget(brand, campaign_id, period_start)
+        where = budget_row(brand, campaign_id, period_start)
         value = self.conn.execute(select(privacy_budgets.c.spent).where(*where)).scalar()
         return float(value or 0.0)
 
@@ -79,13 +101,10 @@ class StoreBudgetLedger:
             "campaign_id": request.campaign_id,
             "period_start": request.period_start,
         }
-        where = _budget(request.brand, request.campaign_id, request.period_start)
+        where = budget_row(request.brand, request.campaign_id, request.period_start)
         now = utcnow()
         # Make sure the budget's row exists, then lock it: concurrent charges queue here.
-        self.conn.execute(
-            insert_ignoring_duplicates(self.conn, privacy_budgets),
-            {**key, "spent": 0.0, "updated_at": now},
-        )
+        ensure_budget_row(self.conn, request.brand, request.campaign_id, request.period_start)
         locked = select(privacy_budgets.c.spent).where(*where).with_for_update()
         spent = float(self.conn.execute(locked).scalar_one())
         if spent + epsilon > self.per_period + _SLACK:

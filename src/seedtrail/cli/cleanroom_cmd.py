@@ -39,6 +39,7 @@ from seedtrail.cli.context import console, state
 from seedtrail.cli.main import app
 from seedtrail.cli.store_cmd import cli_actor, open_store
 from seedtrail.errors import InvalidInput
+from seedtrail.store import audit
 
 cleanroom = typer.Typer(help="Clean room: blind ids, join, release safe aggregates.")
 app.add_typer(cleanroom, name="cleanroom")
@@ -249,6 +250,33 @@ def budget_cmd(
         store.dispose()
     limit = ledger.per_period
     console.print(f"epsilon spent {spent:g} of {limit:g}; left {max(0.0, limit - spent):g}")
+
+
+@cleanroom.command("import-ledger")
+def import_ledger_cmd(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., help="Each node's old data_dir/privacy_budget.db."),
+) -> None:
+    """Carry the per-node ledger files of earlier versions into the store (once, on upgrade):
+    budgets spent stay spent and frozen releases stay frozen. Importing twice changes nothing."""
+    from seedtrail.cleanroom.legacy import import_file_ledger
+
+    store = open_store(ctx)
+    try:
+        with store.transaction() as conn:
+            for path in files:
+                spends, releases = import_file_ledger(conn, path)
+                audit.record(
+                    conn,
+                    actor=cli_actor().name,
+                    action="cleanroom.import_ledger",
+                    object_type="ledger_file",
+                    object_id=str(path)[-64:],
+                    detail={"spends": spends, "frozen_releases": releases},
+                )
+                console.print(f"{path}: {spends} spends and {releases} frozen releases imported")
+    finally:
+        store.dispose()
 
 
 @cleanroom.command("rows")
