@@ -36,8 +36,9 @@ from seedtrail.cleanroom.runfiles import PartyKey, RunSecret, read_tokens, write
 from seedtrail.cleanroom.sources import read_table, text_column
 from seedtrail.cleanroom.templates import TEMPLATES, ReportRequest
 from seedtrail.cli.context import console, state
+from seedtrail.cli.intake_cmd import open_store
 from seedtrail.cli.main import app
-from seedtrail.cli.store_cmd import cli_actor, open_store
+from seedtrail.cli.store_cmd import cli_actor
 from seedtrail.errors import InvalidInput
 from seedtrail.store import audit
 
@@ -208,12 +209,9 @@ def report_cmd(
     spec = request.check()
     rows = read_table(rows_path)
     spend = _read_spend(spend_path, spec.levels) if spend_path else None
-    store = open_store(ctx)
-    try:  # charged, frozen and audited in the store, committed before the export is written
-        with store.transaction() as conn:
-            release, _ = release_audited(conn, rows, request, settings, actor=cli_actor().name)
-    finally:
-        store.dispose()
+    # charged, frozen and audited in the store, committed before the export is written
+    with open_store(settings) as store, store.transaction() as conn:
+        release, _ = release_audited(conn, rows, request, settings, actor=cli_actor().name)
     export_release(release, out, spend)
     console.print(f"{len(release.cells)} cells released ({json.dumps(release.rule)}); wrote {out}")
 
@@ -241,13 +239,9 @@ def budget_cmd(
 ) -> None:
     """Show the privacy budget spent and left for a brand, campaign and period."""
     settings = state(ctx).settings
-    store = open_store(ctx)
-    try:
-        with store.read() as conn:
-            ledger = ledger_for(settings, conn, cli_actor().name)
-            spent = ledger.spent(brand, campaign, date.fromisoformat(period))
-    finally:
-        store.dispose()
+    with open_store(settings) as store, store.read() as conn:
+        ledger = ledger_for(settings, conn, cli_actor().name)
+        spent = ledger.spent(brand, campaign, date.fromisoformat(period))
     limit = ledger.per_period
     console.print(f"epsilon spent {spent:g} of {limit:g}; left {max(0.0, limit - spent):g}")
 
@@ -261,22 +255,18 @@ def import_ledger_cmd(
     budgets spent stay spent and frozen releases stay frozen. Importing twice changes nothing."""
     from seedtrail.cleanroom.legacy import import_file_ledger
 
-    store = open_store(ctx)
-    try:
-        with store.transaction() as conn:
-            for path in files:
-                spends, releases = import_file_ledger(conn, path)
-                audit.record(
-                    conn,
-                    actor=cli_actor().name,
-                    action="cleanroom.import_ledger",
-                    object_type="ledger_file",
-                    object_id=str(path)[-64:],
-                    detail={"spends": spends, "frozen_releases": releases},
-                )
-                console.print(f"{path}: {spends} spends and {releases} frozen releases imported")
-    finally:
-        store.dispose()
+    with open_store(state(ctx).settings) as store, store.transaction() as conn:
+        for path in files:
+            spends, releases = import_file_ledger(conn, path)
+            audit.record(
+                conn,
+                actor=cli_actor().name,
+                action="cleanroom.import_ledger",
+                object_type="ledger_file",
+                object_id=str(path)[-64:],
+                detail={"spends": spends, "frozen_releases": releases},
+            )
+            console.print(f"{path}: {spends} spends and {releases} frozen releases imported")
 
 
 @cleanroom.command("rows")
