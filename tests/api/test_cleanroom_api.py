@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from factories import World, auth, build_world
+from seedtrail.api.app import create_app
 from seedtrail.cleanroom.rows import save_rows
-from seedtrail.settings import Settings
+from seedtrail.settings import Settings, load_settings
+from seedtrail.store.schema import privacy_spends
 from seedtrail.store.store import Store
 
 MONDAY = date(2026, 11, 2)
@@ -99,3 +103,37 @@ def test_no_filters_small_cohorts_hidden_and_dp_budget_runs_out(
         for _ in range(5)
     ]
     assert statuses[:4] == [200] * 4 and statuses[4] == 429
+
+
+def test_nodes_share_one_budget_and_one_archive(
+    store: Store, client: TestClient, settings: Settings, tmp_path: Path
+) -> None:
+    """Two API nodes (own data directories, one store): the brand's budget is spent once across
+    both, and a k-report frozen on one node is the answer on the other."""
+    w = build_world(store)
+    cid = _campaign(client, w)
+    other = load_settings(
+        data_dir=tmp_path / "node2", redirect_rate_per_s=1000.0, policy_refresh_s=0.0
+    )
+    save_rows(_rows(w, cid, 400), settings.data_dir)
+    save_rows(_rows(w, cid, 401), other.data_dir)  # a late row reached node 2 only
+    brand = w.keys["brand"]
+    with TestClient(create_app(other, store=store)) as node2:
+        first = _ask(client, brand, campaign_id=cid).json()  # type: ignore[attr-defined]
+        again = _ask(node2, brand, campaign_id=cid).json()  # type: ignore[attr-defined]
+        assert again["cells"] == first["cells"] and again["release_id"] == first["release_id"]
+        statuses = [
+            _ask(node, brand, campaign_id=cid, dp=True, epsilon=1.0).status_code  # type: ignore[attr-defined]
+            for node in (client, node2, client, node2, node2, client)
+        ]
+    assert statuses == [200, 200, 200, 200, 429, 429]
+    refused = _ask(client, brand, campaign_id=cid, dp=True, epsilon=0.5)
+    assert refused.status_code == 429  # type: ignore[attr-defined]
+    assert refused.json()["type"].endswith("/privacy-budget-exhausted")  # type: ignore[attr-defined]
+    log = client.get("/audit?action=cleanroom.report", headers=auth(w.keys["operator"])).json()
+    assert len(log) == 6  # two k answers and four DP releases; refusals are not releases
+    dp_ids = {e["detail"]["release_id"] for e in log if e["detail"]["dp"]}
+    with store.read() as conn:
+        spends = conn.execute(select(privacy_spends)).mappings().all()
+    assert {s["release_id"] for s in spends} == dp_ids and len(spends) == 4
+    assert {s["actor"] for s in spends} == {e["actor"] for e in log}

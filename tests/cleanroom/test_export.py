@@ -67,22 +67,21 @@ def test_report_command_with_dp_and_budget(tmp_path: Path) -> None:
     pq.write_table(rows, tmp_path / "rows.parquet")
     env = {**os.environ, "PYTHONPATH": str(Path(seedtrail.__file__).resolve().parents[1])}
 
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    def seedtrail_cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "seedtrail",
-                "--data-dir",
-                str(tmp_path / "d"),
-                "cleanroom",
-                *args,
-            ],
+            [sys.executable, "-m", "seedtrail", "--data-dir", str(tmp_path / "d"), *args],
             capture_output=True,
             text=True,
             check=False,
             env=env,
         )
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return seedtrail_cli("cleanroom", *args)
+
+    budget = ["budget", "--brand", "b", "--campaign", "1", "--period", PERIOD.isoformat()]
+    assert "seedtrail init" in cli(*budget).stderr
+    assert seedtrail_cli("init").returncode == 0  # the ledger lives in the store
 
     args = ["--rows", str(tmp_path / "rows.parquet"), "--template", "funnel_by_note"]
     args += ["--brand", "b", "--campaign", "1", "--period", PERIOD.isoformat()]
@@ -93,9 +92,9 @@ def test_report_command_with_dp_and_budget(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert "privacy budget exhausted" in out.stderr
     assert not (tmp_path / "r5.xlsx").exists()
-    assert (
-        "spent 4 of 4"
-        in cli("budget", "--brand", "b", "--campaign", "1", "--period", PERIOD.isoformat()).stdout
-    )
+    assert "spent 4 of 4" in cli(*budget).stdout
     k_mode = cli("report", *args, "--out", str(tmp_path / "k.csv"))
     assert k_mode.returncode == 0, k_mode.stderr
+    audited = seedtrail_cli("audit", "--action", "cleanroom.report", "--json")
+    assert audited.returncode == 0, audited.stderr
+    assert len(json.loads(audited.stdout)) == 5  # four DP releases and one k release

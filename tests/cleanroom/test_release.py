@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from datetime import timedelta
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -11,10 +11,12 @@ from cleanroom_helpers import PERIOD, funnel_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seedtrail.cleanroom.archive import SqliteReleaseArchive
+from seedtrail.cleanroom.archive import StoreReleaseArchive
+from seedtrail.cleanroom.release import Release
 from seedtrail.cleanroom.report import ReleasePolicy, run_report
 from seedtrail.cleanroom.templates import ReportRequest
 from seedtrail.errors import InvalidInput, NotFound
+from seedtrail.store.store import Store
 
 POLICY = ReleasePolicy(k=50)
 
@@ -141,16 +143,47 @@ def test_released_cells_never_cover_fewer_than_k_people(sizes: dict[tuple[str, s
             assert sum(r["gmv"] for r in kids) == pytest.approx(row["gmv"])
 
 
-def test_late_rows_cannot_be_isolated_by_asking_again(tmp_path: Path) -> None:
-    """Attack: ask for a week, wait for one late conversion, ask again, subtract."""
-    archive = SqliteReleaseArchive(tmp_path / "r.db")
+def test_late_rows_cannot_be_isolated_by_asking_again(store: Store) -> None:
+    """Attack: ask for a week, wait for one late conversion, ask again (on another node: a
+    fresh connection), subtract."""
+
+    def ask(rows: pa.Table, request: ReportRequest) -> Release:
+        with store.transaction() as conn:
+            return run_report(rows, request, POLICY, archive=StoreReleaseArchive(conn, "t"))
+
     request = ReportRequest("funnel_by_note", "brand-x", 1, PERIOD)
-    before = run_report(funnel_rows({("c1", "n1"): 80}), request, POLICY, archive=archive)
+    before = ask(funnel_rows({("c1", "n1"): 80}), request)
     late = funnel_rows({("c1", "n1"): 81})
-    again = run_report(late, request, POLICY, archive=archive)
+    again = ask(late, request)
     assert again.to_arrow().equals(before.to_arrow())
+    assert (again.rule, again.release_id) == (before.rule, before.release_id)
     other_brand = ReportRequest("funnel_by_note", "brand-y", 1, PERIOD)
-    assert run_report(late, other_brand, POLICY, archive=archive).cells[0].people == 81
+    assert ask(late, other_brand).cells[0].people == 81
+
+
+def test_a_concurrent_first_release_keeps_one_answer(store: Store) -> None:
+    """Two nodes release the same week at once, over different rows: both answer with the
+    cells that were stored first."""
+    request = ReportRequest("funnel_by_note", "brand-x", 1, PERIOD)
+    start = threading.Barrier(2)
+    answers: list[Release] = []
+
+    def node(people: int) -> None:
+        rows = funnel_rows({("c1", "n1"): people})
+        start.wait(10)
+        with store.transaction() as conn:
+            answers.append(
+                run_report(rows, request, POLICY, archive=StoreReleaseArchive(conn, "t"))
+            )
+
+    threads = [threading.Thread(target=node, args=(n,)) for n in (80, 81)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(answers) == 2
+    assert answers[0].release_id == answers[1].release_id
+    assert answers[0].to_arrow().equals(answers[1].to_arrow())
 
 
 def test_a_duckdb_relation_is_accepted_as_input() -> None:

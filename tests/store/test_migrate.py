@@ -3,16 +3,25 @@ down and up again."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import column, insert, inspect, select, table
+from sqlalchemy import column, insert, inspect, select, table, update
+from sqlalchemy.exc import IntegrityError
 
 from seedtrail.errors import StoreError
 from seedtrail.store import migrate
-from seedtrail.store.schema import accounts, cases, enforcement_actions, metadata
+from seedtrail.store.schema import (
+    accounts,
+    cases,
+    enforcement_actions,
+    frozen_releases,
+    metadata,
+    privacy_budgets,
+    privacy_spends,
+)
 from seedtrail.store.store import Store
 from seedtrail.store.types import UTCDateTime
 
@@ -124,3 +133,43 @@ def test_0003_carries_enforcements_over_and_back(empty_store: Store) -> None:
         (2, "ban", True),
         (2, "revoke_links", False),
     ]
+
+
+def test_0005_adds_the_privacy_ledger_and_release_archive(empty_store: Store) -> None:
+    """The ledger and the archive come with their constraints (hard cap, a spend needs its
+    budget, one frozen release per request) and go away on downgrade."""
+    engine = empty_store.engine
+    ours = {"privacy_budgets", "privacy_spends", "frozen_releases"}
+    migrate.upgrade(engine, "0004")
+    assert not ours & set(inspect(engine).get_table_names())
+    migrate.upgrade(engine, "0005")
+    assert ours <= set(inspect(engine).get_table_names())
+    now, week = datetime(2026, 11, 2, tzinfo=UTC), date(2026, 11, 2)
+    budget = {"brand": "brand:1", "campaign_id": 7, "period_start": week}
+    spend = {**budget, "template": "roas", "epsilon": 1.0, "actor": "brand:x#1", "spent_at": now}
+    frozen = {
+        **budget,
+        "template": "funnel_by_note",
+        "rule": {"mode": "k", "k": 50},
+        "cells": [{"key": [], "people": 60.0, "sums": {"gmv": 1.5}}],
+        "released_by": "brand:x#1",
+        "released_at": now,
+    }
+    with engine.begin() as conn:
+        conn.execute(insert(privacy_budgets).values(**budget, spent=1.0, updated_at=now))
+        conn.execute(insert(privacy_spends).values(**spend, release_id="r1"))
+        conn.execute(insert(frozen_releases).values(**frozen, release_id="f1"))
+    with engine.connect() as conn:
+        assert conn.execute(select(frozen_releases.c.cells)).scalar() == frozen["cells"]
+    refused = [
+        update(privacy_budgets).values(spent=10.5),  # above the hard cap
+        insert(privacy_spends).values(**{**spend, "brand": "nobody"}, release_id="r2"),
+        insert(privacy_spends).values(**{**spend, "epsilon": 1.5}, release_id="r3"),
+        insert(frozen_releases).values(**frozen, release_id="f2"),  # the same request again
+    ]
+    for statement in refused:
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(statement)
+    migrate.downgrade(engine, "0004")
+    assert not ours & set(inspect(engine).get_table_names())
+    migrate.upgrade(engine)

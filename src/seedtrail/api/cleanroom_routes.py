@@ -12,17 +12,14 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, select
 
-from seedtrail.api.deps import Actor, Writer
-from seedtrail.cleanroom.archive import SqliteReleaseArchive
-from seedtrail.cleanroom.budget import ledger_for
+from seedtrail.api.deps import Actor, StoreDep
 from seedtrail.cleanroom.export import release_table
-from seedtrail.cleanroom.report import ReleasePolicy, run_report
+from seedtrail.cleanroom.report import release_audited
 from seedtrail.cleanroom.rows import load_rows
 from seedtrail.cleanroom.templates import TEMPLATES, ReportRequest
 from seedtrail.errors import Forbidden, NotFound
 from seedtrail.principals import Principal
 from seedtrail.settings import Settings
-from seedtrail.store import audit
 from seedtrail.store.schema import campaign_notes, campaign_spend, campaigns, link_mounts, notes
 from seedtrail.store.schema import offers as offers_table
 
@@ -56,27 +53,24 @@ def list_templates(actor: Actor) -> list[dict[str, Any]]:
 
 
 @router.post("/reports", summary="Release a report (k-threshold, or DP under a budget)")
-def report(body: ReportIn, actor: Actor, conn: Writer, request: Request) -> dict[str, Any]:
+def report(body: ReportIn, actor: Actor, store: StoreDep, request: Request) -> dict[str, Any]:
     _may_ask(actor)
-    brand_id = _campaign_brand(conn, actor, body.campaign_id)
     settings: Settings = request.app.state.settings
-    req = ReportRequest(
-        body.template,
-        f"brand:{brand_id}",
-        body.campaign_id,
-        body.period_start,
-        dp=body.dp,
-        epsilon=body.epsilon,
-    )
-    spec = req.check()
-    release = run_report(
-        load_rows(settings.data_dir),
-        req,
-        ReleasePolicy.from_settings(settings),
-        ledger=ledger_for(settings) if body.dp else None,
-        archive=SqliteReleaseArchive(settings.data_dir / "privacy_budget.db"),
-    )
-    spend = _spend(conn, body.campaign_id, body.period_start) if spec.needs_spend else None
+    # Charge, freeze and audit in one transaction, committed before any cell goes out.
+    with store.transaction() as conn:
+        brand_id = _campaign_brand(conn, actor, body.campaign_id)
+        req = ReportRequest(
+            body.template,
+            f"brand:{brand_id}",
+            body.campaign_id,
+            body.period_start,
+            dp=body.dp,
+            epsilon=body.epsilon,
+        )
+        spec = req.check()
+        rows = load_rows(settings.data_dir)
+        release, audit_id = release_audited(conn, rows, req, settings, actor=actor.label)
+        spend = _spend(conn, body.campaign_id, body.period_start) if spec.needs_spend else None
     table = release_table(release, spend)
     return {
         "template": spec.name,
@@ -86,20 +80,9 @@ def report(body: ReportIn, actor: Actor, conn: Writer, request: Request) -> dict
         "rule": release.rule,
         "cells": table.to_pylist(),
         "asked_by": actor.label,
-    } | _audited(conn, actor, body)
-
-
-def _audited(conn: Connection, actor: Principal, body: ReportIn) -> dict[str, Any]:
-    """Every release is recorded (who asked what); the entry id goes back with the report."""
-    entry = audit.record(
-        conn,
-        actor=actor.label,
-        action="cleanroom.report",
-        object_type="campaign",
-        object_id=body.campaign_id,
-        detail=body.model_dump(mode="json"),
-    )
-    return {"audit_id": entry}
+        "release_id": release.release_id,
+        "audit_id": audit_id,
+    }
 
 
 def _may_ask(actor: Principal) -> None:

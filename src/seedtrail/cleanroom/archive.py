@@ -2,21 +2,22 @@
 again returns the same cells, so late-arriving rows cannot be isolated by subtracting the old
 answer from a new one.
 
-``ReleaseArchive`` is the interface; ``SqliteReleaseArchive`` keeps releases in the same SQLite
-file as the budget ledger for now.
+``ReleaseArchive`` is the interface; ``StoreReleaseArchive`` keeps releases in the main store
+(table ``frozen_releases``), inside the caller's transaction, so every API node answers a repeat
+with the same frozen cells.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from contextlib import closing
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Protocol
+
+from sqlalchemy import Connection, select
 
 from seedtrail.cleanroom.release import Release, ReleasedCell
 from seedtrail.cleanroom.templates import ReportRequest
+from seedtrail.store.db import insert_ignoring_duplicates
+from seedtrail.store.schema import frozen_releases
+from seedtrail.store.types import utcnow
 
 
 class ReleaseArchive(Protocol):
@@ -27,63 +28,48 @@ class ReleaseArchive(Protocol):
         ...
 
 
-class SqliteReleaseArchive:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as con:
-            con.execute(
-                "CREATE TABLE IF NOT EXISTS frozen_release ("
-                " brand TEXT NOT NULL, campaign_id INTEGER NOT NULL, template TEXT NOT NULL,"
-                " period_start TEXT NOT NULL, body TEXT NOT NULL, released_at TEXT NOT NULL,"
-                " PRIMARY KEY (brand, campaign_id, template, period_start))"
-            )
+def _key(request: ReportRequest) -> dict[str, object]:
+    return {
+        "brand": request.brand,
+        "campaign_id": request.campaign_id,
+        "template": request.template,
+        "period_start": request.period_start,
+    }
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
 
-    @staticmethod
-    def _key(request: ReportRequest) -> tuple[str, int, str, str]:
-        return (
-            request.brand,
-            request.campaign_id,
-            request.template,
-            request.period_start.isoformat(),
-        )
+class StoreReleaseArchive:
+    """The archive in the store, working in the transaction of ``conn``; ``actor`` is who asks."""
+
+    def __init__(self, conn: Connection, actor: str) -> None:
+        self.conn = conn
+        self.actor = actor
 
     def get(self, request: ReportRequest) -> Release | None:
-        with closing(self._connect()) as con:
-            row = con.execute(
-                "SELECT body FROM frozen_release"
-                " WHERE brand = ? AND campaign_id = ? AND template = ? AND period_start = ?",
-                self._key(request),
-            ).fetchone()
+        where = [frozen_releases.c[name] == value for name, value in _key(request).items()]
+        row = self.conn.execute(select(frozen_releases).where(*where)).mappings().first()
         if row is None:
             return None
-        body = json.loads(row[0])
         cells = tuple(
-            ReleasedCell(tuple(c["key"]), float(c["people"]), dict(c["sums"]))
-            for c in body["cells"]
+            ReleasedCell(tuple(c["key"]), float(c["people"]), dict(c["sums"])) for c in row["cells"]
         )
-        return Release(request.check(), request, cells, dict(body["rule"]))
+        return Release(request.check(), request, cells, dict(row["rule"]), row["release_id"])
 
     def put(self, release: Release) -> Release:
-        body = json.dumps(
+        # A concurrent first release of the same report wins or waits: the loser stores nothing
+        # and answers with the winner's cells.
+        self.conn.execute(
+            insert_ignoring_duplicates(self.conn, frozen_releases),
             {
+                **_key(release.request),
+                "release_id": release.release_id,
                 "rule": release.rule,
                 "cells": [
                     {"key": list(c.key), "people": c.people, "sums": c.sums} for c in release.cells
                 ],
+                "released_by": self.actor,
+                "released_at": utcnow(),
             },
-            ensure_ascii=False,
         )
-        with closing(self._connect()) as con:
-            con.execute(
-                "INSERT OR IGNORE INTO frozen_release VALUES (?, ?, ?, ?, ?, ?)",
-                (*self._key(release.request), body, datetime.now(UTC).isoformat()),
-            )
         stored = self.get(release.request)
         assert stored is not None
         return stored

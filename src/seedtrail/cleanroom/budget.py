@@ -1,119 +1,143 @@
-"""A durable privacy-budget ledger: epsilon spent per brand, campaign and 7-day period.
+"""The privacy-budget ledger: epsilon spent per brand, campaign and 7-day period, in the store.
 
-``BudgetLedger`` is the interface the release path uses; ``SqliteBudgetLedger`` keeps it in a
-SQLite file under ``settings.data_dir`` for now (the main store can host it later). A charge is
-checked and recorded in one ``BEGIN IMMEDIATE`` transaction, so two processes cannot both spend
-the last of a budget. A refused charge raises :class:`BudgetExhausted` and records nothing.
+``BudgetLedger`` is the interface the release path uses; ``StoreBudgetLedger`` keeps the ledger
+in the main store (tables ``privacy_budgets`` and ``privacy_spends``), inside the caller's
+transaction, so every API node and CLI run spends from the same budget. A charge locks the
+budget's row (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the store's writers hold
+``BEGIN IMMEDIATE``), checks and records in that transaction: two concurrent charges that
+together exceed the budget cannot both succeed. A refused charge raises
+:class:`BudgetExhausted` and records nothing.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 from typing import Protocol
 
+from sqlalchemy import ColumnElement, Connection, insert, select, update
+
+from seedtrail.cleanroom.templates import ReportRequest
 from seedtrail.errors import BudgetExhausted, InvalidInput
 from seedtrail.settings import Settings
+from seedtrail.store.db import insert_ignoring_duplicates
+from seedtrail.store.schema import PRIVACY_HARD_CAP as HARD_CAP
+from seedtrail.store.schema import privacy_budgets, privacy_spends
+from seedtrail.store.types import utcnow
 
-HARD_CAP = 10.0  # no configuration may allow more epsilon per brand, campaign and period
+__all__ = [
+    "HARD_CAP",
+    "BudgetLedger",
+    "StoreBudgetLedger",
+    "budget_row",
+    "ensure_budget_row",
+    "ledger_for",
+]
+
 _SLACK = 1e-9  # float dust from adding tenths
 
 
 class BudgetLedger(Protocol):
     def spent(self, brand: str, campaign_id: int, period_start: date) -> float: ...
 
-    def charge(
-        self, brand: str, campaign_id: int, period_start: date, epsilon: float, report: str
-    ) -> float:
-        """Record ``epsilon``; returns what is left. Raises BudgetExhausted when it would not
-        fit."""
+    def charge(self, request: ReportRequest, epsilon: float, release_id: str) -> float:
+        """Record ``epsilon`` for the release ``release_id`` of ``request``; returns what is
+        left. Raises BudgetExhausted when it would not fit."""
         ...
 
 
-class SqliteBudgetLedger:
-    def __init__(self, path: Path, *, per_period: float = 4.0, per_report: float = 1.0) -> None:
+def budget_row(brand: str, campaign_id: int, period_start: date) -> list[ColumnElement[bool]]:
+    """Where-clauses picking one budget's row."""
+    c = privacy_budgets.c
+    return [c.brand == brand, c.campaign_id == campaign_id, c.period_start == period_start]
+
+
+def ensure_budget_row(conn: Connection, brand: str, campaign_id: int, period_start: date) -> None:
+    """Create the budget's row (nothing spent) unless it exists."""
+    conn.execute(
+        insert_ignoring_duplicates(conn, privacy_budgets),
+        {
+            "brand": brand,
+            "campaign_id": campaign_id,
+            "period_start": period_start,
+            "spent": 0.0,
+            "updated_at": utcnow(),
+        },
+    )
+
+
+class StoreBudgetLedger:
+    """The ledger in the store, working in the transaction of ``conn``; ``actor`` is who asks."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        actor: str,
+        *,
+        per_period: float = 4.0,
+        per_report: float = 1.0,
+    ) -> None:
         if not 0 < per_period <= HARD_CAP:
             raise InvalidInput(f"per-period epsilon {per_period} must be in (0, {HARD_CAP}]")
         if not 0 < per_report <= 1.0:
             raise InvalidInput(f"per-report epsilon {per_report} must be in (0, 1]")
-        self.path = path
+        self.conn = conn
+        self.actor = actor
         self.per_period = per_period
         self.per_report = min(per_report, per_period)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as con, con:
-            con.execute(
-                "CREATE TABLE IF NOT EXISTS privacy_spend ("
-                " id INTEGER PRIMARY KEY, brand TEXT NOT NULL, campaign_id INTEGER NOT NULL,"
-                " period_start TEXT NOT NULL, epsilon REAL NOT NULL CHECK (epsilon > 0),"
-                " report TEXT NOT NULL, spent_at TEXT NOT NULL)"
-            )
-            con.execute(
-                "CREATE INDEX IF NOT EXISTS privacy_spend_key"
-                " ON privacy_spend (brand, campaign_id, period_start)"
-            )
-
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
 
     def spent(self, brand: str, campaign_id: int, period_start: date) -> float:
-        with closing(self._connect()) as con:
-            return self._sum(con, brand, campaign_id, period_start)
+        where = budget_row(brand, campaign_id, period_start)
+        value = self.conn.execute(select(privacy_budgets.c.spent).where(*where)).scalar()
+        return float(value or 0.0)
 
-    @staticmethod
-    def _sum(con: sqlite3.Connection, brand: str, campaign_id: int, period_start: date) -> float:
-        row = con.execute(
-            "SELECT coalesce(sum(epsilon), 0) FROM privacy_spend"
-            " WHERE brand = ? AND campaign_id = ? AND period_start = ?",
-            (brand, campaign_id, period_start.isoformat()),
-        ).fetchone()
-        return float(row[0])
-
-    def charge(
-        self, brand: str, campaign_id: int, period_start: date, epsilon: float, report: str
-    ) -> float:
+    def charge(self, request: ReportRequest, epsilon: float, release_id: str) -> float:
+        report = request.template
         if not 0 < epsilon <= self.per_report:
             raise InvalidInput(
                 f"report {report}: epsilon {epsilon} must be in (0, {self.per_report}] per report"
             )
-        limit = min(self.per_period, HARD_CAP)
-        with closing(self._connect()) as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                spent = self._sum(con, brand, campaign_id, period_start)
-                if spent + epsilon > limit + _SLACK:
-                    raise BudgetExhausted(
-                        f"privacy budget exhausted for brand {brand!r}, campaign {campaign_id}, "
-                        f"period starting {period_start}: spent {spent:g} of {limit:g}, "
-                        f"report {report} needs {epsilon:g}; the next period starts a new budget"
-                    )
-                con.execute(
-                    "INSERT INTO privacy_spend"
-                    " (brand, campaign_id, period_start, epsilon, report, spent_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        brand,
-                        campaign_id,
-                        period_start.isoformat(),
-                        epsilon,
-                        report,
-                        datetime.now(UTC).isoformat(),
-                    ),
-                )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        return limit - spent - epsilon
+        key = {
+            "brand": request.brand,
+            "campaign_id": request.campaign_id,
+            "period_start": request.period_start,
+        }
+        where = budget_row(request.brand, request.campaign_id, request.period_start)
+        now = utcnow()
+        # Make sure the budget's row exists, then lock it: concurrent charges queue here.
+        ensure_budget_row(self.conn, request.brand, request.campaign_id, request.period_start)
+        locked = select(privacy_budgets.c.spent).where(*where).with_for_update()
+        spent = float(self.conn.execute(locked).scalar_one())
+        if spent + epsilon > self.per_period + _SLACK:
+            raise BudgetExhausted(
+                f"privacy budget exhausted for brand {request.brand!r}, campaign "
+                f"{request.campaign_id}, period starting {request.period_start}: spent "
+                f"{spent:g} of {self.per_period:g}, report {report} needs {epsilon:g}; "
+                "the next period starts a new budget"
+            )
+        self.conn.execute(
+            update(privacy_budgets)
+            .where(*where)
+            .values(spent=privacy_budgets.c.spent + epsilon, updated_at=now)
+        )
+        self.conn.execute(
+            insert(privacy_spends),
+            {
+                **key,
+                "release_id": release_id,
+                "template": report,
+                "epsilon": epsilon,
+                "actor": self.actor,
+                "spent_at": now,
+            },
+        )
+        return self.per_period - spent - epsilon
 
 
-def ledger_for(settings: Settings) -> SqliteBudgetLedger:
-    """The privacy-budget ledger of this installation (``privacy_budget.db`` in the data dir)."""
-    return SqliteBudgetLedger(
-        settings.data_dir / "privacy_budget.db",
+def ledger_for(settings: Settings, conn: Connection, actor: str) -> StoreBudgetLedger:
+    """This installation's ledger (the budget settings), in the transaction of ``conn``."""
+    return StoreBudgetLedger(
+        conn,
+        actor,
         per_period=settings.cleanroom_epsilon_per_period,
         per_report=settings.cleanroom_epsilon_per_report,
     )

@@ -12,7 +12,8 @@ DP-mode lives in ``noise``; both produce a :class:`Release`, the only thing expo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -39,6 +40,8 @@ class Release:
     request: ReportRequest
     cells: tuple[ReleasedCell, ...]
     rule: dict[str, Any]  # {"mode": "k", "k": 50} or {"mode": "dp", "epsilon": ..., ...}
+    #: Names this release in the budget ledger, the release archive and the audit log.
+    release_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def to_arrow(self, spend: dict[Key, float] | None = None) -> pa.Table:
         levels = self.spec.levels

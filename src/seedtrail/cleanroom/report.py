@@ -1,24 +1,30 @@
 """Run a pre-registered report: check the request, aggregate, apply k-rules or DP, charge budget.
 
-This is the one door through which report cells leave the clean room: exports (and later the
-API) take the :class:`~seedtrail.cleanroom.release.Release` it returns and nothing else.
+This is the one door through which report cells leave the clean room: exports and the API take
+the :class:`~seedtrail.cleanroom.release.Release` it returns and nothing else.
+:func:`release_audited` is that door on the store: ledger, archive and audit entry in the
+caller's transaction, so a release is charged, frozen and audited together or not at all.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
+from sqlalchemy import Connection
 
-from seedtrail.cleanroom.archive import ReleaseArchive
-from seedtrail.cleanroom.budget import BudgetLedger
+from seedtrail.cleanroom.archive import ReleaseArchive, StoreReleaseArchive
+from seedtrail.cleanroom.budget import BudgetLedger, ledger_for
 from seedtrail.cleanroom.cells import finest_cells
 from seedtrail.cleanroom.noise import release_dp
 from seedtrail.cleanroom.release import Release, release_k
 from seedtrail.cleanroom.templates import ReportRequest
 from seedtrail.errors import InvalidInput
 from seedtrail.settings import Settings
+from seedtrail.store import audit
 
 
 @dataclass(frozen=True)
@@ -67,5 +73,43 @@ def run_report(
     # Charge first: a refused charge releases nothing; a crash after charging wastes budget,
     # never the other way round.
     finest = finest_cells(rows, spec, request)
-    ledger.charge(request.brand, request.campaign_id, request.period_start, epsilon, spec.name)
-    return release_dp(finest, spec, request, epsilon=epsilon, delta=policy.delta)
+    release_id = uuid.uuid4().hex
+    ledger.charge(request, epsilon, release_id)
+    release = release_dp(finest, spec, request, epsilon=epsilon, delta=policy.delta)
+    return dataclasses.replace(release, release_id=release_id)
+
+
+def release_audited(
+    conn: Connection,
+    rows: pa.Table | duckdb.DuckDBPyRelation,
+    request: ReportRequest,
+    settings: Settings,
+    *,
+    actor: str,
+) -> tuple[Release, int]:
+    """Release a report with the store's ledger and archive and record it in the audit log,
+    all in the transaction of ``conn``; returns the release and the audit entry's id. Commit
+    before the cells go out: a failed commit then releases nothing."""
+    release = run_report(
+        rows,
+        request,
+        ReleasePolicy.from_settings(settings),
+        ledger=ledger_for(settings, conn, actor) if request.dp else None,
+        archive=StoreReleaseArchive(conn, actor),
+    )
+    entry = audit.record(
+        conn,
+        actor=actor,
+        action="cleanroom.report",
+        object_type="campaign",
+        object_id=request.campaign_id,
+        detail={
+            "template": request.template,
+            "brand": request.brand,
+            "period_start": request.period_start,
+            "dp": request.dp,
+            "epsilon": release.rule.get("epsilon"),
+            "release_id": release.release_id,
+        },
+    )
+    return release, entry

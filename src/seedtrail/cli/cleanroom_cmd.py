@@ -26,19 +26,21 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from seedtrail.cleanroom.archive import SqliteReleaseArchive
-from seedtrail.cleanroom.budget import HARD_CAP, ledger_for
+from seedtrail.cleanroom.budget import ledger_for
 from seedtrail.cleanroom.export import export_release
 from seedtrail.cleanroom.identifiers import IdType
 from seedtrail.cleanroom.join import check_pair, join_tokens
 from seedtrail.cleanroom.matching import blind_file_columns, blind_ids, reblind_tokens
-from seedtrail.cleanroom.report import ReleasePolicy, run_report
+from seedtrail.cleanroom.report import release_audited
 from seedtrail.cleanroom.runfiles import PartyKey, RunSecret, read_tokens, write_tokens
 from seedtrail.cleanroom.sources import read_table, text_column
 from seedtrail.cleanroom.templates import TEMPLATES, ReportRequest
 from seedtrail.cli.context import console, state
+from seedtrail.cli.intake_cmd import open_store
 from seedtrail.cli.main import app
+from seedtrail.cli.store_cmd import cli_actor
 from seedtrail.errors import InvalidInput
+from seedtrail.store import audit
 
 cleanroom = typer.Typer(help="Clean room: blind ids, join, release safe aggregates.")
 app.add_typer(cleanroom, name="cleanroom")
@@ -206,14 +208,10 @@ def report_cmd(
     request = ReportRequest(template_name, brand, campaign, period_start, dp=dp, epsilon=epsilon)
     spec = request.check()
     rows = read_table(rows_path)
-    release = run_report(
-        rows,
-        request,
-        ReleasePolicy.from_settings(settings),
-        ledger=ledger_for(settings) if dp else None,
-        archive=SqliteReleaseArchive(settings.data_dir / "privacy_budget.db"),
-    )
     spend = _read_spend(spend_path, spec.levels) if spend_path else None
+    # charged, frozen and audited in the store, committed before the export is written
+    with open_store(settings) as store, store.transaction() as conn:
+        release, _ = release_audited(conn, rows, request, settings, actor=cli_actor().name)
     export_release(release, out, spend)
     console.print(f"{len(release.cells)} cells released ({json.dumps(release.rule)}); wrote {out}")
 
@@ -241,10 +239,34 @@ def budget_cmd(
 ) -> None:
     """Show the privacy budget spent and left for a brand, campaign and period."""
     settings = state(ctx).settings
-    ledger = ledger_for(settings)
-    spent = ledger.spent(brand, campaign, date.fromisoformat(period))
-    limit = min(ledger.per_period, HARD_CAP)
+    with open_store(settings) as store, store.read() as conn:
+        ledger = ledger_for(settings, conn, cli_actor().name)
+        spent = ledger.spent(brand, campaign, date.fromisoformat(period))
+    limit = ledger.per_period
     console.print(f"epsilon spent {spent:g} of {limit:g}; left {max(0.0, limit - spent):g}")
+
+
+@cleanroom.command("import-ledger")
+def import_ledger_cmd(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., help="Each node's old data_dir/privacy_budget.db."),
+) -> None:
+    """Carry the per-node ledger files of earlier versions into the store (once, on upgrade):
+    budgets spent stay spent and frozen releases stay frozen. Importing twice changes nothing."""
+    from seedtrail.cleanroom.legacy import import_file_ledger
+
+    with open_store(state(ctx).settings) as store, store.transaction() as conn:
+        for path in files:
+            spends, releases = import_file_ledger(conn, path)
+            audit.record(
+                conn,
+                actor=cli_actor().name,
+                action="cleanroom.import_ledger",
+                object_type="ledger_file",
+                object_id=str(path)[-64:],
+                detail={"spends": spends, "frozen_releases": releases},
+            )
+            console.print(f"{path}: {spends} spends and {releases} frozen releases imported")
 
 
 @cleanroom.command("rows")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from seedtrail.errors import ConfigError
@@ -51,3 +52,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     raise ConfigError(
         f"unsupported database backend {parsed.get_backend_name()!r}: use sqlite or postgresql"
     )
+
+
+def insert_ignoring_duplicates(conn: Connection, table: Table) -> Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING`` on either backend: a row that exists already (or is
+    being inserted by a concurrent transaction, which this one then waits for) is left alone."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -408,4 +409,67 @@ backhaul_status = Table(
     Column("status", String(16), nullable=False),
     Column("reasons", JSON, nullable=False),
     Column("changed_at", UTCDateTime(), nullable=False),
+)
+
+# --- clean room (issue 6) -----------------------------------------------------------------
+#: No configuration may allow more epsilon per brand, campaign and 7-day period.
+PRIVACY_HARD_CAP = 10.0
+
+#: The differential-privacy budget of one brand, campaign and 7-day period: the epsilon spent so
+#: far. A charge locks this row (``SELECT ... FOR UPDATE``; SQLite serialises writers with
+#: ``BEGIN IMMEDIATE``), so charges from every API node and CLI run queue on it; the check keeps
+#: even a faulty writer under the hard cap.
+privacy_budgets = Table(
+    "privacy_budgets",
+    metadata,
+    Column("brand", String(100), primary_key=True),
+    Column("campaign_id", Integer, primary_key=True),
+    Column("period_start", Date, primary_key=True),
+    Column("spent", Float, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint(
+        f"spent >= 0 AND spent <= {PRIVACY_HARD_CAP} + 0.000001", name="spent_within_hard_cap"
+    ),
+)
+
+#: One row per DP release: what it spent from which budget, who asked, when, and for what.
+privacy_spends = Table(
+    "privacy_spends",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("release_id", String(32), nullable=False, unique=True),
+    Column("brand", String(100), nullable=False),
+    Column("campaign_id", Integer, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("template", String(32), nullable=False),
+    Column("epsilon", Float, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("spent_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(
+        ["brand", "campaign_id", "period_start"],
+        [privacy_budgets.c.brand, privacy_budgets.c.campaign_id, privacy_budgets.c.period_start],
+    ),
+    CheckConstraint("epsilon > 0 AND epsilon <= 1", name="epsilon_per_release"),
+)
+Index(
+    "ix_privacy_spends_budget",
+    privacy_spends.c.brand,
+    privacy_spends.c.campaign_id,
+    privacy_spends.c.period_start,
+)
+
+#: Released k-reports, frozen per brand, campaign, template and period: asking again returns
+#: these cells, so late rows cannot be isolated by differencing two answers.
+frozen_releases = Table(
+    "frozen_releases",
+    metadata,
+    Column("brand", String(100), primary_key=True),
+    Column("campaign_id", Integer, primary_key=True),
+    Column("template", String(32), primary_key=True),
+    Column("period_start", Date, primary_key=True),
+    Column("release_id", String(32), nullable=False, unique=True),
+    Column("rule", JSON, nullable=False),
+    Column("cells", JSON, nullable=False),
+    Column("released_by", String(100), nullable=False),
+    Column("released_at", UTCDateTime(), nullable=False),
 )
