@@ -41,8 +41,7 @@ def test_the_attribution_api_table_matches_the_routes(tmp_path: Path) -> None:
 
     text = (ROOT / "docs" / "attribution-reports.md").read_text("utf-8")
     documented = {
-        path.split("?")[0]
-        for path in re.findall(r"^\| `(/attribution/[^`]*)`", text, flags=re.M)
+        path.split("?")[0] for path in re.findall(r"^\| `(/attribution/[^`]*)`", text, flags=re.M)
     }
     app = create_app(Settings(data_dir=tmp_path))
     served = {
