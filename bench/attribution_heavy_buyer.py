@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from attribution import DAY, DAYS, KINDS, T0_US, _keys, generate, run_child  # bench/ is on the path
+from seedtrail.attribution.engines.duckdb_single import HEAVY_ANCHORS
 
 
 def add_bot(directory: Path, touches: int, conversions: int, seed: int = 7) -> None:
@@ -94,10 +95,11 @@ def main() -> None:
     add_bot(data, args.bot_touches, args.bot_conversions)
     (data / "out").mkdir(exist_ok=True)
     print(f"data {data}: ready in {time.perf_counter() - t:.1f}s")
-    for label, heavy in (("ASOF for heavy buyers (default 16)", 16), ("hash join for all", 10**9)):
+    routes = (("ASOF for heavy buyers (default)", HEAVY_ANCHORS), ("hash join for all", 10**9))
+    for label, heavy in routes:
         s, gb, note = run_child(str(heavy), data, script=__file__)
         print(f"{label:36s} {s:7.1f} s {gb:5.2f} GB  {note}", flush=True)
-    a, b = (pq.read_table(data / "out" / f"heavy-{h}.parquet") for h in (16, 10**9))
+    a, b = (pq.read_table(data / "out" / f"heavy-{h}.parquet") for h in (HEAVY_ANCHORS, 10**9))
     print("same credits:", a.equals(b))
 
 
