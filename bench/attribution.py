@@ -219,15 +219,16 @@ METHODS = {
 }
 
 
-def run_child(method: str, data: Path) -> tuple[float, float, str]:
-    """Run one method in a fresh process: (seconds, peak RSS in GB, its note)."""
+def run_child(method: str, data: Path, script: str = __file__) -> tuple[float, float, str]:
+    """Run one method (``script --child method``) in a fresh process: (seconds, peak RSS in GB,
+    its note)."""
     out = data / "out"
     out.mkdir(exist_ok=True)
     env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1")
     start = time.perf_counter()
     with tempfile.TemporaryFile(mode="w+") as errfile:  # a pipe could fill up and block
         proc = subprocess.Popen(
-            [sys.executable, __file__, "--child", method, "--data", str(data)],
+            [sys.executable, script, "--child", method, "--data", str(data)],
             stdout=subprocess.PIPE,
             stderr=errfile,
             env=env,

@@ -172,17 +172,27 @@ def channel_expr(spec: AttributionSpec) -> str:
     return f"COALESCE(CAST(t.{dim} AS STRING), 'none')"
 
 
+def eligible_pairs(anchor_where: str = "", touch_where: str = "") -> str:
+    """``FROM`` clause of every (anchor ``a``, eligible touch ``t``) pair, via the equi-join on
+    ``(person, time bucket)``: an anchor meets the touches of its own bucket and the one before,
+    then the window condition keeps the eligible ones. Extra conditions narrow either side."""
+    extra_a = f" AND {anchor_where}" if anchor_where else ""
+    extra_t = f" AND {touch_where}" if touch_where else ""
+    return (
+        "FROM (SELECT a.*, a.bkt - d.d AS jbkt FROM st_anchor a CROSS JOIN "
+        f"(SELECT 0 AS d UNION ALL SELECT 1 AS d) d WHERE a.person IS NOT NULL{extra_a}) a "
+        "JOIN st_touches t ON t.user_key = a.person AND t.bkt = a.jbkt "
+        f"AND t.ts_us <= a.ts_us AND t.ts_us >= a.ts_us - t.win_us{extra_t}"
+    )
+
+
 def paths_step(spec: AttributionSpec) -> Step:
     """Every (anchor conversion, eligible touch) pair, via the bucketed equi-join."""
     return Step(
         "st_paths",
         "SELECT a.conversion_id AS anchor_id, a.ts_us AS c_ts, a.matched_click, "
         "t.touch_id, t.note_id, t.kind AS touch_kind, t.ts_us AS t_ts, "
-        f"{channel_expr(spec)} AS channel "
-        "FROM (SELECT a.*, a.bkt - d.d AS jbkt FROM st_anchor a CROSS JOIN "
-        "(SELECT 0 AS d UNION ALL SELECT 1 AS d) d WHERE a.person IS NOT NULL) a "
-        "JOIN st_touches t ON t.user_key = a.person AND t.bkt = a.jbkt "
-        "AND t.ts_us <= a.ts_us AND t.ts_us >= a.ts_us - t.win_us",
+        f"{channel_expr(spec)} AS channel {eligible_pairs()}",
         materialize=True,
     )
 

@@ -72,7 +72,7 @@ class SqlEngine(ABC):
 
     # -- the shared driver --------------------------------------------------------------
     def credit_steps(self, spec: AttributionSpec, progress: Progress) -> list[Step]:
-        """Steps that produce ``st_credit``; the DuckDB engine replaces some with ASOF joins."""
+        """Steps that produce ``st_credit``; engines may answer some models their own way."""
         steps = [paths_step(spec)]
         if not spec.model.data_driven:
             return [*steps, credit_step(spec.model)]
