@@ -74,7 +74,7 @@ def test_store_source(store) -> None:  # type: ignore[no-untyped-def]
         str(w.ids["other_creator"]), str(w.ids["note"]), "comment")  # fmt: skip
     assert comment.ts is not None and comment.author_created is not None
     res = Scanner(brands=brands, registered=declared).run(read_store(store))
-    labels = {res.ids[i]: res.labels(i) for i in range(len(res.ids))}
+    labels = {r["id"]: r["labels"] for r in res.records()}
     assert labels[str(said)] == ["diversion"]
     assert "soft_ad" in labels[f"note:{promo}"]
     assert "soft_ad" not in labels[f"note:{w.ids['note']}"]

@@ -18,11 +18,17 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from seedtrail.integrity.findings import Finding
-from seedtrail.integrity.normalize import Normalized, Normalizer, Squeezer
+from seedtrail.integrity.normalize import Normalized, Normalizer, Squeezer, squeezed_out
+from seedtrail.integrity.prefilter import Prefilter, char_class
 from seedtrail.integrity.terms import chars_read_as, load_terms, string_list
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 CN_DIGITS = {
     **dict.fromkeys("零〇洞", "0"), **dict.fromkeys("一壹幺", "1"), **dict.fromkeys("二两贰", "2"),
@@ -94,6 +100,36 @@ class DiversionDetector:
                 )
             )
         )
+
+        # what _possible checks, for a whole batch at once (see candidates)
+        self._pre_full = Prefilter([_FIVE_DIGITS, self._any])
+        self._pre_squeezed = Prefilter([self._any])
+        self._squeeze_re2 = char_class(squeezed_out())
+
+    def candidates(self, folded: pa.Array) -> np.ndarray:
+        """Which texts (in normal form) may have a finding: a necessary condition for :meth:`find`.
+
+        The same test as ``_possible`` run over the batch with RE2 (see ``prefilter.py``): five
+        digits or a cue/link/phrase in the normal form, or a cue/link/phrase once squeezed.
+        Squeezing only drops characters, so five digits survive it and are counted unsqueezed.
+        """
+        import pyarrow.compute as pc
+
+        hit = self._pre_full.possible(folded)
+        rest = np.flatnonzero(~hit)
+        if len(rest) and self._pre_squeezed.exact:
+            squeezed = pc.replace_substring_regex(folded.take(rest), self._squeeze_re2, "")
+            hit[rest] = self._pre_squeezed.possible(squeezed)
+        elif len(rest):
+            hit[:] = True
+        return hit
+
+    def find_many(self, texts: list[str]) -> list[list[Finding]]:
+        """:meth:`find` for each text, skipping the texts :meth:`candidates` rules out."""
+        import pyarrow as pa
+
+        maybe = self.candidates(pa.array(self._normalize.fold_many(texts), pa.string()))
+        return [self.find(t) if ok else [] for t, ok in zip(texts, maybe.tolist(), strict=True)]
 
     def find(self, text: str, full: Normalized | None = None) -> list[Finding]:
         """All diversion findings in ``text``, in order of position (``full``: its normal form)."""
