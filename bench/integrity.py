@@ -23,10 +23,8 @@ import numpy as np
 import pyarrow as pa
 
 from seedtrail.integrity.campaigns import find_campaigns
-from seedtrail.integrity.columns import ColumnBuilder
-from seedtrail.integrity.minhash import MinHasher, Sketches, cluster
 from seedtrail.integrity.normalize import Normalizer
-from seedtrail.integrity.scan import Scanner, ScanResult
+from seedtrail.integrity.scan import Scanner
 from seedtrail.integrity.sources import Item
 from seedtrail.sim.text import diversion, water_army
 from seedtrail.sim.text.comments import organic_comments
@@ -35,10 +33,11 @@ DAY = 86400.0
 T0 = 1_740_787_200.0  # 2025-03-01
 
 
-def _peak_gb() -> float:
+def _peak_gb() -> tuple[float, float]:
+    """Peak resident memory of this process and of its largest (finished) worker, in GB."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, kids) / 1024**2
+    return own / 1024**2, kids / 1024**2
 
 
 @dataclass
@@ -118,19 +117,10 @@ def build(n: int, accounts: int, campaigns: int, seed: int) -> tuple[Data, set[s
     return data, truth
 
 
-def _sketch_only(data: Data) -> ScanResult:
-    """What campaigns need from a scan: metadata columns and near-duplicate clusters."""
-    cols = ColumnBuilder()
-    mh = MinHasher()
-    parts = []
-    for b in data.batches():
-        cols.add(b)
-        parts.append(mh.sketches([it.text for it in b]))
-    res = ScanResult(cols.finish())
-    res.clusters = cluster(Sketches.concat(parts))
-    del parts
-    res.mark_templates()
-    return res
+def _line(stage: str, seconds: float, n: int, base: float, target: str = "") -> None:
+    rate = n / seconds if seconds > 0 else float("inf")
+    print(f"{stage:<44} {seconds:8.1f} s {rate:12,.0f} comments/s {rate / base:6.2f}x baseline"
+          + (f"  {target}" if target else ""), flush=True)  # fmt: skip
 
 
 def main() -> None:
@@ -158,36 +148,43 @@ def main() -> None:
     for texts in data.texts():
         for text in texts:
             norm(text)
-    base = n / (time.perf_counter() - t)
-    print(f"baseline (normalize only, 1 process): {base:,.0f} comments/s", flush=True)
+    base_s = time.perf_counter() - t
+    base = n / base_s
+    _line("baseline: one normalization pass", base_s, n, base)
+
+    ticks: dict[str, float] = {}
+
+    def tick(stage: str, count: int) -> None:
+        ticks[stage] = time.perf_counter()
 
     t = time.perf_counter()
-    if args.campaigns_only:
-        res = _sketch_only(data)
-    else:
-        res = Scanner().run(data.batches(), workers=args.workers)
+    scanner = Scanner(per_text=not args.campaigns_only)
+    res = scanner.run(data.batches(), tick, workers=args.workers)
     scan_s = time.perf_counter() - t
+    one = "sketch only" if args.campaigns_only else "detectors + sketch"
+    _line(f"scan pass 1 ({one}, {args.workers} workers)", ticks["scan"] - t, n, base)
+    _line("scan pass 2 (cluster near-duplicates)", ticks["cluster"] - ticks["scan"], n, base)
+    rate = n / scan_s
+    _line("scan total", scan_s, n, base, f"target >= 20,000/s: {rate / 20_000:.2f}x")
     labels: dict[str, int] = {}
     for rec in res.records():
         for lab in rec["labels"]:
             labels[lab] = labels.get(lab, 0) + 1
-    stage = "sketch + cluster (no per-text detectors)" if args.campaigns_only else "scan"
-    print(f"{stage}: {scan_s:.1f} s = {n / scan_s:,.0f} comments/s "
-          f"({n / scan_s / base:.2f}x baseline; target 20,000: "
-          f"{n / scan_s / 20_000:.2f}x) labels {labels}", flush=True)  # fmt: skip
+    print(f"labels {labels}", flush=True)
 
     t = time.perf_counter()
     act = res.activity()
     found = find_campaigns(act)
     camp_s = time.perf_counter() - t
+    _line("campaigns (activity + dense blocks)", camp_s, n, base, f"target < 900 s: {camp_s:.0f} s")
     predicted = {a for c in found for a in c.accounts}
     tp = len(predicted & truth)
     p = tp / max(1, len(predicted))
     r = tp / max(1, len(truth))
-    print(f"campaigns: {camp_s:.1f} s = {n / camp_s:,.0f} comments/s (target < 900 s: "
-          f"{camp_s / 900:.2f}x) found {len(found)}; account precision {p:.3f} recall {r:.3f}",
-          flush=True)  # fmt: skip
-    print(f"total {scan_s + camp_s:.0f} s; peak memory {_peak_gb():.1f} GB (target < 16 GB)")
+    print(f"campaigns found {len(found)}; account precision {p:.3f} recall {r:.3f}")
+    own, kids = _peak_gb()
+    print(f"total {scan_s + camp_s:.0f} s; peak memory: main process {own:.1f} GB, largest "
+          f"worker {kids:.1f} GB (target < 16 GB)")  # fmt: skip
 
 
 if __name__ == "__main__":

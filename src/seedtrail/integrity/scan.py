@@ -165,7 +165,9 @@ class Scanner:
         claim_terms: Path | None = None,
         lsh: LshParams | None = None,
         min_cluster: int = 3,
+        per_text: bool = True,
     ) -> None:
+        """``per_text=False`` skips the per-text detectors (sketches and clusters only)."""
         norm = Normalizer()
         self._diversion = DiversionDetector(diversion_terms, normalizer=norm)
         self._claims = ClaimDetector(claim_terms, normalizer=norm)
@@ -175,6 +177,7 @@ class Scanner:
         self._norm = norm
         self._qr: QrDetector | None = None
         self._min_cluster = min_cluster
+        self._per_text = per_text
 
     def run(
         self,
@@ -235,10 +238,12 @@ class Scanner:
         special items) go through the per-text detectors.
         """
         folded = self._norm.fold_many(texts)
+        found: dict[int, list[Finding]] = {}
+        if not self._per_text:
+            return found, self._minhash.sketches(folded, normalized=True)
         arr = pa.array(folded, pa.string())
         maybe = self._diversion.candidates(arr) | self._claims.candidates(arr)
         maybe[list(special)] = True
-        found: dict[int, list[Finding]] = {}
         for j in np.flatnonzero(maybe).tolist():
             f = self.detect(special.get(j) or Item("", texts[j]))
             if f:
