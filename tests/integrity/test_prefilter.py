@@ -117,3 +117,17 @@ def test_claim_candidates_are_necessary() -> None:
     assert all(c for c, f in zip(cand.tolist(), found, strict=True) if f)
     assert 0 < sum(found) < len(texts)
     assert cand.tolist() == found  # these patterns have no look-arounds: exact here
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list("0123456789一二幺两 ._-a😀元年")), max_size=30))
+def test_near_digits_is_a_superset_of_a_digit_run(text: str) -> None:
+    from seedtrail.integrity.diversion import _DIGIT_RUN, _NEAR_DIGITS
+
+    if _DIGIT_RUN.search(text):
+        assert _NEAR_DIGITS.search(text)
+
+
+def test_negative_cues_alone_do_not_make_a_candidate(diversion: DiversionDetector) -> None:
+    texts = ["订单到了，快递很快", "物流三天", "订单号 12345678901", "加我vx"]
+    assert diversion.candidates(pa.array(texts)).tolist() == [False, False, True, True]
