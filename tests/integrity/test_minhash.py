@@ -88,3 +88,15 @@ def test_candidate_pairs_are_distinct_and_ordered() -> None:
     pairs = list(zip(left.tolist(), right.tolist(), strict=True))
     assert len(pairs) == len(set(pairs)) and all(a < b for a, b in pairs)
     assert {(0, 1), (5, 6)} <= set(pairs) and all(8 not in p for p in pairs)
+
+
+def test_drain_concatenates_and_empties_the_parts() -> None:
+    mh = MinHasher()
+    parts = [mh.sketches(SCRIPT[:2]), mh.sketches(SCRIPT[2:])]
+    expected = Sketches.concat(parts)
+    whole = Sketches.drain(parts)
+    assert parts == []
+    assert np.array_equal(whole.bands, expected.bands)
+    assert np.array_equal(whole.sketch, expected.sketch)
+    assert np.array_equal(whole.valid, expected.valid)
+    assert len(Sketches.drain([])) == 0

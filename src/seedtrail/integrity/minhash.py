@@ -71,6 +71,20 @@ class Sketches:
     def __len__(self) -> int:
         return len(self.valid)
 
+    @staticmethod
+    def drain(parts: list[Sketches]) -> Sketches:
+        """:meth:`concat` that empties ``parts`` field by field, so the pieces and the whole do
+        not all stay in memory at once (at 10M texts each copy is 2.2 GB)."""
+        if not parts:
+            return Sketches.concat(parts)
+        whole: dict[str, np.ndarray] = {}
+        for name in ("bands", "sketch", "valid"):
+            whole[name] = np.concatenate([getattr(p, name) for p in parts])
+            for p in parts:
+                setattr(p, name, whole[name][:0])  # drop the piece
+        parts.clear()
+        return Sketches(whole["bands"], whole["sketch"], whole["valid"])
+
 
 class MinHasher:
     """Computes :class:`Sketches` for batches of texts (vectorized over the whole batch)."""

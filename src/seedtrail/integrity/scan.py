@@ -201,8 +201,7 @@ class Scanner:
             if progress:
                 progress("scan", len(batch))
         res = ScanResult(cols.finish(), findings)
-        all_sketches = Sketches.concat(sketches)
-        del sketches
+        all_sketches = Sketches.drain(sketches)
         res.clusters = cluster(all_sketches, self._minhash.params.threshold, self._min_cluster)
         res.mark_templates()
         if progress:
