@@ -47,7 +47,7 @@ def diversion() -> DiversionDetector:
 def test_widened_pattern_accepts_every_python_match(pattern: str, texts: list[str]) -> None:
     compiled = re.compile(pattern)
     pre = Prefilter([compiled])
-    assert pre.exact
+    assert pre.active
     possible = pre.possible(texts)
     for text, ok in zip(texts, possible.tolist(), strict=True):
         if compiled.search(text):
@@ -65,7 +65,7 @@ def test_widening_is_not_trivial() -> None:
 def test_patterns_it_cannot_widen_pass_every_text(pattern: str) -> None:
     assert widen(re.compile(pattern)) is None
     pre = Prefilter([re.compile(pattern), re.compile("x")])
-    assert not pre.exact
+    assert not pre.active
     assert pre.possible(["", "nothing here"]).tolist() == [True, True]
 
 
@@ -131,3 +131,9 @@ def test_near_digits_is_a_superset_of_a_digit_run(text: str) -> None:
 def test_negative_cues_alone_do_not_make_a_candidate(diversion: DiversionDetector) -> None:
     texts = ["订单到了，快递很快", "物流三天", "订单号 12345678901", "加我vx"]
     assert diversion.candidates(pa.array(texts)).tolist() == [False, False, True, True]
+
+
+def test_a_pattern_re2_rejects_switches_the_prefilter_off() -> None:
+    pre = Prefilter([re.compile("(?:(?:a{1000}){1000}){1000}")])  # too big a program for RE2
+    assert not pre.active
+    assert pre.possible(["b"]).tolist() == [True]

@@ -46,8 +46,8 @@ def widen(pattern: re.Pattern[str]) -> str | None:
         tree = _parser.parse(pattern.pattern, pattern.flags)
         dotall = bool(pattern.flags & re.DOTALL)
         return _emit(list(tree), dotall)
-    except (_Unsupported, re.error):
-        return None
+    except (_Unsupported, re.error, AttributeError, TypeError, ValueError):
+        return None  # also a future parser whose tree this code does not know: no prefilter
 
 
 def _emit(items: Sequence[tuple[Any, Any]], dotall: bool) -> str:
@@ -154,9 +154,18 @@ class Prefilter:
     """
 
     def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         widened = [widen(p) for p in patterns]
-        self.exact = all(w is not None for w in widened)  # False: the prefilter passes everything
-        self._re2 = "|".join(f"(?:{w})" for w in widened if w is not None) if self.exact else None
+        self._re2: str | None = None
+        if all(w is not None for w in widened):
+            self._re2 = "|".join(f"(?:{w})" for w in widened)
+            try:
+                pc.match_substring_regex(pa.array([""]), self._re2 or "x")  # RE2 compiles it?
+            except pa.ArrowException:
+                self._re2 = None
+        self.active = self._re2 is not None  # False: the prefilter passes every text
 
     def possible(self, texts: Any) -> np.ndarray:
         """A boolean per text (an Arrow string array or a list of str): may it match?"""
