@@ -181,8 +181,7 @@ def _integrity(settings: Settings, store: Store, out: WorldSummary) -> None:
     findings = folder / "findings.jsonl"
     flagged = 0
     with findings.open("w", encoding="utf-8") as fh:
-        for i in range(len(result.ids)):
-            record = result.record(i)
+        for record in result.records():
             if record["labels"]:
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
                 flagged += 1
@@ -196,7 +195,7 @@ def _integrity(settings: Settings, store: Store, out: WorldSummary) -> None:
     by_text = intake.import_findings(store, demo, findings, texts=texts)
     by_campaign = intake.import_campaigns(store, demo, campaigns, texts=texts)
     out.cases = {
-        "texts scanned": len(result.ids),
+        "texts scanned": len(result),
         "texts flagged": flagged,
         "campaigns found": len(found),
         "cases opened": by_text.opened + by_campaign.opened,

@@ -64,3 +64,39 @@ def test_chains_are_cut_around_centres() -> None:
     cl = cluster(MinHasher().sketches(texts), threshold=0.45, min_size=2)
     assert len(cl.members()) > 1
     assert max(len(m) for m in cl.members()) < 60
+
+
+def test_agreeing_counts_equal_bytes_like_a_plain_comparison() -> None:
+    from seedtrail.integrity.minhash import _agreeing
+
+    rng = np.random.default_rng(5)
+    sketch = rng.integers(0, 3, (500, 60)).astype(np.uint8)  # few values: many agreements
+    left, right = rng.integers(0, 500, 5000), rng.integers(0, 500, 5000)
+    plain = np.count_nonzero(sketch[left] == sketch[right], axis=1)
+    assert np.array_equal(_agreeing(sketch, left, right), plain)
+    odd = sketch[:, :58].copy()  # width not a multiple of four: the plain path
+    assert np.array_equal(
+        _agreeing(odd, left, right), np.count_nonzero(odd[left] == odd[right], axis=1)
+    )
+
+
+def test_candidate_pairs_are_distinct_and_ordered() -> None:
+    from seedtrail.integrity.minhash import _candidates
+
+    texts = ["花雪集的精华真的绝了用了三天"] * 5 + ["完全不同的一句话而且很长"] * 3 + ["短"]
+    left, right = _candidates(MinHasher().sketches(texts))
+    pairs = list(zip(left.tolist(), right.tolist(), strict=True))
+    assert len(pairs) == len(set(pairs)) and all(a < b for a, b in pairs)
+    assert {(0, 1), (5, 6)} <= set(pairs) and all(8 not in p for p in pairs)
+
+
+def test_drain_concatenates_and_empties_the_parts() -> None:
+    mh = MinHasher()
+    parts = [mh.sketches(SCRIPT[:2]), mh.sketches(SCRIPT[2:])]
+    expected = Sketches.concat(parts)
+    whole = Sketches.drain(parts)
+    assert parts == []
+    assert np.array_equal(whole.bands, expected.bands)
+    assert np.array_equal(whole.sketch, expected.sketch)
+    assert np.array_equal(whole.valid, expected.valid)
+    assert len(Sketches.drain([])) == 0

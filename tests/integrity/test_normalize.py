@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from seedtrail.integrity.normalize import Normalizer, Squeezer
+from seedtrail.integrity.normalize import Normalizer, Squeezer, squeezed_out
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +48,19 @@ def test_squeeze_drops_emoji_and_spaces_keeping_map(norm: Normalizer) -> None:
     sq = Squeezer()(norm(raw))
     assert sq.text == "138"
     assert sq.span(0, 3) == (0, len(raw))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(st.sampled_from(list("aＡ①衛\u200b\x00 😀é\u0301x")), max_size=8), max_size=6)
+)
+def test_fold_many_equals_one_text_at_a_time(texts: list[str]) -> None:
+    batch, single = Normalizer(), Normalizer()
+    assert batch.fold_many(texts) == [single(t).text for t in texts]
+
+
+def test_squeezed_out_table_agrees_with_the_squeezer(norm: Normalizer) -> None:
+    table = squeezed_out()
+    sample = "1😀3 8·、~中a\u0301\u3000\ue000"
+    kept = "".join(ch for ch in sample if not table[ord(ch)])
+    assert Squeezer()(norm(sample)).text == kept == "138中a"

@@ -26,7 +26,7 @@ def _items() -> list[Item]:
 def test_labels_and_findings() -> None:
     scanner = Scanner(brands=["花雪集"], registered={"note:2"})
     res = scanner.run(iter([_items()[:7], _items()[7:]]))  # two batches
-    recs = {res.ids[i]: res.record(i) for i in range(len(res.ids))}
+    recs = {r["id"]: r for r in res.records()}
     for i in range(6):
         assert recs[f"w{i}"]["labels"] == ["duplicate"]
         assert recs[f"s{i}"]["labels"] == []
@@ -46,7 +46,7 @@ def test_activity_keeps_only_comments_with_author_and_note() -> None:
     res = Scanner().run(iter([items]))
     act = res.activity()
     assert len(act) == len(items) - 3  # two notes and the comment with no author
-    assert set(res.activity_ids(act.author.argsort()[:1])) <= set(res.ids)
+    assert set(res.activity_ids(act.author.argsort()[:1])) <= set(res.ids())
 
 
 def test_note_images_are_scanned_for_qr_codes(tmp_path) -> None:  # type: ignore[no-untyped-def]

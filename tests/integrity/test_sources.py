@@ -12,8 +12,8 @@ def test_reads_fields_and_times(tmp_path: Path) -> None:
     p = tmp_path / "c.jsonl"
     p.write_text(
         '{"id": 1, "text": "hi", "author": 7, "note_id": "n1", "ts": "2025-03-01T08:00:00+08:00"}\n'
-        "\n"
-        '{"id": "b", "text": "yo", "ts": 1740787200, "kind": "note"}\n',
+        "  \n"
+        '{"id": "b", "text": "yo", "ts": 1740787200, "kind": "note", "author_created": ""}\n',
         encoding="utf-8",
     )
     items = [it for batch in read_jsonl(p) for it in batch]
@@ -22,6 +22,7 @@ def test_reads_fields_and_times(tmp_path: Path) -> None:
         ("b", None, None, "note"),
     ]
     assert items[0].ts == 1740787200.0 == items[1].ts
+    assert items[1].author_created is None and items[1].images == ()
 
 
 @pytest.mark.parametrize(
@@ -33,6 +34,9 @@ def test_reads_fields_and_times(tmp_path: Path) -> None:
         ('{"id": 2, "text": "x", "ts": "2025-03-01T08:00:00"}', "c.jsonl:2: ts .* no time zone"),
         ('{"id": 2, "text": "x", "kind": "dm"}', "c.jsonl:2: kind must be"),
         ("[1, 2]", "c.jsonl:2: each line must be a JSON object"),
+        ('{"id": 2, "text": "x", "ts": true}', "c.jsonl:2: ts must be ISO 8601"),
+        ('{"id": 2, "text": "x", "images": "a.png"}', "c.jsonl:2: images must be a list"),
+        ('{"id": "", "text": "x"}', "c.jsonl:2: needs 'id'"),
     ],
 )
 def test_bad_line_names_file_and_line(tmp_path: Path, line: str, message: str) -> None:
@@ -74,7 +78,7 @@ def test_store_source(store) -> None:  # type: ignore[no-untyped-def]
         str(w.ids["other_creator"]), str(w.ids["note"]), "comment")  # fmt: skip
     assert comment.ts is not None and comment.author_created is not None
     res = Scanner(brands=brands, registered=declared).run(read_store(store))
-    labels = {res.ids[i]: res.labels(i) for i in range(len(res.ids))}
+    labels = {r["id"]: r["labels"] for r in res.records()}
     assert labels[str(said)] == ["diversion"]
     assert "soft_ad" in labels[f"note:{promo}"]
     assert "soft_ad" not in labels[f"note:{w.ids['note']}"]

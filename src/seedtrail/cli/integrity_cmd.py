@@ -102,8 +102,7 @@ def scan_cmd(
     written = 0
     tmp = output.with_name(f".{output.name}.part")
     with tmp.open("wb") as fh:
-        for i in range(len(res.ids)):
-            rec = res.record(i)
+        for rec in res.records():
             for lab in rec["labels"]:
                 counts[lab] = counts.get(lab, 0) + 1
             if flagged_only and not rec["labels"]:
@@ -112,7 +111,7 @@ def scan_cmd(
             written += 1
     tmp.replace(output)
     shown = ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) or "nothing flagged"
-    console.print(f"{len(res.ids):,} texts scanned, {written:,} lines to {output}: {shown}")
+    console.print(f"{len(res):,} texts scanned, {written:,} lines to {output}: {shown}")
 
 
 @integrity.command("campaigns")

@@ -9,11 +9,15 @@ from __future__ import annotations
 import numpy as np
 
 
-def unique_ints(values: np.ndarray) -> np.ndarray:
-    """The sorted distinct values of an integer array."""
+def unique_ints(values: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
+    """The sorted distinct values of an integer array (``overwrite``: sort ``values`` in place)."""
     if len(values) == 0:
         return values.copy()
-    s = np.sort(values)
+    if overwrite:
+        values.sort()
+        s = values
+    else:
+        s = np.sort(values)
     keep = np.empty(len(s), dtype=bool)
     keep[0] = True
     np.not_equal(s[1:], s[:-1], out=keep[1:])

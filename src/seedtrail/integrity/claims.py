@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from seedtrail.errors import ConfigError
 from seedtrail.integrity.findings import Finding
 from seedtrail.integrity.normalize import Normalized, Normalizer
+from seedtrail.integrity.prefilter import Prefilter
 from seedtrail.integrity.terms import load_terms, string_list
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class ClaimDetector:
@@ -35,6 +42,11 @@ class ClaimDetector:
             self._pattern = re.compile("|".join(parts) or r"(?!x)x")
         except re.error as exc:
             raise ConfigError(f"{where}: bad pattern in [claims]: {exc}") from exc
+        self._prefilter = Prefilter([self._pattern])
+
+    def candidates(self, folded: pa.Array) -> np.ndarray:
+        """Which texts (in normal form) may hold a claim: a necessary condition for :meth:`find`."""
+        return self._prefilter.possible(folded)
 
     def find(self, text: str, norm: Normalized | None = None) -> list[Finding]:
         norm = norm or self._normalize(text)

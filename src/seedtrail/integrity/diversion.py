@@ -18,11 +18,17 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from seedtrail.integrity.findings import Finding
-from seedtrail.integrity.normalize import Normalized, Normalizer, Squeezer
+from seedtrail.integrity.normalize import Normalized, Normalizer, Squeezer, squeezed_out
+from seedtrail.integrity.prefilter import Prefilter, char_class
 from seedtrail.integrity.terms import chars_read_as, load_terms, string_list
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 CN_DIGITS = {
     **dict.fromkeys("零〇洞", "0"), **dict.fromkeys("一壹幺", "1"), **dict.fromkeys("二两贰", "2"),
@@ -33,7 +39,9 @@ CN_DIGITS = {
 _DIGIT_CLASS = "0-9" + "".join(CN_DIGITS)
 _DIGIT_RUN = re.compile(rf"[{_DIGIT_CLASS}](?:(?:[^\w]|_){{0,3}}[{_DIGIT_CLASS}]){{4,}}")
 _PHONE = re.compile(r"1[3-9]\d{9}")
-_FIVE_DIGITS = re.compile(rf"[{_DIGIT_CLASS}](?:[^{_DIGIT_CLASS}]*[{_DIGIT_CLASS}]){{4}}")
+# five digits with at most three other characters between neighbours: a superset of _DIGIT_RUN
+# (its separators are never digits) that RE2 runs fast, for the batch prefilter
+_NEAR_DIGITS = re.compile(rf"[{_DIGIT_CLASS}](?:[^{_DIGIT_CLASS}]{{0,3}}[{_DIGIT_CLASS}]){{4}}")
 _CUE_REACH = 8  # normalized characters between the end of a cue and the contact it introduces
 _FILLER = re.compile(r"(?:[^\w]|[是号为搜加我的码账信芯])*")
 _ID_FULL = re.compile(r"[a-z][a-z0-9_-]{5,19}")
@@ -82,18 +90,37 @@ class DiversionDetector:
         self._link_dot = re.compile(dot)
         self._allow = set(string_list(terms, "links", "allow", where))
         self._taokouling = re.compile(r"[¥$€₤¢₳]([a-z0-9]{8,14})[¥$€₤¢₳]")
-        self._any = re.compile(
-            "|".join(
-                p.pattern
-                for p in (
-                    *self._cues.values(),
-                    self._shop,
-                    self._steer,
-                    self._link,
-                    self._taokouling,
-                )
-            )
-        )
+        # everything but a digit run that can start a finding (QQ, phone and negative cues only
+        # qualify digit runs, so they need one)
+        triggers = (self._cues["wechat"], self._shop, self._steer, self._link, self._taokouling)
+        self._trigger = re.compile("|".join(p.pattern for p in triggers))
+        # what _possible checks, for a whole batch at once (see candidates)
+        self._pre_squeezed = Prefilter([_NEAR_DIGITS, self._trigger])
+        self._pre_full = Prefilter([self._trigger])
+        self._squeeze_re2 = char_class(squeezed_out())
+
+    def candidates(self, folded: pa.Array) -> np.ndarray:
+        """Which texts (in normal form) may have a finding: a necessary condition for :meth:`find`.
+
+        The test of ``_possible`` run over the batch with RE2 (see ``prefilter.py``), with the
+        digit run widened to :data:`_NEAR_DIGITS`: on the squeezed text a digit run or a trigger
+        (WeChat cue, link, shop or steer phrase), on the normal form a trigger.
+        """
+        import pyarrow.compute as pc
+
+        hit = self._pre_full.possible(folded)
+        rest = np.flatnonzero(~hit)
+        if len(rest):
+            squeezed = pc.replace_substring_regex(folded.take(rest), self._squeeze_re2, "")
+            hit[rest] = self._pre_squeezed.possible(squeezed)
+        return hit
+
+    def find_many(self, texts: list[str]) -> list[list[Finding]]:
+        """:meth:`find` for each text, skipping the texts :meth:`candidates` rules out."""
+        import pyarrow as pa
+
+        maybe = self.candidates(pa.array(self._normalize.fold_many(texts), pa.string()))
+        return [self.find(t) if ok else [] for t, ok in zip(texts, maybe.tolist(), strict=True)]
 
     def find(self, text: str, full: Normalized | None = None) -> list[Finding]:
         """All diversion findings in ``text``, in order of position (``full``: its normal form)."""
@@ -118,14 +145,14 @@ class DiversionDetector:
         return out
 
     def _possible(self, full: Normalized, norm: Normalized) -> bool:
-        """A cheap necessary condition for any finding: five digits, or a cue, link or phrase.
+        """A cheap necessary condition for any finding: a digit run, or a trigger.
 
-        Every finding starts from a digit run (five digits or more), a WeChat cue, a link or a
-        shop/steer phrase; most texts have none of them and skip the full analysis.
+        Every finding starts from a digit run (in the squeezed text), a WeChat cue (in either
+        text), a link or a shop/steer phrase; most texts have none and skip the full analysis.
         """
-        if _FIVE_DIGITS.search(norm.text) or self._any.search(norm.text):
+        if _DIGIT_RUN.search(norm.text) or self._trigger.search(norm.text):
             return True
-        return norm is not full and self._any.search(full.text) is not None
+        return norm is not full and self._trigger.search(full.text) is not None
 
     def _find_cues(self, full: Normalized, norm: Normalized) -> list[_Cue]:
         """Cues in the squeezed text, plus emoji cues (🐧, 微❤) that only the full text has."""

@@ -18,8 +18,11 @@ original character it came from, so a finding's span can be reported in the orig
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+
+import numpy as np
 
 # Zero-width and invisible formatting characters that abusers insert between digits.
 _INVISIBLE = frozenset(
@@ -105,6 +108,18 @@ class Normalizer:
                 out = simple
         return "".join(_LOOKALIKE.get(c, c) for c in out.lower())
 
+    def fold_many(self, texts: Sequence[str]) -> list[str]:
+        """``self(t).text`` for every text, folded in one pass over the joined batch (no spans)."""
+        sep = "\x00"
+        joined = sep.join(texts)
+        unseen = (set(joined) | {sep}) - self._known
+        if unseen:
+            self._learn(unseen)
+        folded = joined.translate(self._table)
+        if self._table[ord(sep)] != sep or folded.count(sep) != max(0, len(texts) - 1):
+            return [self(t).text for t in texts]  # a text holds the separator: one at a time
+        return folded.split(sep) if texts else []
+
     def __call__(self, text: str) -> Normalized:
         chars = set(text)
         unseen = chars - self._known
@@ -150,6 +165,18 @@ _SQUEEZE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "So", "Sk", "Cc", "Mn", "Me",
 _SQUEEZE_EXTRA = frozenset("·、~～•◦")
 
 
+def _dropped(ch: str) -> bool:
+    return unicodedata.category(ch) in _SQUEEZE_CATEGORIES or ch in _SQUEEZE_EXTRA
+
+
+@lru_cache(maxsize=1)
+def squeezed_out() -> np.ndarray:
+    """For every code point: does :class:`Squeezer` drop it? (for vectorized squeezing)"""
+    table = np.fromiter((_dropped(chr(cp)) for cp in range(0x110000)), bool, 0x110000)
+    table.flags.writeable = False
+    return table
+
+
 class Squeezer:
     """Drops spaces, emoji and other symbols from normalized text (keeping the map to the source).
 
@@ -165,9 +192,7 @@ class Squeezer:
         chars = set(norm.text)
         unseen = chars - self._known
         if unseen:
-            for ch in unseen:
-                if unicodedata.category(ch) in _SQUEEZE_CATEGORIES or ch in _SQUEEZE_EXTRA:
-                    self._drop.add(ch)
+            self._drop |= {ch for ch in unseen if _dropped(ch)}
             self._known |= unseen
         if not (chars & self._drop):
             return norm

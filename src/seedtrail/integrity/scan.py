@@ -12,14 +12,17 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from seedtrail.integrity.activity import Activity
 from seedtrail.integrity.arrays import unique_ints
 from seedtrail.integrity.claims import ClaimDetector
+from seedtrail.integrity.columns import ColumnBuilder, Columns, encode
 from seedtrail.integrity.diversion import DiversionDetector
 from seedtrail.integrity.findings import Finding
 from seedtrail.integrity.minhash import Clusters, LshParams, MinHasher, Sketches, cluster
@@ -31,48 +34,57 @@ from seedtrail.integrity.sources import Item
 DIVERSION_KINDS = frozenset({"wechat", "qq", "phone", "link", "shop", "steer", "qr"})
 
 
+def labels_of(findings: Iterable[Finding], duplicate: bool = False) -> list[str]:
+    """The labels a text's findings give it (``duplicate`` when it is in a template cluster)."""
+    out = {"duplicate"} if duplicate else set()
+    for f in findings:
+        if f.kind in DIVERSION_KINDS:
+            out.add("diversion")
+        elif f.kind == "claim":
+            out.add("claim")
+        elif f.kind in ("brand", "promo", "code"):
+            out.add("soft_ad")
+    return sorted(out)
+
+
 @dataclass
 class ScanResult:
-    """Everything pass one kept: ids, sparse findings, sketches and the activity columns."""
+    """Everything pass one kept: metadata columns, sparse findings and the duplicate clusters."""
 
-    ids: list[str] = field(default_factory=list)
+    cols: Columns
     findings: dict[int, list[Finding]] = field(default_factory=dict)
-    kinds: list[str] = field(default_factory=list)
-    authors: list[str | None] = field(default_factory=list)
-    notes: list[str | None] = field(default_factory=list)
-    ts: list[float | None] = field(default_factory=list)
-    created: list[float | None] = field(default_factory=list)
-    sketches: list[Sketches] = field(default_factory=list)
     clusters: Clusters | None = None
+    _templated: np.ndarray | None = None  # per cluster: concentrated on few notes (or None)
+    _activity_rows: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.cols)
+
+    def ids(self) -> list[str]:
+        return list(self.cols.ids.to_pylist())
 
     def labels(self, i: int) -> list[str]:
-        out = set()
-        for f in self.findings.get(i, []):
-            if f.kind in DIVERSION_KINDS:
-                out.add("diversion")
-            elif f.kind == "claim":
-                out.add("claim")
-            elif f.kind in ("brand", "promo", "code"):
-                out.add("soft_ad")
-        if self._duplicate(i):
-            out.add("duplicate")
-        return sorted(out)
+        return labels_of(self.findings.get(i, []), self._duplicate(i))
 
     def _duplicate(self, i: int) -> bool:
         if self.clusters is None or self.clusters.label[i] < 0:
             return False
         return self._templated is None or bool(self._templated[self.clusters.label[i]])
 
-    def record(self, i: int) -> dict[str, Any]:
+    def record(self, i: int, rid: str | None = None) -> dict[str, Any]:
         found = [f.to_json() for f in self.findings.get(i, [])]
         if self.clusters is not None and self._duplicate(i):
-            end = self._lengths[i] if self._lengths is not None else 0
             found.append({"kind": "duplicate", "value": f"cluster:{self.clusters.label[i]}",
-                          "span": [0, int(end)]})  # fmt: skip
-        return {"id": self.ids[i], "labels": self.labels(i), "findings": found}
+                          "span": [0, int(self.cols.lengths[i])]})  # fmt: skip
+        rid = rid if rid is not None else str(self.cols.ids[i].as_py())
+        return {"id": rid, "labels": self.labels(i), "findings": found}
 
-    _lengths: np.ndarray | None = None
-    _templated: np.ndarray | None = None  # per cluster: concentrated on few notes (or None)
+    def records(self, chunk: int = 100_000) -> Iterator[dict[str, Any]]:
+        """Every text's record, in input order (ids converted a chunk at a time)."""
+        for start in range(0, len(self), chunk):
+            ids = self.cols.ids.slice(start, chunk).to_pylist()
+            for k, rid in enumerate(ids):
+                yield self.record(start + k, rid)
 
     def mark_templates(self, concentration: float = 0.5) -> None:
         """Keep as duplicates only clusters concentrated on few notes, when notes are known.
@@ -84,48 +96,47 @@ class ScanResult:
             return
         label = self.clusters.label
         rows = np.flatnonzero(label >= 0)
-        if any(self.notes[i] is None for i in rows.tolist()):
+        notes = self.cols.notes.take(rows)
+        if notes.null_count:
             return
-        codes = _encode([self.notes[i] for i in rows.tolist()])[1]
+        codes = encode(notes)[1]
         k = len(self.clusters.sizes)
         pairs = unique_ints(label[rows] * (int(codes.max()) + 1) + codes)
-        notes = np.bincount(pairs // (int(codes.max()) + 1), minlength=k)
-        self._templated = notes <= concentration * self.clusters.sizes
+        per_cluster = np.bincount(pairs // (int(codes.max()) + 1), minlength=k)
+        self._templated = per_cluster <= concentration * self.clusters.sizes
 
     def activity(self) -> Activity:
         """Comment activity for campaign detection (rows without author or note are left out)."""
-        rows = [
-            i
-            for i, (k, a, n) in enumerate(zip(self.kinds, self.authors, self.notes, strict=True))
-            if k == "comment" and a is not None and n is not None
-        ]
-        self._activity_rows = np.array(rows, dtype=np.int64)
-        a_names, a_codes = _encode([self.authors[i] for i in rows])
-        n_names, n_codes = _encode([self.notes[i] for i in rows])
-        ts = np.array([np.nan if self.ts[i] is None else self.ts[i] for i in rows], np.float64)
-        created = np.array(
-            [np.nan if self.created[i] is None else self.created[i] for i in rows], np.float64
-        )
+        c = self.cols
+        keep = ~c.is_note & _valid(c.authors) & _valid(c.notes)
+        rows = np.flatnonzero(keep)
+        self._activity_rows = rows
+        a_names, a_codes = encode(c.authors.take(rows))
+        n_names, n_codes = encode(c.notes.take(rows))
+        ts = c.ts[rows]
         label = self.clusters.label[rows] if self.clusters is not None else np.full(len(rows), -1)
         return Activity(
             author=a_codes,
             note=n_codes,
             ts=ts,
             cluster=np.asarray(label, dtype=np.int64),
-            age_days=(ts - created) / 86400.0,
+            age_days=(ts - c.created[rows]) / 86400.0,
             author_names=a_names,
             note_names=n_names,
         )
 
-    _activity_rows: np.ndarray | None = None
-
     def activity_ids(self, rows: np.ndarray) -> list[str]:
         assert self._activity_rows is not None
-        return [self.ids[i] for i in self._activity_rows[rows].tolist()]
+        return list(self.cols.ids.take(self._activity_rows[rows]).to_pylist())
 
 
+def _valid(values: pa.Array) -> np.ndarray:
+    return np.asarray(values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+
+
+# what a worker needs of a batch: every text, and the few items (notes, images) needing more
+_Payload = tuple[list[str], dict[int, Item]]
 _Scanned = tuple[dict[int, list[Finding]], Sketches]
-_BatchResult = tuple[list[Item], dict[int, list[Finding]], Sketches]
 _worker: Scanner | None = None  # set in each worker process by _init_worker, never on import
 
 
@@ -134,18 +145,14 @@ def _init_worker(scanner: Scanner) -> None:
     _worker = scanner
 
 
-def _scan_in_worker(batch: list[Item]) -> _Scanned:
+def _scan_in_worker(payload: _Payload) -> _Scanned:
     assert _worker is not None
-    return _worker.scan_batch(batch)
+    return _worker.scan_texts(*payload)
 
 
-def _encode(values: list[Any]) -> tuple[list[str], np.ndarray]:
-    """Distinct values (as strings) and each value's code: Arrow's dictionary encoding (fast)."""
-    import pyarrow as pa
-
-    enc = pa.array(values, type=pa.string()).dictionary_encode()
-    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return enc.dictionary.to_pylist(), codes
+def _payload(batch: list[Item]) -> _Payload:
+    special = {j: it for j, it in enumerate(batch) if it.kind != "comment" or it.images}
+    return [it.text for it in batch], special
 
 
 class Scanner:
@@ -158,7 +165,9 @@ class Scanner:
         claim_terms: Path | None = None,
         lsh: LshParams | None = None,
         min_cluster: int = 3,
+        per_text: bool = True,
     ) -> None:
+        """``per_text=False`` skips the per-text detectors (sketches and clusters only)."""
         norm = Normalizer()
         self._diversion = DiversionDetector(diversion_terms, normalizer=norm)
         self._claims = ClaimDetector(claim_terms, normalizer=norm)
@@ -168,6 +177,7 @@ class Scanner:
         self._norm = norm
         self._qr: QrDetector | None = None
         self._min_cluster = min_cluster
+        self._per_text = per_text
 
     def run(
         self,
@@ -176,59 +186,65 @@ class Scanner:
         workers: int = 1,
     ) -> ScanResult:
         """Scan every batch (in ``workers`` processes when > 1), then cluster the sketches."""
-        res = ScanResult()
-        lengths: list[np.ndarray] = []
-        pool = None
+        cols = ColumnBuilder()
+        findings: dict[int, list[Finding]] = {}
+        sketches: list[Sketches] = []
         if workers > 1:
-            ctx = multiprocessing.get_context("fork")
-            pool = ctx.Pool(workers, initializer=_init_worker, initargs=(self,))
-            # the pool keeps a few batches in flight; imap preserves their order
-            pending: deque[list[Item]] = deque()
-
-            def feed() -> Iterator[list[Item]]:
-                for b in batches:
-                    pending.append(b)
-                    yield b
-
-            scanned = pool.imap(_scan_in_worker, feed(), chunksize=1)  # results in batch order
-            results: Iterator[_BatchResult] = ((pending.popleft(), *r) for r in scanned)
+            results = self._in_pool(batches, workers)
         else:
-            results = ((b, *self.scan_batch(b)) for b in batches)
-        try:
-            for batch, found, sketches in results:
-                base = len(res.ids)
-                for j, f in found.items():
-                    res.findings[base + j] = f
-                res.ids += [it.id for it in batch]
-                res.kinds += [it.kind for it in batch]
-                res.authors += [it.author for it in batch]
-                res.notes += [it.note_id for it in batch]
-                res.ts += [it.ts for it in batch]
-                res.created += [it.author_created for it in batch]
-                res.sketches.append(sketches)
-                lengths.append(np.fromiter((len(it.text) for it in batch), np.int64, len(batch)))
-                if progress:
-                    progress("scan", len(batch))
-        finally:
-            if pool is not None:
-                pool.terminate()
-        res._lengths = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
-        sk = Sketches.concat(res.sketches)
-        res.sketches = []
-        res.clusters = cluster(sk, self._minhash.params.threshold, self._min_cluster)
+            results = ((b, self.scan_batch(b)) for b in batches)
+        for batch, (found, sk) in results:
+            base = len(cols)
+            findings.update((base + j, f) for j, f in found.items())
+            cols.add(batch)
+            sketches.append(sk)
+            if progress:
+                progress("scan", len(batch))
+        res = ScanResult(cols.finish(), findings)
+        all_sketches = Sketches.drain(sketches)
+        res.clusters = cluster(all_sketches, self._minhash.params.threshold, self._min_cluster)
         res.mark_templates()
         if progress:
             progress("cluster", 1)
         return res
 
+    def _in_pool(
+        self, batches: Iterator[list[Item]], workers: int
+    ) -> Iterator[tuple[list[Item], _Scanned]]:
+        """Batches and their results in input order, at most ``2 * workers`` batches in flight."""
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(self,)) as pool:
+            inflight: deque[tuple[list[Item], AsyncResult[_Scanned]]] = deque()
+            for b in batches:
+                inflight.append((b, pool.apply_async(_scan_in_worker, (_payload(b),))))
+                if len(inflight) >= 2 * workers:
+                    done, result = inflight.popleft()
+                    yield done, result.get()
+            while inflight:
+                done, result = inflight.popleft()
+                yield done, result.get()
+
     def scan_batch(self, batch: list[Item]) -> _Scanned:
         """Per-text findings (by position in the batch) and the batch's sketches."""
-        folded = []
+        return self.scan_texts(*_payload(batch))
+
+    def scan_texts(self, texts: list[str], special: dict[int, Item]) -> _Scanned:
+        """Findings and sketches of ``texts``; ``special`` holds the items that are not plain
+        comments (notes, items with images) by position.
+
+        Every text is folded once; RE2 prefilters (necessary conditions, see ``prefilter.py``)
+        pick the texts that may have a diversion or claim finding, and only those (and the
+        special items) go through the per-text detectors.
+        """
+        folded = self._norm.fold_many(texts)
         found: dict[int, list[Finding]] = {}
-        for j, item in enumerate(batch):
-            norm = self._norm(item.text)
-            folded.append(norm.text)
-            f = self.detect(item, norm)
+        if not self._per_text:
+            return found, self._minhash.sketches(folded, normalized=True)
+        arr = pa.array(folded, pa.string())
+        maybe = self._diversion.candidates(arr) | self._claims.candidates(arr)
+        maybe[list(special)] = True
+        for j in np.flatnonzero(maybe).tolist():
+            f = self.detect(special.get(j) or Item("", texts[j]))
             if f:
                 found[j] = f
         return found, self._minhash.sketches(folded, normalized=True)

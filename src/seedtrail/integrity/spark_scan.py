@@ -30,7 +30,7 @@ def label_batches(
     batches: Iterable[pa.RecordBatch], brands: list[str], declared: set[str]
 ) -> Iterator[pa.RecordBatch]:
     """Label Arrow batches with columns ``id``, ``text`` and optionally ``kind``."""
-    from seedtrail.integrity.scan import Scanner, ScanResult
+    from seedtrail.integrity.scan import Scanner, labels_of
     from seedtrail.integrity.sources import Item
 
     scanner = Scanner(brands=brands, registered=declared)
@@ -38,16 +38,12 @@ def label_batches(
         cols = rb.to_pydict()
         ids = [str(x) for x in cols["id"]]
         kinds = cols.get("kind") or ["comment"] * len(ids)
-        res = ScanResult(ids=ids)
-        for i, (rid, text, kind) in enumerate(zip(ids, cols["text"], kinds, strict=True)):
-            found = scanner.detect(Item(rid, text or "", kind=kind or "comment"))
-            if found:
-                res.findings[i] = found
-        labels = [res.labels(i) for i in range(len(ids))]
-        findings = [
-            orjson.dumps([f.to_json() for f in res.findings.get(i, [])]).decode()
-            for i in range(len(ids))
+        found = [
+            scanner.detect(Item(rid, text or "", kind=kind or "comment"))
+            for rid, text, kind in zip(ids, cols["text"], kinds, strict=True)
         ]
+        labels = [labels_of(f) for f in found]
+        findings = [orjson.dumps([x.to_json() for x in f]).decode() for f in found]
         yield pa.RecordBatch.from_pydict(
             {"id": ids, "labels": labels, "findings": findings}, schema=_ARROW_SCHEMA
         )

@@ -67,10 +67,11 @@ def _overlaps(f: Finding, label: dict[str, Any]) -> bool:
 
 
 def score(records: Iterable[dict[str, Any]], detector: DiversionDetector) -> DiversionScore:
+    """Scores the batch path the scan takes (RE2 prefilter, then :meth:`find` on candidates)."""
     s = DiversionScore()
-    for rec in records:
+    recs = list(records)
+    for rec, findings in zip(recs, detector.find_many([r["text"] for r in recs]), strict=True):
         labels: list[dict[str, Any]] = rec.get("labels") or []
-        findings = detector.find(rec["text"])
         if labels:
             family = str(rec.get("family") or "unknown")
             contact = str(rec.get("contact") or labels[0]["kind"])

@@ -52,9 +52,10 @@ def score_scan(world: Path, res: ScanResult) -> dict[str, Any]:
         key = str(it["item_id"]) if it["item_type"] == "comment" else f"note:{it['item_id']}"
         if it["item_type"] in ("comment", "note"):
             truth[key] = it["kind"]
-    labels = {res.ids[i]: set(res.labels(i)) for i in range(len(res.ids))}
-    comments = [i for i, k in zip(res.ids, res.kinds, strict=True) if k == "comment"]
-    notes = [i for i, k in zip(res.ids, res.kinds, strict=True) if k == "note"]
+    ids = res.ids()
+    labels = {ids[i]: set(res.labels(i)) for i in range(len(ids))}
+    comments = [i for i, note in zip(ids, res.cols.is_note.tolist(), strict=True) if not note]
+    notes = [i for i, note in zip(ids, res.cols.is_note.tolist(), strict=True) if note]
     organic = [c for c in comments if c not in truth]
     out: dict[str, Any] = {}
     for name, label, kind, pool in (
@@ -74,7 +75,7 @@ def score_scan(world: Path, res: ScanResult) -> dict[str, Any]:
             sum("duplicate" in labels[c] for c in organic) / max(1, len(organic)), 4
         ),
     }
-    out["texts"] = len(res.ids)
+    out["texts"] = len(ids)
     return out
 
 
