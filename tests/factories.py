@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,3 +173,23 @@ def build_world(store: Store, *, open_rule: bool = True) -> World:
 
 def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def campaign_cases(conn: Any, members: Sequence[int], key: str) -> list[int]:
+    """One water-army case per member account, tied by ``group_key`` (as the detector import
+    opens them); returns the case ids in member order."""
+    from seedtrail.enforcement import cases
+
+    specs = [
+        cases.CaseSpec(
+            subject_type="account",
+            subject_id=a,
+            detector="water_army",
+            severity=2,
+            summary=f"campaign member {a}",
+            evidence={"member": a},
+            group_key=key,
+        )
+        for a in members
+    ]
+    return [int(row["id"]) for row, _ in cases.open_many(conn, OPERATOR, specs)]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from factories import OPERATOR, World, auth, build_world
+from factories import OPERATOR, World, auth, build_world, campaign_cases
 from seedtrail.enforcement import actions, appeals, cases
 from seedtrail.store.store import Store
 
@@ -208,19 +208,7 @@ def with_cases(store: Store) -> World:
         actions.take(conn, OPERATOR, i["case_actioned"], "label", "coordinated comments")
         reversible = new("note", i["note"], "claims")
         i["action"] = actions.take(conn, OPERATOR, reversible, "throttle", "medical claim")["id"]
-        specs = [
-            cases.CaseSpec(
-                subject_type="account",
-                subject_id=a,
-                detector="water_army",
-                severity=2,
-                summary=f"campaign member {a}",
-                evidence={"member": a},
-                group_key="campaign-1",
-            )
-            for a in (i["creator"], i["other_creator"])
-        ]
-        cases.open_many(conn, OPERATOR, specs)
+        campaign_cases(conn, (i["creator"], i["other_creator"]), "campaign-1")
         i["case_group"] = "campaign-1"  # type: ignore[assignment]
         appealed = new("account", i["creator"], "diversion profile")
         actions.take(conn, OPERATOR, appealed, "label", "contact in bio")

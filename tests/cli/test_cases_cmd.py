@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from factories import OPERATOR, build_world
+from factories import OPERATOR, build_world, campaign_cases
 from seedtrail import resources
 from seedtrail.cli.main import main
 from seedtrail.community import notes
@@ -167,29 +167,12 @@ def test_integrity_scan_output_imports_with_auto_actions(
 
 
 def test_act_on_a_whole_campaign(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from seedtrail.enforcement import cases
-
     store = Store(make_engine(f"sqlite:///{tmp_path / 'seedtrail.db'}"))
     migrate.upgrade(store.engine)
     w = build_world(store)
     members = (w.ids["creator"], w.ids["other_creator"])
     with store.transaction() as conn:
-        cases.open_many(
-            conn,
-            OPERATOR,
-            [
-                cases.CaseSpec(
-                    subject_type="account",
-                    subject_id=a,
-                    detector="water_army",
-                    severity=2,
-                    summary=f"member {a}",
-                    evidence={"member": a},
-                    group_key="camp-9",
-                )
-                for a in members
-            ],
-        )
+        campaign_cases(conn, members, "camp-9")
     store.dispose()
     code, out, _ = run(capsys, tmp_path, "cases", "act-group", "camp-9", "revoke_link_privileges",
                        "--reason", "水军")  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from factories import OPERATOR, World, build_world
+from factories import World, build_world, campaign_cases
 from seedtrail.enforcement import actions, cases, groups
 from seedtrail.errors import Forbidden, NotFound
 from seedtrail.principals import Principal
@@ -18,20 +18,8 @@ MOD = Principal(id=5, name="mod", role="moderator")
 
 
 def _campaign(store: Store, members: list[int], key: str = "camp-1") -> list[int]:
-    specs = [
-        cases.CaseSpec(
-            subject_type="account",
-            subject_id=a,
-            detector="water_army",
-            severity=2,
-            summary=f"member {a}",
-            evidence={"member": a},
-            group_key=key,
-        )
-        for a in members
-    ]
     with store.transaction() as conn:
-        return [int(row["id"]) for row, _ in cases.open_many(conn, OPERATOR, specs)]
+        return campaign_cases(conn, members, key)
 
 
 def _status(store: Store, account: int) -> str:
