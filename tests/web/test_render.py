@@ -106,3 +106,13 @@ def test_an_unexpected_failure_is_a_500_page_without_a_traceback(
     assert 'class="error-page"' in r.text and "the server log has why" in r.text
     assert "Traceback" not in r.text
     assert any("failed" in rec.getMessage() for rec in caplog.records)
+
+
+def test_times_read_as_dates_whether_epoch_or_iso() -> None:
+    from seedtrail.web.render import when
+
+    assert when(1_741_985_205.566688) == "2025-03-14 20:46:45"
+    assert when(0) == "1970-01-01 00:00:00"
+    assert when("2026-06-01T10:00:00+00:00") == "2026-06-01T10:00:00+00:00"
+    assert when(None) == "—" and when("") == "—"
+    assert when(True) == "True"  # a flag is not a time

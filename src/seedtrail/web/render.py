@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -39,6 +40,14 @@ def compact(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def when(value: Any) -> str:
+    """A time for people: epoch seconds (as detectors write them) as UTC date and time to the
+    second; text (ISO) as given; nothing as a dash."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return "—" if value in (None, "") else str(value)
+
+
 @dataclass
 class Web:
     """What every page needs: settings, store, session keys and templates."""
@@ -59,6 +68,7 @@ class Web:
         )
         env.globals.update(fmt=charts.fmt, version=__version__, prefix=PREFIX)
         env.filters["compact"] = compact
+        env.filters["when"] = when
         return cls(
             settings,
             store,
