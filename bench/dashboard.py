@@ -32,21 +32,20 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import httpx
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from seedtrail import principals
 from seedtrail.attribution import runs
 from seedtrail.attribution.report import ReportSpec, build
-from seedtrail.sim.load import load_world
+from seedtrail.sim.load import load_clicks, load_world
 from seedtrail.store import migrate
 from seedtrail.store.db import make_engine
-from seedtrail.store.schema import clicks, link_mounts, partners
+from seedtrail.store.schema import partners
 from seedtrail.store.store import Store
 
 TARGET_MS = 500.0
@@ -56,50 +55,6 @@ err = Console(stderr=True)
 def _cli(data: Path, *args: str) -> None:
     cmd = [sys.executable, "-m", "seedtrail", "--data-dir", str(data), *args]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-
-
-def _load_clicks(store: Store, world: Path) -> int:
-    """The world's clicks into the click log, as the redirect would have written them."""
-    with store.read() as conn:
-        pid = dict(conn.execute(select(partners.c.slug, partners.c.id)).all())
-        codes = dict(conn.execute(select(link_mounts.c.id, link_mounts.c.code)).all())
-    con = duckdb.connect()
-    rows = con.execute(
-        "SELECT click_id, epoch_us(ts) AS ts_us, mount_id, note_id, offer_id, partner, placement, "
-        f"user_key FROM read_parquet('{world / 'events' / 'clicks.parquet'}')"
-    ).fetchall()
-    batch: list[dict[str, Any]] = []
-    n = 0
-    with store.transaction() as conn:
-        for click_id, ts_us, mount_id, note_id, offer_id, partner, placement, user in rows:
-            if mount_id not in codes:
-                continue
-            batch.append(
-                {
-                    "click_id": str(click_id)[:32],
-                    "ts_us": int(ts_us),
-                    "mount_id": int(mount_id),
-                    "code": codes[mount_id],
-                    "note_id": note_id,
-                    "placement": placement,
-                    "partner_id": pid[partner],
-                    "offer_id": int(offer_id),
-                    "viewer_key": str(user)[:64],
-                    "method": "GET",
-                    "ua_class": "mobile",
-                    "outcome": "redirect",
-                    "is_bot": False,
-                    "is_duplicate": False,
-                }
-            )
-            if len(batch) == 5000:
-                conn.execute(insert(clicks), batch)
-                n += len(batch)
-                batch = []
-        if batch:
-            conn.execute(insert(clicks), batch)
-            n += len(batch)
-    return n
 
 
 def _campaign_files(world: Path, out: Path) -> tuple[Path, Path]:
@@ -204,7 +159,7 @@ def _prepare(store: Store, data: Path, args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     counts = load_world(store, args.world, args.seed)
     err.print(f"loaded {counts} in {time.perf_counter() - t0:.1f}s")
-    err.print(f"click log: {_load_clicks(store, args.world)} clicks")
+    err.print(f"click log: {load_clicks(store, args.world)} clicks")
     for conv in sorted((args.world / "conversions").glob("*.parquet")):
         t0 = time.perf_counter()
         _cli(data, "import", str(conv), "--kind", "back", "--partner", conv.stem)

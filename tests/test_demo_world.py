@@ -18,7 +18,7 @@ from seedtrail.attribution import runs
 from seedtrail.attribution import world as attribution_world
 from seedtrail.cleanroom.rows import load_rows
 from seedtrail.settings import load_settings
-from seedtrail.store.schema import accounts, cases
+from seedtrail.store.schema import accounts, cases, clicks
 from seedtrail.store.store import Store
 
 
@@ -29,6 +29,7 @@ def test_demo_world_runs_every_stage_and_signs_in_as_its_accounts(tmp_path: Path
     world = report.world
     assert world is not None
     assert world.events > 10_000
+    assert world.clicks > 0  # the world's link taps are in the redirect's click log
     stored = {slug: v["stored"] for slug, v in world.backhaul.items()}
     assert set(stored) == {"tmall", "jd", "miniapp"} and min(stored.values()) > 0
     assert sum(v["duplicates"] for v in world.backhaul.values()) > 0  # the sim delivers repeats
@@ -51,6 +52,8 @@ def test_demo_world_runs_every_stage_and_signs_in_as_its_accounts(tmp_path: Path
     assert set(report.keys) == {"operator", "brand", "creator", "moderator", "partner"}
     store = Store.from_settings(settings)
     with store.read() as conn:
+        logged = conn.execute(select(func.count()).select_from(clicks)).scalar()
+        assert logged == world.clicks + len(report.outcomes)  # + the redirect tour's taps
         kinds = dict(conn.execute(select(accounts.c.id, accounts.c.kind)).all())
         assert kinds[world.brand_id] == "brand" and kinds[world.creator_id] == "creator"
         assert (

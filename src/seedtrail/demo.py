@@ -244,7 +244,8 @@ def _print_world(console: Console, world: WorldSummary) -> None:
     delivered = sum(v["stored"] for v in world.backhaul.values())
     repeats = sum(v["duplicates"] for v in world.backhaul.values())
     console.print(
-        f"{world.events:,} community events simulated; shops delivered {delivered:,} back-link "
+        f"{world.events:,} community events simulated ({world.clicks:,} link taps in the click "
+        f"log); shops delivered {delivered:,} back-link "
         f"events ({repeats:,} repeats dropped), {world.sealed:,} sealed into the lake; "
         f"attribution report {world.report_run} published ({world.primary_model} first); "
         f"{world.cleanroom_rows:,} clean-room rows; integrity: "

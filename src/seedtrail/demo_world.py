@@ -37,6 +37,7 @@ class WorldSummary:
     scale: str
     events: int = 0
     loaded: dict[str, int] = field(default_factory=dict)
+    clicks: int = 0
     backhaul: dict[str, dict[str, int]] = field(default_factory=dict)
     sealed: int = 0
     report_run: str = ""
@@ -58,6 +59,7 @@ def build(
     steps: list[tuple[str, Callable[[], None]]] = [
         ("simulating the community", lambda: _simulate(out)),
         ("loading accounts, notes, shops and links", lambda: _load(store, out)),
+        ("the redirect's click log: the world's link taps", lambda: _clicks(store, out)),
         ("shops deliver back-link events (intake)", lambda: _backhaul(store, out)),
         ("sealing the event lake", lambda: _seal(settings, store, out)),
         ("attribution: every model, funnel, ROAS, lift", lambda: _attribute(settings, out)),
@@ -86,6 +88,12 @@ def _load(store: Store, out: WorldSummary) -> None:
     from seedtrail.sim.load import load_world
 
     out.loaded = load_world(store, out.world_dir, out.seed)
+
+
+def _clicks(store: Store, out: WorldSummary) -> None:
+    from seedtrail.sim.load import load_clicks
+
+    out.clicks = load_clicks(store, out.world_dir)
 
 
 def _backhaul(store: Store, out: WorldSummary) -> None:

@@ -224,3 +224,39 @@ def load_world(store: Store, world_dir: Path, seed: int) -> dict[str, int]:
                 conn.execute(insert(table), batch)
             counts[table.name] = len(rows)
     return counts
+
+
+def load_clicks(store: Store, world_dir: Path) -> int:
+    """The world's link taps (``events/clicks.parquet``) into the click log, as the redirect
+    would have logged them (run :func:`load_world` first: the links must be in the store), so the
+    dashboard's counted clicks and the backhaul health's clicks-sent figures have a history.
+    Clicks on links the store does not hold are skipped; returns how many were written."""
+    from sqlalchemy import select
+
+    with store.read() as conn:
+        partner_ids = dict(conn.execute(select(db.partners.c.slug, db.partners.c.id)).all())
+        codes = dict(conn.execute(select(db.link_mounts.c.id, db.link_mounts.c.code)).all())
+    rows = [
+        {
+            "click_id": str(r["click_id"])[:32],
+            "ts_us": int(r["ts"].timestamp() * 1_000_000),
+            "mount_id": int(r["mount_id"]),
+            "code": codes[r["mount_id"]],
+            "note_id": r["note_id"],
+            "placement": r["placement"],
+            "partner_id": partner_ids[r["partner"]],
+            "offer_id": int(r["offer_id"]),
+            "viewer_key": str(r["user_key"])[:64],
+            "method": "GET",
+            "ua_class": "mobile",
+            "outcome": "redirect",
+            "is_bot": False,
+            "is_duplicate": False,
+        }
+        for r in _rows(world_dir / "events" / "clicks.parquet")
+        if r["mount_id"] in codes and r["partner"] in partner_ids
+    ]
+    with store.transaction() as conn:
+        for batch in _batches(rows):
+            conn.execute(insert(db.clicks), batch)
+    return len(rows)
