@@ -144,3 +144,32 @@ def test_failed_webhook_is_retried(world: World) -> None:
         assess(world, "http://127.0.0.1:9/unreachable")
     with world.store.read() as conn:
         assert alerts.previous_status(conn, world.partner_id) == "ok"
+
+
+@pytest.mark.parametrize("seal_first", [False, True])
+def test_an_order_sent_again_under_a_new_event_id_is_found(world: World, seal_first: bool) -> None:
+    """Event-id dedup stores both (they are different events), so health names the hour: the
+    report would otherwise count that order's GMV twice."""
+    inject(world, gap_hour=None, dup_hour=None)
+    at = START_US + 2 * HOUR_US + 5_000_000
+
+    def purchase(event_id: str, order_id: str, later_s: float) -> dict[str, Any]:
+        return {"event_id": event_id, "kind": "purchase", "order_id": order_id, "value": 99.0,
+                "shop_user_key": "u-1",
+                "currency": "CNY", "ts": at / 1e6 + later_s,
+                "received_at": at / 1e6 + later_s + 60, "sample_rate": 0.5}  # fmt: skip
+
+    events = [purchase("p1", "o-1", 0), purchase("p2", "o-2", 1), purchase("p1-again", "o-1", 3600)]
+    got = check(events, "back", world.slug, 0, keep_received=True)
+    assert not got.rejected
+    inbox = Inbox(world.store.engine)
+    inbox.put_now(got.rows)
+    inbox.put_now(check(events[:1], "back", world.slug, 0, keep_received=True).rows)  # a retry
+    if seal_first:
+        sealer.seal(world.store, Lake(world.settings.effective_lake_url), world.settings.data_dir)
+    health, _ = assess(world)
+    hours = {h.hour[11:16]: h for h in health.hours}
+    assert hours["02:00"].reused_orders == 0  # the first copy of each order, and the retry
+    assert hours["03:00"].reused_orders == 1  # o-1 again, an hour later, as a new event
+    assert health.status == "degraded"
+    assert any(r.startswith("orders: ") and "T03:00" in r for r in health.reasons)

@@ -141,7 +141,15 @@ def _show(health: Health, sent: bool, show_hours: bool) -> None:
         console.print(f"  - {reason}", highlight=False)
     if show_hours:
         table = Table(
-            "hour", "received", "clicks", "visits", "complete", "rate", "lag p95 s", "dup %"
+            "hour",
+            "received",
+            "clicks",
+            "visits",
+            "complete",
+            "rate",
+            "lag p95 s",
+            "dup %",
+            "orders again",
         )
         for h in health.hours:
             table.add_row(
@@ -153,6 +161,7 @@ def _show(health: Health, sent: bool, show_hours: bool) -> None:
                 "" if h.observed_sample_rate is None else f"{h.observed_sample_rate:.2f}",
                 "" if h.lag_p95_s is None else f"{h.lag_p95_s:.0f}",
                 "" if h.duplicate_rate is None else f"{100 * h.duplicate_rate:.1f}",
+                str(h.reused_orders or ""),
                 style="red" if h.gap else None,
             )
         console.print(table)

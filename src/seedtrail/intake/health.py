@@ -62,6 +62,7 @@ class Hour:
     duplicates: int
     duplicate_rate: float | None
     gap: bool
+    reused_orders: int = 0  # purchases whose order id an earlier purchase (another event) had
 
 
 @dataclass
@@ -82,46 +83,76 @@ class _Events:
     kind: list[str] = field(default_factory=list)
     lag_us: list[int] = field(default_factory=list)
     rate: list[float] = field(default_factory=list)
+    #: (ts, event id, order id) of each purchase, to find order ids sent under two event ids
+    purchases: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def _collect(conn: Connection, lake: Lake, slug: str, start_us: int, end_us: int) -> _Events:
     ev = _Events()
 
-    def add(ts: int, kind: str, received: int, rate: float) -> None:
+    def add(ts: int, kind: str, received: int, rate: float, event: str, order: str | None) -> None:
         ev.hour.append(ts - ts % HOUR_US)
         ev.kind.append(kind)
         ev.lag_us.append(received - ts)
         ev.rate.append(rate)
+        if kind == "purchase" and order:
+            ev.purchases.append((ts, event, order))
 
     first = datetime.fromtimestamp(start_us / 1e6, UTC).date()
     last = datetime.fromtimestamp((end_us - 1) / 1e6, UTC).date()
     for part in lake.partitions():
         if not first <= part.day <= last:
             continue
-        t = lake.read(
-            Partition(part.type, part.day), ["partner", "kind", "ts", "received_at", "sample_rate"]
-        )
+        cols = ["event_id", "partner", "kind", "ts", "received_at", "sample_rate", "order_id"]
+        t = lake.read(Partition(part.type, part.day), cols)
         if t is None or "partner" not in t.column_names:
             continue
         t = t.filter(pc.equal(t.column("partner"), slug))
         ts = t.column("ts").cast("int64").to_pylist()
         rec = t.column("received_at").cast("int64").to_pylist()
-        for a, k, r, s in zip(
-            ts, t.column("kind").to_pylist(), rec, t.column("sample_rate").to_pylist(), strict=True
+        for a, k, r, s, e, o in zip(
+            ts,
+            t.column("kind").to_pylist(),
+            rec,
+            t.column("sample_rate").to_pylist(),
+            t.column("event_id").to_pylist(),
+            t.column("order_id").to_pylist(),
+            strict=True,
         ):
             if start_us <= a < end_us:
-                add(a, k, r, s)
+                add(a, k, r, s, e, o)
     rows = conn.execute(
-        select(inbox.c.ts_us, inbox.c.kind, inbox.c.received_us, inbox.c.payload).where(
+        select(
+            inbox.c.ts_us, inbox.c.kind, inbox.c.received_us, inbox.c.event_id, inbox.c.payload
+        ).where(
             inbox.c.stream == "back",
             inbox.c.source == slug,
             inbox.c.ts_us >= start_us,
             inbox.c.ts_us < end_us,
         )
     )
-    for ts_us, kind, received_us, payload in rows:
-        add(ts_us, kind, received_us, orjson.loads(payload)["sample_rate"])
+    for ts_us, kind, received_us, event_id, payload in rows:
+        doc = orjson.loads(payload)
+        add(ts_us, kind, received_us, doc["sample_rate"], event_id, doc.get("order_id"))
     return ev
+
+
+def _reused_orders(purchases: list[tuple[int, str, str]]) -> Counter[int]:
+    """Per hour, purchases whose order id an earlier purchase under another event id already
+    had: a shop re-sending an order as a new event (attribution would count its GMV twice). An
+    event seen twice (in the lake and, while it is sealed, the inbox) counts once."""
+    first: dict[str, str] = {}
+    seen: set[str] = set()
+    out: Counter[int] = Counter()
+    for ts, event, order in sorted(purchases):
+        if event in seen:
+            continue
+        seen.add(event)
+        if order in first:
+            out[ts - ts % HOUR_US] += 1
+        else:
+            first[order] = event
+    return out
 
 
 def assess(
@@ -167,6 +198,7 @@ def assess(
     by_hour: dict[int, list[int]] = defaultdict(list)
     for i, h in enumerate(ev.hour):
         by_hour[h].append(i)
+    reused = _reused_orders(ev.purchases)
     lag = np.asarray(ev.lag_us, dtype=np.float64) / 1e6
     rate = np.asarray(ev.rate, dtype=np.float64)
     out: list[Hour] = []
@@ -196,6 +228,7 @@ def assess(
                 duplicates=int(dups),
                 duplicate_rate=(dups / delivered) if delivered else None,
                 gap=n_clicks >= rules.min_clicks and not idx,
+                reused_orders=reused.get(h, 0),
             )
         )
     status, reasons = judge(out, partner.declared_sample_rate, rules)
@@ -220,6 +253,10 @@ def judge(hours: list[Hour], declared: float, rules: Rules) -> tuple[str, list[s
             found[(1, f"sample rate: observed differs from declared {declared}")].append(h.hour)
         if h.lag_p95_s is not None and h.lag_p95_s > rules.lag_p95_degraded_s:
             found[(1, "lag: p95 delivery delay too high")].append(h.hour)
+        if h.reused_orders:
+            found[
+                (1, "orders: a purchase's order id sent again under a new event id (counted twice)")
+            ].append(h.hour)
         if h.duplicate_rate is not None:
             if h.duplicate_rate > rules.duplicates_broken:
                 found[(2, "duplicates: most deliveries are repeats")].append(h.hour)
