@@ -127,10 +127,10 @@ def _seal(settings: Settings, store: Store, out: WorldSummary) -> None:
 def _lake_dir(settings: Settings) -> Path | None:
     """The sealed lake the shops' events went into, when it is a local directory (attribution
     reads it with DuckDB); an object-store lake leaves the report on the world's files."""
-    url = settings.effective_lake_url
-    if url.startswith("file://"):
-        url = url[len("file://") :]
-    return None if "://" in url else Path(url)
+    from seedtrail.lake.layout import Lake
+
+    lake = Lake(settings.effective_lake_url)
+    return Path(lake.root) if lake.local else None
 
 
 def _attribute(settings: Settings, out: WorldSummary) -> None:

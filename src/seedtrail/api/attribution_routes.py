@@ -56,17 +56,25 @@ def _run(report: runs.StoredReport | None, model: str | None) -> dict[str, Any] 
     }
 
 
+def metric_json(row: dict[str, Any], name: str) -> dict[str, Any]:
+    """A credited metric as JSON: as sampled, scaled for the sample rate, and its 95% CI."""
+    return {
+        "sampled": _num(row[name]),
+        "scaled": _num(row[f"{name}_scaled"]),
+        "ci95": [_num(row[f"{name}_ci_low"]), _num(row[f"{name}_ci_high"])],
+    }
+
+
+def _sample_rate(row: dict[str, Any]) -> dict[str, Any]:
+    return {"min": row["sample_rate_min"], "max": row["sample_rate_max"]}
+
+
 def funnel_json(row: dict[str, Any]) -> dict[str, Any]:
     """One funnel row as JSON: front counts, credited metrics (sampled, scaled, 95% CI), costs."""
     out: dict[str, Any] = {"key": row["key"], "people": int(row.get("people") or 0)}
     out.update({name: int(row[name]) for name, _ in FRONT_COUNTS})
-    for name, _, _ in METRICS:
-        out[name] = {
-            "sampled": _num(row[name]),
-            "scaled": _num(row[f"{name}_scaled"]),
-            "ci95": [_num(row[f"{name}_ci_low"]), _num(row[f"{name}_ci_high"])],
-        }
-    out["sample_rate"] = {"min": row["sample_rate_min"], "max": row["sample_rate_max"]}
+    out.update({name: metric_json(row, name) for name, _, _ in METRICS})
+    out["sample_rate"] = _sample_rate(row)
     out.update({name: _num(row[name]) for name in COSTS})
     return out
 
@@ -190,8 +198,8 @@ def _per_model(report: runs.StoredReport, dimension: str, key: str) -> list[dict
     return [
         {
             "model": r["model"],
-            "purchases": funnel_json(r)["purchases"],
-            "gmv": funnel_json(r)["gmv"],
+            "purchases": metric_json(r, "purchases"),
+            "gmv": metric_json(r, "gmv"),
             "roas": _num(r["roas"]),
         }
         for r in rows
@@ -253,13 +261,8 @@ def day_json(row: dict[str, Any]) -> dict[str, Any]:
     """One campaign-day: its boosted traffic, what was credited that day, spend and ROAS."""
     out: dict[str, Any] = {"key": str(row["day"]), "people": int(row["people"] or 0)}
     out.update({name: int(row[name]) for name in DAILY_COUNTS})
-    for name in ("purchases", "gmv"):
-        out[name] = {
-            "sampled": _num(row[name]),
-            "scaled": _num(row[f"{name}_scaled"]),
-            "ci95": [_num(row[f"{name}_ci_low"]), _num(row[f"{name}_ci_high"])],
-        }
-    out["sample_rate"] = {"min": row["sample_rate_min"], "max": row["sample_rate_max"]}
+    out.update({name: metric_json(row, name) for name in ("purchases", "gmv")})
+    out["sample_rate"] = _sample_rate(row)
     out["spend"] = _num(row["spend"])
     out["roas"] = _num(row["roas"])
     return out

@@ -119,12 +119,12 @@ def daily_funnel(con: duckdb.DuckDBPyConnection, credited: pa.Table, model: str)
         fronts = ", ".join(f"COALESCE(f.{n}, 0) AS {n}" for n in (*DAILY_COUNTS, "people"))
         back = ", ".join(f"COALESCE(c.{n}, 0.0) AS {n}" for n in summary_columns())
         return con.sql(
-            f"WITH f AS ({front}), s AS ({spend}), c AS (SELECT * FROM r_credited_daily), "
-            "k AS (SELECT key, day FROM f UNION SELECT key, day FROM c "
+            f"WITH f AS ({front}), s AS ({spend}), "
+            "k AS (SELECT key, day FROM f UNION SELECT key, day FROM r_credited_daily "
             "UNION SELECT key, day FROM s) "
             f"SELECT '{model}' AS model, k.key, k.day, {fronts}, {back}, c.sample_rate_min, "
             "c.sample_rate_max, s.spend, c.gmv_scaled / NULLIF(s.spend, 0) AS roas "
-            "FROM k LEFT JOIN f USING (key, day) LEFT JOIN c USING (key, day) "
+            "FROM k LEFT JOIN f USING (key, day) LEFT JOIN r_credited_daily c USING (key, day) "
             "LEFT JOIN s USING (key, day) ORDER BY k.key, k.day"
         ).to_arrow_table()
     finally:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from seedtrail.enforcement import actions, cases
 from seedtrail.errors import Conflict, InvalidInput, NotFound
@@ -39,6 +39,14 @@ def members(conn: Connection, group_key: str) -> list[int]:
         .limit(MAX_GROUP + 1)
     )
     return [int(i) for i in conn.execute(query).scalars()]
+
+
+def size(conn: Connection, group_key: str) -> int:
+    """How many cases the group holds."""
+    query = (
+        select(func.count()).select_from(cases_table).where(cases_table.c.group_key == group_key)
+    )
+    return int(conn.execute(query).scalar_one())
 
 
 def take(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, select
 
 from seedtrail.errors import SimError
 from seedtrail.store import schema as db
@@ -231,8 +231,6 @@ def load_clicks(store: Store, world_dir: Path) -> int:
     would have logged them (run :func:`load_world` first: the links must be in the store), so the
     dashboard's counted clicks and the backhaul health's clicks-sent figures have a history.
     Clicks on links the store does not hold are skipped; returns how many were written."""
-    from sqlalchemy import select
-
     with store.read() as conn:
         partner_ids = dict(conn.execute(select(db.partners.c.slug, db.partners.c.id)).all())
         codes = dict(conn.execute(select(db.link_mounts.c.id, db.link_mounts.c.code)).all())

@@ -136,7 +136,7 @@ def case_page(ctx: Ctx) -> Response:
     with ctx.web.store.read() as conn:
         case = load_case(conn, ctx.user, case_id)
         key = case.get("group_key")
-        group_size = len(groups.members(conn, key)) if key else 0
+        group_size = groups.size(conn, key) if key else 0
     ev = case.get("evidence") or {}
     campaign = ev.get("campaign") if isinstance(ev.get("campaign"), dict) else None
     member = (ev.get("member") or {}).get("account_id") if campaign else None
@@ -150,7 +150,6 @@ def case_page(ctx: Ctx) -> Response:
         timeline=(campaign or {}).get("timeline") or [],
         staff=ctx.user.role in cases.STAFF,
         group_size=group_size,
-        group_actions=sorted({a for a, kind in actions.EFFECTS if kind == case["subject_type"]}),
         may_appeal=case["status"] == "actioned"
         and case["appeal"] is None
         and ctx.user.role in cases.OWNERS
