@@ -245,7 +245,7 @@ def test_a_report_built_by_an_older_version_is_a_409_saying_to_rebuild_it(
         assert body["type"] == "https://seedtrail.dev/problems/report-outdated"
         assert body["instance"] == url.split("?")[0]
         assert "older version" in body["detail"] and "`seedtrail report build`" in body["detail"]
-        assert (body["format_version"], body["expected_format_version"]) == (1, 2)
+        assert (body["format_version"], body["expected_format_version"]) == (1, runs.FORMAT_VERSION)
     assert _get(client, setup, "other_brand", f"/attribution/campaigns/{c}").status_code == 404
     # the dashboard: the creator's notes with the advice instead of their attributed figures
     signin = {"key": setup["keys"]["creator"], "next": "/ui/creator"}
