@@ -348,10 +348,16 @@ def browser() -> Iterator[Any]:
 
 def sign_in(browser: Any, site: Site, role: str, *, locale: str = "zh-CN") -> Any:
     """A fresh browser context signed in as ``role`` through the sign-in form."""
+    return sign_in_with(browser, site.url, site.world.keys[role], locale=locale)
+
+
+def sign_in_with(browser: Any, url: str, key: str, *, locale: str = "zh-CN") -> Any:
+    """A fresh browser context on the server at ``url``, signed in with ``key`` through the
+    sign-in form."""
     context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(site.url + "/ui/")
-    page.fill("input[name=key]", site.world.keys[role])
+    page.goto(url + "/ui/")
+    page.fill("input[name=key]", key)
     page.click("form[action='/ui/signin'] button[type=submit]")
     page.wait_for_load_state()
     return page

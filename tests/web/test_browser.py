@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from dashboard_site import SimSite, Site, shot, sign_in
+from dashboard_site import SimSite, Site, shot, sign_in, sign_in_with
 
 pytestmark = pytest.mark.browser
 
@@ -261,11 +261,8 @@ def test_brand_reads_the_attribution_report_as_the_api_gives_it(
 ) -> None:
     api = sim_site.api("brand")
     cid = sim_site.campaign
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(sim_site.url + "/ui/signin")
-    page.fill("input[name=key]", sim_site.keys["brand"])
-    page.click("form[action='/ui/signin'] button[type=submit]")
+    page = sign_in_with(browser, sim_site.url, sim_site.keys["brand"])
+    context = page.context
     page.click(f"a[href='/ui/brand/campaigns/{cid}']")
     page.wait_for_load_state()
     for model in ("position_based", "last_click"):
@@ -304,11 +301,8 @@ def test_brand_reads_the_attribution_report_as_the_api_gives_it(
     shot(page, "brand-report-en")
     context.close()
     # an operator reads every day (no clean-room k): the charts hold the API's series
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(sim_site.url + "/ui/signin")
-    page.fill("input[name=key]", sim_site.keys["operator"])
-    page.click("form[action='/ui/signin'] button[type=submit]")
+    page = sign_in_with(browser, sim_site.url, sim_site.keys["operator"])
+    context = page.context
     page.goto(f"{sim_site.url}/ui/brand/campaigns/{cid}")
     days = sim_site.api("operator").get(f"/attribution/campaigns/{cid}/daily").json()
     assert len(days["days"]) > 1 and days["days_other"] is None

@@ -90,12 +90,14 @@ class _Events:
 def _collect(conn: Connection, lake: Lake, slug: str, start_us: int, end_us: int) -> _Events:
     ev = _Events()
 
-    def add(ts: int, kind: str, received: int, rate: float, event: str, order: str | None) -> None:
+    def add(
+        ts: int, kind: str, received: int, rate: float, event: str | None, order: str | None
+    ) -> None:
         ev.hour.append(ts - ts % HOUR_US)
         ev.kind.append(kind)
         ev.lag_us.append(received - ts)
         ev.rate.append(rate)
-        if kind == "purchase" and order:
+        if kind == "purchase" and event and order:
             ev.purchases.append((ts, event, order))
 
     first = datetime.fromtimestamp(start_us / 1e6, UTC).date()
@@ -103,22 +105,22 @@ def _collect(conn: Connection, lake: Lake, slug: str, start_us: int, end_us: int
     for part in lake.partitions():
         if not first <= part.day <= last:
             continue
-        cols = ["event_id", "partner", "kind", "ts", "received_at", "sample_rate", "order_id"]
+        # the lake is partitioned by event type: only purchases need their ids read
+        ids = ["event_id", "order_id"] if part.type == "purchase" else []
+        cols = ["partner", "kind", "ts", "received_at", "sample_rate", *ids]
         t = lake.read(Partition(part.type, part.day), cols)
         if t is None or "partner" not in t.column_names:
             continue
         t = t.filter(pc.equal(t.column("partner"), slug))
         ts = t.column("ts").cast("int64").to_pylist()
         rec = t.column("received_at").cast("int64").to_pylist()
+        none = [None] * len(ts)
+        events = t.column("event_id").to_pylist() if ids else none
+        orders = t.column("order_id").to_pylist() if ids else none
         for a, k, r, s, e, o in zip(
-            ts,
-            t.column("kind").to_pylist(),
-            rec,
-            t.column("sample_rate").to_pylist(),
-            t.column("event_id").to_pylist(),
-            t.column("order_id").to_pylist(),
-            strict=True,
-        ):
+            ts, t.column("kind").to_pylist(), rec, t.column("sample_rate").to_pylist(),
+            events, orders, strict=True,
+        ):  # fmt: skip
             if start_us <= a < end_us:
                 add(a, k, r, s, e, o)
     rows = conn.execute(
