@@ -70,7 +70,7 @@ def main() -> None:
         wd = world.WorldDir(w)
         world.register(con, wd)
         with tempfile.TemporaryDirectory() as tmp:
-            inputs = world.engine_inputs(con, wd, Path(tmp))
+            inputs = world.engine_inputs(con, Path(tmp))
             from seedtrail.attribution.engines.duckdb import DuckDBEngine
 
             for m in models:

@@ -16,7 +16,7 @@ from seedtrail import demo_world, principals, resources
 from seedtrail.api.app import create_app
 from seedtrail.community import accounts, collabs, notes
 from seedtrail.demo_world import WorldSummary
-from seedtrail.links import mounts, offers, partners, rules
+from seedtrail.links import clickstats, mounts, offers, partners, rules
 from seedtrail.settings import Settings
 from seedtrail.store import migrate
 from seedtrail.store.schema import clicks
@@ -214,9 +214,7 @@ def run(settings: Settings, console: Console, *, world_scale: str | None = None)
         )
         report.counted = int(
             conn.execute(
-                select(func.count())
-                .select_from(clicks)
-                .where(clicks.c.is_bot.is_(False), clicks.c.is_duplicate.is_(False))
+                select(func.count()).select_from(clicks).where(clickstats.counted())
             ).scalar_one()
         )
     world = report.world

@@ -1,14 +1,17 @@
 """The demo's world: a simulated community run through seedtrail end to end.
 
-One call builds what the dashboard shows: a `seedtrail sim` world (creators, brands, viewers,
-shops, boosts, bad actors, with ground truth), its entities loaded into the store, the shops'
-back-link events delivered through intake into the lake (so backhaul health has real deliveries,
-duplicates and a gap), the attribution report for every model over the conversions sealed in that
-lake (published for the API), the clean room's per-person rows over the same, and the
-integrity detectors' findings opened as moderation cases.
+One call builds what the dashboard shows, by the path a real community runs on its own data: a
+`seedtrail sim` world (creators, brands, viewers, shops, boosts, bad actors) is loaded into the
+store, its links mounted through the link policy and its taps replayed through the redirect's
+decisions; the community posts its events and the shops their back-link events through intake;
+the sealer moves both, and the redirect's clicks, into the lake; the community and each shop
+match their customers in the clean room on blinded contact ids; the attribution report for every
+model is built from the store, the lake and those matches (published for the API), then the clean
+room's per-person rows and the integrity detectors' cases.
 
-Each step is the same library call a user's command makes (`seedtrail sim`, `import`,
-`lake seal`, `report build`, `cleanroom rows`, `cases import`).
+The world's ground truth is never read here: it is for `seedtrail report score --world` only.
+Each step is the same library call a user's command makes (`seedtrail sim --load`, `import`,
+`lake seal`, `cleanroom match`, `report build`, `cleanroom rows`, `cases import`).
 """
 
 from __future__ import annotations
@@ -58,12 +61,13 @@ def build(
     out = WorldSummary(world_dir, seed, scale)
     steps: list[tuple[str, Callable[[], None]]] = [
         ("simulating the community", lambda: _simulate(out)),
-        ("loading accounts, notes, shops and links", lambda: _load(store, out)),
-        ("the redirect's click log: the world's link taps", lambda: _clicks(store, out)),
+        ("loading accounts and notes; links through the policy; taps through the redirect", lambda: _load(store, out)),
+        ("the community posts its events (intake)", lambda: _community(store, out)),
         ("shops deliver back-link events (intake)", lambda: _backhaul(store, out)),
-        ("sealing the event lake", lambda: _seal(settings, store, out)),
-        ("attribution: every model, funnel, ROAS, lift", lambda: _attribute(settings, out)),
-        ("clean room: per-person rows", lambda: _cleanroom(settings, out)),
+        ("sealing the event lake (clicks included)", lambda: _seal(settings, store, out)),
+        ("clean room: community × each shop matched on blinded ids", lambda: _match(settings, out)),
+        ("attribution: every model, funnel, ROAS, lift", lambda: _attribute(settings, store, out)),
+        ("clean room: per-person rows", lambda: _cleanroom(settings, store, out)),
         ("integrity: detectors → moderation cases", lambda: _integrity(settings, store, out)),
         ("picking a brand, creator and shop to sign in as", lambda: _pick(out)),
     ]
@@ -88,12 +92,27 @@ def _load(store: Store, out: WorldSummary) -> None:
     from seedtrail.sim.load import load_world
 
     out.loaded = load_world(store, out.world_dir, out.seed)
+    out.clicks = out.loaded["clicks"]
 
 
-def _clicks(store: Store, out: WorldSummary) -> None:
-    from seedtrail.sim.load import load_clicks
+def _community(store: Store, out: WorldSummary) -> None:
+    """The community's app log, as the community would post it: its own events only (taps are
+    the redirect's, already in the click log)."""
+    from seedtrail.contracts import COMMUNITY_KINDS
+    from seedtrail.intake.events import COMMUNITY
+    from seedtrail.intake.importer import import_file
+    from seedtrail.intake.inbox import Inbox
 
-    out.clicks = load_clicks(store, out.world_dir)
+    kinds = ", ".join(literal(k) for k in COMMUNITY_KINDS)
+    front = literal(str(out.world_dir / "events" / "front.parquet"))
+    with tempfile.TemporaryDirectory(prefix="seedtrail-demo-") as tmp:
+        path = Path(tmp) / "community-events.parquet"
+        duckdb.connect().execute(
+            f"COPY (SELECT * FROM read_parquet({front}) WHERE kind IN ({kinds})) "  # noqa: S608
+            f"TO {literal(str(path))} (FORMAT PARQUET)"
+        )
+        report = import_file(Inbox(store.engine), path, "front", COMMUNITY)
+    out.detail["community events"] = {"stored": report.stored, "rejected": report.rejected}
 
 
 def _backhaul(store: Store, out: WorldSummary) -> None:
@@ -124,30 +143,44 @@ def _seal(settings: Settings, store: Store, out: WorldSummary) -> None:
     out.sealed = report.written
 
 
-def _lake_dir(settings: Settings) -> Path | None:
-    """The sealed lake the shops' events went into, when it is a local directory (attribution
-    reads it with DuckDB); an object-store lake leaves the report on the world's files."""
-    from seedtrail.lake.layout import Lake
+def _match(settings: Settings, out: WorldSummary) -> None:
+    """Each shop and the community run their sides of the clean room's matching on their own
+    contact lists (blind, re-blind), and the joiner intersects: the only identity map."""
+    from seedtrail.attribution.deployment import CLEANROOM_DIR
+    from seedtrail.cleanroom.identity import match_partner
 
-    lake = Lake(settings.effective_lake_url)
-    return Path(lake.root) if lake.local else None
+    root = settings.data_dir / CLEANROOM_DIR
+    parties = out.world_dir / "parties"
+    users = parties / "community" / "users.parquet"
+    rates: dict[str, Any] = {}
+    for shop in sorted((parties / "shops").iterdir()):
+        rates[shop.name] = match_partner(
+            users, shop / "customers.parquet", shop.name, root, workers=settings.cleanroom_workers
+        )
+    out.detail["matching"] = rates
 
 
-def _attribute(settings: Settings, out: WorldSummary) -> None:
+def _deployment(settings: Settings, store: Store) -> Any:
+    from seedtrail.attribution.deployment import from_settings
+
+    return from_settings(settings, store)
+
+
+def _attribute(settings: Settings, store: Store, out: WorldSummary) -> None:
     from seedtrail.attribution import runs
-    from seedtrail.attribution.report import ReportSpec, build
+    from seedtrail.attribution.report import ReportSpec, build_from
 
-    report = build(out.world_dir, ReportSpec(), None, lake=_lake_dir(settings))
+    report = build_from(_deployment(settings, store), ReportSpec())
     target = runs.run_dir(settings.data_dir, report.meta["run_id"])
     report.write(target)
     runs.publish(settings.data_dir, target)
     out.report_run = str(report.meta["run_id"])
     out.primary_model = str(report.meta["primary_model"])
     out.detail["lift"] = report.meta.get("lift", [])
-    out.detail["scores"] = report.meta.get("scores", [])
+    out.detail["inputs"] = report.meta.get("inputs", {})
 
 
-def _cleanroom(settings: Settings, out: WorldSummary) -> None:
+def _cleanroom(settings: Settings, store: Store, out: WorldSummary) -> None:
     from seedtrail.attribution import world
     from seedtrail.attribution.engines.duckdb import DuckDBEngine
     from seedtrail.attribution.report import ReportSpec
@@ -156,14 +189,27 @@ def _cleanroom(settings: Settings, out: WorldSummary) -> None:
     spec = ReportSpec()
     with tempfile.TemporaryDirectory(prefix="seedtrail-demo-") as tmp:
         con = duckdb.connect()
-        wd = world.WorldDir(out.world_dir)
-        world.register(con, wd, lake=_lake_dir(settings))
-        inputs = world.engine_inputs(con, wd, Path(tmp))
+        _deployment(settings, store).register(con)
+        inputs = world.engine_inputs(con, Path(tmp))
         credits = Path(tmp) / "credits.parquet"
         with DuckDBEngine() as engine:
             engine.run(spec.attribution(out.primary_model or spec.primary), inputs)
             engine.write_outputs(credits)
-        rows = build_rows(RowSources.from_world(out.world_dir, credits), con)
+        files = {
+            "notes": "SELECT note_id, author_id FROM d_notes",
+            "campaign_notes": "SELECT * FROM w_campaign_notes",
+            "holdout": "SELECT community_key, holdout FROM w_viewers",
+        }
+        for name, sql in files.items():
+            con.execute(f"COPY ({sql}) TO {literal(str(Path(tmp) / name))} (FORMAT PARQUET)")
+        sources = RowSources(
+            touches=inputs.touches if isinstance(inputs.touches, Path) else inputs.touches[0],
+            credits=credits,
+            notes=Path(tmp) / "notes",
+            campaign_notes=Path(tmp) / "campaign_notes",
+            holdout=Path(tmp) / "holdout",
+        )
+        rows = build_rows(sources, con)
         save_rows(rows, settings.data_dir)
         out.cleanroom_rows = rows.num_rows
 

@@ -84,6 +84,15 @@ class Settings(BaseSettings):
         description="Event lake root: a directory or an fsspec URL (s3://..., memory://...); "
         "default data_dir/lake.",
     )
+    holdout_share: float = Field(
+        default=0.1, ge=0, lt=1, description="Share of viewers never shown boosted impressions."
+    )
+    holdout_salt: str = Field(
+        default="seedtrail-holdout-v1",
+        min_length=1,
+        max_length=64,
+        description="Keys the holdout assignment (seedtrail.holdout); change it to re-draw.",
+    )
     health_webhook_url: str | None = Field(
         default=None, description="POSTed a JSON document when a partner's backhaul status changes."
     )

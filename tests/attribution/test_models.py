@@ -100,10 +100,10 @@ def test_refunds_carry_their_purchase_credits_with_negative_value(
     assert rows[("c1", "t03")]["value"] == pytest.approx(100.0 * 0.1)
     assert rows[("r2", "t13")]["conversion_kind"] == "refund"
     summary = {r["note_id"]: r for r in engine.summary().to_pylist()}
-    assert summary[11]["gmv"] == pytest.approx(0.4 * (100.0 - 40.0))
-    assert summary[11]["purchases"] == pytest.approx(0.4)
-    assert summary[11]["refunds"] == pytest.approx(0.4)
-    assert summary[11]["carts"] == pytest.approx(0.4)  # c4, matched to u1 by its click id
+    assert summary["11"]["gmv"] == pytest.approx(0.4 * (100.0 - 40.0))
+    assert summary["11"]["purchases"] == pytest.approx(0.4)
+    assert summary["11"]["refunds"] == pytest.approx(0.4)
+    assert summary["11"]["carts"] == pytest.approx(0.4)  # c4, matched to u1 by its click id
 
 
 def test_longer_impression_window_takes_in_the_earlier_impression(

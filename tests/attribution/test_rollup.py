@@ -20,7 +20,7 @@ def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keyed]:
     con = duckdb.connect()
     world.register(con, wd)
     world.touch_keys(con)
-    inputs = world.engine_inputs(con, wd, tmp_path_factory.mktemp("inputs"))
+    inputs = world.engine_inputs(con, tmp_path_factory.mktemp("inputs"))
     table = report.credit_model(con, report.ReportSpec(), "position_based", inputs)
     yield con, table
     con.close()

@@ -34,7 +34,7 @@ def test_sampled_events_are_scaled_with_their_interval(
         Inputs(touches, conv_path, identity),
     )
     notes = {r["note_id"]: r for r in engine.summary().to_pylist()}
-    n11 = notes[11]  # t02: 0.4 of c1 (100), of r1 (-40) and of c4 (a cart, not sampled)
+    n11 = notes["11"]  # t02: 0.4 of c1 (100), of r1 (-40) and of c4 (a cart, not sampled)
     assert n11["purchases"] == pytest.approx(0.4)
     assert n11["purchases_scaled"] == pytest.approx(0.8)
     sd = math.sqrt((1 - 0.5) * 0.4**2 / 0.5**2)

@@ -55,25 +55,25 @@ def test_rows_carry_touches_and_scaled_credits_per_person_note_and_day(tmp_path:
         (r["campaign_id"], r["note_id"], r["person"], str(r["day"])): r for r in table.to_pylist()
     }
     assert set(rows) == {
-        (5, 10, "u1", "2026-11-02"),
-        (5, 10, "u1", "2026-11-03"),
-        (5, 10, "u3", "2026-11-02"),
-        (5, 20, "u2", "2026-11-02"),
-        (6, 10, "u1", "2026-11-02"),
-        (6, 10, "u1", "2026-11-03"),
-        (6, 10, "u3", "2026-11-02"),
+        (5, "10", "u1", "2026-11-02"),
+        (5, "10", "u1", "2026-11-03"),
+        (5, "10", "u3", "2026-11-02"),
+        (5, "20", "u2", "2026-11-02"),
+        (6, "10", "u1", "2026-11-02"),
+        (6, "10", "u1", "2026-11-03"),
+        (6, "10", "u3", "2026-11-02"),
     }
-    first = rows[(5, 10, "u1", "2026-11-02")]
+    first = rows[(5, "10", "u1", "2026-11-02")]
     assert (first["impressions"], first["reads"], first["clicks"]) == (1, 1, 0)
     assert first["purchases"] == 0 and first["gmv"] == 0  # a cart is not a purchase
-    clicked = rows[(5, 10, "u1", "2026-11-03")]
+    clicked = rows[(5, "10", "u1", "2026-11-03")]
     assert clicked["clicks"] == 1
     # the purchase (100) and its partial refund (-40), each scaled by 1 / 0.5
     assert clicked["purchases"] == pytest.approx(0.0)
     assert clicked["gmv"] == pytest.approx(120.0)
     assert clicked["creator_id"] == 1 and clicked["group"] == "exposed"
-    assert rows[(5, 10, "u3", "2026-11-02")]["group"] == "control"
-    assert rows[(5, 20, "u2", "2026-11-02")]["group"] == "exposed"  # not in the holdout file
+    assert rows[(5, "10", "u3", "2026-11-02")]["group"] == "control"
+    assert rows[(5, "20", "u2", "2026-11-02")]["group"] == "exposed"  # not in the holdout file
 
 
 def test_missing_column_and_missing_file_say_which(tmp_path: Path) -> None:

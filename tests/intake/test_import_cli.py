@@ -42,7 +42,7 @@ def test_import_jsonl_csv_parquet_then_seal_stats_compact(
     jsonl = tmp_path / "touches.jsonl"
     lines = [orjson.dumps(touch(i)).decode() for i in range(6)]
     lines.insert(2, "{not json")
-    lines.insert(4, orjson.dumps({**touch(99), "note_id": "abc"}).decode())
+    lines.insert(4, orjson.dumps({**touch(99), "kind": "click"}).decode())  # the redirect's
     jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
     errors = tmp_path / "errors.jsonl"
     code, out, err = run(
@@ -51,7 +51,7 @@ def test_import_jsonl_csv_parquet_then_seal_stats_compact(
     assert code == 2  # some lines were rejected
     assert "read 8, stored 6, already stored 0, rejected 2" in out
     assert "line 3: record: not valid JSON" in err
-    assert "line 5: note_id" in err
+    assert "line 5: kind" in err
     report = [orjson.loads(x) for x in errors.read_text().splitlines()]
     assert [r["line"] for r in report] == [3, 5]
 

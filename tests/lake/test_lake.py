@@ -92,5 +92,7 @@ def test_lake_columns_are_the_validated_fields() -> None:
 
     for model, schema in ((FrontEvent, FRONT), (BackEvent, BACK)):
         fields = set(model.__required_keys__) | set(model.__optional_keys__)
-        extra = {"partner", "declared_sample_rate"} if schema is BACK else set()
+        from seedtrail.contracts import CLICK_ONLY
+
+        extra = {"partner", "declared_sample_rate"} if schema is BACK else set(CLICK_ONLY)
         assert fields | extra == set(schema.names), model.__name__

@@ -28,7 +28,7 @@ CONTRACT: dict[Role, tuple[Column, ...]] = {
     "touches": (
         Column("touch_id", "STRING", aliases=("event_id",)),
         Column("user_key", "STRING"),
-        Column("note_id", "BIGINT"),
+        Column("note_id", "STRING"),  # external ids are text; integers are read as text
         Column("kind", "STRING"),
         Column("ts", "TIMESTAMP"),
         Column("click_id", "STRING", required=False),

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa
@@ -96,9 +96,18 @@ def credit_model(
     return rollup.register_credits(con, credits, model)
 
 
+class Source(Protocol):
+    """Where a report's inputs come from: :class:`~seedtrail.attribution.deployment.Deployment`
+    (store, lake, clean room: what a deployment has) or a world's files
+    (:class:`~seedtrail.attribution.world.WorldSource`, for tests and benchmarks)."""
+
+    def register(self, con: duckdb.DuckDBPyConnection, as_of: datetime | None = None) -> None: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
 def _each_model(
     con: duckdb.DuckDBPyConnection,
-    wd: world.WorldDir,
     spec: ReportSpec,
     each: Callable[[str, str], None],
     say: Progress,
@@ -106,7 +115,7 @@ def _each_model(
     """Credit every model of the spec in turn and hand ``(model, credit table)`` to ``each``."""
     with tempfile.TemporaryDirectory(prefix="seedtrail-report-") as tmp:
         say("preparing inputs")
-        inputs = world.engine_inputs(con, wd, Path(tmp))
+        inputs = world.engine_inputs(con, Path(tmp))
         for model in spec.models:
             say(f"crediting ({model})")
             table = credit_model(con, spec, model, inputs)
@@ -114,33 +123,55 @@ def _each_model(
             con.execute(f"DROP TABLE {table}")
 
 
+def _has_truth(con: duckdb.DuckDBPyConnection) -> bool:
+    found = con.execute(
+        "SELECT COUNT(*) FROM duckdb_views() WHERE view_name = 'w_truth' AND temporary"
+    ).fetchall()
+    return bool(found[0][0])
+
+
 def _lift_with_truth(con: duckdb.DuckDBPyConnection, spec: ReportSpec) -> pa.Table:
     lifts = lift.lift(con, spec.windows.longest.total_seconds() / 86400)
     con.register("r_lift0", lifts)
-    con.register("r_true", lift.true_incremental(con))
+    if _has_truth(con):
+        con.register("r_true", lift.true_incremental(con))
+    else:  # a deployment knows no truth: the columns stay, empty
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW r_true AS SELECT NULL::VARCHAR AS key, "
+            "NULL::BIGINT AS true_incremental_purchases, NULL::DOUBLE AS true_incremental_gmv "
+            "WHERE FALSE"
+        )
     try:
         return con.sql(
-            "SELECT l.*, COALESCE(t.true_incremental_purchases, 0) AS true_incremental_purchases,"
-            " COALESCE(t.true_incremental_gmv, 0.0) AS true_incremental_gmv "
+            "SELECT l.*, t.true_incremental_purchases, t.true_incremental_gmv "
             "FROM r_lift0 l LEFT JOIN r_true t USING (key) ORDER BY key"
         ).to_arrow_table()
     finally:
         con.unregister("r_lift0")
-        con.unregister("r_true")
+        con.execute("DROP VIEW IF EXISTS r_true")
 
 
 def score_world(
     world_dir: Path, spec: ReportSpec, progress: Progress | None = None
 ) -> tuple[list[dict[str, object]], pa.Table]:
-    """Ground-truth scores per model and the lift beside the true incremental effect."""
+    """Ground-truth scores per model and the lift beside the true incremental effect, on the
+    world's own files."""
+    return score(world.WorldSource(world.WorldDir(world_dir)), world_dir, spec, progress)
+
+
+def score(
+    source: Source, truth_world: Path, spec: ReportSpec, progress: Progress | None = None
+) -> tuple[list[dict[str, object]], pa.Table]:
+    """Score each model run on ``source`` against the truth of the simulated world it came
+    from (the truth is read here only: it never enters the attribution)."""
     say = progress or (lambda _msg: None)
-    wd = world.WorldDir(world_dir)
     con = duckdb.connect()
     try:
-        world.register(con, wd, spec.as_of)
+        source.register(con, spec.as_of)
+        world.register_truth(con, world.WorldDir(truth_world))
         world.touch_keys(con)
         scores: list[dict[str, object]] = []
-        _each_model(con, wd, spec, lambda m, t: scores.append(truth.score(con, m, t)), say)
+        _each_model(con, spec, lambda m, t: scores.append(truth.score(con, m, t)), say)
         say("measuring lift")
         return scores, _lift_with_truth(con, spec)
     finally:
@@ -154,25 +185,33 @@ def build(
     campaigns: StoreCampaigns | None = None,
     lake: Path | None = None,
 ) -> Report:
-    """The report of a world; with ``campaigns``, campaigns and spend as the store has them; with
-    ``lake``, the conversions the shops delivered into that event lake."""
+    """The report of a world's own files (tests, benchmarks); with ``campaigns``, campaigns and
+    spend as the store has them; with ``lake``, the conversions the shops delivered there."""
+    source = world.WorldSource(world.WorldDir(world_dir), campaigns, lake)
+    return build_from(source, spec, progress)
+
+
+def build_from(source: Source, spec: ReportSpec, progress: Progress | None = None) -> Report:
+    """The report of ``source``: every model's funnel and daily series, lift, and (when the
+    source carries a simulated world's truth) the scores against it."""
     say = progress or (lambda _msg: None)
-    wd = world.WorldDir(world_dir)
     con = duckdb.connect()
     try:
-        world.register(con, wd, spec.as_of, campaigns, lake)
+        source.register(con, spec.as_of)
         world.touch_keys(con)
         funnel.front_counts(con)
         funnels: list[pa.Table] = []
         dailies: list[pa.Table] = []
         scores: list[dict[str, object]] = []
+        scoring = _has_truth(con)
 
         def each(model: str, table: str) -> None:
             funnels.append(funnel.funnel(con, rollup.rollup(con, table), model))
             dailies.append(funnel.daily_funnel(con, rollup.daily(con, table), model))
-            scores.append(truth.score(con, model, table))
+            if scoring:
+                scores.append(truth.score(con, model, table))
 
-        _each_model(con, wd, spec, each, say)
+        _each_model(con, spec, each, say)
         say("measuring lift")
         all_funnels = pa.concat_tables(funnels)
         lifts = _lift_with_truth(con, spec)
@@ -190,14 +229,16 @@ def build(
         }
     finally:
         con.close()
+    described = source.describe()
     meta = {
         "format_version": FORMAT_VERSION,
         "run_id": uuid.uuid4().hex[:12],
         "created_at": datetime.now(UTC).isoformat(),
-        "world": str(world_dir.resolve()),
+        "world": described.get("world"),
+        "inputs": described,
         "as_of": spec.as_of.isoformat() if spec.as_of else None,
-        "campaigns_from": "store" if campaigns is not None else "world",
-        "conversions_from": f"lake {lake.resolve()}" if lake is not None else "world",
+        "campaigns_from": described.get("campaigns_from", "store"),
+        "conversions_from": described.get("conversions_from", "lake"),
         "models": list(spec.models),
         "primary_model": spec.primary,
         "touch_kinds": list(spec.touch_kinds) if spec.touch_kinds else None,

@@ -11,20 +11,13 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Literal
 
+from seedtrail import contracts
+from seedtrail.contracts import BACK_KINDS, FRONT_KINDS
 from seedtrail.errors import InvalidInput
 
-TOUCH_KINDS = ("impression", "read", "like", "collect", "comment", "share", "follow", "click")
-ENGAGEMENT_KINDS = ("like", "collect", "comment", "share", "follow")
-CONVERSION_KINDS = (
-    "search",
-    "store_visit",
-    "product_view",
-    "add_to_cart",
-    "purchase",
-    "refund",
-    "cancel",
-    "order_status",
-)
+TOUCH_KINDS = FRONT_KINDS
+ENGAGEMENT_KINDS = contracts.ENGAGEMENT_KINDS
+CONVERSION_KINDS = BACK_KINDS
 MODELS = (
     "last_click",
     "last_touch",
@@ -140,9 +133,11 @@ class Filters:
 
     touch_kinds: tuple[str, ...] | None = None
     conversion_kinds: tuple[str, ...] | None = None
-    note_ids: tuple[int, ...] | None = None
+    note_ids: tuple[str, ...] | None = None  # note ids as text (integers are turned to text)
 
     def __post_init__(self) -> None:
+        if self.note_ids is not None:
+            object.__setattr__(self, "note_ids", tuple(str(n) for n in self.note_ids))
         for kind in self.touch_kinds or ():
             if kind not in TOUCH_KINDS:
                 raise InvalidInput(f"filter: unknown touch kind {kind!r}")

@@ -34,10 +34,12 @@ class StoreCampaigns:
             "TIMESTAMPTZ '9999-12-31 00:00:00+00') AS ends_at FROM s_campaigns"
         )
         con.execute(
-            "CREATE OR REPLACE TEMP VIEW w_campaign_notes AS SELECT * FROM s_campaign_notes"
+            "CREATE OR REPLACE TEMP VIEW w_campaign_notes AS SELECT campaign_id, "
+            "CAST(note_id AS VARCHAR) AS note_id FROM s_campaign_notes"
         )
         con.execute(
-            "CREATE OR REPLACE TEMP VIEW w_spend AS SELECT campaign_id, note_id, day, "
+            "CREATE OR REPLACE TEMP VIEW w_spend AS SELECT campaign_id, "
+            "CAST(note_id AS VARCHAR) AS note_id, day, "
             "CAST(spend AS DOUBLE) AS spend FROM s_spend"
         )
 

@@ -70,4 +70,7 @@ def score(con: duckdb.DuckDBPyConnection, model: str, credit_table: str) -> dict
 
 
 def scores_table(rows: list[dict[str, object]]) -> pa.Table:
+    """One row per scored model; no rows (but the ``model`` column) when nothing was scored."""
+    if not rows:
+        return pa.table({"model": pa.array([], pa.string())})
     return pa.Table.from_pylist(rows)

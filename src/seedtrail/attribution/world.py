@@ -34,8 +34,8 @@ import duckdb
 
 from seedtrail.attribution.dialect import literal
 from seedtrail.attribution.inputs import Inputs, lake_conversions
+from seedtrail.contracts import SHOP_EVENT
 from seedtrail.errors import AttributionInputError
-from seedtrail.sim.schemas import CONVERSIONS
 
 if TYPE_CHECKING:
     from seedtrail.attribution.store_campaigns import StoreCampaigns
@@ -98,7 +98,7 @@ def register(
     conversions = p("conversions")
     if lake is not None:
         files = ", ".join(literal(str(f)) for f in lake_conversions(lake))
-        cols = ", ".join(CONVERSIONS.names)
+        cols = ", ".join(SHOP_EVENT.names)
         conversions = f"(SELECT {cols} FROM read_parquet([{files}], union_by_name = true))"
     cut_ts = f"WHERE ts < {literal(as_of.isoformat())}::TIMESTAMPTZ" if as_of else ""
     cut_rx = f"WHERE received_at < {literal(as_of.isoformat())}::TIMESTAMPTZ" if as_of else ""
@@ -114,20 +114,22 @@ def register(
         ),
         "w_identity": f"SELECT * FROM {p('identity')}",
         "w_campaigns": f"SELECT * FROM {p('campaigns')}",
-        "w_campaign_notes": f"SELECT * FROM {p('campaign_notes')}",
-        "w_spend": f"SELECT * FROM {p('spend')}",
+        "w_campaign_notes": (
+            f"SELECT campaign_id, CAST(note_id AS VARCHAR) AS note_id FROM {p('campaign_notes')}"
+        ),
+        "w_spend": (f"SELECT * REPLACE (CAST(note_id AS VARCHAR) AS note_id) FROM {p('spend')}"),
         "w_offers": f"SELECT * FROM {p('offers')}",
         "w_viewers": f"SELECT community_key, holdout FROM {p('viewers')}",
-        "w_truth": f"SELECT * FROM {p('truth')}",
+        "w_truth": (f"SELECT * REPLACE (CAST(note_id AS VARCHAR) AS note_id) FROM {p('truth')}"),
         "w_note_dims": (
-            "SELECT n.note_id, CASE WHEN a.kind IN ('brand', 'enterprise') THEN NULL "
-            "ELSE n.author_id END AS creator_id, COALESCE(cb.brand_id, co.brand_id, "
+            "SELECT CAST(n.note_id AS VARCHAR) AS note_id, "
+            "CASE WHEN a.kind IN ('brand', 'enterprise') THEN NULL ELSE n.author_id END AS creator_id, COALESCE(cb.brand_id, co.brand_id, "
             "mo.brand_id, CASE WHEN a.kind IN ('brand', 'enterprise') THEN n.author_id END) "
             f"AS brand_id FROM {p('notes')} n "
             f"LEFT JOIN {p('accounts')} a ON a.account_id = n.author_id "
             "LEFT JOIN (SELECT cn.note_id, MIN(c.brand_id) AS brand_id FROM "
             "w_campaign_notes cn JOIN w_campaigns c USING (campaign_id) "
-            "GROUP BY cn.note_id) cb ON cb.note_id = n.note_id "
+            "GROUP BY cn.note_id) cb ON cb.note_id = CAST(n.note_id AS VARCHAR) "
             f"LEFT JOIN (SELECT note_id, MIN(brand_id) AS brand_id FROM {p('collabs')} "
             "GROUP BY note_id) co ON co.note_id = n.note_id "
             f"LEFT JOIN (SELECT m.note_id, MIN(o.brand_id) AS brand_id FROM {p('mounts')} m "
@@ -157,10 +159,48 @@ def touch_keys(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def engine_inputs(con: duckdb.DuckDBPyConnection, world: WorldDir, workdir: Path) -> Inputs:
-    """Write the (cut, de-duplicated) touches and conversions where an engine can read them."""
+def engine_inputs(con: duckdb.DuckDBPyConnection, workdir: Path) -> Inputs:
+    """Write the (cut, de-duplicated) touches, conversions and identity map of the registered
+    ``w_*`` views where an engine can read them."""
     workdir.mkdir(parents=True, exist_ok=True)
-    touches, conversions = workdir / "touches.parquet", workdir / "conversions.parquet"
-    con.execute(f"COPY (SELECT * FROM w_touches) TO {literal(str(touches))} (FORMAT PARQUET)")
-    con.execute(f"COPY (SELECT * FROM w_conv) TO {literal(str(conversions))} (FORMAT PARQUET)")
-    return Inputs(touches=touches, conversions=conversions, identity=world.path("identity"))
+    paths = {n: workdir / f"{n}.parquet" for n in ("touches", "conversions", "identity")}
+    for name, view in (("touches", "w_touches"), ("conversions", "w_conv")):
+        con.execute(f"COPY (SELECT * FROM {view}) TO {literal(str(paths[name]))} (FORMAT PARQUET)")
+    con.execute(
+        "COPY (SELECT community_key, shop_key, partner FROM w_identity) TO "
+        f"{literal(str(paths['identity']))} (FORMAT PARQUET)"
+    )
+    return Inputs(paths["touches"], paths["conversions"], paths["identity"])
+
+
+@dataclass(frozen=True)
+class WorldSource:
+    """A world's own files as a report's input (tests and benchmarks of the models): the world's
+    identity map and holdout are its truth. A deployment's reports read
+    :class:`seedtrail.attribution.deployment.Deployment` instead."""
+
+    world: WorldDir
+    campaigns: StoreCampaigns | None = None
+    lake: Path | None = None
+
+    def register(self, con: duckdb.DuckDBPyConnection, as_of: datetime | None = None) -> None:
+        register(con, self.world, as_of, self.campaigns, self.lake)
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "source": "world",
+            "world": str(self.world.root.resolve()),
+            "campaigns_from": "store" if self.campaigns is not None else "world",
+            "conversions_from": f"lake {self.lake.resolve()}" if self.lake else "world",
+        }
+
+
+def register_truth(con: duckdb.DuckDBPyConnection, world: WorldDir) -> None:
+    """``w_truth``: a simulated world's true conversions, for scoring only."""
+    path = world.path("truth")
+    if not path.exists():
+        raise AttributionInputError(f"{world.root} has no ground truth ({path} is missing)")
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW w_truth AS SELECT * REPLACE (CAST(note_id AS VARCHAR) AS "
+        f"note_id) FROM {world.parquet('truth')}"
+    )

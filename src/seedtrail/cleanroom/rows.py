@@ -106,7 +106,7 @@ def build_rows(sources: RowSources, con: duckdb.DuckDBPyConnection | None = None
         holdout = "(SELECT NULL::VARCHAR AS community_key, FALSE AS holdout WHERE FALSE)"
     sql = f"""
     WITH t AS (
-        SELECT {touch_id}::VARCHAR AS touch_id, user_key::VARCHAR AS person, note_id::BIGINT
+        SELECT {touch_id}::VARCHAR AS touch_id, user_key::VARCHAR AS person, note_id::VARCHAR
             AS note_id, kind, CAST(timezone('UTC', ts) AS DATE) AS day
         FROM read_parquet({_q(sources.touches)})
     ),
@@ -139,8 +139,8 @@ def build_rows(sources: RowSources, con: duckdb.DuckDBPyConnection | None = None
         x.impressions::BIGINT AS impressions, x.reads::BIGINT AS reads,
         x.clicks::BIGINT AS clicks, x.purchases::DOUBLE AS purchases, x.gmv::DOUBLE AS gmv
     FROM cells x
-    JOIN read_parquet({_q(sources.campaign_notes)}) cn ON cn.note_id = x.note_id
-    JOIN read_parquet({_q(sources.notes)}) n ON n.note_id = x.note_id
+    JOIN read_parquet({_q(sources.campaign_notes)}) cn ON cn.note_id::VARCHAR = x.note_id
+    JOIN read_parquet({_q(sources.notes)}) n ON n.note_id::VARCHAR = x.note_id
     LEFT JOIN {holdout} h ON h.community_key = x.person
     ORDER BY campaign_id, x.note_id, x.day, x.person
     """

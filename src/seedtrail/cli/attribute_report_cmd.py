@@ -1,5 +1,6 @@
-"""``seedtrail report build|score|show``: attribution reports (funnels, lift, ground-truth
-scores) over a simulated world, stored under the data directory for the API."""
+"""``seedtrail report build|score|show|daily``: attribution reports (funnels, lift) over what a
+deployment holds (the store, the event lake, the clean room's matches), stored under the data
+directory for the API; ``score`` compares them with a simulated world's ground truth."""
 
 from __future__ import annotations
 
@@ -180,10 +181,38 @@ def print_report(report: runs.StoredReport) -> None:
     print_scores(meta["scores"])
 
 
+CLEANROOM_OPT = typer.Option(
+    None,
+    "--cleanroom",
+    help="The clean room's matches (`seedtrail cleanroom match`, one folder per partner); "
+    "default <data dir>/cleanroom/identity when it exists.",
+)
+IDENTITY_OPT = typer.Option(
+    None,
+    "--identity",
+    help="An identity map (community_key, shop_key, partner) for an operator who owns both "
+    "sides' keys; never needed when the clean room matched the parties.",
+)
+UNCOUNTED_OPT = typer.Option(
+    False,
+    "--include-uncounted-clicks",
+    help="Treat bots', previewers' and repeat clicks and taps on closed links as touches too.",
+)
+
+
+def _deployment(
+    settings: Any, store: Any, cleanroom: Path | None, identity: Path | None, uncounted: bool
+) -> Any:
+    from seedtrail.attribution.deployment import from_settings
+
+    return from_settings(
+        settings, store, cleanroom=cleanroom, identity=identity, uncounted_clicks=uncounted
+    )
+
+
 @report_app.command("build")
 def build_cmd(
     ctx: typer.Context,
-    world: Path = WORLD,
     out: Path | None = typer.Option(
         None, "--out", help="Report directory (default: a new run under the data directory)."
     ),
@@ -201,34 +230,20 @@ def build_cmd(
     publish: bool = typer.Option(
         True, "--publish/--no-publish", help="Make this the report the API serves."
     ),
-    store_campaigns: bool = typer.Option(
-        False,
-        "--store-campaigns",
-        help="Take campaigns, their notes and boost spend from the store (as brands entered "
-        "them) instead of the world's files.",
-    ),
-    lake: Path | None = typer.Option(
-        None,
-        "--lake",
-        help="Take the conversions from this event lake (a lake directory or a data directory: "
-        "what the shops delivered through intake and `seedtrail lake seal` sealed) instead of "
-        "the world's conversion files.",
-    ),
+    cleanroom: Path | None = CLEANROOM_OPT,
+    identity: Path | None = IDENTITY_OPT,
+    uncounted: bool = UNCOUNTED_OPT,
 ) -> None:
-    """Credit every model, build funnels, lift and scores; write Parquet and report.json."""
-    from seedtrail.attribution.report import build
+    """Credit every model over the store, the event lake and the clean room's matches; build
+    funnels and lift; write Parquet and report.json."""
+    from seedtrail.attribution.report import build_from
+    from seedtrail.cli.intake_cmd import open_store
 
     settings = state(ctx).settings
     spec = _spec(models, primary, click_window, read_window, impression_window, as_of, touch_kinds)
-    campaigns = None
-    if store_campaigns:
-        from seedtrail.attribution import store_campaigns as sc
-        from seedtrail.cli.intake_cmd import open_store
-
-        with open_store(settings) as store:
-            campaigns = sc.load(store)
-    with _progress() as say:
-        report = build(world, spec, say, campaigns, lake)
+    with open_store(settings) as store, _progress() as say:
+        source = _deployment(settings, store, cleanroom, identity, uncounted)
+        report = build_from(source, spec, say)
     target = out or runs.run_dir(settings.data_dir, report.meta["run_id"])
     report.write(target)
     if publish:
@@ -241,21 +256,30 @@ def build_cmd(
 
 @report_app.command("score")
 def score_cmd(
+    ctx: typer.Context,
     world: Path = WORLD,
     models: list[str] | None = MODEL_OPT,
     click_window: str = typer.Option("15d", "--click-window"),
     read_window: str = typer.Option("15d", "--read-window", help="Reads and engagements."),
     impression_window: str = typer.Option("1d", "--impression-window"),
     touch_kinds: str | None = KINDS_OPT,
+    cleanroom: Path | None = CLEANROOM_OPT,
+    identity: Path | None = IDENTITY_OPT,
+    uncounted: bool = UNCOUNTED_OPT,
 ) -> None:
-    """Score each model against the world's ground truth, and the lift against the true effect."""
-    from seedtrail.attribution.report import score_world
+    """Score each model, run on this deployment's data (store, lake, clean room) as `report
+    build` runs it, against the ground truth of the simulated world the data came from; and the
+    lift against the true effect. The truth is read for scoring only."""
+    from seedtrail.attribution.report import score
+    from seedtrail.cli.intake_cmd import open_store
 
+    settings = state(ctx).settings
     spec = _spec(
         models, "position_based", click_window, read_window, impression_window, None, touch_kinds
     )
-    with _progress() as say:
-        scores, lifts = score_world(world, spec, say)
+    with open_store(settings) as store, _progress() as say:
+        source = _deployment(settings, store, cleanroom, identity, uncounted)
+        scores, lifts = score(source, world, spec, say)
     print_scores(scores)
     print_lift(lifts.to_pylist())
 

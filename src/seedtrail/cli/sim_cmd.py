@@ -78,7 +78,7 @@ def _load(ctx: typer.Context, world_dir: Path) -> None:
     import json
 
     from seedtrail.cli.store_cmd import open_store
-    from seedtrail.sim.load import load_clicks, load_world
+    from seedtrail.sim.load import load_world
 
     manifest = world_dir / "manifest.json"
     if not manifest.exists():
@@ -87,7 +87,6 @@ def _load(ctx: typer.Context, world_dir: Path) -> None:
     store = open_store(ctx)
     try:
         counts = load_world(store, world_dir, seed)
-        counts["clicks (click log)"] = load_clicks(store, world_dir)
     finally:
         store.dispose()
     loaded = ", ".join(f"{n:,} {name}" for name, n in counts.items())

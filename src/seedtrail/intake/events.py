@@ -6,25 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal, NotRequired, get_args
+from typing import Annotated, Any, Literal, NotRequired
 
 import orjson
 from pydantic import AwareDatetime, ConfigDict, Field, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
-FrontKind = Literal["impression", "read", "like", "collect", "comment", "share", "follow", "click"]
-BackKind = Literal[
-    "search",
-    "store_visit",
-    "product_view",
-    "add_to_cart",
-    "purchase",
-    "refund",
-    "cancel",
-    "order_status",
-]
-FRONT_KINDS: tuple[str, ...] = get_args(FrontKind)
-BACK_KINDS: tuple[str, ...] = get_args(BackKind)
+from seedtrail.contracts import COMMUNITY_KINDS, BackKind, FrontKind, Placement
+
+FRONT_KINDS: tuple[str, ...] = COMMUNITY_KINDS  # clicks are the redirect's own (contracts)
 Stream = Literal["front", "back"]
 COMMUNITY = "community"  # the inbox source of front-link events
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -42,10 +32,10 @@ class _Event(TypedDict):
 
 class FrontEvent(_Event):
     user_key: Annotated[str, Key]
-    note_id: Annotated[int, Field(ge=0)]
+    note_id: Annotated[str, Key] | Annotated[int, Field(ge=0)]
     kind: FrontKind
     click_id: NotRequired[Annotated[str, Field(max_length=64)] | None]
-    placement: NotRequired[Literal["note_card", "comment", "profile_card"] | None]
+    placement: NotRequired[Placement | None]
     dwell_ms: NotRequired[Annotated[int, Field(ge=0, le=2**31 - 1)] | None]
     campaign_id: NotRequired[int | None]
     boosted: NotRequired[bool]
@@ -69,8 +59,12 @@ Problem = tuple[str, str] | None  # (field, message)
 
 def _front_rules(ev: dict[str, Any]) -> Problem:
     ev.setdefault("boosted", False)
-    if ev["kind"] == "click" and not ev.get("click_id"):
-        return "click_id", "a click event needs click_id"
+    if ev["kind"] == "click":
+        return "kind", (
+            "clicks are recorded by seedtrail's own redirect (/r/{code}) and sealed from its "
+            "click log; post impressions, reads and engagements"
+        )
+    ev["note_id"] = str(ev["note_id"])  # external ids are strings, kept unchanged
     if ev.get("dwell_ms") is not None and ev["kind"] != "read":
         return "dwell_ms", "dwell_ms is only for read events"
     return None

@@ -17,6 +17,7 @@ import orjson
 import pyarrow.compute as pc
 from sqlalchemy import Connection, and_, func, select
 
+from seedtrail.contracts import BACK_KINDS
 from seedtrail.errors import Forbidden
 from seedtrail.intake.directory import PartnerEntry
 from seedtrail.lake.layout import Lake, Partition
@@ -103,7 +104,7 @@ def _collect(conn: Connection, lake: Lake, slug: str, start_us: int, end_us: int
     first = datetime.fromtimestamp(start_us / 1e6, UTC).date()
     last = datetime.fromtimestamp((end_us - 1) / 1e6, UTC).date()
     for part in lake.partitions():
-        if not first <= part.day <= last:
+        if part.type not in BACK_KINDS or not first <= part.day <= last:
             continue
         # the lake is partitioned by event type: only purchases need their ids read
         ids = ["event_id", "order_id"] if part.type == "purchase" else []

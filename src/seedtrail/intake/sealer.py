@@ -1,5 +1,8 @@
 """The sealer moves acknowledged events from the inbox into the lake.
 
+It first stages the redirect's newly logged clicks into the inbox (:mod:`seedtrail.intake.clicks`),
+so that clicks reach the lake as touches by the same path as every other event.
+
 Each round reads up to ``batch`` inbox rows in arrival order, groups them by type (kind) and day
 of the event's own ``ts`` (so late events land in their right day), drops those the partition
 already holds, writes one new file per partition atomically, and only then deletes exactly those
@@ -17,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, select
 
+from seedtrail.intake import clicks
 from seedtrail.lake import dedup, lock
 from seedtrail.lake.layout import Lake, Partition
 from seedtrail.lake.schema import KEYS, SealRow, to_table
@@ -31,6 +35,7 @@ class SealReport:
     read: int = 0
     written: int = 0
     duplicates: int = 0
+    clicks_staged: int = 0  # clicks moved from the redirect's click log into the inbox first
     files: list[str] = field(default_factory=list)
 
 
@@ -48,6 +53,7 @@ def seal(
 ) -> SealReport:
     report = SealReport()
     with lock.exclusive(store.engine, lock_dir, "sealer"):
+        report.clicks_staged = clicks.stage(store)
         while True:
             with store.read() as conn:
                 rows = conn.execute(

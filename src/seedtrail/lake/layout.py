@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -67,6 +69,18 @@ class Lake:
             ),
             key=lambda i: i.base_name,
         )
+
+    def file_paths(self, types: Sequence[str]) -> list[str]:
+        """Every sealed file of the event types ``types`` (kinds), in partition order."""
+        return [f.path for t in types for part in self.partitions(t) for f in self.files(part)]
+
+    def dataset(self, types: Sequence[str], schema: pa.Schema) -> ds.Dataset:
+        """The sealed events of ``types`` as one dataset of ``schema`` (a column a file lacks
+        reads as null), local or on an object store; DuckDB and pyarrow scan it lazily."""
+        paths = self.file_paths(types)
+        if not paths:
+            return ds.dataset(schema.empty_table())
+        return ds.dataset(paths, schema=schema, format="parquet", filesystem=self.fs)
 
     def read(self, part: Partition, columns: list[str] | None = None) -> pa.Table | None:
         paths = [f.path for f in self.files(part)]

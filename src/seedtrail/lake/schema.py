@@ -1,5 +1,5 @@
-"""The lake's column spec for each stream (the shared data contracts), and conversion of inbox
-rows into Arrow tables of that shape."""
+"""Conversion of inbox rows into Arrow tables of the lake's shape (the schemas themselves are the
+event contracts, :mod:`seedtrail.contracts`)."""
 
 from __future__ import annotations
 
@@ -9,44 +9,9 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-TS = pa.timestamp("us", tz="UTC")
+from seedtrail.contracts import BACK, FRONT, KEYS, SCHEMAS, TS
 
-FRONT = pa.schema(
-    [
-        ("event_id", pa.string()),
-        ("user_key", pa.string()),
-        ("note_id", pa.int64()),
-        ("kind", pa.string()),
-        ("ts", TS),
-        ("received_at", TS),
-        ("click_id", pa.string()),
-        ("placement", pa.string()),
-        ("dwell_ms", pa.int32()),
-        ("campaign_id", pa.int64()),
-        ("boosted", pa.bool_()),
-    ]
-)
-BACK = pa.schema(
-    [
-        ("event_id", pa.string()),
-        ("partner", pa.string()),
-        ("shop_user_key", pa.string()),
-        ("kind", pa.string()),
-        ("ts", TS),
-        ("received_at", TS),
-        ("value", pa.float64()),
-        ("currency", pa.string()),
-        ("order_id", pa.string()),
-        ("click_id", pa.string()),
-        ("keyword", pa.string()),
-        ("sample_rate", pa.float64()),
-        ("item_id", pa.string()),
-        ("declared_sample_rate", pa.float64()),  # the partner's, when the event arrived
-    ]
-)
-SCHEMAS = {"front": FRONT, "back": BACK}
-#: Columns that identify an event within its stream (partner event ids are per partner).
-KEYS = {"front": ("event_id",), "back": ("partner", "event_id")}
+__all__ = ["BACK", "FRONT", "KEYS", "SCHEMAS", "TS", "SealRow", "to_table"]
 
 #: A sealed row as the sealer reads it from the inbox.
 SealRow = tuple[str, str, int, int, Any]  # event_id, kind, ts_us, received_us, payload JSON

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, func, select, true
 
+from seedtrail.contracts import SENT_OUTCOMES
 from seedtrail.errors import Forbidden
 from seedtrail.principals import Principal
 from seedtrail.store.schema import clicks, notes, offers
@@ -34,8 +35,13 @@ def scope(actor: Principal) -> ColumnElement[bool]:
 
 
 def counted() -> ColumnElement[bool]:
-    """Clicks that count: not from bots or link-preview fetchers, not repeats."""
-    return clicks.c.is_bot.is_(False) & clicks.c.is_duplicate.is_(False)
+    """Clicks that count (:data:`seedtrail.contracts.COUNTED_CLICK_SQL`): not from bots or
+    link-preview fetchers, not repeats, and sent on to the shop (a closed link's 410 is not)."""
+    return (
+        clicks.c.is_bot.is_(False)
+        & clicks.c.is_duplicate.is_(False)
+        & clicks.c.outcome.in_(SENT_OUTCOMES)
+    )
 
 
 def log_query(

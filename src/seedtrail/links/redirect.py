@@ -20,19 +20,14 @@ from seedtrail.links import codes
 from seedtrail.links.clicklog import ClickLog, ClickLogError
 from seedtrail.links.ratelimit import RateLimiter
 from seedtrail.links.resolver import LiveLink, Miss, Resolver
+from seedtrail.links.taps import PREFIX, Repeats, add_param, click_row, destination
 from seedtrail.links.useragent import BOT_CLASSES, classify
 from seedtrail.links.viewer import COOKIE, HEADER, ViewerKeys, cookie_from_header
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-PREFIX = "/r/"
-
-
-def add_param(url: str, name: str, value: str) -> str:
-    base, hash_, fragment = url.partition("#")
-    sep = "&" if "?" in base else "?"
-    return f"{base}{sep}{name}={value}{hash_}{fragment}"
+__all__ = ["PREFIX", "Receive", "RedirectApp", "Scope", "Send", "add_param", "templates"]
 
 
 def templates() -> Environment:
@@ -62,7 +57,6 @@ class RedirectApp:
         self.viewer_keys = viewer_keys
         self.limiter = limiter
         self.param = click_param
-        self.dup_window = duplicate_window_s
         self.partner_names = partner_names
         self.trust_xff = trust_forwarded_for
         self.cookie_attrs = "; Path=/r/; Max-Age=31536000; HttpOnly; SameSite=Lax" + (
@@ -70,7 +64,7 @@ class RedirectApp:
         )
         self.env = templates()
         self._ua_cache: dict[str, str] = {}
-        self._last_click: dict[tuple[str, int], float] = {}
+        self.repeats = Repeats(duplicate_window_s)
         self._pages = {
             name: self.env.get_template(f"{name}.html").render().encode()
             for name in ("unavailable", "not_found", "unavailable_log")
@@ -147,44 +141,21 @@ class RedirectApp:
                 self._ua_cache.clear()
             self._ua_cache[ua] = ua_class
         is_bot = ua_class in BOT_CLASSES or method == "HEAD"
-        is_dup = False
-        if not is_bot:
-            key = (viewer, link.mount_id)
-            last = self._last_click.get(key)
-            is_dup = last is not None and now - last < self.dup_window
-            if len(self._last_click) > 1_000_000:
-                self._last_click.clear()
-            self._last_click[key] = now
+        is_dup = not is_bot and self.repeats.seen(viewer, link.mount_id, now)
         click_id = codes.new_click_id()
-        target = link.target
-        if target is None:
-            outcome, location = "unavailable", None
-        elif target.kind == "web":
-            assert target.web_url is not None
-            outcome, location = "redirect", add_param(target.web_url, self.param, click_id)
-        else:
-            sub = "app" if target.kind == "app" else "wechat"
-            outcome = "interstitial" if sub == "app" else "consent"
-            location = f"{PREFIX}{link.code}/{sub}?{self.param}={click_id}"
+        outcome, location = destination(link, click_id, self.param)
         ref_host = (urlsplit(referer).hostname or "")[:255] if referer else None
-        row = (
-            click_id,
-            int(now * 1_000_000),
-            link.mount_id,
-            link.code,
-            link.note_id,
-            link.comment_id,
-            link.profile_account_id,
-            link.placement,
-            link.partner_id,
-            link.offer_id,
-            viewer,
-            method,
-            ua_class,
-            ref_host,
-            outcome,
-            is_bot,
-            is_dup,
+        row = click_row(
+            link,
+            click_id=click_id,
+            ts_us=int(now * 1_000_000),
+            viewer=viewer,
+            method=method,
+            ua_class=ua_class,
+            referrer_host=ref_host,
+            outcome=outcome,
+            is_bot=is_bot,
+            is_repeat=is_dup,
         )
         head = method == "HEAD"
         try:

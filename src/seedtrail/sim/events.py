@@ -38,6 +38,11 @@ def ts(values: np.ndarray) -> pa.Array:
     return pa.array(values.astype(np.int64), schemas.TS)
 
 
+def note_ids(values: np.ndarray) -> pa.Array:
+    """Note ids as the event contracts carry them: strings (external ids are kept as text)."""
+    return pc.cast(pa.array(values.astype(np.int64)), pa.string())
+
+
 def nullable(values: np.ndarray, typ: pa.DataType) -> pa.Array:
     return pa.array(values, typ, mask=values < 0)
 
@@ -52,7 +57,7 @@ def front_table(
         [
             ids("f", seq),
             pop.community.strings(chunk.viewer),
-            pa.array(chunk.note + 1),
+            note_ids(chunk.note + 1),
             codes(schemas.FRONT_KINDS, chunk.kind.astype(np.int64)),
             ts(chunk.ts),
             ids("k", clicks),
@@ -76,7 +81,7 @@ def clicks_table(
         [
             ids("k", click_seq),
             pop.community.strings(chunk.viewer[rows]),
-            pa.array(note + 1),
+            note_ids(note + 1),
             pa.array(mount),
             pa.array(offer + 1),
             codes(tuple(p.slug for p in PARTNERS), world.offer_partner[offer]),

@@ -1,28 +1,29 @@
 """Load a generated world's entities into the OLTP store (ids kept as in the Parquet files).
 
-Accounts, notes, partners, offers, link mounts, collab registrations, campaigns, campaign notes
-and daily spend go in, in one transaction, with batched Core inserts against
-``seedtrail.store.schema``. Viewers, events, comments and the ground truth stay in Parquet.
+Accounts, notes, partners, offers, collab registrations, campaigns, campaign notes and daily
+spend go in, in one transaction, with batched Core inserts against ``seedtrail.store.schema``.
+The world's links then go in through the link policy, and its taps through the redirect's
+decisions (:mod:`seedtrail.sim.links`). Viewers, events, comments and the ground truth stay
+in Parquet.
 Water-army and diverter accounts load as ordinary creators: the store must not know who is bad.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert
 
 from seedtrail.errors import SimError
+from seedtrail.sim.links import Mounted, Replayed, mount_world_links, replay_taps
 from seedtrail.store import schema as db
 from seedtrail.store.store import Store
 
 BATCH = 5_000
-_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 PARTNER_LINKS: dict[str, dict[str, Any]] = {
     "tmall": {
         "allowed_hosts": ["detail.tmall.com"],
@@ -54,17 +55,29 @@ def _rows(path: Path) -> list[dict[str, Any]]:
     return pq.read_table(path).to_pylist()
 
 
-def _code(seed: int, mount_id: int) -> str:
-    n = int.from_bytes(hashlib.sha256(f"{seed}:{mount_id}".encode()).digest()[:8], "big")
-    return "".join(_ALPHABET[(n >> (6 * i)) % 62] for i in range(8))
-
-
 def _batches(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     for i in range(0, len(rows), BATCH):
         yield rows[i : i + BATCH]
 
 
 def load_world(store: Store, world_dir: Path, seed: int) -> dict[str, int]:
+    """Everything :func:`load_entities` loads, then the world's links through the policy and its
+    taps through the redirect's decisions; returns the counts of each. ``seed`` is the world's
+    (kept for callers; the links' codes are drawn by the store like any mount's)."""
+    counts = load_entities(store, world_dir)
+    mounted = mount_world_links(store, world_dir)
+    counts["policy_rules"] = mounted.rules
+    counts["link_mounts"] = len(mounted.codes)
+    counts["link_mounts denied"] = len(mounted.denied)
+    taps = load_taps(store, world_dir, mounted)
+    counts["clicks"] = taps.logged
+    counts["clicks counted"] = taps.counted
+    counts["clicks on closed links (410)"] = taps.unavailable
+    return counts
+
+
+def load_entities(store: Store, world_dir: Path) -> dict[str, int]:
+    """Accounts, notes, partners, offers, collab registrations, campaigns and spend."""
     ent = world_dir / "entities"
     start = min(r["published_at"] for r in _rows(ent / "notes.parquet"))
     stamp = {"created_at": start, "updated_at": start}
@@ -150,26 +163,6 @@ def load_world(store: Store, world_dir: Path, seed: int) -> dict[str, int]:
     )
     plan.append(
         (
-            db.link_mounts,
-            [
-                {
-                    "id": r["mount_id"],
-                    "code": _code(seed, r["mount_id"]),
-                    "placement": r["placement"],
-                    "note_id": r["note_id"],
-                    "account_id": r["account_id"] if r["placement"] == "profile_card" else None,
-                    "offer_id": r["offer_id"],
-                    "mounted_by": r["account_id"],
-                    "status": "active",
-                    "created_at": r["created_at"],
-                    "updated_at": r["created_at"],
-                }
-                for r in _rows(ent / "link_mounts.parquet")
-            ],
-        )
-    )
-    plan.append(
-        (
             db.collab_registrations,
             [
                 {
@@ -226,35 +219,8 @@ def load_world(store: Store, world_dir: Path, seed: int) -> dict[str, int]:
     return counts
 
 
-def load_clicks(store: Store, world_dir: Path) -> int:
-    """The world's link taps (``events/clicks.parquet``) into the click log, as the redirect
-    would have logged them (run :func:`load_world` first: the links must be in the store), so the
-    dashboard's counted clicks and the backhaul health's clicks-sent figures have a history.
-    Clicks on links the store does not hold are skipped; returns how many were written."""
-    with store.read() as conn:
-        partner_ids = dict(conn.execute(select(db.partners.c.slug, db.partners.c.id)).all())
-        codes = dict(conn.execute(select(db.link_mounts.c.id, db.link_mounts.c.code)).all())
-    rows = [
-        {
-            "click_id": str(r["click_id"])[:32],
-            "ts_us": int(r["ts"].timestamp() * 1_000_000),
-            "mount_id": int(r["mount_id"]),
-            "code": codes[r["mount_id"]],
-            "note_id": r["note_id"],
-            "placement": r["placement"],
-            "partner_id": partner_ids[r["partner"]],
-            "offer_id": int(r["offer_id"]),
-            "viewer_key": str(r["user_key"])[:64],
-            "method": "GET",
-            "ua_class": "mobile",
-            "outcome": "redirect",
-            "is_bot": False,
-            "is_duplicate": False,
-        }
-        for r in _rows(world_dir / "events" / "clicks.parquet")
-        if r["mount_id"] in codes and r["partner"] in partner_ids
-    ]
-    with store.transaction() as conn:
-        for batch in _batches(rows):
-            conn.execute(insert(db.clicks), batch)
-    return len(rows)
+def load_taps(store: Store, world_dir: Path, mounted: Mounted) -> Replayed:
+    """The world's link taps replayed through the redirect's decisions into the click log
+    (:func:`seedtrail.sim.links.replay_taps`), so counted clicks, backhaul health and the
+    click touches of attribution have a history."""
+    return replay_taps(store, world_dir, mounted.codes)

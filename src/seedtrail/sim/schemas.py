@@ -7,64 +7,15 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-TS = pa.timestamp("us", tz="UTC")
+from seedtrail.contracts import BACK_KINDS, COMMUNITY_EVENT, FRONT_KINDS, SHOP_EVENT, TAP, TS
 
-FRONT_EVENTS = pa.schema(
-    [
-        ("event_id", pa.string()),
-        ("user_key", pa.string()),
-        ("note_id", pa.int64()),
-        ("kind", pa.string()),
-        ("ts", TS),
-        ("click_id", pa.string()),
-        ("placement", pa.string()),
-        ("dwell_ms", pa.int32()),
-        ("campaign_id", pa.int64()),
-        ("boosted", pa.bool_()),
-    ]
-)
-FRONT_KINDS = ("impression", "read", "like", "collect", "comment", "share", "follow", "click")
-
-CONVERSIONS = pa.schema(
-    [
-        ("event_id", pa.string()),
-        ("partner", pa.string()),
-        ("shop_user_key", pa.string()),
-        ("kind", pa.string()),
-        ("ts", TS),
-        ("received_at", TS),
-        ("value", pa.float64()),
-        ("currency", pa.string()),
-        ("order_id", pa.string()),
-        ("click_id", pa.string()),
-        ("keyword", pa.string()),
-        ("sample_rate", pa.float64()),
-        ("item_id", pa.string()),
-    ]
-)
-CONVERSION_KINDS = (
-    "search",
-    "store_visit",
-    "product_view",
-    "add_to_cart",
-    "purchase",
-    "refund",
-    "cancel",
-    "order_status",
-)
-
-CLICKS = pa.schema(
-    [
-        ("click_id", pa.string()),
-        ("user_key", pa.string()),
-        ("note_id", pa.int64()),
-        ("mount_id", pa.int64()),
-        ("offer_id", pa.int64()),
-        ("partner", pa.string()),
-        ("placement", pa.string()),
-        ("ts", TS),
-    ]
-)
+# The event files are the shared event contracts (seedtrail.contracts): the community's events
+# (the simulator's app log includes its taps as kind ``click``), the shops' deliveries, the taps.
+FRONT_EVENTS = COMMUNITY_EVENT
+CONVERSIONS = SHOP_EVENT
+CONVERSION_KINDS = BACK_KINDS
+CLICKS = TAP
+__all__ = ["CLICKS", "CONVERSIONS", "CONVERSION_KINDS", "FRONT_EVENTS", "FRONT_KINDS", "TS"]
 
 COMMENTS = pa.schema(
     [

@@ -27,7 +27,7 @@ SINGLE_TOUCH = ("last_touch", "first_touch", "last_click")
 HEAVY_ANCHORS = 256
 _EMPTY = (
     "SELECT CAST(NULL AS STRING) AS anchor_id, CAST(NULL AS STRING) AS touch_id, "
-    "CAST(NULL AS BIGINT) AS note_id, CAST(NULL AS STRING) AS touch_kind, "
+    "CAST(NULL AS STRING) AS note_id, CAST(NULL AS STRING) AS touch_kind, "
     f"{num(1.0)} AS credit WHERE false"
 )
 _HEAVY_ANCHORS = "a.person IN (SELECT person FROM st_heavy)"

@@ -187,11 +187,11 @@ def window_credit_sql(spec: AttributionSpec) -> str:
     if not classes:
         return (
             "SELECT CAST(NULL AS STRING) AS anchor_id, CAST(NULL AS STRING) AS touch_id, "
-            "CAST(NULL AS BIGINT) AS note_id, CAST(NULL AS STRING) AS touch_kind, "
+            "CAST(NULL AS STRING) AS note_id, CAST(NULL AS STRING) AS touch_kind, "
             f"{num(1.0)} AS credit WHERE false"
         )
     touch = "named_struct('ts', ts_us, 'id', touch_id, 'note', note_id, 'kind', kind)"
-    null_touch = "CAST(NULL AS STRUCT<ts: BIGINT, id: STRING, note: BIGINT, kind: STRING>)"
+    null_touch = "CAST(NULL AS STRUCT<ts: BIGINT, id: STRING, note: STRING, kind: STRING>)"
     class_cols = []
     for i, w in enumerate(classes):
         in_class = ", ".join(literal(k) for k in kinds if micros[k] == w)

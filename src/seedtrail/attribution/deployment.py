@@ -1,0 +1,313 @@
+"""A report's inputs as a deployment has them: the store, the event lake and the clean room.
+
+:meth:`Deployment.register` creates the same ``w_*`` views a report reads (see
+:mod:`seedtrail.attribution.world` for their columns), from nothing a simulator made:
+
+* ``w_touches``: the lake's front-link events, i.e. the community's events posted to intake and
+  the clicks sealed from the redirect's own click log (:mod:`seedtrail.intake.clicks`); clicks
+  that do not count (bots, previewers, repeats, taps answered 410) are left out unless asked;
+* ``w_conv``: the shops' back-link events in the lake, one row per (partner, event id) and, for
+  purchases and refunds, per (partner, kind, order id): a purchase re-sent under a new event id
+  counts once (the first received); with the clean room as the identity source each event's
+  ``shop_user_key`` is replaced by the shop's handle for that customer (null when the shop did not
+  bring the customer to the match);
+* ``w_identity``: the people the clean room matched: the community's own user key and the shop's
+  *handle* per partner (no relation here holds both parties' raw keys), or, for an operator who
+  owns both sides, an identity file (``--identity FILE``);
+* ``w_campaigns``, ``w_campaign_notes``, ``w_spend``, ``w_offers``, ``w_note_dims``: the store;
+* ``w_viewers``: every person seen in the touches with their holdout assignment
+  (:mod:`seedtrail.holdout`, the same keyed hash the community's boost server uses).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from sqlalchemy import Connection, select
+
+from seedtrail import holdout
+from seedtrail.attribution import store_campaigns
+from seedtrail.attribution.dialect import literal
+from seedtrail.attribution.spec import CONVERSION_KINDS, TOUCH_KINDS
+from seedtrail.contracts import BACK, COUNTED_CLICK_SQL, FRONT, ORDER_KINDS
+from seedtrail.errors import AttributionInputError
+from seedtrail.lake.layout import Lake
+from seedtrail.settings import Settings
+from seedtrail.store import schema as db
+from seedtrail.store.store import Store
+
+BRANDS = ("brand", "enterprise")
+
+
+@dataclass(frozen=True)
+class IdentityFile:
+    """An identity map ``community_key, shop_key, partner`` owned by an operator who holds both
+    sides' keys (a community selling through its own shop, say). Never the default."""
+
+    path: Path
+
+    def register(self, con: duckdb.DuckDBPyConnection) -> None:
+        if not self.path.exists():
+            raise AttributionInputError(f"identity file {self.path} does not exist")
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW w_identity AS SELECT CAST(community_key AS VARCHAR) "
+            "AS community_key, CAST(shop_key AS VARCHAR) AS shop_key, CAST(partner AS VARCHAR) "
+            f"AS partner FROM read_parquet({literal(str(self.path))})"
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW w_shop_handles AS SELECT NULL::VARCHAR AS partner, "
+            "NULL::VARCHAR AS shop_user_key, NULL::VARCHAR AS shop_handle WHERE FALSE"
+        )
+
+    @property
+    def rekeys(self) -> bool:
+        return False
+
+    def describe(self) -> dict[str, Any]:
+        return {"identity": "file", "path": str(self.path.resolve())}
+
+
+@dataclass(frozen=True)
+class CleanRoomIdentity:
+    """The clean room's matches (``seedtrail cleanroom match``): one folder per partner."""
+
+    root: Path
+
+    def register(self, con: duckdb.DuckDBPyConnection) -> None:
+        from seedtrail.cleanroom.identity import register_identity
+
+        register_identity(con, self.root)
+        con.execute("CREATE OR REPLACE TEMP VIEW w_identity AS SELECT * FROM cr_identity")
+        con.execute("CREATE OR REPLACE TEMP VIEW w_shop_handles AS SELECT * FROM cr_shop_handles")
+
+    @property
+    def rekeys(self) -> bool:
+        return True
+
+    def describe(self) -> dict[str, Any]:
+        from seedtrail.cleanroom.identity import match_stats
+
+        return {"identity": "clean room", "path": str(self.root), "matches": match_stats(self.root)}
+
+
+Identity = IdentityFile | CleanRoomIdentity
+
+
+@dataclass(frozen=True)
+class Deployment:
+    store: Store
+    lake: Lake
+    identity: Identity | None = None
+    holdout_share: float = 0.1
+    holdout_salt: str = "seedtrail-holdout-v1"
+    uncounted_clicks: bool = False  # True: bots, repeats and 410s are touches too
+    stats: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def register(self, con: duckdb.DuckDBPyConnection, as_of: datetime | None = None) -> None:
+        con.execute("SET TimeZone = 'UTC'")
+        cut = f"{literal(as_of.isoformat())}::TIMESTAMPTZ" if as_of else None
+        self._touches(con, cut)
+        if self.identity is not None:
+            self.identity.register(con)
+        else:  # click-id matches only
+            _no_identity(con)
+        self._conversions(con, cut)
+        with self.store.read() as conn:
+            _register_store(con, conn)
+        store_campaigns.load(self.store).register(con)
+        self._viewers(con)
+        self.stats.update(_match_stats(con))
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "source": "deployment",
+            "lake": self.lake.url,
+            "counted_clicks_only": not self.uncounted_clicks,
+            **(self.identity.describe() if self.identity else {"identity": "click ids only"}),
+            **self.stats,
+        }
+
+    def _touches(self, con: duckdb.DuckDBPyConnection, cut: str | None) -> None:
+        con.register("d_front", self.lake.dataset(TOUCH_KINDS, FRONT))
+        where = ["kind IN (" + ", ".join(literal(k) for k in TOUCH_KINDS) + ")"]
+        if not self.uncounted_clicks:
+            where.append(f"(kind <> 'click' OR {COUNTED_CLICK_SQL})")
+        if cut:
+            where.append(f"ts < {cut}")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE w_touches AS SELECT * FROM d_front WHERE "
+            + " AND ".join(where)
+        )
+
+    def _conversions(self, con: duckdb.DuckDBPyConnection, cut: str | None) -> None:
+        con.register("d_back", self.lake.dataset(CONVERSION_KINDS, BACK))
+        rx = f"WHERE received_at < {cut}" if cut else ""
+        orders = ", ".join(literal(k) for k in ORDER_KINDS)
+        once = (
+            "SELECT * EXCLUDE (rn) FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY partner, "
+            f"event_id ORDER BY received_at) AS rn FROM d_back {rx}) x WHERE rn = 1"
+        )
+        per_order = (
+            "SELECT * EXCLUDE (rn) FROM (SELECT *, CASE WHEN kind IN "
+            f"({orders}) AND order_id IS NOT NULL THEN ROW_NUMBER() OVER (PARTITION BY partner, "
+            "kind, order_id ORDER BY received_at, event_id) ELSE 1 END AS rn "
+            f"FROM ({once}) y) z WHERE rn = 1"
+        )
+        rekey = (
+            "SELECT c.* REPLACE (h.shop_handle AS shop_user_key) FROM ({q}) c "
+            "LEFT JOIN w_shop_handles h ON h.partner = c.partner "
+            "AND h.shop_user_key = c.shop_user_key"
+        )
+        sql = rekey.format(q=per_order) if self.identity and self.identity.rekeys else per_order
+        con.execute(f"CREATE OR REPLACE TEMP TABLE w_conv AS {sql}")
+
+    def _viewers(self, con: duckdb.DuckDBPyConnection) -> None:
+        keys = [r[0] for r in con.execute("SELECT DISTINCT user_key FROM w_touches").fetchall()]
+        share, salt = self.holdout_share, self.holdout_salt
+        table = pa.table(
+            {
+                "community_key": pa.array(keys, pa.string()),
+                "holdout": pa.array([holdout.in_holdout(k, share, salt) for k in keys]),
+            }
+        )
+        con.register("d_viewers", table)
+        con.execute("CREATE OR REPLACE TEMP VIEW w_viewers AS SELECT * FROM d_viewers")
+
+
+def _no_identity(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW w_identity AS SELECT NULL::VARCHAR AS community_key, "
+        "NULL::VARCHAR AS shop_key, NULL::VARCHAR AS partner WHERE FALSE"
+    )
+
+
+def _arrow(conn: Connection, query: Any, schema: pa.Schema) -> pa.Table:
+    rows = conn.execute(query).all()
+    return pa.table(
+        {f.name: pa.array([r[i] for r in rows], f.type) for i, f in enumerate(schema)},
+        schema=schema,
+    )
+
+
+def _register_store(con: duckdb.DuckDBPyConnection, conn: Connection) -> None:
+    """Offers, notes and who they belong to, from the store."""
+    i64, s = pa.int64(), pa.string()
+    tables = {
+        "d_offers": _arrow(
+            conn,
+            select(
+                db.offers.c.id,
+                db.partners.c.slug,
+                db.offers.c.owner_id,
+                db.offers.c.item_id,
+                db.offers.c.title,
+                db.offers.c.category,
+            ).join(db.partners, db.partners.c.id == db.offers.c.partner_id),
+            pa.schema(
+                [
+                    ("offer_id", i64),
+                    ("partner", s),
+                    ("brand_id", i64),
+                    ("item_id", s),
+                    ("title", s),
+                    ("category", s),
+                ]
+            ),
+        ),
+        "d_notes": _arrow(
+            conn,
+            select(db.notes.c.id, db.notes.c.author_id, db.accounts.c.kind).join(
+                db.accounts, db.accounts.c.id == db.notes.c.author_id
+            ),
+            pa.schema([("note_id", i64), ("author_id", i64), ("author_kind", s)]),
+        ),
+        "d_collabs": _arrow(
+            conn,
+            select(db.collab_registrations.c.note_id, db.collab_registrations.c.brand_id).where(
+                db.collab_registrations.c.status == "active"
+            ),
+            pa.schema([("note_id", i64), ("brand_id", i64)]),
+        ),
+        "d_mounts": _arrow(
+            conn,
+            select(db.link_mounts.c.note_id, db.link_mounts.c.offer_id).where(
+                db.link_mounts.c.note_id.is_not(None)
+            ),
+            pa.schema([("note_id", i64), ("offer_id", i64)]),
+        ),
+    }
+    for name, table in tables.items():
+        con.register(name, table)
+    con.execute("CREATE OR REPLACE TEMP VIEW w_offers AS SELECT * FROM d_offers")
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW w_note_dims AS SELECT CAST(n.note_id AS VARCHAR) AS note_id, "
+        f"CASE WHEN n.author_kind IN {BRANDS} THEN NULL ELSE n.author_id END AS creator_id, "
+        "COALESCE(cb.brand_id, co.brand_id, mo.brand_id, CASE WHEN n.author_kind IN "
+        f"{BRANDS} THEN n.author_id END) AS brand_id FROM d_notes n "
+        "LEFT JOIN (SELECT cn.note_id, MIN(c.brand_id) AS brand_id FROM w_campaign_notes cn "
+        "JOIN w_campaigns c USING (campaign_id) GROUP BY cn.note_id) cb "
+        "ON cb.note_id = CAST(n.note_id AS VARCHAR) "
+        "LEFT JOIN (SELECT note_id, MIN(brand_id) AS brand_id FROM d_collabs GROUP BY note_id) co "
+        "ON co.note_id = n.note_id "
+        "LEFT JOIN (SELECT m.note_id, MIN(o.brand_id) AS brand_id FROM d_mounts m "
+        "JOIN d_offers o USING (offer_id) GROUP BY m.note_id) mo ON mo.note_id = n.note_id"
+    )
+
+
+def _match_stats(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """How many purchases could be tied to a person: by click id (the shop echoed a counted
+    click's id) or through the identity map; the rest are unmatched and credit no touch."""
+    row = con.execute(
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT (by_click OR by_identity)) FROM ("
+        "SELECT COALESCE(c.click_id IN (SELECT click_id FROM w_touches WHERE kind = 'click'), "
+        "FALSE) AS by_click,"
+        " EXISTS (SELECT 1 FROM w_identity i WHERE i.partner = c.partner "
+        "AND i.shop_key = c.shop_user_key) AS by_identity "
+        "FROM w_conv c WHERE c.kind = 'purchase') x"
+    ).fetchall()[0]
+    purchases, unmatched = int(row[0]), int(row[1] or 0)
+    return {
+        "purchases": purchases,
+        "purchases_unmatched": unmatched,
+        "unmatched_share": unmatched / purchases if purchases else None,
+    }
+
+
+#: Where ``seedtrail cleanroom match`` keeps its runs by default (one folder per partner).
+CLEANROOM_DIR = Path("cleanroom") / "identity"
+
+
+def from_settings(
+    settings: Settings,
+    store: Store,
+    *,
+    cleanroom: Path | None = None,
+    identity: Path | None = None,
+    uncounted_clicks: bool = False,
+) -> Deployment:
+    """The deployment of ``settings``: its store and lake; people joined through the clean
+    room's matches (``cleanroom``, default ``<data dir>/cleanroom/identity`` when it exists) or,
+    for an operator owning both sides, an identity file; else by click ids only."""
+    if cleanroom is not None and identity is not None:
+        raise AttributionInputError("give --cleanroom or --identity, not both")
+    chosen: Identity | None = None
+    if identity is not None:
+        chosen = IdentityFile(identity)
+    else:
+        root = cleanroom or settings.data_dir / CLEANROOM_DIR
+        if cleanroom is not None and not root.is_dir():
+            raise AttributionInputError(f"clean-room folder {root} does not exist")
+        chosen = CleanRoomIdentity(root) if root.is_dir() else None
+    return Deployment(
+        store=store,
+        lake=Lake(settings.effective_lake_url),
+        identity=chosen,
+        holdout_share=settings.holdout_share,
+        holdout_salt=settings.holdout_salt,
+        uncounted_clicks=uncounted_clicks,
+    )

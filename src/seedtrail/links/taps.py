@@ -1,0 +1,86 @@
+"""What the redirect decides for one tap, apart from HTTP: whether it repeats the same viewer's
+recent tap on the same link, where it leads (or that the link is closed), and the click log row.
+
+The redirect (:mod:`seedtrail.links.redirect`) and the replay of recorded taps
+(``seedtrail sim load``) both decide through these functions, so a replayed tap is logged exactly
+as the redirect would have logged it.
+"""
+
+from __future__ import annotations
+
+from seedtrail.links.clicklog import Click
+from seedtrail.links.resolver import LiveLink
+
+PREFIX = "/r/"
+
+
+def add_param(url: str, name: str, value: str) -> str:
+    base, hash_, fragment = url.partition("#")
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}{name}={value}{hash_}{fragment}"
+
+
+class Repeats:
+    """The same viewer tapping the same link again within ``window_s`` seconds is a repeat."""
+
+    def __init__(self, window_s: float, max_keys: int = 1_000_000) -> None:
+        self.window_s = window_s
+        self.max_keys = max_keys
+        self._last: dict[tuple[str, int], float] = {}
+
+    def seen(self, viewer: str, mount_id: int, now: float) -> bool:
+        key = (viewer, mount_id)
+        last = self._last.get(key)
+        if len(self._last) > self.max_keys:
+            self._last.clear()
+        self._last[key] = now
+        return last is not None and now - last < self.window_s
+
+
+def destination(link: LiveLink, click_id: str, param: str) -> tuple[str, str | None]:
+    """``(outcome, location)``: where the tap goes; ``("unavailable", None)`` for a closed link
+    (answered 410, never a counted click)."""
+    target = link.target
+    if target is None:
+        return "unavailable", None
+    if target.kind == "web":
+        assert target.web_url is not None
+        return "redirect", add_param(target.web_url, param, click_id)
+    sub = "app" if target.kind == "app" else "wechat"
+    outcome = "interstitial" if sub == "app" else "consent"
+    return outcome, f"{PREFIX}{link.code}/{sub}?{param}={click_id}"
+
+
+def click_row(
+    link: LiveLink,
+    *,
+    click_id: str,
+    ts_us: int,
+    viewer: str,
+    method: str,
+    ua_class: str,
+    referrer_host: str | None,
+    outcome: str,
+    is_bot: bool,
+    is_repeat: bool,
+) -> Click:
+    """The click log row (:data:`seedtrail.links.clicklog.COLUMNS` order)."""
+    return (
+        click_id,
+        ts_us,
+        link.mount_id,
+        link.code,
+        link.note_id,
+        link.comment_id,
+        link.profile_account_id,
+        link.placement,
+        link.partner_id,
+        link.offer_id,
+        viewer,
+        method,
+        ua_class,
+        referrer_host,
+        outcome,
+        is_bot,
+        is_repeat,
+    )

@@ -1,0 +1,158 @@
+"""A world's links go in as a community's would: through the link policy.
+
+``seedtrail sim --load`` (and the demo) first opens the world's shop categories with policy rules,
+created by an operator principal like any rule (audited), then mounts each of the world's links as
+the account that placed it (a brand on its own profile or on a note under a collab registration,
+a creator on her own note), so every mount is decided and audited by the same policy as the API's.
+A denied mount is not created; the taps the world recorded on it answer 410 when replayed.
+
+The world's taps (``events/clicks.parquet``) are then replayed through the redirect's decisions
+(:mod:`seedtrail.links.taps`) against the live link table (:class:`~seedtrail.links.resolver.
+Resolver`): a tap on a closed or killed link is logged with outcome ``unavailable`` and never
+counts; a repeat within the duplicate window is flagged. The click ids are the world's (its shops
+echo them), as if the redirect had issued them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from sqlalchemy import insert, select
+
+from seedtrail import principals, resources
+from seedtrail.community import notes
+from seedtrail.errors import SimError
+from seedtrail.links import mounts, rules
+from seedtrail.links.clicklog import COLUMNS
+from seedtrail.links.resolver import Resolver
+from seedtrail.links.taps import Repeats, click_row, destination
+from seedtrail.store import schema as db
+from seedtrail.store.store import Store
+
+LOADER = principals.Principal(id=0, name="sim load", role="operator")
+ROLE = {"brand": "brand", "enterprise": "brand", "creator": "creator"}
+
+
+@dataclass
+class Mounted:
+    codes: dict[int, str] = field(default_factory=dict)  # the world's mount id -> code
+    denied: dict[int, str] = field(default_factory=dict)  # the world's mount id -> why
+    rules: int = 0
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        raise SimError(f"{path} is missing: is this a directory written by `seedtrail sim`?")
+    return pq.read_table(path).to_pylist()
+
+
+def open_categories(store: Store, world_dir: Path) -> int:
+    """One opening rule per category of the world's offers (the community's decision to let
+    links into those categories); returns how many were created."""
+    cats = sorted({r["category"] for r in _rows(world_dir / "entities" / "offers.parquet")})
+    with store.transaction() as conn:
+        for cat in cats:
+            resources.create(
+                conn,
+                rules.RESOURCE,
+                LOADER,
+                rules.RuleIn(name=f"{cat}: links open (world)", effect="open", category=cat),
+            )
+    return len(cats)
+
+
+def _actor(kinds: dict[int, str], account_id: int) -> principals.Principal:
+    role = ROLE.get(kinds.get(account_id, ""), "creator")
+    return principals.Principal(id=0, name=f"sim{account_id}", role=role, account_id=account_id)
+
+
+def _request(conn: Any, row: dict[str, Any], authors: dict[int, int]) -> dict[str, Any]:
+    """The API request that places the world's mount ``row``."""
+    req: dict[str, Any] = {"placement": row["placement"], "offer_id": row["offer_id"]}
+    if row["placement"] == "profile_card":
+        req["account_id"] = row["account_id"]
+    elif row["placement"] == "note_card":
+        req["note_id"] = row["note_id"]
+    else:  # a link in the comment area: the note's author pins a comment that carries it
+        author = authors[row["note_id"]]
+        comment = resources.create(
+            conn,
+            notes.COMMENTS,
+            principals.Principal(id=0, name=f"sim{author}", role="creator", account_id=author),
+            notes.CommentIn(note_id=row["note_id"], body="🔗 好物链接 / shop link"),
+        )
+        req["comment_id"] = comment["id"]
+    return req
+
+
+def mount_world_links(store: Store, world_dir: Path) -> Mounted:
+    """Mount each of the world's links through the policy, as the account that placed it."""
+    ent = world_dir / "entities"
+    out = Mounted(rules=open_categories(store, world_dir))
+    with store.transaction() as conn:
+        kinds = dict(conn.execute(select(db.accounts.c.id, db.accounts.c.kind)).all())
+        authors = dict(conn.execute(select(db.notes.c.id, db.notes.c.author_id)).all())
+        for row in _rows(ent / "link_mounts.parquet"):
+            req = _request(conn, row, authors)
+            result = mounts.create(conn, _actor(kinds, row["account_id"]), mounts.MountIn(**req))
+            if result["mount"] is None:
+                out.denied[row["mount_id"]] = str(result["decision"]["summary"])
+            else:
+                out.codes[row["mount_id"]] = str(result["mount"]["code"])
+    return out
+
+
+@dataclass
+class Replayed:
+    taps: int = 0
+    logged: int = 0
+    counted: int = 0
+    unavailable: int = 0
+    repeats: int = 0
+    not_mounted: int = 0
+
+
+def replay_taps(
+    store: Store, world_dir: Path, codes: dict[int, str], *, duplicate_window_s: float = 60.0
+) -> Replayed:
+    """Log the world's taps as the redirect would have (see the module docstring)."""
+    resolver = Resolver(store, refresh_s=3600.0)
+    repeats = Repeats(duplicate_window_s)
+    out = Replayed()
+    rows: list[dict[str, Any]] = []
+    taps = pq.read_table(world_dir / "events" / "clicks.parquet").sort_by("ts").to_pylist()
+    for tap in taps:
+        out.taps += 1
+        code = codes.get(tap["mount_id"])
+        link = resolver.lookup(code) if code else None
+        if link is None:  # the world's link was never mounted: no code, nothing to log
+            out.not_mounted += 1
+            continue
+        now = tap["ts"].timestamp()
+        outcome, _ = destination(link, tap["click_id"], "st_click")
+        viewer = str(tap["user_key"])[:64]
+        repeat = repeats.seen(viewer, link.mount_id, now)
+        row = click_row(
+            link,
+            click_id=str(tap["click_id"])[:32],
+            ts_us=int(now * 1_000_000),
+            viewer=viewer,
+            method="GET",
+            ua_class="mobile",
+            referrer_host=None,
+            outcome=outcome,
+            is_bot=False,
+            is_repeat=repeat,
+        )
+        rows.append(dict(zip(COLUMNS, row, strict=True)))
+        out.unavailable += outcome == "unavailable"
+        out.repeats += repeat
+        out.counted += outcome != "unavailable" and not repeat
+    with store.transaction() as conn:
+        for i in range(0, len(rows), 5_000):
+            conn.execute(insert(db.clicks), rows[i : i + 5_000])
+    out.logged = len(rows)
+    return out
