@@ -45,5 +45,5 @@ def test_sampled_events_are_scaled_with_their_interval(
     assert n11["gmv_ci_low"] == pytest.approx(n11["gmv_scaled"] - Z95 * gmv_sd)
     assert n11["carts_scaled"] == pytest.approx(0.4)  # c4 was not sampled: no scaling
     assert (n11["sample_rate_min"], n11["sample_rate_max"]) == (0.5, 1.0)
-    full = notes[25]  # u3's click t12: every event sent, the interval is the figure
+    full = notes["25"]  # u3's click t12: every event sent, the interval is the figure
     assert full["purchases_ci_low"] == full["purchases_scaled"] == full["purchases_ci_high"]
