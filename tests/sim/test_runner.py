@@ -22,7 +22,11 @@ FILE_SCHEMAS = {
     "conversions/tmall": schemas.CONVERSIONS,
     "conversions/jd": schemas.CONVERSIONS,
     "conversions/miniapp": schemas.CONVERSIONS,
-    "identity_map": schemas.IDENTITY_MAP,
+    "truth/identity_map": schemas.IDENTITY_MAP,
+    "parties/community/users": schemas.COMMUNITY_USERS,
+    "parties/shops/tmall/customers": schemas.SHOP_CUSTOMERS,
+    "parties/shops/jd/customers": schemas.SHOP_CUSTOMERS,
+    "parties/shops/miniapp/customers": schemas.SHOP_CUSTOMERS,
     "entities/accounts": schemas.ACCOUNTS,
     "entities/notes": schemas.NOTES,
     "entities/offers": schemas.OFFERS,
@@ -269,12 +273,14 @@ def test_caused_purchases_follow_a_real_exposure(db: duckdb.DuckDBPyConnection) 
     ).fetchone()
     assert total > 0 and ok == total
     mapped = db.execute(
-        "SELECT count(*) FROM truth_conversions t JOIN identity_map m"
+        "SELECT count(*) FROM truth_conversions t JOIN truth_identity_map m"
         " ON m.shop_key = t.shop_user_key AND m.partner = t.partner"
         " WHERE m.community_key != t.community_key"
     ).fetchone()
     assert mapped == (0,)
-    distinct = db.execute("SELECT count(DISTINCT shop_key) = count(*) FROM identity_map").fetchone()
+    distinct = db.execute(
+        "SELECT count(DISTINCT shop_key) = count(*) FROM truth_identity_map"
+    ).fetchone()
     assert distinct == (True,)
 
 

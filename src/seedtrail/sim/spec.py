@@ -38,12 +38,14 @@ class PartnerSpec:
     kind: str  # marketplace | mini_program
     sample_rate: float
     key_prefix: str
+    customer_share: float  # viewers who are its customers, besides everyone who shopped there
+    outsider_ratio: float  # customers who are not community users, per viewer customer
 
 
 PARTNERS: tuple[PartnerSpec, ...] = (
-    PartnerSpec("tmall", "天猫", "marketplace", 0.5, "tm"),
-    PartnerSpec("jd", "京东", "marketplace", 1.0, "jd"),
-    PartnerSpec("miniapp", "品牌小程序", "mini_program", 1.0, "wx"),
+    PartnerSpec("tmall", "天猫", "marketplace", 0.5, "tm", 0.55, 0.5),
+    PartnerSpec("jd", "京东", "marketplace", 1.0, "jd", 0.45, 0.5),
+    PartnerSpec("miniapp", "品牌小程序", "mini_program", 1.0, "wx", 0.12, 0.1),
 )
 
 
