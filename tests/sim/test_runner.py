@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -10,6 +11,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from seedtrail.holdout import in_holdout
 from seedtrail.sim import schemas
 from seedtrail.sim.runner import Summary, generate
 from seedtrail.sim.spec import load_spec
@@ -251,6 +253,18 @@ def test_holdout_never_boosted(db: duckdb.DuckDBPyConnection) -> None:
     assert holdout_seen > 0
     boosted = db.execute("SELECT count(*) FROM events_front WHERE boosted").fetchone()[0]
     assert boosted > 0
+
+
+def test_holdout_is_the_rule_a_deployment_applies(
+    world: Summary, db: duckdb.DuckDBPyConnection
+) -> None:
+    manifest = json.loads((world.out / "manifest.json").read_text())
+    share, salt = manifest["holdout"]["share"], manifest["holdout"]["salt"]
+    assert (share, salt) == (world.spec.holdout_share, world.spec.holdout_salt)
+    rows = db.execute("SELECT community_key, holdout FROM truth_viewers").fetchall()
+    assert len(rows) == world.spec.viewers
+    assert all(h == in_holdout(k, share, salt) for k, h in rows)
+    assert 0.05 < sum(h for _, h in rows) / len(rows) < 0.15
 
 
 def test_spend_matches_boosted_impressions(db: duckdb.DuckDBPyConnection) -> None:

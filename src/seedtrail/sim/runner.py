@@ -213,6 +213,8 @@ def _manifest(out: Path, summary: Summary) -> None:
         "seed": summary.seed,
         "spec": dataclasses.asdict(summary.spec),
         "partners": [dataclasses.asdict(p) for p in PARTNERS],
+        # seedtrail.holdout.in_holdout(community_key, share, salt) is truth/viewers' holdout
+        "holdout": {"share": summary.spec.holdout_share, "salt": summary.spec.holdout_salt},
         "rows": dict(sorted(summary.rows.items())),
     }
     (out / "manifest.json").write_text(
