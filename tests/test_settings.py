@@ -44,3 +44,11 @@ def test_secret_key_is_generated_once_private(tmp_path: Path) -> None:
     assert k1 == load_settings(data_dir=tmp_path).resolved_secret_key()
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     assert "secret" not in repr(load_settings(secret_key="hunter2")).replace("secret_key", "")
+
+
+def test_holdout_settings_are_checked(tmp_path: Path) -> None:
+    s = load_settings(data_dir=tmp_path)
+    assert (s.holdout_share, s.holdout_salt) == (0.1, "seedtrail-holdout")
+    for bad in ({"holdout_share": 1.0}, {"holdout_salt": ""}, {"holdout_salt": "盐" * 22}):
+        with pytest.raises(ConfigError, match="holdout_s"):
+            load_settings(data_dir=tmp_path, **bad)

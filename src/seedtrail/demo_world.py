@@ -147,15 +147,22 @@ def _match(settings: Settings, out: WorldSummary) -> None:
     """Each shop and the community run their sides of the clean room's matching on their own
     contact lists (blind, re-blind), and the joiner intersects: the only identity map."""
     from seedtrail.attribution.deployment import CLEANROOM_DIR
-    from seedtrail.cleanroom.identity import match_partner
+    from seedtrail.cleanroom.identity import IdColumns, match
 
     root = settings.data_dir / CLEANROOM_DIR
     parties = out.world_dir / "parties"
     users = parties / "community" / "users.parquet"
     rates: dict[str, Any] = {}
     for shop in sorted((parties / "shops").iterdir()):
-        rates[shop.name] = match_partner(
-            users, shop / "customers.parquet", shop.name, root, workers=settings.cleanroom_workers
+        rates[shop.name] = match(
+            users,
+            shop / "customers.parquet",
+            shop.name,
+            root,
+            community_ids=IdColumns("user_key"),
+            shop_ids=IdColumns("shop_user_key"),
+            threshold=settings.cleanroom_match_threshold,
+            processes=settings.cleanroom_workers,
         )
     out.detail["matching"] = rates
 

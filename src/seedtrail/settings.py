@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from seedtrail import holdout
 from seedtrail.errors import ConfigError
 
 
@@ -85,17 +86,27 @@ class Settings(BaseSettings):
         "default data_dir/lake.",
     )
     holdout_share: float = Field(
-        default=0.1, ge=0, lt=1, description="Share of viewers never shown boosted impressions."
+        default=holdout.DEFAULT_SHARE,
+        ge=0,
+        lt=1,
+        description="Share of community users kept out of boosts (the lift holdout).",
     )
     holdout_salt: str = Field(
-        default="seedtrail-holdout-v1",
+        default=holdout.DEFAULT_SALT,
         min_length=1,
-        max_length=64,
-        description="Keys the holdout assignment (seedtrail.holdout); change it to re-draw.",
+        description="Keys the holdout hash (src/seedtrail/holdout.py); a new salt draws a new "
+        "holdout.",
     )
     health_webhook_url: str | None = Field(
         default=None, description="POSTed a JSON document when a partner's backhaul status changes."
     )
+
+    @field_validator("holdout_salt")
+    @classmethod
+    def _salt(cls, v: str) -> str:
+        if len(v.encode("utf-8")) > holdout.MAX_SALT_BYTES:
+            raise ValueError(f"at most {holdout.MAX_SALT_BYTES} bytes of UTF-8")
+        return v
 
     @field_validator("data_dir")
     @classmethod

@@ -131,6 +131,7 @@ def matrix(w: World) -> list[tuple[str, str, Any, dict[str, str]]]:
                 "other_creator": OK,
             },
         ),
+        ("GET", "/holdout/cv_42", None, only_op),
         (
             "GET",
             "/cleanroom/templates",
@@ -284,4 +285,6 @@ def _template(path: str, w: World) -> str:
     parts = path.split("?")[0].split("/")
     if parts[1:3] == ["cases", "groups"]:
         parts[3] = "{group_key}"
+    if parts[1] == "holdout":
+        parts[2] = "{user_key}"
     return "/".join("{ident}" if p.isdigit() else p for p in parts)

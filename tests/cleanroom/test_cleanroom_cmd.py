@@ -79,3 +79,38 @@ def test_wrong_stage_is_one_red_line(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert "stage 'blinded', expected 'double'" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_match_runs_both_parties_and_the_joiner_in_separate_folders(tmp_path: Path) -> None:
+    pq.write_table(
+        pa.table(
+            {
+                "user_key": [f"u{i}" for i in range(300)],
+                "phone": [f"1390000{i:04d}" for i in range(300)],
+                "device_id": [f"d{i}" for i in range(300)],
+            }
+        ),
+        tmp_path / "users.parquet",
+    )
+    lines = ["customer,mobile,device_id"] + [
+        f"c{i},+86 139 0000 {i:04d},D{i}" for i in range(100, 400)
+    ]
+    (tmp_path / "customers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["match", "--community", "users.parquet", "--shop", "customers.csv"]
+    args += ["--partner", "jd", "--out", "cr", "--shop-key", "customer", "--shop-phone", "mobile"]
+    out = run(tmp_path, *args)
+    assert out.returncode == 0, out.stderr
+    assert "matched people 200" in " ".join(out.stdout.split())
+    report = json.loads((tmp_path / "cr/jd/joiner/report.json").read_text())
+    assert report["matched_people"] == 200 and report["b_rows"] == 300
+    assert sorted(p.name for p in (tmp_path / "cr/jd/community").iterdir()) == [
+        "a.handles.parquet",
+        "a.key.json",
+        "a.tokens.parquet",
+        "run.json",
+    ]
+    shop = pq.read_table(tmp_path / "cr/jd/shop/b.handles.parquet")
+    assert set(shop["key"].to_pylist()) == {f"c{i}" for i in range(100, 400)}
+    again = run(tmp_path, *args)
+    assert again.returncode == 2 and "already holds a matching run" in again.stderr
+    assert "Traceback" not in again.stderr

@@ -223,7 +223,7 @@ def test_sim_world_by_partner_identity(tmp_path: Path, capsys: pytest.CaptureFix
     unmapped = con.execute(
         f"SELECT count(*) FROM read_parquet('{world}/conversions/*.parquet') c "
         f"WHERE c.event_id IN (SELECT conversion_id FROM '{out}') AND c.click_id IS NULL "
-        f"AND NOT EXISTS (SELECT 1 FROM '{world}/identity_map.parquet' i "
+        f"AND NOT EXISTS (SELECT 1 FROM '{world}/truth/identity_map.parquet' i "
         "WHERE i.shop_key = c.shop_user_key AND i.partner = c.partner)"
     ).fetchone()
     assert unmapped == (0,)

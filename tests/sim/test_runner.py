@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -10,6 +11,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from seedtrail.holdout import in_holdout
 from seedtrail.sim import schemas
 from seedtrail.sim.runner import Summary, generate
 from seedtrail.sim.spec import load_spec
@@ -22,7 +24,11 @@ FILE_SCHEMAS = {
     "conversions/tmall": schemas.CONVERSIONS,
     "conversions/jd": schemas.CONVERSIONS,
     "conversions/miniapp": schemas.CONVERSIONS,
-    "identity_map": schemas.IDENTITY_MAP,
+    "truth/identity_map": schemas.IDENTITY_MAP,
+    "parties/community/users": schemas.COMMUNITY_USERS,
+    "parties/shops/tmall/customers": schemas.SHOP_CUSTOMERS,
+    "parties/shops/jd/customers": schemas.SHOP_CUSTOMERS,
+    "parties/shops/miniapp/customers": schemas.SHOP_CUSTOMERS,
     "entities/accounts": schemas.ACCOUNTS,
     "entities/notes": schemas.NOTES,
     "entities/offers": schemas.OFFERS,
@@ -249,6 +255,18 @@ def test_holdout_never_boosted(db: duckdb.DuckDBPyConnection) -> None:
     assert boosted > 0
 
 
+def test_holdout_is_the_rule_a_deployment_applies(
+    world: Summary, db: duckdb.DuckDBPyConnection
+) -> None:
+    manifest = json.loads((world.out / "manifest.json").read_text())
+    share, salt = manifest["holdout"]["share"], manifest["holdout"]["salt"]
+    assert (share, salt) == (world.spec.holdout_share, world.spec.holdout_salt)
+    rows = db.execute("SELECT community_key, holdout FROM truth_viewers").fetchall()
+    assert len(rows) == world.spec.viewers
+    assert all(h == in_holdout(k, share, salt) for k, h in rows)
+    assert 0.05 < sum(h for _, h in rows) / len(rows) < 0.15
+
+
 def test_spend_matches_boosted_impressions(db: duckdb.DuckDBPyConnection) -> None:
     spend_imps = db.execute(
         "SELECT sum(boosted_impressions) FROM entities_campaign_spend"
@@ -269,12 +287,14 @@ def test_caused_purchases_follow_a_real_exposure(db: duckdb.DuckDBPyConnection) 
     ).fetchone()
     assert total > 0 and ok == total
     mapped = db.execute(
-        "SELECT count(*) FROM truth_conversions t JOIN identity_map m"
+        "SELECT count(*) FROM truth_conversions t JOIN truth_identity_map m"
         " ON m.shop_key = t.shop_user_key AND m.partner = t.partner"
         " WHERE m.community_key != t.community_key"
     ).fetchone()
     assert mapped == (0,)
-    distinct = db.execute("SELECT count(DISTINCT shop_key) = count(*) FROM identity_map").fetchone()
+    distinct = db.execute(
+        "SELECT count(DISTINCT shop_key) = count(*) FROM truth_identity_map"
+    ).fetchone()
     assert distinct == (True,)
 
 

@@ -30,6 +30,19 @@ def test_custom_json_and_errors_name_the_field(tmp_path: Path) -> None:
         load_spec(str(tmp_path / "does_not_exist.toml"))
 
 
+def test_holdout_share_and_salt_are_spec_fields(tmp_path: Path) -> None:
+    path = tmp_path / "h.toml"
+    path.write_text('holdout_share = 0.2\nholdout_salt = "春季"\n', "utf-8")
+    spec = load_spec(str(path))
+    assert (spec.holdout_share, spec.holdout_salt) == (0.2, "春季")
+    path.write_text('holdout_salt = ""\n', "utf-8")
+    with pytest.raises(ConfigError, match="salt"):
+        load_spec(str(path))
+    path.write_text("holdout_share = 1.0\n", "utf-8")
+    with pytest.raises(ConfigError, match="share"):
+        load_spec(str(path))
+
+
 def test_large_reaches_the_issue_targets() -> None:
     large = SCALES["large"]
     assert large.expected_impressions() >= 100_000_000

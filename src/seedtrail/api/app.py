@@ -21,6 +21,7 @@ from seedtrail.api import (
     cases_routes,
     cleanroom_routes,
     community_routes,
+    holdout_routes,
     links_routes,
     problems,
 )
@@ -103,6 +104,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> SeedtrailAp
     api.include_router(links_routes.router)
     api.include_router(community_routes.router)
     api.include_router(cleanroom_routes.router)
+    api.include_router(holdout_routes.router)
     api.include_router(cases_routes.router)
     api.include_router(attribution_routes.router)
     for res in CRUD:

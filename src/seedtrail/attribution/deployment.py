@@ -21,7 +21,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -92,7 +92,8 @@ class CleanRoomIdentity:
     def describe(self) -> dict[str, Any]:
         from seedtrail.cleanroom.identity import match_stats
 
-        return {"identity": "clean room", "path": str(self.root), "matches": match_stats(self.root)}
+        stats = {p: asdict(m) for p, m in match_stats(self.root).items()}
+        return {"identity": "clean room", "path": str(self.root), "matches": stats}
 
 
 Identity = IdentityFile | CleanRoomIdentity
@@ -167,14 +168,11 @@ class Deployment:
         con.execute(f"CREATE OR REPLACE TEMP TABLE w_conv AS {sql}")
 
     def _viewers(self, con: duckdb.DuckDBPyConnection) -> None:
-        keys = [r[0] for r in con.execute("SELECT DISTINCT user_key FROM w_touches").fetchall()]
-        share, salt = self.holdout_share, self.holdout_salt
-        table = pa.table(
-            {
-                "community_key": pa.array(keys, pa.string()),
-                "holdout": pa.array([holdout.in_holdout(k, share, salt) for k in keys]),
-            }
-        )
+        keys = con.sql(
+            "SELECT DISTINCT user_key FROM w_touches WHERE user_key IS NOT NULL"
+        ).to_arrow_table()["user_key"]
+        mask = holdout.holdout_mask(keys, self.holdout_share, self.holdout_salt)
+        table = pa.table({"community_key": keys, "holdout": pa.array(mask)})
         con.register("d_viewers", table)
         con.execute("CREATE OR REPLACE TEMP VIEW w_viewers AS SELECT * FROM d_viewers")
 

@@ -99,7 +99,7 @@ def from_world(world: Path) -> Inputs:
     """The inputs of a demo world written by ``seedtrail sim`` (docs/sim.md)."""
     touches = world / "events" / "front.parquet"
     conversions = world / "conversions"
-    identity = world / "identity_map.parquet"
+    identity = world / "truth" / "identity_map.parquet"
     for path in (touches, conversions, identity):
         if not path.exists():
             raise AttributionInputError(

@@ -44,7 +44,7 @@ FILES = {
     "front": "events/front.parquet",
     "clicks": "events/clicks.parquet",
     "conversions": "conversions",
-    "identity": "identity_map.parquet",
+    "identity": "truth/identity_map.parquet",
     "notes": "entities/notes.parquet",
     "accounts": "entities/accounts.parquet",
     "campaigns": "entities/campaigns.parquet",

@@ -10,6 +10,11 @@ A run, step by step (party a and party b on their own machines, the joiner on a 
     seedtrail cleanroom reblind --key a.key.json --input b.tokens.parquet --out b.double.parquet
     seedtrail cleanroom join --a a.double.parquet --b b.double.parquet \\
         --out matches.parquet --report report.json               # joiner
+
+or all of it on one machine, each party's files in its own folder::
+
+    seedtrail cleanroom match --community users.parquet --shop customers.parquet \\
+        --partner tmall --out cleanroom/
 """
 
 from __future__ import annotations
@@ -21,18 +26,23 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from seedtrail.cleanroom.budget import ledger_for
 from seedtrail.cleanroom.export import export_release
-from seedtrail.cleanroom.identifiers import IdType
-from seedtrail.cleanroom.join import check_pair, join_tokens
-from seedtrail.cleanroom.matching import blind_file_columns, blind_ids, reblind_tokens
+from seedtrail.cleanroom.identity import (
+    IdColumns,
+    RunLayout,
+    blind_file,
+    join_files,
+    match,
+    reblind_file,
+)
+from seedtrail.cleanroom.matching import BlindResult
 from seedtrail.cleanroom.report import release_audited
-from seedtrail.cleanroom.runfiles import PartyKey, RunSecret, read_tokens, write_tokens
+from seedtrail.cleanroom.runfiles import RunSecret
 from seedtrail.cleanroom.sources import read_table, text_column
 from seedtrail.cleanroom.templates import TEMPLATES, ReportRequest
 from seedtrail.cli.context import console, state
@@ -89,33 +99,29 @@ def blind_cmd(
     """Blind this party's ids with a fresh key."""
     settings = state(ctx).settings
     run = RunSecret.load(run_file)
-    key = PartyKey.new(run.run_id, party)
-    id_columns = {
-        t: c
-        for t, c in ((IdType.PHONE, phone), (IdType.DEVICE, device), (IdType.ACCOUNT, account))
-        if c
-    }
-    table = read_table(input_path, [*id_columns.values(), *([key_column] if key_column else [])])
-    columns = blind_file_columns(table, id_columns, input_path)
-    keys = text_column(table, key_column, input_path) if key_column else None
+    ids = IdColumns(key_column or "", phone, device, account)
     started = time.perf_counter()
-    with _progress(f"blinding {table.num_rows:,} rows", table.num_rows * len(columns)) as step:
-        result = blind_ids(
-            columns,
-            run,
-            key,
-            row_keys=keys,
-            region=region,
-            processes=settings.cleanroom_workers,
-            progress=step,
-        )
-    key.save(key_out)
-    write_tokens(out, result.tokens, result.meta)
-    pq.write_table(result.handles, handles_out)
+    result = blind_file(
+        run,
+        party,
+        input_path,
+        ids.by_type(),
+        key_column,
+        key_out=key_out,
+        tokens_out=out,
+        handles_out=handles_out,
+        region=region,
+        processes=settings.cleanroom_workers,
+        stage=_progress,
+    )
     elapsed = time.perf_counter() - started
+    _print_blinded(result)
+    console.print(f"wrote {out} in {elapsed:.1f} s; keep {key_out} and {handles_out} private")
+
+
+def _print_blinded(result: BlindResult) -> None:
     for t, n in result.kept.items():
         console.print(f"{t}: {n:,} ids blinded, {result.dropped[t]:,} did not normalize")
-    console.print(f"wrote {out} in {elapsed:.1f} s; keep {key_out} and {handles_out} private")
 
 
 @cleanroom.command("reblind")
@@ -127,13 +133,7 @@ def reblind_cmd(
 ) -> None:
     """Re-blind the other party's tokens with this party's key."""
     settings = state(ctx).settings
-    key = PartyKey.load(key_file)
-    tokens, meta = read_tokens(input_path, stage="blinded")
-    with _progress(f"re-blinding {tokens.num_rows:,} tokens", tokens.num_rows) as step:
-        double, new_meta = reblind_tokens(
-            tokens, meta, key, processes=settings.cleanroom_workers, progress=step
-        )
-    write_tokens(out, double, new_meta)
+    reblind_file(key_file, input_path, out, processes=settings.cleanroom_workers, stage=_progress)
     console.print(f"wrote {out}")
 
 
@@ -153,21 +153,70 @@ def join_cmd(
 ) -> None:
     """Intersect double-blinded tokens; write the match table and the match-rate report."""
     settings = state(ctx).settings
-    a, a_meta = read_tokens(a_path, stage="double")
-    b, b_meta = read_tokens(b_path, stage="double")
-    check_pair(a_meta, b_meta)
-    result = join_tokens(
-        a,
-        b,
+    report = join_files(
+        a_path,
+        b_path,
+        out,
+        report_path,
         threshold=threshold or settings.cleanroom_match_threshold,
         noise_epsilon=noise_epsilon,
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(result.matches, out)
-    report_path.write_text(json.dumps(result.report, indent=2))
-    matched = result.report["matched_people"]
-    shown = f"{matched:,}" if matched is not None else "fewer than the threshold (hidden)"
-    console.print(f"matched people: {shown}; report in {report_path}")
+    console.print(f"matched people: {_shown(report['matched_people'])}; report in {report_path}")
+
+
+def _shown(matched: int | None) -> str:
+    return f"{matched:,}" if matched is not None else "fewer than the threshold (hidden)"
+
+
+@cleanroom.command("match")
+def match_cmd(
+    ctx: typer.Context,
+    community: Path = typer.Option(..., "--community", help="The community's users (party a)."),
+    shop: Path = typer.Option(..., "--shop", help="The shop's customers (party b)."),
+    partner: str = typer.Option(..., "--partner", help="The shop's partner slug."),
+    out: Path = typer.Option(..., "--out", help="Clean-room root; the run goes to OUT/PARTNER."),
+    phone: str | None = typer.Option("phone", "--phone", help="Phone column (both files)."),
+    device: str | None = typer.Option("device_id", "--device", help="Device id column (both)."),
+    account: str | None = typer.Option(None, "--account", help="Account id column (both)."),
+    shop_phone: str | None = typer.Option(
+        None, "--shop-phone", help="The shop file's phone column, if named otherwise."
+    ),
+    shop_device: str | None = typer.Option(
+        None, "--shop-device", help="The shop file's device id column, if named otherwise."
+    ),
+    community_key: str = typer.Option("user_key", "--community-key", help="Community user key."),
+    shop_key: str = typer.Option("shop_user_key", "--shop-key", help="Shop customer key."),
+    region: str = typer.Option("CN", "--region", help="Default phone region."),
+    threshold: int | None = typer.Option(
+        None, "--threshold", help="Fewest matches revealed [default: settings, 100]."
+    ),
+    replace: bool = typer.Option(False, "--replace", help="Replace this partner's earlier run."),
+) -> None:
+    """Run a whole matching run for one community x shop pair on this machine: both parties'
+    blinding and re-blinding and the join, each party's files in its own folder."""
+    settings = state(ctx).settings
+    started = time.perf_counter()
+    report = match(
+        community,
+        shop,
+        partner,
+        out,
+        community_ids=IdColumns(community_key, phone, device, account),
+        shop_ids=IdColumns(shop_key, shop_phone or phone, shop_device or device, account),
+        threshold=threshold or settings.cleanroom_match_threshold,
+        region=region,
+        processes=settings.cleanroom_workers,
+        replace=replace,
+        stage=_progress,
+    )
+    elapsed = time.perf_counter() - started
+    rate = report["b_match_rate"]
+    console.print(
+        f"{partner}: {report['a_rows']:,} community users, {report['b_rows']:,} shop customers, "
+        f"matched people {_shown(report['matched_people'])}"
+        + (f" ({rate:.1%} of the shop's customers)" if rate is not None else "")
+        + f" in {elapsed:.1f} s; files under {RunLayout(out, partner).folder}"
+    )
 
 
 @cleanroom.command("templates")

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seedtrail.holdout import holdout_mask
 from seedtrail.sim.spec import CATEGORIES, PARTNERS, WorldSpec
 from seedtrail.sim.streams import stream
 
@@ -47,7 +48,7 @@ class Population:
     n: int
     activity: np.ndarray  # float64 relative activity, heavy-tailed
     home_category: np.ndarray  # int8 code into CATEGORIES
-    holdout: np.ndarray  # bool: never shown boosted impressions
+    holdout: np.ndarray  # bool: never shown boosted impressions (seedtrail.holdout's rule)
     community: KeyScheme
     shops: dict[str, KeyScheme]
 
@@ -73,12 +74,14 @@ def build_population(spec: WorldSpec, seed: int) -> Population:
     activity = rng.lognormal(0.0, 1.1, spec.viewers)
     activity[rng.random(spec.viewers) < SHOP_ONLY_SHARE] = 0.0  # buyers who never browse notes
     home = rng.integers(0, len(CATEGORIES), spec.viewers).astype(np.int8)
-    holdout = rng.random(spec.viewers) < spec.holdout_share
+    community = _scheme(seed, "community", COMMUNITY_PREFIX)
+    keys = community.strings(np.arange(spec.viewers, dtype=np.int64))
     return Population(
         n=spec.viewers,
         activity=activity,
         home_category=home,
-        holdout=holdout,
-        community=_scheme(seed, "community", COMMUNITY_PREFIX),
+        # the same rule a deployment's boost server applies to its users' keys
+        holdout=holdout_mask(keys, spec.holdout_share, spec.holdout_salt),
+        community=community,
         shops={p.slug: _scheme(seed, p.slug, p.key_prefix) for p in PARTNERS},
     )

@@ -3,12 +3,15 @@
 Layout of ``out`` (columns in docs/sim.md)::
 
     manifest.json            seed, spec, row counts (no timings: byte-identical per seed)
-    identity_map.parquet     community_key, shop_key, partner
     entities/{accounts,notes,partners,offers,link_mounts,collab_registrations,
               campaigns,campaign_notes,campaign_spend}.parquet
     events/{front,clicks,comments}.parquet
     conversions/<partner>.parquet   as delivered (sampled, late, duplicated, with a gap)
-    truth/{conversions,viewers,notes,bad_actors,bad_items,backhaul_faults}.parquet
+    parties/community/users.parquet          the community's user directory (user_key, phone,
+                                             device_id): the clean room's party a
+    parties/shops/<partner>/customers.parquet  that shop's customers (shop_user_key, phone,
+                                             device_id): the clean room's party b
+    truth/{conversions,viewers,notes,bad_actors,bad_items,backhaul_faults,identity_map}.parquet
 """
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from seedtrail.sim import events, schemas, truth
+from seedtrail.sim import events, parties, schemas, truth
 from seedtrail.sim.backhaul import deliver, plan_gap
 from seedtrail.sim.badactors import build_bad_actors
 from seedtrail.sim.behaviour import CLICK, COMMENT, note_mix, simulate_front
 from seedtrail.sim.campaigns import build_campaigns
-from seedtrail.sim.population import build_population
+from seedtrail.sim.population import Population, build_population
 from seedtrail.sim.shops import simulate_shops
 from seedtrail.sim.spec import PARTNERS, WorldSpec
 from seedtrail.sim.streams import stream
@@ -66,7 +69,6 @@ def _sinks(out: Path, spec: WorldSpec) -> dict[str, ParquetSink]:
         "truth/conversions": schemas.TRUTH_CONVERSIONS,
         "truth/backhaul_faults": schemas.TRUTH_FAULTS,
         "truth/viewers": schemas.TRUTH_VIEWERS,
-        "identity_map": schemas.IDENTITY_MAP,
     }
     named.update({f"conversions/{p.slug}": schemas.CONVERSIONS for p in PARTNERS})
     return {k: ParquetSink(out / f"{k}.parquet", s, rg) for k, s in named.items()}
@@ -123,6 +125,7 @@ def generate(spec: WorldSpec, seed: int, out: Path, progress: Progress | None = 
             "order": 0,
         }
         boosted = np.zeros((spec.days, len(camps.campaign_id)), dtype=np.int64)
+        shopped = np.zeros((len(PARTNERS), pop.n), dtype=bool)  # viewers known to each shop
         act_cdf, exp_cdf = pop.activity_cdf, pop.exposed_cdf()
         done = 0
         for day in range(spec.days):
@@ -144,6 +147,7 @@ def generate(spec: WorldSpec, seed: int, out: Path, progress: Progress | None = 
                 srng = stream(seed, "shops", day, part)
                 conv = simulate_shops(world, front, counters["front"], click_seq, srng, day, parts)
                 conv = events.subset(conv, np.flatnonzero(conv.ts < end_us))
+                shopped[conv.partner, conv.viewer] = True
                 has_order = conv.order_local >= 0
                 order_seq = np.where(has_order, counters["order"] + conv.order_local, -1)
                 conv_seq = counters["conv"] + np.arange(len(conv), dtype=np.int64)
@@ -171,9 +175,8 @@ def generate(spec: WorldSpec, seed: int, out: Path, progress: Progress | None = 
                 if progress is not None:
                     progress(done, total, sum(s.rows for s in sinks.values()))
         sinks["truth/backhaul_faults"].write(truth.gap_table(gap))
-        for viewers, identity in truth.viewer_batches(pop, 1_000_000):
+        for viewers in truth.viewer_batches(pop, 1_000_000):
             sinks["truth/viewers"].write(viewers)
-            sinks["identity_map"].write(identity)
     finally:
         for sink in sinks.values():
             sink.close()
@@ -182,9 +185,26 @@ def generate(spec: WorldSpec, seed: int, out: Path, progress: Progress | None = 
     summary.rows["entities/campaign_spend"] = write_table(
         out / "entities" / "campaign_spend.parquet", truth.spend_table(world, camps, boosted), rg
     )
+    summary.rows.update(_write_parties(out, pop, seed, shopped, rg))
     _manifest(out, summary)
     summary.seconds = time.perf_counter() - began
     return summary
+
+
+def _write_parties(
+    out: Path, pop: Population, seed: int, shopped: np.ndarray, rg: int
+) -> dict[str, int]:
+    """Each party's directory of people, and the true pairs (truth: for scoring only)."""
+    people = parties.contacts(pop, seed)
+    users = "parties/community/users"
+    rows = {users: write_table(out / f"{users}.parquet", parties.community_users(pop, people), rg)}
+    with ParquetSink(out / "truth" / "identity_map.parquet", schemas.IDENTITY_MAP, rg) as pairs:
+        for slug, customers, identity in parties.all_shops(pop, people, shopped):
+            name = f"parties/shops/{slug}/customers"
+            rows[name] = write_table(out / f"{name}.parquet", customers, rg)
+            pairs.write(identity)
+    rows["truth/identity_map"] = pairs.rows
+    return rows
 
 
 def _manifest(out: Path, summary: Summary) -> None:
@@ -193,6 +213,8 @@ def _manifest(out: Path, summary: Summary) -> None:
         "seed": summary.seed,
         "spec": dataclasses.asdict(summary.spec),
         "partners": [dataclasses.asdict(p) for p in PARTNERS],
+        # seedtrail.holdout.in_holdout(community_key, share, salt) is truth/viewers' holdout
+        "holdout": {"share": summary.spec.holdout_share, "salt": summary.spec.holdout_salt},
         "rows": dict(sorted(summary.rows.items())),
     }
     (out / "manifest.json").write_text(

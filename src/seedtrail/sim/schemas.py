@@ -27,8 +27,12 @@ COMMENTS = pa.schema(
     ]
 )
 
-IDENTITY_MAP = pa.schema(
-    [("community_key", pa.string()), ("shop_key", pa.string()), ("partner", pa.string())]
+# ---- each party's own directory of people (the clean room's inputs) ----
+COMMUNITY_USERS = pa.schema(
+    [("user_key", pa.string()), ("phone", pa.string()), ("device_id", pa.string())]
+)
+SHOP_CUSTOMERS = pa.schema(
+    [("shop_user_key", pa.string()), ("phone", pa.string()), ("device_id", pa.string())]
 )
 
 ACCOUNTS = pa.schema(
@@ -114,6 +118,9 @@ CAMPAIGN_SPEND = pa.schema(
 )
 
 # ---- ground truth ----
+IDENTITY_MAP = pa.schema(
+    [("community_key", pa.string()), ("shop_key", pa.string()), ("partner", pa.string())]
+)
 TRUTH_VIEWERS = pa.schema(
     [
         ("viewer_index", pa.int64()),

@@ -17,7 +17,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from seedtrail.errors import ConfigError
+from seedtrail import holdout
+from seedtrail.errors import ConfigError, InvalidInput
 
 CATEGORIES: tuple[str, ...] = (
     "beauty",
@@ -38,12 +39,14 @@ class PartnerSpec:
     kind: str  # marketplace | mini_program
     sample_rate: float
     key_prefix: str
+    customer_share: float  # viewers who are its customers, besides everyone who shopped there
+    outsider_ratio: float  # customers who are not community users, per viewer customer
 
 
 PARTNERS: tuple[PartnerSpec, ...] = (
-    PartnerSpec("tmall", "天猫", "marketplace", 0.5, "tm"),
-    PartnerSpec("jd", "京东", "marketplace", 1.0, "jd"),
-    PartnerSpec("miniapp", "品牌小程序", "mini_program", 1.0, "wx"),
+    PartnerSpec("tmall", "天猫", "marketplace", 0.5, "tm", 0.55, 0.5),
+    PartnerSpec("jd", "京东", "marketplace", 1.0, "jd", 0.45, 0.5),
+    PartnerSpec("miniapp", "品牌小程序", "mini_program", 1.0, "wx", 0.12, 0.1),
 )
 
 
@@ -78,7 +81,8 @@ class WorldSpec:
     baseline_purchases_per_viewer_day: float = 0.0012
     boost_multiplier: float = 4.0
     campaigns: int = 6
-    holdout_share: float = 0.1
+    holdout_share: float = holdout.DEFAULT_SHARE
+    holdout_salt: str = holdout.DEFAULT_SALT  # keys the holdout hash (seedtrail.holdout)
     water_army_campaigns: int = 2
     water_army_accounts: int = 60
     camouflage_per_account: float = 3.0
@@ -100,8 +104,10 @@ class WorldSpec:
             raise ConfigError(f"scale {self.name!r}: days must be >= 1")
         if self.viewers < 10 or self.creators < 5 or self.brands < 2:
             raise ConfigError(f"scale {self.name!r}: needs viewers>=10, creators>=5, brands>=2")
-        if not 0 <= self.holdout_share < 1:
-            raise ConfigError(f"scale {self.name!r}: holdout_share must be in [0, 1)")
+        try:
+            holdout.check(self.holdout_share, self.holdout_salt)
+        except InvalidInput as exc:
+            raise ConfigError(f"scale {self.name!r}: {exc}") from exc
 
     def with_days(self, days: int | None) -> WorldSpec:
         return self if days is None else dataclasses.replace(self, days=days)

@@ -89,29 +89,20 @@ def gap_table(gap: Gap) -> pa.Table:
     )
 
 
-def viewer_batches(pop: Population, batch: int) -> Iterator[tuple[pa.Table, pa.Table]]:
-    """(viewers, identity map) tables, ``batch`` viewers at a time."""
+def viewer_batches(pop: Population, batch: int) -> Iterator[pa.Table]:
+    """The viewers table, ``batch`` viewers at a time."""
     for lo in range(0, pop.n, batch):
         idx = np.arange(lo, min(pop.n, lo + batch), dtype=np.int64)
-        community = pop.community.strings(idx)
-        viewers = pa.table(
+        yield pa.table(
             [
                 pa.array(idx),
-                community,
+                pop.community.strings(idx),
                 pa.array(VIEWER_ACCOUNT_BASE + idx),
                 pa.array(pop.holdout[idx]),
                 codes(CATEGORIES, pop.home_category[idx].astype(np.int64)),
             ],
             schema=schemas.TRUTH_VIEWERS,
         )
-        parts = [
-            pa.table(
-                [community, pop.shops[p.slug].strings(idx), pa.array([p.slug] * len(idx))],
-                schema=schemas.IDENTITY_MAP,
-            )
-            for p in PARTNERS
-        ]
-        yield viewers, pa.concat_tables(parts)
 
 
 def notes_table(world: World) -> pa.Table:
