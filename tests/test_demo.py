@@ -17,6 +17,7 @@ def test_demo_exercises_policy_redirect_and_kill_switch(tmp_path: Path) -> None:
     assert statuses == [302, 302, 302, 302, 302, 410]
     assert report.outcomes[2][3].startswith("https://shop.florasis.example/p/1?st_click=")
     assert report.clicks_logged == 6
-    assert report.counted == 4  # the repeat and the preview bot are flagged, not counted
+    # the repeat and the preview bot are flagged, and the 410 on a killed link is not a click
+    assert report.counted == 3
     assert set(report.keys) == {"operator", "brand", "creator"}
     assert "http://127.0.0.1:8000/ui/" in out.getvalue()

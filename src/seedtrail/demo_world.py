@@ -61,7 +61,10 @@ def build(
     out = WorldSummary(world_dir, seed, scale)
     steps: list[tuple[str, Callable[[], None]]] = [
         ("simulating the community", lambda: _simulate(out)),
-        ("loading accounts and notes; links through the policy; taps through the redirect", lambda: _load(store, out)),
+        (
+            "loading accounts and notes; links through the policy; taps through the redirect",
+            lambda: _load(store, out),
+        ),
         ("the community posts its events (intake)", lambda: _community(store, out)),
         ("shops deliver back-link events (intake)", lambda: _backhaul(store, out)),
         ("sealing the event lake (clicks included)", lambda: _seal(settings, store, out)),

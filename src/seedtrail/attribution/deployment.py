@@ -118,9 +118,9 @@ class Deployment:
         else:  # click-id matches only
             _no_identity(con)
         self._conversions(con, cut)
+        store_campaigns.load(self.store).register(con)
         with self.store.read() as conn:
             _register_store(con, conn)
-        store_campaigns.load(self.store).register(con)
         self._viewers(con)
         self.stats.update(_match_stats(con))
 

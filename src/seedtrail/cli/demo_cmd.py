@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -9,14 +10,49 @@ import typer
 
 from seedtrail.cli.context import console, state
 from seedtrail.cli.main import app
+from seedtrail.errors import InvalidInput
 from seedtrail.settings import load_settings
+
+
+DEFAULT_DIR = Path(".seedtrail/demo")
+MARKER = ".seedtrail-demo"
+
+
+def prepare(data_dir: Path, *, keep: bool) -> None:
+    """Make ``data_dir`` ready for a demo. A folder an earlier demo wrote (it holds the demo's
+    marker) is cleared, and removed only if that demo created it; an empty or missing folder is
+    used; any other folder is refused, so that no command deletes data it did not create."""
+    marker = data_dir / MARKER
+    if data_dir.exists() and not data_dir.is_dir():
+        raise InvalidInput(f"--data-dir {data_dir} is a file, not a folder")
+    if data_dir.is_dir() and any(data_dir.iterdir()):
+        if not marker.exists():
+            raise InvalidInput(
+                f"{data_dir} holds data that is not an earlier demo's; the demo writes only to "
+                "an empty folder or its own (choose another --data-dir)"
+            )
+        if keep:
+            return
+        created = json.loads(marker.read_text("utf-8")).get("created_dir", False)
+        if created:
+            shutil.rmtree(data_dir)
+        else:
+            for child in data_dir.iterdir():
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+            marker.write_text(json.dumps({"created_dir": False}), "utf-8")
+            return
+    created = not data_dir.exists()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"created_dir": created}), "utf-8")
 
 
 @app.command()
 def demo(
     ctx: typer.Context,
-    data_dir: Path = typer.Option(
-        Path(".seedtrail/demo"), help="Where the demo's data lives (recreated on each run)."
+    data_dir: Path | None = typer.Option(
+        None,
+        help="Where the demo's data lives (default: the global --data-dir, else "
+        ".seedtrail/demo). An earlier demo's data there is replaced; any other data is refused.",
     ),
     keep: bool = typer.Option(False, help="Keep an existing demo data directory."),
     scale: str = typer.Option(
@@ -34,8 +70,8 @@ def demo(
     from seedtrail import demo as demo_mod
 
     st = state(ctx)
-    if data_dir.exists() and not keep:
-        shutil.rmtree(data_dir)
+    data_dir = data_dir or st.data_dir or DEFAULT_DIR
+    prepare(data_dir, keep=keep)
     settings = load_settings(
         st.config_file,
         data_dir=data_dir,
