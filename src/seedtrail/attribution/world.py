@@ -123,7 +123,8 @@ def register(
         "w_truth": (f"SELECT * REPLACE (CAST(note_id AS VARCHAR) AS note_id) FROM {p('truth')}"),
         "w_note_dims": (
             "SELECT CAST(n.note_id AS VARCHAR) AS note_id, "
-            "CASE WHEN a.kind IN ('brand', 'enterprise') THEN NULL ELSE n.author_id END AS creator_id, COALESCE(cb.brand_id, co.brand_id, "
+            "CASE WHEN a.kind IN ('brand', 'enterprise') THEN NULL ELSE n.author_id END "
+            "AS creator_id, COALESCE(cb.brand_id, co.brand_id, "
             "mo.brand_id, CASE WHEN a.kind IN ('brand', 'enterprise') THEN n.author_id END) "
             f"AS brand_id FROM {p('notes')} n "
             f"LEFT JOIN {p('accounts')} a ON a.account_id = n.author_id "

@@ -13,7 +13,6 @@ from seedtrail.cli.main import app
 from seedtrail.errors import InvalidInput
 from seedtrail.settings import load_settings
 
-
 DEFAULT_DIR = Path(".seedtrail/demo")
 MARKER = ".seedtrail-demo"
 
