@@ -4,9 +4,11 @@ dashboard reads, and the demo's keys sign in as accounts that have data."""
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import duckdb
+import pytest
 from fastapi.testclient import TestClient
 from rich.console import Console
 from sqlalchemy import func, select
@@ -16,8 +18,10 @@ from seedtrail import demo
 from seedtrail.api.app import create_app
 from seedtrail.attribution import runs
 from seedtrail.attribution import world as attribution_world
+from seedtrail.attribution.deployment import from_settings
 from seedtrail.cleanroom.rows import load_rows
 from seedtrail.settings import load_settings
+from seedtrail.store import migrate
 from seedtrail.store.schema import accounts, cases, clicks
 from seedtrail.store.store import Store
 
@@ -33,12 +37,21 @@ def test_demo_world_runs_every_stage_and_signs_in_as_its_accounts(tmp_path: Path
     stored = {slug: v["stored"] for slug, v in world.backhaul.items()}
     assert set(stored) == {"tmall", "jd", "miniapp"} and min(stored.values()) > 0
     assert sum(v["duplicates"] for v in world.backhaul.values()) > 0  # the sim delivers repeats
-    assert world.sealed == sum(stored.values())
+    community = world.detail["community events"]
+    assert community["rejected"] == 0 and community["stored"] > 10_000
+    # the lake holds the shops' events, the community's and the redirect's clicks
+    assert world.sealed == sum(stored.values()) + community["stored"] + world.clicks
     published = runs.latest(settings.data_dir)
     assert published is not None and published.meta["run_id"] == world.report_run
-    # the report read the conversions the shops delivered through intake into the lake, and
+    # the report read only what a deployment has: the store, the lake, the clean room's matches
+    inputs = published.meta["inputs"]
+    assert inputs["source"] == "deployment" and inputs["identity"] == "clean room"
+    assert published.meta["world"] is None and published.meta["scores"] == []
+    matches = inputs["matches"]
+    assert set(matches) == {"tmall", "jd", "miniapp"}
+    assert all(0 < m["match_rate"] < 1 for m in matches.values())  # not every customer matches
+    assert 0 < inputs["unmatched_share"] < 1
     # the lake holds exactly what the shops sent (repeats once)
-    assert published.meta["conversions_from"] == f"lake {(tmp_path / 'lake').resolve()}"
     con = duckdb.connect()
     wd = attribution_world.WorldDir(world.world_dir)
     attribution_world.register(con, wd, lake=tmp_path)
@@ -67,3 +80,46 @@ def test_demo_world_runs_every_stage_and_signs_in_as_its_accounts(tmp_path: Path
         assert queue.status_code == 200 and len(queue.json()) > 0
     store.dispose()
     assert "the demo world (tiny, seed 7)" in out.getvalue()
+
+
+def test_the_demo_reads_no_truth_and_scores_against_it_only_on_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Removing the world's truth right after it is simulated changes no figure of the demo's
+    report; `report score` is where the truth is read."""
+    from seedtrail import demo_world
+    from seedtrail.attribution.report import ReportSpec, score
+
+    def funnel(data_dir: Path) -> list[dict[str, object]]:
+        published = runs.latest(data_dir)
+        assert published is not None
+        rows = published.query("SELECT * FROM {funnel}")
+        # parallel sums may differ in the last bits: compare to 9 significant digits
+        rounded = [
+            {k: float(f"{v:.9g}") if isinstance(v, float) else v for k, v in r.items()}
+            for r in rows
+        ]
+        return sorted(rounded, key=lambda r: (str(r["model"]), str(r["dimension"]), str(r["key"])))
+
+    figures = []
+    simulate = demo_world._simulate
+    for name, drop_truth in (("with", False), ("without", True)):
+        data = tmp_path / name
+        settings = load_settings(data_dir=data, database_url=f"sqlite:///{data}/s.db")
+
+        def simulate_then(out: demo_world.WorldSummary, drop: bool = drop_truth) -> None:
+            simulate(out)
+            if drop:
+                shutil.rmtree(out.world_dir / "truth")
+
+        monkeypatch.setattr(demo_world, "_simulate", simulate_then)
+        store = Store.from_settings(settings)
+        migrate.upgrade(store.engine)
+        demo_world.build(settings, store, lambda _: None, scale="tiny")
+        figures.append(funnel(data))
+        if not drop_truth:
+            spec = ReportSpec(models=("last_touch",), primary="last_touch")
+            scores, lifts = score(from_settings(settings, store), data / "world", spec)
+            assert scores[0]["true_caused_purchases"] > 0 and lifts.num_rows > 0
+        store.dispose()
+    assert figures[0] == figures[1] and len(figures[0]) > 100
