@@ -227,3 +227,47 @@ def test_sim_world_by_partner_identity(tmp_path: Path, capsys: pytest.CaptureFix
         "WHERE i.shop_key = c.shop_user_key AND i.partner = c.partner)"
     ).fetchone()
     assert unmapped == (0,)
+
+
+def test_string_note_ids_and_long_order_ids_are_kept_unchanged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    note = "64a1f3c2000000001e03b2d1"  # a RED-style note id
+    order = "900123456789012345678901"  # longer than any float keeps exactly
+    touches = tmp_path / "touches.parquet"
+    conversions = tmp_path / "conversions.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "touch_id": ["t1", "t2"],
+                "user_key": ["u1", "u1"],
+                "note_id": [note, "0042"],  # leading zeros are part of the id
+                "kind": ["read", "read"],
+                "ts": pa.array([1_000_000_000, 2_000_000_000], pa.timestamp("us", "UTC")),
+            }
+        ),
+        touches,
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "conversion_id": ["c1"],
+                "user_key": ["u1"],
+                "kind": ["purchase"],
+                "ts": pa.array([3_000_000_000], pa.timestamp("us", "UTC")),
+                "value": [10.0],
+                "order_id": [order],
+            }
+        ),
+        conversions,
+    )
+    out = tmp_path / "credits.parquet"
+    code, _, err = run(
+        capsys, "--touches", str(touches), "--conversions", str(conversions),
+        "--model", "linear", "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, err
+    rows = pq.read_table(out).to_pylist()
+    assert {r["note_id"] for r in rows} == {note, "0042"}
+    summary = pq.read_table(tmp_path / "credits.summary.parquet").to_pylist()
+    assert {r["note_id"] for r in summary} == {note, "0042"}

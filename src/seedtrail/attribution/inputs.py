@@ -116,15 +116,11 @@ def lake_root(root: Path) -> Path:
 
 
 def lake_files(root: Path, kinds: tuple[str, ...]) -> Files:
-    """The sealed Parquet files of event types ``kinds`` under a lake root (no temp files)."""
-    return tuple(
-        sorted(
-            p
-            for kind in kinds
-            for p in (root / kind).glob("day=*/*.parquet")
-            if not p.name.startswith((".", "_"))
-        )
-    )
+    """The sealed Parquet files of event types ``kinds`` under a lake root, as the lake lists
+    them (:meth:`seedtrail.lake.layout.Lake.file_paths`: no temporary or hidden files)."""
+    from seedtrail.lake.layout import Lake
+
+    return tuple(sorted(Path(p) for p in Lake(str(root)).file_paths(kinds)))
 
 
 def lake_conversions(root: Path) -> Files:
