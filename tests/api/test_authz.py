@@ -75,7 +75,13 @@ def matrix(w: World) -> list[tuple[str, str, Any, dict[str, str]]]:
             },
         ),
         ("GET", f"/collabs/{i['collab']}", None, {**staff, "brand": OK, "creator": OK}),
-        ("PATCH", f"/collabs/{i['collab']}", {"status": "active"}, {**only_op, "brand": OK}),
+        (
+            "PATCH",
+            f"/collabs/{i['collab']}",
+            {"status": "active"},
+            {**only_op, "brand": OK, "creator": OK},
+        ),
+        ("POST", f"/collabs/{i['collab']}/accept", None, dict.fromkeys(ROLES, NO)),  # 409/403
         (
             "POST",
             "/collabs",
@@ -187,7 +193,7 @@ def _expect(role: str, status: int, want: str, label: str) -> None:
     if want == OK:
         assert 200 <= status < 300, f"{role} {label}: {status}"
     else:
-        assert status in (403, 404, 422), f"{role} {label}: {status}"
+        assert status in (403, 404, 409, 422), f"{role} {label}: {status}"
         assert not 200 <= status < 300
 
 

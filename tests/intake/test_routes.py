@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -193,3 +194,40 @@ def test_health_endpoint_is_for_operators_and_the_partner(client: TestClient, wo
     body = r.json()
     assert body["status"] == "ok" and len(body["hours"]) == 3
     assert body["declared_sample_rate"] == 0.5
+
+
+def test_odd_signature_timestamps_and_partner_segments_are_401(
+    client: TestClient, world: World
+) -> None:
+    raw = orjson.dumps([back(1)])
+    now = int(time.time())
+    mac = sign(world.secrets[0], raw, now).split(",")[1]
+    for value in (
+        f"t=²{now},{mac}".encode("latin-1"),
+        f"t={now}¹,{mac}".encode("latin-1"),
+        f"t={'9' * 400},{mac}".encode(),
+        f"t=-{now},{mac}".encode(),
+    ):
+        r = client.post(f"/partners/{world.slug}/events", content=raw, headers={HEADER: value})
+        assert r.status_code == 401, (value, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+    for segment in ("%C2%B2", "%EF%BC%91", "9" * 30):
+        r = client.post(
+            f"/partners/{segment}/events", content=raw, headers={HEADER: f"t={now},{mac}"}
+        )
+        assert r.status_code == 401, (segment, r.text)
+        r = client.get(f"/partners/{segment}/health", headers={"x-api-key": world.operator_key})
+        assert r.status_code in (401, 404), (segment, r.text)
+    assert stored(world) == 0
+
+
+def test_docs_and_openapi_agree_on_an_unknown_partner(client: TestClient) -> None:
+    from pathlib import Path
+
+    responses = client.get("/openapi.json").json()["paths"]["/partners/{partner}/events"]["post"][
+        "responses"
+    ]
+    assert "404" not in responses
+    assert "unknown partner" in responses["401"]["description"]
+    docs = (Path(__file__).parents[2] / "docs" / "intake.md").read_text()
+    assert re.search(r"Unknown partner[^*]*\*\*401\*\*", docs)

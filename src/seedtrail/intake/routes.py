@@ -51,7 +51,7 @@ def intake_state(request: Request) -> IntakeState:
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refused with 413 as soon as it is known to exceed ``limit`` bytes."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"body of {declared} bytes is over the {limit} byte limit")
     chunks: list[bytes] = []
     size = 0
@@ -170,8 +170,11 @@ def postback_openapi() -> dict[str, Any]:
                     "description": "accepted, stored, duplicates and rejected counts",
                     "content": {"application/json": {"schema": {"type": "object"}}},
                 },
-                "401": {"description": "missing, malformed or stale signature", "content": problem},
-                "404": {"description": "unknown partner", "content": problem},
+                "401": {
+                    "description": "missing, malformed, stale or forged signature, or unknown "
+                    "partner (the same answer, so partners cannot be enumerated)",
+                    "content": problem,
+                },
                 "413": {"description": "body or batch over the limit", "content": problem},
                 "422": {"description": "no event in the batch is valid", "content": problem},
             },

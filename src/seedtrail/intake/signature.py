@@ -11,6 +11,7 @@ from seedtrail.errors import Unauthorized
 
 HEADER = "Seedtrail-Signature"
 TOLERANCE_S = 300
+_MAX_T_DIGITS = 12  # unix seconds until the year 33658; more is garbage, not a time
 
 
 def sign(secret: bytes, body: bytes, t: int) -> str:
@@ -24,7 +25,7 @@ def _parse(header: str) -> tuple[int, list[str]]:
     macs: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
+        if key == "t" and value.isascii() and value.isdigit() and len(value) <= _MAX_T_DIGITS:
             t = int(value)
         elif key == "v1" and value:
             macs.append(value)

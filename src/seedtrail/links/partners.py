@@ -33,6 +33,9 @@ class PartnerIn(BaseModel):
     mini_program_app_id: str | None = None
     mini_program_path_template: str | None = None
     declared_sample_rate: float = Field(default=1.0, gt=0, le=1)
+    allow_http: bool = Field(
+        default=False, description="Allow plain http destinations (https only otherwise)"
+    )
 
     @field_validator("allowed_hosts")
     @classmethod
@@ -46,6 +49,7 @@ class PartnerPatch(BaseModel):
     web_url_template: str | None = None
     app_url_template: str | None = None
     declared_sample_rate: float | None = Field(default=None, gt=0, le=1)
+    allow_http: bool | None = None
 
     @field_validator("allowed_hosts")
     @classmethod
@@ -58,10 +62,13 @@ def validate_targets(v: dict[str, Any]) -> dict[str, Any]:
     if v.get("web_url_template"):
         destinations.check_template(v["web_url_template"], what="web URL template")
         destinations.check_web_url(
-            destinations.fill(v["web_url_template"], "1"), hosts, what="web URL template"
+            destinations.fill(v["web_url_template"], "1"),
+            hosts,
+            what="web URL template",
+            allow_http=bool(v.get("allow_http")),
         )
     if v.get("app_url_template"):
-        destinations.check_app_template(v["app_url_template"])
+        destinations.check_app_template(v["app_url_template"], hosts)
     if v.get("kind") == "mini_program":
         if not _WX_APPID.match(v.get("mini_program_app_id") or ""):
             raise UnsafeDestination(
@@ -107,7 +114,9 @@ RESOURCE = Resource(
     prepare=_prepare,
     check_update=_check,
     filters=("kind", "links_enabled"),
-    policy_fields=frozenset({"allowed_hosts", "web_url_template", "app_url_template"}),
+    policy_fields=frozenset(
+        {"allowed_hosts", "web_url_template", "app_url_template", "allow_http"}
+    ),
 )
 
 secrets_repo = Repo(partner_secrets, "partner secret")
