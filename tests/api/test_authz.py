@@ -54,6 +54,12 @@ def matrix(w: World) -> list[tuple[str, str, Any, dict[str, str]]]:
         ),
         ("POST", f"/partners/{i['partner']}/secrets", None, {**only_op, "partner": OK}),
         ("GET", f"/partners/{i['partner']}/secrets", None, {**only_op, "partner": OK}),
+        (
+            "POST",
+            f"/partners/{i['partner']}/public-keys",
+            {"public_key": "whpk_" + "A" * 43 + "="},
+            {**only_op, "partner": OK},
+        ),
         ("GET", f"/offers/{i['offer']}", None, {**staff, "brand": OK, "partner": OK}),
         ("PATCH", f"/offers/{i['offer']}", {"title": "新品"}, {**only_op, "brand": OK}),
         (

@@ -104,7 +104,13 @@ def test_denied_mount_decision_is_in_the_audit_log(client: TestClient, world: Wo
 def test_openapi_documents_the_signed_postback(client: TestClient) -> None:
     doc = client.get("/openapi.json").json()
     post = doc["paths"]["/partners/{partner}/events"]["post"]
-    assert {p["name"] for p in post["parameters"]} == {"partner", "Seedtrail-Signature"}
+    assert {p["name"] for p in post["parameters"]} == {
+        "partner",
+        "Seedtrail-Signature",
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    }
     shapes = post["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
     item = shapes[1]["items"]
     assert {"event_id", "ts", "kind", "sample_rate"} <= set(item["required"])

@@ -95,15 +95,29 @@ def rotate(ident: Id, actor: Actor, conn: Writer) -> dict[str, Any]:
     return partners.rotate_secret(conn, actor, ident)
 
 
+@router.post(
+    "/partners/{ident}/public-keys",
+    status_code=201,
+    tags=["partners"],
+    summary="Register an Ed25519 public key (whpk_...) for Standard Webhooks v1a signatures",
+)
+def add_public_key(
+    ident: Id, body: partners.PublicKeyIn, actor: Actor, conn: Writer
+) -> dict[str, Any]:
+    _own_partner(actor, ident)
+    return partners.add_public_key(conn, actor, ident, body.public_key)
+
+
 @router.get(
     "/partners/{ident}/secrets",
     tags=["partners"],
-    summary="Active signing secrets (ids and dates only, never values)",
+    summary="Active signing keys (ids, kinds and dates only, never values)",
 )
 def list_secrets(ident: Id, actor: Actor, conn: Reader) -> list[dict[str, Any]]:
     _own_partner(actor, ident)
     return [
-        {"id": s["id"], "created_at": s["created_at"]} for s in partners.list_secrets(conn, ident)
+        {"id": s["id"], "kind": partners.key_kind(s["secret"]), "created_at": s["created_at"]}
+        for s in partners.list_secrets(conn, ident)
     ]
 
 
