@@ -142,6 +142,9 @@ def build_world(store: Store, *, open_rule: bool = True) -> World:
         creator_id=w.ids["creator"],
         note_id=w.ids["note"],
     )["id"]
+    with store.transaction() as conn:  # the creator accepts: only then does the collab count
+        creator = Principal(id=0, name="test", role="creator", account_id=w.ids["creator"])
+        collabs.accept(conn, creator, w.ids["collab"])
     w.ids["campaign"] = make(
         store,
         campaigns.RESOURCE,

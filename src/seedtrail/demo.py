@@ -130,13 +130,15 @@ def _seed(store: Store) -> dict[str, int]:
             price="399.00",
             category="beauty",
         )
-        _make(
+        collab = _make(
             conn,
             collabs.RESOURCE,
             brand_id=ids["brand"],
             creator_id=ids["creator"],
             note_id=ids["note"],
         )
+        creator = principals.Principal(id=0, name="demo", role="creator", account_id=ids["creator"])
+        collabs.accept(conn, creator, collab)  # the creator consents, as she would in the app
         ids["rule"] = _make(
             conn, rules.RESOURCE, name="美妆类目开放外链 (618)", effect="open", category="beauty"
         )

@@ -54,6 +54,12 @@ def matrix(w: World) -> list[tuple[str, str, Any, dict[str, str]]]:
         ),
         ("POST", f"/partners/{i['partner']}/secrets", None, {**only_op, "partner": OK}),
         ("GET", f"/partners/{i['partner']}/secrets", None, {**only_op, "partner": OK}),
+        (
+            "POST",
+            f"/partners/{i['partner']}/public-keys",
+            {"public_key": "whpk_" + "A" * 43 + "="},
+            {**only_op, "partner": OK},
+        ),
         ("GET", f"/offers/{i['offer']}", None, {**staff, "brand": OK, "partner": OK}),
         ("PATCH", f"/offers/{i['offer']}", {"title": "新品"}, {**only_op, "brand": OK}),
         (
@@ -75,7 +81,13 @@ def matrix(w: World) -> list[tuple[str, str, Any, dict[str, str]]]:
             },
         ),
         ("GET", f"/collabs/{i['collab']}", None, {**staff, "brand": OK, "creator": OK}),
-        ("PATCH", f"/collabs/{i['collab']}", {"status": "active"}, {**only_op, "brand": OK}),
+        (
+            "PATCH",
+            f"/collabs/{i['collab']}",
+            {"status": "active"},
+            {**only_op, "brand": OK, "creator": OK},
+        ),
+        ("POST", f"/collabs/{i['collab']}/accept", None, dict.fromkeys(ROLES, NO)),  # 409/403
         (
             "POST",
             "/collabs",
@@ -188,7 +200,7 @@ def _expect(role: str, status: int, want: str, label: str) -> None:
     if want == OK:
         assert 200 <= status < 300, f"{role} {label}: {status}"
     else:
-        assert status in (403, 404, 422), f"{role} {label}: {status}"
+        assert status in (403, 404, 409, 422), f"{role} {label}: {status}"
         assert not 200 <= status < 300
 
 

@@ -104,8 +104,79 @@ def test_denied_mount_decision_is_in_the_audit_log(client: TestClient, world: Wo
 def test_openapi_documents_the_signed_postback(client: TestClient) -> None:
     doc = client.get("/openapi.json").json()
     post = doc["paths"]["/partners/{partner}/events"]["post"]
-    assert {p["name"] for p in post["parameters"]} == {"partner", "Seedtrail-Signature"}
+    assert {p["name"] for p in post["parameters"]} == {
+        "partner",
+        "Seedtrail-Signature",
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    }
     shapes = post["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
     item = shapes[1]["items"]
     assert {"event_id", "ts", "kind", "sample_rate"} <= set(item["required"])
     assert "401" in post["responses"]
+
+
+BIG = 10**20  # beyond 64 bits
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", f"/notes/{BIG}"),
+        ("GET", f"/notes/-{BIG}"),
+        ("GET", f"/notes?offset={10**23}"),
+        ("GET", f"/notes?author_id={BIG}"),
+        ("GET", f"/accounts/{BIG}"),
+        ("PATCH", f"/accounts/{BIG}"),
+        ("GET", f"/mounts?offset={BIG}"),
+        ("GET", f"/audit?offset={BIG}"),
+        ("GET", f"/clicks?mount_id={BIG}"),
+        ("GET", f"/clicks?offset={BIG}"),
+        ("POST", f"/mounts/{BIG}/status"),
+        ("POST", f"/partners/{BIG}/kill-switch"),
+        ("GET", f"/partners/{BIG}/secrets"),
+        ("GET", f"/campaigns/{BIG}/spend"),
+        ("GET", f"/attribution/notes/{BIG}"),
+        ("GET", f"/attribution/notes?ids={BIG}"),
+        ("GET", f"/cases/{BIG}"),
+        ("DELETE", f"/keys/{BIG}"),
+    ],
+)
+def test_ids_beyond_64_bits_are_4xx_problems(
+    client: TestClient, world: World, method: str, path: str
+) -> None:
+    body = {"status": "active", "links_enabled": True, "reason": "test"}
+    r = client.request(method, path, json=body, headers=auth(world.keys["operator"]))
+    assert 400 <= r.status_code < 500, (path, r.status_code, r.text)
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"placement": "note_card", "offer_id": BIG, "note_id": 1},
+        {"placement": "profile_card", "offer_id": 1, "account_id": -BIG},
+    ],
+)
+def test_ids_beyond_64_bits_in_bodies_are_4xx(
+    client: TestClient, world: World, body: dict[str, object]
+) -> None:
+    r = client.post("/policy/evaluate", json=body, headers=auth(world.keys["operator"]))
+    assert r.status_code == 422, r.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://shop.example.com／x", "https://shop.example.com＃x", "https://[shop.example.com]/x"],
+)
+def test_odd_offer_urls_are_422(client: TestClient, world: World, url: str) -> None:
+    body = {
+        "partner_id": world.ids["webshop"],
+        "url": url,
+        "title": "t",
+        "price": "1",
+        "category": "skincare",
+    }
+    r = client.post("/offers", json=body, headers=auth(world.keys["brand"]))
+    assert_problem(r, 422, "unsafe-destination")

@@ -51,3 +51,11 @@ def test_exit_codes_of_commands_reach_the_shell(monkeypatch) -> None:  # type: i
         main_mod.main(["3"])
     assert failed.value.code == 3
     main_mod.main(["0"])  # success returns normally
+
+
+def test_usage_mistakes_print_usage_and_exit_2() -> None:
+    for args in (("health", "--json"), ("keys", "create")):
+        out = run(*args)
+        assert out.returncode == 2, (args, out.stderr)
+        assert "internal error" not in out.stderr
+        assert "Usage:" in out.stderr, out.stderr

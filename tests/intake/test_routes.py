@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -193,3 +194,115 @@ def test_health_endpoint_is_for_operators_and_the_partner(client: TestClient, wo
     body = r.json()
     assert body["status"] == "ok" and len(body["hours"]) == 3
     assert body["declared_sample_rate"] == 0.5
+
+
+def test_odd_signature_timestamps_and_partner_segments_are_401(
+    client: TestClient, world: World
+) -> None:
+    raw = orjson.dumps([back(1)])
+    now = int(time.time())
+    mac = sign(world.secrets[0], raw, now).split(",")[1]
+    for value in (
+        f"t=²{now},{mac}".encode("latin-1"),
+        f"t={now}¹,{mac}".encode("latin-1"),
+        f"t={'9' * 400},{mac}".encode(),
+        f"t=-{now},{mac}".encode(),
+    ):
+        r = client.post(f"/partners/{world.slug}/events", content=raw, headers={HEADER: value})
+        assert r.status_code == 401, (value, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+    for segment in ("%C2%B2", "%EF%BC%91", "9" * 30):
+        r = client.post(
+            f"/partners/{segment}/events", content=raw, headers={HEADER: f"t={now},{mac}"}
+        )
+        assert r.status_code == 401, (segment, r.text)
+        r = client.get(f"/partners/{segment}/health", headers={"x-api-key": world.operator_key})
+        assert r.status_code in (401, 404), (segment, r.text)
+    assert stored(world) == 0
+
+
+def test_docs_and_openapi_agree_on_an_unknown_partner(client: TestClient) -> None:
+    from pathlib import Path
+
+    responses = client.get("/openapi.json").json()["paths"]["/partners/{partner}/events"]["post"][
+        "responses"
+    ]
+    assert "404" not in responses
+    assert "unknown partner" in responses["401"]["description"]
+    docs = (Path(__file__).parents[2] / "docs" / "intake.md").read_text()
+    assert re.search(r"Unknown partner[^*]*\*\*401\*\*", docs)
+
+
+def _standard(world: World, raw: bytes, msg_id: str, *, secret: bytes | None = None) -> Any:
+    from datetime import UTC, datetime
+
+    from standardwebhooks import Webhook
+
+    now = datetime.now(UTC)
+    sig = Webhook((secret or world.secrets[0]).decode()).sign(msg_id, now, raw)
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": sig,
+        "content-type": "application/json",
+    }
+
+
+def test_standard_webhooks_v1_signed_by_the_library(client: TestClient, world: World) -> None:
+    raw = orjson.dumps([back(1), back(2)])
+    headers = _standard(world, raw, "msg_2kG8")
+    r = client.post(f"/partners/{world.slug}/events", content=raw, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["stored"] == 2
+    again = client.post(f"/partners/{world.slug}/events", content=raw, headers=headers)
+    assert again.status_code == 200 and again.json()["stored"] == 0  # a retry stores nothing
+    assert again.json()["duplicates"] == 2
+    # rotation: several signatures, one under the older secret, one garbage
+    raw3 = orjson.dumps([back(3)])
+    old = _standard(world, raw3, "msg_3", secret=world.secrets[1])
+    old["webhook-signature"] = "v1,AAAA " + old["webhook-signature"] + " v2,zzz"
+    r = client.post(f"/partners/{world.slug}/events", content=raw3, headers=old)
+    assert r.status_code == 200 and r.json()["stored"] == 1
+    forged = _standard(world, raw3, "msg_4", secret=b"whsec_" + b"QUJD" * 8)
+    tampered = {**_standard(world, raw3, "msg_5"), "webhook-id": "msg_6"}
+    stale = {**_standard(world, raw3, "msg_7"), "webhook-timestamp": str(int(time.time()) - 400)}
+    for headers in (forged, tampered, stale, {**forged, "webhook-id": ""}):
+        r = client.post(f"/partners/{world.slug}/events", content=raw3, headers=headers)
+        assert r.status_code == 401, (headers, r.text)
+    assert stored(world) == 3
+
+
+def test_standard_webhooks_v1a_ed25519(client: TestClient, world: World) -> None:
+    import base64
+
+    from nacl.signing import SigningKey
+
+    key = SigningKey.generate()
+    public = "whpk_" + base64.b64encode(bytes(key.verify_key)).decode()
+    op = {"x-api-key": world.operator_key}
+    r = client.post(
+        f"/partners/{world.partner_id}/public-keys", json={"public_key": public}, headers=op
+    )
+    assert r.status_code == 201, r.text
+    kinds = [
+        k["kind"] for k in client.get(f"/partners/{world.partner_id}/secrets", headers=op).json()
+    ]
+    assert kinds == ["ed25519_public_key", "hmac_secret"]
+    raw = orjson.dumps([back(1)])
+    t = str(int(time.time()))
+    sig = key.sign(f"msg_a.{t}.".encode() + raw).signature
+    headers = {
+        "webhook-id": "msg_a",
+        "webhook-timestamp": t,
+        "webhook-signature": "v1a," + base64.b64encode(sig).decode(),
+    }
+    r = client.post(f"/partners/{world.slug}/events", content=raw, headers=headers)
+    assert r.status_code == 200 and r.json()["stored"] == 1, r.text
+    # the public key is never an HMAC key: an HMAC under it is refused, in either form
+    forged = sign(public.encode(), raw, int(t))
+    r = client.post(f"/partners/{world.slug}/events", content=raw, headers={HEADER: forged})
+    assert r.status_code == 401
+    bad = client.post(
+        f"/partners/{world.partner_id}/public-keys", json={"public_key": "whpk_abc"}, headers=op
+    )
+    assert bad.status_code == 422

@@ -17,7 +17,6 @@ HOSTS = ["item.taobao.com", "*.tmall.com"]
     "url",
     [
         "https://item.taobao.com/item.htm?id=1",
-        "http://item.taobao.com/x",
         "https://detail.tmall.com/item.htm?id=2",
         "https://tmall.com/",
         "https://item.taobao.com:443/x#frag",
@@ -33,9 +32,9 @@ def test_allowed(url: str) -> None:
         ("javascript:alert(1)", "forbidden scheme"),
         ("JaVaScRiPt:alert(1)", "forbidden scheme"),
         ("data:text/html,<script>", "forbidden scheme"),
-        ("//evil.com/x", "http or https"),
-        ("/relative", "http or https"),
-        ("ftp://item.taobao.com/", "http or https"),
+        ("//evil.com/x", "an https URL"),
+        ("/relative", "an https URL"),
+        ("ftp://item.taobao.com/", "an https URL"),
         ("https://item.taobao.com@evil.com/", "user information"),
         ("https://user:pw@item.taobao.com/", "user information"),
         ("https://evil.com\\@item.taobao.com/", "backslash"),
@@ -64,10 +63,10 @@ def test_host_patterns_are_validated() -> None:
 
 
 def test_app_templates() -> None:
-    assert check_app_template("taobao://item.taobao.com/item.htm?id={item_id}")
+    assert check_app_template("taobao://item.taobao.com/item.htm?id={item_id}", HOSTS)
     for bad in ("javascript://x", "https://item.taobao.com/{item_id}", "tb://x/{evil}"):
         with pytest.raises(UnsafeDestination):
-            check_app_template(bad)
+            check_app_template(bad, HOSTS)
 
 
 def test_targets_per_partner_kind() -> None:
@@ -93,3 +92,83 @@ def test_targets_per_partner_kind() -> None:
     }
     t = build_target(mini, {"item_id": "9"})
     assert (t.kind, t.mini_program_path) == ("mini_program", "pages/i?sku=9")
+
+
+BROWSER_ESCAPES = [
+    "intent://item.taobao.com/item.htm?id={item_id}#Intent;scheme=taobao;"
+    "S.browser_fallback_url=https%3A%2F%2Fevil.example%2F;end",
+    "intent://evil.example/x?id={item_id}#Intent;scheme=https;end",
+    "googlechrome://evil.example/x?id={item_id}",
+    "googlechromes://item.taobao.com/x?id={item_id}",
+    "x-safari-https://evil.example/x?id={item_id}",
+    "microsoft-edge:https://evil.example/x?id={item_id}",
+    "firefox://open-url?url=https://evil.example/{item_id}",
+    "opera-http://evil.example/x?id={item_id}",
+    "taobao://evil.example/item.htm?id={item_id}",  # own scheme, a host not the partner's
+    "taobao:item.htm?id={item_id}",  # no host at all
+    "taobao://item.taobao.com/open?url=https://evil.example/{item_id}",  # a URL inside
+    "taobao://item.taobao.com/open?url=https%3A%2F%2Fevil.example%2F{item_id}",
+    "taobao://x@item.taobao.com/item.htm?id={item_id}",
+]
+
+
+@pytest.mark.parametrize("template", BROWSER_ESCAPES)
+def test_app_templates_cannot_open_a_browser_elsewhere(template: str) -> None:
+    with pytest.raises(UnsafeDestination):
+        check_app_template(template, HOSTS)
+
+
+def test_app_templates_follow_the_host_rules() -> None:
+    assert check_app_template("tmall://detail.tmall.com/item.htm?id={item_id}", HOSTS)
+    assert check_app_template("openapp.jdmobile://item.taobao.com/x?id={item_id}", HOSTS)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://item.taobao.com/x", "https://item.taobao.com:80/x", "https://item.taobao.com:8443/"],
+)
+def test_https_only_unless_the_partner_allows_http(url: str) -> None:
+    with pytest.raises(UnsafeDestination):
+        check_web_url(url, HOSTS)
+
+
+def test_a_partner_allowed_http_may_use_it() -> None:
+    assert check_web_url("http://item.taobao.com/x", HOSTS, allow_http=True)
+    assert check_web_url("http://item.taobao.com:80/x", HOSTS, allow_http=True)
+    with pytest.raises(UnsafeDestination):
+        check_web_url("http://item.taobao.com:443/x", HOSTS, allow_http=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://item.taobao.com／x",
+        "https://item.taobao.com＃x",
+        "https://evil.example＠item.taobao.com/",
+        "https://item.taobao.com？x",
+        "https://[shop.example.com]/x",
+        "https://[item.taobao.com/x",
+        "https://[::1]/x",
+    ],
+)
+def test_odd_hosts_are_refused_not_crashes(url: str) -> None:
+    with pytest.raises(UnsafeDestination):
+        check_web_url(url, HOSTS)
+
+
+def test_docs_name_the_refused_schemes_and_https_only() -> None:
+    """docs/links.md and the code agree: each browser scheme it names is refused; https only."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "links.md").read_text("utf-8")
+    named = re.findall(r"`([a-z][a-z0-9+.-]*):`", text.split("Schemes that open a browser")[1])
+    assert {"intent", "googlechrome", "x-safari-https", "microsoft-edge", "opera-http"} <= set(
+        named
+    )
+    for scheme in named:
+        with pytest.raises(UnsafeDestination):
+            check_app_template(f"{scheme}://item.taobao.com/x?id={{item_id}}", HOSTS)
+    assert "https only" in text
+    with pytest.raises(UnsafeDestination, match="https"):
+        check_web_url("http://item.taobao.com/x", HOSTS)

@@ -19,16 +19,17 @@ from seedtrail.attribution.funnel import COSTS, DAILY_COUNTS, FRONT_COUNTS
 from seedtrail.attribution.summary import METRICS
 from seedtrail.cleanroom import gate
 from seedtrail.community import campaigns as campaign_res
+from seedtrail.community import collabs
 from seedtrail.errors import Forbidden, InvalidInput, NotFound
 from seedtrail.principals import Principal
 from seedtrail.store.schema import (
     campaign_notes,
     campaigns,
-    collab_registrations,
     link_mounts,
     notes,
     offers,
 )
+from seedtrail.store.types import Id
 
 router = APIRouter(prefix="/attribution", tags=["attribution"])
 ModelQ = Query(None, description="Attribution model; default the report's primary model.")
@@ -147,7 +148,7 @@ def _withheld(key: str, k: int) -> dict[str, Any]:
 
 @router.get("/campaigns/{ident}", summary="A campaign's funnel and the funnel of each of its notes")
 def campaign_funnel(
-    ident: int, request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ
+    ident: Id, request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ
 ) -> dict[str, Any]:
     _own_campaign(conn, actor, ident)
     note_ids = [
@@ -207,7 +208,7 @@ def _per_model(report: runs.StoredReport, dimension: str, key: str) -> list[dict
 
 
 @router.get("/campaigns/{ident}/models", summary="Each model's credit to a campaign, side by side")
-def campaign_models(ident: int, request: Request, actor: Actor, conn: Reader) -> dict[str, Any]:
+def campaign_models(ident: Id, request: Request, actor: Actor, conn: Reader) -> dict[str, Any]:
     _own_campaign(conn, actor, ident)
     report = _report(request)
     if report is None:
@@ -227,7 +228,7 @@ def campaign_models(ident: int, request: Request, actor: Actor, conn: Reader) ->
 
 
 @router.get("/campaigns/{ident}/lift", summary="Holdout lift of a campaign beside attribution")
-def campaign_lift(ident: int, request: Request, actor: Actor, conn: Reader) -> dict[str, Any]:
+def campaign_lift(ident: Id, request: Request, actor: Actor, conn: Reader) -> dict[str, Any]:
     _own_campaign(conn, actor, ident)
     report = _report(request)
     if report is None:
@@ -286,7 +287,7 @@ def _cumulate(days: list[dict[str, Any]]) -> None:
     summary="A campaign's boosted traffic, credited purchases, GMV, spend and ROAS per day",
 )
 def campaign_daily(
-    ident: int, request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ
+    ident: Id, request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ
 ) -> dict[str, Any]:
     _own_campaign(conn, actor, ident)
     report = _report(request)
@@ -309,7 +310,8 @@ def campaign_daily(
 
 def visible_notes(conn: Connection, actor: Principal, ids: list[int]) -> set[int]:
     """Of ``ids``, the notes ``actor`` may read: operators every note; creators their own;
-    brands their own notes and the notes they boost (campaigns), sponsor (collabs) or sell on
+    brands their own notes and the notes they boost (campaigns), sponsor (collabs the creator
+    accepted) or sell on
     (a mount of one of their offers). Other roles: 403."""
     _require_reader(actor, ("operator", "brand", "creator"))
     query = select(notes.c.id, notes.c.author_id).where(notes.c.id.in_(ids))
@@ -324,9 +326,7 @@ def visible_notes(conn: Connection, actor: Principal, ids: list[int]) -> set[int
             select(campaign_notes.c.note_id)
             .join(campaigns, campaigns.c.id == campaign_notes.c.campaign_id)
             .where(campaign_notes.c.note_id.in_(rest), campaigns.c.brand_id == me),
-            select(collab_registrations.c.note_id).where(
-                collab_registrations.c.note_id.in_(rest), collab_registrations.c.brand_id == me
-            ),
+            collabs.accepted(me, rest),
             select(link_mounts.c.note_id)
             .join(offers, offers.c.id == link_mounts.c.offer_id)
             .where(link_mounts.c.note_id.in_(rest), offers.c.owner_id == me),
@@ -353,7 +353,7 @@ def notes_report(
     request: Request,
     actor: Actor,
     conn: Reader,
-    ids: list[int] = IdsQ,
+    ids: list[Id] = IdsQ,
     model: str | None = ModelQ,
 ) -> dict[str, Any]:
     if len(ids) > MAX_NOTES:
@@ -373,7 +373,7 @@ def notes_report(
 
 @router.get("/notes/{ident}", summary="A note's funnel, and each model's credit to it")
 def note_report(
-    ident: int, request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ
+    ident: Id, request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ
 ) -> dict[str, Any]:
     _note_visible(conn, actor, ident)
     report = _report(request)

@@ -12,10 +12,9 @@ from pydantic import BaseModel, Field
 
 from seedtrail.api.deps import Actor, Reader, Writer
 from seedtrail.enforcement import actions, appeals, cases, groups
+from seedtrail.store.types import Count, Id
 
 router = APIRouter(tags=["enforcement"])
-MAX_ID = 2**31 - 1
-Ident = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/cases", summary="The moderator queue: by severity, then reach")
@@ -25,12 +24,12 @@ def queue(
     status: Literal["open", "actioned", "dismissed", "appealed", "overturned"] | None = None,
     detector: str | None = None,
     subject_type: Literal["account", "note", "comment"] | None = None,
-    subject_id: int | None = None,
-    owner_account_id: int | None = Query(None, ge=1, le=MAX_ID),
+    subject_id: Id | None = None,
+    owner_account_id: Id | None = None,
     min_severity: int | None = Query(None, ge=1, le=4),
     group_key: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: Count = 0,
 ) -> list[dict[str, Any]]:
     filters = {
         "status": status,
@@ -56,12 +55,12 @@ def open_case(body: cases.CaseIn, actor: Actor, conn: Writer) -> dict[str, Any]:
 
 
 @router.get("/cases/{ident}", summary="A case with its evidence, actions and appeal")
-def case_detail(ident: Ident, actor: Actor, conn: Reader) -> dict[str, Any]:
+def case_detail(ident: Id, actor: Actor, conn: Reader) -> dict[str, Any]:
     return cases.detail(conn, actor, ident)
 
 
 @router.post("/cases/{ident}/actions", status_code=201, summary="Act on a case's subject")
-def act(ident: Ident, body: actions.ActionIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+def act(ident: Id, body: actions.ActionIn, actor: Actor, conn: Writer) -> dict[str, Any]:
     return actions.take(conn, actor, ident, body.action, body.reason)
 
 
@@ -84,20 +83,20 @@ class Reason(BaseModel):
 
 
 @router.post("/cases/{ident}/dismiss", summary="Close a case without action")
-def dismiss(ident: Ident, body: Reason, actor: Actor, conn: Writer) -> dict[str, Any]:
+def dismiss(ident: Id, body: Reason, actor: Actor, conn: Writer) -> dict[str, Any]:
     return cases.dismiss(conn, actor, ident, body.reason)
 
 
 @router.post("/actions/{ident}/reverse", summary="Reverse an action, restoring the prior state")
-def reverse(ident: Ident, body: Reason, actor: Actor, conn: Writer) -> dict[str, Any]:
+def reverse(ident: Id, body: Reason, actor: Actor, conn: Writer) -> dict[str, Any]:
     return actions.reverse(conn, actor, ident, body.reason)
 
 
 @router.post("/cases/{ident}/appeal", status_code=201, summary="Appeal a case (its owner)")
-def appeal(ident: Ident, body: appeals.AppealIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+def appeal(ident: Id, body: appeals.AppealIn, actor: Actor, conn: Writer) -> dict[str, Any]:
     return appeals.file(conn, actor, ident, body.statement)
 
 
 @router.post("/appeals/{ident}/decision", summary="Uphold or overturn an appeal")
-def decide(ident: Ident, body: appeals.DecisionIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+def decide(ident: Id, body: appeals.DecisionIn, actor: Actor, conn: Writer) -> dict[str, Any]:
     return appeals.decide(conn, actor, ident, body.outcome, body.reason)

@@ -22,6 +22,7 @@ from seedtrail.principals import Principal
 from seedtrail.settings import Settings
 from seedtrail.store.schema import campaign_notes, campaign_spend, campaigns, link_mounts, notes
 from seedtrail.store.schema import offers as offers_table
+from seedtrail.store.types import Id
 
 router = APIRouter(prefix="/cleanroom", tags=["clean room"])
 ASKERS = ("operator", "brand", "partner")
@@ -31,7 +32,7 @@ class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")  # no filters: a request names only these
 
     template: str = Field(description="A template from GET /cleanroom/templates")
-    campaign_id: int
+    campaign_id: Id
     period_start: date = Field(description="The Monday that starts the 7-day period")
     dp: bool = False
     epsilon: float | None = Field(default=None, gt=0)

@@ -10,19 +10,20 @@ from pydantic import BaseModel, Field
 
 from seedtrail import principals, resources
 from seedtrail.api.deps import Actor, Reader, Writer
-from seedtrail.community import campaigns
+from seedtrail.community import campaigns, collabs
 from seedtrail.errors import Forbidden
 from seedtrail.store import audit
+from seedtrail.store.types import Id
 
 router = APIRouter()
 
 
 class NoteIds(BaseModel):
-    note_ids: list[int] = Field(min_length=1, max_length=1000)
+    note_ids: list[Id] = Field(min_length=1, max_length=1000)
 
 
 @router.post("/campaigns/{ident}/notes", tags=["campaigns"], summary="Add notes to a campaign")
-def add_notes(ident: int, body: NoteIds, actor: Actor, conn: Writer) -> dict[str, Any]:
+def add_notes(ident: Id, body: NoteIds, actor: Actor, conn: Writer) -> dict[str, Any]:
     row = resources.get(conn, campaigns.RESOURCE, actor, ident)
     if actor.role not in ("operator", "brand"):
         raise Forbidden(f"a {actor.role} may not change campaigns")
@@ -32,12 +33,21 @@ def add_notes(ident: int, body: NoteIds, actor: Actor, conn: Writer) -> dict[str
     }
 
 
+@router.post(
+    "/collabs/{ident}/accept",
+    tags=["collabs"],
+    summary="The creator accepts a brand's collab registration on her note (then it counts)",
+)
+def accept_collab(ident: Id, actor: Actor, conn: Writer) -> dict[str, Any]:
+    return collabs.accept(conn, actor, ident)
+
+
 @router.put(
     "/campaigns/{ident}/spend",
     tags=["campaigns"],
     summary="Set the boost spend of one note on one day",
 )
-def set_spend(ident: int, body: campaigns.SpendIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+def set_spend(ident: Id, body: campaigns.SpendIn, actor: Actor, conn: Writer) -> dict[str, Any]:
     resources.get(conn, campaigns.RESOURCE, actor, ident)
     if actor.role not in ("operator", "brand"):
         raise Forbidden(f"a {actor.role} may not change campaigns")
@@ -46,7 +56,7 @@ def set_spend(ident: int, body: campaigns.SpendIn, actor: Actor, conn: Writer) -
 
 
 @router.get("/campaigns/{ident}/spend", tags=["campaigns"], summary="Boost spend per note/day")
-def get_spend(ident: int, actor: Actor, conn: Reader) -> list[dict[str, Any]]:
+def get_spend(ident: Id, actor: Actor, conn: Reader) -> list[dict[str, Any]]:
     resources.get(conn, campaigns.RESOURCE, actor, ident)
     return campaigns.spend_rows(conn, ident)
 
@@ -54,8 +64,8 @@ def get_spend(ident: int, actor: Actor, conn: Reader) -> list[dict[str, Any]]:
 class KeyIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     role: Literal["operator", "brand", "creator", "partner", "moderator"]
-    account_id: int | None = None
-    partner_id: int | None = None
+    account_id: Id | None = None
+    partner_id: Id | None = None
 
 
 @router.post("/keys", status_code=201, tags=["access"], summary="Create an API key (shown once)")
@@ -75,7 +85,7 @@ def create_key(body: KeyIn, actor: Actor, conn: Writer) -> dict[str, Any]:
 
 
 @router.delete("/keys/{ident}", tags=["access"], summary="Revoke an API key")
-def revoke_key(ident: int, actor: Actor, conn: Writer) -> dict[str, Any]:
+def revoke_key(ident: Id, actor: Actor, conn: Writer) -> dict[str, Any]:
     if actor.role != "operator":
         raise Forbidden("only operators revoke API keys")
     row = principals.revoke(conn, ident)

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Query, Request
 
 from seedtrail import resources
 from seedtrail.api.deps import Actor, Reader, Writer
+from seedtrail.errors import InvalidInput
 from seedtrail.resources import Resource
+from seedtrail.store.types import MAX_INT, Count, Id
 
 
 def crud_router(res: Resource, *, create: bool = True, update: bool = True) -> APIRouter:
@@ -29,31 +31,37 @@ def crud_router(res: Resource, *, create: bool = True, update: bool = True) -> A
         actor: Actor,
         conn: Reader,
         limit: int = Query(100, ge=1, le=1000),
-        offset: int = Query(0, ge=0),
+        offset: Count = 0,
     ) -> list[dict[str, Any]]:
         filters = {
-            k: _coerce(v) for k, v in request.query_params.items() if k not in ("limit", "offset")
+            k: _coerce(k, v)
+            for k, v in request.query_params.items()
+            if k not in ("limit", "offset")
         }
         rows = resources.list_rows(conn, res, actor, filters, limit=limit, offset=offset)
         return [res.present(r) for r in rows]
 
     @router.get("/{ident}", summary=f"Get a {res.noun}")
-    def get_one(ident: int, actor: Actor, conn: Reader) -> dict[str, Any]:
+    def get_one(ident: Id, actor: Actor, conn: Reader) -> dict[str, Any]:
         return res.present(resources.get(conn, res, actor, ident))
 
     if not update:
         return router
 
     @router.patch("/{ident}", summary=f"Change a {res.noun}")
-    def update_one(ident: int, body: update_model, actor: Actor, conn: Writer) -> dict[str, Any]:  # type: ignore[valid-type]
+    def update_one(ident: Id, body: update_model, actor: Actor, conn: Writer) -> dict[str, Any]:  # type: ignore[valid-type]
         return res.present(resources.update(conn, res, actor, ident, body))
 
     return router
 
 
-def _coerce(value: str) -> Any:
+def _coerce(key: str, value: str) -> Any:
     if value in ("true", "false"):
         return value == "true"
-    if value.lstrip("-").isdigit():
-        return int(value)
+    digits = value.removeprefix("-")
+    if digits.isascii() and digits.isdigit():
+        number = int(value)
+        if abs(number) > MAX_INT:
+            raise InvalidInput(f"query parameter {key}: {value} is out of range (|n| <= {MAX_INT})")
+        return number
     return value

@@ -13,6 +13,7 @@ from seedtrail.errors import Forbidden
 from seedtrail.links import clickstats, mounts, partners, preview
 from seedtrail.principals import Principal
 from seedtrail.store import audit
+from seedtrail.store.types import Count, Id
 
 router = APIRouter()
 
@@ -25,7 +26,7 @@ def create_mount(body: mounts.MountIn, actor: Actor, store: StoreDep) -> dict[st
 
 
 @router.post("/mounts/{ident}/status", tags=["mounts"], summary="Disable or re-enable a mount")
-def mount_status(ident: int, body: mounts.MountPatch, actor: Actor, conn: Writer) -> dict[str, Any]:
+def mount_status(ident: Id, body: mounts.MountPatch, actor: Actor, conn: Writer) -> dict[str, Any]:
     return mounts.set_status(conn, actor, ident, body.status)
 
 
@@ -42,11 +43,11 @@ def evaluate(body: mounts.MountIn, actor: Actor, conn: Reader) -> dict[str, Any]
 class PreviewIn(BaseModel):
     """Either a rule and what would change in it, or a partner whose kill switch would close."""
 
-    rule_id: int | None = None
+    rule_id: Id | None = None
     enabled: bool | None = None
     effect: Literal["open", "closed"] | None = None
-    min_followers: int | None = Field(default=None, ge=0)
-    partner_id: int | None = None
+    min_followers: Count | None = None
+    partner_id: Id | None = None
 
 
 @router.post(
@@ -73,7 +74,7 @@ class KillSwitch(BaseModel):
     tags=["partners"],
     summary="Close (or reopen) all links of a partner at once",
 )
-def kill_switch(ident: int, body: KillSwitch, actor: Actor, conn: Writer) -> dict[str, Any]:
+def kill_switch(ident: Id, body: KillSwitch, actor: Actor, conn: Writer) -> dict[str, Any]:
     return partners.set_links_enabled(conn, actor, ident, body.links_enabled, body.reason)
 
 
@@ -89,20 +90,34 @@ def _own_partner(actor: Principal, ident: int) -> None:
     tags=["partners"],
     summary="Add a signing secret (shown once); the oldest beyond two is revoked",
 )
-def rotate(ident: int, actor: Actor, conn: Writer) -> dict[str, Any]:
+def rotate(ident: Id, actor: Actor, conn: Writer) -> dict[str, Any]:
     _own_partner(actor, ident)
     return partners.rotate_secret(conn, actor, ident)
+
+
+@router.post(
+    "/partners/{ident}/public-keys",
+    status_code=201,
+    tags=["partners"],
+    summary="Register an Ed25519 public key (whpk_...) for Standard Webhooks v1a signatures",
+)
+def add_public_key(
+    ident: Id, body: partners.PublicKeyIn, actor: Actor, conn: Writer
+) -> dict[str, Any]:
+    _own_partner(actor, ident)
+    return partners.add_public_key(conn, actor, ident, body.public_key)
 
 
 @router.get(
     "/partners/{ident}/secrets",
     tags=["partners"],
-    summary="Active signing secrets (ids and dates only, never values)",
+    summary="Active signing keys (ids, kinds and dates only, never values)",
 )
-def list_secrets(ident: int, actor: Actor, conn: Reader) -> list[dict[str, Any]]:
+def list_secrets(ident: Id, actor: Actor, conn: Reader) -> list[dict[str, Any]]:
     _own_partner(actor, ident)
     return [
-        {"id": s["id"], "created_at": s["created_at"]} for s in partners.list_secrets(conn, ident)
+        {"id": s["id"], "kind": partners.key_kind(s["secret"]), "created_at": s["created_at"]}
+        for s in partners.list_secrets(conn, ident)
     ]
 
 
@@ -114,7 +129,7 @@ def audit_log(
     object_id: str | None = None,
     action: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: Count = 0,
 ) -> list[dict[str, Any]]:
     audit.require_reader(actor)
     return audit.entries(
@@ -131,10 +146,10 @@ def audit_log(
 def click_log(
     actor: Actor,
     conn: Reader,
-    mount_id: int | None = None,
+    mount_id: Id | None = None,
     counted_only: bool = False,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: Count = 0,
 ) -> list[dict[str, Any]]:
     q = clickstats.log_query(actor, mount_id=mount_id, counted_only=counted_only)
     q = q.limit(limit).offset(offset)

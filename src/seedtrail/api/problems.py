@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from seedtrail.errors import RateLimited, SeedtrailError
@@ -88,6 +89,19 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, code, title, str(exc.detail), request.url.path)
 
 
+async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot hold (a number past its integer range, text past a column's
+    length) is the request's fault. Inputs are bounded where they are declared; this catches what
+    a bound missed, so it is still a 422 and never a 500."""
+    return problem(
+        422,
+        "invalid-input",
+        "Invalid input",
+        "a value in the request is out of range for the store (numbers up to 2147483647)",
+        request.url.path,
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem(
         500,
@@ -102,4 +116,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SeedtrailError, _seedtrail_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DataError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)

@@ -8,6 +8,7 @@ import os
 import typer
 from sqlalchemy import select
 
+from seedtrail import principals
 from seedtrail.catalog import CRUD
 from seedtrail.cli.context import console, state
 from seedtrail.cli.main import app
@@ -19,12 +20,37 @@ from seedtrail.cli.store_cmd import (
     show_rows,
     validated,
 )
+from seedtrail.community import collabs
 from seedtrail.links import mounts, partners
 from seedtrail.store import audit
 from seedtrail.store.schema import clicks
 
-for _res in CRUD:
-    app.add_typer(resource_commands(_res), name=_res.name)
+groups = {res.name: resource_commands(res) for res in CRUD}
+for _name, _group in groups.items():
+    app.add_typer(_group, name=_name)
+
+
+@groups["collabs"].command("accept")
+def collab_accept(
+    ctx: typer.Context,
+    ident: int,
+    key: str = typer.Option(
+        ...,
+        envvar="SEEDTRAIL_KEY",
+        prompt="the creator's API key",
+        hide_input=True,
+        help="The creator's API key (env SEEDTRAIL_KEY; prompted, hidden, when absent).",
+    ),
+) -> None:
+    """Accept a brand's collab registration as the creator it names (audited); only then does
+    it count for mounts and campaigns."""
+    store = open_store(ctx)
+    with store.read() as conn:
+        creator = principals.authenticate(conn, key)
+    with store.transaction() as conn:
+        row = collabs.accept(conn, creator, ident)
+    console.print(f"collab {ident} accepted by {creator.label} at {row['accepted_at']}")
+
 
 mount_cmds = resource_commands(mounts.RESOURCE, create=False, update=False)
 app.add_typer(mount_cmds, name="mounts")

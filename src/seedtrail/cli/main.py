@@ -67,9 +67,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # click usage errors and the unexpected
         import click
 
-        if isinstance(exc, click.ClickException):
+        # typer vendors its own click: its usage errors are typer.TyperException, not click's
+        if isinstance(exc, click.ClickException | typer.TyperException) and hasattr(exc, "show"):
             exc.show()
-            sys.exit(exc.exit_code)
+            sys.exit(getattr(exc, "exit_code", 2))
         if debug:
             raise
         err_console.print(

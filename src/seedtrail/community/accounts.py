@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement
 from seedtrail.principals import Principal
 from seedtrail.resources import Resource, owned_by
 from seedtrail.store.schema import accounts
+from seedtrail.store.types import Count
 
 Kind = Literal["creator", "brand", "enterprise"]
 Status = Literal["active", "suspended", "banned"]
@@ -19,14 +20,14 @@ class AccountIn(BaseModel):
     handle: str = Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")
     display_name: str = Field(min_length=1, max_length=200)
     kind: Kind
-    follower_count: int = Field(default=0, ge=0)
+    follower_count: Count = 0
     verified: bool = False
     status: Status = "active"
 
 
 class AccountPatch(BaseModel):
     display_name: str | None = Field(default=None, min_length=1, max_length=200)
-    follower_count: int | None = Field(default=None, ge=0)
+    follower_count: Count | None = None
     verified: bool | None = None
     status: Status | None = None
 

@@ -9,15 +9,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Connection, delete, insert, select
 
-from seedtrail.errors import InvalidInput
+from seedtrail.community import collabs
+from seedtrail.errors import Forbidden, InvalidInput
 from seedtrail.principals import Principal
 from seedtrail.resources import Resource, own_account, owned_by
 from seedtrail.store import audit
 from seedtrail.store.schema import accounts, campaign_notes, campaign_spend, campaigns, notes
+from seedtrail.store.types import Id
 
 
 class CampaignIn(BaseModel):
-    brand_id: int | None = None
+    brand_id: Id | None = None
     name: str = Field(min_length=1, max_length=200)
     starts_on: date
     ends_on: date | None = None
@@ -30,7 +32,7 @@ class CampaignPatch(BaseModel):
 
 
 class SpendIn(BaseModel):
-    note_id: int
+    note_id: Id
     day: date
     amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
 
@@ -68,10 +70,24 @@ RESOURCE = Resource(
 def add_notes(
     conn: Connection, actor: Principal, campaign_id: int, note_ids: list[int]
 ) -> list[int]:
-    present = set(conn.execute(select(notes.c.id).where(notes.c.id.in_(note_ids))).scalars())
-    missing = sorted(set(note_ids) - present)
+    """Add notes the campaign's brand may use: its own, or under a collab registration the
+    creator accepted. Whoever asks (the brand or an operator), another's note is refused."""
+    brand_id = conn.execute(select(campaigns.c.brand_id).where(campaigns.c.id == campaign_id))
+    brand = brand_id.scalar_one()
+    authors = dict(
+        conn.execute(select(notes.c.id, notes.c.author_id).where(notes.c.id.in_(note_ids))).all()
+    )
+    missing = sorted(set(note_ids) - set(authors))
     if missing:
         raise InvalidInput(f"notes {missing} do not exist")
+    others = [n for n, author in authors.items() if author != brand]
+    usable = set(conn.execute(collabs.accepted(brand, others)).scalars()) if others else set()
+    refused = sorted(set(others) - usable)
+    if refused:
+        raise Forbidden(
+            f"notes {refused} are not brand {brand}'s own and have no collab registration "
+            "their creator accepted"
+        )
     have = set(
         conn.execute(
             select(campaign_notes.c.note_id).where(campaign_notes.c.campaign_id == campaign_id)

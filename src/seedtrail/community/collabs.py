@@ -1,4 +1,9 @@
-"""Collab registrations: a brand's registered paid collaboration with a creator on a note."""
+"""Collab registrations: a brand's registered paid collaboration with a creator on a note.
+
+Registration is two-sided: the brand registers (``pending``), and the registration counts —
+for mounting the brand's offers on the note, for campaign membership, for the brand's note
+reports — only once the creator accepts it (``active``). Either side may revoke it; a revoked
+registration is not accepted again. Acceptance is audited with who and when."""
 
 from __future__ import annotations
 
@@ -7,16 +12,20 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Connection, select
 
-from seedtrail.errors import InvalidInput
+from seedtrail.errors import Conflict, Forbidden, InvalidInput
 from seedtrail.principals import Principal
-from seedtrail.resources import Resource, own_account, owned_by
+from seedtrail.resources import Resource, get, own_account, owned_by
+from seedtrail.store import audit, epoch
 from seedtrail.store.schema import accounts, collab_registrations, notes
+from seedtrail.store.types import Id, utcnow
+
+ACCEPTED = "active"
 
 
 class CollabIn(BaseModel):
-    brand_id: int | None = None
-    creator_id: int
-    note_id: int
+    brand_id: Id | None = None
+    creator_id: Id
+    note_id: Id
 
 
 class CollabPatch(BaseModel):
@@ -38,8 +47,52 @@ def _prepare(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict[str,
     author = conn.execute(select(notes.c.author_id).where(notes.c.id == v["note_id"])).scalar()
     if author != v["creator_id"]:
         raise InvalidInput(f"note {v['note_id']} is not by creator {v['creator_id']}")
-    v["status"] = "active"
+    v["status"] = "pending"
     return v
+
+
+def _check(
+    conn: Connection, actor: Principal, before: dict[str, Any], v: dict[str, Any]
+) -> dict[str, Any]:
+    if v.get("status") == ACCEPTED and before["status"] != ACCEPTED:
+        raise Forbidden(
+            f"collab {before['id']} becomes active only when creator {before['creator_id']} "
+            f"accepts it (POST /collabs/{before['id']}/accept)"
+        )
+    return v
+
+
+def accept(conn: Connection, actor: Principal, collab_id: int) -> dict[str, Any]:
+    """The creator's consent: a pending registration on her note becomes active. Only the
+    creator named in it may accept (not the brand, not an operator)."""
+    row = get(conn, RESOURCE, actor, collab_id)
+    if actor.role != "creator" or actor.account_id != row["creator_id"]:
+        raise Forbidden(f"only creator {row['creator_id']} accepts collab {collab_id}")
+    if row["status"] != "pending":
+        raise Conflict(f"collab {collab_id} is {row['status']}, not pending")
+    now = utcnow()
+    values = {"status": ACCEPTED, "accepted_at": now, "accepted_by": actor.label}
+    _, after = RESOURCE.repo.update(conn, collab_id, values)
+    audit.record(
+        conn,
+        actor=actor.label,
+        action="collab.accept",
+        object_type="collab",
+        object_id=collab_id,
+        before={"status": row["status"]},
+        after={"status": ACCEPTED, "accepted_at": now.isoformat()},
+    )
+    epoch.bump(conn)
+    return after
+
+
+def accepted(brand_id: Any, note_ids: Any) -> Any:
+    """A query of the notes among ``note_ids`` (a list or a subquery) with a collab
+    registration of ``brand_id`` that the creator accepted."""
+    c = collab_registrations.c
+    return select(c.note_id).where(
+        c.note_id.in_(note_ids), c.brand_id == brand_id, c.status == ACCEPTED
+    )
 
 
 def _scope(actor: Principal) -> ColumnElement[bool] | None:
@@ -54,9 +107,10 @@ RESOURCE = Resource(
     update_model=CollabPatch,
     read_roles=frozenset({"operator", "moderator", "brand", "creator"}),
     create_roles=frozenset({"operator", "brand"}),
-    update_roles=frozenset({"operator", "brand"}),
+    update_roles=frozenset({"operator", "brand", "creator"}),
     scope=_scope,
     prepare=_prepare,
+    check_update=_check,
     policy_fields=frozenset({"status"}),
     policy_on_create=True,
     filters=("brand_id", "creator_id", "note_id", "status"),

@@ -11,7 +11,7 @@ from seedtrail.errors import Forbidden, InvalidInput
 from seedtrail.principals import Principal
 from seedtrail.resources import Resource, own_account, owned_by
 from seedtrail.store.schema import comments, notes
-from seedtrail.store.types import utcnow
+from seedtrail.store.types import Id, utcnow
 
 Category = Literal[
     "beauty",
@@ -33,7 +33,7 @@ AUTHORS = frozenset({"operator", "brand", "creator"})
 
 
 class NoteIn(BaseModel):
-    author_id: int | None = Field(
+    author_id: Id | None = Field(
         default=None, description="Operators only; others post as themselves."
     )
     title: str = Field(min_length=1, max_length=200)
@@ -90,8 +90,8 @@ NOTES = Resource(
 
 
 class CommentIn(BaseModel):
-    note_id: int
-    author_id: int | None = None
+    note_id: Id
+    author_id: Id | None = None
     body: str = Field(min_length=1, max_length=5000)
 
 

@@ -26,7 +26,7 @@ from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.repo import Repo, Row
 from seedtrail.store.schema import appeals, cases, enforcement_actions
-from seedtrail.store.types import utcnow
+from seedtrail.store.types import Id, utcnow
 
 SEVERITY_NAMES = {1: "low", 2: "medium", 3: "high", 4: "critical"}
 STAFF = frozenset({"operator", "moderator"})
@@ -39,7 +39,7 @@ class CaseIn(BaseModel):
     """A case opened by hand (detector ``manual`` unless named)."""
 
     subject_type: Literal["account", "note", "comment"]
-    subject_id: int = Field(ge=1)
+    subject_id: Id
     detector: str = Field(default="manual", min_length=1, max_length=32)
     severity: int = Field(default=2, ge=1, le=4)
     summary: str = Field(min_length=3, max_length=2000)

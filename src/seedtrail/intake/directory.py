@@ -16,6 +16,7 @@ from seedtrail.errors import Unauthorized
 from seedtrail.links.partners import active_secret_values
 from seedtrail.store.schema import partners
 from seedtrail.store.store import Store
+from seedtrail.store.types import MAX_INT
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,9 @@ class PartnerDirectory:
         return entry
 
     def _load(self, ident: str, now: float) -> PartnerEntry:
-        col = partners.c.id if ident.isdigit() else partners.c.slug
-        key: int | str = int(ident) if ident.isdigit() else ident
+        numeric = ident.isascii() and ident.isdigit() and int(ident) <= MAX_INT
+        col = partners.c.id if numeric else partners.c.slug
+        key: int | str = int(ident) if numeric else ident
         with self.store.read() as conn:
             row = conn.execute(
                 select(partners.c.id, partners.c.slug, partners.c.declared_sample_rate).where(

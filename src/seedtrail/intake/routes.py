@@ -51,7 +51,7 @@ def intake_state(request: Request) -> IntakeState:
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refused with 413 as soon as it is known to exceed ``limit`` bytes."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"body of {declared} bytes is over the {limit} byte limit")
     chunks: list[bytes] = []
     size = 0
@@ -119,14 +119,14 @@ async def partner_events(request: Request) -> Response:
     st = intake_state(request)
     entry = st.directory.get(partner)
     body = await read_body(request, st.settings.intake_max_bytes)
-    header = request.headers.get(signature.HEADER)
+    headers = request.headers
     tolerance = st.settings.intake_signature_tolerance_s
     now = time.time()
     try:
-        signature.verify(header, body, entry.secrets, now, tolerance)
+        signature.verify_request(headers, body, entry.secrets, now, tolerance)
     except Unauthorized:
         entry = st.directory.get(partner, fresh=True)  # a secret created since the cache filled
-        signature.verify(header, body, entry.secrets, now, tolerance)
+        signature.verify_request(headers, body, entry.secrets, now, tolerance)
     events = parse_batch(body, st.settings.intake_max_events)
     return await _ingest(st, events, "back", entry.slug, entry.declared_sample_rate)
 
@@ -150,19 +150,24 @@ def postback_openapi() -> dict[str, Any]:
             "summary": "Shop postback: a signed batch of back-link events",
             "description": (
                 f"Sign the raw body with one of the partner's active secrets and send "
-                f"`{signature.HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256 of t.body>`. "
+                f"`{signature.HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256 of t.body>`, or "
+                "sign it as Standard Webhooks do (`webhook-id`, `webhook-timestamp`, "
+                "`webhook-signature: v1,<base64 HMAC> v1a,<base64 Ed25519>`). "
                 "Answers once every accepted event is durable; repeats of stored event ids are "
                 "counted as duplicates, never stored twice. See docs/intake.md."
             ),
             "operationId": "partner_events",
             "parameters": [
                 {"name": "partner", "in": "path", "required": True, "schema": {"type": "string"}},
-                {
-                    "name": signature.HEADER,
-                    "in": "header",
-                    "required": True,
-                    "schema": {"type": "string"},
-                },
+                *(
+                    {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
+                    for name in (
+                        signature.HEADER,
+                        signature.WEBHOOK_ID,
+                        signature.WEBHOOK_TIMESTAMP,
+                        signature.WEBHOOK_SIGNATURE,
+                    )
+                ),
             ],
             "requestBody": {"required": True, "content": {"application/json": {"schema": batch}}},
             "responses": {
@@ -170,8 +175,11 @@ def postback_openapi() -> dict[str, Any]:
                     "description": "accepted, stored, duplicates and rejected counts",
                     "content": {"application/json": {"schema": {"type": "object"}}},
                 },
-                "401": {"description": "missing, malformed or stale signature", "content": problem},
-                "404": {"description": "unknown partner", "content": problem},
+                "401": {
+                    "description": "missing, malformed, stale or forged signature, or unknown "
+                    "partner (the same answer, so partners cannot be enumerated)",
+                    "content": problem,
+                },
                 "413": {"description": "body or batch over the limit", "content": problem},
                 "422": {"description": "no event in the batch is valid", "content": problem},
             },

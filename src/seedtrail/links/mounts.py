@@ -29,15 +29,15 @@ from seedtrail.store.schema import (
     offers,
     partners,
 )
-from seedtrail.store.types import utcnow
+from seedtrail.store.types import Id, utcnow
 
 
 class MountIn(BaseModel):
     placement: Literal["note_card", "comment", "profile_card"]
-    offer_id: int
-    note_id: int | None = None
-    comment_id: int | None = None
-    account_id: int | None = None
+    offer_id: Id
+    note_id: Id | None = None
+    comment_id: Id | None = None
+    account_id: Id | None = None
     expires_at: AwareDatetime | None = None
 
     @model_validator(mode="after")
@@ -150,16 +150,25 @@ def gather(
 
 
 def _may_mount(actor: Principal, ctx: Context) -> None:
+    """Operators mount anywhere. A brand or creator mounts on her own notes, comment areas and
+    profile; on another account's note (or its comments) only an offer of her own, and only
+    under a collab registration the note's creator accepted. Nothing about the other account
+    (its standing, its enforcement) is decided or shown before this passes."""
     if actor.role == "operator":
         return
     if actor.role not in ("brand", "creator"):
         raise Forbidden(f"a {actor.role} may not mount links")
-    if actor.account_id not in (ctx.audience_id, ctx.owner_id):
+    if actor.account_id == ctx.audience_id:
+        return
+    if ctx.profile_account_id is not None:
+        raise Forbidden("you may mount links only on your own profile card")
+    if actor.account_id != ctx.owner_id:
+        raise Forbidden("you may mount links only on your own notes, or your own offers")
+    if not ctx.facts.has_collab:
         raise Forbidden(
-            "you may mount links only on your own notes and profile, or your own offers"
+            f"your offer goes on account {ctx.audience_id}'s note only under a collab "
+            "registration its creator accepted"
         )
-    if actor.account_id != ctx.owner_id and actor.account_id != ctx.audience_id:
-        raise Forbidden("not your offer")
 
 
 def evaluate(conn: Connection, actor: Principal, req: MountIn) -> tuple[Context, Decision]:

@@ -14,11 +14,12 @@ from seedtrail.links import partners as partners_mod
 from seedtrail.principals import Principal
 from seedtrail.resources import Resource, own_account, owned_by
 from seedtrail.store.schema import offers
+from seedtrail.store.types import Id
 
 
 class OfferIn(BaseModel):
-    partner_id: int
-    owner_id: int | None = None
+    partner_id: Id
+    owner_id: Id | None = None
     item_id: str | None = Field(
         default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.\-]+$"
     )

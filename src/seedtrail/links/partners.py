@@ -3,6 +3,8 @@ kill switch and signing secrets (two active at once, for rotation)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import secrets
 from typing import Any, Literal
@@ -33,6 +35,9 @@ class PartnerIn(BaseModel):
     mini_program_app_id: str | None = None
     mini_program_path_template: str | None = None
     declared_sample_rate: float = Field(default=1.0, gt=0, le=1)
+    allow_http: bool = Field(
+        default=False, description="Allow plain http destinations (https only otherwise)"
+    )
 
     @field_validator("allowed_hosts")
     @classmethod
@@ -46,6 +51,7 @@ class PartnerPatch(BaseModel):
     web_url_template: str | None = None
     app_url_template: str | None = None
     declared_sample_rate: float | None = Field(default=None, gt=0, le=1)
+    allow_http: bool | None = None
 
     @field_validator("allowed_hosts")
     @classmethod
@@ -58,10 +64,13 @@ def validate_targets(v: dict[str, Any]) -> dict[str, Any]:
     if v.get("web_url_template"):
         destinations.check_template(v["web_url_template"], what="web URL template")
         destinations.check_web_url(
-            destinations.fill(v["web_url_template"], "1"), hosts, what="web URL template"
+            destinations.fill(v["web_url_template"], "1"),
+            hosts,
+            what="web URL template",
+            allow_http=bool(v.get("allow_http")),
         )
     if v.get("app_url_template"):
-        destinations.check_app_template(v["app_url_template"])
+        destinations.check_app_template(v["app_url_template"], hosts)
     if v.get("kind") == "mini_program":
         if not _WX_APPID.match(v.get("mini_program_app_id") or ""):
             raise UnsafeDestination(
@@ -107,7 +116,9 @@ RESOURCE = Resource(
     prepare=_prepare,
     check_update=_check,
     filters=("kind", "links_enabled"),
-    policy_fields=frozenset({"allowed_hosts", "web_url_template", "app_url_template"}),
+    policy_fields=frozenset(
+        {"allowed_hosts", "web_url_template", "app_url_template", "allow_http"}
+    ),
 )
 
 secrets_repo = Repo(partner_secrets, "partner secret")
@@ -139,10 +150,48 @@ def set_links_enabled(
 def rotate_secret(conn: Connection, actor: Principal, partner_id: int) -> dict[str, Any]:
     """Add a signing secret; the oldest beyond two active is revoked. The secret is returned
     here once and never again."""
+    # whsec_ + standard base64 of 32 random bytes: the Standard Webhooks secret format, so a
+    # shop can hand it to a Standard Webhooks library as is (docs/intake.md)
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    row, revoked = _add_key(conn, actor, partner_id, secret, "partner.rotate_secret")
+    return {
+        "id": row["id"],
+        "partner_id": partner_id,
+        "secret": secret,
+        "created_at": row["created_at"],
+        "revoked_ids": revoked,
+    }
+
+
+class PublicKeyIn(BaseModel):
+    public_key: str = Field(
+        min_length=10, max_length=128, description="whpk_ + base64 of a 32-byte Ed25519 key"
+    )
+
+
+def add_public_key(
+    conn: Connection, actor: Principal, partner_id: int, public_key: str
+) -> dict[str, Any]:
+    """Register an Ed25519 public key for Standard Webhooks ``v1a`` signatures; it counts among
+    the partner's active keys (two at once), so adding one rotates like a secret."""
+    raw = public_key.removeprefix("whpk_")
+    try:
+        decoded = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        decoded = b""
+    if not public_key.startswith("whpk_") or len(decoded) != 32:
+        raise InvalidInput("public_key must be whpk_ followed by the base64 of 32 bytes")
+    row, revoked = _add_key(conn, actor, partner_id, public_key, "partner.add_public_key")
+    return {"id": row["id"], "partner_id": partner_id, "created_at": row["created_at"],
+            "revoked_ids": revoked}  # fmt: skip
+
+
+def _add_key(
+    conn: Connection, actor: Principal, partner_id: int, value: str, action: str
+) -> tuple[dict[str, Any], list[int]]:
     RESOURCE.repo.get(conn, partner_id)
-    secret = "whsec_" + secrets.token_urlsafe(32)
     row = secrets_repo.insert(
-        conn, {"partner_id": partner_id, "secret": secret, "created_at": utcnow()}
+        conn, {"partner_id": partner_id, "secret": value, "created_at": utcnow()}
     )
     active = list_secrets(conn, partner_id)
     revoked = [s["id"] for s in active[ACTIVE_SECRETS:]]
@@ -151,18 +200,12 @@ def rotate_secret(conn: Connection, actor: Principal, partner_id: int) -> dict[s
     audit.record(
         conn,
         actor=actor.label,
-        action="partner.rotate_secret",
+        action=action,
         object_type="partner",
         object_id=partner_id,
         after={"secret_id": row["id"], "revoked_ids": revoked},
     )
-    return {
-        "id": row["id"],
-        "partner_id": partner_id,
-        "secret": secret,
-        "created_at": row["created_at"],
-        "revoked_ids": revoked,
-    }
+    return row, revoked
 
 
 def list_secrets(conn: Connection, partner_id: int) -> list[dict[str, Any]]:
@@ -173,6 +216,11 @@ def list_secrets(conn: Connection, partner_id: int) -> list[dict[str, Any]]:
         .order_by(partner_secrets.c.id.desc())
     ).mappings()
     return [dict(r) for r in rows]
+
+
+def key_kind(value: str) -> str:
+    """``ed25519_public_key`` for a registered whpk_ key, ``hmac_secret`` otherwise."""
+    return "ed25519_public_key" if value.startswith("whpk_") else "hmac_secret"
 
 
 def active_secret_values(conn: Connection, partner_id: int) -> list[bytes]:

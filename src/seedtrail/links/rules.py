@@ -12,6 +12,7 @@ from seedtrail.links.policy import Rule
 from seedtrail.principals import Principal
 from seedtrail.resources import Resource
 from seedtrail.store.schema import PLACEMENTS, policy_rules
+from seedtrail.store.types import Count, Id
 
 Placement = Literal["note_card", "comment", "profile_card"]
 
@@ -19,12 +20,12 @@ Placement = Literal["note_card", "comment", "profile_card"]
 class RuleIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     effect: Literal["open", "closed"]
-    partner_id: int | None = None
+    partner_id: Id | None = None
     category: str | None = Field(default=None, max_length=32)
     placement: Placement | None = None
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
-    min_followers: int = Field(default=0, ge=0)
+    min_followers: Count = 0
     enabled: bool = True
 
 
@@ -33,7 +34,7 @@ class RulePatch(BaseModel):
     effect: Literal["open", "closed"] | None = None
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
-    min_followers: int | None = Field(default=None, ge=0)
+    min_followers: Count | None = None
     enabled: bool | None = None
 
 

@@ -26,7 +26,7 @@ from seedtrail.store.store import Store
 BATCH = 5_000
 PARTNER_LINKS: dict[str, dict[str, Any]] = {
     "tmall": {
-        "allowed_hosts": ["detail.tmall.com"],
+        "allowed_hosts": ["detail.tmall.com", "page.tm"],  # page.tm: the app's deep-link host
         "web_url_template": "https://detail.tmall.com/item.htm?id={item_id}",
         "app_url_template": "tmall://page.tm/itemDetail?id={item_id}",
     },
@@ -170,7 +170,9 @@ def load_entities(store: Store, world_dir: Path) -> dict[str, int]:
                     "brand_id": r["brand_id"],
                     "creator_id": r["creator_id"],
                     "note_id": r["note_id"],
-                    "status": "active",
+                    "status": "active",  # the world's creators accepted these
+                    "accepted_at": r["registered_at"],
+                    "accepted_by": f"creator:sim#{r['creator_id']}",
                     "created_at": r["registered_at"],
                     "updated_at": r["registered_at"],
                 }

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from seedtrail.store.types import UTCDateTime
@@ -117,6 +118,7 @@ partners = Table(
     Column("mini_program_path_template", String(500)),
     Column("declared_sample_rate", Float, nullable=False, default=1.0),
     Column("links_enabled", Boolean, nullable=False, default=True),
+    Column("allow_http", Boolean, nullable=False, default=False, server_default=false()),
     *_times(),
     _in("kind", PARTNER_KINDS),
     CheckConstraint(
@@ -177,7 +179,9 @@ collab_registrations = Table(
     Column("brand_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
     Column("creator_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
     Column("note_id", Integer, ForeignKey("notes.id"), nullable=False, index=True),
-    Column("status", String(16), nullable=False, default="active"),
+    Column("status", String(16), nullable=False, default="pending"),
+    Column("accepted_at", UTCDateTime()),
+    Column("accepted_by", String(100)),
     *_times(),
     UniqueConstraint("brand_id", "creator_id", "note_id", name="uq_collab_triple"),
 )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Ge, Le
 from sqlalchemy import DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -33,3 +34,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Input bounds matching the columns: an ``Integer`` column holds 32 bits on PostgreSQL (and a
+# number past 64 bits cannot even be bound on SQLite), so ids, counts and offsets coming from
+# outside are checked against these before they reach a query.
+MAX_INT = 2**31 - 1
+"""The largest value an ``Integer`` column (a row id, a count) holds on every backend."""
+Id = Annotated[int, Ge(1), Le(MAX_INT)]
+"""A row id given from outside (path, query or body)."""
+Count = Annotated[int, Ge(0), Le(MAX_INT)]
+"""A count or offset given from outside."""
