@@ -117,7 +117,7 @@ def test_holdout_share_detects_the_asked_lift() -> None:
     # with that split and Poisson variance p per viewer the MDE is exactly the asked 20%
     n_t, n_h, p = 100_000 * (1 - h), 100_000 * h, 0.01
     se = n_t * math.sqrt(p * (1 / n_t + 1 / n_h))
-    assert lift.mde(se, p, int(round(n_t))) == pytest.approx(0.2, rel=1e-3)
+    assert lift.mde(se, p, round(n_t)) == pytest.approx(0.2, rel=1e-3)
     # a bigger lift needs a smaller holdout; too small a campaign cannot detect it at all
     small = lift.holdout_share(reach=100_000, baseline=0.01, relative=0.5)
     assert small is not None and small < h
