@@ -3,8 +3,6 @@ counts a miss when the interval is wrong."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from seedtrail.validate import coverage
@@ -14,13 +12,13 @@ def test_a_few_tiny_worlds_cover_the_truth_mostly() -> None:
     result = coverage.run(4, "tiny", first_seed=11)
     assert result.worlds == 4
     assert result.checks["sampled_purchases"] >= 4  # a sampled shop in every tiny world
-    assert result.fraction("sampled_purchases") >= 0.75
-    assert result.fraction("sampled_gmv") >= 0.75
+    assert (result.fraction("sampled_purchases") or 0.0) >= 0.75
+    assert (result.fraction("sampled_gmv") or 0.0) >= 0.75
     lines = result.lines()
     assert lines[0].startswith("coverage sampled_purchases ") and "(4 worlds" in lines[0]
 
 
-def test_a_miss_counts_as_a_miss(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_miss_counts_as_a_miss(monkeypatch: pytest.MonkeyPatch) -> None:
     # intervals that ignore sampling collapse onto the estimate: they must miss the truth
     # sometimes, or the check could not fail
     from seedtrail.attribution import summary
@@ -32,4 +30,4 @@ def test_a_miss_counts_as_a_miss(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     real = summary.summary_step
     monkeypatch.setattr(coverage, "summary_step", too_narrow)
     result = coverage.run(3, "tiny", first_seed=11)
-    assert result.fraction("sampled_purchases") < 0.75
+    assert (result.fraction("sampled_purchases") or 0.0) < 0.75
