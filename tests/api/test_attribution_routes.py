@@ -72,7 +72,8 @@ def test_brand_sees_its_campaign_funnel_notes_models_and_lift(
     assert body["run"]["model"] == "position_based" and body["campaign_id"] == c
     funnel = body["funnel"]
     assert funnel["key"] == str(c) and funnel["impressions"] > 0
-    assert set(funnel["purchases"]) == {"sampled", "scaled", "ci95"}
+    assert set(funnel["purchases"]) == {"sampled", "scaled", "ci95", "method"}
+    assert funnel["purchases"]["method"] == "horvitz_thompson"
     assert funnel["spend"] > 0 and "roas" in funnel and "sample_rate" in funnel
     assert str(setup["note"]) in {n["key"] for n in body["notes"]}
     other = _get(client, setup, "brand", f"/attribution/campaigns/{c}?model=last_touch").json()
@@ -100,7 +101,7 @@ def test_a_brand_reads_its_campaign_day_by_day(client: TestClient, setup: dict[s
     assert last["gmv_scaled"] == pytest.approx(gmv)
     assert last["spend"] == pytest.approx(total["spend"])
     assert last["roas"] == pytest.approx(total["roas"])
-    assert set(days[0]["purchases"]) == {"sampled", "scaled", "ci95"}
+    assert set(days[0]["purchases"]) == {"sampled", "scaled", "ci95", "method"}
     assert "min" in days[0]["sample_rate"]
     brand = _get(client, setup, "brand", f"/attribution/campaigns/{c}/daily").json()
     shown = {d["key"] for d in brand["days"]}
@@ -316,3 +317,62 @@ def test_the_creator_page_shows_each_notes_attributed_purchases_as_the_api_does(
     top = notes[notes.index('data-col="purchases">') :].split(">")[1].split("<")[0]
     best = max(released)
     assert top == charts.fmt(best, 2 if best != round(best) else 0)
+
+
+def test_every_figure_is_in_the_registry_and_each_funnel_rate_names_its_denominator(
+    client: TestClient, setup: dict[str, Any]
+) -> None:
+    reg = _get(client, setup, "brand", "/attribution/metrics").json()
+    names = {m["name"]: m for m in reg["metrics"]}
+    assert names["clicks"]["zh"] == "有效点击" and names["clicks"]["en"] == "Counted clicks"
+    assert _get(client, setup, "mod", "/attribution/metrics").status_code == 403
+    funnel = _get(client, setup, "op", f"/attribution/campaigns/{setup['campaign']}").json()
+    funnel = funnel["funnel"]
+    for key, value in funnel.items():
+        if key in ("key", "rates"):
+            continue
+        assert key in names, key  # every figure served is a registered one
+        if isinstance(value, dict) and "ci95" in value:
+            assert value["method"] in reg["interval_methods"]
+    rates = {r["step"]: r for r in funnel["rates"]}
+    assert list(rates) == reg["funnel_steps"]
+    for step, r in rates.items():
+        assert r["denominator"] == names[step]["denominator"]
+        if r["value"] is not None and r["nested"]:
+            assert r["value"] <= 1.0  # a share of a step it is nested in never passes 100%
+        if r["value"] is not None and not r["nested"]:
+            den = funnel[r["denominator"]]
+            den = den["scaled"] if isinstance(den, dict) else den
+            num = funnel[step]["scaled"] if isinstance(funnel[step], dict) else funnel[step]
+            assert r["per"] == 100 and r["value"] == pytest.approx(100 * num / den)
+
+
+def test_lift_states_its_test_mde_and_power_or_says_there_is_not_enough_data(
+    client: TestClient, setup: dict[str, Any]
+) -> None:
+    for c, _brand in setup["campaigns"]:
+        lift = _get(client, setup, "op", f"/attribution/campaigns/{c}/lift").json()["lift"]
+        if lift is None:
+            continue
+        assert "z test" in lift["test"] and lift["method"] == "holdout_z"
+        assert lift["power_at_relative_lift"] == 0.2
+        if lift["enough_data"]:
+            lo, hi = lift["purchases"]["ci95"]
+            assert lo <= lift["purchases"]["incremental"] <= hi
+            assert lift["mde"] is None or lift["mde"] > 0
+        else:
+            assert "fewer than 5 buying viewers" in lift["not_enough_data"]
+            assert lift["purchases"]["incremental"] is None
+            assert lift["purchases"]["significant"] is False
+
+
+def test_holdout_advice(client: TestClient, setup: dict[str, Any]) -> None:
+    q = "/attribution/holdout-advice?reach=100000&baseline=0.01&lift=0.2"
+    body = _get(client, setup, "brand", q).json()
+    assert 0 < body["holdout_share"] < 0.5 and body["advice"].startswith("hold out")
+    body = _get(client, setup, "brand", q.replace("100000", "100")).json()
+    assert body["holdout_share"] is None and "cannot" in body["advice"]
+    bad = _get(client, setup, "brand", q.replace("0.01", "-1"))
+    assert bad.status_code == 400 or bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    assert _get(client, setup, "creator", q).status_code == 403

@@ -173,6 +173,8 @@ def matrix(w: World) -> list[tuple[str, str, Any, dict[str, str]]]:
             {**only_op, "brand": OK, "creator": OK},
         ),
         ("GET", "/attribution/report", None, {**brand_op, "creator": OK, "other_creator": OK}),
+        ("GET", "/attribution/metrics", None, {**brand_op, "creator": OK, "other_creator": OK}),
+        ("GET", "/attribution/holdout-advice?reach=1000&baseline=0.01", None, brand_op),
         ("GET", "/attribution/campaigns", None, brand_op),
         ("GET", f"/attribution/campaigns/{i['campaign']}", None, brand_op),
         ("GET", f"/attribution/campaigns/{i['campaign']}/models", None, brand_op),

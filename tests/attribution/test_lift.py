@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from statistics import variance
+from statistics import NormalDist, variance
 
 import duckdb
 import pyarrow as pa
@@ -11,6 +11,7 @@ import pytest
 
 from seedtrail.attribution import lift
 from seedtrail.attribution.summary import Z95
+from seedtrail.errors import InvalidInput
 
 
 @pytest.fixture
@@ -85,3 +86,41 @@ def test_attributed_figures_sit_beside_the_lift(con: duckdb.DuckDBPyConnection) 
     assert rows["1"]["overcount_purchases"] == pytest.approx(3.0)
     assert rows["all"]["attributed_purchases"] == 3.0  # the organic 'none' row is not a boost
     assert rows["1"]["overcount_gmv"] == pytest.approx(300.0 / -20.0)
+
+
+def test_too_few_buyers_is_not_enough_data(con: duckdb.DuckDBPyConnection) -> None:
+    r = {r["key"]: r for r in lift.lift(con, window_days=1.0).to_pylist()}["1"]
+    assert (r["buyers_exposed"], r["buyers_holdout"]) == (2, 1)
+    assert r["enough_data"] is False
+    assert r["significant_purchases"] is False and r["significant_gmv"] is False
+    # the test is still stated: z = 1 / se, two-sided
+    se = r["incremental_purchases_se"]
+    assert r["p_value_purchases"] == pytest.approx(2 * (1 - NormalDist().cdf(1.0 / se)))
+
+
+def test_z_test_mde_and_power_by_hand() -> None:
+    assert lift.z_test(1.96, 1.0) == pytest.approx(0.05, abs=1e-4)
+    assert lift.z_test(0.0, 1.0) == pytest.approx(1.0)
+    assert lift.z_test(1.0, 0.0) is None
+    # se of the incremental count 10 over 1000 exposed: per-viewer se 0.01; baseline 0.05
+    mde = lift.mde(10.0, 0.05, 1000)
+    assert mde == pytest.approx((1.959964 + 0.841621) * 0.01 / 0.05, rel=1e-5)
+    # at the MDE itself the power is 80% (the far tail adds almost nothing)
+    assert lift.power(10.0, 0.05, 1000, mde) == pytest.approx(0.8, abs=1e-3)
+    assert lift.power(10.0, 0.05, 1000, 0.0) == pytest.approx(0.05)
+    assert lift.mde(10.0, 0.0, 1000) is None
+
+
+def test_holdout_share_detects_the_asked_lift() -> None:
+    h = lift.holdout_share(reach=100_000, baseline=0.01, relative=0.2)
+    assert h is not None and 0 < h < 0.5
+    # with that split and Poisson variance p per viewer the MDE is exactly the asked 20%
+    n_t, n_h, p = 100_000 * (1 - h), 100_000 * h, 0.01
+    se = n_t * math.sqrt(p * (1 / n_t + 1 / n_h))
+    assert lift.mde(se, p, round(n_t)) == pytest.approx(0.2, rel=1e-3)
+    # a bigger lift needs a smaller holdout; too small a campaign cannot detect it at all
+    small = lift.holdout_share(reach=100_000, baseline=0.01, relative=0.5)
+    assert small is not None and small < h
+    assert lift.holdout_share(reach=1_000, baseline=0.001, relative=0.2) is None
+    with pytest.raises(InvalidInput):
+        lift.holdout_share(reach=0, baseline=0.01)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -284,8 +285,19 @@ def test_brand_reads_the_attribution_report_as_the_api_gives_it(
     assert page.locator("#table-models tbody tr").count() == len(models) == 2
     lift = api.get(f"/attribution/campaigns/{cid}/lift").json()["lift"]
     assert lift is not None  # the tiny world's campaigns all have a holdout
-    shown_lift = page.get_attribute("[data-figure=incremental-purchases]", "data-value")
-    assert float(shown_lift or "nan") == pytest.approx(lift["purchases"]["incremental"])
+    if lift["enough_data"]:
+        shown_lift = page.get_attribute("[data-figure=incremental-purchases]", "data-value")
+        assert float(shown_lift or "nan") == pytest.approx(lift["purchases"]["incremental"])
+    else:  # below the stated minimum the page says so and shows no lift
+        assert page.locator("#lift-not-enough").is_visible()
+        assert page.locator("[data-figure=incremental-purchases]").count() == 0
+    # one definition of counted clicks: the header says what the funnel says
+    funnel = api.get(f"/attribution/campaigns/{cid}").json()["funnel"]
+    assert _figure(page, "clicks").replace(",", "") == str(funnel["clicks"])
+    # no funnel step is shown as a share above 100%
+    for title in page.locator("#funnel .step title").all_text_contents():
+        for pct in re.findall(r"([0-9.,]+)%", title):
+            assert float(pct.replace(",", "")) <= 100.0, title
     shot(page, "brand-report-zh")
     with page.expect_download() as dl:  # the export carries the chosen model's figures
         page.click("a[download]")

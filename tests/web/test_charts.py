@@ -6,9 +6,10 @@ from seedtrail.web import charts
 
 
 def test_funnel_shows_each_step_with_its_value_and_rate() -> None:
-    svg = charts.funnel([("reads", 1000), ("clicks", 50), ("purchases", None)], label="f")
+    steps = [("reads", 1000, ""), ("clicks", 50, "5.0 per 100 reads"), ("purchases", None, "")]
+    svg = charts.funnel(steps, label="f")
     assert re.findall(r'data-value="([^"]*)"', svg) == ["1000.0", "50.0", ""]
-    assert "clicks: 50 (5.0%)" in svg
+    assert "clicks: 50 (5.0 per 100 reads)" in svg
 
 
 def test_line_chart_escapes_labels_and_keeps_gaps() -> None:

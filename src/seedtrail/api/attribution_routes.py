@@ -14,7 +14,8 @@ from sqlalchemy import Connection, select, union_all
 
 from seedtrail import resources
 from seedtrail.api.deps import Actor, Reader
-from seedtrail.attribution import runs
+from seedtrail.attribution import lift as lift_calc
+from seedtrail.attribution import metrics, runs
 from seedtrail.attribution.funnel import COSTS, DAILY_COUNTS, FRONT_COUNTS
 from seedtrail.attribution.summary import METRICS
 from seedtrail.cleanroom import gate
@@ -58,11 +59,13 @@ def _run(report: runs.StoredReport | None, model: str | None) -> dict[str, Any] 
 
 
 def metric_json(row: dict[str, Any], name: str) -> dict[str, Any]:
-    """A credited metric as JSON: as sampled, scaled for the sample rate, and its 95% CI."""
+    """A credited metric as JSON: as sampled, scaled for the sample rate, its 95% CI and the
+    CI's method (a key of ``GET /attribution/metrics``'s ``interval_methods``)."""
     return {
         "sampled": _num(row[name]),
         "scaled": _num(row[f"{name}_scaled"]),
         "ci95": [_num(row[f"{name}_ci_low"]), _num(row[f"{name}_ci_high"])],
+        "method": metrics.get(name).interval,
     }
 
 
@@ -77,6 +80,21 @@ def funnel_json(row: dict[str, Any]) -> dict[str, Any]:
     out.update({name: metric_json(row, name) for name, _, _ in METRICS})
     out["sample_rate"] = _sample_rate(row)
     out.update({name: _num(row[name]) for name in COSTS})
+    out["rates"] = funnel_rates(out)
+    return out
+
+
+def _value(row: dict[str, Any], name: str) -> float | None:
+    v = row.get(name)
+    return v.get("scaled") if isinstance(v, dict) else v
+
+
+def funnel_rates(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each funnel step relative to its registered denominator (see :func:`metrics.rate`)."""
+    out = []
+    for step in metrics.FUNNEL_STEPS:
+        den = metrics.get(step).denominator
+        out.append(metrics.rate(step, _value(row, step), _value(row, den) if den else None))
     return out
 
 
@@ -101,6 +119,16 @@ def _funnel_rows(
         [model, dimension, keys is None, keys or []],
     )
     return [funnel_json(r) for r in rows]
+
+
+@router.get(
+    "/metrics",
+    summary="The metric registry: every figure's labels, definition, unit, "
+    "denominator, and the methods of the intervals",
+)
+def metric_registry(actor: Actor) -> dict[str, Any]:
+    _require_reader(actor, ("operator", "brand", "creator"))
+    return metrics.registry_json()
 
 
 @router.get("/report", summary="The published attribution report: run, models, windows")
@@ -238,24 +266,75 @@ def campaign_lift(ident: Id, request: Request, actor: Actor, conn: Reader) -> di
                 **_withheld(str(ident), _k(request))}  # fmt: skip
     key = str(ident)
     rows = report.query("SELECT * FROM {lift} WHERE key = ?", [key])
-    lift = None
-    if rows:
-        r = rows[0]
-        lift = {"viewers_exposed": r["viewers_exposed"], "viewers_holdout": r["viewers_holdout"]}
-        for o in ("purchases", "gmv"):
-            lift[o] = {
-                "incremental": _num(r[f"incremental_{o}"]),
-                "ci95": [_num(r[f"incremental_{o}_ci_low"]), _num(r[f"incremental_{o}_ci_high"])],
-                "per_viewer_exposed": _num(r[f"{o}_per_viewer_exposed"]),
-                "per_viewer_holdout": _num(r[f"{o}_per_viewer_holdout"]),
-                "relative_lift": _num(r[f"relative_lift_{o}"]),
-                "significant": r[f"significant_{o}"],
-            }
+    lift = lift_json(rows[0]) if rows else None
     attributed = [
         {k: _num(v) for k, v in r.items() if k != "key"}
         for r in report.query("SELECT * FROM {lift_models} WHERE key = ? ORDER BY model", [key])
     ]
     return {"run": _run(report, None), "campaign_id": ident, "lift": lift, "attributed": attributed}
+
+
+def lift_json(r: dict[str, Any]) -> dict[str, Any]:
+    """A campaign's holdout lift with its stated test, MDE and power; below the stated minimum
+    of data (``enough_data`` false) the estimates are withheld and ``not_enough_data`` says why."""
+    out: dict[str, Any] = {
+        "viewers_exposed": r["viewers_exposed"],
+        "viewers_holdout": r["viewers_holdout"],
+        "buyers_exposed": r["buyers_exposed"],
+        "buyers_holdout": r["buyers_holdout"],
+        "test": "two-sided z test of no difference in mean outcome, pooled variance, 5% level",
+        "method": metrics.get("incremental_purchases").interval,
+        "enough_data": bool(r["enough_data"]),
+        "mde": _num(r["mde_purchases"]),
+        "power": _num(r["power_purchases"]),
+        "power_at_relative_lift": lift_calc.REFERENCE_LIFT,
+    }
+    if not r["enough_data"]:
+        out["not_enough_data"] = (
+            f"fewer than {lift_calc.MIN_BUYERS} buying viewers in the exposed group "
+            f"({r['buyers_exposed']}) or the holdout ({r['buyers_holdout']}): no lift is shown"
+        )
+    for o in ("purchases", "gmv"):
+        shown = bool(r["enough_data"])
+        out[o] = {
+            "incremental": _num(r[f"incremental_{o}"]) if shown else None,
+            "ci95": [_num(r[f"incremental_{o}_ci_low"]), _num(r[f"incremental_{o}_ci_high"])]
+            if shown
+            else [None, None],
+            "per_viewer_exposed": _num(r[f"{o}_per_viewer_exposed"]) if shown else None,
+            "per_viewer_holdout": _num(r[f"{o}_per_viewer_holdout"]) if shown else None,
+            "relative_lift": _num(r[f"relative_lift_{o}"]) if shown else None,
+            "p_value": _num(r[f"p_value_{o}"]) if shown else None,
+            "significant": bool(r[f"significant_{o}"]),
+        }
+    return out
+
+
+@router.get("/holdout-advice", summary="The holdout share a campaign needs to detect a lift")
+def holdout_advice(
+    actor: Actor,
+    reach: int = Query(..., gt=0, le=10**10, description="Expected people reached"),
+    baseline: float = Query(
+        ..., gt=0, le=100, description="Expected purchases per person reached without the boost"
+    ),
+    lift: float = Query(0.2, gt=0, le=100, description="Relative lift to detect (0.2 = 20%)"),
+    power: float = Query(0.8, gt=0, lt=1, description="Chance of detecting it"),
+) -> dict[str, Any]:
+    _require_reader(actor, ("operator", "brand"))
+    share = lift_calc.holdout_share(reach, baseline, lift, power)
+    return {
+        "reach": reach,
+        "baseline": baseline,
+        "lift": lift,
+        "power": power,
+        "holdout_share": share,
+        "test": "two-sided z test at the 5% level, purchases per person taken as Poisson",
+        "advice": (
+            f"hold out {share:.1%} of the reach"
+            if share is not None
+            else "even a half-and-half split cannot detect this lift at this reach"
+        ),
+    }
 
 
 def day_json(row: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,10 @@ Shops may send back only a sample of their events; each event carries its ``samp
 probability π that it was sent). Totals are estimated with the Horvitz–Thompson estimator
 ``Ŷ = Σ y/π`` and, treating each event as sampled independently (Poisson sampling), its unbiased
 variance estimator ``V̂ = Σ (1 - π) y² / π²``; the 95% interval is ``Ŷ ± 1.96 √V̂`` (for counts,
-the low end is never below the sampled count itself: the total cannot be smaller). Here ``y`` is
+the low end is never below the sampled count itself: the total cannot be smaller; for net GMV
+never below zero, as every order's refunds are at most its value, unless the estimate itself is
+negative, when a refund was received but its purchase was sampled out). The method is registered
+as ``horvitz_thompson`` in :mod:`seedtrail.attribution.metrics`. Here ``y`` is
 a conversion's credit to the note (counts) or its credited value (GMV). The smallest and largest
 sample rate behind each row are shown beside the figures; with π = 1 everywhere the interval
 collapses to the figure itself.
@@ -48,6 +51,8 @@ def summary_step(group_by: tuple[str, ...]) -> Step:
         low = f"{name}_scaled - {num(Z95)} * SQRT({name}_var)"
         if name != "gmv":  # a count is at least what the sample already shows
             low = f"GREATEST({low}, {name})"
+        else:  # net GMV is not negative: no bound below zero (unless the estimate itself is)
+            low = f"GREATEST({low}, LEAST({num(0.0)}, {name}_scaled))"
         outer += [
             name,
             f"{name}_scaled",

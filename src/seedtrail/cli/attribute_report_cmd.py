@@ -14,7 +14,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from seedtrail.attribution import runs
+from seedtrail.attribution import metrics, runs
 
 if TYPE_CHECKING:
     from seedtrail.attribution.report import ReportSpec
@@ -115,12 +115,15 @@ def print_scores(scores: list[dict[str, Any]]) -> None:
 def print_lift(lifts: list[dict[str, Any]], attributed: dict[str, float] | None = None) -> None:
     table = Table(
         "campaign",
-        "incremental purchases [95% CI]",
+        f"{metrics.label('incremental_purchases', 'en')} [95% CI]",
         "true",
-        "incremental GMV [95% CI]",
+        f"{metrics.get('incremental_gmv').heading('en')} [95% CI]",
         "true GMV",
+        metrics.label("mde", "en"),
+        f"{metrics.label('power', 'en')} (20% lift)",
         *(["attributed", "over/under"] if attributed is not None else []),
-        title="lift from the randomized holdout",
+        title="lift from the randomized holdout (two-sided z test, 5% level; "
+        "at least 5 buying viewers per group)",
     )
     for r in lifts:
         extra = []
@@ -128,14 +131,26 @@ def print_lift(lifts: list[dict[str, Any]], attributed: dict[str, float] | None 
             got = attributed.get(r["key"])
             inc = r["incremental_purchases"]
             extra = [_fmt(got), _fmt(got / inc if got is not None and inc else None)]
+        purchases = (
+            f"{_fmt(r['incremental_purchases'], 1)} [{_fmt(r['incremental_purchases_ci_low'], 1)}, "
+            f"{_fmt(r['incremental_purchases_ci_high'], 1)}]"
+        )
+        gmv = (
+            f"{_fmt(r['incremental_gmv'], 0)} [{_fmt(r['incremental_gmv_ci_low'], 0)}, "
+            f"{_fmt(r['incremental_gmv_ci_high'], 0)}]"
+        )
+        if r.get("enough_data") is False:
+            purchases = gmv = (
+                f"not enough data ({r['buyers_exposed']} / {r['buyers_holdout']} buyers)"
+            )
         table.add_row(
             r["key"],
-            f"{_fmt(r['incremental_purchases'], 1)} [{_fmt(r['incremental_purchases_ci_low'], 1)}, "
-            f"{_fmt(r['incremental_purchases_ci_high'], 1)}]",
+            purchases,
             _fmt(r["true_incremental_purchases"]),
-            f"{_fmt(r['incremental_gmv'], 0)} [{_fmt(r['incremental_gmv_ci_low'], 0)}, "
-            f"{_fmt(r['incremental_gmv_ci_high'], 0)}]",
+            gmv,
             _fmt(r["true_incremental_gmv"], 0),
+            _fmt(r.get("mde_purchases")),
+            _fmt(r.get("power_purchases")),
             *extra,
         )
     console.print(table)
@@ -147,16 +162,10 @@ def print_report(report: runs.StoredReport) -> None:
     rows = report.query(
         "SELECT * FROM {funnel} WHERE model = ? AND dimension = 'campaign' ORDER BY key", [model]
     )
+    heads = ("impressions", "reads", "clicks", "purchases", "gmv", "spend", "roas", "sample_rate")
     table = Table(
         "campaign",
-        "impressions",
-        "reads",
-        "clicks",
-        "purchases",
-        "GMV",
-        "spend",
-        "ROAS",
-        "sample rate",
+        *(metrics.get(h).heading("en") for h in heads),
         title=f"boosted traffic per campaign ({model})",
     )
     for r in rows:

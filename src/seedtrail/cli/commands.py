@@ -15,4 +15,5 @@ from seedtrail.cli import (  # noqa: F401
     links_cmd,
     sim_cmd,
     store_cmd,
+    validate_cmd,
 )

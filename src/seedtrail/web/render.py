@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from seedtrail import __version__, principals
+from seedtrail.attribution import metrics
 from seedtrail.errors import BadRequest, SeedtrailError, Unauthorized
 from seedtrail.intake.directory import PartnerDirectory
 from seedtrail.principals import Principal
@@ -92,6 +93,10 @@ class Ctx:
     def t(self, key: str, **fields: object) -> str:
         return i18n.translate(self.lang, key, **fields)
 
+    def m(self, name: str) -> str:
+        """A figure's heading from the metric registry, in the page's language."""
+        return metrics.get(name).heading(self.lang)
+
     @property
     def csrf(self) -> str:
         return self.web.keys.csrf(self.cookie) if self.cookie else ""
@@ -107,6 +112,7 @@ class Ctx:
 
         html = self.web.env.get_template(template).render(
             t=self.t,
+            m=self.m,
             lang=self.lang,
             actor=self.actor,
             csrf=self.csrf,

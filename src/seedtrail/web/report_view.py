@@ -20,13 +20,11 @@ from sqlalchemy import Connection, select
 from starlette.requests import Request
 
 from seedtrail.api import attribution_routes as api
+from seedtrail.attribution import metrics
 from seedtrail.principals import Principal
 from seedtrail.store.schema import notes
 from seedtrail.store.store import Store
 from seedtrail.web import charts
-
-FRONT_STEPS = ("impressions", "reads", "engagements", "clicks")
-BACK_STEPS = ("searches", "store_visits", "carts", "purchases")
 
 
 @dataclass
@@ -131,10 +129,19 @@ def daily_charts(view: ReportView, t: Any) -> tuple[Markup, Markup]:
     return gmv, roas
 
 
-def funnel_chart(row: dict[str, Any], t: Any) -> Markup:
-    """Front-link counts as counted; back-link steps scaled for sampled backhaul."""
-    steps: list[tuple[str, float | None]] = [(t(f"funnel.{s}"), row.get(s)) for s in FRONT_STEPS]
-    steps += [(t(f"funnel.{s}"), (row.get(s) or {}).get("scaled")) for s in BACK_STEPS]
+def funnel_chart(row: dict[str, Any], t: Any, m: Any) -> Markup:
+    """Front-link counts as counted; back-link steps scaled for sampled backhaul; each step's
+    rate relative to the denominator the registry gives it (a share only when nested)."""
+    steps: list[tuple[str, float | None, str]] = []
+    for r in row.get("rates") or []:
+        value = row.get(r["step"])
+        value = value.get("scaled") if isinstance(value, dict) else value
+        text = ""
+        if r["value"] is not None:
+            key = "rate.share" if r["per"] == 1 else "rate.per100"
+            shown = f"{r['value']:.1%}" if r["per"] == 1 else f"{r['value']:,.1f}"
+            text = t(key, n=shown, of=m(r["denominator"]))
+        steps.append((m(r["step"]), value, text))
     return charts.funnel(steps, label=t("brand.funnel"))
 
 
@@ -170,9 +177,9 @@ def flat(row: dict[str, Any]) -> dict[str, Any]:
         "reads": row.get("reads"),
         "clicks": row.get("clicks"),
         "purchases": (row.get("purchases") or {}).get("scaled"),
-        "purchases_ci": ci("purchases", 1),
+        "purchases_ci": ci("purchases", metrics.get("purchases").digits),
         "gmv": (row.get("gmv") or {}).get("scaled"),
-        "gmv_ci": ci("gmv", 2),
+        "gmv_ci": ci("gmv", metrics.get("gmv").digits),
         "spend": row.get("spend"),
         "roas": row.get("roas"),
         "sample_rate": sample_rate(row.get("sample_rate")),

@@ -19,6 +19,7 @@ class Column:
     key: str
     label: str
     numeric: bool = False
+    digits: int | None = None  # decimals shown; None: 2 for fractions, 0 for whole numbers
 
 
 @dataclass

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, func, select
 from starlette.responses import Response
 
 from seedtrail import resources
+from seedtrail.attribution import metrics
 from seedtrail.community import campaigns
 from seedtrail.errors import ReportOutdated
 from seedtrail.links import clickstats
@@ -82,7 +83,7 @@ def load_campaign(conn: Connection, actor: Principal, campaign_id: int) -> dict[
 def campaigns_page(ctx: Ctx) -> Response:
     with ctx.web.store.read() as conn:
         rows = load_campaigns(conn, ctx.user)
-    t = ctx.t
+    t, m = ctx.t, ctx.m
     table = tables.build(
         "campaigns",
         [
@@ -93,7 +94,7 @@ def campaigns_page(ctx: Ctx) -> Response:
             Column("ends_on", t("col.ends")),
             Column("status", t("col.status")),
             Column("notes", t("col.notes"), True),
-            Column("spend", t("col.spend"), True),
+            Column("spend", m("spend"), True),
         ],
         rows,
         ctx.query,
@@ -119,27 +120,26 @@ def campaign_page(ctx: Ctx) -> Response:
         )
     except ReportOutdated as exc:  # the campaign's own figures still show; the report says why
         report, outdated = None, exc.detail
-    t = ctx.t
+    t, m = ctx.t, ctx.m
+    if report and report.funnel:  # one definition of counted clicks: the report's, as the funnel
+        data["clicks_total"] = report.funnel["clicks"]
+        data["clicks_per_day"] = [(d["key"], d["clicks"]) for d in report.days]
     sections = _report_tables(ctx, report) if report else {}
     notes = tables.build(
         "notes",
-        [Column("note_id", t("col.note"), True), Column("spend", t("col.spend"), True)],
+        [Column("note_id", t("col.note"), True), Column("spend", m("spend"), True)],
         data["notes"],
         ctx.query,
         default_sort="spend",
         empty=t("empty.campaign_notes"),
     )
     spend_chart = charts.line(
-        [charts.Series(t("col.spend"), data["spend_per_day"])],
+        [charts.Series(m("spend"), data["spend_per_day"])],
         label=t("brand.spend_per_day"),
         digits=2,
     )
     clicks_chart = charts.line(
-        [
-            charts.Series(
-                t("col.clicks_counted"), [(d, float(n)) for d, n in data["clicks_per_day"]]
-            )
-        ],
+        [charts.Series(m("clicks"), [(d, float(n)) for d, n in data["clicks_per_day"]])],
         label=t("brand.clicks_per_day"),
     )
     return ctx.render(
@@ -159,21 +159,21 @@ def campaign_page(ctx: Ctx) -> Response:
 
 
 def _report_tables(ctx: Ctx, report: report_view.ReportView) -> dict[str, Any]:
-    t = ctx.t
+    t, m = ctx.t, ctx.m
     figures = [
-        Column("reads", t("funnel.reads"), True),
-        Column("clicks", t("funnel.clicks"), True),
-        Column("purchases", t("funnel.purchases"), True),
+        Column("reads", m("reads"), True),
+        Column("clicks", m("clicks"), True),
+        Column("purchases", m("purchases"), True, metrics.get("purchases").digits),
         Column("purchases_ci", "95% CI"),
-        Column("gmv", "GMV", True),
+        Column("gmv", m("gmv"), True, metrics.get("gmv").digits),
         Column("gmv_ci", "95% CI"),
-        Column("spend", t("col.spend"), True),
-        Column("roas", "ROAS", True),
-        Column("sample_rate", t("brand.sample_rate")),
+        Column("spend", m("spend"), True),
+        Column("roas", m("roas"), True),
+        Column("sample_rate", m("sample_rate")),
     ]
-    per_model = [report_view.flat(m) for m in report.models]
-    for m in per_model:
-        m["model"] = t("model." + str(m["model"]))
+    per_model = [report_view.flat(row) for row in report.models]
+    for row in per_model:
+        row["model"] = t("model." + str(row["model"]))
     return {
         "compare": tables.build(
             "models",
@@ -201,12 +201,12 @@ def _report_tables(ctx: Ctx, report: report_view.ReportView) -> dict[str, Any]:
             [
                 Column("key", t("col.account"), True),
                 Column("notes", t("col.notes"), True),
-                Column("reads", t("funnel.reads"), True),
-                Column("clicks", t("funnel.clicks"), True),
-                Column("purchases", t("funnel.purchases"), True),
-                Column("gmv", "GMV", True),
-                Column("spend", t("col.spend"), True),
-                Column("roas", "ROAS", True),
+                Column("reads", m("reads"), True),
+                Column("clicks", m("clicks"), True),
+                Column("purchases", m("purchases"), True, metrics.get("purchases").digits),
+                Column("gmv", m("gmv"), True, metrics.get("gmv").digits),
+                Column("spend", m("spend"), True),
+                Column("roas", m("roas"), True),
             ],
             report.creators,
             ctx.query,
@@ -216,12 +216,12 @@ def _report_tables(ctx: Ctx, report: report_view.ReportView) -> dict[str, Any]:
         "attributed": tables.build(
             "lift",
             [
-                Column("attributed_purchases", t("lift.attributed_purchases"), True),
-                Column("incremental_purchases", t("lift.incremental_purchases"), True),
-                Column("overcount_purchases", t("lift.overcount"), True),
-                Column("attributed_gmv", t("lift.attributed_gmv"), True),
-                Column("incremental_gmv", t("lift.incremental_gmv"), True),
-                Column("overcount_gmv", t("lift.overcount"), True),
+                Column("attributed_purchases", m("attributed_purchases"), True),
+                Column("incremental_purchases", m("incremental_purchases"), True),
+                Column("overcount_purchases", m("overcount"), True),
+                Column("attributed_gmv", m("attributed_gmv"), True),
+                Column("incremental_gmv", m("incremental_gmv"), True),
+                Column("overcount_gmv", m("overcount"), True),
             ],
             report.attributed,
             ctx.query,

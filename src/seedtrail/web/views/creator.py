@@ -77,7 +77,7 @@ def creator_page(ctx: Ctx) -> Response:
             outdated = exc.detail
         except Forbidden:  # a role that reads no attribution (a moderator): clicks only
             pass
-    t = ctx.t
+    t, m = ctx.t, ctx.m
     note_table = tables.build(
         "notes",
         [
@@ -87,9 +87,9 @@ def creator_page(ctx: Ctx) -> Response:
             Column("status", t("col.status")),
             Column("published_at", t("col.published")),
             Column("mounts", t("col.mounts"), True),
-            Column("clicks", t("col.clicks_counted"), True),
-            Column("purchases", t("funnel.purchases"), True),
-            Column("gmv", "GMV", True),
+            Column("clicks", m("clicks"), True),
+            Column("purchases", m("purchases"), True),
+            Column("gmv", m("gmv"), True),
         ],
         data["notes"],
         ctx.query,
@@ -106,7 +106,7 @@ def creator_page(ctx: Ctx) -> Response:
             Column("offer_id", t("col.offer"), True),
             Column("status", t("col.status")),
             Column("clicks", t("col.clicks"), True),
-            Column("counted", t("col.clicks_counted"), True),
+            Column("counted", m("clicks"), True),
         ],
         data["mounts"],
         ctx.query,
@@ -114,7 +114,7 @@ def creator_page(ctx: Ctx) -> Response:
         empty=t("empty.mounts"),
     )
     chart = charts.line(
-        [charts.Series(t("col.clicks_counted"), [(d, float(n)) for d, n in data["per_day"]])],
+        [charts.Series(m("clicks"), [(d, float(n)) for d, n in data["per_day"]])],
         label=t("creator.clicks_per_day"),
     )
     total = sum(m["counted"] for m in data["mounts"])

@@ -1,0 +1,38 @@
+"""``seedtrail validate coverage``: do the report's intervals cover the truth as they claim?"""
+
+from __future__ import annotations
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from seedtrail.cli.context import console, err_console
+from seedtrail.cli.main import app
+
+validate_app = typer.Typer(help="Check seedtrail's figures against simulated worlds' truth.")
+app.add_typer(validate_app, name="validate")
+
+
+@validate_app.command("coverage")
+def coverage_cmd(
+    seeds: int = typer.Option(20, "--seeds", min=1, max=100_000, help="Worlds to simulate."),
+    scale: str = typer.Option("tiny", "--scale", help="tiny|demo|small|..., or a spec file."),
+    first_seed: int = typer.Option(1, "--first-seed", help="Seed of the first world."),
+) -> None:
+    """Simulate N worlds and print, per interval kind, the share of intervals that cover the
+    truth: `coverage <kind> <fraction> (<N> worlds, <M> intervals)`. 95% intervals: aim 0.95."""
+    from seedtrail.validate import coverage
+
+    with Progress(
+        TextColumn("[bold]worlds[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("worlds", total=seeds)
+        result = coverage.run(
+            seeds, scale, first_seed, lambda done, _n: bar.update(task, completed=done)
+        )
+    for line in result.lines():
+        console.print(line, highlight=False, soft_wrap=True)

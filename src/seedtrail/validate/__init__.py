@@ -1,0 +1,1 @@
+"""Checks of seedtrail's figures against simulated worlds whose truth is known."""

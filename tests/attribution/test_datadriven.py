@@ -1,0 +1,90 @@
+"""Markov removal effects and Shapley values on paths small enough to solve by hand."""
+
+from __future__ import annotations
+
+from itertools import permutations
+from math import factorial
+
+import pytest
+
+from seedtrail.attribution.datadriven import markov_removal_effects, shapley_values
+from seedtrail.errors import InvalidInput
+
+
+def test_markov_order_1_by_hand() -> None:
+    # start -> A (2 of 4), B (2 of 4); A -> B 1/2, null 1/2; B -> conversion 2/3, null 1/3.
+    # P(conv) = 1/2 * 1/2 * 2/3 + 1/2 * 2/3 = 1/2.
+    # Without A: 1/2 * 2/3 = 1/3, removal effect 1 - (1/3)/(1/2) = 1/3. Without B: 0, effect 1.
+    paths = [(("A", "B"), 1.0, 0.0), (("B",), 1.0, 1.0), (("A",), 0.0, 1.0)]
+    got = markov_removal_effects(paths)
+    assert got == pytest.approx({"A": 1 / 3, "B": 1.0})
+
+
+def test_markov_loops_solved_exactly() -> None:
+    # A -> B 1/2, null 1/2; B -> conversion 1/2, A 1/2: p_B = 1/2 + 1/2 p_A, p_A = 1/2 p_B,
+    # so p_B = 2/3, p_A = 1/3 and P(conv) = 1/2 (1/3 + 2/3) = 1/2. Without A: 1/2 * 1/2 = 1/4.
+    paths = [(("A", "B"), 1.0, 0.0), (("B", "A"), 0.0, 1.0)]
+    assert markov_removal_effects(paths) == pytest.approx({"A": 0.5, "B": 1.0})
+    # order 2 sees that only "A then B" converts: removing either channel kills every conversion
+    assert markov_removal_effects(paths, order=2) == pytest.approx({"A": 1.0, "B": 1.0})
+
+
+def test_markov_counts_weigh_transitions() -> None:
+    # 3 of 4 journeys through A convert, 1 of 4 through B: P = 1/2 (3/4 + 1/4) = 1/2;
+    # without A only B's 1/8 is left (effect 3/4), without B only A's 3/8 (effect 1/4)
+    paths = [(("A",), 3.0, 1.0), (("B",), 1.0, 3.0)]
+    assert markov_removal_effects(paths) == pytest.approx({"A": 0.75, "B": 0.25})
+
+
+def test_markov_never_converting() -> None:
+    assert markov_removal_effects([(("A",), 0.0, 2.0), ((), 1.0, 0.0)]) == {"A": 0.0}
+
+
+def test_markov_state_limit() -> None:
+    paths = [((f"c{i}", f"c{j}"), 1.0, 0.0) for i in range(150) for j in range(150)]
+    with pytest.raises(InvalidInput, match="states"):
+        markov_removal_effects(paths, order=2)
+
+
+def _shapley_by_definition(paths: list[tuple[tuple[str, ...], float, float]]) -> dict[str, float]:
+    """Average marginal contribution over every order of the players, v(S) = conversions of
+    paths whose channel set is a subset of S."""
+    players = sorted({c for p, _, _ in paths for c in p})
+
+    def v(s: set[str]) -> float:
+        return sum(conv for p, conv, _ in paths if p and set(p) <= s)
+
+    phi = dict.fromkeys(players, 0.0)
+    for order in permutations(players):
+        seen: set[str] = set()
+        for c in order:
+            before = v(seen)
+            seen.add(c)
+            phi[c] += v(seen) - before
+    return {c: x / factorial(len(players)) for c, x in phi.items()}
+
+
+def test_shapley_by_hand() -> None:
+    # sets {A,B}: 2, {A}: 1, {B,C}: 3 (B twice in one path is one member); {C} never converts.
+    # φ_A = 2/2 + 1 = 2, φ_B = 2/2 + 3/2 = 2.5, φ_C = 3/2.
+    paths = [
+        (("A", "B"), 2.0, 0.0),
+        (("A",), 1.0, 3.0),
+        (("B", "C", "B"), 3.0, 5.0),
+        (("C",), 0.0, 4.0),
+    ]
+    got = shapley_values(paths)
+    assert got == pytest.approx({"A": 2.0, "B": 2.5, "C": 1.5})
+    assert got == pytest.approx(_shapley_by_definition(paths))
+    assert sum(got.values()) == pytest.approx(6.0)  # efficiency: every conversion shared out
+
+
+def test_shapley_agrees_with_definition_on_four_channels() -> None:
+    paths = [
+        (("a", "b", "c"), 5.0, 1.0),
+        (("d",), 2.0, 0.0),
+        (("b", "d"), 1.0, 7.0),
+        (("c", "a"), 4.0, 2.0),
+        (("a",), 0.5, 0.0),
+    ]
+    assert shapley_values(paths) == pytest.approx(_shapley_by_definition(paths))
