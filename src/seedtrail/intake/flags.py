@@ -159,17 +159,19 @@ def _data_flags(
     out: list[Flag] = []
     found = gaps.find_gaps(s, at_us, rules.alpha)
     for w in found.windows:
-        out.append(_window(p, s, "gap", w.lo, w.hi, {
+        evidence = {
             "events": int(s.events[w.lo : w.hi].sum()),
             "expected": round(float(found.expected[w.lo : w.hi].sum()), 2),
             "clicks_sent": int(s.clicks[w.lo : w.hi].sum()),
             "clicks_echoed": int(s.echoed[w.lo : w.hi].sum()),
             "echoes_expected": round(float(found.echoes[w.lo : w.hi].sum()), 2),
             "p_value": float(f"{w.p:.3g}"),
-        }))  # fmt: skip
+        }
+        out.append(_window(p, s, "gap", w.lo, w.hi, evidence))
     out += _share_flags(p, s, "lag", s.late, s.events, rules.late_floor, rules)
     out += _provisional(p, s, at_us, rules)
-    out += _share_flags(p, s, "duplicates", s.duplicates, s.deliveries, rules.duplicates_floor, rules)
+    dup_floor = rules.duplicates_floor
+    out += _share_flags(p, s, "duplicates", s.duplicates, s.deliveries, dup_floor, rules)
     out += _runs(p, s, "orders_again", s.reused > 0, s.reused, "orders_again")
     off = (s.rate_off > 0) & (s.rate_off >= rules.sample_rate_share * np.maximum(s.events, 1))
     out += _runs(p, s, "sample_rate", off, s.rate_off, "events_off_declared_rate", p)
@@ -198,26 +200,34 @@ def _share_flags(
         return np.asarray(np.where(o >= rules.excess * base * m, p_value, 1.0), dtype=np.float64)
 
     found = gaps.scan(obs, tail, n, gaps.threshold(rules.alpha))
-    return [
-        _window(p, s, kind, w.lo, w.hi, {
-            kind: int(w.observed), "of": int(w.expected),
+    out = []
+    for w in found:
+        evidence = {
+            kind: int(w.observed),
+            "of": int(w.expected),
             "share": round(w.observed / max(w.expected, 1.0), 4),
-            "usual_share": round(base, 4), "p_value": float(f"{w.p:.3g}"),
-        })  # fmt: skip
-        for w in found
-    ]
+            "usual_share": round(base, 4),
+            "p_value": float(f"{w.p:.3g}"),
+        }
+        out.append(_window(p, s, kind, w.lo, w.hi, evidence))
+    return out
 
 
 def _provisional(p: PartnerEntry, s: Series, at_us: int, rules: Rules) -> list[Flag]:
     """The latest hours, whose events are still arriving: figures over them will still grow."""
     arrived = gaps.arrived_by(s, at_us)
     open_hours = np.flatnonzero(arrived < 1.0 - rules.provisional)
-    if len(open_hours) == 0 or s.events.sum() == 0:
+    if len(open_hours) == 0:
         return []
     lo = int(open_hours[0])
+    a = np.maximum(arrived[lo:], 1e-3)
+    to_come = float((s.events[lo:] * (1.0 - a) / a).sum())
+    if to_come < 1.0:  # less than one event to come: nothing a figure would show
+        return []
     evidence = {
         "provisional": True,
         "still_to_arrive": round(float(1.0 - arrived[lo:].mean()), 4),
+        "events_to_come": round(to_come, 1),
         "as_of": iso(at_us).isoformat(),
     }
     return [_window(p, s, "lag", lo, s.hours, evidence)]
@@ -233,7 +243,7 @@ def _runs(
     declared: PartnerEntry | None = None,
 ) -> list[Flag]:
     """Consecutive flagged hours as windows, with the count in each."""
-    out = []
+    out: list[Flag] = []
     idx = np.flatnonzero(on)
     if len(idx) == 0:
         return out

@@ -205,9 +205,7 @@ def find_gaps(s: Series, as_of_us: int, alpha: float) -> Gaps:
         def by_echo(length: int, o: np.ndarray, e: np.ndarray) -> np.ndarray:
             n = _sums(sent, length)
             q = np.clip(e / np.maximum(n, 1.0), 0.0, 1.0)
-            return np.asarray(
-                np.where(n > 0, stats.binom.cdf(o, n, q), 1.0), dtype=np.float64
-            )
+            return np.asarray(np.where(n > 0, stats.binom.cdf(o, n, q), 1.0), dtype=np.float64)
 
         found = scan(obs, by_count, mu, cutoff)
         if echo.any():

@@ -16,8 +16,9 @@ and only here is the truth read:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import json
+import math
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,9 @@ from typing import Any
 import duckdb
 import pyarrow.compute as pc
 
-from seedtrail.intake.flags import Flag, flagged_windows
-from seedtrail.intake.series import LATE_S
+from seedtrail.intake import gaps as gap_test
+from seedtrail.intake.flags import Assessment, Flag, Rules, assess
+from seedtrail.intake.series import LATE_S, to_us
 from seedtrail.lake.layout import Lake
 from seedtrail.settings import Settings
 from seedtrail.store.schema import intake_counts
@@ -39,6 +41,7 @@ class Score:
     days: float = 0.0
     gaps: int = 0
     gaps_found: int = 0
+    gaps_detectable: int = 0  # gaps whose silence a test at the false-alarm budget can see
     late: int = 0
     late_found: int = 0
     duplicates: int = 0
@@ -49,7 +52,7 @@ class Score:
 
     def add(self, other: Score) -> None:
         for name in (
-            "partners", "days", "gaps", "gaps_found", "late", "late_found",
+            "partners", "days", "gaps", "gaps_found", "gaps_detectable", "late", "late_found",
             "duplicates", "duplicates_found", "flags", "false_alarms",
         ):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -61,7 +64,7 @@ class Score:
 
     @property
     def false_alarms_per_partner_30d(self) -> float:
-        return self.false_alarms / max(self.days / 30.0, 1e-9) / max(self.partners, 1)
+        return self.false_alarms / max(self.days / 30.0, 1e-9)  # days are partner-days
 
 
 def deliver(settings: Settings, store: Store, world_dir: Path, seed: int) -> None:
@@ -105,14 +108,14 @@ def score(settings: Settings, store: Store, world_dir: Path) -> tuple[Score, lis
     total, flags = Score(), []
     with store.read() as conn:
         for slug in sorted({str(f[0]) for f in faults} | set(pending_from)):
-            found = flagged_windows(conn, lake, slug, start, end)
+            judged = assess(conn, lake, slug, start, end)
+            found = judged.flags
             flags += found
             s = _score_partner(slug, found, faults, pending_from.get(slug), start, end)
+            s.gaps_detectable = _detectable(judged, faults)
             late = [str(f[2]) for f in faults if f[0] == slug and f[1] == "late"]
             s.late_found = _late_counted(lake, slug, late)
-            dups = conn.execute(
-                intake_counts.select().where(intake_counts.c.source == slug)
-            ).all()
+            dups = conn.execute(intake_counts.select().where(intake_counts.c.source == slug)).all()
             s.duplicates_found = min(s.duplicates, sum(int(r.duplicates) for r in dups))
             total.add(s)
     return total, flags
@@ -137,9 +140,9 @@ def _score_partner(
     for f in found:
         if f.kind == "gap" and any(f.overlaps(a, b) for a, b in gaps):
             continue
-        if f.kind == "lag" and f.evidence.get("provisional") and pending_from is not None:
-            if f.end > pending_from:
-                continue
+        pending = pending_from is not None and f.end > pending_from
+        if f.kind == "lag" and f.evidence.get("provisional") and pending:
+            continue
         s.false_alarms += 1
         s.false.append(f.to_dict())
     return s
@@ -160,4 +163,20 @@ def _late_counted(lake: Lake, slug: str, event_ids: list[str]) -> int:
         for e, d in zip(t.column("event_id").to_pylist(), delay.to_pylist(), strict=True):
             if e in wanted and d > LATE_S * 1e6:
                 n += 1
+    return n
+
+
+def _detectable(judged: Assessment, faults: list[tuple[Any, ...]]) -> int:
+    """Injected gaps that a test at the false-alarm budget could see at all: even with no
+    event in the gap, a Poisson count with the gap's expected events must fall below the
+    per-window threshold (half of it, the count test's share)."""
+    s, n = judged.series, 0
+    cutoff = gap_test.threshold(Rules().alpha / 2)
+    for partner, kind, _, a, b in faults:
+        if partner != judged.partner.slug or kind != "gap":
+            continue
+        lo = max((to_us(a) - s.start_us) // 3_600_000_000, 0)
+        hi = max((to_us(b) - s.start_us) // 3_600_000_000, lo)
+        mu = float(judged.expected[lo:hi].sum())
+        n += int(mu > -math.log(cutoff))
     return n

@@ -158,8 +158,6 @@ def history(
     if end is not None:
         q = q.where(partner_holds.c.held_at < end)
     if start is not None:
-        q = q.where(
-            or_(partner_holds.c.released_at.is_(None), partner_holds.c.released_at > start)
-        )
+        q = q.where(or_(partner_holds.c.released_at.is_(None), partner_holds.c.released_at > start))
     rows = conn.execute(q.order_by(partner_holds.c.held_at.desc(), partner_holds.c.id.desc()))
     return [_hold(r) for r in rows]
