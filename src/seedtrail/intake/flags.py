@@ -6,7 +6,8 @@ Kinds: ``gap`` (far fewer events than the partner's own history predicts, see
 :mod:`seedtrail.intake.gaps`), ``lag`` (an unusual share delivered late, or the latest hours,
 whose events are still arriving), ``duplicates`` (an unusual share of repeated deliveries),
 ``orders_again`` (an order id re-sent under a new event id), ``sample_rate`` (events whose
-sample rate is not the declared one) and ``held`` (an operator's hold, :mod:`.holds`).
+sample rate is not the declared one) and ``held`` (an operator's hold in force, :mod:`.holds`:
+it withholds all the partner's figures, so its flag spans the whole window asked for).
 
 Health is judged as of the latest time the deployment has data for, never past it: a world dated
 in the past is judged at its end, and a live deployment at the wall clock.
@@ -119,8 +120,9 @@ def assess(
     )  # fmt: skip
     s = s.tail(s.active_from())  # history starts with the partner's first data
     found, mu = _data_flags(p, s, to_us(at), rules)
-    found += [_held(p, h, at) for h in holds.history(conn, p.id, start, end)]
     keep = [f for f in found if f.overlaps(start, end)]
+    if (h := holds.current(conn, p.id)) is not None:
+        keep.append(_held(p, h, start, end))
     return Assessment(p, at, s, mu, sorted(keep, key=lambda f: (f.start, f.kind)))
 
 
@@ -141,10 +143,14 @@ def holds_in_force(conn: Connection) -> dict[str, holds.Hold]:
     return holds.holds_in_force(conn)
 
 
-def _held(p: PartnerEntry, h: holds.Hold, at: datetime) -> Flag:
-    until = h.released_at or max(at, h.held_at)
-    evidence = {"reason": h.reason, "held_by": h.held_by, "in_force": h.in_force}
-    return Flag(p.slug, "held", h.held_at, until, evidence)
+def _held(p: PartnerEntry, h: holds.Hold, start: datetime, end: datetime) -> Flag:
+    """A hold in force withholds every figure of the partner, whatever its dates: the flag
+    spans the whole window asked for."""
+    evidence = {
+        "reason": h.reason, "held_by": h.held_by, "held_at": h.held_at.isoformat(),
+        "in_force": True,
+    }  # fmt: skip
+    return Flag(p.slug, "held", start, end, evidence)
 
 
 def _window(p: PartnerEntry, s: Series, kind: str, lo: int, hi: int, ev: dict[str, Any]) -> Flag:

@@ -109,7 +109,7 @@ def _hour(s: Series, i: int, declared: float, gap_hours: set[int]) -> Hour:
         received={"events": events, "with_click": int(s.clicked[i]), "late": int(s.late[i])},
         clicks=n_clicks,
         visits=int(s.echoed[i]),
-        completeness=(int(s.echoed[i]) / n_clicks) if n_clicks else None,
+        completeness=(int(s.echoed[i]) / (n_clicks * declared)) if n_clicks else None,
         observed_sample_rate=None if not events else declared * (1 - s.rate_off[i] / events),
         lag_p50_s=p50,
         lag_p95_s=p95,

@@ -23,8 +23,9 @@ from seedtrail.store.schema import clicks, inbox, intake_counts
 
 HOUR_US = 3_600_000_000
 LATE_S = 3_600.0  # an event that arrives more than this after its own time is late
-#: click log outcomes that sent the viewer on to the shop (``unavailable`` is the 410 page)
-REACHED_SHOP = ("redirect", "interstitial", "consent")
+#: the click log outcome of a tap answered 410 (closed by the policy or a kill switch): the
+#: viewer never reached the shop, so no event can be expected for it
+NOT_SENT = "unavailable"
 #: per-order kinds whose order id identifies one event (a re-send under a new id counts twice)
 ORDER_KINDS = ("purchase", "refund")
 
@@ -228,7 +229,7 @@ def _click_counts(conn: Connection, partner_id: int, s: Series, echoed: set[str]
                 clicks.c.ts_us >= s.start_us,
                 clicks.c.ts_us < s.end_us,
                 clicks.c.is_bot.is_(False),
-                clicks.c.outcome.in_(REACHED_SHOP),
+                clicks.c.outcome != NOT_SENT,
             )
         )
     ).all()
