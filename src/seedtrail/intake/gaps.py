@@ -22,6 +22,9 @@ from scipy import stats
 from seedtrail.intake.series import HOUR_US, Series
 
 LENGTHS = (1, 2, 3, 6, 12, 24, 48)
+#: a gap is a near silence: at most this share of the expected events (or echoes). A milder
+#: shortfall over days is as likely a drop in demand as in delivery, and is not flagged.
+GAP_SHARE = 0.2
 HOURS_30D = 30 * 24
 
 
@@ -90,17 +93,31 @@ def _sums(x: np.ndarray, length: int) -> np.ndarray:
     return np.asarray(c[length:] - c[:-length], dtype=np.float64)
 
 
-def dispersion(obs: np.ndarray, mu: np.ndarray, use: np.ndarray, length: int) -> float:
+def dispersions(obs: np.ndarray, mu: np.ndarray, use: np.ndarray) -> dict[int, float]:
+    """:func:`dispersion` per window length; a length with too short a history to estimate
+    it takes the largest estimate of the shorter ones (never the optimism of a Poisson)."""
+    out: dict[int, float] = {}
+    largest = 0.0
+    for n in LENGTHS:
+        got = dispersion(obs, mu, use, n)
+        if got is not None:
+            largest = max(largest, got)
+        out[n] = largest if got is None else got
+    return out
+
+
+def dispersion(obs: np.ndarray, mu: np.ndarray, use: np.ndarray, length: int) -> float | None:
     """``1/k`` of a negative binomial (var = m + m²/k) for sums over ``length`` hours, by the
-    method of moments over non-overlapping blocks of the ``use`` hours; 0 is Poisson."""
+    method of moments over non-overlapping blocks of the ``use`` hours; 0 is Poisson; None
+    when fewer than five blocks can say."""
     n = len(obs) // length * length
     if n == 0:
-        return 0.0
+        return None
     o = obs[:n].reshape(-1, length).sum(1)
     m = mu[:n].reshape(-1, length).sum(1)
     ok = use[:n].reshape(-1, length).all(1) & (m > 0)
     if ok.sum() < 5:
-        return 0.0
+        return None
     o, m = o[ok], m[ok]
     return float(np.clip(((o - m) ** 2 - o).sum() / (m**2).sum(), 0.0, 1.0))
 
@@ -193,12 +210,13 @@ def find_gaps(s: Series, as_of_us: int, alpha: float) -> Gaps:
     out = Gaps([], np.zeros(s.hours), np.zeros(s.hours))
     for _ in range(2):
         mu = expected(s, use, arrived)
-        inv = {n: dispersion(obs, mu, use, n) for n in LENGTHS}
+        inv = dispersions(obs, mu, use)
 
         def by_count(
             length: int, o: np.ndarray, m: np.ndarray, inv: dict[int, float] = inv
         ) -> np.ndarray:
-            return lower_tail(o, m, inv[length])
+            p = lower_tail(o, m, inv[length])
+            return np.asarray(np.where(o <= GAP_SHARE * m, p, 1.0), dtype=np.float64)
 
         echo = echo_expected(s, use, arrived)
 
