@@ -22,6 +22,9 @@ from scipy import stats
 from seedtrail.intake.series import HOUR_US, Series
 
 LENGTHS = (1, 2, 3, 6, 12, 24, 48)
+#: the first hours of a partner's data are not judged by its event counts: they have no hour-of-day
+#: history yet (the click-echo test, which needs 20 clicks of history, still runs)
+WARMUP_HOURS = 24
 #: a gap is a near silence: at most this share of the expected events (or echoes). A milder
 #: shortfall over days is as likely a drop in demand as in delivery, and is not flagged.
 GAP_SHARE = 0.2
@@ -137,6 +140,7 @@ def scan(
     weight: np.ndarray,
     cutoff: float,
     lengths: Sequence[int] = LENGTHS,
+    warmup: int = 0,
 ) -> list[Window]:
     """Windows of every length whose tail probability (``tail(length, lo, hi)``) is below
     ``cutoff``; overlapping ones give way to the most significant, touching ones merge."""
@@ -146,6 +150,8 @@ def scan(
             break
         p = tail(length, _sums(obs, length), _sums(weight, length))
         for lo in np.flatnonzero(p < cutoff):
+            if lo < warmup:
+                continue
             found.append(
                 Window(
                     int(lo),
@@ -225,7 +231,7 @@ def find_gaps(s: Series, as_of_us: int, alpha: float) -> Gaps:
             q = np.clip(e / np.maximum(n, 1.0), 0.0, 1.0)
             return np.asarray(np.where(n > 0, stats.binom.cdf(o, n, q), 1.0), dtype=np.float64)
 
-        found = scan(obs, by_count, mu, cutoff)
+        found = scan(obs, by_count, mu, cutoff, warmup=WARMUP_HOURS)
         if echo.any():
             found += scan(echoed, by_echo, echo, cutoff)
         out = Gaps(merge(sorted(found, key=lambda w: (w.lo, w.hi))), mu, echo)
