@@ -52,6 +52,9 @@ def matrix(w: World) -> list[tuple[str, str, Any, dict[str, str]]]:
             {"links_enabled": True, "reason": "test"},
             only_op,
         ),
+        ("POST", f"/partners/{i['partner']}/hold", {"reason": "test"}, only_op),
+        ("POST", f"/partners/{i['partner']}/release", {"reason": "test"}, only_op),
+        ("GET", "/holds", None, staff),
         ("POST", f"/partners/{i['partner']}/secrets", None, {**only_op, "partner": OK}),
         ("GET", f"/partners/{i['partner']}/secrets", None, {**only_op, "partner": OK}),
         (

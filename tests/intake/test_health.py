@@ -85,7 +85,8 @@ def test_healthy_stream_is_ok(world: World) -> None:
     health, _ = assess(world)
     assert health.status == "ok", health.reasons
     h = health.hours[0]
-    assert (h.clicks, h.visits, h.received) == (100, 50, {"store_visit": 50})
+    assert (h.clicks, h.visits) == (100, 50)  # clicks sent, and echoed by an event
+    assert h.received == {"events": 50, "with_click": 50, "late": 0}
     assert h.completeness == pytest.approx(1.0)
     assert h.observed_sample_rate == pytest.approx(0.5)
     assert h.lag_p95_s == pytest.approx(120, abs=1)

@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import orjson
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy import select
+from typer.core import TyperGroup
 
 from seedtrail.cli.context import console, err_console, state
 from seedtrail.cli.main import app
+from seedtrail.cli.store_cmd import cli_actor
 from seedtrail.errors import InvalidInput
-from seedtrail.intake import alerts, files
+from seedtrail.intake import alerts, files, flags, holds
 from seedtrail.intake.directory import PartnerDirectory
 from seedtrail.intake.events import COMMUNITY
 from seedtrail.intake.health import Health, window_end
@@ -107,15 +111,38 @@ def _import(store: Store, file: Path, kind: str, partner: str | None, errors: Pa
         raise InvalidInput(f"{report.rejected} of {report.read} records in {file} rejected{where}")
 
 
-@app.command("health")
+class _HealthGroup(TyperGroup):
+    """``seedtrail health [PARTNER] [OPTIONS]`` shows health; ``hold`` and ``release`` act."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+health_app = typer.Typer(
+    cls=_HealthGroup,
+    help="Backhaul health per partner (run it hourly: it alerts on a change); hold or release "
+    "a partner's figures.",
+)
+app.add_typer(health_app, name="health")
+
+
+@health_app.command("show")
 def health_cmd(
     ctx: typer.Context,
     partner: str | None = typer.Argument(None, help="Partner slug or id (default: all)."),
     hours: int = typer.Option(24, "--hours", min=1, help="Whole hours to look back."),
     show_hours: bool = typer.Option(False, "--hours-table", help="Show every hour."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="One JSON object per flagged window (partner, kind, start, end, "
+        "evidence) instead of the summary.",
+    ),
 ) -> None:
-    """Backhaul health per partner: status, reasons, per-hour figures; alerts on change (run it
-    hourly from cron or a timer)."""
+    """Backhaul health per partner, as of the deployment's latest data: status, flagged
+    windows, per-hour figures; alerts on change."""
     settings = state(ctx).settings
     lake = Lake(settings.effective_lake_url)
     with open_store(settings) as store:
@@ -129,23 +156,61 @@ def health_cmd(
             health, sent = alerts.check(
                 store, lake, directory.get(ident), settings.health_webhook_url, window_end(), hours
             )
-            _show(health, sent, show_hours)
+            if as_json:
+                for f in health.flags:
+                    typer.echo(orjson.dumps(f.to_dict()).decode())
+            else:
+                _show(health, sent, show_hours)
+
+
+def _partner_id(store: Store, ident: str) -> int:
+    with store.read() as conn:
+        return flags.entry(conn, int(ident) if ident.isdigit() else ident).id
+
+
+@health_app.command("hold")
+def hold_cmd(
+    ctx: typer.Context,
+    partner: str = typer.Argument(..., help="Partner slug or id."),
+    reason: str = typer.Option(..., "--reason", help="Why (shown with the withheld figures)."),
+) -> None:
+    """Hold a partner: its figures are withheld from brand reports until released (audited)."""
+    with open_store(state(ctx).settings) as store:
+        pid = _partner_id(store, partner)
+        with store.transaction() as conn:
+            h = holds.hold(conn, cli_actor(), pid, reason)
+    console.print(f"{h.partner}: [bold red]held[/] since {h.held_at.isoformat()}: {h.reason}")
+
+
+@health_app.command("release")
+def release_cmd(
+    ctx: typer.Context,
+    partner: str = typer.Argument(..., help="Partner slug or id."),
+    reason: str = typer.Option(..., "--reason", help="Why the figures can be shown again."),
+) -> None:
+    """Release a partner's hold: its figures return to brand reports (audited)."""
+    with open_store(state(ctx).settings) as store:
+        pid = _partner_id(store, partner)
+        with store.transaction() as conn:
+            h = holds.release(conn, cli_actor(), pid, reason)
+    console.print(f"{h.partner}: released ({reason})")
 
 
 def _show(health: Health, sent: bool, show_hours: bool) -> None:
     style = STATUS_STYLE[health.status]
     console.print(
-        f"{health.partner}: [{style}]{health.status}[/]" + (" (alert sent)" if sent else "")
+        f"{health.partner}: [{style}]{health.status}[/] as of {health.as_of[:16]}"
+        + (" (alert sent)" if sent else "")
     )
     for reason in health.reasons:
         console.print(f"  - {reason}", highlight=False)
     if show_hours:
         table = Table(
             "hour",
-            "received",
+            "events",
+            "late",
             "clicks",
-            "visits",
-            "complete",
+            "echoed",
             "rate",
             "lag p95 s",
             "dup %",
@@ -154,10 +219,10 @@ def _show(health: Health, sent: bool, show_hours: bool) -> None:
         for h in health.hours:
             table.add_row(
                 h.hour[:16],
-                str(sum(h.received.values())),
+                str(h.received["events"]),
+                str(h.received["late"]),
                 str(h.clicks),
                 str(h.visits),
-                "" if h.completeness is None else f"{h.completeness:.2f}",
                 "" if h.observed_sample_rate is None else f"{h.observed_sample_rate:.2f}",
                 "" if h.lag_p95_s is None else f"{h.lag_p95_s:.0f}",
                 "" if h.duplicate_rate is None else f"{100 * h.duplicate_rate:.1f}",

@@ -57,6 +57,8 @@ def notify(
             "previous": previous,
             "status": health.status,
             "reasons": health.reasons,
+            "as_of": health.as_of,
+            "flags": [f.to_dict() for f in health.flags],
         }
         resp = httpx.post(webhook_url, json=doc, timeout=5.0)
         resp.raise_for_status()

@@ -1,31 +1,32 @@
 """Backhaul health per partner and hour, and a status (ok/degraded/broken) with reasons.
 
-:class:`Rules` is the spec (thresholds); :func:`assess` is the engine. Inputs: the partner's
-back-link events in the window (lake partitions plus the not-yet-sealed inbox), the clicks
-seedtrail sent to the partner (``clicks`` table) and delivery counters (``intake_counts``).
+The per-hour figures come from :mod:`seedtrail.intake.series` (the partner's back-link events in
+the lake and the not-yet-sealed inbox, the clicks that reached its shop, delivery counters); the
+findings are :mod:`seedtrail.intake.flags`' flagged windows (statistical tests against the
+partner's own history). Health is judged as of the deployment's latest data, never past it.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-import orjson
-import pyarrow.compute as pc
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection
 
-from seedtrail.contracts import BACK_KINDS
 from seedtrail.errors import Forbidden
+from seedtrail.intake import flags as flagging
 from seedtrail.intake.directory import PartnerEntry
-from seedtrail.lake.layout import Lake, Partition
+from seedtrail.intake.flags import Flag, Rules
+from seedtrail.intake.series import HOUR_US, Series, iso, to_us
+from seedtrail.lake.layout import Lake
 from seedtrail.principals import Principal
-from seedtrail.store.schema import clicks, inbox, intake_counts
 
-HOUR_US = 3_600_000_000
+__all__ = ["HOUR_US", "LEVELS", "Health", "Hour", "Rules", "assess", "require_reader"]
 LEVELS = ("ok", "degraded", "broken")
+#: the status a finding of each kind sets (a hold is a reason, not a data fault)
+LEVEL_OF = {"gap": 2, "lag": 1, "duplicates": 1, "orders_again": 1, "sample_rate": 1, "held": 0}
 
 
 def require_reader(actor: Principal, partner_id: int) -> None:
@@ -35,17 +36,6 @@ def require_reader(actor: Principal, partner_id: int) -> None:
     if actor.role == "partner" and actor.partner_id == partner_id:
         return
     raise Forbidden("backhaul health is for operators and the partner itself")
-
-
-@dataclass(frozen=True)
-class Rules:
-    min_clicks: int = 20  # below this, an hour says nothing about completeness or gaps
-    completeness_degraded: float = 0.6
-    completeness_broken: float = 0.2
-    sample_rate_tolerance: float = 0.1
-    lag_p95_degraded_s: float = 6 * 3600
-    duplicates_degraded: float = 0.01
-    duplicates_broken: float = 0.2
 
 
 @dataclass
@@ -73,89 +63,11 @@ class Health:
     status: str
     reasons: list[str]
     hours: list[Hour] = field(default_factory=list)
+    as_of: str = ""  # the hour health was judged at (the deployment's latest data, or now)
+    flags: list[Flag] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass
-class _Events:
-    hour: list[int] = field(default_factory=list)
-    kind: list[str] = field(default_factory=list)
-    lag_us: list[int] = field(default_factory=list)
-    rate: list[float] = field(default_factory=list)
-    #: (ts, event id, order id) of each purchase, to find order ids sent under two event ids
-    purchases: list[tuple[int, str, str]] = field(default_factory=list)
-
-
-def _collect(conn: Connection, lake: Lake, slug: str, start_us: int, end_us: int) -> _Events:
-    ev = _Events()
-
-    def add(
-        ts: int, kind: str, received: int, rate: float, event: str | None, order: str | None
-    ) -> None:
-        ev.hour.append(ts - ts % HOUR_US)
-        ev.kind.append(kind)
-        ev.lag_us.append(received - ts)
-        ev.rate.append(rate)
-        if kind == "purchase" and event and order:
-            ev.purchases.append((ts, event, order))
-
-    first = datetime.fromtimestamp(start_us / 1e6, UTC).date()
-    last = datetime.fromtimestamp((end_us - 1) / 1e6, UTC).date()
-    for part in lake.partitions():
-        if part.type not in BACK_KINDS or not first <= part.day <= last:
-            continue
-        # the lake is partitioned by event type: only purchases need their ids read
-        ids = ["event_id", "order_id"] if part.type == "purchase" else []
-        cols = ["partner", "kind", "ts", "received_at", "sample_rate", *ids]
-        t = lake.read(Partition(part.type, part.day), cols)
-        if t is None or "partner" not in t.column_names:
-            continue
-        t = t.filter(pc.equal(t.column("partner"), slug))
-        ts = t.column("ts").cast("int64").to_pylist()
-        rec = t.column("received_at").cast("int64").to_pylist()
-        none = [None] * len(ts)
-        events = t.column("event_id").to_pylist() if ids else none
-        orders = t.column("order_id").to_pylist() if ids else none
-        for a, k, r, s, e, o in zip(
-            ts, t.column("kind").to_pylist(), rec, t.column("sample_rate").to_pylist(),
-            events, orders, strict=True,
-        ):  # fmt: skip
-            if start_us <= a < end_us:
-                add(a, k, r, s, e, o)
-    rows = conn.execute(
-        select(
-            inbox.c.ts_us, inbox.c.kind, inbox.c.received_us, inbox.c.event_id, inbox.c.payload
-        ).where(
-            inbox.c.stream == "back",
-            inbox.c.source == slug,
-            inbox.c.ts_us >= start_us,
-            inbox.c.ts_us < end_us,
-        )
-    )
-    for ts_us, kind, received_us, event_id, payload in rows:
-        doc = orjson.loads(payload)
-        add(ts_us, kind, received_us, doc["sample_rate"], event_id, doc.get("order_id"))
-    return ev
-
-
-def _reused_orders(purchases: list[tuple[int, str, str]]) -> Counter[int]:
-    """Per hour, purchases whose order id an earlier purchase under another event id already
-    had: a shop re-sending an order as a new event (attribution would count its GMV twice). An
-    event seen twice (in the lake and, while it is sealed, the inbox) counts once."""
-    first: dict[str, str] = {}
-    seen: set[str] = set()
-    out: Counter[int] = Counter()
-    for ts, event, order in sorted(purchases):
-        if event in seen:
-            continue
-        seen.add(event)
-        if order in first:
-            out[ts - ts % HOUR_US] += 1
-        else:
-            first[order] = event
-    return out
 
 
 def assess(
@@ -166,111 +78,86 @@ def assess(
     hours: int = 24,
     rules: Rules | None = None,
 ) -> Health:
-    rules = rules or Rules()
-    end_us = int(end.timestamp() * 1e6)
-    end_us -= end_us % HOUR_US
-    start_us = end_us - hours * HOUR_US
-    ev = _collect(conn, lake, partner.slug, start_us, end_us)
-    hour_of_click = clicks.c.ts_us - clicks.c.ts_us % HOUR_US
-    sent: dict[int, int] = dict(
-        conn.execute(
-            select(hour_of_click, func.count())
-            .where(
-                and_(
-                    clicks.c.partner_id == partner.id,
-                    clicks.c.ts_us >= start_us,
-                    clicks.c.ts_us < end_us,
-                    clicks.c.is_bot.is_(False),
-                )
-            )
-            .group_by(hour_of_click)
-        ).all()
+    """The ``hours`` whole hours before ``end`` (or before the deployment's latest data, if that
+    is earlier): per-hour figures, flagged windows, status and reasons."""
+    end = flagging.as_of(conn, end)
+    start = end - timedelta(hours=hours)
+    found = flagging.assess(conn, lake, partner, start, end, rules)
+    s, lo = found.series, max((to_us(start) - found.series.start_us) // HOUR_US, 0)
+    gap_hours = {
+        h for f in found.flags if f.kind == "gap"
+        for h in range(to_us(f.start), to_us(f.end), HOUR_US)
+    }  # fmt: skip
+    out = [_hour(s, i, partner.declared_sample_rate, gap_hours) for i in range(lo, s.hours)]
+    status, reasons = judge(found.flags)
+    return Health(
+        partner.slug, partner.declared_sample_rate, status, reasons, out, end.isoformat(),
+        found.flags,
+    )  # fmt: skip
+
+
+def _hour(s: Series, i: int, declared: float, gap_hours: set[int]) -> Hour:
+    cell = s.delay_hour == i
+    lag = s.delays_s[cell]
+    p50 = p95 = p99 = None
+    if len(lag):
+        p50, p95, p99 = (float(x) for x in np.percentile(lag, [50, 95, 99]))
+    n_clicks, events = int(s.clicks[i]), int(s.events[i])
+    delivered, dups = int(s.deliveries[i]), int(s.duplicates[i])
+    return Hour(
+        hour=iso(s.hour_us(i)).isoformat(),
+        received={"events": events, "with_click": int(s.clicked[i]), "late": int(s.late[i])},
+        clicks=n_clicks,
+        visits=int(s.echoed[i]),
+        completeness=(int(s.echoed[i]) / (n_clicks * declared)) if n_clicks else None,
+        observed_sample_rate=None if not events else declared * (1 - s.rate_off[i] / events),
+        lag_p50_s=p50,
+        lag_p95_s=p95,
+        lag_p99_s=p99,
+        deliveries=delivered,
+        duplicates=dups,
+        duplicate_rate=(dups / delivered) if delivered else None,
+        gap=s.hour_us(i) in gap_hours,
+        reused_orders=int(s.reused[i]),
     )
-    counts = {
-        h: (r, d)
-        for h, r, d in conn.execute(
-            select(
-                intake_counts.c.hour_us, intake_counts.c.received, intake_counts.c.duplicates
-            ).where(
-                intake_counts.c.source == partner.slug,
-                intake_counts.c.hour_us >= start_us,
-                intake_counts.c.hour_us < end_us,
-            )
-        )
-    }
-    by_hour: dict[int, list[int]] = defaultdict(list)
-    for i, h in enumerate(ev.hour):
-        by_hour[h].append(i)
-    reused = _reused_orders(ev.purchases)
-    lag = np.asarray(ev.lag_us, dtype=np.float64) / 1e6
-    rate = np.asarray(ev.rate, dtype=np.float64)
-    out: list[Hour] = []
-    for h in range(start_us, end_us, HOUR_US):
-        idx = by_hour.get(h, [])
-        kinds = Counter(ev.kind[i] for i in idx)
-        n_clicks = int(sent.get(h, 0))
-        visits = kinds.get("store_visit", 0)
-        delivered, dups = counts.get(h, (0, 0))
-        p50 = p95 = p99 = None
-        if idx:
-            p50, p95, p99 = (float(x) for x in np.percentile(lag[idx], [50, 95, 99]))
-        out.append(
-            Hour(
-                hour=datetime.fromtimestamp(h / 1e6, UTC).isoformat(),
-                received=dict(sorted(kinds.items())),
-                clicks=n_clicks,
-                visits=visits,
-                completeness=(visits / (n_clicks * partner.declared_sample_rate))
-                if n_clicks
-                else None,
-                observed_sample_rate=float(rate[idx].mean()) if idx else None,
-                lag_p50_s=p50,
-                lag_p95_s=p95,
-                lag_p99_s=p99,
-                deliveries=int(delivered),
-                duplicates=int(dups),
-                duplicate_rate=(dups / delivered) if delivered else None,
-                gap=n_clicks >= rules.min_clicks and not idx,
-                reused_orders=reused.get(h, 0),
-            )
-        )
-    status, reasons = judge(out, partner.declared_sample_rate, rules)
-    return Health(partner.slug, partner.declared_sample_rate, status, reasons, out)
 
 
-def judge(hours: list[Hour], declared: float, rules: Rules) -> tuple[str, list[str]]:
-    """The status is the worst finding; each finding becomes one reason naming its hours."""
-    found: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for h in hours:
-        if h.gap:
-            found[(2, f"gap: no events while clicks were sent ({h.clicks}+ clicks)")].append(h.hour)
-        elif h.completeness is not None and h.clicks >= rules.min_clicks:
-            if h.completeness < rules.completeness_broken:
-                found[(2, "completeness: store visits far below clicks sent")].append(h.hour)
-            elif h.completeness < rules.completeness_degraded:
-                found[(1, "completeness: store visits below clicks sent")].append(h.hour)
-        if (
-            h.observed_sample_rate is not None
-            and abs(h.observed_sample_rate - declared) > rules.sample_rate_tolerance
-        ):
-            found[(1, f"sample rate: observed differs from declared {declared}")].append(h.hour)
-        if h.lag_p95_s is not None and h.lag_p95_s > rules.lag_p95_degraded_s:
-            found[(1, "lag: p95 delivery delay too high")].append(h.hour)
-        if h.reused_orders:
-            found[
-                (1, "orders: a purchase's order id sent again under a new event id (counted twice)")
-            ].append(h.hour)
-        if h.duplicate_rate is not None:
-            if h.duplicate_rate > rules.duplicates_broken:
-                found[(2, "duplicates: most deliveries are repeats")].append(h.hour)
-            elif h.duplicate_rate > rules.duplicates_degraded:
-                found[(1, "duplicates: repeated deliveries above 1%")].append(h.hour)
-    level = max((lvl for lvl, _ in found), default=0)
-    reasons = [
-        f"{text} in {len(hs)} hour(s), first {hs[0]}"
-        for (_, text), hs in sorted(found.items(), key=lambda kv: (-kv[0][0], kv[0][1]))
-    ]
-    return LEVELS[level], reasons
+def describe(f: Flag) -> str:
+    """One line per flagged window, for people (the CLI and the alert)."""
+    ev = f.evidence
+    span = f"{f.start.isoformat()[:16]} to {f.end.isoformat()[:16]}"
+    text = {
+        "gap": lambda: (
+            f"gap: {ev['events']} events where {ev['expected']} were expected, "
+            f"{ev['clicks_echoed']} of {ev['clicks_sent']} clicks echoed (p={ev['p_value']})"
+        ),
+        "lag": lambda: (
+            f"lag: still arriving ({100 * ev['still_to_arrive']:.1f}% to come)"
+            if ev.get("provisional")
+            else f"lag: {ev['lag']} of {ev['of']} events late (usually {ev['usual_share']:.1%})"
+        ),
+        "duplicates": lambda: (
+            f"duplicates: {ev['duplicates']} of {ev['of']} deliveries repeated "
+            f"(usually {ev['usual_share']:.1%})"
+        ),
+        "orders_again": lambda: (
+            f"orders: {ev['orders_again']} order id(s) sent again under a new "
+            "event id (counted twice without order-id dedup)"
+        ),
+        "sample_rate": lambda: (
+            f"sample rate: {ev['events_off_declared_rate']} events off the "
+            f"declared {ev['declared_sample_rate']}"
+        ),
+        "held": lambda: f"held by {ev['held_by']}: {ev['reason']}",
+    }[f.kind]()
+    return f"{text}, {span}"
+
+
+def judge(found: list[Flag]) -> tuple[str, list[str]]:
+    """The status is the worst finding; each flagged window becomes one reason."""
+    level = max((LEVEL_OF[f.kind] for f in found), default=0)
+    ordered = sorted(found, key=lambda f: (-LEVEL_OF[f.kind], f.start))
+    return LEVELS[level], [describe(f) for f in ordered]
 
 
 def window_end(now: datetime | None = None) -> datetime:

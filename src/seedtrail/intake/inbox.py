@@ -85,9 +85,7 @@ class Inbox:
             hours = Counter((r[1], r[5] - r[5] % HOUR_US) for r in rows)
             received.update(hours)
             if stored < len(rows):
-                # Repeats of one request are charged to its (source, hour) in proportion.
-                for key, n in hours.items():
-                    repeats[key] += round(n * (len(rows) - stored) / len(rows))
+                repeats.update(_share(hours, len(rows) - stored))
         if received:
             cur.executemany(
                 self._count, [(s, h, n, repeats.get((s, h), 0)) for (s, h), n in received.items()]
@@ -98,3 +96,15 @@ class Inbox:
         """Insert, skipping repeats; return how many were new (the sum of affected rows)."""
         cur.executemany(self._insert, [(*r[:6], r[6].decode()) for r in rows])
         return int(cur.rowcount)
+
+
+def _share(hours: Counter[tuple[str, int]], repeats: int) -> Counter[tuple[str, int]]:
+    """A request's repeats charged to its (source, hour)s in proportion to their rows, by
+    largest remainder (so they add up to ``repeats``; rounding each would lose them)."""
+    total = sum(hours.values())
+    exact = {k: n * repeats / total for k, n in hours.items()}
+    out = Counter({k: int(v) for k, v in exact.items()})
+    left = repeats - sum(out.values())
+    for k in sorted(exact, key=lambda k: (exact[k] - int(exact[k]), k), reverse=True)[:left]:
+        out[k] += 1
+    return out

@@ -9,11 +9,11 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 
-from seedtrail.api.deps import Actor
+from seedtrail.api.deps import Actor, Reader, Writer
 from seedtrail.errors import BadRequest, Forbidden, InvalidInput, PayloadTooLarge, Unauthorized
-from seedtrail.intake import signature
+from seedtrail.intake import holds, signature
 from seedtrail.intake.directory import PartnerDirectory
 from seedtrail.intake.events import COMMUNITY, BackEvent, Stream, check
 from seedtrail.intake.health import assess, require_reader, window_end
@@ -215,3 +215,32 @@ def partner_health(
     with store.read() as conn:  # read-only: alerts are sent by `seedtrail health` runs
         health = assess(conn, Lake(st.settings.effective_lake_url), entry, window_end(), hours)
     return Response(orjson.dumps(health.to_dict()), media_type="application/json")
+
+
+class HoldIn(BaseModel):
+    reason: str = Field(min_length=3, max_length=500)
+
+
+@router.post(
+    "/partners/{ident}/hold",
+    tags=["partners"],
+    summary="Hold a partner: its figures are withheld from brand reports until released",
+)
+def hold_partner(ident: int, body: HoldIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+    return holds.hold(conn, actor, ident, body.reason).to_dict()
+
+
+@router.post(
+    "/partners/{ident}/release",
+    tags=["partners"],
+    summary="Release a partner's hold: its figures return to brand reports",
+)
+def release_partner(ident: int, body: HoldIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+    return holds.release(conn, actor, ident, body.reason).to_dict()
+
+
+@router.get("/holds", tags=["partners"], summary="Partners held now, with the reason")
+def holds_now(actor: Actor, conn: Reader) -> list[dict[str, Any]]:
+    if actor.role not in ("operator", "moderator"):
+        raise Forbidden("holds are for operators and moderators")
+    return [h.to_dict() for h in holds.holds_in_force(conn).values()]

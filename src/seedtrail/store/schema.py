@@ -415,6 +415,21 @@ backhaul_status = Table(
     Column("changed_at", UTCDateTime(), nullable=False),
 )
 
+#: Operator holds on a partner's backhaul: while one is in force (``released_at`` empty), the
+#: partner's figures are withheld from brand reports with the stated reason.
+partner_holds = Table(
+    "partner_holds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partner_id", Integer, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("reason", String(500), nullable=False),
+    Column("held_by", String(200), nullable=False),
+    Column("held_at", UTCDateTime(), nullable=False),
+    Column("released_by", String(200)),
+    Column("released_at", UTCDateTime()),
+    Column("release_reason", String(500)),
+)
+
 # --- clean room (issue 6) -----------------------------------------------------------------
 #: No configuration may allow more epsilon per brand, campaign and 7-day period.
 PRIVACY_HARD_CAP = 10.0

@@ -24,6 +24,8 @@ def create_web(settings: Settings, store: Store, reports: Reports) -> Starlette:
         Route("/operator/preview", operator.preview_page),
         Route("/operator/partners/{ident:int}/kill-switch", operator.kill_switch, methods=["POST"]),
         Route("/health", health.health_page),
+        Route("/health/partners/{ident:int}/hold", health.hold, methods=["POST"]),
+        Route("/health/partners/{ident:int}/release", health.release, methods=["POST"]),
         Route("/creator", creator.creator_page),
         Route("/brand", brand.campaigns_page),
         Route("/brand/campaigns/{ident:int}", brand.campaign_page),

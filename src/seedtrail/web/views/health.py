@@ -3,38 +3,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 from starlette.responses import Response
 
 from seedtrail import resources
 from seedtrail.errors import Forbidden, InvalidInput
-from seedtrail.intake import health
+from seedtrail.intake import health, holds
 from seedtrail.lake.layout import Lake
 from seedtrail.links import partners
 from seedtrail.principals import Principal
-from seedtrail.store.schema import intake_counts
 from seedtrail.web import charts
-from seedtrail.web.render import Ctx, page
+from seedtrail.web.render import Ctx, action, page, redirect
 
 HOURS = (24, 72, 168)
-
-
-def window(conn: Connection, slug: str, end: datetime | None) -> datetime:
-    """The window's end: as asked, else the hour after the partner's last delivery if that is
-    in the past (so a quiet or replayed partner shows its latest activity), else now."""
-    if end is not None:
-        return end
-    now = health.window_end()
-    last = conn.execute(
-        select(func.max(intake_counts.c.hour_us)).where(intake_counts.c.source == slug)
-    ).scalar()
-    if last is None:
-        return now
-    after_last = datetime.fromtimestamp(last / 1e6, UTC) + timedelta(hours=1)
-    return min(now, after_last)
 
 
 def load_health(
@@ -45,7 +29,8 @@ def load_health(
     hours: int,
     end: datetime | None,
 ) -> list[dict[str, Any]]:
-    """Every partner ``actor`` may see the health of, assessed over ``hours`` up to ``end``."""
+    """Every partner ``actor`` may see the health of, assessed over ``hours`` up to ``end`` (or
+    the deployment's latest data, if earlier), with its hold in force if any."""
     out = []
     for p in resources.list_rows(conn, partners.RESOURCE, actor, {}, limit=1000):
         try:
@@ -53,8 +38,8 @@ def load_health(
         except Forbidden:
             continue
         entry = health.PartnerEntry(p["id"], p["slug"], float(p["declared_sample_rate"]), (), 0.0)
-        h = health.assess(conn, lake, entry, window(conn, p["slug"], end), hours)
-        out.append({"partner": p, "health": h})
+        h = health.assess(conn, lake, entry, end or health.window_end(), hours)
+        out.append({"partner": p, "health": h, "hold": holds.current(conn, p["id"])})
     return out
 
 
@@ -104,3 +89,20 @@ def health_page(ctx: Ctx) -> Response:
     for r in rows:
         r.update(_charts(ctx, r["health"]))
     return ctx.render("health.html", rows=rows, hours=hours, choices=HOURS, end=end_q or "")
+
+
+@action
+def hold(ctx: Ctx, form: dict[str, str]) -> Response:
+    """Hold a partner's figures (operators; audited)."""
+    with ctx.web.store.transaction() as conn:
+        holds.hold(conn, ctx.user, int(ctx.request.path_params["ident"]), form.get("reason", ""))
+    return redirect("/ui/health")
+
+
+@action
+def release(ctx: Ctx, form: dict[str, str]) -> Response:
+    """Release a partner's hold (operators; audited)."""
+    with ctx.web.store.transaction() as conn:
+        pid = int(ctx.request.path_params["ident"])
+        holds.release(conn, ctx.user, pid, form.get("reason", ""))
+    return redirect("/ui/health")

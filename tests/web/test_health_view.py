@@ -1,0 +1,51 @@
+"""The dashboard's health page: an operator holds and releases a partner's figures there (the
+same audited call as the API); other roles get no button and a 403."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from factories import auth, build_world
+from seedtrail.store.store import Store
+
+
+def _sign_in(client: TestClient, key: str) -> str:
+    r = client.post("/ui/signin", data={"key": key, "next": "/ui/health"}, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get("/ui/health", headers={"accept-language": "en"}).text
+    return page.split('name="csrf" content="')[1].split('"')[0]
+
+
+def test_an_operator_holds_and_releases_a_partner_from_the_health_page(
+    client: TestClient, store: Store
+) -> None:
+    w = build_world(store)
+    token = _sign_in(client, w.keys["operator"])
+    pid = w.ids["partner"]
+    r = client.post(
+        f"/ui/health/partners/{pid}/hold",
+        data={"reason": "orders missing since 9:00", "csrf": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = client.get("/ui/health", headers={"accept-language": "en"}).text
+    assert "orders missing since 9:00" in page and f"/health/partners/{pid}/release" in page
+    held = client.get("/holds", headers=auth(w.keys["operator"])).json()
+    assert [h["partner_id"] for h in held] == [pid]
+    r = client.post(
+        f"/ui/health/partners/{pid}/release", data={"reason": "backfilled", "csrf": token}
+    )
+    assert r.status_code == 200  # followed to the page
+    assert client.get("/holds", headers=auth(w.keys["operator"])).json() == []
+
+
+def test_a_moderator_sees_no_hold_button_and_may_not_hold(client: TestClient, store: Store) -> None:
+    w = build_world(store)
+    token = _sign_in(client, w.keys["moderator"])
+    page = client.get("/ui/health").text
+    assert "/hold" not in page
+    r = client.post(
+        f"/ui/health/partners/{w.ids['partner']}/hold", data={"reason": "mine", "csrf": token}
+    )
+    assert r.status_code == 403
+    assert client.get("/holds", headers=auth(w.keys["operator"])).json() == []
