@@ -269,3 +269,22 @@ def test_a_report_from_store_lake_and_clean_room_alone(
     assert inputs["purchases"] == 4  # p1 and p1-again are one order
     assert inputs["purchases_unmatched"] == 2  # dave (unknown) and eve (a bot's click)
     assert report.meta["scores"] == [] and report.meta["world"] is None
+    # the order sent again is a flagged window of the shop's backhaul: every figure it touches
+    # says so, the others do not
+    kinds = {f["kind"] for f in inputs["backhaul_flags"]}
+    assert "orders_again" in kinds
+    assert "orders_again" in (lt("note", n1)["backhaul_flags"] or "")
+    assert lt("note", n2)["backhaul_flags"] is None
+
+    # an operator holds the shop: its figures are withheld, with the reason, until released
+    r = client.post(
+        f"/partners/{shop['id']}/hold", json={"reason": "backhaul missing since Monday"},
+        headers=auth(key),
+    )  # fmt: skip
+    assert r.status_code in (200, 201), r.text
+    held = build_from(from_settings(settings, store), ReportSpec(models=("last_touch",),
+                                                                  primary="last_touch"))  # fmt: skip
+    rows = {(r["dimension"], r["key"]): r for r in held.tables["funnel"].to_pylist()}
+    assert rows[("note", n1)]["purchases"] == 0 and rows[("partner", "shop")]["purchases"] == 0
+    assert rows[("partner", "shop")]["clicks"] == 2  # taps are the community's own data
+    assert held.meta["inputs"]["withheld"] == {"shop": "backhaul missing since Monday"}

@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from seedtrail.attribution.dialect import literal
 from seedtrail.attribution.spec import CONVERSION_KINDS, TOUCH_KINDS
 from seedtrail.contracts import BACK, COUNTED_CLICK_SQL, FRONT, ORDER_KINDS
 from seedtrail.errors import AttributionInputError
+from seedtrail.intake import flags
 from seedtrail.lake.layout import Lake
 from seedtrail.settings import Settings
 from seedtrail.store import schema as db
@@ -117,7 +118,11 @@ class Deployment:
             self.identity.register(con)
         else:  # click-id matches only
             _no_identity(con)
-        self._conversions(con, cut)
+        with self.store.read() as conn:
+            held = flags.holds_in_force(conn)
+        self._conversions(con, cut, sorted(held))
+        self._flags(con, as_of)
+        self.stats["withheld"] = {slug: h.reason for slug, h in held.items()}
         store_campaigns.load(self.store).register(con)
         with self.store.read() as conn:
             _register_store(con, conn)
@@ -145,9 +150,46 @@ class Deployment:
             + " AND ".join(where)
         )
 
-    def _conversions(self, con: duckdb.DuckDBPyConnection, cut: str | None) -> None:
+    def _flags(self, con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> None:
+        """``w_flags``: every window in which a partner's backhaul was degraded (gap, lag,
+        duplicates, orders sent again, off sample rate), over the span of the conversions."""
+        span = con.execute("SELECT MIN(ts), MAX(ts) FROM w_conv").fetchall()[0]
+        found: list[dict[str, Any]] = []
+        if span[0] is not None:
+            start = span[0].replace(minute=0, second=0, microsecond=0)
+            end = (
+                min(span[1] + timedelta(hours=1), as_of) if as_of else span[1] + timedelta(hours=1)
+            )
+            with self.store.read() as conn:
+                slugs = list(conn.execute(select(db.partners.c.slug)).scalars())
+                for slug in slugs:
+                    for flag in flags.flagged_windows(conn, self.lake, slug, start, end):
+                        if flag.kind != "held":  # held partners' figures are withheld instead
+                            found.append(flag.to_dict())
+        table = pa.table(
+            {
+                "partner": pa.array([f["partner"] for f in found], pa.string()),
+                "kind": pa.array([f["kind"] for f in found], pa.string()),
+                "starts_at": pa.array([f["start"] for f in found], pa.string()),
+                "ends_at": pa.array([f["end"] for f in found], pa.string()),
+            }
+        )
+        con.register("d_flags", table)
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW w_flags AS SELECT partner, kind, "
+            "CAST(starts_at AS TIMESTAMPTZ) AS starts_at, CAST(ends_at AS TIMESTAMPTZ) AS ends_at "
+            "FROM d_flags"
+        )
+        self.stats["backhaul_flags"] = found
+
+    def _conversions(
+        self, con: duckdb.DuckDBPyConnection, cut: str | None, held: list[str]
+    ) -> None:
         con.register("d_back", self.lake.dataset(CONVERSION_KINDS, BACK))
-        rx = f"WHERE received_at < {cut}" if cut else ""
+        where = [f"received_at < {cut}"] if cut else []
+        if held:  # an operator's hold: the partner's figures are withheld until released
+            where.append("partner NOT IN (" + ", ".join(literal(h) for h in held) + ")")
+        rx = f"WHERE {' AND '.join(where)}" if where else ""
         orders = ", ".join(literal(k) for k in ORDER_KINDS)
         once = (
             "SELECT * EXCLUDE (rn) FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY partner, "

@@ -123,6 +123,14 @@ def _each_model(
             con.execute(f"DROP TABLE {table}")
 
 
+def _flag(rows: pa.Table, flags: pa.Table, keys: tuple[str, ...]) -> pa.Table:
+    """``rows`` with ``backhaul_flags``: the kinds of degraded backhaul behind each row's
+    credited conversions (null when none), so every page can mark the figure."""
+    if flags.num_rows == 0:
+        return rows.append_column("backhaul_flags", pa.nulls(rows.num_rows, pa.string()))
+    return rows.join(flags, keys=list(keys), join_type="left outer")
+
+
 def _has_truth(con: duckdb.DuckDBPyConnection) -> bool:
     found = con.execute(
         "SELECT COUNT(*) FROM duckdb_views() WHERE view_name = 'w_truth' AND temporary"
@@ -206,8 +214,10 @@ def build_from(source: Source, spec: ReportSpec, progress: Progress | None = Non
         scoring = _has_truth(con)
 
         def each(model: str, table: str) -> None:
-            funnels.append(funnel.funnel(con, rollup.rollup(con, table), model))
-            dailies.append(funnel.daily_funnel(con, rollup.daily(con, table), model))
+            rows = funnel.funnel(con, rollup.rollup(con, table), model)
+            funnels.append(_flag(rows, rollup.flagged(con, table), ("dimension", "key")))
+            days = funnel.daily_funnel(con, rollup.daily(con, table), model)
+            dailies.append(_flag(days, rollup.flagged_daily(con, table), ("key", "day")))
             if scoring:
                 scores.append(truth.score(con, model, table))
 

@@ -59,6 +59,39 @@ def register_credits(con: duckdb.DuckDBPyConnection, credits: pa.Table, model: s
     return name
 
 
+def _flagged_rows(credit_table: str) -> str:
+    """Credit rows whose conversion fell in a flagged backhaul window of its partner
+    (``w_flags``: partner, kind, starts_at, ends_at), with the flag's kind."""
+    return (
+        f"SELECT c.*, f.kind AS flag FROM {credit_table} c "
+        "JOIN w_conv v ON v.event_id = c.conversion_id AND v.partner = c.partner "
+        "JOIN w_flags f ON f.partner = v.partner AND v.ts >= f.starts_at AND v.ts < f.ends_at"
+    )
+
+
+def flagged(con: duckdb.DuckDBPyConnection, credit_table: str) -> pa.Table:
+    """Per (dimension, key): the kinds of degraded backhaul (``gap``, ``held``, ...) behind any
+    credited conversion of the row, comma-separated; rows without any are absent."""
+    parts = [
+        f"SELECT '{dim}' AS dimension, {key_expr(dim)} AS key, flag FROM "
+        f"({_flagged_rows(credit_table)}) x"
+        for dim in DIMENSIONS
+    ]
+    return con.sql(
+        "SELECT dimension, key, string_agg(DISTINCT flag, ',' ORDER BY flag) AS backhaul_flags "
+        f"FROM ({' UNION ALL '.join(parts)}) u GROUP BY dimension, key"
+    ).to_arrow_table()
+
+
+def flagged_daily(con: duckdb.DuckDBPyConnection, credit_table: str) -> pa.Table:
+    """Per (campaign key, day): as :func:`flagged`."""
+    return con.sql(
+        f"SELECT {key_expr('campaign')} AS key, day, "
+        "string_agg(DISTINCT flag, ',' ORDER BY flag) AS backhaul_flags "
+        f"FROM ({_flagged_rows(credit_table)}) x GROUP BY ALL"
+    ).to_arrow_table()
+
+
 def _estimate(con: duckdb.DuckDBPyConnection, rows_sql: str, keys: tuple[str, ...]) -> pa.Table:
     """Sum each conversion's credit within ``keys`` over ``rows_sql`` (credit rows carrying those
     key columns), then estimate per key with the sampled-backhaul estimator."""

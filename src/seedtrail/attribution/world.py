@@ -58,6 +58,13 @@ FILES = {
 }
 
 
+#: No flagged backhaul windows (a world's own files carry no health judgement).
+NO_FLAGS = (
+    "SELECT NULL::VARCHAR AS partner, NULL::VARCHAR AS kind, NULL::TIMESTAMPTZ AS starts_at, "
+    "NULL::TIMESTAMPTZ AS ends_at WHERE FALSE"
+)
+
+
 @dataclass(frozen=True)
 class WorldDir:
     root: Path
@@ -138,6 +145,7 @@ def register(
             "ON mo.note_id = n.note_id"
         ),
     }
+    views["w_flags"] = NO_FLAGS
     try:
         for name, sql in views.items():
             if name == "w_note_dims" and campaigns is not None:
