@@ -21,6 +21,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from seedtrail import demo_world
 from seedtrail.intake import health_eval
 from seedtrail.settings import load_settings
 from seedtrail.sim.runner import generate
@@ -47,7 +48,7 @@ def run(scale: str, seed: int, root: Path) -> tuple[health_eval.Score, float, fl
     store = Store.from_settings(settings)
     migrate.upgrade(store.engine)
     t0 = time.perf_counter()
-    health_eval.deliver(settings, store, world, seed)
+    demo_world.deliver(settings, store, demo_world.WorldSummary(world, seed, ""), lambda _: None)
     t1 = time.perf_counter()
     score, _ = health_eval.score(settings, store, world)
     t2 = time.perf_counter()

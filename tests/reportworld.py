@@ -34,3 +34,25 @@ def built_report(factory: pytest.TempPathFactory) -> tuple[Report, Path]:
         _cache["report"] = (report, report.write(factory.mktemp("report")))
     result: tuple[Report, Path] = _cache["report"]
     return result
+
+
+def deployment_dir(factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the world as a deployment holds its data (store, sealed lake,
+    clean-room matches: :func:`seedtrail.demo_world.deliver`), built once per session. Copy it
+    before writing to it."""
+    if "deployment" not in _cache:
+        from seedtrail import demo_world
+        from seedtrail.settings import load_settings
+        from seedtrail.store import migrate
+        from seedtrail.store.store import Store
+
+        data = factory.mktemp("deployment")
+        settings = load_settings(data_dir=data)
+        store = Store.from_settings(settings)
+        migrate.upgrade(store.engine)
+        out = demo_world.WorldSummary(world_dir(factory), SEED, "report-test")
+        demo_world.deliver(settings, store, out, lambda _step: None)
+        store.dispose()
+        _cache["deployment"] = data
+    path: Path = _cache["deployment"]
+    return path

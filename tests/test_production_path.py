@@ -282,8 +282,8 @@ def test_a_report_from_store_lake_and_clean_room_alone(
         headers=auth(key),
     )  # fmt: skip
     assert r.status_code in (200, 201), r.text
-    held = build_from(from_settings(settings, store), ReportSpec(models=("last_touch",),
-                                                                  primary="last_touch"))  # fmt: skip
+    one = ReportSpec(models=("last_touch",), primary="last_touch")
+    held = build_from(from_settings(settings, store), one)
     rows = {(r["dimension"], r["key"]): r for r in held.tables["funnel"].to_pylist()}
     assert rows[("note", n1)]["purchases"] == 0 and rows[("partner", "shop")]["purchases"] == 0
     assert rows[("partner", "shop")]["clicks"] == 2  # taps are the community's own data

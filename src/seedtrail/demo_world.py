@@ -57,29 +57,54 @@ class WorldSummary:
 def build(
     settings: Settings, store: Store, say: Say, *, scale: str = "demo", seed: int = 7
 ) -> WorldSummary:
-    world_dir = settings.data_dir / "world"
-    out = WorldSummary(world_dir, seed, scale)
-    steps: list[tuple[str, Callable[[], None]]] = [
-        ("simulating the community", lambda: _simulate(out)),
-        (
-            "loading accounts and notes; links through the policy; taps through the redirect",
-            lambda: _load(store, out),
-        ),
-        ("the community posts its events (intake)", lambda: _community(store, out)),
-        ("shops deliver back-link events (intake)", lambda: _backhaul(store, out)),
-        ("sealing the event lake (clicks included)", lambda: _seal(settings, store, out)),
-        ("clean room: community × each shop matched on blinded ids", lambda: _match(settings, out)),
-        ("attribution: every model, funnel, ROAS, lift", lambda: _attribute(settings, store, out)),
-        ("clean room: per-person rows", lambda: _cleanroom(settings, store, out)),
-        ("integrity: detectors → moderation cases", lambda: _integrity(settings, store, out)),
-        ("picking a brand, creator and shop to sign in as", lambda: _pick(out)),
-    ]
+    out = WorldSummary(settings.data_dir / "world", seed, scale)
+    _run(out, say, [("simulating the community", lambda: _simulate(out))])
+    deliver(settings, store, out, say)
+    _run(
+        out,
+        say,
+        [
+            (
+                "attribution: every model, funnel, ROAS, lift",
+                lambda: _attribute(settings, store, out),
+            ),
+            ("clean room: per-person rows", lambda: _cleanroom(settings, store, out)),
+            ("integrity: detectors → moderation cases", lambda: _integrity(settings, store, out)),
+            ("picking a brand, creator and shop to sign in as", lambda: _pick(out)),
+        ],
+    )
+    return out
+
+
+def deliver(settings: Settings, store: Store, out: WorldSummary, say: Say) -> None:
+    """A simulated world's data into a deployment, as a community and its shops would bring
+    their own: links and taps, community events, shops' events, the sealed lake, the clean
+    room's matches (everything a report needs; ``out.world_dir`` must hold the world)."""
+    _run(
+        out,
+        say,
+        [
+            (
+                "loading accounts and notes; links through the policy; taps through the redirect",
+                lambda: _load(store, out),
+            ),
+            ("the community posts its events (intake)", lambda: _community(store, out)),
+            ("shops deliver back-link events (intake)", lambda: _backhaul(store, out)),
+            ("sealing the event lake (clicks included)", lambda: _seal(settings, store, out)),
+            (
+                "clean room: community × each shop matched on blinded ids",
+                lambda: _match(settings, out),
+            ),
+        ],
+    )
+
+
+def _run(out: WorldSummary, say: Say, steps: list[tuple[str, Callable[[], None]]]) -> None:
     for label, step in steps:
         say(label)
         t0 = time.monotonic()
         step()
         out.seconds[label] = round(time.monotonic() - t0, 1)
-    return out
 
 
 def _simulate(out: WorldSummary) -> None:

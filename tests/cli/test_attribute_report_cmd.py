@@ -1,8 +1,10 @@
-"""`seedtrail report build|show|score|daily` on a small simulated world."""
+"""`seedtrail report build|show|score|daily` on a small simulated world's data as a deployment
+holds them (store, lake, clean-room matches)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,16 +20,15 @@ def _out(capsys: pytest.CaptureFixture[str]) -> str:
 def test_build_publish_and_show(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    w = reportworld.world_dir(tmp_path_factory)
+    data = tmp_path / "data"
+    shutil.copytree(reportworld.deployment_dir(tmp_path_factory), data)
     out = tmp_path / "rep"
     main(
         [
             "--data-dir",
-            str(tmp_path / "data"),
+            str(data),
             "report",
             "build",
-            "--world",
-            str(w),
             "--out",
             str(out),
             "-m",
@@ -39,9 +40,10 @@ def test_build_publish_and_show(
         ]
     )
     printed = _out(capsys)
-    assert "lift from the randomized holdout" in printed and "ground truth" in printed
+    assert "lift from the randomized holdout" in printed
     meta = json.loads((out / "report.json").read_text())
     assert meta["models"] == ["last_touch", "last_click"]
+    assert meta["inputs"]["identity"] == "clean room" and meta["scores"] == []
     pointer = json.loads((tmp_path / "data" / "attribution" / "latest.json").read_text())
     assert pointer == {"run_id": meta["run_id"], "path": str(out.resolve())}
     main(["--data-dir", str(tmp_path / "data"), "report", "show"])
@@ -52,11 +54,13 @@ def test_score_prints_each_model(
     tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
     w = reportworld.world_dir(tmp_path_factory)
-    main(["report", "score", "--world", str(w), "-m", "last_touch", "--touch-kinds", "read,click"])
+    data = ["--data-dir", str(reportworld.deployment_dir(tmp_path_factory))]
+    args = [*data, "report", "score", "--world", str(w)]
+    main([*args, "-m", "last_touch", "--touch-kinds", "read,click"])
     printed = _out(capsys)
     assert "models against the ground truth" in printed and "lift from the randomized" in printed
     with pytest.raises(SystemExit) as exc:
-        main(["report", "score", "--world", str(w), "--touch-kinds", "read,glance"])
+        main([*args, "--touch-kinds", "read,glance"])
     assert exc.value.code == 2
     assert "unknown touch kind 'glance'" in capsys.readouterr().err
 
@@ -79,18 +83,18 @@ def test_daily_then_errors_without_a_traceback(
     assert "no attribution report was published yet" in capsys.readouterr().err
 
 
-def test_build_from_a_lake_without_conversions_says_so(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_build_says_what_is_missing_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    w = reportworld.world_dir(tmp_path_factory)
-    (tmp_path / "lake" / "read" / "day=2025-03-01").mkdir(parents=True)
-    args = ["--data-dir", str(tmp_path), "report", "build", "--world", str(w), "-m", "last_touch"]
-    for lake, message in (
-        (tmp_path / "nowhere", "does not exist"),
-        (tmp_path, "holds no back-link events"),
+    main(["--data-dir", str(tmp_path), "init"])
+    capsys.readouterr()
+    args = ["--data-dir", str(tmp_path), "report", "build", "-m", "last_touch"]
+    for extra, message in (
+        (["--cleanroom", str(tmp_path / "nowhere")], "does not exist"),
+        (["--identity", str(tmp_path / "x.parquet"), "--cleanroom", str(tmp_path)], "not both"),
     ):
         with pytest.raises(SystemExit) as exc:
-            main([*args, "--lake", str(lake)])
+            main([*args, *extra])
         assert exc.value.code == 2
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from seedtrail import demo_world
 from seedtrail.intake import health_eval
 from seedtrail.intake.flags import Flag
 from seedtrail.settings import load_settings
@@ -43,7 +44,7 @@ def test_a_tiny_world_through_intake(tmp_path: Path) -> None:
     store = Store.from_settings(settings)
     migrate.upgrade(store.engine)
     try:
-        health_eval.deliver(settings, store, world, 7)
+        demo_world.deliver(settings, store, demo_world.WorldSummary(world, 7, ""), lambda _: None)
         score, _ = health_eval.score(settings, store, world)
     finally:
         store.dispose()

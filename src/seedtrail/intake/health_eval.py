@@ -68,22 +68,6 @@ class Score:
         return self.false_alarms / max(self.days / 30.0, 1e-9)  # days are partner-days
 
 
-def deliver(settings: Settings, store: Store, world_dir: Path, seed: int) -> None:
-    """The world through the production path, as ``seedtrail demo`` runs it."""
-    from seedtrail.intake.directory import PartnerDirectory
-    from seedtrail.intake.importer import import_file
-    from seedtrail.intake.inbox import Inbox
-    from seedtrail.intake.sealer import seal
-    from seedtrail.sim.load import load_world
-
-    load_world(store, world_dir, seed)  # links through the policy, taps through the redirect
-    inbox, directory = Inbox(store.engine), PartnerDirectory(store)
-    for path in sorted((world_dir / "conversions").glob("*.parquet")):
-        entry = directory.get(path.stem)
-        import_file(inbox, path, "back", entry.slug, declared_rate=entry.declared_sample_rate)
-    seal(store, Lake(settings.effective_lake_url), settings.data_dir / "locks")
-
-
 def world_span(world_dir: Path) -> tuple[datetime, datetime]:
     """The world's first and last instants (day 0 at UTC midnight, ``days`` long)."""
     spec = json.loads((world_dir / "manifest.json").read_text("utf-8"))["spec"]
