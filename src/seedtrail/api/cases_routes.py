@@ -57,7 +57,10 @@ def open_case(body: cases.CaseIn, actor: Actor, conn: Writer) -> dict[str, Any]:
 
 @router.get("/cases/{ident}", summary="A case with its evidence, actions and appeal")
 def case_detail(ident: Ident, actor: Actor, conn: Reader) -> dict[str, Any]:
-    return cases.detail(conn, actor, ident)
+    out = cases.detail(conn, actor, ident)
+    if actor.role in cases.STAFF:
+        out["allowed_actions"] = actions.offered(conn, out)
+    return out
 
 
 @router.post("/cases/{ident}/actions", status_code=201, summary="Act on a case's subject")

@@ -61,8 +61,16 @@ class ReverseIn(BaseModel):
     reason: str = Field(min_length=3, max_length=2000)
 
 
-def allowed_for(subject_type: str) -> list[str]:
-    return [a for (a, t) in EFFECTS if t == subject_type]
+def allowed_for(subject_type: str, *, in_store: bool = True) -> list[str]:
+    """The actions a subject can get; only ``label`` when it is not in the store (an action
+    that cannot apply is not offered)."""
+    return [a for (a, t) in EFFECTS if t == subject_type and (in_store or a == "label")]
+
+
+def offered(conn: Connection, case: Row) -> list[str]:
+    """The actions the case's subject can get now (``allowed_for`` with the store asked)."""
+    kind = str(case["subject_type"])
+    return allowed_for(kind, in_store=subjects.load(conn, kind, int(case["subject_id"])).in_store)
 
 
 def take(
@@ -90,11 +98,12 @@ def take(
     effect = EFFECTS[(action, kind)]
     subject = subjects.load(conn, kind, sid)
     prior = applied = None
-    if effect is not None:
-        if subject.row is None:
-            raise InvalidInput(
-                f"{kind} {sid} is not in the store: only a label can be recorded for it"
-            )
+    if action != "label" and subject.row is None:
+        raise InvalidInput(
+            f"{kind} {sid} is not in the store: it can get only "
+            + ", ".join(allowed_for(kind, in_store=False))
+        )
+    if effect is not None and subject.row is not None:
         field, value = effect
         prior, applied = {field: subject.row[field]}, {field: value}
         _set_subject(conn, kind, sid, applied)

@@ -117,7 +117,7 @@ def apply(conn: Connection, rules: list[AutoRule], case: Row) -> tuple[list[Row]
         if not rule.matches(case):
             continue
         for name in rule.actions:
-            if actions.EFFECTS[(name, case["subject_type"])] is not None:
+            if name != "label":
                 if in_store is None:
                     sub = subjects.load(conn, case["subject_type"], case["subject_id"])
                     in_store = sub.in_store

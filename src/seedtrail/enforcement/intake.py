@@ -6,7 +6,9 @@ optionally ``subject`` (comment, note or account; default given by the caller), 
 ``author``, ``note_id``, ``ts`` and ``reach``. An id may carry its subject type as a prefix
 (``note:42``, as the scan writes for notes of a world); lines without labels are skipped. The
 scan's own input (``--texts``) fills in text, author, note and time for the ids flagged; a comment
-in the store gives its own body. One case per label, holding the findings of that label (kinds
+in the store gives its own body; a flagged comment that is not in the store but whose note and
+author are is adopted into it (``subjects.adopt_comments``), so every action a case offers works.
+One case per label, holding the findings of that label (kinds
 the table below does not know go with every label of the line).
 
 Campaigns (one line per campaign): ``{"accounts", "comments", "notes", "score", "evidence"}``,
@@ -293,6 +295,7 @@ def import_findings(
     for start in range(0, len(lines), BATCH):
         batch = lines[start : start + BATCH]
         with store.transaction() as conn:
+            subjects.adopt_comments(conn, actor.label, _comment_rows(batch, joined))
             bodies = subjects.comment_bodies(
                 conn,
                 [
@@ -339,6 +342,20 @@ def import_findings(
         if progress:
             progress(len(batch), len(lines))
     return report
+
+
+def _comment_rows(
+    batch: list[dict[str, Any]], texts: dict[int, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The flagged comments with what adopting them into the store needs (line, then texts)."""
+    out = []
+    for ln in batch:
+        if ln["subject"] != "comment":
+            continue
+        extra = texts.get(ln["id"], {})
+        row = {k: ln.get(k, extra.get(k)) for k in ("note_id", "author", "text", "ts")}
+        out.append({"id": ln["id"], **row})
+    return out
 
 
 def _tally(conn: Any, report: Report, row: dict[str, Any], created: bool, auto: Any) -> None:

@@ -31,7 +31,10 @@ from seedtrail.integrity.qr import QrDetector
 from seedtrail.integrity.softads import SoftAdDetector
 from seedtrail.integrity.sources import Item
 
-DIVERSION_KINDS = frozenset({"wechat", "qq", "phone", "link", "shop", "steer", "qr"})
+#: Findings that point off the platform: any of them makes a text ``diversion``. A ``steer``
+#: finding (私信我, 看主页, 扣1, 进群) points somewhere inside the community, so it is kept as
+#: evidence next to an off-platform finding but is never diversion by itself.
+DIVERSION_KINDS = frozenset({"wechat", "qq", "phone", "link", "shop", "qr"})
 
 
 def labels_of(findings: Iterable[Finding], duplicate: bool = False) -> list[str]:

@@ -34,7 +34,7 @@ def load_queue(
 def load_case(conn: Connection, actor: Principal, case_id: int) -> dict[str, Any]:
     """One case as ``GET /cases/{id}`` returns it, plus the actions its subject can get."""
     out = cases.detail(conn, actor, case_id)
-    out["allowed_actions"] = actions.allowed_for(out["subject_type"])
+    out["allowed_actions"] = actions.offered(conn, out)
     return out
 
 
