@@ -23,6 +23,7 @@ from seedtrail.integrity.activity import Activity
 from seedtrail.integrity.arrays import unique_ints
 from seedtrail.integrity.claims import ClaimDetector
 from seedtrail.integrity.columns import ColumnBuilder, Columns, encode
+from seedtrail.integrity.coordination import coordinated_share
 from seedtrail.integrity.diversion import DiversionDetector
 from seedtrail.integrity.findings import Finding
 from seedtrail.integrity.minhash import Clusters, LshParams, MinHasher, Sketches, cluster
@@ -89,11 +90,15 @@ class ScanResult:
             for k, rid in enumerate(ids):
                 yield self.record(start + k, rid)
 
-    def mark_templates(self, concentration: float = 0.5) -> None:
-        """Keep as duplicates only clusters concentrated on few notes, when notes are known.
+    def mark_templates(self, concentration: float = 0.5, coordinated: float = 0.5) -> None:
+        """Keep as duplicates only clusters concentrated on few notes whose authors act
+        together, when notes are known (authors too for the second test).
 
         Stock phrases (``好好看``, ``求链接``) repeat across thousands of notes; a scripted
-        campaign repeats on the handful of notes it targets. Without note ids every cluster counts.
+        campaign repeats on the handful of notes it targets. Phrases many people write can still
+        gather on fewer notes than texts; a campaign's authors also meet each other on two or
+        more notes (:mod:`coordination`), so at least ``coordinated`` of a cluster's texts must
+        be by such authors. Without note ids every cluster counts.
         """
         if self.clusters is None or not len(self.clusters.sizes):
             return
@@ -107,6 +112,13 @@ class ScanResult:
         pairs = unique_ints(label[rows] * (int(codes.max()) + 1) + codes)
         per_cluster = np.bincount(pairs // (int(codes.max()) + 1), minlength=k)
         self._templated = per_cluster <= concentration * self.clusters.sizes
+        authors = self.cols.authors.take(rows)
+        if authors.null_count:
+            return
+        inside = self._templated[label[rows]]
+        a_codes = encode(authors.filter(pa.array(inside)))[1]
+        share = coordinated_share(label[rows][inside], a_codes, codes[inside], k)
+        self._templated &= share >= coordinated
 
     def activity(self) -> Activity:
         """Comment activity for campaign detection (rows without author or note are left out)."""
