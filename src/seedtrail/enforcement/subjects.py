@@ -11,9 +11,8 @@ hide and remove work on it; the adoption is audited.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
-
 from datetime import UTC, datetime
+from typing import Any, Literal
 
 from sqlalchemy import Column, Connection, Table, func, insert, select
 
