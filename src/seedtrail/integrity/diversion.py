@@ -43,6 +43,7 @@ _PHONE = re.compile(r"1[3-9]\d{9}")
 # (its separators are never digits) that RE2 runs fast, for the batch prefilter
 _NEAR_DIGITS = re.compile(rf"[{_DIGIT_CLASS}](?:[^{_DIGIT_CLASS}]{{0,3}}[{_DIGIT_CLASS}]){{4}}")
 _CUE_REACH = 14  # normalized characters between the end of a cue and the contact it introduces
+_NEGATIVE_REACH = 8  # an order/parcel/model cue only rules out digits right after it
 _ID_REACH = 14  # other words allowed between a WeChat cue and the id (微信 搜一下我的号 abc123)
 _ID_TOKEN = re.compile(r"(?<![a-z0-9_-])[a-z][a-z0-9_-]{5,19}(?![a-z0-9_-])")
 # a CN mobile number with letters standing for digits (o/O for 0, l/I for 1): 13800l38ooo
@@ -97,7 +98,9 @@ class DiversionDetector:
         }
         self._shop = _compile(string_list(terms, "shop", "cues", where), where)
         self._steer = _compile(string_list(terms, "steer", "cues", where), where)
-        names = "|".join(string_list(terms, "platform", "names", where))
+        named = string_list(terms, "platform", "names", where)
+        names = "|".join([*named, *_initials(named)])
+        self._shop = _compile([self._shop.pattern, *_nicknames(named)], where)
         before = "|".join(string_list(terms, "platform", "before", where))
         after = "|".join(string_list(terms, "platform", "after", where))
         platform = f"(?:{before})\\W?(?:{names})|(?:{names})\\W?(?:{after})" if names else ""
@@ -273,7 +276,7 @@ def _cue_before(cues: list[_Cue], start: int) -> _Cue | None:
     for cue in cues:
         if cue.end > start:
             break
-        if start - cue.end <= _CUE_REACH:
+        if start - cue.end <= (_NEGATIVE_REACH if cue.kind == "negative" else _CUE_REACH):
             best = cue
     return best
 
@@ -345,6 +348,28 @@ def _wechat_id(norm: Normalized, start: int) -> Finding | None:
     return None
 
 
+def _han_names(names: list[str]) -> list[str]:
+    return [n for n in names if len(n) >= 2 and all("\u4e00" <= c <= "\u9fff" for c in n)]
+
+
+def _initials(names: list[str]) -> list[str]:
+    """Pinyin initials of the Chinese names (闲鱼 → xy), as whole tokens."""
+    from pypinyin import lazy_pinyin
+
+    found = {"".join(p[0] for p in lazy_pinyin(n)) for n in _han_names(names)}
+    return [f"(?<![a-z0-9]){i}(?![a-z0-9])" for i in sorted(found)]
+
+
+#: what may follow 某 + a character without it being a nickname (某会议, 某物品, 某手机)
+_NOT_NICKNAME = "会议员计长物品流件体质手机表术续工天晚店员"
+
+
+def _nicknames(names: list[str]) -> list[str]:
+    """某 + the last character of each Chinese name (某鱼, 某音, 某多): a name hidden on purpose."""
+    last = sorted({n[-1] for n in _han_names(names)})
+    return [f"某[{''.join(last)}](?![{_NOT_NICKNAME}])"]
+
+
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
@@ -355,13 +380,13 @@ def _date(digits: str) -> bool:
 
 
 def _letter_phones(norm: Normalized, taken: set[tuple[int, int]]) -> list[Finding]:
-    """Mobile numbers written with letters for some digits (at least eight real digits)."""
+    """Mobile numbers written with letters for some digits (at least six real digits)."""
     out = []
     for m in _LETTER_PHONE.finditer(norm.text):
         raw = "".join(ch for ch in m.group() if ch.isalnum())
         value = raw.translate(_LETTER_DIGITS)
         span = norm.span(*m.span())
-        if raw.isdigit() or sum(ch.isdigit() for ch in raw) < 8 or span in taken:
+        if raw.isdigit() or sum(ch.isdigit() for ch in raw) < 6 or span in taken:
             continue
         if _PHONE.fullmatch(value):
             out.append(Finding("phone", value, span))
