@@ -73,7 +73,7 @@ def reviews() -> tuple[str, ...]:
     for name in ("pos.txt", "neg.txt"):
         for line in root.joinpath(name).read_text("utf-8").splitlines():
             line = line.strip()
-            if 4 <= len(line) and not _UNKNOWN_TRUTH.search(line):
+            if len(line) >= 4 and not _UNKNOWN_TRUTH.search(line):
                 out.add(line[:60])
     return tuple(sorted(out))
 
