@@ -129,11 +129,12 @@ def test_campaign_severity_grows_with_size(store: Store, tmp_path: Path) -> None
     path = write_jsonl(tmp_path / "campaigns.jsonl", [small, large])
     rules = autopolicy.load()
     report = intake.import_campaigns(store, OPERATOR, path, auto=rules)
-    assert report.opened == 61 and report.auto_actions == 60  # labels on the critical one only
+    assert (report.opened, report.members) == (2, 61)
+    assert report.auto_actions == 60  # labels on the critical one's members only
     with store.read() as conn:
         queue = cases.queue(conn, OPERATOR, {"detector": "water_army"}, limit=1000)
     assert queue[0]["severity_name"] == "critical" and queue[-1]["severity_name"] == "medium"
-    assert len({c["group_key"] for c in queue}) == 2
+    assert len(queue) == 2 and len({c["group_key"] for c in queue}) == 2
 
 
 def test_auto_policy_files_are_checked(tmp_path: Path) -> None:
@@ -203,6 +204,7 @@ def test_the_integrity_clis_exact_shapes(store: Store, tmp_path: Path) -> None:
     with store.read() as conn:
         (case,) = cases.queue(conn, OPERATOR, {"detector": "water_army"})
         ev = cases.detail(conn, OPERATOR, case["id"])["evidence"]
+    assert case["subject_type"] == "campaign"
     assert ev["campaign"]["id"] == 1 and ev["campaign"]["comments"] == [31, 32]
     assert ev["campaign"]["span"] == ["2025-03-01T10:00:00Z", "2025-03-01T10:40:00Z"]
     assert case["reach"] == 12_000  # the target note's author's followers

@@ -24,9 +24,10 @@ def queue(
     conn: Reader,
     status: Literal["open", "actioned", "dismissed", "appealed", "overturned"] | None = None,
     detector: str | None = None,
-    subject_type: Literal["account", "note", "comment"] | None = None,
+    subject_type: Literal["account", "note", "comment", "campaign"] | None = None,
     subject_id: int | None = None,
     owner_account_id: int | None = Query(None, ge=1, le=MAX_ID),
+    parent_id: int | None = Query(None, ge=1, le=MAX_ID, description="A campaign's members"),
     min_severity: int | None = Query(None, ge=1, le=4),
     group_key: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
@@ -38,6 +39,7 @@ def queue(
         "subject_type": subject_type,
         "subject_id": subject_id,
         "owner_account_id": owner_account_id,
+        "parent_id": parent_id,
     }
     return cases.queue(
         conn,
@@ -60,6 +62,7 @@ def case_detail(ident: Ident, actor: Actor, conn: Reader) -> dict[str, Any]:
     out = cases.detail(conn, actor, ident)
     if actor.role in cases.STAFF:
         out["allowed_actions"] = actions.offered(conn, out)
+        out["group_actions"] = actions.group_offered(out)
     return out
 
 

@@ -68,9 +68,17 @@ def allowed_for(subject_type: str, *, in_store: bool = True) -> list[str]:
 
 
 def offered(conn: Connection, case: Row) -> list[str]:
-    """The actions the case's subject can get now (``allowed_for`` with the store asked)."""
+    """The actions the case's subject can get now (``allowed_for`` with the store asked); a
+    campaign gets none itself (its members get the group action, :func:`group_offered`)."""
     kind = str(case["subject_type"])
+    if kind not in subjects.SUBJECT_TYPES:
+        return []
     return allowed_for(kind, in_store=subjects.load(conn, kind, int(case["subject_id"])).in_store)
+
+
+def group_offered(case: Row) -> list[str]:
+    """The actions a campaign's group action can take on its members (accounts)."""
+    return allowed_for("account") if case["subject_type"] == "campaign" else []
 
 
 def take(
@@ -86,6 +94,11 @@ def take(
     cases.require_staff(actor, "take enforcement actions")
     case = cases.get(conn, actor, case_id)
     kind, sid = case["subject_type"], case["subject_id"]
+    if kind == "campaign":
+        raise InvalidInput(
+            f"case {case_id} is a campaign: act on its members together "
+            f"(POST /cases/groups/{case['group_key']}/actions) or on one member's case"
+        )
     if (action, kind) not in EFFECTS:
         raise InvalidInput(
             f"{action!r} does not apply to a {kind}; a {kind} can get: "

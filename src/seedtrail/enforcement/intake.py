@@ -12,9 +12,11 @@ One case per label, holding the findings of that label (kinds
 the table below does not know go with every label of the line).
 
 Campaigns (one line per campaign): ``{"accounts", "comments", "notes", "score", "evidence"}``,
-optionally ``campaign`` (or ``id``) and ``time_span``. One case per member account (detector
-``water_army``), sharing a group key; the evidence carries the members, target notes, comments
-and a timeline (from ``--texts``).
+optionally ``campaign`` (or ``id``) and ``time_span``. One case per campaign (subject
+``campaign``, detector ``water_army``): its evidence carries the members, target notes, comments,
+a timeline (from ``--texts``) and the detector's evidence (text, time, graph). Under it, one case
+per member account (``parent_id``, the same group key) holding that member's comments: members'
+cases stay out of the queue, take the campaign's group action and are each appealable.
 
 Idempotent: a case is identified by subject, detector and the hash of its findings (campaigns:
 of the sorted accounts, comments and notes), so importing a file again opens nothing new and
@@ -74,6 +76,7 @@ class Report:
     opened: int = 0
     existing: int = 0
     auto_actions: int = 0
+    members: int = 0  # member cases opened under campaign cases
     skipped: list[str] = field(default_factory=list)
     case_ids: list[int] = field(default_factory=list)
 
@@ -379,74 +382,129 @@ def import_campaigns(
     auto: list[autopolicy.AutoRule] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
+    """One case per campaign (subject ``campaign``) and, under it, one case per member account
+    (``parent_id``; kept out of the queue, acted on by the group action, appealed by the member).
+    ``Report.opened`` counts campaign cases; members are counted in ``Report.members``."""
     cases.require_staff(actor, "import detections")
     campaigns = [obj for _, obj in _validated(path, _check_campaign)]
     joined = load_texts(texts, {c for camp in campaigns for c in camp["comments"]})
     report = Report(lines=len(campaigns))
     for camp in campaigns:
         key = cases.evidence_hash({k: camp[k] for k in ("accounts", "comments", "notes")})
-        timeline = sorted(
-            (
-                {
-                    "ts": joined[c].get("ts"),
-                    "account": joined[c].get("author"),
-                    "note": joined[c].get("note_id"),
-                    "comment": c,
-                    "text": joined[c].get("text"),
-                }
-                for c in camp["comments"]
-                if c in joined
-            ),
-            key=lambda e: (_when(e["ts"]), e["comment"]),
-        )
+        full = _timeline(camp["comments"], joined)
+        timeline = full[:TIMELINE_MAX]
         times = [e["ts"] for e in timeline if e["ts"] is not None]
-        n = len(camp["accounts"])
-        shared = {
+        n, n_comments, n_notes = len(camp["accounts"]), len(camp["comments"]), len(camp["notes"])
+        span = [min(times, key=_when), max(times, key=_when)] if times else camp.get("time_span")
+        brief = {
             "key": key,
             "id": camp.get("id"),
-            "score": camp.get("score"),
-            "accounts": camp["accounts"],
+            "account_count": n,
             "notes": camp["notes"],
-            "comments": camp["comments"][:1000],
-            "comment_count": len(camp["comments"]),
-            "span": [min(times, key=_when), max(times, key=_when)]
-            if times
-            else camp.get("time_span"),
-            "timeline": timeline[:TIMELINE_MAX],
+            "comment_count": n_comments,
+            "span": span,
+        }
+        params = {
+            "accounts": n,
+            "comments": n_comments,
+            "notes": n_notes,
+            "score": camp.get("score"),
         }
         with store.transaction() as conn:
             reach = subjects.note_audience(conn, camp["notes"])
+            lead = cases.CaseSpec(
+                subject_type="campaign",
+                subject_id=int(key[:12], 16),
+                detector="water_army",
+                severity=campaign_severity(n),
+                summary=(
+                    f"water-army campaign of {n} accounts, {n_comments} comments on {n_notes} "
+                    f"notes (score {camp.get('score')})"
+                ),
+                summary_code="water_army.campaign",
+                summary_params=params,
+                evidence={
+                    "campaign": {
+                        **brief,
+                        "score": camp.get("score"),
+                        "accounts": camp["accounts"],
+                        "comments": camp["comments"][:1000],
+                        "timeline": timeline[:TIMELINE_MAX],
+                    },
+                    "detector": camp.get("evidence", {}),
+                },
+                identity={"campaign": key},
+                reach=reach,
+                group_key=key,
+            )
+            ((row, created),) = cases.open_many(conn, actor, [lead])
+            report.case_ids.append(row["id"])
+            report.opened += created
+            report.existing += not created
+            by_author = _by_author(full)
             specs = [
                 cases.CaseSpec(
                     subject_type="account",
                     subject_id=account,
                     detector="water_army",
                     severity=campaign_severity(n),
-                    summary=(
-                        f"water-army campaign of {n} accounts, {len(camp['comments'])} comments "
-                        f"on {len(camp['notes'])} notes (score {camp.get('score')}): "
-                        f"account {account} is a member"
-                    ),
+                    summary=f"account {account} is a member of campaign case {row['id']}",
+                    summary_code="water_army.member",
+                    summary_params={**params, "account": account, "campaign_case": row["id"]},
                     evidence={
-                        "campaign": shared,
+                        "campaign": {**brief, "case_id": row["id"]},
                         "member": {
                             "account_id": account,
-                            "comments": [e for e in timeline if _same(e["account"], account)][:100],
+                            "comments": by_author.get(account, [])[:100],
                         },
-                        "detector": camp.get("evidence", {}),
                     },
                     identity={"campaign": key},
                     reach=reach,
                     owner_id=account,
                     group_key=key,
+                    parent_id=row["id"],
                 )
                 for account in camp["accounts"]
             ]
-            for row, created in cases.open_many(conn, actor, specs):
-                _tally(conn, report, row, created, auto)
+            for member, fresh in cases.open_many(conn, actor, specs):
+                report.members += fresh
+                if fresh and auto:
+                    taken, skipped = autopolicy.apply(conn, auto, member)
+                    report.auto_actions += len(taken)
+                    report.skipped += skipped
         if progress:
             progress(1, len(campaigns))
     return report
+
+
+def _timeline(comments: list[int], joined: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The campaign's comments in time order (those the scan's input names)."""
+    return sorted(
+        (
+            {
+                "ts": joined[c].get("ts"),
+                "account": joined[c].get("author"),
+                "note": joined[c].get("note_id"),
+                "comment": c,
+                "text": joined[c].get("text"),
+            }
+            for c in comments
+            if c in joined
+        ),
+        key=lambda e: (_when(e["ts"]), e["comment"]),
+    )
+
+
+def _by_author(timeline: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {}
+    for e in timeline:
+        try:
+            who = _int(e["account"], "author") if e["account"] is not None else None
+        except ValueError:
+            continue
+        if who is not None:
+            out.setdefault(who, []).append(e)
+    return out
 
 
 def _when(ts: Any) -> tuple[int, float, str]:
@@ -454,10 +512,3 @@ def _when(ts: Any) -> tuple[int, float, str]:
     if isinstance(ts, int | float) and not isinstance(ts, bool):
         return (0, float(ts), "")
     return (1, 0.0, "" if ts is None else str(ts))
-
-
-def _same(a: Any, b: int) -> bool:
-    try:
-        return a is not None and _int(a, "author") == b
-    except ValueError:
-        return False

@@ -54,7 +54,8 @@ def table_of(subject_type: str) -> Table:
 
 
 def load(conn: Connection, subject_type: str, subject_id: int) -> Subject:
-    if not in_range([subject_id]):
+    """The subject's row; a ``campaign`` (a case of cases) has none."""
+    if subject_type not in SUBJECT_TYPES or not in_range([subject_id]):
         return Subject(subject_type, subject_id, None)
     table = table_of(subject_type)
     id_col: Column[Any] = table.c.id
@@ -74,7 +75,7 @@ def facts(conn: Connection, subject_type: str, ids: list[int]) -> dict[int, tupl
     account's followers; a note's author's followers; for a comment, the followers of the author
     of the note it sits under (who sees it)."""
     ids = in_range(ids)
-    if not ids:
+    if not ids or subject_type not in SUBJECT_TYPES:
         return {}
     if subject_type == "account":
         query = select(accounts.c.id, accounts.c.id, accounts.c.follower_count).where(
