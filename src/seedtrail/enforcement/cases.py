@@ -354,6 +354,16 @@ def dismiss(conn: Connection, actor: Principal, case_id: int, reason: str) -> Ro
         raise Conflict(f"case {case_id} has active actions: reverse them before dismissing")
     if row["status"] not in ("open", "actioned"):
         raise Conflict(f"case {case_id} is {row['status']} and cannot be dismissed")
+    if row["subject_type"] == "campaign":  # its members still open and untouched go with it
+        idle = select(cases.c.id).where(
+            cases.c.parent_id == case_id,
+            cases.c.status == "open",
+            ~select(enforcement_actions.c.id)
+            .where(enforcement_actions.c.case_id == cases.c.id)
+            .exists(),
+        )
+        for member in list(conn.execute(idle).scalars()):
+            set_status(conn, actor, member, "dismissed", f"campaign case {case_id}: {reason}")
     return present(set_status(conn, actor, case_id, "dismissed", reason))
 
 

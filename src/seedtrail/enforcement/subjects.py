@@ -195,3 +195,19 @@ def _when(ts: Any) -> datetime:
             return utcnow()
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return utcnow()
+
+
+def names(
+    conn: Connection, account_ids: list[int], note_ids: list[int]
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Handles of the accounts and titles of the notes that are in the store (for display)."""
+    handles: dict[int, str] = {}
+    titles: dict[int, str] = {}
+    a, n = sorted(set(in_range(account_ids))), sorted(set(in_range(note_ids)))
+    for start in range(0, len(a), 1000):
+        query = select(accounts.c.id, accounts.c.handle).where(accounts.c.id.in_(a[start:][:1000]))
+        handles.update((int(i), str(h)) for i, h in conn.execute(query))
+    for start in range(0, len(n), 1000):
+        query = select(notes.c.id, notes.c.title).where(notes.c.id.in_(n[start:][:1000]))
+        titles.update((int(i), str(t)) for i, t in conn.execute(query))
+    return handles, titles
