@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from seedtrail.api.deps import Actor, Reader, Writer
-from seedtrail.enforcement import actions, appeals, cases, groups
+from seedtrail.enforcement import actions, appeals, cases, distribution, groups
 
 router = APIRouter(tags=["enforcement"])
 MAX_ID = 2**31 - 1
@@ -107,3 +107,15 @@ def appeal(ident: Ident, body: appeals.AppealIn, actor: Actor, conn: Writer) -> 
 @router.post("/appeals/{ident}/decision", summary="Uphold or overturn an appeal")
 def decide(ident: Ident, body: appeals.DecisionIn, actor: Actor, conn: Writer) -> dict[str, Any]:
     return appeals.decide(conn, actor, ident, body.outcome, body.reason)
+
+
+@router.get(
+    "/distribution/notes",
+    summary="How far notes are distributed (the feed's input): full, reduced when throttled, none",
+)
+def notes_distribution(
+    actor: Actor,
+    conn: Reader,
+    ids: Annotated[list[int], Query(min_length=1, max_length=distribution.MAX_NOTES)],
+) -> list[dict[str, Any]]:
+    return distribution.for_notes(conn, actor, ids)
