@@ -3,13 +3,15 @@
 Each ``[[rule]]`` names a detector and subject type, optionally the finding kinds that must be
 present, a minimum severity and, for notes, ``unless_registered`` (the rule skips a note a
 collab registration covers when the case opens), the actions to take, and why. The packaged
-rules throttle unregistered soft ads (限流: distribution cut, links closed; appealable). An
-automatic action is an ordinary action taken by the principal ``moderator:auto-policy#0`` with
-the rule's name recorded on it and in the audit log, and its reason reads ``automatic: rule '<name>': <why>``; it is reversible on
-appeal like any other. An action that needs the subject in the store (``hide``, ``throttle``,
-``remove``, ``ban``) is skipped, and the skip audited, when the subject is not there.
-The packaged rules (``seedtrail/enforcement/data/auto.toml``) are used by
-``seedtrail cases import --auto``; ``--auto-policy FILE`` uses your own.
+rules throttle unregistered soft ads (限流: distribution cut, links closed; appealable).
+
+An automatic action is an ordinary action taken by the principal ``moderator:auto-policy#0``
+with the rule's name recorded on it and in the audit log, and its reason reads
+``automatic: rule '<name>': <why>``; it is reversible on appeal like any other. An action that
+needs the subject in the store (``hide``, ``throttle``, ``remove``, ``ban``) is skipped, and the
+skip audited, when the subject is not there. The packaged rules
+(``seedtrail/enforcement/data/auto.toml``) are used by ``seedtrail cases import --auto``;
+``--auto-policy FILE`` uses your own.
 """
 
 from __future__ import annotations
