@@ -26,6 +26,11 @@ _INPUT = typer.Option(None, "--input", help="JSONL: id, text[, author, note_id, 
 _WORLD = typer.Option(None, "--world", help="A world directory written by `seedtrail sim`.")
 _STORE = typer.Option(False, "--store", help="Read comments and notes from the store.")
 _WORKERS = typer.Option(1, "--workers", min=1, help="Processes for the per-text detectors.")
+_DMS = typer.Option(
+    None,
+    "--dms",
+    help="Opt-in: direct messages the community chose to send (JSONL: id, text, sender[, ts]).",
+)
 
 
 def _source(
@@ -55,10 +60,16 @@ def _scan(
     claim_terms: Path | None,
     diversion_terms: Path | None,
     workers: int = 1,
+    dms: Path | None = None,
 ) -> ScanResult:
+    from itertools import chain
+
+    from seedtrail.integrity import sources
     from seedtrail.integrity.scan import Scanner
 
     batches, brands, declared = _source(ctx, input_, world, store)
+    if dms is not None:
+        batches = chain(batches, sources.read_dms(dms))
     scanner = Scanner(
         brands=brands,
         registered=declared,
@@ -95,9 +106,11 @@ def scan_cmd(
         None, "--diversion-terms", help="Your diversion.toml."
     ),
     workers: int = _WORKERS,
+    dms: Path | None = _DMS,
 ) -> None:
-    """Label each text: diversion, duplicate, soft_ad, claim, with findings (kind, value, span)."""
-    res = _scan(ctx, input_, world, store, claim_terms, diversion_terms, workers)
+    """Label each text (comments, notes, profiles; direct messages when sent): diversion,
+    duplicate, soft_ad, claim, with findings (kind, value, span)."""
+    res = _scan(ctx, input_, world, store, claim_terms, diversion_terms, workers, dms)
     counts: dict[str, int] = {}
     written = 0
     tmp = output.with_name(f".{output.name}.part")

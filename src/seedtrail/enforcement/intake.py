@@ -4,7 +4,8 @@
 Findings (one line per text): ``{"id", "labels", "findings": [{"kind", "value", "span"}]}``,
 optionally ``subject`` (comment, note or account; default given by the caller), ``text``,
 ``author``, ``note_id``, ``ts`` and ``reach``. An id may carry its subject type as a prefix
-(``note:42``, as the scan writes for notes of a world); lines without labels are skipped. The
+(``note:42``, ``profile:7``, as the scan writes for a world); a direct message (``dm:9``, from
+the opt-in source) opens a case on its sender (``author``). Lines without labels are skipped. The
 scan's own input (``--texts``) fills in text, author, note and time for the ids flagged; a comment
 in the store gives its own body; a flagged comment that is not in the store but whose note and
 author are is adopted into it (``subjects.adopt_comments``), so every action a case offers works.
@@ -154,8 +155,16 @@ def _check_finding_line(obj: dict[str, Any], default_subject: str) -> dict[str, 
     subject, ident = obj.get("subject", default_subject), obj["id"]
     if isinstance(ident, str) and ":" in ident:
         prefix, _, ident = ident.partition(":")
+        if prefix == "dm":  # a direct message: the case is about its sender
+            if obj.get("author") is None:
+                raise ValueError("a direct message (dm:) needs its sender as 'author'")
+            obj = dict(obj, message_id=ident)
+            ident = obj["author"]
+            prefix = "account"
         if prefix not in PREFIXES:
-            raise ValueError(f"id prefix must be one of {', '.join(PREFIXES)}, not {prefix!r}")
+            raise ValueError(
+                f"id prefix must be one of {', '.join(PREFIXES)} or dm, not {prefix!r}"
+            )
         subject = PREFIXES[prefix]
     if subject not in subjects.SUBJECT_TYPES:
         raise ValueError(f"subject must be one of {', '.join(subjects.SUBJECT_TYPES)}")
@@ -258,7 +267,13 @@ def _finding_cases(
         if text:
             evidence["text"] = text
             evidence["highlighted"] = _highlight(text, mine)
-        for key, value in (("note_id", note_id), ("author", author), ("ts", extra.get("ts"))):
+        pairs = (
+            ("note_id", note_id),
+            ("author", author),
+            ("ts", extra.get("ts")),
+            ("message_id", line.get("message_id")),
+        )
+        for key, value in pairs:
             if value is not None:
                 evidence[key] = value
         identity = sorted((f["kind"], str(f.get("value")), tuple(f["span"])) for f in mine)

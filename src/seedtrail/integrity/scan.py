@@ -30,7 +30,7 @@ from seedtrail.integrity.minhash import Clusters, LshParams, MinHasher, Sketches
 from seedtrail.integrity.normalize import Normalized, Normalizer
 from seedtrail.integrity.qr import QrDetector
 from seedtrail.integrity.softads import SoftAdDetector
-from seedtrail.integrity.sources import Item
+from seedtrail.integrity.sources import KINDS, Item
 
 #: Findings that point off the platform: any of them makes a text ``diversion``. A ``steer``
 #: finding (私信我, 看主页, 扣1, 进群) points somewhere inside the community, so it is kept as
@@ -71,7 +71,8 @@ class ScanResult:
         return labels_of(self.findings.get(i, []), self._duplicate(i))
 
     def _duplicate(self, i: int) -> bool:
-        if self.clusters is None or self.clusters.label[i] < 0:
+        """Comments and notes only: a bio or message like many others is no water army."""
+        if self.clusters is None or self.clusters.label[i] < 0 or self.cols.kinds[i] > 1:
             return False
         return self._templated is None or bool(self._templated[self.clusters.label[i]])
 
@@ -81,7 +82,10 @@ class ScanResult:
             found.append({"kind": "duplicate", "value": f"cluster:{self.clusters.label[i]}",
                           "span": [0, int(self.cols.lengths[i])]})  # fmt: skip
         rid = rid if rid is not None else str(self.cols.ids[i].as_py())
-        return {"id": rid, "labels": self.labels(i), "findings": found}
+        out = {"id": rid, "labels": self.labels(i), "findings": found}
+        if self.cols.kinds[i] == KINDS.index("dm"):  # a message's case is about its sender
+            out["author"] = self.cols.authors[i].as_py()
+        return out
 
     def records(self, chunk: int = 100_000) -> Iterator[dict[str, Any]]:
         """Every text's record, in input order (ids converted a chunk at a time)."""
@@ -103,7 +107,7 @@ class ScanResult:
         if self.clusters is None or not len(self.clusters.sizes):
             return
         label = self.clusters.label
-        rows = np.flatnonzero(label >= 0)
+        rows = np.flatnonzero((label >= 0) & (self.cols.is_comment | self.cols.is_note))
         notes = self.cols.notes.take(rows)
         if notes.null_count:
             return
@@ -123,7 +127,7 @@ class ScanResult:
     def activity(self) -> Activity:
         """Comment activity for campaign detection (rows without author or note are left out)."""
         c = self.cols
-        keep = ~c.is_note & _valid(c.authors) & _valid(c.notes)
+        keep = c.is_comment & _valid(c.authors) & _valid(c.notes)
         rows = np.flatnonzero(keep)
         self._activity_rows = rows
         a_names, a_codes = encode(c.authors.take(rows))

@@ -4,8 +4,9 @@
   false positives per 10,000 organic comments (comments with no truth label at all);
 - duplicates: the share of water-army comments labelled ``duplicate``, of organic ones, and the
   organic share of the comments labelled ``duplicate`` (what the duplicate cases are about);
-- ``per_type``: every label on every content type (comments, notes), with false positives per
-  10,000 clean texts of that type (brand and creator notes for notes);
+- ``per_type``: every label on every content type (comments, notes, profiles: display name and
+  bio), with false positives per 10,000 clean texts of that type (brand and creator notes for
+  notes);
 - claims and soft ads: notes labelled ``medical_claim`` / ``unregistered_promo`` against notes
   labelled ``claim`` / ``soft_ad``;
 - campaigns: water-army accounts against the union of campaign accounts (precision, recall, F1),
@@ -22,7 +23,7 @@ import pyarrow.parquet as pq
 
 from seedtrail.integrity.campaigns import Campaign, CampaignParams, find_campaigns
 from seedtrail.integrity.scan import Scanner, ScanResult
-from seedtrail.integrity.sources import read_world, world_brands
+from seedtrail.integrity.sources import KINDS, read_world, world_brands
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -53,17 +54,21 @@ def evaluate_world(world: Path, params: CampaignParams | None = None) -> WorldRe
 
 
 def score_scan(world: Path, res: ScanResult) -> dict[str, Any]:
-    """Every label the scan gives, scored on every content type it flags (comments, notes)."""
+    """Every label the scan gives, scored on every content type it flags (comments, notes,
+    profiles)."""
     items = pq.read_table(world / "truth" / "bad_items.parquet").to_pylist()
     truth: dict[str, str] = {}
     for it in items:
-        key = str(it["item_id"]) if it["item_type"] == "comment" else f"note:{it['item_id']}"
-        if it["item_type"] in ("comment", "note"):
+        kind = it["item_type"]
+        key = str(it["item_id"]) if kind == "comment" else f"{kind}:{it['item_id']}"
+        if kind in ("comment", "note", "profile"):
             truth[key] = it["kind"]
     ids = res.ids()
     labels = {ids[i]: set(res.labels(i)) for i in range(len(ids))}
-    comments = [i for i, note in zip(ids, res.cols.is_note.tolist(), strict=True) if not note]
-    notes = [i for i, note in zip(ids, res.cols.is_note.tolist(), strict=True) if note]
+    kinds = [KINDS[k] for k in res.cols.kinds.tolist()]
+    comments = [i for i, k in zip(ids, kinds, strict=True) if k == "comment"]
+    notes = [i for i, k in zip(ids, kinds, strict=True) if k == "note"]
+    profiles = [i for i, k in zip(ids, kinds, strict=True) if k == "profile"]
     organic = [c for c in comments if c not in truth]
     out: dict[str, Any] = {}
     rows = []
@@ -74,6 +79,8 @@ def score_scan(world: Path, res: ScanResult) -> dict[str, Any]:
         ("notes", notes, "diversion", None),
         ("notes", notes, "claim", "medical_claim"),
         ("notes", notes, "soft_ad", "unregistered_promo"),
+        ("profiles", profiles, "diversion", "diversion_profile"),
+        ("profiles", profiles, "claim", None),
     ):
         actual = {c for c in pool if kind is not None and truth.get(c) == kind}
         predicted = {c for c in pool if label in labels[c]}
@@ -95,6 +102,7 @@ def score_scan(world: Path, res: ScanResult) -> dict[str, Any]:
     out["diversion"]["fp_per_10k_organic"] = by[("comments", "diversion")]["fp_per_10k_clean"]
     out["claims"] = by[("notes", "claim")]
     out["soft_ads"] = by[("notes", "soft_ad")]
+    out["profiles"] = by[("profiles", "diversion")]
     wa = [c for c in comments if truth.get(c) == "water_army_comment"]
     flagged = [c for c in comments if "duplicate" in labels[c]]
     out["duplicates"] = {
