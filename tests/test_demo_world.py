@@ -71,7 +71,7 @@ def test_demo_world_runs_every_stage_and_signs_in_as_its_accounts(tmp_path: Path
         assert kinds[world.brand_id] == "brand" and kinds[world.creator_id] == "creator"
         assert (
             conn.execute(select(func.count()).select_from(cases)).scalar()
-            == (world.cases["cases opened"])
+            == world.cases["cases opened"] + world.cases["member cases"]
         )
     with TestClient(create_app(settings, store=store)) as client:
         me = client.get("/me", headers=auth(report.keys["brand"])).json()

@@ -288,6 +288,7 @@ def _integrity(settings: Settings, store: Store, out: WorldSummary) -> None:
         "texts flagged": flagged,
         "campaigns found": len(found),
         "cases opened": by_text.opened + by_campaign.opened,
+        "member cases": by_campaign.members,
     }
 
 

@@ -31,7 +31,7 @@ def matrix(w: World) -> list[tuple[str, str, Any, dict[str, str]]]:
         ("PATCH", f"/accounts/{i['creator']}", {"status": "active"}, staff),
         ("GET", f"/notes/{i['note']}", None, {**staff, "creator": OK}),
         ("PATCH", f"/notes/{i['note']}", {"title": "改标题"}, {**only_op, "creator": OK}),
-        ("PATCH", f"/notes/{i['note']}", {"status": "throttled"}, staff),
+        ("PATCH", f"/notes/{i['note']}", {"status": "normal"}, staff),
         (
             "POST",
             "/notes",
@@ -160,6 +160,7 @@ def matrix(w: World) -> list[tuple[str, str, Any, dict[str, str]]]:
             },
         ),
         ("GET", "/audit", None, staff),
+        ("GET", f"/distribution/notes?ids={i['note']}", None, staff),
         ("POST", "/keys", {"name": "k", "role": "moderator"}, only_op),
         ("POST", "/policy/preview", {"rule_id": i["rule"], "enabled": False}, staff),
         ("POST", "/policy/preview", {"partner_id": i["partner"]}, staff),
@@ -224,7 +225,7 @@ def with_cases(store: Store) -> World:
         i["case_dismiss"] = new("note", i["note"], "maybe a soft ad")
         i["case_actioned"] = new("account", i["creator"], "water army member")
         actions.take(conn, OPERATOR, i["case_actioned"], "label", "coordinated comments")
-        reversible = new("note", i["note"], "claims")
+        reversible = new("note", i["other_note"], "claims")  # throttled: its links close
         i["action"] = actions.take(conn, OPERATOR, reversible, "throttle", "medical claim")["id"]
         campaign_cases(conn, (i["creator"], i["other_creator"]), "campaign-1")
         i["case_group"] = "campaign-1"  # type: ignore[assignment]

@@ -74,10 +74,11 @@ def test_cases_cli_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     code, out, _ = run(capsys, tmp_path, "cases", "show", case)
     assert "私我 V信 ⟦abc_12345⟧" in out and "wechat abc_12345" in out
 
-    code, _, err = run(capsys, tmp_path, "cases", "act", case, "hide", "--reason", "contact")
-    assert code == 2 and "only a label can be recorded" in err and "Traceback" not in err
-    code, out, _ = run(capsys, tmp_path, "cases", "act", case, "label", "--reason", "导流")
-    assert code == 0 and "label on comment 501" in out
+    code, _, err = run(capsys, tmp_path, "cases", "act", case, "ban", "--reason", "contact")
+    assert code == 2 and "can get: label, hide, remove" in err and "Traceback" not in err
+    # the comment was adopted into the store from --texts (its note and author are there)
+    code, out, err = run(capsys, tmp_path, "cases", "act", case, "hide", "--reason", "contact")
+    assert code == 0 and "hide on comment 501" in out, err
     code, out, _ = run(capsys, tmp_path, "cases", "appeal", case, "--statement", "朋友的号")
     assert code == 0 and "appeal 1 filed" in out
     code, _, err = run(capsys, tmp_path, "cases", "decide", "1", "maybe", "--reason", "hmm")
@@ -85,7 +86,7 @@ def test_cases_cli_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     code, out, _ = run(
         capsys, tmp_path, "cases", "decide", "1", "overturned", "--reason", "朋友确认了"
     )
-    assert code == 0 and "reversed actions [1]" in out
+    assert code == 0 and "reversed actions [1]" in out  # the hide: the comment is visible again
     code, out, _ = run(capsys, tmp_path, "cases", "show", case, "--json")
     detail = json.loads(out)
     assert detail["status"] == "overturned" and detail["actions"][0]["reversed_at"]

@@ -108,14 +108,20 @@ def test_demo_world_cases_close_and_reopen_links(
     before = live(store)
 
     camp = intake.import_campaigns(store, OPERATOR, campaigns, texts=texts)
-    assert camp.opened > 0
+    assert camp.opened == camp.lines > 0 and camp.members > camp.opened
     with store.read() as conn:
-        members = cases.queue(conn, OPERATOR, {"detector": "water_army"}, limit=1000)
-        first = cases.detail(conn, OPERATOR, members[0]["id"])
-    assert len(members) == camp.opened and len({c["group_key"] for c in members}) == camp.lines
+        queued = cases.queue(conn, OPERATOR, {"detector": "water_army"}, limit=1000)
+        first = cases.detail(conn, OPERATOR, queued[0]["id"])
+        members = cases.queue(conn, OPERATOR, {"parent_id": first["id"]}, limit=1000)
+        member = cases.detail(conn, OPERATOR, members[0]["id"])
+    # one case per campaign in the queue; its members under it
+    assert {c["subject_type"] for c in queued} == {"campaign"} and len(queued) == camp.lines
+    assert len({c["group_key"] for c in queued}) == camp.lines
     timeline = first["evidence"]["campaign"]["timeline"]
     assert timeline and all(e["text"] for e in timeline)
-    assert first["evidence"]["member"]["comments"]  # the member's own scripted comments
+    assert len(first["evidence"]["campaign"]["accounts"]) == len(members)
+    assert member["evidence"]["member"]["comments"]  # the member's own scripted comments
+    assert member["evidence"]["campaign"]["case_id"] == first["id"]
 
     ads = intake.import_findings(store, OPERATOR, findings, subject="note")
     assert ads.opened > 0

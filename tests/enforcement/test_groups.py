@@ -1,14 +1,18 @@
 """One action on every case of a campaign: each member's case gets its own audited, reversible
-action; cases that cannot take it are skipped with the reason, and nothing half-done remains."""
+action; cases that cannot take it are skipped with the reason, and nothing half-done remains. A
+campaign is one case in the queue; each member's case stays appealable."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from factories import World, build_world, campaign_cases
-from seedtrail.enforcement import actions, cases, groups
-from seedtrail.errors import Forbidden, NotFound
+from seedtrail.enforcement import actions, appeals, cases, groups, intake
+from seedtrail.errors import Forbidden, InvalidInput, NotFound
 from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.schema import accounts
@@ -75,3 +79,40 @@ def test_unknown_group_and_non_staff_are_refused(store: Store, world: World) -> 
     brand = Principal(id=9, name="b", role="brand", account_id=world.ids["brand"])
     with store.transaction() as conn, pytest.raises(Forbidden):
         groups.take(conn, brand, "camp-1", "label", "not mine to do")
+
+
+def test_a_campaign_is_one_case_acted_on_as_a_group_and_appealed_per_member(
+    store: Store, world: World, tmp_path: Path
+) -> None:
+    """The import opens one case per campaign; the queue shows it alone; its group action bans
+    every member and marks it actioned; one member's appeal reverses only that member."""
+    members = [world.ids["creator"], world.ids["other_creator"]]
+    line = {"campaign": 7, "accounts": members, "comments": [], "notes": [world.ids["note"]]}
+    path = tmp_path / "campaigns.jsonl"
+    path.write_text(json.dumps(line) + "\n", "utf-8")
+    report = intake.import_campaigns(store, MOD, path)
+    again = intake.import_campaigns(store, MOD, path)
+    assert (report.opened, report.members, again.opened, again.members) == (1, 2, 0, 0)
+    with store.read() as conn:
+        (lead,) = cases.queue(conn, MOD, {})  # members are not listed one by one
+        under = cases.queue(conn, MOD, {"parent_id": lead["id"]})
+        detail = cases.detail(conn, MOD, lead["id"])
+        assert actions.offered(conn, detail) == []  # the campaign itself takes the group action
+    assert lead["subject_type"] == "campaign" and lead["summary_code"] == "water_army.campaign"
+    assert sorted(c["subject_id"] for c in under) == sorted(members)
+    assert actions.group_offered(detail) == ["label", "ban", "revoke_link_privileges"]
+    with store.transaction() as conn, pytest.raises(InvalidInput, match="is a campaign"):
+        actions.take(conn, MOD, lead["id"], "ban", "not like this")
+    with store.transaction() as conn:
+        done = groups.take(conn, MOD, lead["group_key"], "ban", "coordinated comments")
+    assert len(done["taken"]) == 2 and done["skipped"] == []
+    assert [_status(store, a) for a in members] == ["banned", "banned"]
+    owner = Principal(id=9, name="c", role="creator", account_id=world.ids["creator"])
+    mine = next(c for c in under if c["subject_id"] == world.ids["creator"])
+    with store.transaction() as conn:
+        assert cases.get(conn, MOD, lead["id"])["status"] == "actioned"
+        assert [c["id"] for c in cases.queue(conn, owner, {})] == [mine["id"]]
+        appeal = appeals.file(conn, owner, mine["id"], "我是真实用户")
+        other = Principal(id=6, name="reviewer", role="moderator")
+        appeals.decide(conn, other, appeal["id"], "overturned", "a real customer")
+    assert [_status(store, a) for a in members] == ["active", "banned"]

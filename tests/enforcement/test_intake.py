@@ -129,11 +129,12 @@ def test_campaign_severity_grows_with_size(store: Store, tmp_path: Path) -> None
     path = write_jsonl(tmp_path / "campaigns.jsonl", [small, large])
     rules = autopolicy.load()
     report = intake.import_campaigns(store, OPERATOR, path, auto=rules)
-    assert report.opened == 61 and report.auto_actions == 60  # labels on the critical one only
+    assert (report.opened, report.members) == (2, 61)
+    assert report.auto_actions == 60  # labels on the critical one's members only
     with store.read() as conn:
         queue = cases.queue(conn, OPERATOR, {"detector": "water_army"}, limit=1000)
     assert queue[0]["severity_name"] == "critical" and queue[-1]["severity_name"] == "medium"
-    assert len({c["group_key"] for c in queue}) == 2
+    assert len(queue) == 2 and len({c["group_key"] for c in queue}) == 2
 
 
 def test_auto_policy_files_are_checked(tmp_path: Path) -> None:
@@ -203,6 +204,49 @@ def test_the_integrity_clis_exact_shapes(store: Store, tmp_path: Path) -> None:
     with store.read() as conn:
         (case,) = cases.queue(conn, OPERATOR, {"detector": "water_army"})
         ev = cases.detail(conn, OPERATOR, case["id"])["evidence"]
+    assert case["subject_type"] == "campaign"
     assert ev["campaign"]["id"] == 1 and ev["campaign"]["comments"] == [31, 32]
     assert ev["campaign"]["span"] == ["2025-03-01T10:00:00Z", "2025-03-01T10:40:00Z"]
     assert case["reach"] == 12_000  # the target note's author's followers
+
+
+def test_a_detected_comment_is_adopted_so_every_offered_action_works(
+    store: Store, tmp_path: Path
+) -> None:
+    """A flagged comment outside the store whose note and author are in it is adopted (audited)
+    and can be hidden; one whose note is unknown is offered only a label."""
+    from seedtrail.enforcement import actions
+
+    w = build_world(store)
+    findings = write_jsonl(
+        tmp_path / "f.jsonl",
+        [
+            {"id": 9001, "labels": ["diversion"],
+             "findings": [{"kind": "wechat", "value": "abc_12345", "span": [4, 13]}]},
+            {"id": 9002, "labels": ["diversion"],
+             "findings": [{"kind": "wechat", "value": "abc_12345", "span": [4, 13]}]},
+        ],
+    )  # fmt: skip
+    texts = write_jsonl(
+        tmp_path / "t.jsonl",
+        [
+            {"id": 9001, "text": "加我微信abc_12345", "author": w.ids["other_creator"],
+             "note_id": w.ids["note"], "ts": 1_740_000_000},
+            {"id": 9002, "text": "加我微信abc_12345", "author": w.ids["other_creator"],
+             "note_id": 999_999},
+        ],
+    )  # fmt: skip
+    report = intake.import_findings(store, OPERATOR, findings, texts=texts)
+    assert report.opened == 2
+    with store.transaction() as conn:
+        by_subject = {c["subject_id"]: c for c in cases.queue(conn, OPERATOR, {})}
+        adopted, missing = by_subject[9001], by_subject[9002]
+        assert actions.offered(conn, adopted) == ["label", "hide", "remove"]
+        assert actions.offered(conn, missing) == ["label"]
+        actions.take(conn, OPERATOR, adopted["id"], "hide", "contact details")
+        with pytest.raises(InvalidInput, match="can get only label"):
+            actions.take(conn, OPERATOR, missing["id"], "hide", "contact details")
+        status = conn.execute(select(comments.c.status).where(comments.c.id == 9001)).scalar()
+        adopt = audit.entries(conn, action_prefix="enforcement.adopt")
+    assert status == "hidden"
+    assert adopt and adopt[0]["detail"]["comments"] == [9001]

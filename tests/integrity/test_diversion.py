@@ -65,3 +65,37 @@ def test_hard_negatives_pass(detector: DiversionDetector, text: str) -> None:
 
 def test_platform_links_allowed(detector: DiversionDetector) -> None:
     assert detector.find("详情 seedtrail.dev/n/1") == []
+
+
+def test_in_platform_steering_is_not_diversion() -> None:
+    from seedtrail.integrity.scan import labels_of
+
+    det = DiversionDetector()
+    for text in ("主页看链接", "私信我领取", "评论区扣1", "看我简介", "进粉丝群"):
+        assert "diversion" not in labels_of(det.find(text)), text
+    assert labels_of(det.find("私信我 加微信 abc_12345")) == ["diversion"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("想要的加溦信 abc_12345", "wechat", "abc_12345"),  # shape: 溦 for 微
+        ("徽信：lily_2023", "wechat", "lily_2023"),
+        ("wēixìn：abc12345", "wechat", "abc12345"),  # pinyin with tones
+        ("微信 搜一下我的号就行 abcd1234", "wechat", "abcd1234"),  # id a few words later
+        ("电话 138oo13800o", "phone", "13800138000"),  # letters for digits
+        ("某鱼上有同款", "shop", "某鱼"),
+        ("dy搜我同名", "shop", "dy搜"),
+        ("xy找我便宜出", "shop", "xy找我"),
+    ],
+)
+def test_unseen_obfuscations(text: str, kind: str, value: str) -> None:
+    found = DiversionDetector().find(text)
+    assert (kind, value) in [(f.kind, f.value) for f in found], found
+
+
+@pytest.mark.parametrize(
+    "text", ["咸鱼翻身了", "在淘宝买的更便宜", "比京东便宜", "1tb的硬盘", "为新品预热 2024 12月"]
+)
+def test_plain_platform_names_and_dates_are_not_diversion(text: str) -> None:
+    assert DiversionDetector().find(text) == []

@@ -7,10 +7,12 @@ SCRIPT = "花雪集的精华真的绝了，用了{n}天效果肉眼可见{tail}"
 
 
 def _items() -> list[Item]:
+    # three accounts post the script on the same two notes: they meet twice, a campaign's mark
     items = [
-        Item(f"w{i}", SCRIPT.format(n=i % 5 + 2, tail="！" * (i % 3)), f"a{i}", "n1", 1e9 + i)
+        Item(f"w{i}", SCRIPT.format(n=i % 5 + 2, tail="！" * (i % 3)), f"a{i % 3}",
+             f"n{1 + i // 3}", 1e9 + i)
         for i in range(6)
-    ]
+    ]  # fmt: skip
     # the same stock phrase on six different notes is not a template
     items += [Item(f"s{i}", "这个颜色真的好好看，求色号呀", f"b{i}", f"m{i}") for i in range(6)]
     items += [
@@ -39,6 +41,16 @@ def test_labels_and_findings() -> None:
     assert "soft_ad" in recs["note:1"]["labels"]
     assert "soft_ad" not in recs["note:2"]["labels"]  # a collab is registered for it
     assert recs["ok"] == {"id": "ok", "labels": [], "findings": []}
+
+
+def test_a_phrase_many_people_write_on_few_notes_is_not_a_duplicate() -> None:
+    """Twelve different people write the same question under two notes, once each: a cluster
+    concentrated on few notes, but its authors never meet twice, so it is not water army."""
+    text = "姐妹，发热严重吗❤️ 第{n}天了"
+    items = [Item(f"q{i}", text.format(n=i % 4 + 1), f"p{i}", f"n{i % 2}") for i in range(12)]
+    res = Scanner().run(iter([items]))
+    assert res.clusters is not None and (res.clusters.label >= 0).sum() >= 10  # they cluster
+    assert all(r["labels"] == [] for r in res.records())
 
 
 def test_activity_keeps_only_comments_with_author_and_note() -> None:

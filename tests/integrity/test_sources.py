@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ def test_reads_fields_and_times(tmp_path: Path) -> None:
         ('{"id": 2}', "c.jsonl:2: needs 'id' and a string 'text'"),
         ('{"id": 2, "text": "x", "ts": "yesterday"}', "c.jsonl:2: ts must be ISO 8601"),
         ('{"id": 2, "text": "x", "ts": "2025-03-01T08:00:00"}', "c.jsonl:2: ts .* no time zone"),
-        ('{"id": 2, "text": "x", "kind": "dm"}', "c.jsonl:2: kind must be"),
+        ('{"id": 2, "text": "x", "kind": "story"}', "c.jsonl:2: kind must be"),
         ("[1, 2]", "c.jsonl:2: each line must be a JSON object"),
         ('{"id": 2, "text": "x", "ts": true}', "c.jsonl:2: ts must be ISO 8601"),
         ('{"id": 2, "text": "x", "images": "a.png"}', "c.jsonl:2: images must be a list"),
@@ -82,3 +83,54 @@ def test_store_source(store) -> None:  # type: ignore[no-untyped-def]
     assert labels[str(said)] == ["diversion"]
     assert "soft_ad" in labels[f"note:{promo}"]
     assert "soft_ad" not in labels[f"note:{w.ids['note']}"]
+
+
+def test_profiles_and_opted_in_direct_messages_are_scanned_and_open_cases_on_accounts(
+    store,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """Bios and display names in the store are scanned; direct messages only when the community
+    sends them; both open cases on the account (a message's on its sender)."""
+    from sqlalchemy import update
+
+    from factories import OPERATOR, build_world
+    from seedtrail.enforcement import cases, intake
+    from seedtrail.integrity.scan import Scanner
+    from seedtrail.integrity.sources import read_dms, read_store
+    from seedtrail.store.schema import accounts
+
+    w = build_world(store)
+    with store.transaction() as conn:
+        conn.execute(
+            update(accounts)
+            .where(accounts.c.id == w.ids["other_creator"])
+            .values(bio="护肤分享｜合作 v：glow_2024")
+        )
+    dms = tmp_path / "dms.jsonl"
+    sender = w.ids["creator"]
+    dms.write_text(
+        json.dumps({"id": 9, "text": "私聊太麻烦，加我 qq 12345678 细说", "sender": sender})
+        + "\n"
+        + json.dumps({"id": 10, "text": "谢谢你的回复", "sender": sender})
+        + "\n",
+        encoding="utf-8",
+    )
+    res = Scanner().run(iter([*read_store(store), *read_dms(dms)]))
+    records = {r["id"]: r for r in res.records()}
+    assert records[f"profile:{w.ids['other_creator']}"]["labels"] == ["diversion"]
+    assert records[f"profile:{w.ids['creator']}"]["labels"] == []
+    assert records["dm:9"]["labels"] == ["diversion"] and records["dm:10"]["labels"] == []
+    assert records["dm:9"]["author"] == str(w.ids["creator"])
+    assert not any(r["id"].startswith("dm:") for r in Scanner().run(read_store(store)).records())
+    flagged = tmp_path / "findings.jsonl"
+    flagged.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records.values() if r["labels"]),
+        encoding="utf-8",
+    )
+    intake.import_findings(store, OPERATOR, flagged)
+    with store.read() as conn:
+        got = {(c["subject_type"], c["subject_id"]) for c in cases.queue(conn, OPERATOR, {})}
+        dm_case = cases.queue(conn, OPERATOR, {"subject_id": w.ids["creator"]})[0]
+        evidence = cases.detail(conn, OPERATOR, dm_case["id"])["evidence"]
+    assert ("account", w.ids["other_creator"]) in got and ("account", w.ids["creator"]) in got
+    assert evidence["message_id"] == "9"

@@ -130,3 +130,21 @@ def test_decision_lists_every_check() -> None:
     names = {c.check for c in d.checks}
     assert {"rule", "kill_switch", "account", "enforcement", "note", "collab", "mount"} <= names
     assert d.as_dict()["allowed"] is True
+
+
+def test_the_note_statuses_docs_links_md_names_are_exactly_those_that_close_links() -> None:
+    """docs/links.md's ``status`` row lists the note statuses that close a note's links; the
+    policy closes exactly those (and says why)."""
+    import re
+    from pathlib import Path
+
+    from seedtrail.store.schema import NOTE_STATUSES
+
+    doc = (Path(__file__).parents[2] / "docs" / "links.md").read_text("utf-8")
+    row = next(line for line in doc.splitlines() if line.startswith("| status |"))
+    named = set(re.findall(r"the note is ([a-z ]+?),", row)[0].replace(" or ", " ").split())
+    opened = Rule(1, "all open", "open")
+    closing = {s for s in NOTE_STATUSES if not decide(facts(note_status=s), [opened], NOW).allowed}
+    assert named == closing == {"removed", "throttled"}
+    throttled = decide(facts(note_status="throttled"), [opened], NOW)
+    assert "note is throttled (限流" in throttled.summary()

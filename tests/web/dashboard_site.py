@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from sqlalchemy import insert, select
 from factories import OPERATOR, World, build_world, make
 from seedtrail import principals
 from seedtrail.community import accounts, campaigns, notes
-from seedtrail.enforcement import cases
+from seedtrail.enforcement import intake
 from seedtrail.intake import health
 from seedtrail.intake.importer import import_file
 from seedtrail.intake.inbox import Inbox
@@ -173,68 +174,32 @@ def _seed_cases(store: Store, w: World) -> None:
     ]
     w.ids.update({f"member{i}": a for i, a in enumerate(members)})
     target = [w.ids["note"], w.ids["other_note"]]
-    timeline = [
+    texts = [
         {
+            "id": 100 + i,
             "ts": f"2026-06-0{i + 1}T10:00:00+00:00",
-            "account": a,
-            "note": target[i % 2],
-            "comment": 100 + i,
+            "author": a,
+            "note_id": target[i % 2],
             "text": "绝绝子！已下单",
         }
         for i, a in enumerate(members)
     ]
-    campaign = {
-        "key": "k1",
-        "accounts": members,
-        "notes": target,
-        "comments": [100, 101, 102],
-        "comment_count": 3,
-        "span": None,
-        "timeline": timeline,
+    finding = {
+        "id": comment["id"],
+        "labels": ["diversion"],
+        "text": DIVERSION,
+        "findings": [{"kind": "wechat", "value": "wx_abc123", "span": [start, start + 9]}],
     }
-    with store.transaction() as conn:
-        ((row, _),) = cases.open_many(
-            conn,
-            OPERATOR,
-            [
-                cases.CaseSpec(
-                    subject_type="comment",
-                    subject_id=comment["id"],
-                    detector="diversion",
-                    severity=3,
-                    summary=f"diversion in comment {comment['id']}: wechat wx_abc123",
-                    evidence={
-                        "label": "diversion",
-                        "text": DIVERSION,
-                        "findings": [
-                            {"kind": "wechat", "value": "wx_abc123", "span": [start, start + 9]}
-                        ],
-                    },
-                )
-            ],
-        )
-        w.ids["diversion_case"] = row["id"]
-        for a in members:
-            ((row, _),) = cases.open_many(
-                conn,
-                OPERATOR,
-                [
-                    cases.CaseSpec(
-                        subject_type="account",
-                        subject_id=a,
-                        detector="water_army",
-                        severity=2,
-                        summary=f"water-army campaign of 3 accounts: account {a} is a member",
-                        evidence={
-                            "campaign": campaign,
-                            "member": {"account_id": a, "comments": []},
-                        },
-                        identity={"campaign": "k1"},
-                        group_key="k1",
-                    )
-                ],
-            )
-            w.ids.setdefault("campaign_case", row["id"])
+    campaign = {"accounts": members, "notes": target, "comments": [100, 101, 102], "score": 0.9}
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {}
+        for name, lines in (("f", [finding]), ("c", [campaign]), ("t", texts)):
+            files[name] = Path(tmp) / f"{name}.jsonl"
+            files[name].write_text("".join(json.dumps(x) + "\n" for x in lines), "utf-8")
+        found = intake.import_findings(store, OPERATOR, files["f"])
+        w.ids["diversion_case"] = found.case_ids[0]
+        camp = intake.import_campaigns(store, OPERATOR, files["c"], texts=files["t"])
+        w.ids["campaign_case"] = camp.case_ids[0]
 
 
 @contextmanager

@@ -114,11 +114,15 @@ def test_moderator_works_a_case_and_an_operator_decides_the_appeal(
     assert shown == api_ids
     assert page.locator("#table-cases [data-severity]").first.get_attribute("data-severity") == "3"
     shot(page, "moderator-queue-zh")
-    # The water-army case: the campaign graph holds every member and target note.
+    # The water-army campaign is one case: its graph holds every member and target note, by name.
+    assert page.locator("#table-cases td[data-col=subject_label]").count() == len(api_ids)
     page.goto(f"{site.url}/ui/moderator/cases/{w.ids['campaign_case']}")
     assert page.locator("#campaign-graph .node[data-kind=account]").count() == 3
     assert page.locator("#campaign-graph .node[data-kind=note]").count() == 2
     assert page.locator("#table-timeline tbody tr").count() == 3
+    assert page.locator("#table-members tbody tr").count() == 3
+    assert "@wa0" in str(page.text_content("#table-members"))  # handles, not ids
+    assert "水军团伙" in str(page.text_content("p.lead"))  # the summary in the page's language
     shot(page, "moderator-campaign-zh")
     # The diversion case: the WeChat id is highlighted; hide the comment.
     page.goto(f"{site.url}/ui/moderator/cases/{w.ids['diversion_case']}")
@@ -155,20 +159,22 @@ def test_moderator_works_a_case_and_an_operator_decides_the_appeal(
     case = mod.get(f"/cases/{w.ids['diversion_case']}").json()
     assert case["status"] == "overturned" and case["actions"][0]["reversed_at"]
     shot(page, "moderator-appeal-en")
-    # ... and labels every member of the water-army campaign in one go.
+    # ... and labels every member of the water-army campaign in one go, from its one case.
     page.goto(f"{site.url}/ui/moderator/cases/{w.ids['campaign_case']}")
+    assert "Water-army campaign" in str(page.text_content("p.lead"))
     assert "(3)" in str(page.text_content("#group-act-form label"))
     page.on("dialog", lambda d: d.accept())
     page.select_option("#group-act-form select[name=action]", "label")
     page.fill("#group-act-form input[name=reason]", "coordinated water-army comments")
     page.click("#group-act-form button")
     page.wait_for_load_state()
-    assert page.locator("p.notice").count() == 1
-    members = mod.get("/cases", params={"group_key": "k1"}).json()
+    assert page.locator("p.notice").count() >= 1
+    members = mod.get("/cases", params={"parent_id": w.ids["campaign_case"]}).json()
     assert len(members) == 3
     for member in members:
         detail = mod.get(f"/cases/{member['id']}").json()
         assert [a["action"] for a in detail["actions"]] == ["label"]
+    assert mod.get(f"/cases/{w.ids['campaign_case']}").json()["status"] == "actioned"
     page.context.close()
 
 

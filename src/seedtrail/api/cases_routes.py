@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from seedtrail.api.deps import Actor, Reader, Writer
-from seedtrail.enforcement import actions, appeals, cases, groups
+from seedtrail.enforcement import actions, appeals, cases, distribution, groups
 from seedtrail.store.types import Count, Id
 
 router = APIRouter(tags=["enforcement"])
@@ -23,9 +23,10 @@ def queue(
     conn: Reader,
     status: Literal["open", "actioned", "dismissed", "appealed", "overturned"] | None = None,
     detector: str | None = None,
-    subject_type: Literal["account", "note", "comment"] | None = None,
+    subject_type: Literal["account", "note", "comment", "campaign"] | None = None,
     subject_id: Id | None = None,
     owner_account_id: Id | None = None,
+    parent_id: Id | None = Query(None, description="A campaign's members"),
     min_severity: int | None = Query(None, ge=1, le=4),
     group_key: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
@@ -37,6 +38,7 @@ def queue(
         "subject_type": subject_type,
         "subject_id": subject_id,
         "owner_account_id": owner_account_id,
+        "parent_id": parent_id,
     }
     return cases.queue(
         conn,
@@ -56,7 +58,11 @@ def open_case(body: cases.CaseIn, actor: Actor, conn: Writer) -> dict[str, Any]:
 
 @router.get("/cases/{ident}", summary="A case with its evidence, actions and appeal")
 def case_detail(ident: Id, actor: Actor, conn: Reader) -> dict[str, Any]:
-    return cases.detail(conn, actor, ident)
+    out = cases.detail(conn, actor, ident)
+    if actor.role in cases.STAFF:
+        out["allowed_actions"] = actions.offered(conn, out)
+        out["group_actions"] = actions.group_offered(out)
+    return out
 
 
 @router.post("/cases/{ident}/actions", status_code=201, summary="Act on a case's subject")
@@ -100,3 +106,15 @@ def appeal(ident: Id, body: appeals.AppealIn, actor: Actor, conn: Writer) -> dic
 @router.post("/appeals/{ident}/decision", summary="Uphold or overturn an appeal")
 def decide(ident: Id, body: appeals.DecisionIn, actor: Actor, conn: Writer) -> dict[str, Any]:
     return appeals.decide(conn, actor, ident, body.outcome, body.reason)
+
+
+@router.get(
+    "/distribution/notes",
+    summary="How far notes are distributed (the feed's input): full, reduced when throttled, none",
+)
+def notes_distribution(
+    actor: Actor,
+    conn: Reader,
+    ids: Annotated[list[int], Query(min_length=1, max_length=distribution.MAX_NOTES)],
+) -> list[dict[str, Any]]:
+    return distribution.for_notes(conn, actor, ids)

@@ -73,7 +73,8 @@ def import_cmd(
         err_console.print(f"... and {len(report.skipped) - 20} more skips (see `seedtrail audit`)")
     console.print(
         f"{report.lines} lines: {report.opened} cases opened, {report.existing} already open, "
-        f"{report.auto_actions} automatic actions"
+        + (f"{report.members} member cases under them, " if report.members else "")
+        + f"{report.auto_actions} automatic actions"
         + (f" ({report.unflagged} lines without labels skipped)" if report.unflagged else "")
     )
 

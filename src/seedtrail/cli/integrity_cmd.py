@@ -26,6 +26,11 @@ _INPUT = typer.Option(None, "--input", help="JSONL: id, text[, author, note_id, 
 _WORLD = typer.Option(None, "--world", help="A world directory written by `seedtrail sim`.")
 _STORE = typer.Option(False, "--store", help="Read comments and notes from the store.")
 _WORKERS = typer.Option(1, "--workers", min=1, help="Processes for the per-text detectors.")
+_DMS = typer.Option(
+    None,
+    "--dms",
+    help="Opt-in: direct messages the community chose to send (JSONL: id, text, sender[, ts]).",
+)
 
 
 def _source(
@@ -55,10 +60,16 @@ def _scan(
     claim_terms: Path | None,
     diversion_terms: Path | None,
     workers: int = 1,
+    dms: Path | None = None,
 ) -> ScanResult:
+    from itertools import chain
+
+    from seedtrail.integrity import sources
     from seedtrail.integrity.scan import Scanner
 
     batches, brands, declared = _source(ctx, input_, world, store)
+    if dms is not None:
+        batches = chain(batches, sources.read_dms(dms))
     scanner = Scanner(
         brands=brands,
         registered=declared,
@@ -95,9 +106,11 @@ def scan_cmd(
         None, "--diversion-terms", help="Your diversion.toml."
     ),
     workers: int = _WORKERS,
+    dms: Path | None = _DMS,
 ) -> None:
-    """Label each text: diversion, duplicate, soft_ad, claim, with findings (kind, value, span)."""
-    res = _scan(ctx, input_, world, store, claim_terms, diversion_terms, workers)
+    """Label each text (comments, notes, profiles; direct messages when sent): diversion,
+    duplicate, soft_ad, claim, with findings (kind, value, span)."""
+    res = _scan(ctx, input_, world, store, claim_terms, diversion_terms, workers, dms)
     counts: dict[str, int] = {}
     written = 0
     tmp = output.with_name(f".{output.name}.part")
@@ -147,9 +160,10 @@ def campaigns_cmd(
 @integrity.command("evaluate")
 def evaluate_cmd(
     part: list[str] = typer.Option(
-        ["diversion", "injected"],
+        ["independent", "diversion", "injected"],
         "--part",
-        help="diversion (generated corpus), injected (campaign grid), world (needs --world).",
+        help="independent (real text, sound and shape tables), diversion (tuning corpus), "
+        "injected (campaign grid), world (needs --world).",
     ),
     world: Path | None = _WORLD,
     seeds: int = typer.Option(2, "--seeds", min=1, help="Seeds per injected setting."),
@@ -163,10 +177,23 @@ def evaluate_cmd(
 
     parts = set(part) | ({"world"} if world is not None else set())
     parts |= {"organic"} if organic is not None else set()
-    unknown = parts - {"diversion", "injected", "world", "organic"}
+    unknown = parts - {"independent", "diversion", "injected", "world", "organic"}
     if unknown:
         raise InvalidInput(f"unknown --part {', '.join(sorted(unknown))}")
     report: dict[str, object] = {}
+    if "independent" in parts:
+        from seedtrail.integrity.evaluation.independent_eval import evaluate
+
+        with console.status("independent corpus: real reviews, sound and shape tables"):
+            ind = evaluate()
+        report["independent"] = ind
+        table = Table("split", "precision", "recall", "positives", "negatives", "FP / 10k",
+                      title="diversion, independent corpus (never used for tuning)")  # fmt: skip
+        for split, row in ind.items():
+            table.add_row(split, _fig(row["precision"]), _fig(row["recall"]),
+                          str(row["positives"]), str(row["negatives"]),
+                          _fig(row["fp_per_10k_negatives"], 2))  # fmt: skip
+        console.print(table)
     if "diversion" in parts:
         from seedtrail.integrity.diversion import DiversionDetector
         from seedtrail.integrity.evaluation.diversion_corpus import generate
@@ -174,13 +201,17 @@ def evaluate_cmd(
 
         div = score(generate(), DiversionDetector()).as_dict()
         report["diversion"] = div
-        table = Table("family", "recall", title="diversion, generated corpus (seed 7)")
+        table = Table(
+            "family",
+            "recall",
+            title="diversion, TUNING corpus (seed 7; shares the detector's cues)",
+        )
         for fam, r in div["recall_by_family"].items():
             table.add_row(fam, f"{r:.3f}")
         console.print(table)
         console.print(
-            f"overall recall {div['recall']:.4f}, precision {div['precision']:.4f}, "
-            f"{div['fp_per_10k_organic']} false positives per 10k organic comments"
+            f"tuning figures: recall {_fig(div['recall'])}, precision {_fig(div['precision'])}, "
+            f"{_fig(div['fp_per_10k_organic'], 2)} false positives per 10k organic comments"
         )
     if "injected" in parts:
         from seedtrail.integrity.evaluation.campaign_eval import grid
@@ -203,12 +234,29 @@ def evaluate_cmd(
         with console.status(f"scanning and finding campaigns in {world}"):
             rep = evaluate_world(world).as_dict()
         report["world"] = rep
-        console.print_json(data=rep)
+        table = Table("content", "label", "precision", "recall", "truly bad", "flagged",
+                      "FP / 10k clean", title=f"world {world} (simulator truth)")  # fmt: skip
+        for row in rep["scan"]["per_type"]:
+            table.add_row(row["content"], row["label"], _fig(row["precision"]),
+                          _fig(row["recall"]), str(row["actual"]), str(row["predicted"]),
+                          _fig(row["fp_per_10k_clean"], 2))  # fmt: skip
+        console.print(table)
+        dup = rep["scan"]["duplicates"]
+        console.print(
+            f"duplicates: {dup['flagged']} comments flagged, organic share "
+            f"{_fig(dup['organic_share_of_flagged'])}; campaigns: precision "
+            f"{_fig(rep['campaigns']['precision'])}, recall {_fig(rep['campaigns']['recall'])}"
+        )
     if organic is not None:
         report["organic"] = _organic(organic)
     if json_out is not None:
         json_out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         console.print(f"figures written to {json_out}")
+
+
+def _fig(value: float | None, digits: int = 4) -> str:
+    """A figure, or ``n/a`` when its count was empty (never a perfect score by default)."""
+    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def _organic(path: Path) -> dict[str, object]:

@@ -61,8 +61,24 @@ class ReverseIn(BaseModel):
     reason: str = Field(min_length=3, max_length=2000)
 
 
-def allowed_for(subject_type: str) -> list[str]:
-    return [a for (a, t) in EFFECTS if t == subject_type]
+def allowed_for(subject_type: str, *, in_store: bool = True) -> list[str]:
+    """The actions a subject can get; only ``label`` when it is not in the store (an action
+    that cannot apply is not offered)."""
+    return [a for (a, t) in EFFECTS if t == subject_type and (in_store or a == "label")]
+
+
+def offered(conn: Connection, case: Row) -> list[str]:
+    """The actions the case's subject can get now (``allowed_for`` with the store asked); a
+    campaign gets none itself (its members get the group action, :func:`group_offered`)."""
+    kind = str(case["subject_type"])
+    if kind not in subjects.SUBJECT_TYPES:
+        return []
+    return allowed_for(kind, in_store=subjects.load(conn, kind, int(case["subject_id"])).in_store)
+
+
+def group_offered(case: Row) -> list[str]:
+    """The actions a campaign's group action can take on its members (accounts)."""
+    return allowed_for("account") if case["subject_type"] == "campaign" else []
 
 
 def take(
@@ -78,6 +94,11 @@ def take(
     cases.require_staff(actor, "take enforcement actions")
     case = cases.get(conn, actor, case_id)
     kind, sid = case["subject_type"], case["subject_id"]
+    if kind == "campaign":
+        raise InvalidInput(
+            f"case {case_id} is a campaign: act on its members together "
+            f"(POST /cases/groups/{case['group_key']}/actions) or on one member's case"
+        )
     if (action, kind) not in EFFECTS:
         raise InvalidInput(
             f"{action!r} does not apply to a {kind}; a {kind} can get: "
@@ -90,11 +111,12 @@ def take(
     effect = EFFECTS[(action, kind)]
     subject = subjects.load(conn, kind, sid)
     prior = applied = None
-    if effect is not None:
-        if subject.row is None:
-            raise InvalidInput(
-                f"{kind} {sid} is not in the store: only a label can be recorded for it"
-            )
+    if action != "label" and subject.row is None:
+        raise InvalidInput(
+            f"{kind} {sid} is not in the store: it can get only "
+            + ", ".join(allowed_for(kind, in_store=False))
+        )
+    if effect is not None and subject.row is not None:
         field, value = effect
         prior, applied = {field: subject.row[field]}, {field: value}
         _set_subject(conn, kind, sid, applied)

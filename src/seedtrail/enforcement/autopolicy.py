@@ -1,13 +1,17 @@
 """Optional automatic actions on newly opened cases, by rules in a TOML file.
 
 Each ``[[rule]]`` names a detector and subject type, optionally the finding kinds that must be
-present and a minimum severity, the actions to take, and why. An automatic action is an ordinary
-action taken by the principal ``moderator:auto-policy#0`` with the rule's name recorded on it and
-in the audit log, and its reason reads ``automatic: rule '<name>': <why>``; it is reversible on
-appeal like any other. An action that needs the subject in the store (``hide``, ``throttle``,
-``remove``, ``ban``) is skipped, and the skip audited, when the subject is not there.
-The packaged rules (``seedtrail/enforcement/data/auto.toml``) are used by
-``seedtrail cases import --auto``; ``--auto-policy FILE`` uses your own.
+present, a minimum severity and, for notes, ``unless_registered`` (the rule skips a note a
+collab registration covers when the case opens), the actions to take, and why. The packaged
+rules throttle unregistered soft ads (限流: distribution cut, links closed; appealable).
+
+An automatic action is an ordinary action taken by the principal ``moderator:auto-policy#0``
+with the rule's name recorded on it and in the audit log, and its reason reads
+``automatic: rule '<name>': <why>``; it is reversible on appeal like any other. An action that
+needs the subject in the store (``hide``, ``throttle``, ``remove``, ``ban``) is skipped, and the
+skip audited, when the subject is not there. The packaged rules
+(``seedtrail/enforcement/data/auto.toml``) are used by ``seedtrail cases import --auto``;
+``--auto-policy FILE`` uses your own.
 """
 
 from __future__ import annotations
@@ -18,17 +22,27 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from seedtrail.enforcement import actions, subjects
 from seedtrail.errors import ConfigError
 from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.repo import Row
+from seedtrail.store.schema import collab_registrations
 
 AUTO = Principal(id=0, name="auto-policy", role="moderator")
 _KEYS = frozenset(
-    {"name", "detector", "subject", "actions", "why", "finding_kinds", "min_severity"}
+    {
+        "name",
+        "detector",
+        "subject",
+        "actions",
+        "why",
+        "finding_kinds",
+        "min_severity",
+        "unless_registered",
+    }
 )
 
 
@@ -41,6 +55,7 @@ class AutoRule:
     why: str
     finding_kinds: frozenset[str] = frozenset()
     min_severity: int = 1
+    unless_registered: bool = False  # notes: skip when a collab registration covers the note
 
     def matches(self, case: Row) -> bool:
         if case["detector"] != self.detector or case["subject_type"] != self.subject:
@@ -94,6 +109,9 @@ def _rule(r: Any, i: int, where: str) -> AutoRule:
                 f"{at}: {a!r} does not apply to a {subject} "
                 f"(allowed: {', '.join(actions.allowed_for(subject))})"
             )
+    unless = r.get("unless_registered", False)
+    if not isinstance(unless, bool) or (unless and subject != "note"):
+        raise ConfigError(f"{at}: unless_registered is true or false, and only for notes")
     sev = r.get("min_severity", 1)
     if not isinstance(sev, int) or not 1 <= sev <= 4:
         raise ConfigError(f"{at}: min_severity must be 1..4")
@@ -105,6 +123,7 @@ def _rule(r: Any, i: int, where: str) -> AutoRule:
         why=str(r["why"]),
         finding_kinds=frozenset(r.get("finding_kinds", [])),
         min_severity=sev,
+        unless_registered=unless,
     )
 
 
@@ -116,8 +135,20 @@ def apply(conn: Connection, rules: list[AutoRule], case: Row) -> tuple[list[Row]
     for rule in rules:
         if not rule.matches(case):
             continue
+        if rule.unless_registered and _registered(conn, int(case["subject_id"])):
+            why = f"rule '{rule.name}' skipped: note {case['subject_id']} has a collab registration"
+            audit.record(
+                conn,
+                actor=AUTO.label,
+                action="enforcement.auto_skip",
+                object_type="case",
+                object_id=case["id"],
+                detail={"rule": rule.name, "reason": why},
+            )
+            skipped.append(f"case {case['id']}: {why}")
+            continue
         for name in rule.actions:
-            if actions.EFFECTS[(name, case["subject_type"])] is not None:
+            if name != "label":
                 if in_store is None:
                     sub = subjects.load(conn, case["subject_type"], case["subject_id"])
                     in_store = sub.in_store
@@ -139,3 +170,13 @@ def apply(conn: Connection, rules: list[AutoRule], case: Row) -> tuple[list[Row]
             reason = f"automatic: rule '{rule.name}': {rule.why}"
             taken.append(actions.take(conn, AUTO, case["id"], name, reason, rule=rule.name))
     return taken, skipped
+
+
+def _registered(conn: Connection, note_id: int) -> bool:
+    """Whether an active collab registration (蒲公英-style) covers the note now."""
+    if not subjects.in_range([note_id]):
+        return False
+    query = select(collab_registrations.c.id).where(
+        collab_registrations.c.note_id == note_id, collab_registrations.c.status == "active"
+    )
+    return conn.execute(query.limit(1)).first() is not None

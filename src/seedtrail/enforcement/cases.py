@@ -1,5 +1,9 @@
 """Cases: one subject (account, note or comment) flagged by one detector, with its evidence.
 
+A water-army campaign is one case (subject ``campaign``); its members' cases (subject
+``account``) point to it by ``parent_id``, stay out of the staff queue and are listed on the
+campaign's page, acted on together by the group action (see ``groups``) and appealed one by one.
+
 A case is identified by its subject, its detector and the hash of its evidence, so importing the
 same detections twice opens nothing new. The moderator queue lists cases by severity (critical
 first), then reach (largest audience first). Moderators and operators see every case; the
@@ -25,7 +29,7 @@ from seedtrail.errors import Conflict, Forbidden, InvalidInput, NotFound
 from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.repo import Repo, Row
-from seedtrail.store.schema import appeals, cases, enforcement_actions
+from seedtrail.store.schema import CASE_SUBJECTS, appeals, cases, enforcement_actions
 from seedtrail.store.types import Id, utcnow
 
 SEVERITY_NAMES = {1: "low", 2: "medium", 3: "high", 4: "critical"}
@@ -67,6 +71,10 @@ class CaseSpec:
     reach: int | None = None
     owner_id: int | None = None
     group_key: str | None = None
+    parent_id: int | None = None
+    #: the summary as a code and its parameters, rendered in the reader's language
+    summary_code: str | None = None
+    summary_params: dict[str, Any] | None = None
 
     @property
     def digest(self) -> str:
@@ -77,8 +85,8 @@ def open_many(conn: Connection, actor: Principal, specs: list[CaseSpec]) -> list
     """Open cases in bulk, or find the existing ones with the same subject, detector and evidence
     hash; returns (case, created) per spec, in order."""
     for spec in specs:
-        if spec.subject_type not in subjects.SUBJECT_TYPES:
-            raise InvalidInput(f"subject type must be one of {subjects.SUBJECT_TYPES}")
+        if spec.subject_type not in CASE_SUBJECTS:
+            raise InvalidInput(f"subject type must be one of {', '.join(CASE_SUBJECTS)}")
     digests = [s.digest for s in specs]
     found: dict[tuple[str, int, str, str], Row] = {}
     for start in range(0, len(specs), 500):
@@ -98,7 +106,7 @@ def open_many(conn: Connection, actor: Principal, specs: list[CaseSpec]) -> list
     fresh = {k: s for k, s in zip(keys, specs, strict=True) if k not in found}
     if fresh:
         known: dict[str, dict[int, tuple[int, int]]] = {}
-        for kind in subjects.SUBJECT_TYPES:
+        for kind in CASE_SUBJECTS:
             ids = [s.subject_id for s in fresh.values() if s.subject_type == kind]
             known[kind] = subjects.facts(conn, kind, ids)
         owners = subjects.existing_accounts(
@@ -119,9 +127,12 @@ def open_many(conn: Connection, actor: Principal, specs: list[CaseSpec]) -> list
                     "severity": spec.severity,
                     "reach": max(0, int(spec.reach if spec.reach is not None else reach)),
                     "summary": spec.summary,
+                    "summary_code": spec.summary_code,
+                    "summary_params": spec.summary_params,
                     "evidence": spec.evidence,
                     "evidence_hash": digest,
                     "group_key": spec.group_key,
+                    "parent_id": spec.parent_id,
                     "status": "open",
                     "opened_by": actor.label,
                     "created_at": now,
@@ -209,7 +220,14 @@ def get(conn: Connection, actor: Principal, case_id: int) -> Row:
     return dict(row)
 
 
-QUEUE_FILTERS = ("status", "detector", "subject_type", "subject_id", "owner_account_id")
+QUEUE_FILTERS = (
+    "status",
+    "detector",
+    "subject_type",
+    "subject_id",
+    "owner_account_id",
+    "parent_id",
+)
 
 
 def queue(
@@ -222,7 +240,10 @@ def queue(
     limit: int = 100,
     offset: int = 0,
 ) -> list[Row]:
-    """Cases by severity (highest first), then reach (largest first), then age."""
+    """Cases by severity (highest first), then reach (largest first), then age.
+
+    Staff see a campaign as its one case: members' cases are listed only when asked for by
+    ``parent_id`` or ``group_key`` (an owner sees their own member case as any other)."""
     if actor.role not in STAFF | OWNERS:
         raise Forbidden(f"a {actor.role} may not read cases")
     clauses: list[ColumnElement[bool]] = []
@@ -242,6 +263,8 @@ def queue(
         clauses.append(cases.c.severity >= min_severity)
     if group_key is not None:
         clauses.append(cases.c.group_key == group_key)
+    elif scope is None and filters.get("parent_id") is None:
+        clauses.append(cases.c.parent_id.is_(None))
     listed = [c for c in cases.c if c.name != "evidence"]  # the queue never shows evidence
     query = (
         select(*listed)
@@ -296,7 +319,7 @@ def _redact(evidence: dict[str, Any], own_id: int) -> dict[str, Any]:
     if not isinstance(campaign, dict):
         return evidence
     slim = {k: v for k, v in campaign.items() if k not in ("accounts", "timeline")}
-    slim["account_count"] = len(campaign.get("accounts", []))
+    slim["account_count"] = campaign.get("account_count", len(campaign.get("accounts", [])))
     timeline = campaign.get("timeline", [])
     slim["timeline"] = [e for e in timeline if e.get("account") == own_id]
     return {**evidence, "campaign": slim}
@@ -331,9 +354,28 @@ def dismiss(conn: Connection, actor: Principal, case_id: int, reason: str) -> Ro
         raise Conflict(f"case {case_id} has active actions: reverse them before dismissing")
     if row["status"] not in ("open", "actioned"):
         raise Conflict(f"case {case_id} is {row['status']} and cannot be dismissed")
+    if row["subject_type"] == "campaign":  # its members still open and untouched go with it
+        idle = select(cases.c.id).where(
+            cases.c.parent_id == case_id,
+            cases.c.status == "open",
+            ~select(enforcement_actions.c.id)
+            .where(enforcement_actions.c.case_id == cases.c.id)
+            .exists(),
+        )
+        for member in list(conn.execute(idle).scalars()):
+            set_status(conn, actor, member, "dismissed", f"campaign case {case_id}: {reason}")
     return present(set_status(conn, actor, case_id, "dismissed", reason))
 
 
 def _brief(row: Row) -> Row:
-    keys = ("subject_type", "subject_id", "detector", "severity", "reach", "status", "group_key")
+    keys = (
+        "subject_type",
+        "subject_id",
+        "detector",
+        "severity",
+        "reach",
+        "status",
+        "group_key",
+        "parent_id",
+    )
     return {k: row[k] for k in keys}

@@ -1,5 +1,6 @@
-"""Acting on a group of cases at once: the cases of one water-army campaign (one case per member
-account, tied by ``group_key``) get the same action in one transaction.
+"""Acting on a group of cases at once: the member cases of one water-army campaign (tied by
+``group_key``; the campaign's own case holds them by ``parent_id``) get the same action in one
+transaction, and the campaign's case is marked actioned.
 
 Each case gets its own action through :func:`seedtrail.enforcement.actions.take`, so each is
 audited, reversible and appealable on its own exactly as if a moderator had taken it case by case;
@@ -21,8 +22,8 @@ from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.schema import cases as cases_table
 
-#: The most cases one call acts on (a campaign of a few hundred accounts fits many times).
-MAX_GROUP = 5000
+#: The most cases one call acts on (a crackdown's campaign of 10,000 accounts fits twice).
+MAX_GROUP = 20_000
 
 
 class GroupActionIn(BaseModel):
@@ -31,10 +32,10 @@ class GroupActionIn(BaseModel):
 
 
 def members(conn: Connection, group_key: str) -> list[int]:
-    """The ids of the cases in the group, oldest first."""
+    """The ids of the member cases in the group (not the campaign's own case), oldest first."""
     query = (
         select(cases_table.c.id)
-        .where(cases_table.c.group_key == group_key)
+        .where(cases_table.c.group_key == group_key, cases_table.c.subject_type != "campaign")
         .order_by(cases_table.c.id)
         .limit(MAX_GROUP + 1)
     )
@@ -42,9 +43,11 @@ def members(conn: Connection, group_key: str) -> list[int]:
 
 
 def size(conn: Connection, group_key: str) -> int:
-    """How many cases the group holds."""
+    """How many member cases the group holds."""
     query = (
-        select(func.count()).select_from(cases_table).where(cases_table.c.group_key == group_key)
+        select(func.count())
+        .select_from(cases_table)
+        .where(cases_table.c.group_key == group_key, cases_table.c.subject_type != "campaign")
     )
     return int(conn.execute(query).scalar_one())
 
@@ -70,6 +73,8 @@ def take(
             skipped.append({"case_id": case_id, "why": exc.detail})
             continue
         taken.append(row)
+    if taken:
+        _mark_campaign(conn, actor, group_key, action, len(taken))
     audit.record(
         conn,
         actor=actor.label,
@@ -85,3 +90,20 @@ def take(
         },
     )
     return {"group_key": group_key, "action": action, "taken": taken, "skipped": skipped}
+
+
+def campaign_case(conn: Connection, group_key: str) -> int | None:
+    """The id of the campaign's own case for this group, if it has one."""
+    query = select(cases_table.c.id).where(
+        cases_table.c.group_key == group_key, cases_table.c.subject_type == "campaign"
+    )
+    found = conn.execute(query.order_by(cases_table.c.id).limit(1)).scalar()
+    return None if found is None else int(found)
+
+
+def _mark_campaign(conn: Connection, actor: Principal, key: str, action: str, n: int) -> None:
+    case_id = campaign_case(conn, key)
+    if case_id is None:
+        return
+    if cases.repo.get(conn, case_id)["status"] == "open":
+        cases.set_status(conn, actor, case_id, "actioned", f"group {action} on {n} members")

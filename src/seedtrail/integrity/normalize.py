@@ -8,7 +8,7 @@ The normal form folds what abusers use to hide contact details from keyword filt
 - traditional characters (converted to simplified with OpenCC, character by character so that
   every output character still points at one input character);
 - Latin look-alikes from Cyrillic and Greek (``ѵх`` → ``vx``);
-- upper case (folded to lower case).
+- upper case (folded to lower case), and Latin letters with marks (pinyin tones: ``wēixìn``).
 
 Chinese numerals are *not* rewritten here: ``一`` is a digit only inside a run of digits, which
 :mod:`seedtrail.integrity.diversion` decides. Each normalized character keeps the index of the
@@ -102,6 +102,11 @@ class Normalizer:
         if digit is not None:
             return str(digit)
         out = unicodedata.normalize("NFKC", ch)
+        if len(out) == 1 and "\u00c0" <= out <= "\u024f":  # Latin with a mark: pinyin tones
+            bare = "".join(
+                c for c in unicodedata.normalize("NFD", out) if not unicodedata.combining(c)
+            )
+            out = bare if len(bare) == 1 and bare.isascii() else out
         if len(out) == 1 and "\u3400" <= out <= "\u9fff":
             simple = self._t2s(out)
             if len(simple) == 1:

@@ -23,15 +23,19 @@ from seedtrail.integrity.activity import Activity
 from seedtrail.integrity.arrays import unique_ints
 from seedtrail.integrity.claims import ClaimDetector
 from seedtrail.integrity.columns import ColumnBuilder, Columns, encode
+from seedtrail.integrity.coordination import coordinated_share
 from seedtrail.integrity.diversion import DiversionDetector
 from seedtrail.integrity.findings import Finding
 from seedtrail.integrity.minhash import Clusters, LshParams, MinHasher, Sketches, cluster
 from seedtrail.integrity.normalize import Normalized, Normalizer
 from seedtrail.integrity.qr import QrDetector
 from seedtrail.integrity.softads import SoftAdDetector
-from seedtrail.integrity.sources import Item
+from seedtrail.integrity.sources import KINDS, Item
 
-DIVERSION_KINDS = frozenset({"wechat", "qq", "phone", "link", "shop", "steer", "qr"})
+#: Findings that point off the platform: any of them makes a text ``diversion``. A ``steer``
+#: finding (私信我, 看主页, 扣1, 进群) points somewhere inside the community, so it is kept as
+#: evidence next to an off-platform finding but is never diversion by itself.
+DIVERSION_KINDS = frozenset({"wechat", "qq", "phone", "link", "shop", "qr"})
 
 
 def labels_of(findings: Iterable[Finding], duplicate: bool = False) -> list[str]:
@@ -67,7 +71,8 @@ class ScanResult:
         return labels_of(self.findings.get(i, []), self._duplicate(i))
 
     def _duplicate(self, i: int) -> bool:
-        if self.clusters is None or self.clusters.label[i] < 0:
+        """Comments and notes only: a bio or message like many others is no water army."""
+        if self.clusters is None or self.clusters.label[i] < 0 or self.cols.kinds[i] > 1:
             return False
         return self._templated is None or bool(self._templated[self.clusters.label[i]])
 
@@ -77,7 +82,10 @@ class ScanResult:
             found.append({"kind": "duplicate", "value": f"cluster:{self.clusters.label[i]}",
                           "span": [0, int(self.cols.lengths[i])]})  # fmt: skip
         rid = rid if rid is not None else str(self.cols.ids[i].as_py())
-        return {"id": rid, "labels": self.labels(i), "findings": found}
+        out = {"id": rid, "labels": self.labels(i), "findings": found}
+        if self.cols.kinds[i] == KINDS.index("dm"):  # a message's case is about its sender
+            out["author"] = self.cols.authors[i].as_py()
+        return out
 
     def records(self, chunk: int = 100_000) -> Iterator[dict[str, Any]]:
         """Every text's record, in input order (ids converted a chunk at a time)."""
@@ -86,16 +94,20 @@ class ScanResult:
             for k, rid in enumerate(ids):
                 yield self.record(start + k, rid)
 
-    def mark_templates(self, concentration: float = 0.5) -> None:
-        """Keep as duplicates only clusters concentrated on few notes, when notes are known.
+    def mark_templates(self, concentration: float = 0.5, coordinated: float = 0.5) -> None:
+        """Keep as duplicates only clusters concentrated on few notes whose authors act
+        together, when notes are known (authors too for the second test).
 
         Stock phrases (``好好看``, ``求链接``) repeat across thousands of notes; a scripted
-        campaign repeats on the handful of notes it targets. Without note ids every cluster counts.
+        campaign repeats on the handful of notes it targets. Phrases many people write can still
+        gather on fewer notes than texts; a campaign's authors also meet each other on two or
+        more notes (:mod:`coordination`), so at least ``coordinated`` of a cluster's texts must
+        be by such authors. Without note ids every cluster counts.
         """
         if self.clusters is None or not len(self.clusters.sizes):
             return
         label = self.clusters.label
-        rows = np.flatnonzero(label >= 0)
+        rows = np.flatnonzero((label >= 0) & (self.cols.is_comment | self.cols.is_note))
         notes = self.cols.notes.take(rows)
         if notes.null_count:
             return
@@ -104,11 +116,18 @@ class ScanResult:
         pairs = unique_ints(label[rows] * (int(codes.max()) + 1) + codes)
         per_cluster = np.bincount(pairs // (int(codes.max()) + 1), minlength=k)
         self._templated = per_cluster <= concentration * self.clusters.sizes
+        authors = self.cols.authors.take(rows)
+        if authors.null_count:
+            return
+        inside = self._templated[label[rows]]
+        a_codes = encode(authors.filter(pa.array(inside)))[1]
+        share = coordinated_share(label[rows][inside], a_codes, codes[inside], k)
+        self._templated &= share >= coordinated
 
     def activity(self) -> Activity:
         """Comment activity for campaign detection (rows without author or note are left out)."""
         c = self.cols
-        keep = ~c.is_note & _valid(c.authors) & _valid(c.notes)
+        keep = c.is_comment & _valid(c.authors) & _valid(c.notes)
         rows = np.flatnonzero(keep)
         self._activity_rows = rows
         a_names, a_codes = encode(c.authors.take(rows))

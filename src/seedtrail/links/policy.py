@@ -20,6 +20,11 @@ from typing import Any
 
 #: Enforcement actions on an account that close its links (see seedtrail.enforcement.actions).
 BLOCKING_ENFORCEMENTS = frozenset({"ban", "revoke_link_privileges"})
+#: Note statuses that close the note's links, with the reason the decision gives (docs/links.md).
+NOTE_CLOSED = {
+    "throttled": " (限流: distribution cut, links closed until the throttle is lifted)",
+    "removed": " (its links close)",
+}
 
 
 @dataclass(frozen=True)
@@ -236,8 +241,9 @@ def _eligibility(facts: MountFacts, now: datetime) -> list[Check]:
             )
         )
     if facts.note_status is not None:
-        ok = facts.note_status != "removed"
-        out.append(Check("note", ok, f"note is {facts.note_status}"))
+        ok = facts.note_status == "normal"
+        why = NOTE_CLOSED.get(facts.note_status, "")
+        out.append(Check("note", ok, f"note is {facts.note_status}{why}"))
     if facts.comment_status is not None:
         ok = facts.comment_status == "visible"
         out.append(Check("comment", ok, f"comment is {facts.comment_status}"))

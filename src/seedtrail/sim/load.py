@@ -90,6 +90,7 @@ def load_entities(store: Store, world_dir: Path) -> dict[str, int]:
                     "id": r["account_id"],
                     "handle": f"sim{r['account_id']}",
                     "display_name": r["display_name"],
+                    "bio": r.get("bio"),
                     "kind": r["kind"] if r["kind"] in db.ACCOUNT_KINDS else "creator",
                     "follower_count": r["followers"],
                     "verified": r["kind"] in ("brand", "enterprise"),

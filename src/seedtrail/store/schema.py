@@ -45,6 +45,8 @@ MOUNT_STATUSES = ("active", "disabled")
 RULE_EFFECTS = ("open", "closed")
 ROLES = ("operator", "brand", "creator", "partner", "moderator")
 SUBJECT_TYPES = ("account", "note", "comment")
+#: What a case can be about: a subject above, or a whole campaign (its members' cases point to it)
+CASE_SUBJECTS = (*SUBJECT_TYPES, "campaign")
 CASE_STATUSES = ("open", "actioned", "dismissed", "appealed", "overturned")
 ENFORCEMENT_ACTIONS = ("label", "hide", "throttle", "remove", "ban", "revoke_link_privileges")
 APPEAL_OUTCOMES = ("upheld", "overturned")
@@ -72,6 +74,7 @@ accounts = Table(
     Column("follower_count", BigInteger, nullable=False, default=0),
     Column("verified", Boolean, nullable=False, default=False),
     Column("status", String(16), nullable=False, default="active"),
+    Column("bio", Text),
     *_times(),
     _in("kind", ACCOUNT_KINDS),
     _in("status", ACCOUNT_STATUSES),
@@ -234,7 +237,9 @@ policy_rules = Table(
 
 #: A case: one subject (account, note or comment) flagged by one detector with its evidence.
 #: ``evidence_hash`` makes intake idempotent; ``group_key`` ties the cases of one campaign together;
-#: ``owner_account_id`` is the account that may see the case and appeal it.
+#: ``owner_account_id`` is the account that may see the case and appeal it. A water-army campaign is
+#: one case (subject ``campaign``); each member's case points to it by ``parent_id`` and stays out
+#: of the queue, acted on by the campaign's group action and appealed by its member.
 cases = Table(
     "cases",
     metadata,
@@ -246,13 +251,16 @@ cases = Table(
     Column("severity", Integer, nullable=False),
     Column("reach", BigInteger, nullable=False, default=0),
     Column("summary", Text, nullable=False),
+    Column("summary_code", String(48)),
+    Column("summary_params", JSON),
     Column("evidence", JSON, nullable=False),
     Column("evidence_hash", String(64), nullable=False),
     Column("group_key", String(64), index=True),
+    Column("parent_id", Integer, index=True),  # a campaign case (same table, written by intake)
     Column("status", String(16), nullable=False, default="open"),
     Column("opened_by", String(100), nullable=False),
     *_times(),
-    _in("subject_type", SUBJECT_TYPES),
+    _in("subject_type", CASE_SUBJECTS),
     _in("status", CASE_STATUSES),
     CheckConstraint("severity BETWEEN 1 AND 4", name="severity_range"),
     CheckConstraint("reach >= 0", name="reach_nonnegative"),

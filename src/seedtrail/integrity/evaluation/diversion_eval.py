@@ -1,9 +1,10 @@
 """Scores the diversion detector on labelled records (generated, or a labelled JSONL world).
 
 A labelled contact counts as found when a finding of the same kind overlaps its span. At the
-comment level a comment is *predicted* diverting when it has any finding, and *truly* diverting
-when it has any label; that gives precision and recall, and false positives per 10,000 organic
-(unlabelled) comments.
+comment level a comment is *predicted* diverting when the scan labels it ``diversion``, and
+*truly* diverting when it has any label; that gives precision and recall, and false positives
+per 10,000 organic (unlabelled) comments. These are *tuning* figures: the generated corpus shares
+the detector's cue vocabulary (the independent corpus is ``independent_corpus.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from seedtrail.errors import InvalidInput
 from seedtrail.integrity.diversion import DiversionDetector
 from seedtrail.integrity.findings import Finding
+from seedtrail.integrity.scan import labels_of
 
 
 @dataclass
@@ -35,22 +37,26 @@ class DiversionScore:
     false_alarms: list[str] = field(default_factory=list)
 
     @property
-    def recall(self) -> float:
-        return self.tp / max(1, self.tp + self.fn)
+    def recall(self) -> float | None:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
 
     @property
-    def precision(self) -> float:
-        return self.tp / max(1, self.tp + self.fp)
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
 
     @property
-    def fp_per_10k(self) -> float:
-        return 10_000 * self.organic_fp / max(1, self.organic)
+    def fp_per_10k(self) -> float | None:
+        return 10_000 * self.organic_fp / self.organic if self.organic else None
 
     def as_dict(self) -> dict[str, Any]:
+        def r(x: float | None, n: int = 4) -> float | None:
+            return None if x is None else round(x, n)
+
         return {
-            "recall": round(self.recall, 4),
-            "precision": round(self.precision, 4),
-            "fp_per_10k_organic": round(self.fp_per_10k, 2),
+            "figures": "tuning (the corpus shares the detector's cue vocabulary)",
+            "recall": r(self.recall),
+            "precision": r(self.precision),
+            "fp_per_10k_organic": r(self.fp_per_10k, 2),
             "organic": self.organic,
             "recall_by_family": {
                 k: round(self.family_hits[k] / v, 4) for k, v in sorted(self.family_total.items())
@@ -80,14 +86,14 @@ def score(records: Iterable[dict[str, Any]], detector: DiversionDetector) -> Div
             if all(any(_overlaps(f, lab) for f in findings) for lab in labels):
                 s.family_hits[family] += 1
                 s.contact_hits[contact] += 1
-            if findings:
+            if "diversion" in labels_of(findings):
                 s.tp += 1
             else:
                 s.fn += 1
                 s.misses.append(rec["text"])
         else:
             s.organic += 1
-            if findings:
+            if "diversion" in labels_of(findings):
                 s.fp += 1
                 s.organic_fp += 1
                 s.false_alarms.append(rec["text"])

@@ -20,7 +20,8 @@ from seedtrail.principals import Principal
 from seedtrail.web import charts, tables
 from seedtrail.web.render import Ctx, page
 from seedtrail.web.tables import Column
-from seedtrail.web.views import moderator
+from seedtrail.web.views import case_text, moderator
+from seedtrail.web.views.case_text import Names
 
 LIMIT = 1000
 
@@ -43,6 +44,7 @@ def load_creator(conn: Connection, actor: Principal) -> dict[str, Any]:
     own_cases = cases.queue(conn, actor, {}, limit=LIMIT) if actor.role in cases.OWNERS else []
     return {
         "cases": own_cases,
+        "case_names": Names.load(conn, *case_text.ids_of(own_cases)),
         "notes": note_rows,
         "mounts": mount_rows,
         "per_day": clickstats.per_day(conn, actor),
@@ -118,15 +120,15 @@ def creator_page(ctx: Ctx) -> Response:
         label=t("creator.clicks_per_day"),
     )
     total = sum(m["counted"] for m in data["mounts"])
+    moderator.label_rows(ctx, data["cases"], data["case_names"])
     case_table = tables.build(
         "cases",
         [
             Column("id", "ID", True),
             Column("severity", t("col.severity"), True),
-            Column("detector", t("col.detector")),
-            Column("subject_type", t("col.subject")),
-            Column("subject_id", t("col.subject_id"), True),
-            Column("summary", t("col.summary")),
+            Column("detector_label", t("col.detector")),
+            Column("subject_label", t("col.subject")),
+            Column("summary_text", t("col.summary")),
             Column("status", t("col.status")),
         ],
         data["cases"],
@@ -140,7 +142,7 @@ def creator_page(ctx: Ctx) -> Response:
         mounts=mount_table,
         chart=chart,
         cases=case_table,
-        case_cells={"summary": moderator.case_link},
+        case_cells={"summary_text": moderator.case_link},
         total=total,
         truncated=data["truncated"],
         run=run,

@@ -17,8 +17,11 @@ from seedtrail.principals import Principal
 from seedtrail.web import charts, tables
 from seedtrail.web.render import Ctx, action, page, redirect
 from seedtrail.web.tables import Column
+from seedtrail.web.views import case_text
+from seedtrail.web.views.case_text import Names
 
 QUEUE_LIMIT = 1000
+MEMBERS_SHOWN = 200
 STATUSES = ("open", "actioned", "dismissed", "appealed", "overturned")
 
 
@@ -34,12 +37,21 @@ def load_queue(
 def load_case(conn: Connection, actor: Principal, case_id: int) -> dict[str, Any]:
     """One case as ``GET /cases/{id}`` returns it, plus the actions its subject can get."""
     out = cases.detail(conn, actor, case_id)
-    out["allowed_actions"] = actions.allowed_for(out["subject_type"])
+    out["allowed_actions"] = actions.offered(conn, out)
+    out["group_actions"] = actions.group_offered(out)
     return out
 
 
+def label_rows(ctx: Ctx, rows: list[dict[str, Any]], names: Names) -> None:
+    """Set each queued case's summary, subject and detector in the reader's language."""
+    for r in rows:
+        r["summary_text"] = case_text.summary(ctx.t, r, names)
+        r["subject_label"] = case_text.subject(ctx.t, r, names)
+        r["detector_label"] = case_text.term(ctx.t, "detector", r["detector"])
+
+
 def case_link(row: dict[str, Any]) -> Markup:
-    return Markup('<a href="/ui/moderator/cases/{}">{}</a>').format(row["id"], row["summary"])
+    return Markup('<a href="/ui/moderator/cases/{}">{}</a>').format(row["id"], row["summary_text"])
 
 
 @page
@@ -52,6 +64,8 @@ def queue_page(ctx: Ctx) -> Response:
         raise InvalidInput("min_severity must be 1, 2, 3 or 4")
     with ctx.web.store.read() as conn:
         rows = load_queue(conn, ctx.user, status=status, min_severity=int(sev) if sev else None)
+        names = Names.load(conn, *case_text.ids_of(rows))
+    label_rows(ctx, rows, names)
     for rank, r in enumerate(rows, start=1):
         r["rank"] = rank
         r["severity_label"] = ctx.t("severity." + r["severity_name"])
@@ -63,10 +77,9 @@ def queue_page(ctx: Ctx) -> Response:
             Column("id", "ID", True),
             Column("severity", t("col.severity"), True),
             Column("reach", t("col.reach"), True),
-            Column("detector", t("col.detector")),
-            Column("subject_type", t("col.subject")),
-            Column("subject_id", t("col.subject_id"), True),
-            Column("summary", t("col.summary")),
+            Column("detector_label", t("col.detector")),
+            Column("subject_label", t("col.subject")),
+            Column("summary_text", t("col.summary")),
             Column("status", t("col.status")),
         ],
         rows,
@@ -82,7 +95,7 @@ def queue_page(ctx: Ctx) -> Response:
         min_severity=sev or "",
         statuses=STATUSES,
         cells={
-            "summary": case_link,
+            "summary_text": case_link,
             "severity": _severity_cell(ctx),
             "status": lambda r: ctx.t("case.status." + r["status"]),
         },
@@ -98,7 +111,7 @@ def _severity_cell(ctx: Ctx) -> Any:
     return cell
 
 
-def _graph(ctx: Ctx, campaign: dict[str, Any], member: int | None) -> Markup:
+def _graph(ctx: Ctx, campaign: dict[str, Any], member: int | None, names: Names) -> Markup:
     """Accounts (circles) and the notes they commented on (squares), from the timeline; without
     a timeline, every member to every target note."""
     nodes: dict[str, charts.Node] = {}
@@ -106,9 +119,9 @@ def _graph(ctx: Ctx, campaign: dict[str, Any], member: int | None) -> Markup:
     accounts = campaign.get("accounts") or []
     notes = campaign.get("notes") or []
     for a in accounts:
-        nodes[f"a{a}"] = charts.Node(f"a{a}", f"{ctx.t('col.account')} {a}", "account", a == member)
+        nodes[f"a{a}"] = charts.Node(f"a{a}", names.account(a), "account", a == member)
     for n in notes:
-        nodes[f"n{n}"] = charts.Node(f"n{n}", f"{ctx.t('col.note')} {n}", "note")
+        nodes[f"n{n}"] = charts.Node(f"n{n}", names.note(n), "note")
     timeline = campaign.get("timeline") or []
     for e in timeline:
         if e.get("account") is not None and e.get("note") is not None:
@@ -136,25 +149,69 @@ def case_page(ctx: Ctx) -> Response:
     with ctx.web.store.read() as conn:
         case = load_case(conn, ctx.user, case_id)
         key = case.get("group_key")
-        group_size = groups.size(conn, key) if key else 0
-    ev = case.get("evidence") or {}
-    campaign = ev.get("campaign") if isinstance(ev.get("campaign"), dict) else None
+        staff = ctx.user.role in cases.STAFF
+        campaign_case = case["subject_type"] == "campaign"
+        group_size = groups.size(conn, key) if key and campaign_case else 0
+        members = (
+            cases.queue(conn, ctx.user, {"parent_id": case_id}, limit=MEMBERS_SHOWN)
+            if campaign_case and staff
+            else []
+        )
+        ev = case.get("evidence") or {}
+        campaign = ev.get("campaign") if isinstance(ev.get("campaign"), dict) else None
+        names = _names(conn, case, campaign, members)
     member = (ev.get("member") or {}).get("account_id") if campaign else None
+    for m in members:
+        m["status_label"] = ctx.t("case.status." + m["status"])
+    detector_ev: dict[str, Any] = ev["detector"] if isinstance(ev.get("detector"), dict) else {}
     return ctx.render(
         "case.html",
         case=case,
+        summary=case_text.summary(ctx.t, case, names),
+        subject=case_text.subject(ctx.t, case, names),
+        detector=case_text.term(ctx.t, "detector", case["detector"]),
+        kind_label=lambda k: case_text.term(ctx.t, "kind", k),
+        action_label=lambda a: case_text.term(ctx.t, "action", a),
+        names=names,
         evidence=ev,
         highlighted=_highlighted(ev),
         campaign=campaign,
-        graph=_graph(ctx, campaign, member) if campaign and campaign.get("accounts") else None,
-        timeline=(campaign or {}).get("timeline") or [],
-        staff=ctx.user.role in cases.STAFF,
+        campaign_case=campaign_case,
+        ties=case_text.ties(ctx.t, detector_ev),
+        members=members,
+        graph=_graph(ctx, campaign, member, names)
+        if campaign and campaign.get("accounts")
+        else None,
+        timeline=(campaign or {}).get("timeline") or (ev.get("member") or {}).get("comments") or [],
+        staff=staff,
         group_size=group_size,
         may_appeal=case["status"] == "actioned"
         and case["appeal"] is None
         and ctx.user.role in cases.OWNERS
         and ctx.user.account_id == case["owner_account_id"],
     )
+
+
+def _names(
+    conn: Connection,
+    case: dict[str, Any],
+    campaign: dict[str, Any] | None,
+    members: list[dict[str, Any]],
+) -> Names:
+    """Handles and titles of everything the case page names."""
+    accounts, notes = case_text.ids_of([case, *members])
+    params = case.get("summary_params") or {}
+    accounts.append(params.get("account"))
+    if campaign:
+        accounts += list(campaign.get("accounts") or [])
+        notes += list(campaign.get("notes") or [])
+    ev = case.get("evidence") or {}
+    for e in (campaign or {}).get("timeline") or (ev.get("member") or {}).get("comments") or []:
+        accounts.append(e.get("account"))
+        notes.append(e.get("note"))
+    if ev.get("note_id") is not None:
+        notes.append(ev["note_id"])
+    return Names.load(conn, accounts, notes)
 
 
 def _back(case_id: int, done: str) -> Response:
@@ -182,7 +239,7 @@ def take_group_action(ctx: Ctx, form: dict[str, str]) -> Response:
     with ctx.web.store.transaction() as conn:
         key = cases.get(conn, ctx.user, case_id).get("group_key")
         if not key:
-            raise InvalidInput(f"case {case_id} belongs to no group")
+            raise InvalidInput(f"case {case_id} belongs to no campaign")
         done = groups.take(conn, ctx.user, key, body.action, body.reason)
     return _back(case_id, "group" if done["taken"] else "group_none")
 
