@@ -40,7 +40,7 @@ from seedtrail.sim.world import US_PER_DAY, build_world
 from seedtrail.sim.writer import ParquetSink, write_table
 
 Progress = Callable[[int, int, int], None]  # (chunks done, chunks total, rows written)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: parties/ directories; identity_map moved under truth/
 
 
 @dataclass
