@@ -53,7 +53,11 @@ CLEANROOM = ("tests/cleanroom", *SUBPROCESS_TESTS)
 TARGETS = (
     Target("suppression", "src/seedtrail/cleanroom/suppression.py", CLEANROOM),
     Target("signature", "src/seedtrail/intake/signature.py", ("tests/intake",)),
-    Target("clicklog", "src/seedtrail/links/clicklog.py", ("tests/links/test_redirect.py",)),
+    Target(
+        "clicklog",
+        "src/seedtrail/links/clicklog.py",
+        ("tests/links/test_clicklog.py", "tests/links/test_redirect.py"),
+    ),
     Target("cells", "src/seedtrail/cleanroom/cells.py", CLEANROOM),
     Target("noise", "src/seedtrail/cleanroom/noise.py", CLEANROOM),
     Target("budget", "src/seedtrail/cleanroom/budget.py", CLEANROOM),
