@@ -174,7 +174,7 @@ def main() -> None:
     )
     cached_app = create_app(settings, store=store)
     uncached_app = create_app(settings, store=store)
-    uncached_app.state.reports = runs.Reports(settings.data_dir, cache_entries=0)
+    uncached_app.api.state.reports.cache_entries = 0  # every result dropped as it is put
     with TestClient(cached_app) as cached, TestClient(uncached_app) as uncached:
 
         def call(client: TestClient, path: str) -> Callable[[], None]:

@@ -3,7 +3,7 @@ measure, whatever their orders and however many rows they bring (docs/cleanroom.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyarrow as pa
 import pytest
@@ -12,7 +12,7 @@ from cleanroom_helpers import PERIOD, funnel_rows
 from seedtrail.cleanroom.cells import finest_cells
 from seedtrail.cleanroom.release import Release
 from seedtrail.cleanroom.report import ReleasePolicy, run_report
-from seedtrail.cleanroom.templates import TEMPLATES, ReportRequest
+from seedtrail.cleanroom.templates import TEMPLATES, Measure, ReportRequest, ReportTemplate
 from seedtrail.errors import InvalidInput
 
 SPEC = TEMPLATES["funnel_by_note"]
@@ -149,3 +149,31 @@ def test_rows_lacking_a_column_are_refused_by_name() -> None:
     rows = funnel_rows({("c1", "n1"): 2}).drop_columns(["gmv", "note_id"])
     with pytest.raises(InvalidInput, match=r"lack column\(s\) gmv, note_id"):
         finest_cells(rows, SPEC, REQUEST)
+
+
+def test_timestamps_fall_into_their_day() -> None:
+    rows = funnel_rows({("c1", "n1"): 3})
+    stamps = [datetime(2026, 11, 2, 0, 0), datetime(2026, 11, 2, 23, 59), datetime(2026, 11, 8, 12)]
+    rows = rows.set_column(
+        rows.column_names.index("day"), "day", pa.array(stamps, pa.timestamp("us"))
+    )
+    cells = finest_cells(rows, TEMPLATES["funnel_by_day"], REQUEST)
+    assert {k: len(c.people) for k, c in cells.items()} == {("2026-11-02",): 2, ("2026-11-08",): 1}
+
+
+def test_odd_column_names_are_quoted() -> None:
+    spec = ReportTemplate("odd", ('le"vel',), (Measure('me"asure', 3.0),))
+    rows = pa.table(
+        {
+            "person": ["p1", "p2", "p3"],
+            "campaign_id": [1, 1, 1],
+            "day": [PERIOD] * 3,
+            'le"vel': ["a", "a", "b"],
+            'me"asure': [1.0, 5.0, 2.0],
+        }
+    )
+    cells = finest_cells(rows, spec, REQUEST)
+    assert {k: c.sums for k, c in cells.items()} == {
+        ("a",): {'me"asure': 4.0},
+        ("b",): {'me"asure': 2.0},
+    }
