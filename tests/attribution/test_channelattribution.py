@@ -62,6 +62,7 @@ def _comparator() -> str:
     return python
 
 
+@pytest.mark.slow
 def test_markov_removal_effects_agree_with_channelattribution(tmp_path: Path) -> None:
     python = _comparator()
     world = Inputs(*generate(tmp_path))
