@@ -168,3 +168,42 @@ def test_the_other_cell_holds_every_cell_not_picked_with_its_own_noise() -> None
         gmv.append(leaves[0].sums["gmv"])
     assert_laplace(errors, 1 / (1.0 / 2 / (len(SPEC.measures) + 1)), band=(0.5, 1.6))
     assert 0 < sum(gmv) / len(gmv) < 2 * documented_scale(2000.0, 1.0)  # noisy, never negative
+
+
+def _delta_at(threshold: float, scale: float, bound: int) -> float:
+    """delta of OpenDP's Laplace threshold at ``threshold``, computed here independently."""
+    import opendp.prelude as dp
+
+    dp.enable_features("contrib")
+    space = (
+        dp.map_domain(dp.atom_domain(T=str), dp.atom_domain(T=float, nan=False)),
+        dp.l01inf_distance(dp.absolute_distance(T=float)),
+    )
+    meas = space >> dp.m.then_laplace_threshold(scale=scale, threshold=threshold)
+    return float(meas.map((bound, float(bound), 1.0))[1])
+
+
+@pytest.mark.parametrize(("epsilon", "delta"), [(1.0, 1e-7), (0.5, 1e-9)])
+def test_the_threshold_is_the_smallest_that_keeps_delta_under_the_bound(
+    epsilon: float, delta: float
+) -> None:
+    release = release_dp(big_cells(3, 2000), SPEC, DP_REQUEST, epsilon=epsilon, delta=delta)
+    threshold = release.rule["threshold"]
+    assert release.rule["delta"] == delta
+    scale = 2 * SPEC.max_rows_per_person / epsilon
+    assert _delta_at(threshold + 0.01, scale, SPEC.max_rows_per_person) <= delta
+    assert _delta_at(threshold - 0.05, scale, SPEC.max_rows_per_person) > delta
+
+
+def test_cells_far_under_the_threshold_are_never_shown_and_big_ones_always() -> None:
+    finest = {**big_cells(5, 3000), ("tiny",): Cell({"a", "b"}, {"gmv": 50.0})}
+    for _ in range(20):
+        release = release_dp(finest, SPEC, DP_REQUEST, epsilon=1.0, delta=1e-7)
+        keys = [c.key for c in release.cells]
+        assert keys[0] == ()  # the campaign total first, then each shown cell, then other
+        assert keys[1:] == [*sorted(k for k in finest if k != ("tiny",)), (OTHER,)]
+        total = release.cells[0]
+        assert total.people == sum(c.people for c in release.cells[1:])
+        for name in total.sums:
+            assert total.sums[name] == pytest.approx(sum(c.sums[name] for c in release.cells[1:]))
+        assert all(v >= 0 for c in release.cells for v in c.sums.values())
