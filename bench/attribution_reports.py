@@ -6,11 +6,18 @@ report API, each against a baseline measured in the same run.
   roll-up, funnels, lift, scores, files). Ratio report / engine.
 * ``full`` vs ``daily``: a full run of one model up to day D+1 against the incremental run from
   day D to D+1 (and a check that their partitions are identical).
-* ``api``: p50/p90 of the report endpoints through the app, against ``duckdb_read``: opening a
-  DuckDB database and reading the same row from the Parquet file.
+* ``api``: p50/p90 of the report endpoints through the app, with its results cache on (as
+  served; after the first call the answers come from memory) and off (every call queries the
+  Parquet files, as a cold cache or a new run does), against ``duckdb_read``: a DuckDB database
+  kept open (a cursor per call, as the API does) reading the same campaign row from the Parquet
+  file on every call. ``duckdb_read_fresh`` (a new database per call) is shown for reference
+  only. The variants alternate within each of ``--rounds`` rounds, so a load spike on the
+  shared machine hits them all alike; ratios are of p50s over all rounds, with the range of
+  the per-round ratios.
 
     env PYTHONPATH=src /work/venv/bin/python bench/attribution_reports.py \\
         [--scale demo] [--models last_touch,position_based] [--data /tmp/st-report-bench]
+        [--requests 30] [--rounds 5]
 
 The demo world takes ~1 GB and under a minute of CPU; bigger scales go under
 ``flock /work/heavy.lock nice -n 10``.
@@ -48,7 +55,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--models", default="last_touch,position_based,markov")
     ap.add_argument("--data", type=Path, default=Path("/tmp/st-report-bench"))
-    ap.add_argument("--requests", type=int, default=30)
+    ap.add_argument("--requests", type=int, default=30, help="calls per variant per round")
+    ap.add_argument("--rounds", type=int, default=5, help="alternating rounds of all variants")
     args = ap.parse_args()
 
     from seedtrail.attribution import report, runs, world
@@ -141,32 +149,66 @@ def main() -> None:
         _, key = principals.create(conn, name="b", role="brand", account_id=camp[1])
     headers = {"Authorization": f"Bearer {key}"}
 
-    def bare() -> None:
+    query = (
+        f"SELECT * FROM '{out}/funnel.parquet' WHERE model = ? AND dimension = 'campaign' "
+        "AND key = ?"
+    )
+    params = [models[0], str(camp[0])]
+    kept = duckdb.connect()
+
+    def duckdb_read() -> None:
+        cur = kept.cursor()
+        cur.execute(query, params).fetchall()
+        cur.close()
+
+    def duckdb_read_fresh() -> None:
         con = duckdb.connect()
-        con.execute(
-            f"SELECT * FROM '{out}/funnel.parquet' WHERE model = ? AND dimension = 'campaign' "
-            "AND key = ?",
-            [models[0], str(camp[0])],
-        ).fetchall()
+        con.execute(query, params).fetchall()
         con.close()
 
-    base = [timed(bare)[0] for _ in range(args.requests)]
-    b50, b90 = percentiles(base)
-    print(f"duckdb_read (baseline)       p50 {b50:6.1f} ms  p90 {b90:6.1f} ms")
-    with TestClient(create_app(settings, store=store)) as client:
-        for path in (
-            f"/attribution/campaigns/{camp[0]}",
-            f"/attribution/campaigns/{camp[0]}/lift",
-            f"/attribution/campaigns/{camp[0]}/models",
-            "/attribution/campaigns",
-        ):
-            samples = []
-            for _ in range(args.requests):
-                t, r = timed(lambda p=path: client.get(p, headers=headers))  # type: ignore[misc]
-                assert r.status_code == 200, r.text  # type: ignore[attr-defined]
-                samples.append(t)
-            p50, p90 = percentiles(samples)
-            print(f"{path:32s} p50 {p50:6.1f} ms  p90 {p90:6.1f} ms  ratio p50 {p50 / b50:.2f}")
+    paths = (
+        f"/attribution/campaigns/{camp[0]}",
+        f"/attribution/campaigns/{camp[0]}/lift",
+        f"/attribution/campaigns/{camp[0]}/models",
+        "/attribution/campaigns",
+    )
+    cached_app = create_app(settings, store=store)
+    uncached_app = create_app(settings, store=store)
+    uncached_app.api.state.reports.cache_entries = 0  # every result dropped as it is put
+    with TestClient(cached_app) as cached, TestClient(uncached_app) as uncached:
+
+        def call(client: TestClient, path: str) -> Callable[[], None]:
+            def get() -> None:
+                r = client.get(path, headers=headers)
+                assert r.status_code == 200, r.text
+
+            return get
+
+        variants: dict[str, Callable[[], None]] = {
+            "duckdb_read (baseline)": duckdb_read,
+            "duckdb_read_fresh": duckdb_read_fresh,
+        }
+        for path in paths:
+            variants[f"{path} cache on"] = call(cached, path)
+            variants[f"{path} cache off"] = call(uncached, path)
+        samples: dict[str, list[list[float]]] = {name: [] for name in variants}
+        names = list(variants)
+        for rnd in range(args.rounds):
+            order = names[rnd % len(names) :] + names[: rnd % len(names)]  # rotate the order
+            for name in order:
+                samples[name].append([timed(variants[name])[0] for _ in range(args.requests)])
+    kept.close()
+    base = [t for r in samples["duckdb_read (baseline)"] for t in r]
+    b50 = percentiles(base)[0]
+    round_b50 = [percentiles(r)[0] for r in samples["duckdb_read (baseline)"]]
+    print(f"API, {args.rounds} alternating rounds x {args.requests} calls per variant")
+    for name, rounds in samples.items():
+        p50, p90 = percentiles([t for r in rounds for t in r])
+        per_round = [percentiles(r)[0] / b for r, b in zip(rounds, round_b50, strict=True)]
+        print(
+            f"{name:45s} p50 {p50:7.2f} ms  p90 {p90:7.2f} ms  ratio p50 {p50 / b50:6.2f} "
+            f"(rounds {min(per_round):.2f}-{max(per_round):.2f})"
+        )
     store.dispose()
 
 

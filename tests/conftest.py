@@ -1,5 +1,6 @@
-"""Shared fixtures. Store-backed tests run on SQLite, and on PostgreSQL as well when
-SEEDTRAIL_TEST_POSTGRES_URL is set (each test session gets its own schema there)."""
+"""Shared fixtures. Store-backed tests run on SQLite and on PostgreSQL (each test gets its own
+schema there). The PostgreSQL variants are always collected: without
+SEEDTRAIL_TEST_POSTGRES_URL they are skipped, counted, and named at the end of the run."""
 
 from __future__ import annotations
 
@@ -19,7 +20,27 @@ from seedtrail.store.db import make_engine
 from seedtrail.store.store import Store
 
 PG_URL = os.environ.get("SEEDTRAIL_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+PG_SKIP = "PostgreSQL variant: SEEDTRAIL_TEST_POSTGRES_URL is not set"
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgres", marks=[pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason=PG_SKIP)]
+    ),
+]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say loudly how many PostgreSQL variants did not run."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "postgres" in r.keywords]
+    if skipped:
+        terminalreporter.write_sep(
+            "!",
+            f"{len(skipped)} PostgreSQL variant(s) skipped: set SEEDTRAIL_TEST_POSTGRES_URL "
+            "(or run .ci/run) to run them",
+            yellow=True,
+            bold=True,
+        )
 
 
 @pytest.fixture(autouse=True)

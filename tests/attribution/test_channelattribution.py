@@ -2,10 +2,13 @@
 
 ChannelAttribution is GPL: it is a test-only comparator, never a dependency of seedtrail. It is
 run in a separate interpreter: ``CHANNELATTRIBUTION_PYTHON`` (a venv where
-``pip install ChannelAttribution matplotlib`` worked), else this interpreter. The test is skipped,
-with the reason, only when neither can import it. ChannelAttribution estimates by simulation
-(here 10^6 simulated paths); seedtrail solves the chain exactly, so they agree within the
-simulation's noise (measured: at most 0.0035 apart in removal effect, orders 1-3).
+``pip install ChannelAttribution matplotlib`` worked), else this interpreter. An interpreter named
+by ``CHANNELATTRIBUTION_PYTHON`` that cannot import it is an error (``scripts/test`` sets it
+whenever it built the package); the test is skipped, with the reason, only when the variable is
+unset and this interpreter lacks the package. ChannelAttribution estimates by simulation (here
+10^6 simulated paths); seedtrail solves the chain exactly, so they agree within the simulation's
+noise: docs/attribution.md states 0.0035 at most in removal effect, orders 1-3, and that is the
+tolerance here.
 """
 
 from __future__ import annotations
@@ -40,20 +43,26 @@ for key, job in json.load(sys.stdin).items():
     out[key] = dict(zip(re["channel_name"], re["removal_effect"].astype(float)))
 print(json.dumps(out))
 """
-TOLERANCE = 0.02
+TOLERANCE = 0.0035  # the agreement docs/attribution.md claims
 
 
 def _comparator() -> str:
-    python = os.environ.get("CHANNELATTRIBUTION_PYTHON", sys.executable)
+    named = os.environ.get("CHANNELATTRIBUTION_PYTHON")
+    python = named or sys.executable
     probe = subprocess.run(
         [python, "-c", "import ChannelAttribution"], capture_output=True, text=True, check=False
     )
     if probe.returncode != 0:
         last = (probe.stderr.strip().splitlines() or ["not found"])[-1]
+        if named:
+            pytest.fail(
+                f"CHANNELATTRIBUTION_PYTHON={named} cannot import ChannelAttribution: {last}"
+            )
         pytest.skip(f"ChannelAttribution cannot be imported by {python}: {last}")
     return python
 
 
+@pytest.mark.slow
 def test_markov_removal_effects_agree_with_channelattribution(tmp_path: Path) -> None:
     python = _comparator()
     world = Inputs(*generate(tmp_path))
@@ -78,10 +87,14 @@ def test_markov_removal_effects_agree_with_channelattribution(tmp_path: Path) ->
         timeout=600,
     )
     theirs = json.loads(done.stdout.strip().splitlines()[-1])
-    worst = 0.0
+    gaps = {
+        (key, channel): abs(ours[key][channel] - effect)
+        for key, effects in theirs.items()
+        for channel, effect in effects.items()
+    }
     for key, effects in theirs.items():
         assert effects.keys() == ours[key].keys(), key
-        for channel, effect in effects.items():
-            worst = max(worst, abs(ours[key][channel] - effect))
-            assert ours[key][channel] == pytest.approx(effect, abs=TOLERANCE), (key, channel)
+    worst = max(gaps.values())
+    print(f"worst removal-effect gap {worst:.5f} at {max(gaps, key=gaps.__getitem__)}")
+    assert worst <= TOLERANCE, sorted(gaps.items(), key=lambda kv: -kv[1])[:5]
     assert worst > 0  # two methods (exact, simulated) that agree closely, not identically

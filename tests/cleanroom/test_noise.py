@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import math
+
 import pyarrow as pa
 import pytest
 from cleanroom_helpers import PERIOD, funnel_rows
 
 from seedtrail.cleanroom.budget import StoreBudgetLedger
-from seedtrail.cleanroom.release import Release
+from seedtrail.cleanroom.cells import Cell
+from seedtrail.cleanroom.noise import release_dp
+from seedtrail.cleanroom.release import OTHER, Release
 from seedtrail.cleanroom.report import ReleasePolicy, run_report
-from seedtrail.cleanroom.templates import ReportRequest
+from seedtrail.cleanroom.templates import TEMPLATES, ReportRequest
 from seedtrail.errors import BudgetExhausted, InvalidInput
 from seedtrail.store.store import Store
 
@@ -76,3 +80,130 @@ def test_every_template_runs_under_dp(store: Store, template: str) -> None:
     assert table.column("level").to_pylist()[0] == "campaign"
     assert abs(table.column("people").to_pylist()[0] - 1400) < 400
     assert spent(store) == 0.5
+
+
+# --- The noise actually added, measured over many draws ------------------------------------
+#
+# Laplace(b) noise has mean 0 and mean absolute deviation b; over n draws the estimate of b has
+# a relative standard error of 1/sqrt(n). With 2,000 draws, a 15% band is about 7 standard
+# errors wide: the test does not flake, yet fails for noise half or double the written scale,
+# and of course for no noise or noise 1000 times smaller.
+
+SPEC = TEMPLATES["funnel_by_creator"]
+DP_REQUEST = ReportRequest("funnel_by_creator", "brand-x", 1, PERIOD, dp=True)
+BIG = 1e7  # far above every scale, so the release's max(0, ...) never clips
+
+
+def big_cells(n: int, people: int) -> dict[tuple[str, ...], Cell]:
+    """``n`` cells of ``people`` people each (the same people: only the count matters here)."""
+    crowd = {f"p{j}" for j in range(people)}
+    return {(f"c{i:03d}",): Cell(crowd, {m.name: BIG for m in SPEC.measures}) for i in range(n)}
+
+
+def documented_scale(clamp: float, epsilon: float) -> float:
+    """docs/cleanroom.md: half of epsilon picks cells, the other half is split evenly over the
+    measures and the people count of ``other``; a person touches at most the rows cap."""
+    share = epsilon / 2 / (len(SPEC.measures) + 1)
+    return SPEC.max_rows_per_person * clamp / share
+
+
+def assert_laplace(
+    errors: list[float], scale: float, band: tuple[float, float] = (0.85, 1.15)
+) -> None:
+    spread = sum(abs(e) for e in errors) / len(errors)
+    assert band[0] * scale < spread < band[1] * scale, (spread, scale)
+    mean = sum(errors) / len(errors)
+    assert abs(mean) < 5 * scale * math.sqrt(2 / len(errors)), (mean, scale)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("epsilon", [1.0, 0.25])
+def test_noise_on_sums_has_the_scale_the_release_rule_states(epsilon: float) -> None:
+    finest = big_cells(200, 3000)  # far above the threshold at either epsilon
+    errors: dict[str, list[float]] = {m.name: [] for m in SPEC.measures}
+    rule: dict[str, object] = {}
+    for _ in range(10):
+        release = release_dp(finest, SPEC, DP_REQUEST, epsilon=epsilon, delta=1e-7)
+        rule = release.rule
+        for cell in release.cells:
+            if len(cell.key) == 1 and cell.key[0] != OTHER:
+                for name, value in cell.sums.items():
+                    errors[name].append(value - BIG)
+    assert rule["epsilon"] == epsilon
+    for m in SPEC.measures:
+        scale = documented_scale(m.clamp, epsilon)
+        assert rule["noise_scale"] == pytest.approx(  # type: ignore[index]
+            {x.name: documented_scale(x.clamp, epsilon) for x in SPEC.measures}
+        )
+        assert len(errors[m.name]) == 2000  # every cell was released
+        assert_laplace(errors[m.name], scale)
+
+
+@pytest.mark.slow
+def test_noise_on_released_people_counts_has_the_selection_scale() -> None:
+    """The chosen cells' counts come from the Laplace threshold, scale 2 × rows cap / epsilon."""
+    finest = big_cells(200, 600)
+    errors: list[float] = []
+    for _ in range(10):
+        release = release_dp(finest, SPEC, DP_REQUEST, epsilon=1.0, delta=1e-7)
+        errors += [c.people - 600 for c in release.cells if len(c.key) == 1 and c.key != (OTHER,)]
+    assert len(errors) == 2000
+    assert_laplace(errors, 2 * SPEC.max_rows_per_person / 1.0)
+
+
+@pytest.mark.slow
+def test_the_other_cell_holds_every_cell_not_picked_with_its_own_noise() -> None:
+    """Cells far under the threshold all go to ``other``, whose people count gets Laplace noise
+    of scale 1 / share (one person is one more in ``other``)."""
+    small = {
+        (f"c{i:03d}",): Cell({f"p{i}-{j}" for j in range(5)}, {"gmv": 1.0}) for i in range(400)
+    }
+    errors: list[float] = []
+    gmv: list[float] = []
+    for _ in range(100):  # one draw per release: a wider band (5 standard errors each way)
+        release = release_dp(small, SPEC, DP_REQUEST, epsilon=1.0, delta=1e-7)
+        leaves = [c for c in release.cells if len(c.key) == 1]
+        assert [c.key for c in leaves] == [(OTHER,)]  # 5 people never clear the threshold
+        errors.append(leaves[0].people - 2000)
+        gmv.append(leaves[0].sums["gmv"])
+    assert_laplace(errors, 1 / (1.0 / 2 / (len(SPEC.measures) + 1)), band=(0.5, 1.6))
+    assert 0 < sum(gmv) / len(gmv) < 2 * documented_scale(2000.0, 1.0)  # noisy, never negative
+
+
+def _delta_at(threshold: float, scale: float, bound: int) -> float:
+    """delta of OpenDP's Laplace threshold at ``threshold``, computed here independently."""
+    import opendp.prelude as dp
+
+    dp.enable_features("contrib")
+    space = (
+        dp.map_domain(dp.atom_domain(T=str), dp.atom_domain(T=float, nan=False)),
+        dp.l01inf_distance(dp.absolute_distance(T=float)),
+    )
+    meas = space >> dp.m.then_laplace_threshold(scale=scale, threshold=threshold)
+    return float(meas.map((bound, float(bound), 1.0))[1])
+
+
+@pytest.mark.parametrize(("epsilon", "delta"), [(1.0, 1e-7), (0.5, 1e-9)])
+def test_the_threshold_is_the_smallest_that_keeps_delta_under_the_bound(
+    epsilon: float, delta: float
+) -> None:
+    release = release_dp(big_cells(3, 2000), SPEC, DP_REQUEST, epsilon=epsilon, delta=delta)
+    threshold = release.rule["threshold"]
+    assert release.rule["delta"] == delta
+    scale = 2 * SPEC.max_rows_per_person / epsilon
+    assert _delta_at(threshold + 0.01, scale, SPEC.max_rows_per_person) <= delta
+    assert _delta_at(threshold - 0.05, scale, SPEC.max_rows_per_person) > delta
+
+
+def test_cells_far_under_the_threshold_are_never_shown_and_big_ones_always() -> None:
+    finest = {**big_cells(5, 3000), ("tiny",): Cell({"a", "b"}, {"gmv": 50.0})}
+    for _ in range(20):
+        release = release_dp(finest, SPEC, DP_REQUEST, epsilon=1.0, delta=1e-7)
+        keys = [c.key for c in release.cells]
+        assert keys[0] == ()  # the campaign total first, then each shown cell, then other
+        assert keys[1:] == [*sorted(k for k in finest if k != ("tiny",)), (OTHER,)]
+        total = release.cells[0]
+        assert total.people == sum(c.people for c in release.cells[1:])
+        for name in total.sums:
+            assert total.sums[name] == pytest.approx(sum(c.sums[name] for c in release.cells[1:]))
+        assert all(v >= 0 for c in release.cells for v in c.sums.values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -10,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from factories import OPERATOR, World, auth, build_world
-from seedtrail.links import codes
+from seedtrail.links import clickstats, codes
+from seedtrail.principals import Principal
 from seedtrail.store.schema import clicks
 from seedtrail.store.store import Store
 
@@ -234,6 +236,31 @@ def test_click_log_failure_means_no_redirect(
     assert r.headers["retry-after"] == "1"
 
 
-def test_counts(store: Store) -> None:
+def test_counts(client: TestClient, world: World, store: Store) -> None:
+    """Logged and counted clicks per mount and per day, over real redirects: bots and repeats
+    are logged but do not count."""
+    a = world.mount(offer_id=world.ids["web_offer"])
+    b = world.mount(offer_id=world.ids["web_offer"])
+    for viewer in ("viewer-aaaaaa", "viewer-aaaaaa", "viewer-aaaaaa", "viewer-bbbbbb"):
+        headers = {**PHONE, "x-seedtrail-viewer": viewer}
+        assert client.get(f"/r/{a['code']}", headers=headers, follow_redirects=False).is_redirect
+    bot = {"user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"}
+    assert client.get(f"/r/{a['code']}", headers=bot, follow_redirects=False).is_redirect
+    assert client.get(f"/r/{b['code']}", headers=PHONE, follow_redirects=False).is_redirect
     with store.read() as conn:
-        assert conn.execute(select(func.count()).select_from(clicks)).scalar() == 0
+        assert conn.execute(select(func.count()).select_from(clicks)).scalar() == 6
+        operator = Principal(0, "ops", "operator")
+        assert clickstats.per_mount(conn, operator) == {
+            a["id"]: {"clicks": 5, "counted": 2},
+            b["id"]: {"clicks": 1, "counted": 1},
+        }
+        days = clickstats.per_day(conn, operator)
+        assert sum(n for _, n in days) == 3  # one day, or two around midnight UTC
+        assert days[-1][0] == datetime.now(UTC).date().isoformat()
+        assert clickstats.per_day(conn, operator, note_ids=[-1]) == []
+    ops = auth(world.keys["operator"])
+    logged = client.get("/clicks", headers=ops).json()
+    counted = client.get("/clicks?counted_only=true", headers=ops).json()
+    assert (len(logged), len(counted)) == (6, 3)
+    mine = client.get(f"/clicks?mount_id={a['id']}&counted_only=true", headers=ops).json()
+    assert sorted(c["viewer_key"] for c in mine) == ["viewer-aaaaaa", "viewer-bbbbbb"]
