@@ -12,22 +12,21 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from seedtrail import __version__, principals
+from seedtrail import __version__, messages, principals
 from seedtrail.errors import BadRequest, SeedtrailError, Unauthorized
 from seedtrail.intake.directory import PartnerDirectory
 from seedtrail.principals import Principal
 from seedtrail.settings import Settings
 from seedtrail.store.store import Store
-from seedtrail.web import charts, i18n, session
+from seedtrail.web import i18n, session
 
 PREFIX = "/ui"
 log = logging.getLogger("seedtrail.web")
@@ -40,12 +39,34 @@ def compact(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def when(value: Any) -> str:
-    """A time for people: epoch seconds (as detectors write them) as UTC date and time to the
-    second; text (ISO) as given; nothing as a dash."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S")
-    return "—" if value in (None, "") else str(value)
+def _lang(context: Any) -> str:
+    return str(context.get("lang") or i18n.DEFAULT)
+
+
+@pass_context
+def when(context: Any, value: Any) -> str:
+    """A time for people in the page's language (Babel, UTC): epoch seconds (as detectors write
+    them), a datetime or ISO text; nothing as a dash."""
+    return messages.when(_lang(context), value)
+
+
+@pass_context
+def fmt(context: Any, value: float | None, digits: int = 0) -> str:
+    """A number with the page's locale's grouping (Babel)."""
+    return messages.number(_lang(context), value, digits)
+
+
+@pass_context
+def money(context: Any, value: float | None, currency: str = "CNY") -> str:
+    """An amount in the page's locale: ¥1,234.50 in Chinese, CN¥1,234.50 in English (Babel)."""
+    return messages.money(_lang(context), value, currency)
+
+
+@pass_context
+def msg(context: Any, value: Any) -> str:
+    """A domain message (``{"code", "params"}`` or :class:`~seedtrail.messages.Msg`) in the
+    page's language; text stored before messages had codes is shown as it is."""
+    return messages.render(_lang(context), value)
 
 
 @dataclass
@@ -66,9 +87,10 @@ class Web:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.globals.update(fmt=charts.fmt, version=__version__, prefix=PREFIX)
+        env.globals.update(fmt=fmt, money=money, version=__version__, prefix=PREFIX)
         env.filters["compact"] = compact
         env.filters["when"] = when
+        env.filters["msg"] = msg
         return cls(
             settings,
             store,
@@ -91,6 +113,12 @@ class Ctx:
 
     def t(self, key: str, **fields: object) -> str:
         return i18n.translate(self.lang, key, **fields)
+
+    def label(self, family: str, value: object) -> str:
+        """The label of ``value`` in a family of keys (``severity`` + ``high``); such keys are
+        listed in :data:`seedtrail.web.i18n.BUILT_KEYS` so extraction finds them."""
+        key = f"{family}.{value}"
+        return self.t(key)
 
     @property
     def csrf(self) -> str:

@@ -133,8 +133,9 @@ def daily_charts(view: ReportView, t: Any) -> tuple[Markup, Markup]:
 
 def funnel_chart(row: dict[str, Any], t: Any) -> Markup:
     """Front-link counts as counted; back-link steps scaled for sampled backhaul."""
-    steps: list[tuple[str, float | None]] = [(t(f"funnel.{s}"), row.get(s)) for s in FRONT_STEPS]
-    steps += [(t(f"funnel.{s}"), (row.get(s) or {}).get("scaled")) for s in BACK_STEPS]
+    keys = {s: f"funnel.{s}" for s in (*FRONT_STEPS, *BACK_STEPS)}  # listed in i18n.BUILT_KEYS
+    steps: list[tuple[str, float | None]] = [(t(keys[s]), row.get(s)) for s in FRONT_STEPS]
+    steps += [(t(keys[s]), (row.get(s) or {}).get("scaled")) for s in BACK_STEPS]
     return charts.funnel(steps, label=t("brand.funnel"))
 
 

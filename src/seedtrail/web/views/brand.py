@@ -173,7 +173,7 @@ def _report_tables(ctx: Ctx, report: report_view.ReportView) -> dict[str, Any]:
     ]
     per_model = [report_view.flat(m) for m in report.models]
     for m in per_model:
-        m["model"] = t("model." + str(m["model"]))
+        m["model"] = ctx.label("model", m["model"])
     return {
         "compare": tables.build(
             "models",

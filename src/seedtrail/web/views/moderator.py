@@ -54,7 +54,7 @@ def queue_page(ctx: Ctx) -> Response:
         rows = load_queue(conn, ctx.user, status=status, min_severity=int(sev) if sev else None)
     for rank, r in enumerate(rows, start=1):
         r["rank"] = rank
-        r["severity_label"] = ctx.t("severity." + r["severity_name"])
+        r["severity_label"] = ctx.label("severity", r["severity_name"])
     t = ctx.t
     table = tables.build(
         "cases",
@@ -84,7 +84,7 @@ def queue_page(ctx: Ctx) -> Response:
         cells={
             "summary": case_link,
             "severity": _severity_cell(ctx),
-            "status": lambda r: ctx.t("case.status." + r["status"]),
+            "status": lambda r: ctx.label("case.status", r["status"]),
         },
     )
 
@@ -92,7 +92,7 @@ def queue_page(ctx: Ctx) -> Response:
 def _severity_cell(ctx: Ctx) -> Any:
     def cell(row: dict[str, Any]) -> Markup:
         return Markup('<span class="sev sev{}" data-severity="{}">{}</span>').format(
-            row["severity"], row["severity"], ctx.t("severity." + row["severity_name"])
+            row["severity"], row["severity"], ctx.label("severity", row["severity_name"])
         )
 
     return cell
