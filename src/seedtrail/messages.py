@@ -44,7 +44,7 @@ class Msg:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "params": dict(self.params)}
+        return {"code": self.code, "params": {k: _plain(v) for k, v in self.params.items()}}
 
     def render(self, lang: str) -> str:
         return translate(lang, self.code, **self.params)
@@ -53,6 +53,41 @@ class Msg:
     def english(self) -> str:
         """The English text, for logs and for readers that ask for no language."""
         return self.render("en")
+
+
+def N_(key: str) -> str:
+    """Marks a key that code builds at run time (``"state." + status``) so extraction finds it."""
+    return key
+
+
+def term(family: str, value: object) -> Msg:
+    """A word from a family of keys, as a parameter (``term("state", "removed")``); every key of
+    the family must be marked with :func:`N_` where the family's values are defined."""
+    key = f"{family}.{value}"
+    return Msg(key)
+
+
+def _is_msg(value: Any) -> bool:
+    return isinstance(value, Msg) or (
+        isinstance(value, Mapping) and isinstance(value.get("code"), str)
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Msg):
+        return value.as_dict()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _field(lang: str, value: Any) -> Any:
+    """A parameter as shown: a message in ``lang``; a list of messages joined the locale's way."""
+    if _is_msg(value):
+        return render(lang, value)
+    if isinstance(value, list | tuple) and value and all(_is_msg(v) for v in value):
+        return translate(lang, "list.separator").join(render(lang, v) for v in value)
+    return value
 
 
 def locale(lang: str) -> Locale:
@@ -81,7 +116,7 @@ def has(lang: str, key: str) -> bool:
 def translate(lang: str, key: str, **fields: object) -> str:
     """The text of ``key`` in ``lang`` (the default language's, then the key, if missing)."""
     msg = catalogue(lang).get(key) or catalogue(DEFAULT).get(key) or key
-    return msg.format(**fields) if fields else msg
+    return msg.format(**{k: _field(lang, v) for k, v in fields.items()}) if fields else msg
 
 
 def render(lang: str, value: Any) -> str:

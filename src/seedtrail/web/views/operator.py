@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 from starlette.responses import Response
 
-from seedtrail import resources
+from seedtrail import messages, resources
 from seedtrail.errors import InvalidInput
 from seedtrail.links import partners, preview, rules
 from seedtrail.principals import Principal
@@ -137,7 +137,7 @@ def preview_page(ctx: Ctx) -> Response:
             Column("note_id", ctx.t("col.note"), True),
             Column("reason", ctx.t("col.reason")),
         ],
-        result.closes,
+        [{**c, "reason": messages.render(ctx.lang, c["reason_msg"])} for c in result.closes],
         ctx.query,
         default_sort="mount_id",
         default_desc=False,
