@@ -18,6 +18,7 @@ from seedtrail.links import codes, destinations
 from seedtrail.links.lookup import Lookup
 from seedtrail.links.policy import Account, Decision, Enforcement, MountFacts, decide
 from seedtrail.links.rules import load_rules
+from seedtrail.messages import N_, Msg
 from seedtrail.principals import Principal
 from seedtrail.resources import Resource
 from seedtrail.store import audit, epoch
@@ -209,12 +210,22 @@ def create(conn: Connection, actor: Principal, req: MountIn) -> dict[str, Any]:
     return {"mount": row, "decision": decision.as_dict(), "action": "mount"}
 
 
+_ACTIONS = {"mount": N_("policy.action.mount"), "re-enabling mount": N_("policy.action.reenable")}
+
+
 def raise_if_denied(result: dict[str, Any]) -> dict[str, Any]:
     """After the caller's transaction committed the decision: raise on a denial, else return
     the mount with its decision."""
     decision = result["decision"]
     if result["mount"] is None:
-        raise PolicyDenied(f"{result['action']} {decision['summary']}", decision=decision)
+        action = Msg(_ACTIONS[result["action"]])
+        raise PolicyDenied(
+            Msg(
+                "problem.policy-denied.detail",
+                {"action": action, "summary": decision["summary_msg"]},
+            ),
+            decision=decision,
+        )
     return {**result["mount"], "decision": decision}
 
 
