@@ -20,6 +20,7 @@ from sqlalchemy import Connection, and_, func, select
 from seedtrail.errors import Forbidden
 from seedtrail.intake.directory import PartnerEntry
 from seedtrail.lake.layout import Lake, Partition
+from seedtrail.messages import N_, Msg
 from seedtrail.principals import Principal
 from seedtrail.store.schema import clicks, inbox, intake_counts
 
@@ -70,8 +71,9 @@ class Health:
     partner: str
     declared_sample_rate: float
     status: str
-    reasons: list[str]
+    reasons: list[str]  # in English; reason_msgs has each as a message key and parameters
     hours: list[Hour] = field(default_factory=list)
+    reason_msgs: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -233,43 +235,73 @@ def assess(
                 reused_orders=reused.get(h, 0),
             )
         )
-    status, reasons = judge(out, partner.declared_sample_rate, rules)
-    return Health(partner.slug, partner.declared_sample_rate, status, reasons, out)
+    status, found = judge(out, partner.declared_sample_rate, rules)
+    reasons = [m.english for m in found]
+    msgs = [m.as_dict() for m in found]
+    return Health(partner.slug, partner.declared_sample_rate, status, reasons, out, msgs)
 
 
-def judge(hours: list[Hour], declared: float, rules: Rules) -> tuple[str, list[str]]:
+def judge(hours: list[Hour], declared: float, rules: Rules) -> tuple[str, list[Msg]]:
     """The status is the worst finding; each finding becomes one reason naming its hours."""
     found: dict[tuple[int, str], list[str]] = defaultdict(list)
+    gaps: dict[int, list[str]] = defaultdict(list)  # by the clicks sent: one reason each
     for h in hours:
         if h.gap:
-            found[(2, f"gap: no events while clicks were sent ({h.clicks}+ clicks)")].append(h.hour)
+            gaps[h.clicks].append(h.hour)
         elif h.completeness is not None and h.clicks >= rules.min_clicks:
             if h.completeness < rules.completeness_broken:
-                found[(2, "completeness: store visits far below clicks sent")].append(h.hour)
+                found[(2, N_("health.reason.completeness_broken"))].append(h.hour)
             elif h.completeness < rules.completeness_degraded:
-                found[(1, "completeness: store visits below clicks sent")].append(h.hour)
+                found[(1, N_("health.reason.completeness_low"))].append(h.hour)
         if (
             h.observed_sample_rate is not None
             and abs(h.observed_sample_rate - declared) > rules.sample_rate_tolerance
         ):
-            found[(1, f"sample rate: observed differs from declared {declared}")].append(h.hour)
+            found[(1, N_("health.reason.sample_rate"))].append(h.hour)
         if h.lag_p95_s is not None and h.lag_p95_s > rules.lag_p95_degraded_s:
-            found[(1, "lag: p95 delivery delay too high")].append(h.hour)
+            found[(1, N_("health.reason.lag"))].append(h.hour)
         if h.reused_orders:
-            found[
-                (1, "orders: a purchase's order id sent again under a new event id (counted twice)")
-            ].append(h.hour)
+            found[(1, N_("health.reason.reused_orders"))].append(h.hour)
         if h.duplicate_rate is not None:
             if h.duplicate_rate > rules.duplicates_broken:
-                found[(2, "duplicates: most deliveries are repeats")].append(h.hour)
+                found[(2, N_("health.reason.duplicates_most"))].append(h.hour)
             elif h.duplicate_rate > rules.duplicates_degraded:
-                found[(1, "duplicates: repeated deliveries above 1%")].append(h.hour)
-    level = max((lvl for lvl, _ in found), default=0)
-    reasons = [
-        f"{text} in {len(hs)} hour(s), first {hs[0]}"
-        for (_, text), hs in sorted(found.items(), key=lambda kv: (-kv[0][0], kv[0][1]))
+                found[(1, N_("health.reason.duplicates"))].append(h.hour)
+    level = max([lvl for lvl, _ in found] + [2] * bool(gaps), default=0)
+    ranked = [
+        ((-lvl, _ORDER[code], ""), Msg(code, _found(hs, declared)))
+        for (lvl, code), hs in found.items()
     ]
-    return LEVELS[level], reasons
+    ranked += [
+        (
+            (-2, _ORDER["health.reason.gap"], str(n)),
+            Msg(N_("health.reason.gap"), _found(hs, declared) | {"clicks": n}),
+        )
+        for n, hs in gaps.items()
+    ]
+    return LEVELS[level], [m for _, m in sorted(ranked, key=lambda r: r[0])]
+
+
+def _found(hours: list[str], declared: float) -> dict[str, Any]:
+    return {"hours": len(hours), "first": hours[0], "declared": declared}
+
+
+# The order reasons were listed in before they had keys (by their English text).
+_ORDER = {
+    code: i
+    for i, code in enumerate(
+        (
+            "health.reason.completeness_low",
+            "health.reason.completeness_broken",
+            "health.reason.duplicates_most",
+            "health.reason.duplicates",
+            "health.reason.gap",
+            "health.reason.lag",
+            "health.reason.reused_orders",
+            "health.reason.sample_rate",
+        )
+    )
+}
 
 
 def window_end(now: datetime | None = None) -> datetime:
