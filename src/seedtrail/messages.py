@@ -81,12 +81,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _field(lang: str, value: Any) -> Any:
-    """A parameter as shown: a message in ``lang``; a list of messages joined the locale's way."""
+def _field(lang: str, name: str, value: Any) -> Any:
+    """A parameter as shown: a message in ``lang``; a list of messages joined the locale's way
+    (key ``list.separator.<name>`` if the catalogue has one, else ``list.separator``)."""
     if _is_msg(value):
         return render(lang, value)
     if isinstance(value, list | tuple) and value and all(_is_msg(v) for v in value):
-        return translate(lang, "list.separator").join(render(lang, v) for v in value)
+        sep = f"list.separator.{name}"
+        sep = sep if has(lang, sep) else N_("list.separator")
+        return translate(lang, sep).join(render(lang, v) for v in value)
     return value
 
 
@@ -116,7 +119,7 @@ def has(lang: str, key: str) -> bool:
 def translate(lang: str, key: str, **fields: object) -> str:
     """The text of ``key`` in ``lang`` (the default language's, then the key, if missing)."""
     msg = catalogue(lang).get(key) or catalogue(DEFAULT).get(key) or key
-    return msg.format(**{k: _field(lang, v) for k, v in fields.items()}) if fields else msg
+    return msg.format(**{k: _field(lang, k, v) for k, v in fields.items()}) if fields else msg
 
 
 def render(lang: str, value: Any) -> str:

@@ -242,7 +242,8 @@ def queue(
         clauses.append(cases.c.severity >= min_severity)
     if group_key is not None:
         clauses.append(cases.c.group_key == group_key)
-    listed = [c for c in cases.c if c.name != "evidence"]  # the queue never shows evidence
+    listed: list[Any] = [c for c in cases.c if c.name != "evidence"]  # never the evidence,
+    listed.append(cases.c.evidence["summary_msg"].label("summary_msg"))  # but its summary's key
     query = (
         select(*listed)
         .where(and_(true(), *clauses))

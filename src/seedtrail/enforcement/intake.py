@@ -45,10 +45,24 @@ from typing import Any
 
 from seedtrail.enforcement import autopolicy, cases, subjects
 from seedtrail.errors import InvalidInput
+from seedtrail.messages import N_, Msg, term
 from seedtrail.principals import Principal
 from seedtrail.store.store import Store
 
 LABELS = ("diversion", "duplicate", "soft_ad", "claim")
+#: Words of case summaries (seedtrail.messages.term): detector labels, subjects, finding kinds.
+TERMS = (
+    *(N_("label.diversion"), N_("label.duplicate"), N_("label.soft_ad"), N_("label.claim")),
+    *(N_("label.water_army"), N_("label.manual")),
+    *(N_("subject.account"), N_("subject.note"), N_("subject.comment")),
+    *(N_("finding.wechat"), N_("finding.qq"), N_("finding.phone"), N_("finding.link")),
+    *(N_("finding.shop"), N_("finding.steer"), N_("finding.qr"), N_("finding.claim")),
+    *(N_("finding.medical"), N_("finding.absolute"), N_("finding.brand"), N_("finding.promo")),
+    *(N_("finding.code"), N_("finding.discount"), N_("finding.coupon"), N_("finding.soft_ad")),
+    *(N_("finding.duplicate"), N_("finding.template"), N_("finding.cluster")),
+    N_("list.separator.findings"),
+)
+FINDING = N_("case.finding")
 KIND_LABEL = {
     **dict.fromkeys(("wechat", "qq", "phone", "link", "shop", "steer", "qr"), "diversion"),
     **dict.fromkeys(("claim", "medical", "absolute"), "claim"),
@@ -257,14 +271,35 @@ def _finding_cases(
             if value is not None:
                 evidence[key] = value
         identity = sorted((f["kind"], str(f.get("value")), tuple(f["span"])) for f in mine)
-        shown = ", ".join(f"{f['kind']} {f.get('value')}" for f in mine[:5]) or "no detail"
+        summary = Msg(
+            "case.summary.finding",
+            {
+                "label": term("label", label) if label in LABELS else label,
+                "subject": term("subject", line["subject"]),
+                "id": line["id"],
+                "findings": [
+                    Msg(
+                        FINDING,
+                        {
+                            "kind": term("finding", f["kind"])
+                            if f["kind"] in KIND_LABEL
+                            else f["kind"],
+                            "value": str(f.get("value")),
+                        },
+                    )
+                    for f in mine[:5]
+                ]
+                or Msg("case.no_detail"),
+            },
+        )
+        evidence["summary_msg"] = summary.as_dict()
         yield {
             "subject_type": line["subject"],
             "subject_id": line["id"],
             "detector": label,
             "evidence": evidence,
             "identity": {"findings": identity},
-            "summary": f"{label} in {line['subject']} {line['id']}: {shown}",
+            "summary": summary.english,
             "kinds": {f["kind"] for f in mine},
             "claims": {str(f.get("value")).partition(":")[0] for f in mine if f["kind"] == "claim"},
             "note_id": note_id,
@@ -405,12 +440,9 @@ def import_campaigns(
                     subject_id=account,
                     detector="water_army",
                     severity=campaign_severity(n),
-                    summary=(
-                        f"water-army campaign of {n} accounts, {len(camp['comments'])} comments "
-                        f"on {len(camp['notes'])} notes (score {camp.get('score')}): "
-                        f"account {account} is a member"
-                    ),
+                    summary=_campaign_summary(n, camp, account).english,
                     evidence={
+                        "summary_msg": _campaign_summary(n, camp, account).as_dict(),
                         "campaign": shared,
                         "member": {
                             "account_id": account,
@@ -430,6 +462,19 @@ def import_campaigns(
         if progress:
             progress(1, len(campaigns))
     return report
+
+
+def _campaign_summary(n: int, camp: dict[str, Any], account: Any) -> Msg:
+    return Msg(
+        "case.summary.campaign",
+        {
+            "accounts": n,
+            "comments": len(camp["comments"]),
+            "notes": len(camp["notes"]),
+            "score": camp.get("score"),
+            "account": account,
+        },
+    )
 
 
 def _when(ts: Any) -> tuple[int, float, str]:

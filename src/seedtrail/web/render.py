@@ -120,6 +120,12 @@ class Ctx:
         key = f"{family}.{value}"
         return self.t(key)
 
+    def label_or(self, family: str, value: object) -> str:
+        """Like :meth:`label` for a family that also takes free text (a detector's name): the
+        value as it is when the catalogue has no key for it."""
+        key = f"{family}.{value}"
+        return self.t(key) if messages.has(self.lang, key) else str(value)
+
     @property
     def csrf(self) -> str:
         return self.web.keys.csrf(self.cookie) if self.cookie else ""

@@ -129,7 +129,7 @@ def creator_page(ctx: Ctx) -> Response:
             Column("summary", t("col.summary")),
             Column("status", t("col.status")),
         ],
-        data["cases"],
+        moderator.localized(ctx, data["cases"]),
         ctx.query,
         default_sort="id",
         empty=t("empty.own_cases"),

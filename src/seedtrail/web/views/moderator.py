@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import Connection
 from starlette.responses import Response
 
+from seedtrail import messages
 from seedtrail.enforcement import actions, appeals, cases, groups
 from seedtrail.errors import InvalidInput, validated
 from seedtrail.principals import Principal
@@ -38,6 +39,19 @@ def load_case(conn: Connection, actor: Principal, case_id: int) -> dict[str, Any
     return out
 
 
+def localized(ctx: Ctx, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Cases as a reader sees them: summary, detector and subject in the page's language."""
+    return [
+        {
+            **r,
+            "summary": messages.render(ctx.lang, r.get("summary_msg") or r["summary"]),
+            "detector": ctx.label_or("label", r["detector"]),
+            "subject_type": ctx.label("subject", r["subject_type"]),
+        }
+        for r in rows
+    ]
+
+
 def case_link(row: dict[str, Any]) -> Markup:
     return Markup('<a href="/ui/moderator/cases/{}">{}</a>').format(row["id"], row["summary"])
 
@@ -52,6 +66,7 @@ def queue_page(ctx: Ctx) -> Response:
         raise InvalidInput("min_severity must be 1, 2, 3 or 4")
     with ctx.web.store.read() as conn:
         rows = load_queue(conn, ctx.user, status=status, min_severity=int(sev) if sev else None)
+    rows = localized(ctx, rows)
     for rank, r in enumerate(rows, start=1):
         r["rank"] = rank
         r["severity_label"] = ctx.label("severity", r["severity_name"])
