@@ -19,7 +19,7 @@ from seedtrail.messages import LANGS, Msg
 
 ROOT = Path(__file__).resolve().parent.parent
 FIELD = re.compile(r"\{(\w+)\}")
-KEYWORDS = {"t": None, "translate": (2,), "Msg": None, "N_": None}
+KEYWORDS = {"t": None, "translate": (2,), "Msg": None, "N_": None, "cli_msg": None}
 
 
 def po(lang: str):  # type: ignore[no-untyped-def]

@@ -11,7 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import select
 
-from seedtrail.cli.context import console, err_console, state
+from seedtrail import messages
+from seedtrail.cli.context import cli_msg, console, err_console, state
+from seedtrail.cli.context import lang as cli_lang
 from seedtrail.cli.main import app
 from seedtrail.errors import InvalidInput
 from seedtrail.intake import alerts, files
@@ -134,11 +136,11 @@ def health_cmd(
 
 def _show(health: Health, sent: bool, show_hours: bool) -> None:
     style = STATUS_STYLE[health.status]
-    console.print(
-        f"{health.partner}: [{style}]{health.status}[/]" + (" (alert sent)" if sent else "")
-    )
-    for reason in health.reasons:
-        console.print(f"  - {reason}", highlight=False)
+    key = f"health.status.{health.status}"
+    status, note = cli_msg(key), cli_msg("cli.alert_sent")
+    console.print(f"{health.partner}: [{style}]{status}[/]" + (f" ({note})" if sent else ""))
+    for reason in health.reason_msgs or health.reasons:
+        console.print(f"  - {messages.render(cli_lang(), reason)}", highlight=False)
     if show_hours:
         table = Table(
             "hour",
