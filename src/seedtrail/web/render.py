@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from seedtrail import __version__, messages, principals
 from seedtrail.errors import BadRequest, SeedtrailError, Unauthorized
 from seedtrail.intake.directory import PartnerDirectory
+from seedtrail.messages import Msg
 from seedtrail.principals import Principal
 from seedtrail.settings import Settings
 from seedtrail.store.store import Store
@@ -133,7 +134,7 @@ class Ctx:
     @property
     def user(self) -> Principal:
         if self.actor is None:
-            raise Unauthorized("sign in first")
+            raise Unauthorized(Msg("web.error.sign_in"))
         return self.actor
 
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -197,7 +198,9 @@ def error_page(ctx: Ctx, exc: SeedtrailError) -> HTMLResponse:
         409: "error.hint.409",
         422: "error.hint.422",
     }.get(exc.status, "error.hint.other")
-    return ctx.render("error.html", status=exc.status, error=exc, hint=ctx.t(hint))
+    key = f"problem.{exc.code}"  # titles are listed in api.problems.TITLES
+    title = ctx.t(key) if messages.has(ctx.lang, key) else exc.title
+    return ctx.render("error.html", status=exc.status, error=exc, title=title, hint=ctx.t(hint))
 
 
 def _signin_redirect(request: Request) -> RedirectResponse:
@@ -222,7 +225,7 @@ def page(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
             return error_page(ctx, exc)
         except Exception:  # a bug or a broken input file: logged, and a page that says so
             log.exception("dashboard page %s failed", request.url.path)
-            return error_page(ctx, SeedtrailError("this page failed; the server log has why"))
+            return error_page(ctx, SeedtrailError(Msg("web.error.page_failed")))
 
     endpoint.__name__ = fn.__name__
     return endpoint
@@ -234,10 +237,10 @@ FormHandler = Callable[[Ctx, dict[str, str]], Response]
 async def read_form(request: Request) -> dict[str, str]:
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
-        raise BadRequest("form too large")
+        raise BadRequest(Msg("web.error.form_too_large"))
     ctype = request.headers.get("content-type", "")
     if not ctype.startswith("application/x-www-form-urlencoded"):
-        raise BadRequest("forms are sent as application/x-www-form-urlencoded")
+        raise BadRequest(Msg("web.error.form_type"))
     return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
 
 
@@ -251,7 +254,7 @@ def action(fn: FormHandler) -> Callable[[Request], Awaitable[Response]]:
         try:
             form = await read_form(request)
             if not ctx.web.keys.check_csrf(ctx.cookie, form.get("csrf")):
-                raise BadRequest("the form expired or came from elsewhere; reload and try again")
+                raise BadRequest(Msg("web.error.form_expired"))
             return await run_in_threadpool(fn, ctx, form)
         except SeedtrailError as exc:
             return error_page(ctx, exc)

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from seedtrail import messages
 from seedtrail.enforcement import actions, appeals, cases, groups
 from seedtrail.errors import InvalidInput, validated
+from seedtrail.messages import Msg
 from seedtrail.principals import Principal
 from seedtrail.web import charts, tables
 from seedtrail.web.render import Ctx, action, page, redirect
@@ -60,10 +61,10 @@ def case_link(row: dict[str, Any]) -> Markup:
 def queue_page(ctx: Ctx) -> Response:
     status = ctx.query.get("status") or None
     if status not in (None, *STATUSES):
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
+        raise InvalidInput(Msg("web.error.case_status", {"statuses": ", ".join(STATUSES)}))
     sev = ctx.query.get("min_severity") or None
     if sev not in (None, "1", "2", "3", "4"):
-        raise InvalidInput("min_severity must be 1, 2, 3 or 4")
+        raise InvalidInput(Msg("web.error.min_severity"))
     with ctx.web.store.read() as conn:
         rows = load_queue(conn, ctx.user, status=status, min_severity=int(sev) if sev else None)
     rows = localized(ctx, rows)
@@ -197,7 +198,7 @@ def take_group_action(ctx: Ctx, form: dict[str, str]) -> Response:
     with ctx.web.store.transaction() as conn:
         key = cases.get(conn, ctx.user, case_id).get("group_key")
         if not key:
-            raise InvalidInput(f"case {case_id} belongs to no group")
+            raise InvalidInput(Msg("web.error.no_group", {"case_id": case_id}))
         done = groups.take(conn, ctx.user, key, body.action, body.reason)
     return _back(case_id, "group" if done["taken"] else "group_none")
 

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from seedtrail import messages, resources
 from seedtrail.errors import InvalidInput
 from seedtrail.links import partners, preview, rules
+from seedtrail.messages import Msg
 from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.web import tables
@@ -120,7 +121,7 @@ def _change(form: dict[str, str]) -> preview.Change:
             patch["min_followers"] = int(form["min_followers"])
         return preview.Change(rule_id=int(form["rule_id"]), rule_patch=patch)
     except (KeyError, ValueError) as exc:
-        raise InvalidInput(f"preview form: {exc} is missing or not a number") from exc
+        raise InvalidInput(Msg("web.error.preview_form", {"field": str(exc)})) from exc
 
 
 @page
