@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from seedtrail.messages import Msg
+from seedtrail.messages import Msg, term
 
 
 class SeedtrailError(Exception):
@@ -148,6 +148,12 @@ class EngineUnavailable(ConfigError):
 
     code = "engine-unavailable"
     title = "Engine unavailable"
+
+
+def forbidden(role: str, verb: str, resource: str) -> Forbidden:
+    """ "a {role} may not {verb} {resource}": ``verb`` is a key (``problem.forbidden.read``),
+    ``resource`` a name listed in :data:`seedtrail.resources.TERMS`."""
+    return Forbidden(Msg(verb, {"role": term("role", role), "what": term("resource", resource)}))
 
 
 def validated(model: Any, values: dict[str, Any]) -> Any:

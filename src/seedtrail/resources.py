@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Connection, Table, and_, select
 
-from seedtrail.errors import Forbidden, InvalidInput, NotFound
+from seedtrail.errors import Forbidden, InvalidInput, NotFound, forbidden
 from seedtrail.messages import N_, Msg, term
 from seedtrail.principals import Principal
 from seedtrail.store import audit, epoch
@@ -70,11 +70,23 @@ class Resource:
         return self.scope(actor)
 
 
+#: Names of resources in messages (seedtrail.messages.term): plural and singular.
+TERMS = (
+    *(N_("resource.accounts"), N_("resource.collabs"), N_("resource.campaigns")),
+    *(N_("resource.notes"), N_("resource.comments"), N_("resource.mounts")),
+    *(N_("resource.partners"), N_("resource.offers"), N_("resource.rules")),
+    *(N_("resource.cases"), N_("resource.clicks"), N_("resource.audit")),
+    N_("resource.attribution"),
+    *(N_("object.account"), N_("object.collab"), N_("object.campaign"), N_("object.note")),
+    *(N_("object.comment"), N_("object.mount"), N_("object.partner"), N_("object.offer")),
+    N_("object.policy_rule"),
+)
+
+
 def _require(actor: Principal, roles: frozenset[str], what: str, noun: str) -> None:
     """``what`` is the key of the verb (``problem.forbidden.read``)."""
     if actor.role not in roles:
-        params = {"role": term("role", actor.role), "what": noun}
-        raise Forbidden(Msg(what, params))
+        raise forbidden(actor.role, what, noun)
 
 
 def get(conn: Connection, res: Resource, actor: Principal, ident: int) -> Row:
@@ -86,7 +98,9 @@ def get(conn: Connection, res: Resource, actor: Principal, ident: int) -> Row:
         clauses.append(scope)
     row = conn.execute(select(res.table).where(and_(*clauses))).mappings().first()
     if row is None:
-        raise NotFound(Msg("problem.not-found.object", {"noun": res.noun, "id": ident}))
+        raise NotFound(
+            Msg("problem.not-found.object", {"noun": term("object", res.noun), "id": ident})
+        )
     return dict(row)
 
 

@@ -141,14 +141,14 @@ def test_problem_documents_speak_the_readers_language_with_the_code_unchanged(
             404,
             "not-found",
             "未找到",
-            "未找到 note 9999",
+            "未找到笔记 9999",
         ),
         (
             client.post("/partners", json=partner, headers={**zh, **brand}),
             403,
             "forbidden",
             "无权访问",
-            "品牌角色无权创建 partners",
+            "品牌角色无权创建伙伴",
         ),
         (client.get("/no/such/path", headers=zh), 404, "not-found", "未找到", "未找到"),
         (

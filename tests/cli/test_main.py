@@ -70,6 +70,6 @@ def test_messages_follow_the_terminals_language(tmp_path) -> None:  # type: igno
 
     assert in_lang("C.UTF-8", "init", "--operator-key", "admin").returncode == 0
     zh = in_lang("zh_CN.UTF-8", "notes", "show", "999")
-    assert zh.returncode == 2 and zh.stderr.strip() == "错误: 未找到 note 999"
+    assert zh.returncode == 2 and zh.stderr.strip() == "错误: 未找到笔记 999"
     en = in_lang("C.UTF-8", "notes", "show", "999")
     assert en.returncode == 2 and en.stderr.strip() == "error: note 999 not found"

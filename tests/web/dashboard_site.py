@@ -25,7 +25,7 @@ from sqlalchemy import insert, select
 from factories import OPERATOR, World, build_world, make
 from seedtrail import principals
 from seedtrail.community import accounts, campaigns, notes
-from seedtrail.enforcement import cases
+from seedtrail.enforcement import intake as cases_intake
 from seedtrail.intake import health
 from seedtrail.intake.importer import import_file
 from seedtrail.intake.inbox import Inbox
@@ -106,7 +106,7 @@ def _seed(store: Store, data: Path) -> tuple[World, dict[str, str]]:
                 c["id"],
                 campaigns.SpendIn(note_id=note, day=day, amount=amount),  # type: ignore[arg-type]
             )
-    _seed_cases(store, w)
+    _seed_cases(store, w, data)
     _seed_backhaul(store, w, data)
     return w, codes
 
@@ -153,9 +153,9 @@ def _seed_backhaul(store: Store, w: World, data: Path) -> None:
 DIVERSION = "姐妹们别在这买，加我薇信 wx_abc123 拿内部价"
 
 
-def _seed_cases(store: Store, w: World) -> None:
+def _seed_cases(store: Store, w: World, data: Path) -> None:
     """A diversion finding on a comment (with its text and spans) and a water-army campaign of
-    three accounts on two notes, opened as the detector import opens them."""
+    three accounts on two notes, opened through the detector import (the production path)."""
     comment = make(
         store,
         notes.COMMENTS,
@@ -173,68 +173,35 @@ def _seed_cases(store: Store, w: World) -> None:
     ]
     w.ids.update({f"member{i}": a for i, a in enumerate(members)})
     target = [w.ids["note"], w.ids["other_note"]]
-    timeline = [
+    texts = [
         {
+            "id": 100 + i,
             "ts": f"2026-06-0{i + 1}T10:00:00+00:00",
-            "account": a,
-            "note": target[i % 2],
-            "comment": 100 + i,
+            "author": a,
+            "note_id": target[i % 2],
             "text": "绝绝子！已下单",
         }
         for i, a in enumerate(members)
     ]
-    campaign = {
-        "key": "k1",
-        "accounts": members,
-        "notes": target,
-        "comments": [100, 101, 102],
-        "comment_count": 3,
-        "span": None,
-        "timeline": timeline,
+    finding = {
+        "id": comment["id"],
+        "subject": "comment",
+        "labels": ["diversion"],
+        "findings": [{"kind": "wechat", "value": "wx_abc123", "span": [start, start + 9]}],
     }
-    with store.transaction() as conn:
-        ((row, _),) = cases.open_many(
-            conn,
-            OPERATOR,
-            [
-                cases.CaseSpec(
-                    subject_type="comment",
-                    subject_id=comment["id"],
-                    detector="diversion",
-                    severity=3,
-                    summary=f"diversion in comment {comment['id']}: wechat wx_abc123",
-                    evidence={
-                        "label": "diversion",
-                        "text": DIVERSION,
-                        "findings": [
-                            {"kind": "wechat", "value": "wx_abc123", "span": [start, start + 9]}
-                        ],
-                    },
-                )
-            ],
+    campaign = {"accounts": members, "notes": target, "comments": [100, 101, 102], "score": 0.9}
+    files = data / "detections"
+    files.mkdir(exist_ok=True)
+    for name, rows in (("findings", [finding]), ("campaigns", [campaign]), ("texts", texts)):
+        (files / f"{name}.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8"
         )
-        w.ids["diversion_case"] = row["id"]
-        for a in members:
-            ((row, _),) = cases.open_many(
-                conn,
-                OPERATOR,
-                [
-                    cases.CaseSpec(
-                        subject_type="account",
-                        subject_id=a,
-                        detector="water_army",
-                        severity=2,
-                        summary=f"water-army campaign of 3 accounts: account {a} is a member",
-                        evidence={
-                            "campaign": campaign,
-                            "member": {"account_id": a, "comments": []},
-                        },
-                        identity={"campaign": "k1"},
-                        group_key="k1",
-                    )
-                ],
-            )
-            w.ids.setdefault("campaign_case", row["id"])
+    found = cases_intake.import_findings(store, OPERATOR, files / "findings.jsonl")
+    w.ids["diversion_case"] = found.case_ids[0]
+    camp = cases_intake.import_campaigns(
+        store, OPERATOR, files / "campaigns.jsonl", texts=files / "texts.jsonl"
+    )
+    w.ids["campaign_case"] = camp.case_ids[0]
 
 
 @contextmanager

@@ -54,7 +54,7 @@ LABELS = ("diversion", "duplicate", "soft_ad", "claim")
 TERMS = (
     *(N_("label.diversion"), N_("label.duplicate"), N_("label.soft_ad"), N_("label.claim")),
     *(N_("label.water_army"), N_("label.manual")),
-    *(N_("subject.account"), N_("subject.note"), N_("subject.comment")),
+    *(N_("subject.account"), N_("subject.note"), N_("subject.comment"), N_("subject.offer")),
     *(N_("finding.wechat"), N_("finding.qq"), N_("finding.phone"), N_("finding.link")),
     *(N_("finding.shop"), N_("finding.steer"), N_("finding.qr"), N_("finding.claim")),
     *(N_("finding.medical"), N_("finding.absolute"), N_("finding.brand"), N_("finding.promo")),

@@ -113,7 +113,14 @@ def run(conn: Connection, actor: Principal, change: Change) -> Preview:
                 lookup=look,
             )
         except InvalidInput as exc:  # e.g. its comment is gone: the redirect cannot serve it
-            out.unresolved.append({"mount_id": m["id"], "code": m["code"], "reason": str(exc)})
+            out.unresolved.append(
+                {
+                    "mount_id": m["id"],
+                    "code": m["code"],
+                    "reason": exc.detail,
+                    "reason_msg": exc.msg.as_dict() if exc.msg else exc.detail,
+                }
+            )
             continue
         before = decide(ctx.facts, all_rules, now)
         facts = ctx.facts
