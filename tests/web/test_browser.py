@@ -163,7 +163,8 @@ def test_moderator_works_a_case_and_an_operator_decides_the_appeal(
     page.click("#group-act-form button")
     page.wait_for_load_state()
     assert page.locator("p.notice").count() == 1
-    members = mod.get("/cases", params={"group_key": "k1"}).json()
+    group = mod.get(f"/cases/{w.ids['campaign_case']}").json()["group_key"]
+    members = mod.get("/cases", params={"group_key": group}).json()
     assert len(members) == 3
     for member in members:
         detail = mod.get(f"/cases/{member['id']}").json()

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.browser
 
 # Three English words in a row: a sentence or phrase, never an identifier (those have _ or -).
 ENGLISH = re.compile(r"(?<![\w./-])[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}(?![\w./-])")
-# What a Chinese page shows in Latin letters on purpose: user content and identifiers.
+# What a Chinese page shows in Latin letters on purpose: what people wrote (marked
+# data-user-text: reasons typed into forms, records in the audit log) and code.
 USER_CONTENT = "blockquote, pre, code, input, textarea, option, svg, [data-user-text]"
 MAX_PAGES = 80
 
