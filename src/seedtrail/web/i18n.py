@@ -6,15 +6,10 @@
 from __future__ import annotations
 
 from seedtrail import messages
-from seedtrail.messages import DEFAULT, LANGS
+from seedtrail.messages import DEFAULT, LANGS, N_
 
 __all__ = ["BUILT_KEYS", "COOKIE", "DEFAULT", "LANGS", "N_", "catalogue", "negotiate", "translate"]
 COOKIE = "st_lang"
-
-
-def N_(key: str) -> str:
-    """Marks a key that code builds at run time, so ``pybabel extract`` finds it."""
-    return key
 
 
 # Keys the views and templates build from a value (t("role." + role)); extraction reads them here.
