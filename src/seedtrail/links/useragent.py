@@ -8,9 +8,11 @@ come from ``ua-parser`` (Apache-2.0, with its Rust accelerator): ``wechat`` (WeC
 browser, where mini programs open), ``in_app`` (any other app's web view: the community's own
 app, Taobao, Alipay, Douyin, QQ, Weibo...), ``mobile`` and ``desktop``.
 
-The patterns are folded into two regular expressions (a trie of the literal patterns, then the
-few real regexes) compiled once per process; each classifier caches its answers per user-agent
-string in a bounded LRU, so a click from a known agent costs one dictionary lookup.
+Each group of patterns is folded (:class:`Matcher`) into a trie-shaped regex of its literal
+patterns (simple classes and groups like ``[wW]get`` expanded), one for those anchored at the
+start, and an alternation of the few real regexes, compiled once per process; the redirect
+caches answers per user-agent string in a bounded LRU, so a click from a known agent costs one
+dictionary lookup.
 """
 
 from __future__ import annotations
