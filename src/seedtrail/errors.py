@@ -10,21 +10,31 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from seedtrail.messages import Msg, term
+
 
 class SeedtrailError(Exception):
-    """Base class of every error seedtrail raises on purpose."""
+    """Base class of every error seedtrail raises on purpose.
+
+    ``detail`` is text, or a :class:`~seedtrail.messages.Msg` (key and parameters) that the API,
+    the dashboard and the CLI render in their reader's language; ``self.detail`` is then its
+    English text. The title is translated by ``code`` (key ``problem.<code>``)."""
 
     status: ClassVar[int] = 500
     code: ClassVar[str] = "internal-error"
     title: ClassVar[str] = "Internal error"
 
     def __init__(
-        self, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra: Any
+        self, detail: str | Msg, *, errors: list[dict[str, Any]] | None = None, **extra: Any
     ) -> None:
-        super().__init__(detail)
-        self.detail = detail
+        self.msg = detail if isinstance(detail, Msg) else None
+        self.detail = detail.english if isinstance(detail, Msg) else detail
+        super().__init__(self.detail)
         self.errors = errors or []
         self.extra = extra
+
+    def detail_in(self, lang: str) -> str:
+        return self.msg.render(lang) if self.msg is not None else self.detail
 
 
 class ConfigError(SeedtrailError):
@@ -138,6 +148,12 @@ class EngineUnavailable(ConfigError):
 
     code = "engine-unavailable"
     title = "Engine unavailable"
+
+
+def forbidden(role: str, verb: str, resource: str) -> Forbidden:
+    """ "a {role} may not {verb} {resource}": ``verb`` is a key (``problem.forbidden.read``),
+    ``resource`` a name listed in :data:`seedtrail.resources.TERMS`."""
+    return Forbidden(Msg(verb, {"role": term("role", role), "what": term("resource", resource)}))
 
 
 def validated(model: Any, values: dict[str, Any]) -> Any:

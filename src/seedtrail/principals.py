@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from seedtrail.errors import InvalidInput, Unauthorized
+from seedtrail.messages import Msg
 from seedtrail.store.repo import Repo
 from seedtrail.store.schema import ROLES, accounts, principals
 from seedtrail.store.types import utcnow
@@ -84,10 +85,10 @@ def _principal(row: dict[str, Any]) -> Principal:
 
 def authenticate(conn: Connection, key: str | None) -> Principal:
     if not key:
-        raise Unauthorized("missing API key: send 'Authorization: Bearer st_...'")
+        raise Unauthorized(Msg("problem.unauthorized.missing"))
     row = repo.find_one(conn, principals.c.key_hash == _digest(key))
     if row is None or row["revoked_at"] is not None:
-        raise Unauthorized("invalid or revoked API key")
+        raise Unauthorized(Msg("problem.unauthorized.invalid"))
     return _principal(row)
 
 
@@ -95,7 +96,7 @@ def by_id(conn: Connection, principal_id: int) -> Principal:
     """A live principal by id (a dashboard session names its principal this way, never by key)."""
     row = repo.find_one(conn, principals.c.id == principal_id)
     if row is None or row["revoked_at"] is not None:
-        raise Unauthorized("your key was revoked or no longer exists; sign in again")
+        raise Unauthorized(Msg("problem.unauthorized.revoked"))
     return _principal(row)
 
 

@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Connection, Table, and_, select
 
-from seedtrail.errors import Forbidden, InvalidInput, NotFound
+from seedtrail.errors import Forbidden, InvalidInput, NotFound, forbidden
+from seedtrail.messages import N_, Msg, term
 from seedtrail.principals import Principal
 from seedtrail.store import audit, epoch
 from seedtrail.store.repo import Repo, Row
@@ -69,13 +70,27 @@ class Resource:
         return self.scope(actor)
 
 
-def _require(actor: Principal, roles: frozenset[str], what: str) -> None:
+#: Names of resources in messages (seedtrail.messages.term): plural and singular.
+TERMS = (
+    *(N_("resource.accounts"), N_("resource.collabs"), N_("resource.campaigns")),
+    *(N_("resource.notes"), N_("resource.comments"), N_("resource.mounts")),
+    *(N_("resource.partners"), N_("resource.offers"), N_("resource.rules")),
+    *(N_("resource.cases"), N_("resource.clicks"), N_("resource.audit")),
+    N_("resource.attribution"),
+    *(N_("object.account"), N_("object.collab"), N_("object.campaign"), N_("object.note")),
+    *(N_("object.comment"), N_("object.mount"), N_("object.partner"), N_("object.offer")),
+    N_("object.policy_rule"),
+)
+
+
+def _require(actor: Principal, roles: frozenset[str], what: str, noun: str) -> None:
+    """``what`` is the key of the verb (``problem.forbidden.read``)."""
     if actor.role not in roles:
-        raise Forbidden(f"a {actor.role} may not {what}")
+        raise forbidden(actor.role, what, noun)
 
 
 def get(conn: Connection, res: Resource, actor: Principal, ident: int) -> Row:
-    _require(actor, res.read_roles, f"read {res.name}")
+    _require(actor, res.read_roles, N_("problem.forbidden.read"), res.name)
     pk = next(iter(res.table.primary_key.columns))
     clauses: list[ColumnElement[bool]] = [pk == ident]
     scope = res.where_visible(actor)
@@ -83,7 +98,9 @@ def get(conn: Connection, res: Resource, actor: Principal, ident: int) -> Row:
         clauses.append(scope)
     row = conn.execute(select(res.table).where(and_(*clauses))).mappings().first()
     if row is None:
-        raise NotFound(f"{res.noun} {ident} not found")
+        raise NotFound(
+            Msg("problem.not-found.object", {"noun": term("object", res.noun), "id": ident})
+        )
     return dict(row)
 
 
@@ -96,7 +113,7 @@ def list_rows(
     limit: int = 100,
     offset: int = 0,
 ) -> list[Row]:
-    _require(actor, res.read_roles, f"list {res.name}")
+    _require(actor, res.read_roles, N_("problem.forbidden.list"), res.name)
     clauses: list[ColumnElement[bool]] = []
     scope = res.where_visible(actor)
     if scope is not None:
@@ -114,7 +131,7 @@ def list_rows(
 
 
 def create(conn: Connection, res: Resource, actor: Principal, data: BaseModel) -> Row:
-    _require(actor, res.create_roles, f"create {res.name}")
+    _require(actor, res.create_roles, N_("problem.forbidden.create"), res.name)
     values = res.prepare(conn, actor, data.model_dump(exclude_unset=False))
     row = res.repo.insert(conn, values)
     audit.record(
@@ -138,7 +155,7 @@ def update(conn: Connection, res: Resource, actor: Principal, ident: int, data: 
         if outside or not res.moderator_fields:
             raise Forbidden(f"a moderator may not change {', '.join(sorted(outside)) or res.name}")
     else:
-        _require(actor, res.update_roles, f"change {res.name}")
+        _require(actor, res.update_roles, N_("problem.forbidden.change"), res.name)
     values = res.check_update(conn, actor, current, values)
     before, after = res.repo.update(conn, ident, values)
     changed = {k for k in values if before.get(k) != after.get(k)}

@@ -180,3 +180,83 @@ def test_odd_offer_urls_are_422(client: TestClient, world: World, url: str) -> N
     }
     r = client.post("/offers", json=body, headers=auth(world.keys["brand"]))
     assert_problem(r, 422, "unsafe-destination")
+
+
+def _all_errors(cls: type) -> list[type]:
+    return [cls, *(c for sub in cls.__subclasses__() for c in _all_errors(sub))]
+
+
+def test_every_error_code_has_a_title_in_both_languages() -> None:
+    from seedtrail import messages
+    from seedtrail.api.problems import _HTTP_CODES
+    from seedtrail.errors import SeedtrailError
+
+    codes = {c.code for c in _all_errors(SeedtrailError)} | set(_HTTP_CODES.values())
+    for lang in messages.LANGS:
+        assert not {c for c in codes if not messages.has(lang, f"problem.{c}")}, lang
+    assert {messages.translate("en", f"problem.{c.code}") for c in _all_errors(SeedtrailError)} == {
+        c.title for c in _all_errors(SeedtrailError)
+    }
+
+
+def test_problem_documents_speak_the_readers_language_with_the_code_unchanged(
+    client: TestClient, world: World, store: Store
+) -> None:
+    zh = {"accept-language": "zh-CN,zh;q=0.9,en;q=0.5"}
+    brand = auth(world.keys["brand"])
+    partner = {"slug": "p3", "name": "p", "kind": "web_shop", "allowed_hosts": ["a.example.com"]}
+    cases = [
+        (client.get("/accounts", headers=zh), 401, "unauthorized", "未登录", "缺少 API 密钥"),
+        (
+            client.get("/notes/9999", headers={**zh, **auth(world.keys["operator"])}),
+            404,
+            "not-found",
+            "未找到",
+            "未找到笔记 9999",
+        ),
+        (
+            client.post("/partners", json=partner, headers={**zh, **brand}),
+            403,
+            "forbidden",
+            "无权访问",
+            "品牌角色无权创建伙伴",
+        ),
+        (client.get("/no/such/path", headers=zh), 404, "not-found", "未找到", "未找到"),
+        (
+            client.post("/notes", json={"title": 1}, headers={**zh, **brand}),
+            422,
+            "invalid-input",
+            "输入无效",
+            "请求无效：",
+        ),
+    ]
+    for r, status, code, title, detail in cases:
+        body = assert_problem(r, status, code)
+        assert r.headers["content-language"] == "zh-CN"
+        assert body["title"] == title and str(body["detail"]).startswith(detail), body
+    en = client.get("/notes/9999", headers=auth(world.keys["operator"]))
+    assert en.headers["content-language"] == "en"
+    assert (en.json()["title"], en.json()["detail"]) == ("Not found", "note 9999 not found")
+
+
+def test_a_policy_denial_explains_itself_in_the_readers_language(
+    client: TestClient, world: World
+) -> None:
+    import re
+
+    zh = {"accept-language": "zh-CN", **auth(world.keys["operator"])}
+    denied = None
+    for placement, extra in (("profile_card", {"account_id": world.ids["creator"]}),):
+        r = client.post(
+            "/mounts",
+            json={"placement": placement, "offer_id": world.ids["offer"], **extra},
+            headers=zh,
+        )
+        if r.status_code == 403:
+            denied = r
+    assert denied is not None
+    body = assert_problem(denied, 403, "policy-denied")
+    assert body["title"] == "被链接策略拒绝"
+    assert str(body["detail"]).startswith("挂链：拒绝：")
+    assert not re.search(r"[a-z]{3,} [a-z]{3,} [a-z]{3,}", str(body["detail"])), body["detail"]
+    assert body["decision"]["summary"].startswith("denied: ")  # the stored English summary

@@ -59,3 +59,25 @@ def test_usage_mistakes_print_usage_and_exit_2() -> None:
         assert out.returncode == 2, (args, out.stderr)
         assert "internal error" not in out.stderr
         assert "Usage:" in out.stderr, out.stderr
+
+
+def test_messages_follow_the_terminals_language(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    data = str(tmp_path / "d")
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES")}
+
+    def in_lang(lang: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "seedtrail", "--data-dir", data, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**env, "LANG": lang, "SEEDTRAIL_LANG": ""},
+        )
+
+    assert in_lang("C.UTF-8", "init", "--operator-key", "admin").returncode == 0
+    zh = in_lang("zh_CN.UTF-8", "notes", "show", "999")
+    assert zh.returncode == 2 and zh.stderr.strip() == "错误: 未找到笔记 999"
+    en = in_lang("C.UTF-8", "notes", "show", "999")
+    assert en.returncode == 2 and en.stderr.strip() == "error: note 999 not found"

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from factories import OPERATOR, build_world
-from seedtrail import resources
+from seedtrail import messages, resources
 from seedtrail.community import notes
 from seedtrail.enforcement import autopolicy, cases, intake
 from seedtrail.errors import ConfigError, InvalidInput
@@ -77,6 +77,15 @@ def test_findings_open_cases_idempotently_with_auto_actions(store: Store, tmp_pa
         ("diversion", "high"),
         ("soft_ad", "medium"),
     ]
+    # Each summary has a message key and parameters (in the queue too): English as before,
+    # Chinese for a Chinese reader.
+    summaries = {c["subject_id"]: c for c in queue if c["detector"] == "diversion"}
+    mine = summaries[comment["id"]]
+    assert mine["summary"] == f"diversion in comment {comment['id']}: phone 13812345678, link t.cn"
+    assert messages.render("zh-CN", mine["summary_msg"]) == (
+        f"评论 {comment['id']} 中的导流：电话 13812345678、链接 t.cn"
+    )
+    assert messages.render("en", mine["summary_msg"]) == mine["summary"]
     creator_followers = 12_000  # the note's author: who sees its comments
     assert {c["reach"] for c in queue} == {creator_followers}
     by_subject = {(c["subject_id"], c["detector"]): c for c in queue}

@@ -148,3 +148,28 @@ def test_the_note_statuses_docs_links_md_names_are_exactly_those_that_close_link
     assert named == closing == {"removed", "throttled"}
     throttled = decide(facts(note_status="throttled"), [opened], NOW)
     assert "note is throttled (限流" in throttled.summary()
+
+
+def test_a_decision_reads_in_each_language_from_its_codes() -> None:
+    import re
+
+    from seedtrail import messages
+    from seedtrail.links.policy import Account, Enforcement, MountFacts, Rule, decide
+
+    audience = Account(1, "creator", 10, False, "suspended")
+    owner = Account(2, "brand", 10, True, "active", (Enforcement("ban", 5, 7),))
+    facts = MountFacts(
+        "profile_card", 1, "taobao", False, "beauty", audience, owner,
+        offer_active=False, note_status="removed", comment_status="hidden",
+        mount_status="disabled", expires_at=datetime(2020, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+    d = decide(facts, [Rule(1, "美妆开放", "open", min_followers=100)], datetime.now(UTC))
+    zh = messages.render("zh-CN", d.summary_msg())
+    assert zh.startswith("拒绝：规则 1「美妆开放」要求至少 100 名粉丝")
+    assert "账号 2（商品所有者）：案件 7 中的处置 5（封禁）" in zh
+    assert not re.search(r"[a-z]{3,} [a-z]{3,}", zh), zh
+    assert messages.render("en", d.summary_msg()) == d.summary()
+    assert d.summary().startswith(
+        "denied: rule 1 '美妆开放' needs 100 followers, account 1 has 10;"
+    )
+    assert all(c["code"] and c["message"] for c in d.as_dict()["checks"])

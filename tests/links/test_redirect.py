@@ -16,7 +16,10 @@ from seedtrail.principals import Principal
 from seedtrail.store.schema import clicks
 from seedtrail.store.store import Store
 
-PHONE = {"user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) Mobile/15E148"}
+PHONE = {
+    "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+}
 
 
 @pytest.fixture

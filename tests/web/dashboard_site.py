@@ -107,7 +107,7 @@ def _seed(store: Store, data: Path) -> tuple[World, dict[str, str]]:
                 c["id"],
                 campaigns.SpendIn(note_id=note, day=day, amount=amount),  # type: ignore[arg-type]
             )
-    _seed_cases(store, w)
+    _seed_cases(store, w, data)
     _seed_backhaul(store, w, data)
     return w, codes
 
@@ -154,9 +154,9 @@ def _seed_backhaul(store: Store, w: World, data: Path) -> None:
 DIVERSION = "姐妹们别在这买，加我薇信 wx_abc123 拿内部价"
 
 
-def _seed_cases(store: Store, w: World) -> None:
+def _seed_cases(store: Store, w: World, data: Path) -> None:
     """A diversion finding on a comment (with its text and spans) and a water-army campaign of
-    three accounts on two notes, opened as the detector import opens them."""
+    three accounts on two notes, opened through the detector import (the production path)."""
     comment = make(
         store,
         notes.COMMENTS,

@@ -214,7 +214,8 @@ def test_brand_campaign_matches_the_api_and_exports_csv(browser: Any, site: Site
     spend = sum(
         Decimal(r["amount"]) for r in api.get(f"/campaigns/{w.ids['campaign']}/spend").json()
     )
-    assert _figure(page, "spend").replace(",", "") == f"{spend:.2f}"
+    assert Decimal(page.get_attribute("[data-figure=spend]", "data-value") or "nan") == spend
+    assert _figure(page, "spend") == f"¥{spend:,.2f}"  # Babel's CNY in zh-CN
     assert page.locator("#attribution .empty-state").is_visible()
     shot(page, "brand-campaign-zh")
     with page.expect_download() as dl:

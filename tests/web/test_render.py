@@ -108,11 +108,12 @@ def test_an_unexpected_failure_is_a_500_page_without_a_traceback(
     assert any("failed" in rec.getMessage() for rec in caplog.records)
 
 
-def test_times_read_as_dates_whether_epoch_or_iso() -> None:
+def test_times_read_as_dates_in_the_pages_language() -> None:
     from seedtrail.web.render import when
 
-    assert when(1_741_985_205.566688) == "2025-03-14 20:46:45"
-    assert when(0) == "1970-01-01 00:00:00"
-    assert when("2026-06-01T10:00:00+00:00") == "2026-06-01T10:00:00+00:00"
-    assert when(None) == "—" and when("") == "—"
-    assert when(True) == "True"  # a flag is not a time
+    zh, en = {"lang": "zh-CN"}, {"lang": "en"}
+    assert when(zh, 1_741_985_205.566688) == "2025年3月14日 20:46:45"
+    assert when(en, 0) == "Jan 1, 1970, 12:00:00\u202fAM"
+    assert when(zh, "2026-06-01T10:00:00+00:00") == "2026年6月1日 10:00:00"
+    assert when(en, None) == "—" and when(en, "") == "—"
+    assert when(en, True) == "True"  # a flag is not a time

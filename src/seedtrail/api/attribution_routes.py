@@ -21,7 +21,8 @@ from seedtrail.attribution.summary import METRICS
 from seedtrail.cleanroom import gate
 from seedtrail.community import campaigns as campaign_res
 from seedtrail.community import collabs
-from seedtrail.errors import Forbidden, InvalidInput, NotFound
+from seedtrail.errors import InvalidInput, NotFound, forbidden
+from seedtrail.messages import N_
 from seedtrail.principals import Principal
 from seedtrail.store.schema import (
     campaign_notes,
@@ -100,7 +101,7 @@ def funnel_rates(row: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _require_reader(actor: Principal, roles: tuple[str, ...]) -> None:
     if actor.role not in roles:
-        raise Forbidden(f"a {actor.role} may not read attribution reports")
+        raise forbidden(actor.role, N_("problem.forbidden.read"), "attribution")
 
 
 def _own_campaign(conn: Connection, actor: Principal, ident: int) -> dict[str, Any]:

@@ -2,6 +2,11 @@
 
 {"type": "https://seedtrail.dev/problems/<code>", "title": ..., "status": ...,
  "detail": ..., "instance": "<path>", "errors": [{"loc": [...], "msg": ...}], ...}
+
+Title and detail are in the language the request's Accept-Language asks for (Babel's
+negotiation; English when it asks for none we have), with a Content-Language header; the
+``type`` (the code) never changes with the language. Titles are the catalogue keys
+``problem.<code>``; a detail is translated when the error carries a message (errors.py).
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from seedtrail import messages
 from seedtrail.errors import RateLimited, SeedtrailError
+from seedtrail.messages import N_, Msg
 
 PROBLEM_BASE = "https://seedtrail.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -30,10 +37,37 @@ _HTTP_CODES = {
     422: "invalid-input",
     429: "rate-limited",
 }
+# The title of every problem code, by key (a test checks each error class has one).
+TITLES = (
+    *(N_("problem.internal-error"), N_("problem.config-error"), N_("problem.invalid-input")),
+    *(N_("problem.bad-request"), N_("problem.unauthorized"), N_("problem.forbidden")),
+    *(N_("problem.not-found"), N_("problem.conflict"), N_("problem.report-outdated")),
+    *(N_("problem.payload-too-large"), N_("problem.rate-limited")),
+    *(N_("problem.unsafe-destination"), N_("problem.policy-denied")),
+    *(N_("problem.store-error"), N_("problem.sim-error"), N_("problem.privacy-budget-exhausted")),
+    *(N_("problem.attribution-input"), N_("problem.engine-unavailable")),
+    *(N_("problem.method-not-allowed"), N_("problem.http-error")),
+)
+
+
+def language(request: Request) -> str:
+    """The reader's language: Babel's best match for Accept-Language, else English."""
+    return messages.negotiate(request.headers.get("accept-language"), default="en")
+
+
+def title(lang: str, code: str, fallback: str) -> str:
+    key = f"problem.{code}"
+    return messages.translate(lang, key) if messages.has(lang, key) else fallback
 
 
 def problem(
-    status: int, code: str, title: str, detail: str, instance: str, **extra: Any
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    instance: str,
+    lang: str = "en",
+    **extra: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + code,
@@ -43,7 +77,7 @@ def problem(
         "instance": instance,
     }
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {}
+    headers = {"Content-Language": lang, "Vary": "Accept-Language"}
     if "retry_after" in extra:
         headers["Retry-After"] = str(extra["retry_after"])
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
@@ -54,12 +88,14 @@ async def _seedtrail_error(request: Request, exc: Exception) -> JSONResponse:
     extra = dict(exc.extra)
     if isinstance(exc, RateLimited):
         extra["retry_after"] = exc.retry_after
+    lang = language(request)
     return problem(
         exc.status,
         exc.code,
-        exc.title,
-        exc.detail,
+        title(lang, exc.code, exc.title),
+        exc.detail_in(lang),
         request.url.path,
+        lang,
         errors=exc.errors or None,
         **extra,
     )
@@ -72,12 +108,14 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         for e in exc.errors()
     ]
     where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
+    lang = language(request)
     return problem(
         422,
         "invalid-input",
-        "Invalid input",
-        f"request is invalid: {where}",
+        title(lang, "invalid-input", "Invalid input"),
+        Msg("problem.invalid-input.request", {"where": where}).render(lang),
         request.url.path,
+        lang,
         errors=errors,
     )
 
@@ -85,8 +123,15 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http-error")
-    title = code.replace("-", " ").capitalize()
-    return problem(exc.status_code, code, title, str(exc.detail), request.url.path)
+    lang = language(request)
+    # Starlette's own details ("Not Found") are its status phrases: shown as the title's text.
+    default = code.replace("-", " ").capitalize()
+    detail = str(exc.detail)
+    if detail.replace(" ", "-").lower() == code or detail == default:
+        detail = title(lang, code, default)
+    return problem(
+        exc.status_code, code, title(lang, code, default), detail, request.url.path, lang
+    )
 
 
 async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
@@ -103,12 +148,14 @@ async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    lang = language(request)
     return problem(
         500,
         "internal-error",
-        "Internal error",
-        "an unexpected error occurred; it has been logged",
+        title(lang, "internal-error", "Internal error"),
+        Msg("problem.internal-error.detail").render(lang),
         request.url.path,
+        lang,
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from seedtrail import messages
 from seedtrail.settings import Settings, load_settings
 
 
@@ -34,6 +35,16 @@ class CliState:
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
+
+
+def lang() -> str:
+    """The terminal's language (SEEDTRAIL_LANG, LC_ALL, LC_MESSAGES, LANG; else English)."""
+    return messages.from_environment()
+
+
+def cli_msg(key: str, **fields: object) -> str:
+    """A CLI message in the terminal's language."""
+    return messages.translate(lang(), key, **fields)
 
 
 def state(ctx: typer.Context) -> CliState:

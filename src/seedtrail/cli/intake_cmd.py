@@ -14,7 +14,9 @@ from rich.table import Table
 from sqlalchemy import select
 from typer.core import TyperGroup
 
-from seedtrail.cli.context import console, err_console, state
+from seedtrail import messages
+from seedtrail.cli.context import cli_msg, console, err_console, state
+from seedtrail.cli.context import lang as cli_lang
 from seedtrail.cli.main import app
 from seedtrail.cli.store_cmd import cli_actor
 from seedtrail.errors import InvalidInput
@@ -198,12 +200,14 @@ def release_cmd(
 
 def _show(health: Health, sent: bool, show_hours: bool) -> None:
     style = STATUS_STYLE[health.status]
+    key = f"health.status.{health.status}"
+    status, note = cli_msg(key), cli_msg("cli.alert_sent")
+    as_of = cli_msg("cli.as_of", at=health.as_of[:16])
     console.print(
-        f"{health.partner}: [{style}]{health.status}[/] as of {health.as_of[:16]}"
-        + (" (alert sent)" if sent else "")
+        f"{health.partner}: [{style}]{status}[/] {as_of}" + (f" ({note})" if sent else "")
     )
-    for reason in health.reasons:
-        console.print(f"  - {reason}", highlight=False)
+    for reason in health.reason_msgs or health.reasons:
+        console.print(f"  - {messages.render(cli_lang(), reason)}", highlight=False)
     if show_hours:
         table = Table(
             "hour",

@@ -8,9 +8,10 @@ import os
 import typer
 from sqlalchemy import select
 
-from seedtrail import principals
+from seedtrail import messages, principals
 from seedtrail.catalog import CRUD
-from seedtrail.cli.context import console, state
+from seedtrail.cli.context import cli_msg, console, state
+from seedtrail.cli.context import lang as cli_lang
 from seedtrail.cli.main import app
 from seedtrail.cli.store_cmd import (
     cli_actor,
@@ -84,11 +85,20 @@ def mount_status(ctx: typer.Context, ident: int, status: str) -> None:
 
 
 def _print_decision(decision: dict[str, object]) -> None:
-    verdict = "[green]allowed[/]" if decision["allowed"] else "[red]denied[/]"
-    console.print(f"policy: {verdict}")
+    """The verdict and every check, in the terminal's language (English checks stored before
+    checks had message keys are shown as they are)."""
+    lang = cli_lang()
+    allowed, denied, policy = (
+        cli_msg("cli.policy.allowed"),
+        cli_msg("cli.policy.denied"),
+        cli_msg("cli.policy"),
+    )
+    verdict = f"[green]{allowed}[/]" if decision["allowed"] else f"[red]{denied}[/]"
+    console.print(f"{policy}: {verdict}")
     for check in decision["checks"]:  # type: ignore[attr-defined]
         mark = "[green]✓[/]" if check["passed"] else "[red]✗[/]"
-        console.print(f"  {mark} {check['message']}", highlight=False)
+        text = messages.render(lang, check) if check.get("code") else check["message"]
+        console.print(f"  {mark} {text}", highlight=False)
 
 
 policy = typer.Typer(help="The live link policy: kill switches and dry runs.", no_args_is_help=True)

@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 
 from seedtrail import __version__
-from seedtrail.cli.context import CliState, err_console
+from seedtrail.cli.context import CliState, cli_msg, err_console
+from seedtrail.cli.context import lang as cli_lang
 from seedtrail.errors import SeedtrailError
 
 app = typer.Typer(
@@ -54,15 +55,16 @@ def main(argv: list[str] | None = None) -> None:
     except SeedtrailError as exc:
         if debug:
             raise
-        err_console.print(f"[bold red]error:[/] {exc.detail}", highlight=False)
+        label, detail = cli_msg("cli.error"), exc.detail_in(cli_lang())
+        err_console.print(f"[bold red]{label}:[/] {detail}", highlight=False)
         sys.exit(2)
     except (KeyboardInterrupt, EOFError):
-        err_console.print("[yellow]interrupted[/]")
+        err_console.print("[yellow]" + cli_msg("cli.interrupted") + "[/]")
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
-        err_console.print("[yellow]aborted[/]")
+        err_console.print("[yellow]" + cli_msg("cli.aborted") + "[/]")
         sys.exit(1)
     except Exception as exc:  # click usage errors and the unexpected
         import click
@@ -73,10 +75,9 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(getattr(exc, "exit_code", 2))
         if debug:
             raise
+        label, hint = cli_msg("cli.internal_error"), cli_msg("cli.debug_hint")
         err_console.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
-            "(run with --debug for the traceback)",
-            highlight=False,
+            f"[bold red]{label}:[/] {type(exc).__name__}: {exc} ({hint})", highlight=False
         )
         sys.exit(1)
     if isinstance(code, int) and code:

@@ -25,7 +25,8 @@ from sqlalchemy import ColumnElement, Connection, and_, false, insert, select, t
 from sqlalchemy.exc import IntegrityError
 
 from seedtrail.enforcement import subjects
-from seedtrail.errors import Conflict, Forbidden, InvalidInput, NotFound
+from seedtrail.errors import Conflict, Forbidden, InvalidInput, NotFound, forbidden
+from seedtrail.messages import N_
 from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.repo import Repo, Row
@@ -211,7 +212,7 @@ def _scope(actor: Principal) -> ColumnElement[bool] | None:
 def get(conn: Connection, actor: Principal, case_id: int) -> Row:
     """The case if ``actor`` may see it (404 otherwise, so others' cases stay invisible)."""
     if actor.role not in STAFF | OWNERS:
-        raise Forbidden(f"a {actor.role} may not read cases")
+        raise forbidden(actor.role, N_("problem.forbidden.read"), "cases")
     scope = _scope(actor)
     where = [cases.c.id == case_id] + ([scope] if scope is not None else [])
     row = conn.execute(select(cases).where(and_(*where))).mappings().first()
@@ -245,7 +246,7 @@ def queue(
     Staff see a campaign as its one case: members' cases are listed only when asked for by
     ``parent_id`` or ``group_key`` (an owner sees their own member case as any other)."""
     if actor.role not in STAFF | OWNERS:
-        raise Forbidden(f"a {actor.role} may not read cases")
+        raise forbidden(actor.role, N_("problem.forbidden.read"), "cases")
     clauses: list[ColumnElement[bool]] = []
     scope = _scope(actor)
     if scope is not None:

@@ -21,6 +21,7 @@ from seedtrail.intake.directory import PartnerEntry
 from seedtrail.intake.flags import Flag, Rules
 from seedtrail.intake.series import HOUR_US, Series, iso, to_us
 from seedtrail.lake.layout import Lake
+from seedtrail.messages import N_, Msg
 from seedtrail.principals import Principal
 
 __all__ = ["HOUR_US", "LEVELS", "Health", "Hour", "Rules", "assess", "require_reader"]
@@ -61,10 +62,11 @@ class Health:
     partner: str
     declared_sample_rate: float
     status: str
-    reasons: list[str]
+    reasons: list[str]  # in English; reason_msgs has each as a message key and parameters
     hours: list[Hour] = field(default_factory=list)
     as_of: str = ""  # the hour health was judged at (the deployment's latest data, or now)
     flags: list[Flag] = field(default_factory=list)
+    reason_msgs: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,10 +91,10 @@ def assess(
         for h in range(to_us(f.start), to_us(f.end), HOUR_US)
     }  # fmt: skip
     out = [_hour(s, i, partner.declared_sample_rate, gap_hours) for i in range(lo, s.hours)]
-    status, reasons = judge(found.flags)
+    status, found_msgs = judge(found.flags)
     return Health(
-        partner.slug, partner.declared_sample_rate, status, reasons, out, end.isoformat(),
-        found.flags,
+        partner.slug, partner.declared_sample_rate, status, [m.english for m in found_msgs],
+        out, end.isoformat(), found.flags, [m.as_dict() for m in found_msgs],
     )  # fmt: skip
 
 
@@ -122,38 +124,36 @@ def _hour(s: Series, i: int, declared: float, gap_hours: set[int]) -> Hour:
     )
 
 
-def describe(f: Flag) -> str:
-    """One line per flagged window, for people (the CLI and the alert)."""
+def describe(f: Flag) -> Msg:
+    """One message per flagged window, for people (the CLI, the dashboard and the alert)."""
     ev = f.evidence
-    span = f"{f.start.isoformat()[:16]} to {f.end.isoformat()[:16]}"
-    text = {
-        "gap": lambda: (
-            f"gap: {ev['events']} events where {ev['expected']} were expected, "
-            f"{ev['clicks_echoed']} of {ev['clicks_sent']} clicks echoed (p={ev['p_value']})"
-        ),
-        "lag": lambda: (
-            f"lag: still arriving ({100 * ev['still_to_arrive']:.1f}% to come)"
-            if ev.get("provisional")
-            else f"lag: {ev['lag']} of {ev['of']} events late (usually {ev['usual_share']:.1%})"
-        ),
-        "duplicates": lambda: (
-            f"duplicates: {ev['duplicates']} of {ev['of']} deliveries repeated "
-            f"(usually {ev['usual_share']:.1%})"
-        ),
-        "orders_again": lambda: (
-            f"orders: {ev['orders_again']} order id(s) sent again under a new "
-            "event id (counted twice without order-id dedup)"
-        ),
-        "sample_rate": lambda: (
-            f"sample rate: {ev['events_off_declared_rate']} events off the "
-            f"declared {ev['declared_sample_rate']}"
-        ),
-        "held": lambda: f"held by {ev['held_by']}: {ev['reason']}",
-    }[f.kind]()
-    return f"{text}, {span}"
+    span = {"start": f.start.isoformat()[:16], "end": f.end.isoformat()[:16]}
+    if f.kind == "gap":
+        return Msg(
+            N_("health.flag.gap"),
+            span | {
+                "events": ev["events"], "expected": ev["expected"],
+                "echoed": ev["clicks_echoed"], "sent": ev["clicks_sent"], "p": ev["p_value"],
+            },
+        )  # fmt: skip
+    if f.kind == "lag" and ev.get("provisional"):
+        to_come = f"{100 * ev['still_to_arrive']:.1f}%"
+        return Msg(N_("health.flag.lag_provisional"), span | {"to_come": to_come})
+    if f.kind in ("lag", "duplicates"):
+        key = N_("health.flag.lag") if f.kind == "lag" else N_("health.flag.duplicates")
+        usual = f"{ev['usual_share']:.1%}"
+        return Msg(key, span | {"n": ev[f.kind], "of": ev["of"], "usual": usual})
+    if f.kind == "orders_again":
+        return Msg(N_("health.flag.orders_again"), span | {"n": ev["orders_again"]})
+    if f.kind == "sample_rate":
+        return Msg(
+            N_("health.flag.sample_rate"),
+            span | {"n": ev["events_off_declared_rate"], "declared": ev["declared_sample_rate"]},
+        )
+    return Msg(N_("health.flag.held"), span | {"by": ev["held_by"], "reason": ev["reason"]})
 
 
-def judge(found: list[Flag]) -> tuple[str, list[str]]:
+def judge(found: list[Flag]) -> tuple[str, list[Msg]]:
     """The status is the worst finding; each flagged window becomes one reason."""
     level = max((LEVEL_OF[f.kind] for f in found), default=0)
     ordered = sorted(found, key=lambda f: (-LEVEL_OF[f.kind], f.start))

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, func, select, true
 
 from seedtrail.contracts import SENT_OUTCOMES
-from seedtrail.errors import Forbidden
+from seedtrail.errors import forbidden
+from seedtrail.messages import N_
 from seedtrail.principals import Principal
 from seedtrail.store.schema import clicks, notes, offers
 
@@ -31,7 +32,7 @@ def scope(actor: Principal) -> ColumnElement[bool]:
         return clicks.c.offer_id.in_(select(offers.c.id).where(offers.c.owner_id == a)) | (
             clicks.c.note_id.in_(select(notes.c.id).where(notes.c.author_id == a))
         )
-    raise Forbidden(f"a {actor.role} may not read clicks")
+    raise forbidden(actor.role, N_("problem.forbidden.read"), "clicks")
 
 
 def counted() -> ColumnElement[bool]:

@@ -18,6 +18,7 @@ from seedtrail.links import codes, destinations
 from seedtrail.links.lookup import Lookup
 from seedtrail.links.policy import Account, Decision, Enforcement, MountFacts, decide
 from seedtrail.links.rules import load_rules
+from seedtrail.messages import N_, Msg, term
 from seedtrail.principals import Principal
 from seedtrail.resources import Resource
 from seedtrail.store import audit, epoch
@@ -71,7 +72,7 @@ def _account(
 ) -> Account:
     row = look.row(accounts, account_id)
     if row is None:
-        raise InvalidInput(f"account {account_id} does not exist")
+        raise InvalidInput(_missing("account", account_id))
     return Account(
         row["id"],
         row["kind"],
@@ -99,7 +100,7 @@ def gather(
     look = lookup or Lookup(conn)
     offer = look.row(offers, offer_id)
     if offer is None:
-        raise InvalidInput(f"offer {offer_id} does not exist")
+        raise InvalidInput(_missing("offer", offer_id))
     partner = look.row(partners, offer["partner_id"])
     assert partner is not None  # a foreign key
     note = None
@@ -107,13 +108,13 @@ def gather(
     if placement == "comment":
         comment = look.row(comments, comment_id)
         if comment is None:
-            raise InvalidInput(f"comment {comment_id} does not exist")
+            raise InvalidInput(_missing("comment", comment_id))
         note_id = comment["note_id"]
         comment_status = comment["status"]
     if placement in ("note_card", "comment"):
         note = look.row(notes, note_id)
         if note is None:
-            raise InvalidInput(f"note {note_id} does not exist")
+            raise InvalidInput(_missing("note", note_id))
         audience_id = note["author_id"]
     else:
         assert account_id is not None
@@ -218,12 +219,26 @@ def create(conn: Connection, actor: Principal, req: MountIn) -> dict[str, Any]:
     return {"mount": row, "decision": decision.as_dict(), "action": "mount"}
 
 
+def _missing(subject: str, ident: object) -> Msg:
+    return Msg("problem.invalid-input.missing", {"what": term("subject", subject), "id": ident})
+
+
+_ACTIONS = {"mount": N_("policy.action.mount"), "re-enabling mount": N_("policy.action.reenable")}
+
+
 def raise_if_denied(result: dict[str, Any]) -> dict[str, Any]:
     """After the caller's transaction committed the decision: raise on a denial, else return
     the mount with its decision."""
     decision = result["decision"]
     if result["mount"] is None:
-        raise PolicyDenied(f"{result['action']} {decision['summary']}", decision=decision)
+        action = Msg(_ACTIONS[result["action"]])
+        raise PolicyDenied(
+            Msg(
+                "problem.policy-denied.detail",
+                {"action": action, "summary": decision["summary_msg"]},
+            ),
+            decision=decision,
+        )
     return {**result["mount"], "decision": decision}
 
 

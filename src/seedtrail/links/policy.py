@@ -14,17 +14,29 @@ the mount's own status and expiry. The same function decides at mount time and a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from seedtrail.messages import N_, Msg, term
+
 #: Enforcement actions on an account that close its links (see seedtrail.enforcement.actions).
 BLOCKING_ENFORCEMENTS = frozenset({"ban", "revoke_link_privileges"})
-#: Note statuses that close the note's links, with the reason the decision gives (docs/links.md).
+#: Note statuses that close the note's links, with the key of the reason the decision gives
+#: (docs/links.md).
 NOTE_CLOSED = {
-    "throttled": " (限流: distribution cut, links closed until the throttle is lifted)",
-    "removed": " (its links close)",
+    "throttled": N_("policy.note.throttled"),
+    "removed": N_("policy.note.removed"),
 }
+#: Words the checks' messages take as parameters (keys of the catalogues, see messages.term).
+TERMS = (
+    *(N_("state.active"), N_("state.suspended"), N_("state.banned"), N_("state.normal")),
+    *(N_("state.throttled"), N_("state.removed"), N_("state.visible"), N_("state.hidden")),
+    *(N_("state.disabled"), N_("kind.creator"), N_("kind.brand"), N_("kind.enterprise")),
+    *(N_("enforcement.ban"), N_("enforcement.revoke_link_privileges")),
+    *(N_("role.audience"), N_("role.offer_owner")),
+)
 
 
 @dataclass(frozen=True)
@@ -104,12 +116,26 @@ class MountFacts:
 
 @dataclass(frozen=True)
 class Check:
+    """One check of a decision: ``message`` in English for logs, ``code`` and ``params`` for
+    rendering it in a reader's language (seedtrail.messages)."""
+
     check: str
     passed: bool
     message: str
     rule_id: int | None = None
     action_id: int | None = None
     case_id: int | None = None
+    code: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    @classmethod
+    def of(cls, check: str, passed: bool, msg: Msg, **ids: int | None) -> Check:
+        plain = msg.as_dict()
+        return cls(check, passed, msg.english, **ids, code=plain["code"], params=plain["params"])
+
+    @property
+    def msg(self) -> Msg:
+        return Msg(self.code, self.params)
 
 
 @dataclass(frozen=True)
@@ -136,14 +162,18 @@ class Decision:
             if c.action_id is not None and c.case_id is not None
         ]
 
+    def summary_msg(self) -> Msg:
+        code = N_("policy.allowed") if self.allowed else N_("policy.denied")
+        return Msg(code, {"reasons": [c.msg for c in self.deciding]})
+
     def summary(self) -> str:
-        verdict = "allowed" if self.allowed else "denied"
-        return f"{verdict}: " + "; ".join(c.message for c in self.deciding)
+        return self.summary_msg().english
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "allowed": self.allowed,
             "summary": self.summary(),
+            "summary_msg": self.summary_msg().as_dict(),
             "rule_ids": self.rule_ids,
             "enforcement": self.enforcement,
             "checks": [c.__dict__ for c in self.checks],
@@ -164,89 +194,103 @@ def _rule_checks(facts: MountFacts, rules: list[Rule], now: datetime) -> list[Ch
     ]
     where = f"{facts.partner_slug} × {facts.category} × {facts.placement}"
     if not live:
-        return [Check("rule", False, f"no rule opens links for {where} now (closed by default)")]
+        return [Check.of("rule", False, Msg("policy.rule.none", {"where": where}))]
     top = max(r.specificity for r in live)
     deciding = sorted((r for r in live if r.specificity == top), key=lambda r: r.id)
     closed = [r for r in deciding if r.effect == "closed"]
     if closed:
         return [
-            Check("rule", False, f"rule {r.id} '{r.name}' closes links for {where}", r.id)
+            Check.of(
+                "rule", False, _rule_msg(N_("policy.rule.closes"), r, where=where), rule_id=r.id
+            )
             for r in closed
         ]
     followers = facts.audience.follower_count
     admitting = [r for r in deciding if followers >= r.min_followers]
     if not admitting:
         r = min(deciding, key=lambda r: r.min_followers)
-        return [
-            Check(
-                "rule",
-                False,
-                f"rule {r.id} '{r.name}' needs {r.min_followers} followers,"
-                f" account {facts.audience.id} has {followers}",
-                r.id,
-            )
-        ]
+        followers_msg = _rule_msg(
+            N_("policy.rule.followers"),
+            r,
+            min_followers=r.min_followers,
+            account_id=facts.audience.id,
+            followers=followers,
+        )
+        return [Check.of("rule", False, followers_msg, rule_id=r.id)]
     r = admitting[0]
-    return [Check("rule", True, f"rule {r.id} '{r.name}' opens links for {where}", r.id)]
+    return [
+        Check.of("rule", True, _rule_msg(N_("policy.rule.opens"), r, where=where), rule_id=r.id)
+    ]
+
+
+def _rule_msg(code: str, rule: Rule, **params: object) -> Msg:
+    return Msg(code, {"rule_id": rule.id, "name": rule.name, **params})
 
 
 def _eligibility(facts: MountFacts, now: datetime) -> list[Check]:
+    enabled = facts.partner_links_enabled
+    offer = N_("policy.offer.active") if facts.offer_active else N_("policy.offer.inactive")
+    switch = N_("policy.kill_switch.on") if enabled else N_("policy.kill_switch.off")
     out = [
-        Check(
+        Check.of(
             "kill_switch",
-            facts.partner_links_enabled,
-            f"partner {facts.partner_slug} links are "
-            + ("enabled" if facts.partner_links_enabled else "switched off (kill switch)"),
+            enabled,
+            Msg(switch, {"partner": facts.partner_slug}),
         ),
-        Check(
-            "offer",
-            facts.offer_active,
-            "offer is active" if facts.offer_active else "offer is inactive",
-        ),
+        Check.of("offer", facts.offer_active, Msg(offer)),
     ]
-    for role, acct in (("audience", facts.audience), ("offer owner", facts.offer_owner)):
+    for role, acct in (("audience", facts.audience), ("offer_owner", facts.offer_owner)):
         ok = acct.status == "active"
+        who = {"account_id": acct.id, "role": term("role", role)}
+        state = {"status": term("state", acct.status)}
         out.append(
-            Check(
+            Check.of(
                 "account",
                 ok,
-                f"account {acct.id} ({role}) is " + ("in good standing" if ok else acct.status),
+                Msg("policy.account.ok", who) if ok else Msg("policy.account.bad", who | state),
             )
         )
         blocking = [e for e in acct.enforcements if e.action in BLOCKING_ENFORCEMENTS]
         out.extend(
-            Check(
+            Check.of(
                 "enforcement",
                 False,
-                f"account {acct.id} ({role}): {e.action} by action {e.action_id} in case "
-                f"{e.case_id}",
+                Msg(
+                    "policy.enforcement.blocking",
+                    who
+                    | {
+                        "action": term("enforcement", e.action),
+                        "action_id": e.action_id,
+                        "case_id": e.case_id,
+                    },
+                ),
                 action_id=e.action_id,
                 case_id=e.case_id,
             )
             for e in blocking
         )
         if not blocking:
-            out.append(
-                Check("enforcement", True, f"account {acct.id} ({role}) has no blocking action")
-            )
+            out.append(Check.of("enforcement", True, Msg("policy.enforcement.none", who)))
     if facts.placement == "profile_card":
         a = facts.audience
         ok = a.kind in ("enterprise", "brand") and a.verified
+        code = N_("policy.verified.ok") if ok else N_("policy.verified.no")
+        code = code if ok or a.verified else N_("policy.verified.unverified")
         out.append(
-            Check(
+            Check.of(
                 "verified_enterprise",
                 ok,
-                f"profile cards need a verified enterprise account; account {a.id} is "
-                + ("one" if ok else f"{'verified' if a.verified else 'unverified'} {a.kind}"),
+                Msg(code, {"account_id": a.id, "kind": term("kind", a.kind)}),
             )
         )
     if facts.note_status is not None:
         ok = facts.note_status == "normal"
-        why = NOTE_CLOSED.get(facts.note_status, "")
-        out.append(Check("note", ok, f"note is {facts.note_status}{why}"))
+        code = NOTE_CLOSED.get(facts.note_status, N_("policy.note"))
+        out.append(Check.of("note", ok, Msg(code, {"status": term("state", facts.note_status)})))
     if facts.comment_status is not None:
         ok = facts.comment_status == "visible"
-        out.append(Check("comment", ok, f"comment is {facts.comment_status}"))
+        status = term("state", facts.comment_status)
+        out.append(Check.of("comment", ok, Msg("policy.comment", {"status": status})))
     brand_on_creator = (
         facts.placement != "profile_card"
         and facts.offer_owner.id != facts.audience.id
@@ -254,29 +298,19 @@ def _eligibility(facts: MountFacts, now: datetime) -> list[Check]:
         and facts.audience.kind == "creator"
     )
     if brand_on_creator:
-        out.append(
-            Check(
-                "collab",
-                facts.has_collab,
-                f"brand {facts.offer_owner.id}'s offer on creator {facts.audience.id}'s "
-                "note "
-                + (
-                    "has a collab registration"
-                    if facts.has_collab
-                    else "needs a collab registration"
-                ),
-            )
+        ids = {"brand_id": facts.offer_owner.id, "creator_id": facts.audience.id}
+        code = N_("policy.collab.ok") if facts.has_collab else N_("policy.collab.missing")
+        out.append(Check.of("collab", facts.has_collab, Msg(code, ids)))
+    mount_ok = facts.mount_status == "active"
+    out.append(
+        Check.of(
+            "mount", mount_ok, Msg("policy.mount", {"status": term("state", facts.mount_status)})
         )
-    out.append(Check("mount", facts.mount_status == "active", f"link is {facts.mount_status}"))
+    )
     if facts.expires_at is not None:
         ok = now < facts.expires_at
-        out.append(
-            Check(
-                "expiry",
-                ok,
-                f"link {'expires' if ok else 'expired'} at {facts.expires_at.isoformat()}",
-            )
-        )
+        code = N_("policy.expiry.ok") if ok else N_("policy.expiry.past")
+        out.append(Check.of("expiry", ok, Msg(code, {"at": facts.expires_at.isoformat()})))
     return out
 
 

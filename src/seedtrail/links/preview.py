@@ -19,6 +19,7 @@ from seedtrail.errors import Forbidden, InvalidInput
 from seedtrail.links import mounts, partners, rules
 from seedtrail.links.lookup import Prefetched
 from seedtrail.links.policy import Rule, decide
+from seedtrail.messages import Msg
 from seedtrail.principals import Principal
 from seedtrail.store.schema import link_mounts, offers, policy_rules
 from seedtrail.store.types import utcnow
@@ -37,6 +38,7 @@ class Change:
 @dataclass
 class Preview:
     describe: str
+    describe_msg: Msg
     checked: int = 0
     open_now: int = 0
     opens: int = 0
@@ -46,6 +48,7 @@ class Preview:
     def as_dict(self) -> dict[str, Any]:
         return {
             "change": self.describe,
+            "change_msg": self.describe_msg.as_dict(),
             "checked": self.checked,
             "open_now": self.open_now,
             "opens": self.opens,
@@ -85,16 +88,16 @@ def run(conn: Connection, actor: Principal, change: Change) -> Preview:
             if value is not None:
                 q = q.where(col == value)
         patch = ", ".join(f"{k}={v}" for k, v in sorted(change.rule_patch.items()))
-        describe = f"rule {rule.id} '{rule.name}': {patch}"
+        describe = Msg("preview.rule", {"rule_id": rule.id, "name": rule.name, "patch": patch})
     elif change.partner_id is not None:
         p = resources.get(conn, partners.RESOURCE, actor, change.partner_id)
         kill_partner = p["id"]
         q = q.where(offers.c.partner_id == kill_partner)
-        describe = f"kill switch: close all links of partner {p['slug']}"
+        describe = Msg("preview.kill_switch", {"partner": p["slug"]})
     else:
         raise InvalidInput("a preview needs a rule_id or a partner_id")
     now = utcnow()
-    out = Preview(describe)
+    out = Preview(describe.english, describe)
     candidates = [dict(m) for m in conn.execute(q).mappings()]
     look = Prefetched(conn, candidates)
     for m in candidates:
@@ -110,7 +113,14 @@ def run(conn: Connection, actor: Principal, change: Change) -> Preview:
                 lookup=look,
             )
         except InvalidInput as exc:  # e.g. its comment is gone: the redirect cannot serve it
-            out.unresolved.append({"mount_id": m["id"], "code": m["code"], "reason": str(exc)})
+            out.unresolved.append(
+                {
+                    "mount_id": m["id"],
+                    "code": m["code"],
+                    "reason": exc.detail,
+                    "reason_msg": exc.msg.as_dict() if exc.msg else exc.detail,
+                }
+            )
             continue
         before = decide(ctx.facts, all_rules, now)
         facts = ctx.facts
@@ -127,6 +137,7 @@ def run(conn: Connection, actor: Principal, change: Change) -> Preview:
                     "placement": m["placement"],
                     "note_id": m["note_id"],
                     "reason": after.summary(),
+                    "reason_msg": after.summary_msg().as_dict(),
                 }
             )
         elif after.allowed and not before.allowed:

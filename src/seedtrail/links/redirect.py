@@ -21,7 +21,7 @@ from seedtrail.links.clicklog import ClickLog, ClickLogError
 from seedtrail.links.ratelimit import RateLimiter
 from seedtrail.links.resolver import LiveLink, Miss, Resolver
 from seedtrail.links.taps import PREFIX, Repeats, add_param, click_row, destination
-from seedtrail.links.useragent import BOT_CLASSES, classify
+from seedtrail.links.useragent import BOT_CLASSES, cached_classifier
 from seedtrail.links.viewer import COOKIE, HEADER, ViewerKeys, cookie_from_header
 
 Scope = MutableMapping[str, Any]
@@ -63,7 +63,7 @@ class RedirectApp:
             "; Secure" if secure_cookies else ""
         )
         self.env = templates()
-        self._ua_cache: dict[str, str] = {}
+        self.classify = cached_classifier()
         self.repeats = Repeats(duplicate_window_s)
         self._pages = {
             name: self.env.get_template(f"{name}.html").render().encode()
@@ -134,13 +134,8 @@ class RedirectApp:
             viewer = self.viewer_keys.from_cookie(raw) if raw else None
         if viewer is None:
             viewer, set_cookie = ViewerKeys.new(), True
-        ua_class = self._ua_cache.get(ua)
-        if ua_class is None:
-            ua_class = classify(ua)
-            if len(self._ua_cache) > 10_000:
-                self._ua_cache.clear()
-            self._ua_cache[ua] = ua_class
-        is_bot = ua_class in BOT_CLASSES or method == "HEAD"
+        ua_class = self.classify(ua)
+        is_bot = ua_class in BOT_CLASSES or method == "HEAD"  # previewers probe with HEAD
         is_dup = not is_bot and self.repeats.seen(viewer, link.mount_id, now)
         click_id = codes.new_click_id()
         outcome, location = destination(link, click_id, self.param)

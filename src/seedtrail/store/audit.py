@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic_core import to_jsonable_python
 from sqlalchemy import Connection, insert, select
 
-from seedtrail.errors import Forbidden
+from seedtrail.errors import forbidden
+from seedtrail.messages import N_
 from seedtrail.store.schema import audit_log
 from seedtrail.store.types import utcnow
 
@@ -20,7 +21,7 @@ READERS = frozenset({"operator", "moderator"})
 
 def require_reader(actor: Principal) -> None:
     if actor.role not in READERS:
-        raise Forbidden(f"a {actor.role} may not read the audit log")
+        raise forbidden(actor.role, N_("problem.forbidden.read"), "audit")
 
 
 def record(

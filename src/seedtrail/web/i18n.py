@@ -1,46 +1,46 @@
-"""Message catalogues (zh-CN first, then English) and the choice of language per request.
-
-Catalogues are flat TOML tables in ``locales/<lang>.toml``; every key exists in both (a test
-checks). Messages may hold ``{name}`` fields. The language is the ``st_lang`` cookie if set, else
-the best match in ``Accept-Language``, else Chinese.
+"""The dashboard's language: the ``st_lang`` cookie if set, else Babel's best match for
+``Accept-Language``, else Chinese; and its messages, from seedtrail's gettext catalogues
+(:mod:`seedtrail.messages`, ``src/seedtrail/locales``; docs/i18n.md says how to add one).
 """
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
-from importlib import resources
+from seedtrail import messages
+from seedtrail.messages import DEFAULT, LANGS, N_
 
-LANGS = ("zh-CN", "en")
-DEFAULT = "zh-CN"
+__all__ = ["BUILT_KEYS", "COOKIE", "DEFAULT", "LANGS", "N_", "catalogue", "negotiate", "translate"]
 COOKIE = "st_lang"
 
 
-@cache
+# Keys the views and templates build from a value (t("role." + role)); extraction reads them here.
+BUILT_KEYS = (
+    *(N_("role.operator"), N_("role.brand"), N_("role.creator")),
+    *(N_("role.partner"), N_("role.moderator")),
+    *(N_("case.status.open"), N_("case.status.actioned"), N_("case.status.appealed")),
+    *(N_("case.status.dismissed"), N_("case.status.overturned")),
+    *(N_("severity.low"), N_("severity.medium"), N_("severity.high"), N_("severity.critical")),
+    *(N_("health.status.ok"), N_("health.status.degraded"), N_("health.status.broken")),
+    *(N_("model.first_touch"), N_("model.last_click"), N_("model.last_touch")),
+    *(N_("model.linear"), N_("model.markov"), N_("model.position_based")),
+    *(N_("model.shapley"), N_("model.time_decay")),
+    *(N_("error.hint.401"), N_("error.hint.403"), N_("error.hint.404")),
+    *(N_("error.hint.409"), N_("error.hint.422"), N_("error.hint.other")),
+    *(N_("done.actioned"), N_("done.appealed"), N_("done.closed"), N_("done.decided")),
+    *(N_("done.dismissed"), N_("done.group"), N_("done.group_none")),
+    *(N_("done.reopened"), N_("done.reversed")),
+    *(N_("empty.attribution"), N_("empty.cases_run")),
+)
+
+
 def catalogue(lang: str) -> dict[str, str]:
-    text = resources.files("seedtrail.web").joinpath(f"locales/{lang}.toml").read_text("utf-8")
-    return dict(tomllib.loads(text))
+    return messages.catalogue(lang)
 
 
 def translate(lang: str, key: str, **fields: object) -> str:
-    msg = catalogue(lang).get(key) or catalogue(DEFAULT).get(key) or key
-    return msg.format(**fields) if fields else msg
+    return messages.translate(lang, key, **fields)
 
 
 def negotiate(cookie: str | None, accept_language: str | None) -> str:
     if cookie in LANGS:
         return cookie
-    best, best_q = DEFAULT, -1.0
-    for part in (accept_language or "").split(","):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                continue
-        primary = tag.strip().lower().split("-")[0]
-        lang = {"zh": "zh-CN", "en": "en"}.get(primary)
-        if lang and q > best_q:
-            best, best_q = lang, q
-    return best
+    return messages.negotiate(accept_language)

@@ -12,23 +12,23 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from seedtrail import __version__, principals
+from seedtrail import __version__, messages, principals
 from seedtrail.attribution import metrics
 from seedtrail.errors import BadRequest, SeedtrailError, Unauthorized
 from seedtrail.intake.directory import PartnerDirectory
+from seedtrail.messages import Msg
 from seedtrail.principals import Principal
 from seedtrail.settings import Settings
 from seedtrail.store.store import Store
-from seedtrail.web import charts, i18n, session
+from seedtrail.web import i18n, session
 
 PREFIX = "/ui"
 log = logging.getLogger("seedtrail.web")
@@ -41,12 +41,34 @@ def compact(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def when(value: Any) -> str:
-    """A time for people: epoch seconds (as detectors write them) as UTC date and time to the
-    second; text (ISO) as given; nothing as a dash."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S")
-    return "—" if value in (None, "") else str(value)
+def _lang(context: Any) -> str:
+    return str(context.get("lang") or i18n.DEFAULT)
+
+
+@pass_context
+def when(context: Any, value: Any) -> str:
+    """A time for people in the page's language (Babel, UTC): epoch seconds (as detectors write
+    them), a datetime or ISO text; nothing as a dash."""
+    return messages.when(_lang(context), value)
+
+
+@pass_context
+def fmt(context: Any, value: float | None, digits: int = 0) -> str:
+    """A number with the page's locale's grouping (Babel)."""
+    return messages.number(_lang(context), value, digits)
+
+
+@pass_context
+def money(context: Any, value: float | None, currency: str = "CNY") -> str:
+    """An amount in the page's locale: ¥1,234.50 in Chinese, CN¥1,234.50 in English (Babel)."""
+    return messages.money(_lang(context), value, currency)
+
+
+@pass_context
+def msg(context: Any, value: Any) -> str:
+    """A domain message (``{"code", "params"}`` or :class:`~seedtrail.messages.Msg`) in the
+    page's language; text stored before messages had codes is shown as it is."""
+    return messages.render(_lang(context), value)
 
 
 @dataclass
@@ -67,9 +89,10 @@ class Web:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.globals.update(fmt=charts.fmt, version=__version__, prefix=PREFIX)
+        env.globals.update(fmt=fmt, money=money, version=__version__, prefix=PREFIX)
         env.filters["compact"] = compact
         env.filters["when"] = when
+        env.filters["msg"] = msg
         return cls(
             settings,
             store,
@@ -97,6 +120,18 @@ class Ctx:
         """A figure's heading from the metric registry, in the page's language."""
         return metrics.get(name).heading(self.lang)
 
+    def label(self, family: str, value: object) -> str:
+        """The label of ``value`` in a family of keys (``severity`` + ``high``); such keys are
+        listed in :data:`seedtrail.web.i18n.BUILT_KEYS` so extraction finds them."""
+        key = f"{family}.{value}"
+        return self.t(key)
+
+    def label_or(self, family: str, value: object) -> str:
+        """Like :meth:`label` for a family that also takes free text (a detector's name): the
+        value as it is when the catalogue has no key for it."""
+        key = f"{family}.{value}"
+        return self.t(key) if messages.has(self.lang, key) else str(value)
+
     @property
     def csrf(self) -> str:
         return self.web.keys.csrf(self.cookie) if self.cookie else ""
@@ -104,7 +139,7 @@ class Ctx:
     @property
     def user(self) -> Principal:
         if self.actor is None:
-            raise Unauthorized("sign in first")
+            raise Unauthorized(Msg("web.error.sign_in"))
         return self.actor
 
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -169,7 +204,9 @@ def error_page(ctx: Ctx, exc: SeedtrailError) -> HTMLResponse:
         409: "error.hint.409",
         422: "error.hint.422",
     }.get(exc.status, "error.hint.other")
-    return ctx.render("error.html", status=exc.status, error=exc, hint=ctx.t(hint))
+    key = f"problem.{exc.code}"  # titles are listed in api.problems.TITLES
+    title = ctx.t(key) if messages.has(ctx.lang, key) else exc.title
+    return ctx.render("error.html", status=exc.status, error=exc, title=title, hint=ctx.t(hint))
 
 
 def _signin_redirect(request: Request) -> RedirectResponse:
@@ -194,7 +231,7 @@ def page(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
             return error_page(ctx, exc)
         except Exception:  # a bug or a broken input file: logged, and a page that says so
             log.exception("dashboard page %s failed", request.url.path)
-            return error_page(ctx, SeedtrailError("this page failed; the server log has why"))
+            return error_page(ctx, SeedtrailError(Msg("web.error.page_failed")))
 
     endpoint.__name__ = fn.__name__
     return endpoint
@@ -206,10 +243,10 @@ FormHandler = Callable[[Ctx, dict[str, str]], Response]
 async def read_form(request: Request) -> dict[str, str]:
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
-        raise BadRequest("form too large")
+        raise BadRequest(Msg("web.error.form_too_large"))
     ctype = request.headers.get("content-type", "")
     if not ctype.startswith("application/x-www-form-urlencoded"):
-        raise BadRequest("forms are sent as application/x-www-form-urlencoded")
+        raise BadRequest(Msg("web.error.form_type"))
     return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
 
 
@@ -223,7 +260,7 @@ def action(fn: FormHandler) -> Callable[[Request], Awaitable[Response]]:
         try:
             form = await read_form(request)
             if not ctx.web.keys.check_csrf(ctx.cookie, form.get("csrf")):
-                raise BadRequest("the form expired or came from elsewhere; reload and try again")
+                raise BadRequest(Msg("web.error.form_expired"))
             return await run_in_threadpool(fn, ctx, form)
         except SeedtrailError as exc:
             return error_page(ctx, exc)

@@ -21,6 +21,7 @@ from starlette.requests import Request
 
 from seedtrail.api import attribution_routes as api
 from seedtrail.attribution import metrics
+from seedtrail.messages import N_
 from seedtrail.principals import Principal
 from seedtrail.store.schema import notes
 from seedtrail.store.store import Store
@@ -138,7 +139,7 @@ def funnel_chart(row: dict[str, Any], t: Any, m: Any) -> Markup:
         value = value.get("scaled") if isinstance(value, dict) else value
         text = ""
         if r["value"] is not None:
-            key = "rate.share" if r["per"] == 1 else "rate.per100"
+            key = N_("rate.share") if r["per"] == 1 else N_("rate.per100")
             shown = f"{r['value']:.1%}" if r["per"] == 1 else f"{r['value']:,.1f}"
             text = t(key, n=shown, of=m(r["denominator"]))
         steps.append((m(r["step"]), value, text))

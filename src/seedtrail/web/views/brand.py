@@ -173,7 +173,7 @@ def _report_tables(ctx: Ctx, report: report_view.ReportView) -> dict[str, Any]:
     ]
     per_model = [report_view.flat(row) for row in report.models]
     for row in per_model:
-        row["model"] = t("model." + str(row["model"]))
+        row["model"] = ctx.label("model", row["model"])
     return {
         "compare": tables.build(
             "models",

@@ -16,8 +16,23 @@ from typing import Any
 from sqlalchemy import Connection
 
 from seedtrail.enforcement import subjects
+from seedtrail.messages import N_
 
 Translate = Callable[..., str]
+#: Keys :func:`term` and the case page build from a value (``"detector." + label``), named here so
+#: extraction finds them (docs/i18n.md).
+BUILT_KEYS = (
+    *(N_("detector.diversion"), N_("detector.duplicate"), N_("detector.soft_ad")),
+    *(N_("detector.claim"), N_("detector.water_army"), N_("detector.manual")),
+    *(N_("kind.wechat"), N_("kind.qq"), N_("kind.phone"), N_("kind.link"), N_("kind.shop")),
+    *(N_("kind.steer"), N_("kind.qr"), N_("kind.claim"), N_("kind.promo"), N_("kind.code")),
+    N_("kind.duplicate"),
+    *(N_("action.label"), N_("action.hide"), N_("action.throttle"), N_("action.remove")),
+    *(N_("action.ban"), N_("action.revoke_link_privileges")),
+    *(N_("tie.repeat_pairs_share"), N_("tie.multi_note_share"), N_("tie.burst_share")),
+    *(N_("tie.templated_share"), N_("tie.young_share"), N_("tie.density_lift")),
+    *(N_("case.outcome.upheld"), N_("case.outcome.overturned")),
+)
 #: the campaign detector's evidence figures shown as sentences (shares as percentages)
 TIES = (
     "repeat_pairs_share",
@@ -130,5 +145,6 @@ def ties(t: Translate, evidence: dict[str, Any]) -> list[str]:
         if not isinstance(value, int | float):
             continue
         shown = f"{value:.1f}" if key == "density_lift" else f"{value:.0%}"
-        out.append(t("tie." + key, v=shown))
+        tie = f"tie.{key}"  # listed in BUILT_KEYS
+        out.append(t(tie, v=shown))
     return out

@@ -14,6 +14,7 @@ from seedtrail.errors import Forbidden, InvalidInput
 from seedtrail.intake import health, holds
 from seedtrail.lake.layout import Lake
 from seedtrail.links import partners
+from seedtrail.messages import Msg
 from seedtrail.principals import Principal
 from seedtrail.web import charts
 from seedtrail.web.render import Ctx, action, page, redirect
@@ -80,9 +81,9 @@ def health_page(ctx: Ctx) -> Response:
         end_q = ctx.query.get("end")
         end = datetime.fromisoformat(end_q).replace(tzinfo=UTC) if end_q else None
     except ValueError as exc:
-        raise InvalidInput(f"hours must be a number and end a date (YYYY-MM-DD): {exc}") from exc
+        raise InvalidInput(Msg("web.error.health_window", {"error": str(exc)})) from exc
     if hours not in HOURS:
-        raise InvalidInput(f"hours must be one of {HOURS}")
+        raise InvalidInput(Msg("web.error.health_hours", {"hours": str(HOURS)}))
     lake = Lake(ctx.web.settings.effective_lake_url)
     with ctx.web.store.read() as conn:
         rows = load_health(conn, lake, ctx.user, hours=hours, end=end)

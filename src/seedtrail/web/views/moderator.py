@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from seedtrail.enforcement import actions, appeals, cases, groups
 from seedtrail.errors import InvalidInput, validated
+from seedtrail.messages import Msg
 from seedtrail.principals import Principal
 from seedtrail.web import charts, tables
 from seedtrail.web.render import Ctx, action, page, redirect
@@ -58,17 +59,17 @@ def case_link(row: dict[str, Any]) -> Markup:
 def queue_page(ctx: Ctx) -> Response:
     status = ctx.query.get("status") or None
     if status not in (None, *STATUSES):
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
+        raise InvalidInput(Msg("web.error.case_status", {"statuses": ", ".join(STATUSES)}))
     sev = ctx.query.get("min_severity") or None
     if sev not in (None, "1", "2", "3", "4"):
-        raise InvalidInput("min_severity must be 1, 2, 3 or 4")
+        raise InvalidInput(Msg("web.error.min_severity"))
     with ctx.web.store.read() as conn:
         rows = load_queue(conn, ctx.user, status=status, min_severity=int(sev) if sev else None)
         names = Names.load(conn, *case_text.ids_of(rows))
     label_rows(ctx, rows, names)
     for rank, r in enumerate(rows, start=1):
         r["rank"] = rank
-        r["severity_label"] = ctx.t("severity." + r["severity_name"])
+        r["severity_label"] = ctx.label("severity", r["severity_name"])
     t = ctx.t
     table = tables.build(
         "cases",
@@ -97,7 +98,7 @@ def queue_page(ctx: Ctx) -> Response:
         cells={
             "summary_text": case_link,
             "severity": _severity_cell(ctx),
-            "status": lambda r: ctx.t("case.status." + r["status"]),
+            "status": lambda r: ctx.label("case.status", r["status"]),
         },
     )
 
@@ -105,7 +106,7 @@ def queue_page(ctx: Ctx) -> Response:
 def _severity_cell(ctx: Ctx) -> Any:
     def cell(row: dict[str, Any]) -> Markup:
         return Markup('<span class="sev sev{}" data-severity="{}">{}</span>').format(
-            row["severity"], row["severity"], ctx.t("severity." + row["severity_name"])
+            row["severity"], row["severity"], ctx.label("severity", row["severity_name"])
         )
 
     return cell
@@ -162,7 +163,7 @@ def case_page(ctx: Ctx) -> Response:
         names = _names(conn, case, campaign, members)
     member = (ev.get("member") or {}).get("account_id") if campaign else None
     for m in members:
-        m["status_label"] = ctx.t("case.status." + m["status"])
+        m["status_label"] = ctx.label("case.status", m["status"])
     detector_ev: dict[str, Any] = ev["detector"] if isinstance(ev.get("detector"), dict) else {}
     return ctx.render(
         "case.html",
@@ -239,7 +240,7 @@ def take_group_action(ctx: Ctx, form: dict[str, str]) -> Response:
     with ctx.web.store.transaction() as conn:
         key = cases.get(conn, ctx.user, case_id).get("group_key")
         if not key:
-            raise InvalidInput(f"case {case_id} belongs to no campaign")
+            raise InvalidInput(Msg("web.error.no_group", {"case_id": case_id}))
         done = groups.take(conn, ctx.user, key, body.action, body.reason)
     return _back(case_id, "group" if done["taken"] else "group_none")
 

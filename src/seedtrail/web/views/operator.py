@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import Connection
 from starlette.responses import Response
 
-from seedtrail import resources
+from seedtrail import messages, resources
 from seedtrail.errors import InvalidInput
 from seedtrail.links import partners, preview, rules
+from seedtrail.messages import Msg
 from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.web import tables
@@ -120,7 +121,7 @@ def _change(form: dict[str, str]) -> preview.Change:
             patch["min_followers"] = int(form["min_followers"])
         return preview.Change(rule_id=int(form["rule_id"]), rule_patch=patch)
     except (KeyError, ValueError) as exc:
-        raise InvalidInput(f"preview form: {exc} is missing or not a number") from exc
+        raise InvalidInput(Msg("web.error.preview_form", {"field": str(exc)})) from exc
 
 
 @page
@@ -137,7 +138,7 @@ def preview_page(ctx: Ctx) -> Response:
             Column("note_id", ctx.t("col.note"), True),
             Column("reason", ctx.t("col.reason")),
         ],
-        result.closes,
+        [{**c, "reason": messages.render(ctx.lang, c["reason_msg"])} for c in result.closes],
         ctx.query,
         default_sort="mount_id",
         default_desc=False,
