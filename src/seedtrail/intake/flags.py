@@ -211,8 +211,8 @@ def _share_flags(
         evidence = {
             kind: int(w.observed),
             "of": int(w.expected),
-            "share": round(w.observed / max(w.expected, 1.0), 4),
-            "usual_share": round(base, 4),
+            "share": round(float(w.observed) / max(float(w.expected), 1.0), 4),
+            "usual_share": round(float(base), 4),
             "p_value": float(f"{w.p:.3g}"),
         }
         out.append(_window(p, s, kind, w.lo, w.hi, evidence))
