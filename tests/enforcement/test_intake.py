@@ -4,6 +4,7 @@ themselves, and bad files refused whole."""
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from seedtrail.store import audit
 from seedtrail.store.schema import cases as cases_table
 from seedtrail.store.schema import comments
 from seedtrail.store.store import Store
+from seedtrail.web.views import case_text
 
 
 def write_jsonl(path: Path, rows: list[object]) -> Path:
@@ -82,10 +84,20 @@ def test_findings_open_cases_idempotently_with_auto_actions(store: Store, tmp_pa
     summaries = {c["subject_id"]: c for c in queue if c["detector"] == "diversion"}
     mine = summaries[comment["id"]]
     assert mine["summary"] == f"diversion in comment {comment['id']}: phone 13812345678, link t.cn"
-    assert messages.render("zh-CN", mine["summary_msg"]) == (
-        f"评论 {comment['id']} 中的导流：电话 13812345678、链接 t.cn"
+    assert mine["summary_code"] == "finding"  # rendered per reader from code and parameters
+
+    def in_lang(lang: str) -> str:
+        t = functools.partial(messages.translate, lang)
+        return case_text.summary(t, dict(mine), case_text.Names())
+
+    assert (
+        in_lang("zh-CN")
+        == f"评论 #{comment['id']}中发现站外导流：手机号 13812345678、站外链接 t.cn"
     )
-    assert messages.render("en", mine["summary_msg"]) == mine["summary"]
+    assert in_lang("en") == (
+        f"off-platform diversion in comment #{comment['id']}: phone number 13812345678, "
+        "outside link t.cn"
+    )
     creator_followers = 12_000  # the note's author: who sees its comments
     assert {c["reach"] for c in queue} == {creator_followers}
     by_subject = {(c["subject_id"], c["detector"]): c for c in queue}

@@ -112,7 +112,7 @@ def summary(t: Translate, row: dict[str, Any], names: Names) -> str:
     """The case's summary in the reader's language."""
     code, p = row.get("summary_code"), row.get("summary_params") or {}
     if code == "finding":
-        found = "、".join(
+        found = t(N_("list.comma")).join(
             f"{term(t, 'kind', k)} {v}" for k, v in p.get("findings", []) if v not in (None, "None")
         )
         return t(
