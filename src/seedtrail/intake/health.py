@@ -112,7 +112,7 @@ def _hour(s: Series, i: int, declared: float, gap_hours: set[int]) -> Hour:
         clicks=n_clicks,
         visits=int(s.echoed[i]),
         completeness=(int(s.echoed[i]) / (n_clicks * declared)) if n_clicks else None,
-        observed_sample_rate=None if not events else declared * (1 - s.rate_off[i] / events),
+        observed_sample_rate=None if not events else declared * (1 - int(s.rate_off[i]) / events),
         lag_p50_s=p50,
         lag_p95_s=p95,
         lag_p99_s=p99,
