@@ -73,12 +73,20 @@ def _sample_rate(row: dict[str, Any]) -> dict[str, Any]:
     return {"min": row["sample_rate_min"], "max": row["sample_rate_max"]}
 
 
+def backhaul_flags(row: dict[str, Any]) -> list[str]:
+    """The kinds of degraded backhaul (gap, lag, duplicates, orders_again, sample_rate) behind
+    the row's credited conversions; empty when none (a report built before flags: empty)."""
+    flags = row.get("backhaul_flags")
+    return sorted(str(flags).split(",")) if flags else []
+
+
 def funnel_json(row: dict[str, Any]) -> dict[str, Any]:
     """One funnel row as JSON: front counts, credited metrics (sampled, scaled, 95% CI), costs."""
     out: dict[str, Any] = {"key": row["key"], "people": int(row.get("people") or 0)}
     out.update({name: int(row[name]) for name, _ in FRONT_COUNTS})
     out.update({name: metric_json(row, name) for name, _, _ in METRICS})
     out["sample_rate"] = _sample_rate(row)
+    out["backhaul_flags"] = backhaul_flags(row)
     out.update({name: _num(row[name]) for name in COSTS})
     out["rates"] = funnel_rates(out)
     return out
@@ -343,6 +351,7 @@ def day_json(row: dict[str, Any]) -> dict[str, Any]:
     out.update({name: int(row[name]) for name in DAILY_COUNTS})
     out.update({name: metric_json(row, name) for name in ("purchases", "gmv")})
     out["sample_rate"] = _sample_rate(row)
+    out["backhaul_flags"] = backhaul_flags(row)
     out["spend"] = _num(row["spend"])
     out["roas"] = _num(row["roas"])
     return out
