@@ -323,9 +323,9 @@ def holdout_advice(
     actor: Actor,
     reach: int = Query(..., gt=0, le=10**10, description="Expected people reached"),
     baseline: float = Query(
-        ..., gt=0, le=100, description="Expected purchases per person reached without the boost"
+        ..., ge=1e-9, le=100, description="Expected purchases per person reached without the boost"
     ),
-    lift: float = Query(0.2, gt=0, le=100, description="Relative lift to detect (0.2 = 20%)"),
+    lift: float = Query(0.2, ge=1e-4, le=100, description="Relative lift to detect (0.2 = 20%)"),
     power: float = Query(0.8, gt=0, lt=1, description="Chance of detecting it"),
 ) -> dict[str, Any]:
     _require_reader(actor, ("operator", "brand"))
