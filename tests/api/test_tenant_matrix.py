@@ -96,6 +96,8 @@ def bodies(w: World) -> dict[str, Any]:
         "POST /mounts/{ident}/status": {"status": "disabled"},
         "POST /policy/preview": {"partner_id": i["webshop"]},
         "POST /partners/{ident}/kill-switch": {"links_enabled": False, "reason": "matrix"},
+        "POST /partners/{ident}/hold": {"reason": "matrix"},
+        "POST /partners/{ident}/release": {"reason": "matrix"},
         "POST /partners/{ident}/public-keys": {"public_key": "whpk_" + "A" * 43 + "="},
         "POST /campaigns/{ident}/notes": {"note_ids": [i["note"]]},
         "PUT /campaigns/{ident}/spend": {"note_id": i["b_note"], "day": "2025-06-02",

@@ -25,11 +25,12 @@ from sqlalchemy import insert, select
 
 from factories import OPERATOR, World, build_world, make
 from seedtrail import principals
-from seedtrail.community import accounts, campaigns, notes
+from seedtrail.community import accounts, campaigns, collabs, notes
 from seedtrail.enforcement import intake
 from seedtrail.intake import health
 from seedtrail.intake.importer import import_file
 from seedtrail.intake.inbox import Inbox
+from seedtrail.principals import Principal
 from seedtrail.store import migrate
 from seedtrail.store.db import make_engine
 from seedtrail.store.schema import campaigns as campaigns_table
@@ -94,6 +95,17 @@ def _seed(store: Store, data: Path) -> tuple[World, dict[str, str]]:
         store, campaigns.RESOURCE, brand_id=w.ids["brand"], name="夏日防晒", starts_on="2026-06-01"
     )
     w.ids["campaign"] = c["id"]
+    # the brand boosts the other creator's note too, under a collab she accepted
+    other = make(
+        store,
+        collabs.RESOURCE,
+        brand_id=w.ids["brand"],
+        creator_id=w.ids["other_creator"],
+        note_id=w.ids["other_note"],
+    )["id"]
+    with store.transaction() as conn:
+        creator = Principal(id=0, name="test", role="creator", account_id=w.ids["other_creator"])
+        collabs.accept(conn, creator, other)
     with store.transaction() as conn:
         campaigns.add_notes(conn, OPERATOR, c["id"], [w.ids["note"], w.ids["other_note"]])
         for day, note, amount in (

@@ -241,10 +241,10 @@ def test_partner_sees_only_its_own_health_as_the_api_reports_it(browser: Any, si
         return [float(v) for v in points.evaluate_all("cs => cs.map(c => c.dataset.value)")]
 
     assert series("Clicks sent") == [h["clicks"] for h in want["hours"]]
-    assert series("Store visits sent back") == [h["visits"] for h in want["hours"]]
-    assert sum(series("Clicks sent")) == 30 and sum(series("Store visits sent back")) == 12
+    assert series("Clicks echoed by an event") == [h["visits"] for h in want["hours"]]
+    assert sum(series("Clicks sent")) == 30 and sum(series("Clicks echoed by an event")) == 12
     complete = [h["completeness"] * 100 for h in want["hours"] if h["completeness"] is not None]
-    assert series("Completeness") == pytest.approx(complete) == [40.0]
+    assert series("Clicks echoed") == pytest.approx(complete) == [40.0]
     shot(page, "health-en")
     page.context.close()
 
