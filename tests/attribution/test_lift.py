@@ -122,5 +122,7 @@ def test_holdout_share_detects_the_asked_lift() -> None:
     small = lift.holdout_share(reach=100_000, baseline=0.01, relative=0.5)
     assert small is not None and small < h
     assert lift.holdout_share(reach=1_000, baseline=0.001, relative=0.2) is None
+    # a lift so small its square underflows is undetectable, never a division by zero
+    assert lift.holdout_share(reach=100, baseline=0.2, relative=5e-324) is None
     with pytest.raises(InvalidInput):
         lift.holdout_share(reach=0, baseline=0.01)

@@ -54,7 +54,7 @@ def test_exit_codes_of_commands_reach_the_shell(monkeypatch) -> None:  # type: i
 
 
 def test_usage_mistakes_print_usage_and_exit_2() -> None:
-    for args in (("health", "--json"), ("keys", "create")):
+    for args in (("health", "--no-such-option"), ("keys", "create")):
         out = run(*args)
         assert out.returncode == 2, (args, out.stderr)
         assert "internal error" not in out.stderr

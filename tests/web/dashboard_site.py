@@ -95,16 +95,18 @@ def _seed(store: Store, data: Path) -> tuple[World, dict[str, str]]:
         store, campaigns.RESOURCE, brand_id=w.ids["brand"], name="夏日防晒", starts_on="2026-06-01"
     )
     w.ids["campaign"] = c["id"]
-    other_collab = make(
+    # the brand boosts the other creator's note too, under a collab she accepted
+    other = make(
         store,
         collabs.RESOURCE,
         brand_id=w.ids["brand"],
         creator_id=w.ids["other_creator"],
         note_id=w.ids["other_note"],
     )["id"]
-    with store.transaction() as conn:  # the other creator consents: only then may the brand use it
-        other = Principal(id=0, name="test", role="creator", account_id=w.ids["other_creator"])
-        collabs.accept(conn, other, other_collab)
+    with store.transaction() as conn:
+        creator = Principal(id=0, name="test", role="creator", account_id=w.ids["other_creator"])
+        collabs.accept(conn, creator, other)
+    with store.transaction() as conn:
         campaigns.add_notes(conn, OPERATOR, c["id"], [w.ids["note"], w.ids["other_note"]])
         for day, note, amount in (
             (date(2026, 6, 1), w.ids["note"], "120.50"),
@@ -117,7 +119,7 @@ def _seed(store: Store, data: Path) -> tuple[World, dict[str, str]]:
                 c["id"],
                 campaigns.SpendIn(note_id=note, day=day, amount=amount),  # type: ignore[arg-type]
             )
-    _seed_cases(store, w, data)
+    _seed_cases(store, w)
     _seed_backhaul(store, w, data)
     return w, codes
 
@@ -164,9 +166,9 @@ def _seed_backhaul(store: Store, w: World, data: Path) -> None:
 DIVERSION = "姐妹们别在这买，加我薇信 wx_abc123 拿内部价"
 
 
-def _seed_cases(store: Store, w: World, data: Path) -> None:
+def _seed_cases(store: Store, w: World) -> None:
     """A diversion finding on a comment (with its text and spans) and a water-army campaign of
-    three accounts on two notes, opened through the detector import (the production path)."""
+    three accounts on two notes, opened as the detector import opens them."""
     comment = make(
         store,
         notes.COMMENTS,

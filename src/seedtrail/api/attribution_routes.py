@@ -74,12 +74,20 @@ def _sample_rate(row: dict[str, Any]) -> dict[str, Any]:
     return {"min": row["sample_rate_min"], "max": row["sample_rate_max"]}
 
 
+def backhaul_flags(row: dict[str, Any]) -> list[str]:
+    """The kinds of degraded backhaul (gap, lag, duplicates, orders_again, sample_rate) behind
+    the row's credited conversions; empty when none (a report built before flags: empty)."""
+    flags = row.get("backhaul_flags")
+    return sorted(str(flags).split(",")) if flags else []
+
+
 def funnel_json(row: dict[str, Any]) -> dict[str, Any]:
     """One funnel row as JSON: front counts, credited metrics (sampled, scaled, 95% CI), costs."""
     out: dict[str, Any] = {"key": row["key"], "people": int(row.get("people") or 0)}
     out.update({name: int(row[name]) for name, _ in FRONT_COUNTS})
     out.update({name: metric_json(row, name) for name, _, _ in METRICS})
     out["sample_rate"] = _sample_rate(row)
+    out["backhaul_flags"] = backhaul_flags(row)
     out.update({name: _num(row[name]) for name in COSTS})
     out["rates"] = funnel_rates(out)
     return out
@@ -316,9 +324,9 @@ def holdout_advice(
     actor: Actor,
     reach: int = Query(..., gt=0, le=10**10, description="Expected people reached"),
     baseline: float = Query(
-        ..., gt=0, le=100, description="Expected purchases per person reached without the boost"
+        ..., ge=1e-9, le=100, description="Expected purchases per person reached without the boost"
     ),
-    lift: float = Query(0.2, gt=0, le=100, description="Relative lift to detect (0.2 = 20%)"),
+    lift: float = Query(0.2, ge=1e-4, le=100, description="Relative lift to detect (0.2 = 20%)"),
     power: float = Query(0.8, gt=0, lt=1, description="Chance of detecting it"),
 ) -> dict[str, Any]:
     _require_reader(actor, ("operator", "brand"))
@@ -344,6 +352,7 @@ def day_json(row: dict[str, Any]) -> dict[str, Any]:
     out.update({name: int(row[name]) for name in DAILY_COUNTS})
     out.update({name: metric_json(row, name) for name in ("purchases", "gmv")})
     out["sample_rate"] = _sample_rate(row)
+    out["backhaul_flags"] = backhaul_flags(row)
     out["spend"] = _num(row["spend"])
     out["roas"] = _num(row["roas"])
     return out

@@ -188,10 +188,10 @@ def holdout_share(
     ``(z_α + z_β) · SE ≤ relative · p``, i.e. ``h (1 - h) ≥ (z_α + z_β)² / (N p relative²)``."""
     if reach <= 0 or baseline <= 0 or relative <= 0 or not 0.0 < power_ < 1.0:
         raise InvalidInput("reach, baseline and lift must be positive and power in (0, 1)")
-    scale = reach * baseline * relative**2
-    if scale == 0.0:  # a lift so small its square underflows: no split can detect it
+    signal = reach * baseline * relative**2
+    if not signal > 0 or not math.isfinite(signal):  # a lift too small to detect at all
         return None
-    need = (Z_ALPHA + _N.inv_cdf(power_)) ** 2 / scale
+    need = (Z_ALPHA + _N.inv_cdf(power_)) ** 2 / signal
     if need > 0.25:
         return None
     return (1.0 - math.sqrt(1.0 - 4.0 * need)) / 2.0

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-Unit = Literal["count", "people", "CNY", "CNY per unit", "ratio", "share"]
+Unit = Literal["count", "people", "CNY", "CNY per unit", "ratio", "share", "kinds"]
 Lang = Literal["zh-CN", "en"]
 
 
@@ -105,6 +105,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("roas", "ROAS", "ROAS", "GMV (scaled) over boost spend", "ratio", "spend", digits=2),
     Metric("sample_rate", "回传采样率", "Backhaul sample rate",
            "Share of a shop's events it sends back (smallest–largest behind the row)", "share"),
+    Metric("backhaul_flags", "回传异常", "Backhaul flags",
+           "Kinds of degraded backhaul (gap, lag, duplicates, orders sent again, sample rate) in "
+           "whose flagged windows a conversion credited to the row arrived; empty when none",
+           "kinds"),
     Metric("match_rate", "匹配率", "Match rate",
            "Share of conversions joined to a community person", "share", "purchases"),
     Metric("incremental_purchases", "增量购买", "Incremental purchases",

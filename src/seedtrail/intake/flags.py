@@ -46,6 +46,17 @@ class Rules:
     sample_rate_share: float = 0.1  # of an hour's events off the declared rate
 
 
+def plain(value: Any) -> Any:
+    """``value`` with numpy scalars turned into Python numbers (JSON-ready)."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
 @dataclass(frozen=True)
 class Flag:
     partner: str
@@ -60,7 +71,7 @@ class Flag:
             "kind": self.kind,
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
-            "evidence": self.evidence,
+            "evidence": plain(self.evidence),
         }
 
     def overlaps(self, start: datetime, end: datetime) -> bool:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from seedtrail.errors import Forbidden
 from seedtrail.intake import flags as flagging
 from seedtrail.intake.directory import PartnerEntry
-from seedtrail.intake.flags import Flag, Rules
+from seedtrail.intake.flags import Flag, Rules, plain
 from seedtrail.intake.series import HOUR_US, Series, iso, to_us
 from seedtrail.lake.layout import Lake
 from seedtrail.messages import N_, Msg
@@ -69,7 +69,8 @@ class Health:
     reason_msgs: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain JSON types only (the statistics are computed with numpy)."""
+        return plain(asdict(self))
 
 
 def assess(
