@@ -111,7 +111,7 @@ def register(
     cut_rx = f"WHERE received_at < {literal(as_of.isoformat())}::TIMESTAMPTZ" if as_of else ""
     views = {
         "w_touches": (
-            "SELECT f.*, c.partner FROM (SELECT * FROM "
+            "SELECT f.*, c.partner, c.offer_id FROM (SELECT * FROM "
             f"{p('front')} {cut_ts}) f LEFT JOIN {p('clicks')} c USING (click_id)"
         ),
         "w_conv": (
