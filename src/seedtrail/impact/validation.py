@@ -62,10 +62,8 @@ def synthetic_change(rng: np.random.Generator, level: float = 0.9) -> Trial:
     lift = np.ones((units, days))
     lift[treated, start:] = 1 + rel
     mean = mu * lift
-    if rng.random() < 0.5:  # counts
-        y = rng.poisson(mean).astype(float)
-    else:  # money: gamma noise around the mean (coefficient of variation 0.3)
-        y = rng.gamma(1 / 0.09, mean * 0.09)
+    counts = rng.random() < 0.5  # else money: gamma noise around the mean (CV 0.3)
+    y = rng.poisson(mean).astype(float) if counts else rng.gamma(1 / 0.09, mean * 0.09)
     truth = float((mu[treated, start:] * rel).sum(axis=0).mean())
     mask = np.zeros(units, bool)
     mask[treated] = True
