@@ -59,6 +59,14 @@ INTERVAL_METHODS: dict[str, dict[str, str]] = {
         "viewers (two-sample z test, pooled variance under no effect)",
         "zh-CN": "曝光组与随机留出组人均结果之差的 95% 置信区间（双样本 z 检验，合并方差）",
     },
+    "did_hac": {
+        "en": "Interval (90% unless stated) of a difference in differences: the touched units' "
+        "daily figure against the untouched units' scaled by the before-period ratio; delta-"
+        "method standard error with Newey–West long-run variances, widened by the drift between "
+        "untouched units that placebo changes show; Student's t (seedtrail.impact.did)",
+        "zh-CN": "双重差分的置信区间（默认 90%）：受影响单元的每日数值对比按变更前比例缩放的未受影响"
+        "单元；Newey–West 长期方差的 delta 法标准误，并计入安慰剂变更所示的单元间漂移；t 分布",
+    },
 }
 
 _CLICKS = (
@@ -130,6 +138,16 @@ METRICS: tuple[Metric, ...] = (
            digits=1),
     Metric("attributed_gmv", "归因 GMV", "Attributed GMV",
            "GMV the model credits to the campaign's boosted touches (scaled)", "CNY", digits=2),
+    Metric("shop_gmv", "店铺 GMV", "Shop GMV",
+           "Order value less refunds of every order the shops sent back (not only credited "
+           "ones), scaled for sampled backhaul; per day, partner and the ordered item's category",
+           "CNY", digits=2),
+    Metric("policy_effect", "政策影响（每日）", "Policy effect per day",
+           "Average daily change in a figure (counted clicks, shop GMV) of the units a policy "
+           "change touched: after the change, actual less the counterfactual from the untouched "
+           "units (difference in differences)", "count", interval="did_hac", digits=2),
+    Metric("policy_relative", "相对影响", "Relative effect",
+           "Policy effect over the counterfactual (the figure had nothing changed)", "share"),
     Metric("overcount", "高估倍数", "Overcount", "Attributed over incremental", "ratio",
            "incremental_purchases", digits=2),
 )  # fmt: skip

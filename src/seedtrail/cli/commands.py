@@ -9,6 +9,7 @@ from seedtrail.cli import (  # noqa: F401
     cleanroom_cmd,
     config_cmd,
     demo_cmd,
+    impact_cmd,
     intake_cmd,
     integrity_cmd,
     lake_cmd,

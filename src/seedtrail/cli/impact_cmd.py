@@ -1,0 +1,151 @@
+"""``seedtrail policy impact``: what a link policy change did (a deployment's data, difference in
+differences) or would do (a simulated world run with and without it)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from seedtrail import messages
+from seedtrail.attribution import metrics
+from seedtrail.cli.context import cli_msg, console, state
+from seedtrail.cli.context import lang as cli_lang
+from seedtrail.cli.links_cmd import policy
+from seedtrail.errors import InvalidInput
+from seedtrail.impact.panel import OUTCOMES
+
+OUTCOME_OPT = typer.Option(
+    None, "--outcome", help=f"Figures to measure (repeat); default all: {', '.join(OUTCOMES)}."
+)
+
+
+@policy.command("impact")
+def impact_cmd(
+    ctx: typer.Context,
+    change_id: int | None = typer.Option(
+        None, "--change-id", help="Audit entry of the change (a rule change or a kill switch)."
+    ),
+    at: str | None = typer.Option(None, "--at", help="First day after the change (YYYY-MM-DD)."),
+    treated: str | None = typer.Option(
+        None, "--treated", help="Touched categories or partners, comma-separated."
+    ),
+    dimension: str = typer.Option("category", "--dimension", help="category or partner."),
+    outcome: list[str] | None = OUTCOME_OPT,
+    level: float = typer.Option(0.9, "--level", help="Interval level."),
+    world_spec: str | None = typer.Option(
+        None, "--world-spec", help="Simulate instead: scale=tiny,seed=1,days=30."
+    ),
+    change: str | None = typer.Option(
+        None, "--change", help="With --world-spec: e.g. 'close category=beauty from=day15'."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Estimate a policy change's effect on counted clicks and shop GMV (deployment data), or
+    simulate it (--world-spec and --change): with intervals and a pre-trend check."""
+    if world_spec is not None or change is not None:
+        _simulated(world_spec, change, level, as_json)
+        return
+    outcomes = tuple(outcome) if outcome else OUTCOMES
+    for o in outcomes:
+        if o not in OUTCOMES:
+            raise InvalidInput(f"unknown --outcome {o!r}: use {', '.join(OUTCOMES)}")
+    report = _measure(ctx, change_id, at, treated, dimension, outcomes, level)
+    if as_json:
+        console.print_json(json.dumps(report.to_dict(), default=str))
+        return
+    print_report(report)
+
+
+def _measure(
+    ctx: typer.Context,
+    change_id: int | None,
+    at: str | None,
+    treated: str | None,
+    dimension: str,
+    outcomes: tuple[str, ...],
+    level: float,
+) -> Any:
+    import duckdb
+
+    from seedtrail.attribution.deployment import from_settings
+    from seedtrail.cli.intake_cmd import open_store
+    from seedtrail.impact import change as changes
+    from seedtrail.impact.report import measure
+
+    if (change_id is None) == (at is None and treated is None):
+        raise InvalidInput("give --change-id, or --at and --treated (not both)")
+    settings = state(ctx).settings
+    with open_store(settings) as store:
+        if change_id is not None:
+            with store.read() as conn:
+                found = changes.from_audit(conn, change_id)
+        else:
+            if not at or not treated:
+                raise InvalidInput("--at and --treated go together")
+            found = changes.stated(at, treated, dimension)
+        con = duckdb.connect()
+        try:
+            from_settings(settings, store).register(con)
+            return measure(con, found, outcomes, level)
+        finally:
+            con.close()
+
+
+def _figure(lang: str, outcome: str, value: float | None) -> str:
+    if outcome.endswith("gmv"):
+        return messages.money(lang, value)
+    return messages.number(lang, value, 1)
+
+
+def print_report(report: Any) -> None:
+    lang = cli_lang()
+    pct = round(report.level * 100)
+    table = Table(title=cli_msg("cli.impact.title", change=report.change.description))
+    table.add_column(cli_msg("cli.impact.figure"))
+    table.add_column(cli_msg("cli.impact.unit"))
+    for head in (
+        cli_msg("cli.impact.before"),
+        cli_msg("cli.impact.after"),
+        cli_msg("cli.impact.counterfactual"),
+        metrics.label("policy_effect", lang),
+        cli_msg("cli.impact.interval", level=pct),
+        metrics.label("policy_relative", lang),
+        cli_msg("cli.impact.pretrend"),
+    ):
+        table.add_column(head, justify="right")
+    for row in report.rows:
+        e, o = row.estimate, row.outcome
+        trend = e.pretrend
+        check = (
+            cli_msg("cli.impact.pretrend.ok")
+            if trend is None or trend.passed
+            else cli_msg("cli.impact.pretrend.fail", p=f"{trend.p_value:.2f}")
+        )
+        table.add_row(
+            metrics.label(row.outcome, lang),
+            cli_msg("cli.impact.all") if row.unit == "*" else row.unit,
+            *(_figure(lang, o, v) for v in (e.before_treated, e.after_treated, e.counterfactual)),
+            _figure(lang, o, e.effect),
+            f"{_figure(lang, o, e.low)} … {_figure(lang, o, e.high)}",
+            messages.percent(lang, e.relative),
+            check,
+        )
+    console.print(table)
+    for outcome, units in report.controls.items():
+        label = metrics.label(outcome, lang)
+        console.print(f"{label}: " + cli_msg("cli.impact.controls", units=", ".join(units)))
+
+
+def _simulated(world_spec: str | None, change: str | None, level: float, as_json: bool) -> None:
+    from seedtrail.impact import simulated
+
+    if not world_spec or not change:
+        raise InvalidInput("--world-spec and --change go together")
+    result = simulated.run(world_spec, change, level)
+    if as_json:
+        console.print_json(json.dumps(result.to_dict(), default=str))
+        return
+    simulated.print_result(result, console, cli_lang())

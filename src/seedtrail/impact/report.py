@@ -1,0 +1,89 @@
+"""The impact of one policy change on a deployment's (or a world's) data: per outcome, the
+pooled estimate for every touched unit together and one per touched unit, each against all the
+units the change did not touch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from seedtrail.errors import InvalidInput
+from seedtrail.impact import did, panel
+from seedtrail.impact.change import Change
+
+
+@dataclass(frozen=True)
+class Row:
+    outcome: str
+    unit: str  # "*" for every touched unit together
+    estimate: did.Estimate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"outcome": self.outcome, "unit": self.unit, **self.estimate.to_dict()}
+
+
+@dataclass(frozen=True)
+class ImpactReport:
+    change: Change
+    level: float
+    rows: list[Row]
+    controls: dict[str, list[str]] = field(default_factory=dict)
+    days: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "change": self.change.to_dict(),
+            "level": self.level,
+            "method": "did_hac",
+            "controls": self.controls,
+            "days": self.days,
+            "rows": [r.to_dict() for r in self.rows],
+        }
+
+
+def _one(p: panel.Panel, change: Change, level: float) -> tuple[list[Row], list[str]]:
+    missing = [u for u in change.treated if u not in p.units]
+    if missing:
+        known = ", ".join(p.units) or "none"
+        raise InvalidInput(
+            f"no {p.outcome} for {change.dimension} {', '.join(missing)} in the data "
+            f"(known: {known})"
+        )
+    controls = [u for u in p.units if u not in change.treated]
+    if not controls:
+        raise InvalidInput(f"every {change.dimension} was touched: nothing to compare with")
+    start = p.day_index(change.at)
+    rest = p.values[[p.units.index(u) for u in controls]]
+    out = [
+        Row(
+            p.outcome,
+            "*",
+            did.estimate(p.series(set(change.treated)), rest.sum(0), start, level, rest),
+        )
+    ]
+    if len(change.treated) > 1:
+        for unit in change.treated:
+            est = did.estimate(p.series({unit}), rest.sum(0), start, level, rest)
+            out.append(Row(p.outcome, unit, est))
+    return out, controls
+
+
+def measure(
+    con: duckdb.DuckDBPyConnection,
+    change: Change,
+    outcomes: tuple[str, ...] = panel.OUTCOMES,
+    level: float = 0.9,
+) -> ImpactReport:
+    """Estimate ``change``'s effect on each outcome over the registered ``w_*`` views."""
+    rows: list[Row] = []
+    controls: dict[str, list[str]] = {}
+    days: dict[str, list[str]] = {}
+    for outcome in outcomes:
+        table = panel.events(con, outcome)  # type: ignore[arg-type]
+        p = panel.daily(table, outcome, change.dimension, partner=change.partner)
+        found, controls[outcome] = _one(p, change, level)
+        rows += found
+        days[outcome] = [p.days[0].isoformat(), p.days[-1].isoformat()] if p.days else []
+    return ImpactReport(change, level, rows, controls, days)
