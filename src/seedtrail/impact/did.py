@@ -19,8 +19,10 @@ degrees of freedom. The method is registered as ``did_hac`` in
 changes of known effect (``bench/impact_coverage.py``, docs/impact.md).
 
 The pre-trend check (as GeoLift's pre-treatment fit): the before-period residuals regressed on
-time, with the slope's HAC t test; and an in-time placebo, the same estimator with a fake change
-halfway through the before period, whose interval should contain zero.
+time, with the slope's t test at 5% (ordinary least squares: a HAC slope test over-rejects on two
+weeks of days); and an in-time placebo, the same estimator with a fake change halfway through the
+before period, whose 95% interval should contain zero. Under no change both pass about nine times
+in ten (tests/impact/test_did.py).
 """
 
 from __future__ import annotations
@@ -35,20 +37,31 @@ from scipy import stats
 from seedtrail.errors import InvalidInput
 
 MIN_DAYS = 4  # per period: fewer leave no room for a variance
+#: Placebo errors count as drift only beyond this multiple of what their own intervals explain
+#: (the random-effects estimate is biased up by its truncation at zero). Chosen among 1.0, 1.5
+#: and 2.0 on seeds that the coverage benchmark does not use (docs/impact.md).
+DRIFT_RATIO = 1.5
+PLACEBO_LEVEL = 0.95  # the in-time placebo's interval: a 5% test that the fake change did nothing
 
 
 def newey_west(x: np.ndarray, lags: int | None = None) -> float:
-    """Long-run variance of a series around its mean (Bartlett kernel, small-sample n/(n-1))."""
+    """Long-run variance of a series around its mean (Bartlett kernel). Divided by its expected
+    share under independent days, ``1 - (1 + 2 Σ w_j) / n``: estimating the mean biases every
+    autocovariance down by about ``σ²/n``, which on two weeks of days narrows an interval by a
+    sixth."""
     n = len(x)
     if n < 2:
         return 0.0
     u = x - x.mean()
     lag = int(4 * (n / 100) ** (2 / 9)) if lags is None else lags
-    lag = min(lag, n - 1)
+    lag = min(lag, n - 2)
     lrv = float(u @ u) / n
+    weights = 0.0
     for j in range(1, lag + 1):
-        lrv += 2 * (1 - j / (lag + 1)) * float(u[j:] @ u[:-j]) / n
-    return max(lrv, 0.0) * n / (n - 1)
+        w = 1 - j / (lag + 1)
+        lrv += 2 * w * float(u[j:] @ u[:-j]) / n
+        weights += w
+    return max(lrv, 0.0) / (1 - (1 + 2 * weights) / n)
 
 
 @dataclass(frozen=True)
@@ -147,12 +160,12 @@ def pretrend(treated: np.ndarray, control: np.ndarray, start: int, level: float)
     x = np.arange(n, dtype=float) - (n - 1) / 2
     slope = float(x @ r / (x @ x))
     resid = r - r.mean() - slope * x
-    se = math.sqrt(newey_west(x * resid) * n / (x @ x) ** 2) if n > 2 else 0.0
+    se = math.sqrt(float(resid @ resid) / (n - 2) / float(x @ x)) if n > 2 else 0.0
     p = 1.0 if se == 0 else float(2 * stats.t.sf(abs(slope) / se, max(n - 2, 1)))
     half = start // 2
     placebo: Estimate | None = None
     if half >= MIN_DAYS and start - half >= MIN_DAYS and c0[:half].mean() > 0:
-        placebo = _core(t0, c0, half, level)
+        placebo = _core(t0, c0, half, PLACEBO_LEVEL)
     return PreTrend(
         slope_per_day=slope,
         p_value=p,
@@ -169,7 +182,8 @@ def drift(units: np.ndarray, start: int, level: float) -> tuple[float, int] | No
     between studies). ``None`` with fewer than three untouched units."""
     if units.shape[0] < 3:
         return None
-    excess = []
+    errors: list[float] = []
+    explained: list[float] = []
     total = units.sum(axis=0)
     n = units.shape[1]
     starts = sorted({start, *range(MIN_DAYS, n - MIN_DAYS + 1, max(1, n // 6))})
@@ -180,10 +194,14 @@ def drift(units: np.ndarray, start: int, level: float) -> tuple[float, int] | No
                 continue
             e = _core(units[j], rest, s, level)
             if e.counterfactual > 0:
-                excess.append((e.effect / e.counterfactual) ** 2 - (e.se / e.counterfactual) ** 2)
-    if not excess:
+                errors.append((e.effect / e.counterfactual) ** 2)
+                explained.append((e.se / e.counterfactual) ** 2)
+    if not errors:
         return None
-    return max(0.0, float(np.mean(excess))), units.shape[0]
+    seen, expected = float(np.mean(errors)), float(np.mean(explained))
+    if seen <= DRIFT_RATIO * expected:  # within what the intervals already explain
+        return 0.0, units.shape[0]
+    return seen - expected, units.shape[0]
 
 
 def estimate(

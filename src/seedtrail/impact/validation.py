@@ -31,6 +31,7 @@ from seedtrail.impact import did, panel
 @dataclass(frozen=True)
 class Trial:
     source: str
+    outcome: str
     truth: float
     estimate: did.Estimate
 
@@ -68,7 +69,7 @@ def synthetic_change(rng: np.random.Generator, level: float = 0.9) -> Trial:
     mask = np.zeros(units, bool)
     mask[treated] = True
     est = did.estimate(y[mask].sum(0), y[~mask].sum(0), start, level, y[~mask])
-    return Trial("synthetic", truth, est)
+    return Trial("synthetic", "counts" if counts else "money", truth, est)
 
 
 def world_events(world: Path, outcome: panel.Outcome) -> pa.Table:
@@ -106,10 +107,34 @@ def world_change(table: pa.Table, outcome: str, rng: np.random.Generator, level:
     others = set(now.units) - chosen
     rows = np.array([u in others for u in now.units])
     est = did.estimate(now.series(chosen), now.series(others), start, level, now.values[rows])
-    return Trial("world", truth, est)
+    return Trial("world", outcome, truth, est)
 
 
 def coverage(trials: Iterable[Trial]) -> tuple[float, int, list[Trial]]:
     done = list(trials)
     hits = sum(t.covered for t in done)
     return (hits / len(done) if done else float("nan")), len(done), done
+
+
+def world_trials(
+    seeds: Iterable[int],
+    per_world: int,
+    rng: np.random.Generator,
+    workdir: Path,
+    level: float = 0.9,
+    days: int = 30,
+) -> list[Trial]:
+    """``per_world`` injected changes per outcome on each ``seedtrail sim`` world (scale tiny,
+    ``days`` days) of ``seeds``, written under ``workdir``."""
+    from seedtrail.sim.runner import generate
+    from seedtrail.sim.spec import spec_from_mapping
+
+    trials: list[Trial] = []
+    for seed in seeds:
+        out = workdir / f"world-{seed}"
+        if not (out / "manifest.json").exists():
+            generate(spec_from_mapping({"base": "tiny", "days": days}), seed, out)
+        for outcome in panel.OUTCOMES:
+            table = world_events(out, outcome)
+            trials += [world_change(table, outcome, rng, level) for _ in range(per_world)]
+    return trials
