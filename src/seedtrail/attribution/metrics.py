@@ -148,6 +148,16 @@ METRICS: tuple[Metric, ...] = (
            "units (difference in differences)", "count", interval="did_hac", digits=2),
     Metric("policy_relative", "相对影响", "Relative effect",
            "Policy effect over the counterfactual (the figure had nothing changed)", "share"),
+    Metric("creator_earnings", "创作者收入", "Creator earnings",
+           "Creators' link commission (6% in the simulator) of the shop GMV whose click came from "
+           "a creator's own note", "CNY", digits=2),
+    Metric("diversion_attempts", "导流尝试", "Diversion attempts",
+           "Comments steering people off the platform (WeChat ids, phones, QR codes)", "count"),
+    Metric("unregistered_soft_ads", "未报备软广", "Unregistered soft ads",
+           "Notes promoting a product without a collab registration, by publication day",
+           "count"),
+    Metric("water_army_comments", "水军评论", "Water-army comments",
+           "Scripted comments by coordinated hired accounts", "count"),
     Metric("overcount", "高估倍数", "Overcount", "Attributed over incremental", "ratio",
            "incremental_purchases", digits=2),
 )  # fmt: skip

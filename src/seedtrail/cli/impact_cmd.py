@@ -94,10 +94,12 @@ def _measure(
             con.close()
 
 
-def _figure(lang: str, outcome: str, value: float | None) -> str:
-    if outcome.endswith("gmv"):
+def _figure(lang: str, name: str, value: float | None) -> str:
+    """A figure in its registered unit: money as money, a ratio with its digits, else counts."""
+    m = metrics.get(name)
+    if m.unit == "CNY":
         return messages.money(lang, value)
-    return messages.number(lang, value, 1)
+    return messages.number(lang, value, max(m.digits, 1))
 
 
 def print_report(report: Any) -> None:
@@ -148,4 +150,37 @@ def _simulated(world_spec: str | None, change: str | None, level: float, as_json
     if as_json:
         console.print_json(json.dumps(result.to_dict(), default=str))
         return
-    simulated.print_result(result, console, cli_lang())
+    print_simulated(result)
+
+
+def print_simulated(result: Any) -> None:
+    lang = cli_lang()
+    pct = round(result.level * 100)
+    title = cli_msg("cli.impact.sim.title", change=result.change.describe(), runs=len(result.seeds))
+    table = Table(title=title)
+    table.add_column(cli_msg("cli.impact.figure"))
+    table.add_column(cli_msg("cli.impact.unit"))
+    for head in (
+        cli_msg("cli.impact.sim.without"),
+        cli_msg("cli.impact.sim.with"),
+        metrics.label("policy_effect", lang),
+        cli_msg("cli.impact.interval", level=pct),
+    ):
+        table.add_column(head, justify="right")
+    for row in result.rows:
+        o = row["figure"]
+        interval = (
+            "—"
+            if row["low"] is None
+            else f"{_figure(lang, o, row['low'])} … {_figure(lang, o, row['high'])}"
+        )
+        scope = cli_msg("cli.impact.sim.total") if row["scope"] == "all" else row["scope"]
+        table.add_row(
+            metrics.label(o, lang),
+            scope,
+            *(_figure(lang, o, row[k]) for k in ("without", "with", "difference")),
+            interval,
+        )
+    console.print(table)
+    if not result.own_shop:
+        console.print(cli_msg("cli.impact.sim.no_own_shop"))
