@@ -99,3 +99,34 @@ def test_bad_input_is_one_clear_line(
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert says in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_simulated_change_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = "scale=tiny,seed=2,days=10,runs=2"
+    main(["policy", "impact", "--world-spec", spec, "--change", "close partner=tmall from=day5"])
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "Simulated: close partner=tmall from day 5" in printed
+    assert "no own shop" in printed and "Diversion" in printed
+    main(
+        [
+            "policy",
+            "impact",
+            "--world-spec",
+            spec,
+            "--change",
+            "open partner=tmall from=day5",
+            "--json",
+        ]
+    )
+    doc = json.loads(capsys.readouterr().out)
+    tmall = next(
+        r for r in doc["rows"] if r["figure"] == "clicks" and r["scope"] == "partner:tmall"
+    )
+    assert tmall["with"] > tmall["without"] == 0.0  # opening brings taps where there were none
+
+
+def test_simulated_change_needs_both_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["policy", "impact", "--world-spec", "scale=tiny"])
+    assert exc.value.code == 2 and "go together" in capsys.readouterr().err
