@@ -32,6 +32,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -196,12 +197,112 @@ def water_army(
     return extra.set_column(extra.schema.get_field_index("ts"), "ts", ts)
 
 
-def _read(root: Path, name: str) -> pa.Table:
-    return pq.read_table(root / f"{name}.parquet")
+@dataclass(frozen=True)
+class _Run:
+    src: Path
+    out: Path
+    closure: Closure
+    params: ResponseParams
+    seed: int
+    start: date
+    span: range
+
+    @property
+    def start_us(self) -> int:
+        return int(datetime(*self.start.timetuple()[:3], tzinfo=UTC).timestamp()) * 10**6
+
+    def read(self, name: str) -> pa.Table:
+        return pq.read_table(self.src / f"{name}.parquet")
+
+    def write(self, name: str, table: pa.Table) -> None:
+        pq.write_table(table, self.out / f"{name}.parquet")
 
 
-def _write(root: Path, name: str, table: pa.Table) -> None:
-    pq.write_table(table, root / f"{name}.parquet")
+def _links(r: _Run) -> tuple[int, np.ndarray]:
+    """Taps on closed links gone, their buyers searching the shop or lost; returns the number of
+    taps closed and the notes that carried closed links."""
+    offer_ids = closed_offers(r.read("entities/offers"), r.closure)
+    clicks = r.read("events/clicks")
+    gone_mask = closed_taps(clicks, offer_ids, r.start_us, r.closure)
+    gone = set(pc.filter(clicks.column("click_id"), pa.array(gone_mask)).to_pylist())
+    r.write("events/clicks", clicks.filter(pa.array(~gone_mask)))
+    front = r.read("events/front")
+    drop = pc.is_in(front.column("click_id"), pa.array(sorted(gone), pa.string())).fill_null(False)
+    r.write("events/front", front.filter(pc.invert(drop)))
+    rng = stream(r.seed, "responses-self_search")
+    for p in PARTNERS:
+        name = f"conversions/{p.slug}"
+        r.write(name, self_search(r.read(name), gone, r.params.self_search_share, rng))
+    mounts = r.read("entities/link_mounts")
+    hits = np.isin(mounts.column("offer_id").to_numpy(zero_copy_only=False), offer_ids)
+    on_notes = [
+        n for n, hit in zip(mounts.column("note_id").to_pylist(), hits, strict=True) if hit and n
+    ]
+    return int(gone_mask.sum()), np.unique(np.asarray(on_notes, dtype=np.int64))
+
+
+def _creators(r: _Run, closed_notes: np.ndarray) -> dict[int, list[int]]:
+    """Creators who lost a link: author → all own notes."""
+    notes, accounts = r.read("entities/notes"), r.read("entities/accounts")
+    ids, kinds = accounts.column("account_id").to_pylist(), accounts.column("kind").to_pylist()
+    kind = dict(zip(ids, kinds, strict=True))
+    nids, authors = notes.column("note_id").to_pylist(), notes.column("author_id").to_pylist()
+    author = dict(zip(nids, authors, strict=True))
+    lost = {author[n] for n in closed_notes.tolist() if kind.get(author[n]) == "creator"}
+    own: dict[int, list[int]] = {a: [] for a in sorted(lost)}
+    for n, a in author.items():
+        if a in own:
+            own[a].append(n)
+    return own
+
+
+def _bad_rows(bad: pa.Table, items: list[tuple[Any, ...]]) -> pa.Table:
+    cols = bad.schema.names
+    return pa.table(
+        {k: pa.array([i[j] for i in items], bad.schema.field(k).type) for j, k in enumerate(cols)}
+    )
+
+
+def _community(r: _Run, closed_notes: np.ndarray, own: dict[int, list[int]]) -> dict[str, int]:
+    """Diversion comments, water-army copies and soft ads, in the comments and the truth."""
+    comments, bad = r.read("events/comments"), r.read("truth/bad_items")
+    next_id = int(pc.max(comments.column("comment_id")).as_py() or 0) + 1
+    rate, rng = r.params.diversion_per_creator_day, stream(r.seed, "responses-divert")
+    div, div_truth = divert(own, r.span, r.start_us, rate, rng, next_id)
+    is_wa = pc.equal(bad.column("kind"), "water_army_comment")
+    wa_ids = set(pc.filter(bad.column("item_id"), is_wa).to_pylist())
+    in_span = _in_span(comments.column("ts"), r.start_us, r.closure)
+    growth, rng = r.params.water_army_growth, stream(r.seed, "responses-water_army")
+    wa = water_army(comments, wa_ids, closed_notes, in_span, growth, rng, next_id + div.num_rows)
+    r.write("events/comments", pa.concat_tables([comments, div.cast(comments.schema), wa]))
+    notes = r.read("entities/notes")
+    published = _in_span(notes.column("published_at"), r.start_us, r.closure)
+    theirs = np.isin(notes.column("author_id").to_numpy(zero_copy_only=False), list(own))
+    candidates = np.asarray(notes.column("note_id").to_pylist())[published & theirs]
+    promos = soft_ads(candidates, r.params.soft_ad_share, stream(r.seed, "responses-soft_ads"))
+    nids, aids = notes.column("note_id").to_pylist(), notes.column("author_id").to_pylist()
+    authors = dict(zip(nids, aids, strict=True))
+    wa_pairs = zip(
+        wa.column("comment_id").to_pylist(), wa.column("author").to_pylist(), strict=True
+    )
+    none4 = (None, None, None, None)
+    items: list[tuple[Any, ...]] = [
+        *[("comment", c, a, "diversion_comment", None, d.family, d.contact_kind, d.contact_value)
+          for c, a, d in div_truth],
+        *[("comment", c, a, "water_army_comment", *none4) for c, a in wa_pairs],
+        *[("note", int(n), authors[int(n)], "unregistered_promo", *none4) for n in promos],
+    ]  # fmt: skip
+    r.write("truth/bad_items", pa.concat_tables([bad, _bad_rows(bad, items)]))
+    truth = r.read("truth/notes")
+    flip = pa.array(np.isin(truth.column("note_id").to_numpy(zero_copy_only=False), promos))
+    kind = pc.if_else(flip, pa.scalar("unregistered_promo"), truth.column("note_kind"))
+    at = truth.schema.get_field_index("note_kind")
+    r.write("truth/notes", truth.set_column(at, "note_kind", kind))
+    return {
+        "diversion_comments_added": div.num_rows,
+        "water_army_comments_added": wa.num_rows,
+        "soft_ads_added": len(promos),
+    }
 
 
 def apply(
@@ -211,127 +312,13 @@ def apply(
     docstring); returns counts of what changed."""
     shutil.copytree(src, out)
     spec = json.loads((src / "manifest.json").read_text("utf-8"))["spec"]
-    start_us = int(datetime.fromisoformat(spec["start"]).replace(tzinfo=UTC).timestamp()) * 10**6
     span = range(closure.first_day, min(closure.end_day, int(spec["days"])))
-    offers, mounts = _read(src, "entities/offers"), _read(src, "entities/link_mounts")
-    offer_ids = closed_offers(offers, closure)
-    clicks = _read(src, "events/clicks")
-    gone_mask = closed_taps(clicks, offer_ids, start_us, closure)
-    gone = set(pc.filter(clicks.column("click_id"), pa.array(gone_mask)).to_pylist())
-    _write(out, "events/clicks", clicks.filter(pa.array(~gone_mask)))
-    front = _read(src, "events/front")
-    drop = pc.is_in(front.column("click_id"), pa.array(sorted(gone), pa.string())).fill_null(False)
-    _write(out, "events/front", front.filter(pc.invert(drop)))
-    rng = stream(seed, "responses-self_search")
-    for p in PARTNERS:
-        name = f"conversions/{p.slug}"
-        _write(out, name, self_search(_read(src, name), gone, params.self_search_share, rng))
-
-    closed_mounts = np.isin(mounts.column("offer_id").to_numpy(zero_copy_only=False), offer_ids)
-    on_notes = [
-        n
-        for n, hit in zip(mounts.column("note_id").to_pylist(), closed_mounts, strict=True)
-        if hit and n is not None
-    ]
-    closed_notes = np.unique(np.asarray(on_notes, dtype=np.int64))
-    notes, accounts = _read(src, "entities/notes"), _read(src, "entities/accounts")
-    kinds = dict(
-        zip(
-            accounts.column("account_id").to_pylist(),
-            accounts.column("kind").to_pylist(),
-            strict=True,
-        )
-    )
-    author = dict(
-        zip(notes.column("note_id").to_pylist(), notes.column("author_id").to_pylist(), strict=True)
-    )
-    lost = sorted({author[n] for n in closed_notes.tolist() if kinds.get(author[n]) == "creator"})
-    own: dict[int, list[int]] = {a: [] for a in lost}
-    for n, a in author.items():
-        if a in own:
-            own[a].append(n)
-
-    comments, bad = _read(src, "events/comments"), _read(src, "truth/bad_items")
-    next_id = int(pc.max(comments.column("comment_id")).as_py() or 0) + 1
-    div, div_truth = divert(
-        own,
-        span,
-        start_us,
-        params.diversion_per_creator_day,
-        stream(seed, "responses-divert"),
-        next_id,
-    )
-    wa_ids = set(
-        pc.filter(
-            bad.column("item_id"), pc.equal(bad.column("kind"), "water_army_comment")
-        ).to_pylist()
-    )
-    in_span = _in_span(comments.column("ts"), start_us, closure)
-    wa = water_army(
-        comments,
-        wa_ids,
-        closed_notes,
-        in_span,
-        params.water_army_growth,
-        stream(seed, "responses-water_army"),
-        next_id + div.num_rows,
-    )
-    _write(out, "events/comments", pa.concat_tables([comments, div.cast(comments.schema), wa]))
-
-    published = _in_span(notes.column("published_at"), start_us, closure)
-    candidates = np.asarray(notes.column("note_id").to_pylist())[
-        published & np.isin(notes.column("author_id").to_numpy(zero_copy_only=False), lost)
-    ]
-    promos = soft_ads(candidates, params.soft_ad_share, stream(seed, "responses-soft_ads"))
-    items = [
-        *[
-            (
-                "comment",
-                cid,
-                a,
-                "diversion_comment",
-                None,
-                d.family,
-                d.contact_kind,
-                d.contact_value,
-            )
-            for cid, a, d in div_truth
-        ],
-        *[
-            ("comment", int(c), int(a), "water_army_comment", None, None, None, None)
-            for c, a in zip(
-                wa.column("comment_id").to_pylist(), wa.column("author").to_pylist(), strict=True
-            )
-        ],
-        *[
-            ("note", int(n), int(author[int(n)]), "unregistered_promo", None, None, None, None)
-            for n in promos.tolist()
-        ],
-    ]
-    extra = pa.table(
-        {
-            k: pa.array([i[j] for i in items], bad.schema.field(k).type)
-            for j, k in enumerate(bad.schema.names)
-        }
-    )
-    _write(out, "truth/bad_items", pa.concat_tables([bad, extra]))
-    tnotes = _read(src, "truth/notes")
-    flip = pa.array(np.isin(tnotes.column("note_id").to_numpy(zero_copy_only=False), promos))
-    kind = pc.if_else(flip, pa.scalar("unregistered_promo"), tnotes.column("note_kind"))
-    _write(
-        out,
-        "truth/notes",
-        tnotes.set_column(tnotes.schema.get_field_index("note_kind"), "note_kind", kind),
-    )
-    spend = _read(src, "entities/campaign_spend")
-    day0 = date.fromisoformat(spec["start"])
-    days = [day0 + timedelta(days=d) for d in span]
-    moved = move_spend(spend, closed_notes, days, params.spend_cut_share, params.spend_shift_share)
-    _write(out, "entities/campaign_spend", moved.cast(spend.schema))
-    return {
-        "taps_closed": int(gone_mask.sum()),
-        "creators_affected": len(lost),
-        "diversion_comments_added": div.num_rows,
-        "water_army_comments_added": wa.num_rows,
-        "soft_ads_added": len(promos),
-    }
+    r = _Run(src, out, closure, params, seed, date.fromisoformat(spec["start"]), span)
+    taps, closed_notes = _links(r)
+    own = _creators(r, closed_notes)
+    counts = _community(r, closed_notes, own)
+    spend = r.read("entities/campaign_spend")
+    days = [r.start + timedelta(days=d) for d in span]
+    cut, shift = params.spend_cut_share, params.spend_shift_share
+    r.write("entities/campaign_spend", move_spend(spend, closed_notes, days, cut, shift))
+    return {"taps_closed": taps, "creators_affected": len(own), **counts}
