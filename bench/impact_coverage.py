@@ -1,8 +1,9 @@
 """Coverage of the policy-impact interval (seedtrail.impact.did) on changes of known effect.
 
-Two sources (seedtrail.impact.validation): N changes on generated panels, and N changes injected
+Three sources (seedtrail.impact.validation): N changes on generated panels; changes injected
 into the daily clicks and shop GMV per category of `seedtrail sim` worlds (scale tiny, 30 days),
-read through the attribution views. Target: the 90% interval holds the truth in 85–95% of
+read through the attribution views; and links of a category closed in `seedtrail sim` worlds
+that respond to the closure (seedtrail.sim.responses), the truth being the same world without. Target: the 90% interval holds the truth in 85–95% of
 changes. Prints per source the coverage with its own 95% binomial interval, the share of changes
 whose pre-trend check passed, and the seconds taken. Seeds differ from those the estimator's one
 tuned constant (DRIFT_RATIO) was chosen on.
@@ -32,7 +33,7 @@ def _line(name: str, trials: list[validation.Trial], seconds: float) -> str:
     )
     ok = "ok" if 0.85 <= cov <= 0.95 else "MISSED"
     return (
-        f"{name:<24} n={n:<4} coverage={cov:.3f} (±{half:.3f})  pre-trend passed={passed:.2f}  "
+        f"{name:<30} n={n:<4} coverage={cov:.3f} (±{half:.3f})  pre-trend passed={passed:.2f}  "
         f"{seconds:.1f}s  target 0.85–0.95: {ok}"
     )
 
@@ -42,6 +43,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=200, help="synthetic changes (>= 50)")
     ap.add_argument("--worlds", type=int, default=8, help="sim worlds")
     ap.add_argument("--per-world", type=int, default=10, help="changes per world and outcome")
+    ap.add_argument(
+        "--closed-worlds", type=int, default=10, help="worlds responding to 3 closures each"
+    )
     args = ap.parse_args()
     rng = np.random.default_rng(20261204)
     began = time.perf_counter()
@@ -55,7 +59,15 @@ def main() -> None:
     for outcome in ("clicks", "shop_gmv"):
         part = [t for t in world if t.outcome == outcome]
         print(_line(f"sim worlds: {outcome}", part, took))
-    print(_line("all", synthetic + world, 0.0))
+    with tempfile.TemporaryDirectory() as tmp:
+        began = time.perf_counter()
+        seeds = range(301, 301 + args.closed_worlds)
+        closed = validation.response_trials(seeds, 3, rng, Path(tmp))
+        took = time.perf_counter() - began
+    for outcome in ("clicks", "shop_gmv"):
+        part = [t for t in closed if t.outcome == outcome]
+        print(_line(f"responding worlds: {outcome}", part, took))
+    print(_line("all", synthetic + world + closed, 0.0))
 
 
 if __name__ == "__main__":

@@ -126,15 +126,72 @@ def world_trials(
 ) -> list[Trial]:
     """``per_world`` injected changes per outcome on each ``seedtrail sim`` world (scale tiny,
     ``days`` days) of ``seeds``, written under ``workdir``."""
-    from seedtrail.sim.runner import generate
-    from seedtrail.sim.spec import spec_from_mapping
-
     trials: list[Trial] = []
     for seed in seeds:
-        out = workdir / f"world-{seed}"
-        if not (out / "manifest.json").exists():
-            generate(spec_from_mapping({"base": "tiny", "days": days}), seed, out)
+        out = _tiny_world(seed, workdir, days)
         for outcome in panel.OUTCOMES:
             table = world_events(out, outcome)
             trials += [world_change(table, outcome, rng, level) for _ in range(per_world)]
     return trials
+
+
+def _tiny_world(seed: int, workdir: Path, days: int) -> Path:
+    from seedtrail.sim.runner import generate
+    from seedtrail.sim.spec import spec_from_mapping
+
+    out = workdir / f"world-{seed}"
+    if not (out / "manifest.json").exists():
+        generate(spec_from_mapping({"base": "tiny", "days": days}), seed, out)
+    return out
+
+
+def response_trials(
+    seeds: Iterable[int],
+    per_world: int,
+    rng: np.random.Generator,
+    workdir: Path,
+    level: float = 0.9,
+    days: int = 30,
+) -> list[Trial]:
+    """Links of a random category closed from a random day in ``seedtrail sim`` worlds that
+    respond to it (:mod:`seedtrail.sim.responses`: self-search, diversion, moved spend...). The
+    estimate reads only the world with the closure; its truth is the same world (same seed,
+    same people) without it."""
+    from seedtrail.sim import responses
+
+    trials: list[Trial] = []
+    for seed in seeds:
+        base = _tiny_world(seed, workdir, days)
+        before = {o: world_events(base, o) for o in panel.OUTCOMES}
+        cats = sorted({c for c in before["clicks"].column("category").to_pylist() if c})
+        for k in range(per_world):
+            cat = str(rng.choice(cats))
+            first = int(rng.integers(int(0.4 * days), int(0.7 * days)))
+            out = workdir / f"world-{seed}-closed-{k}"
+            closure = responses.Closure(first, days, category=cat)
+            responses.apply(base, out, closure, responses.ResponseParams(), seed)
+            for outcome in panel.OUTCOMES:
+                trials.append(
+                    _closed_trial(
+                        before[outcome], world_events(out, outcome), outcome, cat, first, level
+                    )
+                )
+    return trials
+
+
+def _closed_trial(
+    without: pa.Table, with_: pa.Table, outcome: str, cat: str, first: int, level: float
+) -> Trial:
+    a = panel.daily(without, outcome, "category")
+    b = panel.daily(with_, outcome, "category", a.days[0], a.days[-1])
+    day0 = a.days[0]
+    start = next(i for i, d in enumerate(a.days) if (d - day0).days >= first)
+    if set(b.units) != set(a.units):  # a unit with no events left: keep its row of zeros
+        b = panel.Panel(
+            outcome, "category", a.units, a.days, np.array([b.series({u}) for u in a.units])
+        )
+    truth = float((b.series({cat}) - a.series({cat}))[start:].mean())
+    others = set(b.units) - {cat}
+    rows = np.array([u in others for u in b.units])
+    est = did.estimate(b.series({cat}), b.series(others), start, level, b.values[rows])
+    return Trial("responses", outcome, truth, est)
