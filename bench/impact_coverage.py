@@ -44,7 +44,7 @@ def main() -> None:
     ap.add_argument("--worlds", type=int, default=8, help="sim worlds")
     ap.add_argument("--per-world", type=int, default=10, help="changes per world and outcome")
     ap.add_argument(
-        "--closed-worlds", type=int, default=10, help="worlds responding to 3 closures each"
+        "--closed-worlds", type=int, default=17, help="worlds responding to 3 closures each"
     )
     args = ap.parse_args()
     rng = np.random.default_rng(20261204)
