@@ -4,9 +4,10 @@ Three sources (seedtrail.impact.validation): N changes on generated panels; chan
 into the daily clicks and shop GMV per category of `seedtrail sim` worlds (scale tiny, 30 days),
 read through the attribution views; and links of a category closed in `seedtrail sim` worlds
 that respond to the closure (seedtrail.sim.responses), the truth being the same world without.
-Target: the 90% interval holds the truth in 85–95% of changes. Prints per source the coverage with its own 95% binomial interval, the share of changes
-whose pre-trend check passed, and the seconds taken. Seeds differ from those the estimator's one
-tuned constant (DRIFT_RATIO) was chosen on.
+Target: the 90% interval holds the truth in 85–95% of changes. Prints per source the coverage
+with its own 95% binomial interval, the share of changes whose pre-trend check passed, and the
+seconds taken. Seeds differ from those the estimator's one tuned constant (DRIFT_RATIO) was
+chosen on.
 
     PYTHONPATH=src nice -n 10 .venv/bin/python bench/impact_coverage.py [--n 200] [--worlds 8]
 """

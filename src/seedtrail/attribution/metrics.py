@@ -64,8 +64,9 @@ INTERVAL_METHODS: dict[str, dict[str, str]] = {
         "daily figure against the untouched units' scaled by the before-period ratio; delta-"
         "method standard error with Newey–West long-run variances, widened by the drift between "
         "untouched units that placebo changes show; Student's t (seedtrail.impact.did)",
-        "zh-CN": "双重差分的置信区间（默认 90%）：受影响单元的每日数值对比按变更前比例缩放的未受影响"
-        "单元；Newey–West 长期方差的 delta 法标准误，并计入安慰剂变更所示的单元间漂移；t 分布",
+        "zh-CN": "双重差分的置信区间（默认 90%）：受影响单元的每日数值对比按变更前比例缩放的"
+        "未受影响单元；Newey–West 长期方差的 delta 法标准误，"
+        "并计入安慰剂变更所示的单元间漂移；t 分布",
     },
 }
 
