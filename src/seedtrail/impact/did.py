@@ -13,7 +13,8 @@ weekday or festival swing moves both alike), so the effect is
 the average change per day in the treated units' figure. Its standard error is the delta method
 over the four means, each day's residual ``treated − k·control`` carrying the noise, with each
 period's long-run variance estimated by Newey–West (Bartlett kernel) so that runs of correlated
-days widen the interval; the interval uses Student's t with the smaller period's days less one as
+days widen the interval (the after period's taken as at least the before period's: closing links
+empties the touched units and with them the noise their counterfactual would have had); the interval uses Student's t with the smaller period's days less one as
 degrees of freedom. The method is registered as ``did_hac`` in
 :mod:`seedtrail.attribution.metrics`; the coverage of its 90% interval is measured on simulated
 changes of known effect (``bench/impact_coverage.py``, docs/impact.md).
@@ -132,7 +133,9 @@ def _core(treated: np.ndarray, control: np.ndarray, start: int, level: float) ->
     k = t0.mean() / c0.mean()
     cf = k * c1.mean()
     effect = t1.mean() - cf
-    var_after = newey_west(t1 - k * c1) / len(t1)
+    # the after period's noise is at least the before period's: a change that empties the touched
+    # units (links closed) also removes the noise their counterfactual would have had
+    var_after = max(newey_west(t1 - k * c1), newey_west(t0 - k * c0)) / len(t1)
     var_before = (c1.mean() / c0.mean()) ** 2 * newey_west(t0 - k * c0) / len(t0)
     se = math.sqrt(var_after + var_before)
     q = float(stats.t.ppf(0.5 + level / 2, min(len(t0), len(t1)) - 1))

@@ -79,7 +79,8 @@ def world_events(world: Path, outcome: panel.Outcome) -> pa.Table:
     con = duckdb.connect()
     try:
         register(con, WorldDir(world))
-        return panel.events(con, outcome)
+        table = panel.events(con, outcome)  # in a fixed order: the injected draws follow rows
+        return table.sort_by([(c, "ascending") for c in ("day", "partner", "category", "value")])
     finally:
         con.close()
 
