@@ -63,6 +63,11 @@ def test_closing_a_partner_removes_its_clicks_and_keeps_others() -> None:
     assert len(result.responses) == 2 and all(r["taps_closed"] > 0 for r in result.responses)
 
 
+def test_a_bad_level_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="level"):
+        simulated.run("scale=tiny,seed=1,days=5,runs=1", "close category=beauty from=day2", 1.5)
+
+
 def test_a_change_outside_the_world_is_refused() -> None:
     with pytest.raises(InvalidInput, match="outside the world"):
         simulated.run("scale=tiny,seed=1,days=5,runs=1", "close category=beauty from=day9")

@@ -220,6 +220,8 @@ def _closures(c: SimChange, days: int) -> tuple[responses.Closure | None, respon
 def run(world_spec: str, change_text: str, level: float = 0.9) -> SimResult:
     from seedtrail.sim.runner import generate
 
+    if not 0 < level < 1:
+        raise InvalidInput("the interval level must be between 0 and 1")
     mapping, first_seed, runs = parse_world_spec(world_spec)
     spec = spec_from_mapping(mapping)
     start = date.fromisoformat(spec.start)
