@@ -76,7 +76,7 @@ def test_a_boosted_tap_is_a_campaign_click_in_the_report(
     ]
     shop = _post(
         client, key, "/partners",
-        {"slug": "shop", "name": "花西子官网", "kind": "web_shop", "allowed_hosts": ["shop.example"]},
+        {"slug": "shop", "name": "花西子", "kind": "web_shop", "allowed_hosts": ["shop.example"]},
     )  # fmt: skip
     offer = _post(
         client, key, "/offers",
