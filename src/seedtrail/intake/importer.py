@@ -38,13 +38,15 @@ def import_file(
     keep_errors: int = 20,
     declared_rate: float | None = None,
     progress: Callable[[int], None] | None = None,
+    batchwise: bool = True,
 ) -> ImportReport:
     """Validate and store the events of a file. Community events in Parquet are decided a batch
     at a time (:mod:`seedtrail.intake.fastpath`); whatever that cannot vouch for, and every other
-    file, is checked record by record with the same messages."""
+    file, is checked record by record with the same messages (``batchwise=False``: everything,
+    the benchmark's baseline)."""
     fmt = fmt or files.detect(path)
     job = _Job(inbox, stream, source, error_out, keep_errors, declared_rate, progress)
-    if fmt == "parquet" and stream == "front":
+    if batchwise and fmt == "parquet" and stream == "front":
         for first, batch in files.parquet_batches(path, stream, chunk):
             split = fastpath.front_batch(batch, source, time.time_ns() // 1000)
             rest = [int(i) for i in split.rest]
