@@ -159,7 +159,7 @@ def campaign_page(ctx: Ctx) -> Response:
         figure=report_view.figure,
         sample_rate=report_view.sample_rate,
         flag_marker=marker,
-        flagged=bool(report) and report_view.any_flagged(report),
+        flagged=report is not None and report_view.any_flagged(report),
         flag_cells={"backhaul_flags": lambda r: marker(r["backhaul_flags"])},
         **sections,
     )
