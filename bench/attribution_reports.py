@@ -105,9 +105,10 @@ def main() -> None:
     m = "position_based" if "position_based" in models else models[0]
     if m in ("markov", "shapley"):
         m = "last_touch"
-    run_daily(w, args.data / "inc", m, d)
-    t_daily, daily = timed(lambda: run_daily(w, args.data / "inc", m, d + timedelta(days=1)))
-    t_full, _ = timed(lambda: run_daily(w, args.data / "full", m, d + timedelta(days=1)))
+    src = world.WorldSource(world.WorldDir(w))
+    run_daily(src, args.data / "inc", m, d)
+    t_daily, daily = timed(lambda: run_daily(src, args.data / "inc", m, d + timedelta(days=1)))
+    t_full, _ = timed(lambda: run_daily(src, args.data / "full", m, d + timedelta(days=1)))
     same = duckdb.execute(
         f"SELECT (SELECT COUNT(*) FROM (SELECT * FROM '{args.data}/inc/credits/*/*.parquet' "
         f"EXCEPT ALL SELECT * FROM '{args.data}/full/credits/*/*.parquet')) + "

@@ -51,6 +51,12 @@ def test_demo_world_runs_every_stage_and_signs_in_as_its_accounts(tmp_path: Path
     assert set(matches) == {"tmall", "jd", "miniapp"}
     assert all(0 < m["match_rate"] < 1 for m in matches.values())  # not every customer matches
     assert 0 < inputs["unmatched_share"] < 1
+    # taps through a boost carry their campaign: campaign rows credit counted clicks
+    camp = published.query(
+        "SELECT SUM(clicks) AS n FROM {funnel} "
+        "WHERE dimension = 'campaign' AND model = 'last_touch'"
+    )
+    assert camp and (camp[0]["n"] or 0) > 0
     # the lake holds exactly what the shops sent (repeats once)
     con = duckdb.connect()
     wd = attribution_world.WorldDir(world.world_dir)

@@ -128,6 +128,7 @@ TAP = pa.schema(
         ("partner", pa.string()),
         ("placement", pa.string()),
         ("ts", TS),
+        ("campaign_id", pa.int64()),  # the boost the tap came through (the app passes ``c``)
     ]
 )
 

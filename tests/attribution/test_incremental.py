@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 import reportworld
+from seedtrail.attribution import world
 from seedtrail.attribution.incremental import dirty_days, run_daily
 from seedtrail.errors import InvalidInput
 
@@ -24,6 +25,7 @@ def test_daily_run_equals_a_full_recompute(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
     w = reportworld.world_dir(tmp_path_factory)
+    src = world.WorldSource(world.WorldDir(w))
     first = duckdb.execute(f"SELECT epoch_us(MIN(ts)) FROM '{w}/events/front.parquet'").fetchone()
     assert first is not None
     start = datetime.fromtimestamp(first[0] / 1e6, UTC).replace(
@@ -39,14 +41,14 @@ def test_daily_run_equals_a_full_recompute(
     assert late is not None and late[0] > 0
 
     inc = tmp_path / "inc"
-    before = run_daily(w, inc, "position_based", t0)
+    before = run_daily(src, inc, "position_based", t0)
     assert before.previous is None and len(before.days_recomputed) == before.days_total
-    after = run_daily(w, inc, "position_based", t1)
+    after = run_daily(src, inc, "position_based", t1)
     assert after.previous == t0
     assert len(after.days_recomputed) < after.days_total  # not everything again
     assert min(after.days_recomputed) < (t0 - timedelta(days=1)).date()  # a late event's day
 
-    full = run_daily(w, tmp_path / "full", "position_based", t1)
+    full = run_daily(src, tmp_path / "full", "position_based", t1)
     assert full.rows_written > 0
     assert _rows(inc) == _rows(tmp_path / "full")
 
@@ -55,8 +57,8 @@ def test_daily_run_equals_a_full_recompute(
     day = t1
     while day < end:
         day += timedelta(days=1)
-        run_daily(w, inc, "position_based", day)
-    run_daily(w, tmp_path / "full", "position_based", end, full=True)
+        run_daily(src, inc, "position_based", day)
+    run_daily(src, tmp_path / "full", "position_based", end, full=True)
     assert _rows(inc) == _rows(tmp_path / "full")
 
 
@@ -64,14 +66,15 @@ def test_daily_runs_refuse_what_they_cannot_do_incrementally(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
     w = reportworld.world_dir(tmp_path_factory)
+    src = world.WorldSource(world.WorldDir(w))
     t = datetime(2025, 3, 5, tzinfo=UTC)
     with pytest.raises(InvalidInput, match="cannot run incrementally"):
-        run_daily(w, tmp_path, "markov", t)
-    run_daily(w, tmp_path, "last_touch", t)
+        run_daily(src, tmp_path, "markov", t)
+    run_daily(src, tmp_path, "last_touch", t)
     with pytest.raises(InvalidInput, match="is not after the last run"):
-        run_daily(w, tmp_path, "last_touch", t)
+        run_daily(src, tmp_path, "last_touch", t)
     with pytest.raises(InvalidInput, match="--full"):
-        run_daily(w, tmp_path, "linear", t + timedelta(days=1))
+        run_daily(src, tmp_path, "linear", t + timedelta(days=1))
 
 
 def test_a_late_purchase_makes_its_earlier_delivered_refund_dirty() -> None:

@@ -4,6 +4,7 @@ holds them (store, lake, clean-room matches)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -65,19 +66,28 @@ def test_score_prints_each_model(
     assert "unknown touch kind 'glance'" in capsys.readouterr().err
 
 
-def test_daily_then_errors_without_a_traceback(
+def test_daily_reads_the_deployment_then_errors_without_a_traceback(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    w = reportworld.world_dir(tmp_path_factory)
-    args = ["--data-dir", str(tmp_path), "report", "daily", "--world", str(w), "-m", "last_touch"]
+    data = tmp_path / "data"
+    shutil.copytree(reportworld.deployment_dir(tmp_path_factory), data)
+    args = ["--data-dir", str(data), "report", "daily", "-m", "last_touch"]
     main([*args, "--as-of", "2025-03-05"])
-    assert "(first run): recomputed" in _out(capsys)
+    printed = _out(capsys)
+    assert "(first run): recomputed" in printed
+    first = int(re.search(r"([0-9,]+) rows", printed).group(1).replace(",", ""))  # type: ignore[union-attr]
+    assert first > 0  # credits from the deployment's lake and clean room (no world given)
+    parts = data / "attribution" / "daily" / "last_touch" / "credits"
+    assert any(parts.glob("day=*/part.parquet"))
     main([*args, "--as-of", "2025-03-06"])
     assert "(since 2025-03-05T00:00:00+00:00): recomputed" in _out(capsys)
     with pytest.raises(SystemExit) as exc:
         main([*args, "--as-of", "yesterday"])
     assert exc.value.code == 2
     assert "not an ISO date" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # a world is for scoring only
+        main([*args, "--as-of", "2025-03-07", "--world", str(data)])
+    assert exc.value.code == 2 and "--world" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--data-dir", str(tmp_path / "empty"), "report", "show"])
     assert "no attribution report was published yet" in capsys.readouterr().err

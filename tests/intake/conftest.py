@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from seedtrail import principals
 from seedtrail.api.app import create_app
+from seedtrail.cli.main import main
 from seedtrail.links import partners
 from seedtrail.principals import Principal
 from seedtrail.settings import Settings, load_settings
@@ -39,6 +40,17 @@ class World:
             secret = partners.rotate_secret(conn, ROOT, self.partner_id)["secret"].encode()
         self.secrets.insert(0, secret)
         return secret
+
+    def cli(self, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+        """Run ``seedtrail ARGS`` on this world's data dir and store: exit code, stdout, stderr."""
+        db = ["--database-url", self.settings.database_url] if self.settings.database_url else []
+        try:
+            main(["--data-dir", str(self.settings.data_dir), *db, *args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out = capsys.readouterr()
+        return code, out.out, out.err
 
 
 def make_world(tmp: Path, **overrides: object) -> World:

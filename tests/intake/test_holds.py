@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 from tests.factories import make
 
 from seedtrail import principals
-from seedtrail.cli.main import main
 from seedtrail.community import accounts
 from seedtrail.intake import holds
 from seedtrail.store import audit
@@ -77,33 +76,22 @@ def test_bad_hold_requests(world: World, client: TestClient) -> None:
     )
 
 
-def run(world: World, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        db = ["--database-url", world.settings.database_url] if world.settings.database_url else []
-        main(["--data-dir", str(world.settings.data_dir), *db, *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_hold_release_and_json_from_the_cli(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(world, capsys, "health", "hold", world.slug, "--reason", "data missing")
+    code, out, _ = world.cli(capsys, "health", "hold", world.slug, "--reason", "data missing")
     assert code == 0 and "held" in out
-    code, out, _ = run(world, capsys, "health", "--json")
+    code, out, _ = world.cli(capsys, "health", "--json")
     assert code == 0
     lines = [orjson.loads(line) for line in out.splitlines()]
     assert [(f["partner"], f["kind"]) for f in lines] == [(world.slug, "held")]
     assert set(lines[0]) == {"partner", "kind", "start", "end", "evidence"}
     assert lines[0]["evidence"]["reason"] == "data missing"
-    code, out, _ = run(world, capsys, "health", world.slug)
+    code, out, _ = world.cli(capsys, "health", world.slug)
     assert code == 0 and "held by" in out and "data missing" in out
-    code, _, err = run(world, capsys, "health", "hold", world.slug, "--reason", "again")
+    code, _, err = world.cli(capsys, "health", "hold", world.slug, "--reason", "again")
     assert code != 0 and "already held" in err
-    code, out, _ = run(world, capsys, "health", "release", world.slug, "--reason", "backfilled")
+    code, out, _ = world.cli(capsys, "health", "release", world.slug, "--reason", "backfilled")
     assert code == 0 and "released" in out
-    code, out, _ = run(world, capsys, "health", "--json")
+    code, out, _ = world.cli(capsys, "health", "--json")
     assert code == 0 and out.strip() == ""

@@ -9,21 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from seedtrail.cli.main import main
 from seedtrail.lake.layout import Lake
 
 World = Any  # the `world` fixture (tests/intake/conftest.py)
-
-
-def run(world: World, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        db = ["--database-url", world.settings.database_url] if world.settings.database_url else []
-        main(["--data-dir", str(world.settings.data_dir), *db, *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def touch(i: int) -> dict[str, Any]:
@@ -45,8 +33,8 @@ def test_import_jsonl_csv_parquet_then_seal_stats_compact(
     lines.insert(4, orjson.dumps({**touch(99), "kind": "click"}).decode())  # the redirect's
     jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
     errors = tmp_path / "errors.jsonl"
-    code, out, err = run(
-        world, capsys, "import", str(jsonl), "--kind", "front", "--errors", str(errors)
+    code, out, err = world.cli(
+        capsys, "import", str(jsonl), "--kind", "front", "--errors", str(errors)
     )
     assert code == 2  # some lines were rejected
     assert "read 8, stored 6, already stored 0, rejected 2" in out
@@ -83,24 +71,24 @@ def test_import_jsonl_csv_parquet_then_seal_stats_compact(
                 "sample_rate": "1",
             }
         )
-    code, out, err = run(
-        world, capsys, "import", str(path), "--kind", "back", "--partner", world.slug
+    code, out, err = world.cli(
+        capsys, "import", str(path), "--kind", "back", "--partner", world.slug
     )
     assert "stored 1" in out and "line 3" in err
 
-    code, out, _ = run(world, capsys, "lake", "seal")
+    code, out, _ = world.cli(capsys, "lake", "seal")
     assert code == 0 and "sealed 7 events" in out
     parquet = tmp_path / "touches.parquet"
     pq.write_table(pa.Table.from_pylist([touch(i) for i in range(4, 9)]), parquet)
-    code, out, _ = run(world, capsys, "import", str(parquet), "--kind", "front")
+    code, out, _ = world.cli(capsys, "import", str(parquet), "--kind", "front")
     assert code == 0 and "stored 5, already stored 0" in out  # t4, t5 are in the lake
 
-    code, out, _ = run(world, capsys, "lake", "seal")
+    code, out, _ = world.cli(capsys, "lake", "seal")
     assert code == 0 and "sealed 5 events: 3 written" in out and "2 already in the lake" in out
-    code, _, _ = run(world, capsys, "import", str(parquet), "--kind", "front")  # replay
-    code, out, _ = run(world, capsys, "lake", "seal")
+    code, _, _ = world.cli(capsys, "import", str(parquet), "--kind", "front")  # replay
+    code, out, _ = world.cli(capsys, "lake", "seal")
     assert "0 written" in out and "5 already in the lake" in out
-    code, out, _ = run(world, capsys, "lake", "stats")
+    code, out, _ = world.cli(capsys, "lake", "stats")
     assert "like" in out and "purchase" in out
     lake = Lake(world.settings.effective_lake_url)
     ids = sorted(
@@ -108,7 +96,7 @@ def test_import_jsonl_csv_parquet_then_seal_stats_compact(
     )  # type: ignore[union-attr]
     assert ids == sorted(f"t{i}" for i in range(9))
     files_before = sum(len(lake.files(p)) for p in lake.partitions())
-    code, out, _ = run(world, capsys, "lake", "compact")
+    code, out, _ = world.cli(capsys, "lake", "compact")
     assert code == 0 and "compacted 0 partitions" not in out
     assert sum(len(lake.files(p)) for p in lake.partitions()) < files_before
 
@@ -118,17 +106,17 @@ def test_import_back_needs_known_partner(
 ) -> None:
     f = tmp_path / "x.jsonl"
     f.write_text("")
-    code, _, err = run(world, capsys, "import", str(f), "--kind", "back")
+    code, _, err = world.cli(capsys, "import", str(f), "--kind", "back")
     assert code == 2 and "--partner" in err
-    code, _, err = run(world, capsys, "import", str(f), "--kind", "back", "--partner", "nope")
+    code, _, err = world.cli(capsys, "import", str(f), "--kind", "back", "--partner", "nope")
     assert code == 2 and "unknown partner" in err
 
 
 def test_health_cli(world: World, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(world, capsys, "health", world.slug, "--hours", "2", "--hours-table")
+    code, out, _ = world.cli(capsys, "health", world.slug, "--hours", "2", "--hours-table")
     assert code == 0 and f"{world.slug}: ok" in out
 
 
 def test_health_cli_all_partners(world: World, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(world, capsys, "health")
+    code, out, _ = world.cli(capsys, "health")
     assert code == 0 and f"{world.slug}: ok" in out

@@ -32,6 +32,7 @@ def click(i: int) -> tuple[object, ...]:
         "outcome": "redirect",
         "is_bot": i % 3 == 0,
         "is_duplicate": i % 2 == 0,
+        "campaign_id": 9 if i % 4 == 1 else None,
     }
     assert tuple(values) == COLUMNS
     return tuple(values.values())

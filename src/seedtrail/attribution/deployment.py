@@ -226,19 +226,11 @@ def _no_identity(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _arrow(conn: Connection, query: Any, schema: pa.Schema) -> pa.Table:
-    rows = conn.execute(query).all()
-    return pa.table(
-        {f.name: pa.array([r[i] for r in rows], f.type) for i, f in enumerate(schema)},
-        schema=schema,
-    )
-
-
 def _register_store(con: duckdb.DuckDBPyConnection, conn: Connection) -> None:
     """Offers, notes and who they belong to, from the store."""
     i64, s = pa.int64(), pa.string()
     tables = {
-        "d_offers": _arrow(
+        "d_offers": store_campaigns.query_table(
             conn,
             select(
                 db.offers.c.id,
@@ -259,21 +251,21 @@ def _register_store(con: duckdb.DuckDBPyConnection, conn: Connection) -> None:
                 ]
             ),
         ),
-        "d_notes": _arrow(
+        "d_notes": store_campaigns.query_table(
             conn,
             select(db.notes.c.id, db.notes.c.author_id, db.accounts.c.kind).join(
                 db.accounts, db.accounts.c.id == db.notes.c.author_id
             ),
             pa.schema([("note_id", i64), ("author_id", i64), ("author_kind", s)]),
         ),
-        "d_collabs": _arrow(
+        "d_collabs": store_campaigns.query_table(
             conn,
             select(db.collab_registrations.c.note_id, db.collab_registrations.c.brand_id).where(
                 db.collab_registrations.c.status == "active"
             ),
             pa.schema([("note_id", i64), ("brand_id", i64)]),
         ),
-        "d_mounts": _arrow(
+        "d_mounts": store_campaigns.query_table(
             conn,
             select(db.link_mounts.c.note_id, db.link_mounts.c.offer_id).where(
                 db.link_mounts.c.note_id.is_not(None)

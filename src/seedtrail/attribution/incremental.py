@@ -34,10 +34,10 @@ from typing import Any
 
 import duckdb
 
-from seedtrail.attribution import world
 from seedtrail.attribution.dialect import literal
 from seedtrail.attribution.engines.duckdb import DuckDBEngine
 from seedtrail.attribution.inputs import Inputs
+from seedtrail.attribution.report import Source
 from seedtrail.attribution.spec import AttributionSpec, ModelSpec, Windows
 from seedtrail.errors import InvalidInput
 
@@ -95,10 +95,9 @@ def dirty_days(
     return [row[0] for row in con.execute("SELECT DISTINCT d FROM i_dirty ORDER BY d").fetchall()]
 
 
-def _inputs(
-    con: duckdb.DuckDBPyConnection, wd: world.WorldDir, tmp: Path, longest: timedelta
-) -> Inputs:
+def _inputs(con: duckdb.DuckDBPyConnection, tmp: Path, longest: timedelta) -> Inputs:
     touches, conversions = tmp / "touches.parquet", tmp / "conversions.parquet"
+    identity = tmp / "identity.parquet"
     span = f"to_microseconds(CAST({longest.total_seconds() * 1e6!r} AS BIGINT))"
     con.execute(
         "COPY (SELECT * FROM w_conv WHERE CAST(ts AS DATE) IN (SELECT d FROM i_dirty) "
@@ -112,7 +111,11 @@ def _inputs(
         "ts < (SELECT CAST(MAX(d) AS TIMESTAMPTZ) FROM i_dirty) + INTERVAL 1 DAY) "
         f"TO {literal(str(touches))} (FORMAT PARQUET)"
     )
-    return Inputs(touches=touches, conversions=conversions, identity=wd.path("identity"))
+    con.execute(
+        "COPY (SELECT community_key, shop_key, partner FROM w_identity) TO "
+        f"{literal(str(identity))} (FORMAT PARQUET)"
+    )
+    return Inputs(touches=touches, conversions=conversions, identity=identity)
 
 
 def _replace_partitions(
@@ -151,7 +154,7 @@ def _replace_partitions(
 
 
 def run_daily(
-    world_dir: Path,
+    source: Source,
     state_dir: Path,
     model: str,
     as_of: datetime,
@@ -161,7 +164,9 @@ def run_daily(
     progress: Progress | None = None,
 ) -> DailyResult:
     """Bring the credits in ``state_dir`` up to ``as_of``: every day on the first (or a
-    ``full``) run, only the dirty days after that."""
+    ``full``) run, only the dirty days after that. ``source`` is where the touches, conversions
+    and identity come from: a deployment's store, lake and clean room
+    (:class:`~seedtrail.attribution.deployment.Deployment`), as ``report build`` reads them."""
     say = progress or (lambda _msg: None)
     if model not in INCREMENTAL_MODELS:
         raise InvalidInput(
@@ -184,17 +189,16 @@ def run_daily(
             )
     elif full:
         shutil.rmtree(state_dir / "credits", ignore_errors=True)
-    wd = world.WorldDir(world_dir)
     con = duckdb.connect()
     try:
-        world.register(con, wd, as_of)
+        source.register(con, as_of)
         say("finding the days new events touched")
         days = dirty_days(con, previous, windows.longest)
         total = con.execute("SELECT COUNT(DISTINCT CAST(ts AS DATE)) FROM w_conv").fetchone()
         rows = 0
         if days:
             with tempfile.TemporaryDirectory(prefix="seedtrail-daily-") as tmp:
-                inputs = _inputs(con, wd, Path(tmp), windows.longest)
+                inputs = _inputs(con, Path(tmp), windows.longest)
                 say(f"crediting {len(days)} day(s) ({model})")
                 spec = AttributionSpec(model=ModelSpec(name=model), windows=windows)  # type: ignore[arg-type]
                 with DuckDBEngine() as engine:

@@ -208,6 +208,7 @@ def build_from(source: Source, spec: ReportSpec, progress: Progress | None = Non
         source.register(con, spec.as_of)
         world.touch_keys(con)
         funnel.front_counts(con)
+        rollup.flag_conversions(con)
         funnels: list[pa.Table] = []
         dailies: list[pa.Table] = []
         scores: list[dict[str, object]] = []

@@ -59,13 +59,22 @@ def register_credits(con: duckdb.DuckDBPyConnection, credits: pa.Table, model: s
     return name
 
 
+def flag_conversions(con: duckdb.DuckDBPyConnection) -> None:
+    """``w_conv_flags``: every conversion that fell in a flagged backhaul window of its partner
+    (``w_flags``: partner, kind, starts_at, ends_at), with the flag's kind. Computed once per
+    report build; every model's rows and days join it."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE w_conv_flags AS SELECT DISTINCT v.event_id AS "
+        "conversion_id, v.partner, f.kind AS flag FROM w_conv v JOIN w_flags f "
+        "ON f.partner = v.partner AND v.ts >= f.starts_at AND v.ts < f.ends_at"
+    )
+
+
 def _flagged_rows(credit_table: str) -> str:
-    """Credit rows whose conversion fell in a flagged backhaul window of its partner
-    (``w_flags``: partner, kind, starts_at, ends_at), with the flag's kind."""
+    """Credit rows whose conversion is flagged (``w_conv_flags``), with the flag's kind."""
     return (
-        f"SELECT c.*, f.kind AS flag FROM {credit_table} c "
-        "JOIN w_conv v ON v.event_id = c.conversion_id AND v.partner = c.partner "
-        "JOIN w_flags f ON f.partner = v.partner AND v.ts >= f.starts_at AND v.ts < f.ends_at"
+        f"SELECT c.*, g.flag FROM {credit_table} c JOIN w_conv_flags g "
+        "ON g.conversion_id = c.conversion_id AND g.partner = c.partner"
     )
 
 

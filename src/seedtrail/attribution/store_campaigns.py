@@ -4,10 +4,11 @@ API) instead of a world's files, for reports whose ROAS should follow the store.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pyarrow as pa
-from sqlalchemy import select
+from sqlalchemy import Connection, Float, cast, select
 
 from seedtrail.store.schema import campaign_notes, campaign_spend, campaigns
 from seedtrail.store.store import Store
@@ -44,48 +45,58 @@ class StoreCampaigns:
         )
 
 
-def load(store: Store) -> StoreCampaigns:
-    with store.read() as conn:
-        camps = conn.execute(
-            select(
-                campaigns.c.id.label("campaign_id"),
-                campaigns.c.brand_id,
-                campaigns.c.name,
-                campaigns.c.starts_on,
-                campaigns.c.ends_on,
-            ).order_by(campaigns.c.id)
-        ).all()
-        notes = conn.execute(select(campaign_notes.c.campaign_id, campaign_notes.c.note_id)).all()
-        spend = conn.execute(
-            select(
-                campaign_spend.c.campaign_id,
-                campaign_spend.c.note_id,
-                campaign_spend.c.day,
-                campaign_spend.c.amount,
-            )
-        ).all()
-    return StoreCampaigns(
-        campaigns=pa.table(
-            {
-                "campaign_id": pa.array([r[0] for r in camps], pa.int64()),
-                "brand_id": pa.array([r[1] for r in camps], pa.int64()),
-                "name": pa.array([r[2] for r in camps], pa.string()),
-                "starts_on": pa.array([r[3] for r in camps], pa.date32()),
-                "ends_on": pa.array([r[4] for r in camps], pa.date32()),
-            }
-        ),
-        notes=pa.table(
-            {
-                "campaign_id": pa.array([r[0] for r in notes], pa.int64()),
-                "note_id": pa.array([r[1] for r in notes], pa.int64()),
-            }
-        ),
-        spend=pa.table(
-            {
-                "campaign_id": pa.array([r[0] for r in spend], pa.int64()),
-                "note_id": pa.array([r[1] for r in spend], pa.int64()),
-                "day": pa.array([r[2] for r in spend], pa.date32()),
-                "spend": pa.array([float(r[3]) for r in spend], pa.float64()),
-            }
-        ),
+def query_table(conn: Connection, query: Any, schema: pa.Schema) -> pa.Table:
+    """The rows of ``query`` as an Arrow table of ``schema`` (columns in the query's order)."""
+    rows = conn.execute(query).all()
+    return pa.table(
+        {f.name: pa.array([r[i] for r in rows], f.type) for i, f in enumerate(schema)},
+        schema=schema,
     )
+
+
+def load(store: Store) -> StoreCampaigns:
+    i64 = pa.int64()
+    with store.read() as conn:
+        return StoreCampaigns(
+            campaigns=query_table(
+                conn,
+                select(
+                    campaigns.c.id,
+                    campaigns.c.brand_id,
+                    campaigns.c.name,
+                    campaigns.c.starts_on,
+                    campaigns.c.ends_on,
+                ).order_by(campaigns.c.id),
+                pa.schema(
+                    [
+                        ("campaign_id", i64),
+                        ("brand_id", i64),
+                        ("name", pa.string()),
+                        ("starts_on", pa.date32()),
+                        ("ends_on", pa.date32()),
+                    ]
+                ),
+            ),
+            notes=query_table(
+                conn,
+                select(campaign_notes.c.campaign_id, campaign_notes.c.note_id),
+                pa.schema([("campaign_id", i64), ("note_id", i64)]),
+            ),
+            spend=query_table(
+                conn,
+                select(
+                    campaign_spend.c.campaign_id,
+                    campaign_spend.c.note_id,
+                    campaign_spend.c.day,
+                    cast(campaign_spend.c.amount, Float),
+                ),
+                pa.schema(
+                    [
+                        ("campaign_id", i64),
+                        ("note_id", i64),
+                        ("day", pa.date32()),
+                        ("spend", pa.float64()),
+                    ]
+                ),
+            ),
+        )

@@ -305,22 +305,28 @@ def show_cmd(ctx: typer.Context) -> None:
 @report_app.command("daily")
 def daily_cmd(
     ctx: typer.Context,
-    world: Path = WORLD,
     as_of: str = typer.Option(..., "--as-of", help="Cut-off of this run (ISO date or time)."),
     model: str = typer.Option("position_based", "--model", "-m"),
     state_dir: Path | None = typer.Option(
         None, "--state", help="Credits and state (default: <data dir>/attribution/daily/<model>)."
     ),
     full: bool = typer.Option(False, "--full", help="Recompute every day."),
+    cleanroom: Path | None = CLEANROOM_OPT,
+    identity: Path | None = IDENTITY_OPT,
+    uncounted: bool = UNCOUNTED_OPT,
 ) -> None:
-    """Bring daily credit partitions up to --as-of, recomputing only the days new events touched."""
+    """Bring daily credit partitions up to --as-of, recomputing only the days new events touched;
+    over the store, the event lake and the clean room's matches, as `report build` reads them."""
     from seedtrail.attribution.incremental import run_daily
+    from seedtrail.cli.intake_cmd import open_store
 
+    settings = state(ctx).settings
     spec = _spec([model], model, "15d", "15d", "1d", as_of)
     assert spec.as_of is not None
-    target = state_dir or runs.root(state(ctx).settings.data_dir) / "daily" / model
-    with _progress() as say:
-        result = run_daily(world, target, model, spec.as_of, full=full, progress=say)
+    target = state_dir or runs.root(settings.data_dir) / "daily" / model
+    with open_store(settings) as store, _progress() as say:
+        source = _deployment(settings, store, cleanroom, identity, uncounted)
+        result = run_daily(source, target, model, spec.as_of, full=full, progress=say)
     since = f"since {result.previous.isoformat()}" if result.previous else "first run"
     days = ", ".join(d.isoformat() for d in result.days_recomputed) or "none"
     console.print(

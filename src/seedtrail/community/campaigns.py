@@ -13,7 +13,7 @@ from seedtrail.community import collabs
 from seedtrail.errors import Forbidden, InvalidInput
 from seedtrail.principals import Principal
 from seedtrail.resources import Resource, own_account, owned_by
-from seedtrail.store import audit
+from seedtrail.store import audit, epoch
 from seedtrail.store.schema import accounts, campaign_notes, campaign_spend, campaigns, notes
 from seedtrail.store.types import Id
 
@@ -98,6 +98,7 @@ def add_notes(
         conn.execute(
             insert(campaign_notes), [{"campaign_id": campaign_id, "note_id": n} for n in new]
         )
+        epoch.bump(conn)  # live links know their note's campaigns (a tap's ``c`` is checked)
         audit.record(
             conn,
             actor=actor.label,

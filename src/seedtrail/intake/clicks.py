@@ -5,7 +5,9 @@ other event.
 A click keeps the redirect's verdict: ``bot`` (a crawler, previewer or HEAD request), ``repeat``
 (the same viewer on the same link within the duplicate window) and ``outcome`` (``unavailable``
 when the link was closed and the tap answered 410). Attribution leaves out every click that does
-not count (:func:`seedtrail.links.clickstats.counted`) unless asked otherwise.
+not count (:func:`seedtrail.links.clickstats.counted`) unless asked otherwise. A tap that came
+through a boost keeps its campaign (``campaign_id``, ``boosted``) as the redirect checked it, so
+campaign rows credit the click.
 
 Staging is idempotent and crash-safe: the clicks after a watermark (``seedtrail_meta``
 ``clicks_staged``, the last staged click row id) are inserted and the watermark moved in one
@@ -48,7 +50,8 @@ def touch_payload(row: Any, partner: str) -> bytes:
             "note_id": None if row.note_id is None else str(row.note_id),
             "click_id": row.click_id,
             "placement": row.placement,
-            "boosted": False,
+            "campaign_id": row.campaign_id,
+            "boosted": row.campaign_id is not None,
             "partner": partner,
             "mount_id": row.mount_id,
             "offer_id": row.offer_id,

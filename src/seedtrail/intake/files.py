@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from seedtrail.errors import InvalidInput
@@ -53,6 +54,19 @@ def records(path: Path, fmt: str, stream: str) -> Iterator[Record]:
                 if old in rec and new not in rec:
                     rec[new] = rec.pop(old)
         yield line, rec
+
+
+def parquet_batches(path: Path, stream: str, size: int) -> Iterator[tuple[int, pa.RecordBatch]]:
+    """A Parquet file as ``(line of its first row, batch)``, with the column aliases applied."""
+    alias = ALIASES[stream]
+    first = 1
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=size):
+        names = batch.schema.names
+        renamed = [alias[n] if n in alias and alias[n] not in names else n for n in names]
+        if renamed != names:
+            batch = batch.rename_columns(renamed)
+        yield first, batch
+        first += batch.num_rows
 
 
 def _raw(path: Path, fmt: str) -> Iterator[Record]:

@@ -17,7 +17,7 @@ import base64
 import binascii
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
@@ -103,21 +103,34 @@ def _b64(value: bytes) -> bytes | None:
         return None
 
 
+def _hmac_ok(secret: bytes, signed: bytes, raw: bytes) -> bool:
+    return hmac.compare_digest(hmac.new(secret, signed, hashlib.sha256).digest(), raw)
+
+
+def _ed25519_ok(public: bytes, signed: bytes, raw: bytes) -> bool:
+    if len(public) != 32 or len(raw) != 64:
+        return False
+    try:
+        VerifyKey(public).verify(signed, raw)
+    except (BadSignatureError, ValueError):
+        return False
+    return True
+
+
+#: Standard Webhooks signature versions: the prefix of the keys each is checked under (a key of
+#: the other kind never is) and the check on the decoded key.
+_SCHEMES: dict[str, tuple[bytes, Callable[[bytes, bytes, bytes], bool]]] = {
+    "v1": (SECRET_PREFIX, _hmac_ok),
+    "v1a": (PUBLIC_KEY_PREFIX, _ed25519_ok),
+}
+
+
 def _matches(version: str, raw: bytes, signed: bytes, key: bytes) -> bool:
-    if version == "v1" and key.startswith(SECRET_PREFIX):
-        secret = _b64(key[len(SECRET_PREFIX) :])
-        expected = hmac.new(secret, signed, hashlib.sha256).digest() if secret else b""
-        return bool(secret) and hmac.compare_digest(expected, raw)
-    if version == "v1a" and key.startswith(PUBLIC_KEY_PREFIX):
-        public = _b64(key[len(PUBLIC_KEY_PREFIX) :])
-        if public is None or len(public) != 32 or len(raw) != 64:
-            return False
-        try:
-            VerifyKey(public).verify(signed, raw)
-        except (BadSignatureError, ValueError):
-            return False
-        return True
-    return False
+    scheme = _SCHEMES.get(version)
+    if scheme is None or not key.startswith(scheme[0]):
+        return False
+    decoded = _b64(key[len(scheme[0]) :])
+    return decoded is not None and scheme[1](decoded, signed, raw)
 
 
 def verify_standard(

@@ -30,6 +30,7 @@ COLUMNS = (
     "outcome",
     "is_bot",
     "is_duplicate",
+    "campaign_id",
 )
 Click = tuple[Any, ...]
 

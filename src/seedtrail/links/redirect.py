@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -20,7 +21,15 @@ from seedtrail.links import codes
 from seedtrail.links.clicklog import ClickLog, ClickLogError
 from seedtrail.links.ratelimit import RateLimiter
 from seedtrail.links.resolver import LiveLink, Miss, Resolver
-from seedtrail.links.taps import PREFIX, Repeats, add_param, click_row, destination
+from seedtrail.links.taps import (
+    CAMPAIGN_PARAM,
+    PREFIX,
+    Repeats,
+    add_param,
+    campaign,
+    click_row,
+    destination,
+)
 from seedtrail.links.useragent import BOT_CLASSES, cached_classifier
 from seedtrail.links.viewer import COOKIE, HEADER, ViewerKeys, cookie_from_header
 
@@ -65,6 +74,8 @@ class RedirectApp:
         self.env = templates()
         self.classify = cached_classifier()
         self.repeats = Repeats(duplicate_window_s)
+        #: taps whose campaign (``c``) was dropped, by reason (:data:`taps.DROPPED`)
+        self.campaigns_dropped: Counter[str] = Counter()
         self._pages = {
             name: self.env.get_template(f"{name}.html").render().encode()
             for name in ("unavailable", "not_found", "unavailable_log")
@@ -151,6 +162,7 @@ class RedirectApp:
             outcome=outcome,
             is_bot=is_bot,
             is_repeat=is_dup,
+            campaign_id=campaign(link, _query_value(scope, CAMPAIGN_PARAM), self.campaigns_dropped),
         )
         head = method == "HEAD"
         try:
@@ -209,6 +221,18 @@ class RedirectApp:
             await _respond(send, 404, self._pages["not_found"], [], head)
             return
         await _respond(send, 200, page.encode(), [], head)
+
+
+def _query_value(scope: Scope, name: str) -> str | None:
+    """The last value of query parameter ``name`` (raw, not percent-decoded), or None."""
+    query: bytes = scope.get("query_string", b"")
+    found = None
+    if query:
+        for part in query.decode("latin-1").split("&"):
+            key, _, value = part.partition("=")
+            if key == name:
+                found = value
+    return found
 
 
 async def _respond(

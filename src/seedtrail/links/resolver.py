@@ -17,12 +17,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+
 from seedtrail.errors import SeedtrailError
 from seedtrail.links import mounts
 from seedtrail.links.destinations import Target
 from seedtrail.links.policy import Rule, decide, next_change
 from seedtrail.links.rules import load_rules
 from seedtrail.store import epoch
+from seedtrail.store.schema import campaign_notes
 from seedtrail.store.store import Store
 from seedtrail.store.types import utcnow
 
@@ -48,6 +51,14 @@ class LiveLink:
     reason: str
     target: Target | None
     good_until: float  # unix seconds; recompute after
+    campaigns: frozenset[int] = frozenset()  # the campaigns the link's note is in
+
+
+def _campaigns(conn: Any, note_id: int | None) -> frozenset[int]:
+    if note_id is None:
+        return frozenset()
+    query = select(campaign_notes.c.campaign_id).where(campaign_notes.c.note_id == note_id)
+    return frozenset(conn.execute(query).scalars())
 
 
 class Resolver:
@@ -129,6 +140,7 @@ class Resolver:
             except SeedtrailError as exc:  # e.g. a destination no longer on the allowed hosts
                 return self._closed(row, str(exc), None)
             decision = decide(ctx.facts, rules, at)
+            boosts = _campaigns(conn, ctx.note_id)
         edges = [t for t in (next_change(rules, at), row["expires_at"]) if t is not None and t > at]
         good_until = min(edges).timestamp() if edges else float("inf")
         return LiveLink(
@@ -144,6 +156,7 @@ class Resolver:
             decision.summary(),
             ctx.target if decision.allowed else None,
             good_until,
+            boosts,
         )
 
     @staticmethod

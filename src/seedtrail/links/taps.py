@@ -1,6 +1,11 @@
 """What the redirect decides for one tap, apart from HTTP: whether it repeats the same viewer's
 recent tap on the same link, where it leads (or that the link is closed), and the click log row.
 
+A tap may name the campaign (boost) it came through: the community's app adds ``c=<campaign id>``
+to ``/r/{code}`` when the note was shown as a boosted note. :func:`campaign` keeps it only when it
+is one of the campaigns the link's note belongs to; otherwise the click is kept and the campaign
+dropped, for a reason that is counted (:data:`DROPPED`).
+
 The redirect (:mod:`seedtrail.links.redirect`) and the replay of recorded taps
 (``seedtrail sim load``) both decide through these functions, so a replayed tap is logged exactly
 as the redirect would have logged it.
@@ -8,10 +13,32 @@ as the redirect would have logged it.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from seedtrail.links.clicklog import Click
 from seedtrail.links.resolver import LiveLink
 
 PREFIX = "/r/"
+#: The query parameter the community's app passes a boosted tap's campaign in.
+CAMPAIGN_PARAM = "c"
+#: Why a tap's campaign was dropped (the click itself is always kept).
+DROPPED = ("malformed", "not_this_link")
+
+
+def campaign(link: LiveLink, raw: object, dropped: Counter[str]) -> int | None:
+    """The campaign ``raw`` names when it is one of ``link``'s note's campaigns; else None, with
+    the reason counted in ``dropped``. ``raw`` is the query value (text) or a replayed id."""
+    if raw is None or raw == "":
+        return None
+    text = str(raw)
+    if not text.isascii() or not text.isdigit() or len(text) > 12:
+        dropped["malformed"] += 1
+        return None
+    value = int(text)
+    if value not in link.campaigns:
+        dropped["not_this_link"] += 1
+        return None
+    return value
 
 
 def add_param(url: str, name: str, value: str) -> str:
@@ -63,6 +90,7 @@ def click_row(
     outcome: str,
     is_bot: bool,
     is_repeat: bool,
+    campaign_id: int | None = None,
 ) -> Click:
     """The click log row (:data:`seedtrail.links.clicklog.COLUMNS` order)."""
     return (
@@ -83,4 +111,5 @@ def click_row(
         outcome,
         is_bot,
         is_repeat,
+        campaign_id,
     )

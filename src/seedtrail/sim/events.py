@@ -47,12 +47,17 @@ def nullable(values: np.ndarray, typ: pa.DataType) -> pa.Array:
     return pa.array(values, typ, mask=values < 0)
 
 
+def campaign_of(chunk: FrontChunk, camps: Campaigns) -> np.ndarray:
+    """The campaign each event came through (-1: none)."""
+    return np.where(chunk.campaign_row >= 0, camps.campaign_id[chunk.campaign_row], -1)
+
+
 def front_table(
     chunk: FrontChunk, seq: np.ndarray, click_seq: np.ndarray, pop: Population, camps: Campaigns
 ) -> pa.Table:
     clicks = np.full(len(chunk), -1, dtype=np.int64)
     clicks[chunk.kind == CLICK] = click_seq
-    camp = np.where(chunk.campaign_row >= 0, camps.campaign_id[chunk.campaign_row], -1)
+    camp = campaign_of(chunk, camps)
     return pa.table(
         [
             ids("f", seq),
@@ -71,9 +76,10 @@ def front_table(
 
 
 def clicks_table(
-    world: World, chunk: FrontChunk, click_seq: np.ndarray, pop: Population
+    world: World, chunk: FrontChunk, click_seq: np.ndarray, pop: Population, camps: Campaigns
 ) -> pa.Table:
     rows = chunk.kind == CLICK
+    camp = campaign_of(chunk, camps)
     note = chunk.note[rows]
     mount = world.note_mount[note]
     offer = world.mount_offer[mount - 1]
@@ -87,6 +93,7 @@ def clicks_table(
             codes(tuple(p.slug for p in PARTNERS), world.offer_partner[offer]),
             codes(PLACEMENTS, chunk.placement[rows].astype(np.int64)),
             ts(chunk.ts[rows]),
+            nullable(camp[rows], pa.int64()),
         ],
         schema=schemas.CLICKS,
     )

@@ -10,11 +10,13 @@ The world's taps (``events/clicks.parquet``) are then replayed through the redir
 (:mod:`seedtrail.links.taps`) against the live link table (:class:`~seedtrail.links.resolver.
 Resolver`): a tap on a closed or killed link is logged with outcome ``unavailable`` and never
 counts; a repeat within the duplicate window is flagged. The click ids are the world's (its shops
-echo them), as if the redirect had issued them.
+echo them), as if the redirect had issued them; a tap the world made through a boosted note
+passes its campaign as the community's app would (``c``), checked as the redirect checks it.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from seedtrail.errors import SimError
 from seedtrail.links import mounts, rules
 from seedtrail.links.clicklog import COLUMNS
 from seedtrail.links.resolver import Resolver
-from seedtrail.links.taps import Repeats, click_row, destination
+from seedtrail.links.taps import Repeats, campaign, click_row, destination
 from seedtrail.store import schema as db
 from seedtrail.store.store import Store
 
@@ -43,7 +45,8 @@ class Mounted:
     rules: int = 0
 
 
-def _rows(path: Path) -> list[dict[str, Any]]:
+def world_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of one of a world's Parquet files (a clear error when it is missing)."""
     if not path.exists():
         raise SimError(f"{path} is missing: is this a directory written by `seedtrail sim`?")
     return pq.read_table(path).to_pylist()
@@ -52,7 +55,7 @@ def _rows(path: Path) -> list[dict[str, Any]]:
 def open_categories(store: Store, world_dir: Path) -> int:
     """One opening rule per category of the world's offers (the community's decision to let
     links into those categories); returns how many were created."""
-    cats = sorted({r["category"] for r in _rows(world_dir / "entities" / "offers.parquet")})
+    cats = sorted({r["category"] for r in world_rows(world_dir / "entities" / "offers.parquet")})
     with store.transaction() as conn:
         for cat in cats:
             resources.create(
@@ -95,7 +98,7 @@ def mount_world_links(store: Store, world_dir: Path) -> Mounted:
     with store.transaction() as conn:
         kinds = dict(conn.execute(select(db.accounts.c.id, db.accounts.c.kind)).all())
         authors = dict(conn.execute(select(db.notes.c.id, db.notes.c.author_id)).all())
-        for row in _rows(ent / "link_mounts.parquet"):
+        for row in world_rows(ent / "link_mounts.parquet"):
             req = _request(conn, row, authors)
             result = mounts.create(conn, _actor(kinds, row["account_id"]), mounts.MountIn(**req))
             if result["mount"] is None:
@@ -113,6 +116,8 @@ class Replayed:
     unavailable: int = 0
     repeats: int = 0
     not_mounted: int = 0
+    with_campaign: int = 0
+    campaigns_dropped: Counter[str] = field(default_factory=Counter)
 
 
 def replay_taps(
@@ -146,10 +151,12 @@ def replay_taps(
             outcome=outcome,
             is_bot=False,
             is_repeat=repeat,
+            campaign_id=campaign(link, tap.get("campaign_id"), out.campaigns_dropped),
         )
         rows.append(dict(zip(COLUMNS, row, strict=True)))
         out.unavailable += outcome == "unavailable"
         out.repeats += repeat
+        out.with_campaign += row[-1] is not None
         out.counted += outcome != "unavailable" and not repeat
     with store.transaction() as conn:
         for i in range(0, len(rows), 5_000):

@@ -15,11 +15,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from sqlalchemy import Table, insert
 
-from seedtrail.errors import SimError
-from seedtrail.sim.links import Mounted, Replayed, mount_world_links, replay_taps
+from seedtrail.sim.links import Mounted, Replayed, mount_world_links, replay_taps, world_rows
 from seedtrail.store import schema as db
 from seedtrail.store.store import Store
 
@@ -49,12 +47,6 @@ _LINK_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _rows(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        raise SimError(f"{path} is missing: is this a directory written by `seedtrail sim`?")
-    return pq.read_table(path).to_pylist()
-
-
 def _batches(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     for i in range(0, len(rows), BATCH):
         yield rows[i : i + BATCH]
@@ -73,13 +65,14 @@ def load_world(store: Store, world_dir: Path, seed: int) -> dict[str, int]:
     counts["clicks"] = taps.logged
     counts["clicks counted"] = taps.counted
     counts["clicks on closed links (410)"] = taps.unavailable
+    counts["clicks through a campaign"] = taps.with_campaign
     return counts
 
 
 def load_entities(store: Store, world_dir: Path) -> dict[str, int]:
     """Accounts, notes, partners, offers, collab registrations, campaigns and spend."""
     ent = world_dir / "entities"
-    start = min(r["published_at"] for r in _rows(ent / "notes.parquet"))
+    start = min(r["published_at"] for r in world_rows(ent / "notes.parquet"))
     stamp = {"created_at": start, "updated_at": start}
     plan: list[tuple[Table, list[dict[str, Any]]]] = []
     plan.append(
@@ -98,7 +91,7 @@ def load_entities(store: Store, world_dir: Path) -> dict[str, int]:
                     "created_at": r["created_at"],
                     "updated_at": r["created_at"],
                 }
-                for r in _rows(ent / "accounts.parquet")
+                for r in world_rows(ent / "accounts.parquet")
             ],
         )
     )
@@ -117,11 +110,11 @@ def load_entities(store: Store, world_dir: Path) -> dict[str, int]:
                     "created_at": r["published_at"],
                     "updated_at": r["published_at"],
                 }
-                for r in _rows(ent / "notes.parquet")
+                for r in world_rows(ent / "notes.parquet")
             ],
         )
     )
-    partner_rows = _rows(ent / "partners.parquet")
+    partner_rows = world_rows(ent / "partners.parquet")
     partner_id = {r["partner"]: i for i, r in enumerate(partner_rows, start=1)}
     plan.append(
         (
@@ -158,7 +151,7 @@ def load_entities(store: Store, world_dir: Path) -> dict[str, int]:
                     "status": "active",
                     **stamp,
                 }
-                for r in _rows(ent / "offers.parquet")
+                for r in world_rows(ent / "offers.parquet")
             ],
         )
     )
@@ -177,7 +170,7 @@ def load_entities(store: Store, world_dir: Path) -> dict[str, int]:
                     "created_at": r["registered_at"],
                     "updated_at": r["registered_at"],
                 }
-                for r in _rows(ent / "collab_registrations.parquet")
+                for r in world_rows(ent / "collab_registrations.parquet")
             ],
         )
     )
@@ -194,11 +187,11 @@ def load_entities(store: Store, world_dir: Path) -> dict[str, int]:
                     "status": "active",
                     **stamp,
                 }
-                for r in _rows(ent / "campaigns.parquet")
+                for r in world_rows(ent / "campaigns.parquet")
             ],
         )
     )
-    plan.append((db.campaign_notes, _rows(ent / "campaign_notes.parquet")))
+    plan.append((db.campaign_notes, world_rows(ent / "campaign_notes.parquet")))
     plan.append(
         (
             db.campaign_spend,
@@ -209,7 +202,7 @@ def load_entities(store: Store, world_dir: Path) -> dict[str, int]:
                     "day": r["day"],
                     "amount": r["spend"],
                 }
-                for r in _rows(ent / "campaign_spend.parquet")
+                for r in world_rows(ent / "campaign_spend.parquet")
             ],
         )
     )

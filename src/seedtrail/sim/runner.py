@@ -137,7 +137,8 @@ def generate(spec: WorldSpec, seed: int, out: Path, progress: Progress | None = 
                 n_click = int((front.kind == CLICK).sum())
                 click_seq = counters["click"] + np.arange(n_click, dtype=np.int64)
                 sinks["events/front"].write(events.front_table(front, seq, click_seq, pop, camps))
-                sinks["events/clicks"].write(events.clicks_table(world, front, click_seq, pop))
+                taps = events.clicks_table(world, front, click_seq, pop, camps)
+                sinks["events/clicks"].write(taps)
                 crng = stream(seed, "comments", day, part)
                 sinks["events/comments"].write(
                     events.comments_table(world, front, counters["comment"], crng)

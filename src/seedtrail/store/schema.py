@@ -369,6 +369,7 @@ clicks = Table(
     Column("outcome", String(16), nullable=False),
     Column("is_bot", Boolean, nullable=False),
     Column("is_duplicate", Boolean, nullable=False),
+    Column("campaign_id", Integer),  # the boost the tap came through, when the redirect kept it
 )
 
 meta = Table(

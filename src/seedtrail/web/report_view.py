@@ -165,6 +165,39 @@ def sample_rate(rate: dict[str, Any] | None) -> str:
     return f"{lo:.0%}" if lo == hi else f"{lo:.0%}–{hi:.0%}"
 
 
+#: The kinds of degraded backhaul a figure can be flagged with (``intake.flags.KINDS``).
+FLAG_KINDS = (
+    *(N_("flag.kind.gap"), N_("flag.kind.lag"), N_("flag.kind.duplicates")),
+    *(N_("flag.kind.orders_again"), N_("flag.kind.sample_rate"), N_("flag.kind.held")),
+)
+
+
+def flag_kinds(value: Any) -> list[str]:
+    """A row's ``backhaul_flags`` as a list (the API's list, or the export's comma-joined text)."""
+    if not value:
+        return []
+    return [k for k in (value.split(",") if isinstance(value, str) else value) if k]
+
+
+def flag_marker(t: Callable[..., str], value: Any) -> Markup:
+    """The marker beside a figure whose conversions fell in a window where the shop's backhaul
+    was flagged by health (empty when none): a visible sign, the kinds, and the explanation on
+    hover and for screen readers."""
+    kinds = flag_kinds(value)
+    if not kinds:
+        return Markup("")
+    names = t("list.separator").join(t(f"flag.kind.{k}") for k in kinds)
+    return Markup(
+        '<span class="flag" data-flag="{}" title="{}" aria-label="{}">⚠ {}</span>'
+    ).format(",".join(kinds), t("flag.marker", kinds=names), t("flag.marker", kinds=names), names)
+
+
+def any_flagged(view: ReportView) -> bool:
+    """Whether any figure of the view is flagged (the page then explains the marker)."""
+    rows = [view.funnel or {}, *view.notes, *view.days]
+    return any(flag_kinds(r.get("backhaul_flags")) for r in rows)
+
+
 def flat(row: dict[str, Any]) -> dict[str, Any]:
     """A funnel or per-model row flattened for a sortable table (CIs as text)."""
 
@@ -184,4 +217,5 @@ def flat(row: dict[str, Any]) -> dict[str, Any]:
         "spend": row.get("spend"),
         "roas": row.get("roas"),
         "sample_rate": sample_rate(row.get("sample_rate")),
+        "backhaul_flags": ",".join(flag_kinds(row.get("backhaul_flags"))) or None,
     }

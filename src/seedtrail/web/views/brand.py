@@ -138,6 +138,10 @@ def campaign_page(ctx: Ctx) -> Response:
         label=t("brand.spend_per_day"),
         digits=2,
     )
+
+    def marker(value: Any) -> Markup:
+        return report_view.flag_marker(t, value)
+
     clicks_chart = charts.line(
         [charts.Series(m("clicks"), [(d, float(n)) for d, n in data["clicks_per_day"]])],
         label=t("brand.clicks_per_day"),
@@ -154,6 +158,9 @@ def campaign_page(ctx: Ctx) -> Response:
         daily_charts=report_view.daily_charts,
         figure=report_view.figure,
         sample_rate=report_view.sample_rate,
+        flag_marker=marker,
+        flagged=report is not None and report_view.any_flagged(report),
+        flag_cells={"backhaul_flags": lambda r: marker(r["backhaul_flags"])},
         **sections,
     )
 
@@ -170,6 +177,7 @@ def _report_tables(ctx: Ctx, report: report_view.ReportView) -> dict[str, Any]:
         Column("spend", m("spend"), True),
         Column("roas", m("roas"), True),
         Column("sample_rate", m("sample_rate")),
+        Column("backhaul_flags", m("backhaul_flags")),
     ]
     per_model = [report_view.flat(row) for row in report.models]
     for row in per_model:
@@ -230,7 +238,16 @@ def _report_tables(ctx: Ctx, report: report_view.ReportView) -> dict[str, Any]:
     }
 
 
-EXPORT_FIGURES = ("reads", "clicks", "purchases", "purchases_ci", "gmv", "gmv_ci", "sample_rate")
+EXPORT_FIGURES = (
+    "reads",
+    "clicks",
+    "purchases",
+    "purchases_ci",
+    "gmv",
+    "gmv_ci",
+    "sample_rate",
+    "backhaul_flags",  # the kinds of degraded backhaul behind the row, comma-separated
+)
 
 
 @page
