@@ -362,6 +362,22 @@ def count_clicks(store: Store) -> int:
         return int(conn.execute(select(func.count()).select_from(clicks)).scalar_one())
 
 
+def settle_clicks(store: Store, expected: int, quiet_s: float = 3.0) -> int:
+    """The click count once it reaches ``expected`` or stops growing for ``quiet_s`` (the
+    mover copies the segments into the store asynchronously)."""
+    last, since = -1, time.monotonic()
+    while True:
+        n = count_clicks(store)
+        if n != last:
+            last, since = n, time.monotonic()
+        if n >= expected:
+            time.sleep(0.5)  # the clicks in flight when wrk stopped
+            return count_clicks(store)
+        if time.monotonic() - since > quiet_s:
+            return n
+        time.sleep(0.2)
+
+
 def max_click_row(store: Store) -> int:
     with store.read() as conn:
         return int(conn.execute(select(func.coalesce(func.max(clicks.c.id), 0))).scalar_one())
@@ -419,12 +435,14 @@ def crash_check(
     store: Store, server: Server, link_codes: list[str], args: argparse.Namespace
 ) -> CrashResult:
     base = server.start()
+    expected = count_clicks(store) + len(link_codes)
     warm(base, link_codes)
+    settle_clicks(store, expected)
     before = max_click_row(store)
     sent, received, other, errors = asyncio.run(hammer(base, link_codes, server, args))
     base = server.start()  # restart on the same data directory (SQLite recovers its WAL)
     probe = httpx.get(f"{base}/r/{link_codes[0]}", headers={"user-agent": UA})
-    server.stop()
+    server.stop()  # a clean stop: the mover has copied every segment, the dead one's included
     with store.read() as conn:
         rows = conn.execute(select(clicks.c.click_id).where(clicks.c.id > before))
         in_log = {r[0] for r in rows}
@@ -485,12 +503,19 @@ def main() -> int:
         server = Server(data, db_url, tmp / "server.log")
         base = server.start()
         try:
+            clicks_before = count_clicks(store) + len(link_codes)
             warm_s = warm(base, link_codes)
+            settle_clicks(store, clicks_before)
             print(f"  warm-up (every link clicked once): {warm_s:.1f} s", file=sys.stderr)
             clicks_before = count_clicks(store)
             st = run_wrk("seedtrail", f"{base}/", rotate, args)
-            time.sleep(1.0)  # let the last in-flight clicks commit
-            logged = count_clicks(store) - clicks_before
+            t_done = time.monotonic()
+            logged = settle_clicks(store, clicks_before + st.ok) - clicks_before
+            print(
+                f"  clicks in the store {time.monotonic() - t_done:.1f} s after wrk stopped "
+                "(the mover copying the click segments)",
+                file=sys.stderr,
+            )
         finally:
             server.stop()
         results += [bare, st]
