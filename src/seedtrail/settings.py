@@ -55,9 +55,10 @@ class Settings(BaseSettings):
     click_flush_max: int = Field(default=2048, ge=1)
     click_log: Literal["segment", "store"] = Field(
         default="segment",
-        description="segment: each click is fdatasync'd to this process's append-only file under "
-        "data_dir/clicks before its redirect, and a mover copies it into the store within "
-        "click_move_interval_s; store: each click is committed to the database before its redirect.",
+        description="segment: each click is fdatasync'd to this process's append-only file "
+        "under data_dir/clicks before its redirect, and a mover copies it into the store within "
+        "click_move_interval_s; store: each click is committed to the database before its "
+        "redirect.",
     )
     click_move_interval_s: float = Field(default=0.5, gt=0)
     trust_forwarded_for: bool = False

@@ -84,9 +84,7 @@ def click(base: str, code: str, n: int) -> httpx.Response:
     return httpx.get(f"{base}/r/{code}", headers={"x-seedtrail-viewer": f"viewer-{n:06d}"})
 
 
-def test_two_servers_share_policy_and_clicks(
-    pg_schema: tuple[Store, str], tmp_path: Path
-) -> None:
+def test_two_servers_share_policy_and_clicks(pg_schema: tuple[Store, str], tmp_path: Path) -> None:
     store, url = pg_schema
     world = build_world(store)
     code = world.mount()["code"]

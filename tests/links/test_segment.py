@@ -85,9 +85,7 @@ def test_acknowledged_clicks_reach_the_store_once(store: Store, tmp_path: Path) 
     assert len(click_ids(store)) == 300
 
 
-def test_live_writer_is_followed_and_torn_orphan_tail_dropped(
-    store: Store, tmp_path: Path
-) -> None:
+def test_live_writer_is_followed_and_torn_orphan_tail_dropped(store: Store, tmp_path: Path) -> None:
     directory = tmp_path / "clicks"
     seg = ClickSegment(directory)
     mover = ClickMover(store.engine, directory)

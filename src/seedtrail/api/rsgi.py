@@ -6,6 +6,7 @@ bridge, and the ASGI lifespan (the click log, the mover) runs in the worker's in
 from __future__ import annotations
 
 import asyncio
+from collections.abc import MutableMapping
 from typing import Any
 
 from seedtrail.api.app import SeedtrailApp, app_from_env
@@ -36,9 +37,12 @@ class RsgiApp:
         if self._task is None:
             self._lifespan, self._events = asyncio.Queue(), asyncio.Queue()
             scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": self._state}
-            self._task = asyncio.ensure_future(
-                self.app.api(scope, self._lifespan.get, self._events.put)
-            )
+            events = self._events
+
+            async def send(message: MutableMapping[str, Any]) -> None:
+                await events.put(dict(message))
+
+            self._task = asyncio.ensure_future(self.app.api(scope, self._lifespan.get, send))
         assert self._lifespan is not None and self._events is not None
         await self._lifespan.put({"type": f"lifespan.{step}"})
         reply = await self._events.get()
@@ -85,7 +89,7 @@ class RsgiApp:
         start: dict[str, Any] = {}
         stream: Any = None
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             nonlocal stream
             if message["type"] == "http.response.start":
                 start.update(message)

@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,7 @@ class ClickMover:
             return
         done = 0
         batch: list[Click] = []
-        for done, click in read_records(data):  # noqa: B007 (done is used after the loop)
+        for done, click in read_records(data):
             batch.append(click[: len(COLUMNS)])
             if len(batch) >= self.max_batch:
                 self._insert(batch)
@@ -115,7 +116,7 @@ class ClickMover:
     def _insert(self, batch: list[Click]) -> None:
         run_once(self.engine, self._apply, batch)
 
-    def _apply(self, cur: Any, batch: list[Click]) -> list[None]:
+    def _apply(self, cur: Any, batch: Sequence[Click]) -> list[None]:
         if self._pg:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_KEY,))
         cur.executemany(self._sql, batch)

@@ -47,9 +47,7 @@ _COMMON = (
     ("x-content-type-options", "nosniff"),
 )
 #: The request headers the redirect reads (ASGI hands over all of them).
-_WANTED = frozenset(
-    (b"user-agent", b"referer", b"cookie", HEADER.encode(), b"x-forwarded-for")
-)
+_WANTED = frozenset((b"user-agent", b"referer", b"cookie", HEADER.encode(), b"x-forwarded-for"))
 Response = tuple[int, list[tuple[str, str]], bytes]
 
 
@@ -219,7 +217,10 @@ class RedirectApp:
         extra = []
         if set_cookie:
             extra.append(
-                ("set-cookie", f"{COOKIE}={self.viewer_keys.cookie_value(viewer)}{self.cookie_attrs}")
+                (
+                    "set-cookie",
+                    f"{COOKIE}={self.viewer_keys.cookie_value(viewer)}{self.cookie_attrs}",
+                )
             )
         if location is None:
             return _response(410, self._pages["unavailable"], extra, head)
