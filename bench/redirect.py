@@ -4,7 +4,9 @@ the click log on, then a kill -9 crash check of the click log.
     PYTHONPATH=src .venv/bin/python bench/redirect.py [--duration 10] [--connections 64]
         [--threads 2] [--links 1000] [--skip-nginx] [--crash-seconds 5] [--data-root DIR]
 
-Needs ``wrk`` and ``/usr/sbin/nginx`` (Debian packages ``wrk`` and ``nginx``). Everything runs on
+Needs ``wrk`` and ``/usr/sbin/nginx`` (Debian packages ``wrk`` and ``nginx-light``): checked
+before anything starts; ``--install`` installs the missing ones with apt-get (as root), otherwise
+the run stops at once and prints the command. Everything runs on
 loopback in temporary directories. Both servers get the same load: wrk with a Lua script rotating
 over the link codes, a desktop browser user-agent and a distinct ``X-Seedtrail-Viewer`` per
 request, so every seedtrail click is a real (not bot, not duplicate) click. nginx is also measured
@@ -23,6 +25,7 @@ import argparse
 import asyncio
 import os
 import secrets
+import shutil
 import signal
 import socket
 import ssl
@@ -175,7 +178,7 @@ def bench_nginx(
     temp = tmp / "nginx-temp"
     temp.mkdir()
     conf.write_text(f"""daemon off;
-worker_processes 1;
+worker_processes {args.nginx_workers};
 error_log stderr;
 pid {tmp / "nginx.pid"};
 events {{ worker_connections 1024; }}
@@ -213,14 +216,20 @@ async def app(scope, receive, send):
 """
 
 
+BARE_RSGI = """
+async def app(scope, proto):
+    proto.response_empty(302, [("location", "https://shop.example.com/item/1?st_click=x")])
+"""
+
+
 def bench_bare_python(tmp: Path, rotate: Path, args: argparse.Namespace) -> WrkResult:
-    """The Python ceiling: the same server (granian, 1 worker, uvloop, ASGI) running an app that
+    """The Python ceiling: the same server (granian, same workers and interface) running an app that
     answers every request with a constant 302 and does nothing else (no lookup, no log)."""
-    (tmp / "bare_app.py").write_text(BARE_APP)
+    (tmp / "bare_app.py").write_text(BARE_RSGI if args.interface == "rsgi" else BARE_APP)
     port = free_port()
     granian = Path(sys.executable).with_name("granian")
-    cmd = [str(granian), "--interface", "asgi", "--loop", "uvloop", "--no-ws"]
-    cmd += ["--port", str(port), "--workers", "1", "bare_app:app"]
+    cmd = [str(granian), "--interface", args.interface, "--loop", "uvloop", "--no-ws"]
+    cmd += ["--port", str(port), "--workers", str(args.workers), "bare_app:app"]
     env = dict(os.environ, PYTHONPATH=str(tmp))
     proc = subprocess.Popen(
         cmd,
@@ -285,8 +294,9 @@ def make_links(store: Store, n: int) -> list[str]:
 class Server:
     """``seedtrail serve`` (granian, 1 worker) in its own process group."""
 
-    def __init__(self, data_dir: Path, db_url: str, log: Path) -> None:
+    def __init__(self, data_dir: Path, db_url: str, log: Path, args: argparse.Namespace) -> None:
         self.data_dir, self.db_url, self.log = data_dir, db_url, log
+        self.extra = ["--workers", str(args.workers), "--interface", args.interface]
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
 
@@ -300,7 +310,7 @@ class Server:
             SEEDTRAIL_REDIRECT_RATE_BURST="1000000000",
         )
         self.port = free_port()
-        cmd = [sys.executable, "-m", "seedtrail", "serve", "--port", str(self.port)]
+        cmd = [sys.executable, "-m", "seedtrail", "serve", "--port", str(self.port), *self.extra]
         with self.log.open("ab") as fh:
             self.proc = subprocess.Popen(
                 cmd, env=env, cwd=self.data_dir, stdout=fh, stderr=fh, start_new_session=True
@@ -459,6 +469,27 @@ def crash_check(
     )
 
 
+def preflight(args: argparse.Namespace) -> bool:
+    """Say what the run needs and whether it is here; install it with ``--install``."""
+    needed = {"wrk": "wrk"} | ({} if args.skip_nginx else {NGINX: "nginx-light"})
+    missing = [pkg for tool, pkg in needed.items() if not shutil.which(tool)]
+    print(
+        "needs: " + ", ".join(f"{tool} (Debian package {pkg})" for tool, pkg in needed.items()),
+        file=sys.stderr,
+    )
+    if not missing:
+        return True
+    command = ["apt-get", "install", "-y", *missing]
+    if not args.install:
+        print(
+            f"missing: {' '.join(missing)}; run `{' '.join(command)}` or pass --install",
+            file=sys.stderr,
+        )
+        return False
+    print(f"installing: {' '.join(command)}", file=sys.stderr, flush=True)
+    return subprocess.run(command, check=False).returncode == 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -477,7 +508,15 @@ def main() -> int:
         help="where the temporary data directory goes (default: the system temp dir); "
         "/dev/shm (tmpfs, fsync is free) shows the CPU-bound figure without the disk",
     )
+    ap.add_argument("--workers", type=int, default=1, help="seedtrail serve --workers")
+    ap.add_argument("--nginx-workers", type=int, default=1, help="nginx worker_processes")
+    ap.add_argument("--interface", default="rsgi", choices=["rsgi", "asgi"])
+    ap.add_argument(
+        "--install", action="store_true", help="apt-get install wrk / nginx-light if missing"
+    )
     args = ap.parse_args()
+    if not preflight(args):
+        return 2
 
     with tempfile.TemporaryDirectory(prefix="seedtrail-bench-", dir=args.data_root) as tmp_s:
         tmp = Path(tmp_s)
@@ -499,8 +538,13 @@ def main() -> int:
         print("granian with a bare 302 app (the Python ceiling) ...", file=sys.stderr, flush=True)
         bare = bench_bare_python(tmp, rotate, args)
 
-        print("seedtrail serve (granian, 1 worker, click log on) ...", file=sys.stderr, flush=True)
-        server = Server(data, db_url, tmp / "server.log")
+        print(
+            f"seedtrail serve (granian {args.interface}, {args.workers} worker(s), "
+            "click segment on) ...",
+            file=sys.stderr,
+            flush=True,
+        )
+        server = Server(data, db_url, tmp / "server.log", args)
         base = server.start()
         try:
             clicks_before = count_clicks(store) + len(link_codes)
@@ -542,7 +586,9 @@ def report(
 ) -> int:
     print(
         f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
-        f"{args.links} links, loopback, data in {args.data_root or tempfile.gettempdir()}\n"
+        f"{args.links} links, loopback, data in {args.data_root or tempfile.gettempdir()}, "
+        f"seedtrail {args.interface} x{args.workers} worker(s), nginx x{args.nginx_workers}, "
+        f"load average {os.getloadavg()[0]:.1f}\n"
         f"seedtrail measured after a warm-up that clicked every link once "
         f"({warm_s:.1f} s with a cold link cache)"
     )
