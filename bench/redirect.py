@@ -297,6 +297,7 @@ class Server:
     def __init__(self, data_dir: Path, db_url: str, log: Path, args: argparse.Namespace) -> None:
         self.data_dir, self.db_url, self.log = data_dir, db_url, log
         self.extra = ["--workers", str(args.workers), "--interface", args.interface]
+        self.click_log = args.click_log
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
 
@@ -308,6 +309,7 @@ class Server:
             SEEDTRAIL_DATABASE_URL=self.db_url,
             SEEDTRAIL_REDIRECT_RATE_PER_S="1e9",
             SEEDTRAIL_REDIRECT_RATE_BURST="1000000000",
+            SEEDTRAIL_CLICK_LOG=self.click_log,
         )
         self.port = free_port()
         cmd = [sys.executable, "-m", "seedtrail", "serve", "--port", str(self.port), *self.extra]
@@ -512,6 +514,12 @@ def main() -> int:
     ap.add_argument("--nginx-workers", type=int, default=1, help="nginx worker_processes")
     ap.add_argument("--interface", default="rsgi", choices=["rsgi", "asgi"])
     ap.add_argument(
+        "--click-log",
+        default="segment",
+        choices=["segment", "store"],
+        help="segment: per-process click segment + mover; store: group commit to the database",
+    )
+    ap.add_argument(
         "--install", action="store_true", help="apt-get install wrk / nginx-light if missing"
     )
     args = ap.parse_args()
@@ -540,7 +548,7 @@ def main() -> int:
 
         print(
             f"seedtrail serve (granian {args.interface}, {args.workers} worker(s), "
-            "click segment on) ...",
+            f"click log: {args.click_log}) ...",
             file=sys.stderr,
             flush=True,
         )
@@ -587,7 +595,8 @@ def report(
     print(
         f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
         f"{args.links} links, loopback, data in {args.data_root or tempfile.gettempdir()}, "
-        f"seedtrail {args.interface} x{args.workers} worker(s), nginx x{args.nginx_workers}, "
+        f"seedtrail {args.interface} x{args.workers} worker(s), click log {args.click_log}, "
+        f"nginx x{args.nginx_workers}, "
         f"load average {os.getloadavg()[0]:.1f}\n"
         f"seedtrail measured after a warm-up that clicked every link once "
         f"({warm_s:.1f} s with a cold link cache)"
