@@ -4,7 +4,9 @@ the click log on, then a kill -9 crash check of the click log.
     PYTHONPATH=src .venv/bin/python bench/redirect.py [--duration 10] [--connections 64]
         [--threads 2] [--links 1000] [--skip-nginx] [--crash-seconds 5] [--data-root DIR]
 
-Needs ``wrk`` and ``/usr/sbin/nginx`` (Debian packages ``wrk`` and ``nginx``). Everything runs on
+Needs ``wrk`` and ``/usr/sbin/nginx`` (Debian packages ``wrk`` and ``nginx-light``): checked
+before anything starts; ``--install`` installs the missing ones with apt-get (as root), otherwise
+the run stops at once and prints the command. Everything runs on
 loopback in temporary directories. Both servers get the same load: wrk with a Lua script rotating
 over the link codes, a desktop browser user-agent and a distinct ``X-Seedtrail-Viewer`` per
 request, so every seedtrail click is a real (not bot, not duplicate) click. nginx is also measured
@@ -23,6 +25,7 @@ import argparse
 import asyncio
 import os
 import secrets
+import shutil
 import signal
 import socket
 import ssl
@@ -175,7 +178,7 @@ def bench_nginx(
     temp = tmp / "nginx-temp"
     temp.mkdir()
     conf.write_text(f"""daemon off;
-worker_processes 1;
+worker_processes {args.nginx_workers};
 error_log stderr;
 pid {tmp / "nginx.pid"};
 events {{ worker_connections 1024; }}
@@ -213,14 +216,20 @@ async def app(scope, receive, send):
 """
 
 
+BARE_RSGI = """
+async def app(scope, proto):
+    proto.response_empty(302, [("location", "https://shop.example.com/item/1?st_click=x")])
+"""
+
+
 def bench_bare_python(tmp: Path, rotate: Path, args: argparse.Namespace) -> WrkResult:
-    """The Python ceiling: the same server (granian, 1 worker, uvloop, ASGI) running an app that
+    """The Python ceiling: the same server (granian, same workers and interface) running an app that
     answers every request with a constant 302 and does nothing else (no lookup, no log)."""
-    (tmp / "bare_app.py").write_text(BARE_APP)
+    (tmp / "bare_app.py").write_text(BARE_RSGI if args.interface == "rsgi" else BARE_APP)
     port = free_port()
     granian = Path(sys.executable).with_name("granian")
-    cmd = [str(granian), "--interface", "asgi", "--loop", "uvloop", "--no-ws"]
-    cmd += ["--port", str(port), "--workers", "1", "bare_app:app"]
+    cmd = [str(granian), "--interface", args.interface, "--loop", "uvloop", "--no-ws"]
+    cmd += ["--port", str(port), "--workers", str(args.workers), "bare_app:app"]
     env = dict(os.environ, PYTHONPATH=str(tmp))
     proc = subprocess.Popen(
         cmd,
@@ -285,8 +294,10 @@ def make_links(store: Store, n: int) -> list[str]:
 class Server:
     """``seedtrail serve`` (granian, 1 worker) in its own process group."""
 
-    def __init__(self, data_dir: Path, db_url: str, log: Path) -> None:
+    def __init__(self, data_dir: Path, db_url: str, log: Path, args: argparse.Namespace) -> None:
         self.data_dir, self.db_url, self.log = data_dir, db_url, log
+        self.extra = ["--workers", str(args.workers), "--interface", args.interface]
+        self.click_log = args.click_log
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
 
@@ -298,9 +309,10 @@ class Server:
             SEEDTRAIL_DATABASE_URL=self.db_url,
             SEEDTRAIL_REDIRECT_RATE_PER_S="1e9",
             SEEDTRAIL_REDIRECT_RATE_BURST="1000000000",
+            SEEDTRAIL_CLICK_LOG=self.click_log,
         )
         self.port = free_port()
-        cmd = [sys.executable, "-m", "seedtrail", "serve", "--port", str(self.port)]
+        cmd = [sys.executable, "-m", "seedtrail", "serve", "--port", str(self.port), *self.extra]
         with self.log.open("ab") as fh:
             self.proc = subprocess.Popen(
                 cmd, env=env, cwd=self.data_dir, stdout=fh, stderr=fh, start_new_session=True
@@ -362,6 +374,22 @@ def count_clicks(store: Store) -> int:
         return int(conn.execute(select(func.count()).select_from(clicks)).scalar_one())
 
 
+def settle_clicks(store: Store, expected: int, quiet_s: float = 3.0) -> int:
+    """The click count once it reaches ``expected`` or stops growing for ``quiet_s`` (the
+    mover copies the segments into the store asynchronously)."""
+    last, since = -1, time.monotonic()
+    while True:
+        n = count_clicks(store)
+        if n != last:
+            last, since = n, time.monotonic()
+        if n >= expected:
+            time.sleep(0.5)  # the clicks in flight when wrk stopped
+            return count_clicks(store)
+        if time.monotonic() - since > quiet_s:
+            return n
+        time.sleep(0.2)
+
+
 def max_click_row(store: Store) -> int:
     with store.read() as conn:
         return int(conn.execute(select(func.coalesce(func.max(clicks.c.id), 0))).scalar_one())
@@ -419,12 +447,14 @@ def crash_check(
     store: Store, server: Server, link_codes: list[str], args: argparse.Namespace
 ) -> CrashResult:
     base = server.start()
+    expected = count_clicks(store) + len(link_codes)
     warm(base, link_codes)
+    settle_clicks(store, expected)
     before = max_click_row(store)
     sent, received, other, errors = asyncio.run(hammer(base, link_codes, server, args))
     base = server.start()  # restart on the same data directory (SQLite recovers its WAL)
     probe = httpx.get(f"{base}/r/{link_codes[0]}", headers={"user-agent": UA})
-    server.stop()
+    server.stop()  # a clean stop: the mover has copied every segment, the dead one's included
     with store.read() as conn:
         rows = conn.execute(select(clicks.c.click_id).where(clicks.c.id > before))
         in_log = {r[0] for r in rows}
@@ -439,6 +469,27 @@ def crash_check(
         len(in_log) - (1 if probe.status_code == 302 else 0),
         probe.status_code,
     )
+
+
+def preflight(args: argparse.Namespace) -> bool:
+    """Say what the run needs and whether it is here; install it with ``--install``."""
+    needed = {"wrk": "wrk"} | ({} if args.skip_nginx else {NGINX: "nginx-light"})
+    missing = [pkg for tool, pkg in needed.items() if not shutil.which(tool)]
+    print(
+        "needs: " + ", ".join(f"{tool} (Debian package {pkg})" for tool, pkg in needed.items()),
+        file=sys.stderr,
+    )
+    if not missing:
+        return True
+    command = ["apt-get", "install", "-y", *missing]
+    if not args.install:
+        print(
+            f"missing: {' '.join(missing)}; run `{' '.join(command)}` or pass --install",
+            file=sys.stderr,
+        )
+        return False
+    print(f"installing: {' '.join(command)}", file=sys.stderr, flush=True)
+    return subprocess.run(command, check=False).returncode == 0
 
 
 def main() -> int:
@@ -459,7 +510,21 @@ def main() -> int:
         help="where the temporary data directory goes (default: the system temp dir); "
         "/dev/shm (tmpfs, fsync is free) shows the CPU-bound figure without the disk",
     )
+    ap.add_argument("--workers", type=int, default=1, help="seedtrail serve --workers")
+    ap.add_argument("--nginx-workers", type=int, default=1, help="nginx worker_processes")
+    ap.add_argument("--interface", default="rsgi", choices=["rsgi", "asgi"])
+    ap.add_argument(
+        "--click-log",
+        default="segment",
+        choices=["segment", "store"],
+        help="segment: per-process click segment + mover; store: group commit to the database",
+    )
+    ap.add_argument(
+        "--install", action="store_true", help="apt-get install wrk / nginx-light if missing"
+    )
     args = ap.parse_args()
+    if not preflight(args):
+        return 2
 
     with tempfile.TemporaryDirectory(prefix="seedtrail-bench-", dir=args.data_root) as tmp_s:
         tmp = Path(tmp_s)
@@ -481,16 +546,28 @@ def main() -> int:
         print("granian with a bare 302 app (the Python ceiling) ...", file=sys.stderr, flush=True)
         bare = bench_bare_python(tmp, rotate, args)
 
-        print("seedtrail serve (granian, 1 worker, click log on) ...", file=sys.stderr, flush=True)
-        server = Server(data, db_url, tmp / "server.log")
+        print(
+            f"seedtrail serve (granian {args.interface}, {args.workers} worker(s), "
+            f"click log: {args.click_log}) ...",
+            file=sys.stderr,
+            flush=True,
+        )
+        server = Server(data, db_url, tmp / "server.log", args)
         base = server.start()
         try:
+            clicks_before = count_clicks(store) + len(link_codes)
             warm_s = warm(base, link_codes)
+            settle_clicks(store, clicks_before)
             print(f"  warm-up (every link clicked once): {warm_s:.1f} s", file=sys.stderr)
             clicks_before = count_clicks(store)
             st = run_wrk("seedtrail", f"{base}/", rotate, args)
-            time.sleep(1.0)  # let the last in-flight clicks commit
-            logged = count_clicks(store) - clicks_before
+            t_done = time.monotonic()
+            logged = settle_clicks(store, clicks_before + st.ok) - clicks_before
+            print(
+                f"  clicks in the store {time.monotonic() - t_done:.1f} s after wrk stopped "
+                "(the mover copying the click segments)",
+                file=sys.stderr,
+            )
         finally:
             server.stop()
         results += [bare, st]
@@ -517,7 +594,10 @@ def report(
 ) -> int:
     print(
         f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
-        f"{args.links} links, loopback, data in {args.data_root or tempfile.gettempdir()}\n"
+        f"{args.links} links, loopback, data in {args.data_root or tempfile.gettempdir()}, "
+        f"seedtrail {args.interface} x{args.workers} worker(s), click log {args.click_log}, "
+        f"nginx x{args.nginx_workers}, "
+        f"load average {os.getloadavg()[0]:.1f}\n"
         f"seedtrail measured after a warm-up that clicked every link once "
         f"({warm_s:.1f} s with a cold link cache)"
     )

@@ -91,6 +91,7 @@ def settings(tmp_path: Path) -> Settings:
         redirect_rate_per_s=1000.0,
         redirect_rate_burst=1000,
         policy_refresh_s=0.0,
+        click_log="store",
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from seedtrail import principals, resources
 from seedtrail.community import accounts, campaigns, collabs, notes
 from seedtrail.links import mounts, offers, partners, rules
+from seedtrail.links.clicklog import COLUMNS
 from seedtrail.principals import Principal
 from seedtrail.store.store import Store
 
@@ -196,3 +197,29 @@ def campaign_cases(conn: Any, members: Sequence[int], key: str) -> list[int]:
         for a in members
     ]
     return [int(row["id"]) for row, _ in cases.open_many(conn, OPERATOR, specs)]
+
+
+def click(i: int) -> tuple[object, ...]:
+    """A click log row (:data:`COLUMNS` order) with distinct ids and mixed flags."""
+    values: dict[str, object] = {
+        "click_id": f"click-{i:04d}",
+        "ts_us": 1_800_000_000_000_000 + i,
+        "mount_id": 7,
+        "code": "AbCd1234",
+        "note_id": 11,
+        "comment_id": None,
+        "profile_account_id": None,
+        "placement": "note_card",
+        "partner_id": 3,
+        "offer_id": 5,
+        "viewer_key": f"viewer-{i}",
+        "method": "GET",
+        "ua_class": "mobile",
+        "referrer_host": "例子.cn",
+        "outcome": "redirect",
+        "is_bot": i % 3 == 0,
+        "is_duplicate": i % 2 == 0,
+        "campaign_id": 9 if i % 4 == 1 else None,
+    }
+    assert tuple(values) == COLUMNS
+    return tuple(values.values())

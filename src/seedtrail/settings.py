@@ -13,7 +13,7 @@ import os
 import secrets
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +53,14 @@ class Settings(BaseSettings):
         description="How often a server checks for policy changes made by other processes.",
     )
     click_flush_max: int = Field(default=2048, ge=1)
+    click_log: Literal["segment", "store"] = Field(
+        default="segment",
+        description="segment: each click is fdatasync'd to this process's append-only file "
+        "under data_dir/clicks before its redirect, and a mover copies it into the store within "
+        "click_move_interval_s; store: each click is committed to the database before its "
+        "redirect.",
+    )
+    click_move_interval_s: float = Field(default=0.5, gt=0)
     trust_forwarded_for: bool = False
     cleanroom_match_threshold: int = Field(
         default=100, ge=1, description="Fewest matched people a matching report reveals."

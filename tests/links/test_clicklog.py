@@ -8,34 +8,10 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from factories import click
 from seedtrail.links.clicklog import COLUMNS, ClickLog, ClickLogError
 from seedtrail.store.schema import clicks
 from seedtrail.store.store import Store
-
-
-def click(i: int) -> tuple[object, ...]:
-    values: dict[str, object] = {
-        "click_id": f"click-{i:04d}",
-        "ts_us": 1_800_000_000_000_000 + i,
-        "mount_id": 7,
-        "code": "AbCd1234",
-        "note_id": 11,
-        "comment_id": None,
-        "profile_account_id": None,
-        "placement": "note_card",
-        "partner_id": 3,
-        "offer_id": 5,
-        "viewer_key": f"viewer-{i}",
-        "method": "GET",
-        "ua_class": "mobile",
-        "referrer_host": "例子.cn",
-        "outcome": "redirect",
-        "is_bot": i % 3 == 0,
-        "is_duplicate": i % 2 == 0,
-        "campaign_id": 9 if i % 4 == 1 else None,
-    }
-    assert tuple(values) == COLUMNS
-    return tuple(values.values())
 
 
 def write_all(log: ClickLog, items: list[tuple[object, ...]]) -> None:

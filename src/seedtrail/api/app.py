@@ -31,9 +31,11 @@ from seedtrail.catalog import CRUD
 from seedtrail.intake import routes as intake_routes
 from seedtrail.links import mounts
 from seedtrail.links.clicklog import ClickLog
+from seedtrail.links.mover import ClickMover
 from seedtrail.links.ratelimit import RateLimiter
 from seedtrail.links.redirect import PREFIX, Receive, RedirectApp, Scope, Send
 from seedtrail.links.resolver import Resolver
+from seedtrail.links.segment import ClickSegment
 from seedtrail.links.viewer import ViewerKeys
 from seedtrail.settings import Settings, load_settings
 from seedtrail.store.schema import partners as partners_table
@@ -76,16 +78,26 @@ def _partner_names(store: Store) -> Any:
 def create_app(settings: Settings, *, store: Store | None = None) -> SeedtrailApp:
     store = store or Store.from_settings(settings)
     resolver = Resolver(store, settings.policy_refresh_s)
-    clicklog = ClickLog(store.engine, settings.click_flush_max)
+    clicklog: ClickLog | ClickSegment
+    mover = None
+    if settings.click_log == "segment":
+        clicklog = ClickSegment(settings.data_dir / "clicks")
+        mover = ClickMover(store.engine, settings.data_dir / "clicks")
+    else:
+        clicklog = ClickLog(store.engine, settings.click_flush_max)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store.ensure_current()
         clicklog.start(asyncio.get_running_loop())
+        if mover is not None:
+            mover.start(settings.click_move_interval_s)
         try:
             yield
         finally:
             clicklog.stop()
+            if mover is not None:
+                mover.stop()
 
     api = FastAPI(
         title="seedtrail",
@@ -98,6 +110,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> SeedtrailAp
     api.state.settings = settings
     api.state.resolver = resolver
     api.state.clicklog = clicklog
+    api.state.click_mover = mover
     api.state.reports = runs.Reports(settings.data_dir)
     problems.install(api)
     api.include_router(intake_routes.router)  # first: the postback hot path matches early

@@ -14,6 +14,7 @@ from seedtrail.lake import lock
 from seedtrail.lake.compact import compact
 from seedtrail.lake.layout import Lake
 from seedtrail.lake.stats import stats
+from seedtrail.links.mover import ClickMover
 from seedtrail.store.schema import inbox
 
 lake_app = typer.Typer(help="The Parquet event lake.", no_args_is_help=True)
@@ -22,9 +23,14 @@ app.add_typer(lake_app, name="lake")
 
 @lake_app.command("seal")
 def seal_cmd(ctx: typer.Context) -> None:
-    """Move acknowledged events from the inbox into the lake (one sealer at a time)."""
+    """Move acknowledged events from the inbox into the lake (one sealer at a time). Clicks
+    still in the click segments of servers that stopped (or died) are copied into the store
+    first; a running server's mover copies its own."""
     settings = state(ctx).settings
     with open_store(settings) as store, progress_bar() as bar:
+        moved = ClickMover(store.engine, settings.data_dir / "clicks").move_once().moved
+        if moved:
+            console.print(f"copied {moved} clicks from the click segments into the store")
         with store.read() as conn:
             waiting = int(conn.execute(select(func.count()).select_from(inbox)).scalar_one())
         task = bar.add_task("sealing", total=waiting)

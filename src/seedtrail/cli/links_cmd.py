@@ -174,7 +174,12 @@ def serve(
     ctx: typer.Context,
     host: str | None = None,
     port: int | None = None,
-    workers: int = typer.Option(1, help="Server processes (SQLite: keep 1)."),
+    workers: int = typer.Option(
+        1, help="Server processes, each with its own click segment (SQLite: keep 1)."
+    ),
+    interface: str = typer.Option(
+        "rsgi", help="rsgi (the redirect answered without ASGI) or asgi.", case_sensitive=False
+    ),
 ) -> None:
     """Run the API and the click redirect (granian, uvloop)."""
     from granian import Granian
@@ -189,11 +194,14 @@ def serve(
         os.environ["SEEDTRAIL_CONFIG"] = str(st.config_file)
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"seedtrail serving on http://{bind_host}:{bind_port} (docs at /docs)")
+    if interface.lower() not in ("rsgi", "asgi"):
+        raise typer.BadParameter("--interface must be rsgi or asgi")
+    rsgi = interface.lower() == "rsgi"
     Granian(
-        "seedtrail.api.app:app_from_env",
+        "seedtrail.api.rsgi:rsgi_from_env" if rsgi else "seedtrail.api.app:app_from_env",
         address=bind_host,
         port=bind_port,
-        interface=Interfaces.ASGI,
+        interface=Interfaces.RSGI if rsgi else Interfaces.ASGI,
         factory=True,
         workers=workers,
         loop=Loops.uvloop,

@@ -10,14 +10,14 @@ weekday or festival swing moves both alike), so the effect is
 
     θ = mean_after(treated) − k · mean_after(control)
 
-the average change per day in the treated units' figure. Its standard error is the delta method
-over the four means, each day's residual ``treated − k·control`` carrying the noise, with each
-period's long-run variance estimated by Newey–West (Bartlett kernel) so that runs of correlated
-days widen the interval (the after period's taken as at least the before period's: closing links
-empties the touched units and with them the noise their counterfactual would have had); the interval uses Student's t with the smaller period's days less one as
-degrees of freedom. The method is registered as ``did_hac`` in
-:mod:`seedtrail.attribution.metrics`; the coverage of its 90% interval is measured on simulated
-changes of known effect (``bench/impact_coverage.py``, docs/impact.md).
+the average change per day in the treated units' figure. Its standard error is the delta method over
+the four means, each day's residual ``treated − k·control`` carrying the noise, with each period's
+long-run variance estimated by Newey–West (Bartlett kernel) so that runs of correlated days widen
+the interval (the after period's taken as at least the before period's: closing links empties the
+touched units and with them the noise their counterfactual would have had); the interval uses
+Student's t with the smaller period's days less one as degrees of freedom. The method is registered
+as ``did_hac`` in :mod:`seedtrail.attribution.metrics`; the coverage of its 90% interval is measured
+on simulated changes of known effect (``bench/impact_coverage.py``, docs/impact.md).
 
 The pre-trend check (as GeoLift's pre-treatment fit): the before-period residuals regressed on
 time, with the slope's t test at 5% (ordinary least squares: a HAC slope test over-rejects on two

@@ -12,7 +12,8 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -21,6 +22,7 @@ from seedtrail.links import codes
 from seedtrail.links.clicklog import ClickLog, ClickLogError
 from seedtrail.links.ratelimit import RateLimiter
 from seedtrail.links.resolver import LiveLink, Miss, Resolver
+from seedtrail.links.segment import ClickSegment
 from seedtrail.links.taps import (
     CAMPAIGN_PARAM,
     PREFIX,
@@ -47,12 +49,38 @@ def templates() -> Environment:
     )
 
 
+#: Response headers on every answer.
+_COMMON = (
+    ("cache-control", "no-store"),
+    ("referrer-policy", "no-referrer"),
+    ("x-content-type-options", "nosniff"),
+)
+#: The request headers the redirect reads (ASGI hands over all of them).
+_WANTED = frozenset((b"user-agent", b"referer", b"cookie", HEADER.encode(), b"x-forwarded-for"))
+Response = tuple[int, list[tuple[str, str]], bytes]
+
+
+class Headers(Protocol):
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What the redirect needs from a request, whatever the server interface."""
+
+    method: str
+    path: str
+    query: str
+    headers: Headers  # lower-case names
+    client: str
+
+
 class RedirectApp:
     def __init__(
         self,
         *,
         resolver: Resolver,
-        clicklog: ClickLog,
+        clicklog: ClickLog | ClickSegment,
         viewer_keys: ViewerKeys,
         limiter: RateLimiter,
         click_param: str,
@@ -82,25 +110,64 @@ class RedirectApp:
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        method = scope["method"]
+        """ASGI entry point."""
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1")
+            for name, value in scope["headers"]
+            if name in _WANTED
+        }
+        client = scope.get("client")
+        req = Request(
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b"").decode("latin-1"),
+            headers,
+            str(client[0]) if client else "-",
+        )
+        status, hdrs, body = await self.respond(req)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in hdrs],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    async def __rsgi__(self, scope: Any, proto: Any) -> None:
+        """RSGI entry point (granian): the same answer with no ASGI messages in between."""
+        client = scope.client
+        req = Request(
+            scope.method,
+            scope.path,
+            scope.query_string,
+            scope.headers,
+            client.rpartition(":")[0] if ":" in client else client,
+        )
+        status, hdrs, body = await self.respond(req)
+        if body:
+            proto.response_bytes(status, hdrs, body)
+        else:
+            proto.response_empty(status, hdrs)
+
+    async def respond(self, req: Request) -> Response:
+        """The answer to one request under ``/r/``."""
+        method = req.method
         head = method == "HEAD"
         if method not in ("GET", "HEAD"):
-            await _respond(
-                send,
+            return _response(
                 405,
                 b"method not allowed",
-                [(b"allow", b"GET, HEAD")],
+                [("allow", "GET, HEAD")],
                 head,
-                content_type=b"text/plain; charset=utf-8",
+                content_type="text/plain; charset=utf-8",
             )
-            return
         now = time.time()
-        wait = self.limiter.hit(self._client(scope), now)
+        wait = self.limiter.hit(self._client(req), now)
         if wait:
             page = self.env.get_template("rate_limited.html").render(retry_after=wait).encode()
-            await _respond(send, 429, page, [(b"retry-after", str(wait).encode())], head)
-            return
-        code, _, sub = scope["path"][len(PREFIX) :].partition("/")
+            return _response(429, page, [("retry-after", str(wait))], head)
+        code, _, sub = req.path[len(PREFIX) :].partition("/")
         link = None
         if codes.CODE_RE.match(code):
             found = self.resolver.cached(code)
@@ -110,46 +177,36 @@ class RedirectApp:
                 else found
             )
         if link is None:
-            await _respond(send, 404, self._pages["not_found"], [], head)
-            return
+            return _response(404, self._pages["not_found"], [], head)
         if sub:
-            await self._interstitial(scope, send, link, sub, head)
-            return
-        await self._click(scope, send, link, now, method)
+            return self._interstitial(req, link, sub, head)
+        return await self._click(req, link, now)
 
-    def _client(self, scope: Scope) -> str:
+    def _client(self, req: Request) -> str:
         if self.trust_xff:
-            for name, value in scope["headers"]:
-                if name == b"x-forwarded-for":
-                    return str(value.decode("latin-1").split(",")[0].strip())
-        client = scope.get("client")
-        return str(client[0]) if client else "-"
+            forwarded = req.headers.get("x-forwarded-for")
+            if forwarded:
+                return str(forwarded.split(",")[0].strip())
+        return req.client
 
-    async def _click(
-        self, scope: Scope, send: Send, link: LiveLink, now: float, method: str
-    ) -> None:
-        ua = referer = cookie = header_key = ""
-        for name, value in scope["headers"]:
-            if name == b"user-agent":
-                ua = value.decode("latin-1")
-            elif name == b"referer":
-                referer = value.decode("latin-1")
-            elif name == b"cookie":
-                cookie = value.decode("latin-1")
-            elif name == HEADER:
-                header_key = value.decode("latin-1")
+    async def _click(self, req: Request, link: LiveLink, now: float) -> Response:
+        get = req.headers.get
+        method = req.method
+        header_key = get(HEADER)
         viewer = ViewerKeys.from_header(header_key) if header_key else None
         set_cookie = False
-        if viewer is None and cookie:
-            raw = cookie_from_header(cookie)
+        if viewer is None:
+            cookie = get("cookie")
+            raw = cookie_from_header(cookie) if cookie else None
             viewer = self.viewer_keys.from_cookie(raw) if raw else None
         if viewer is None:
             viewer, set_cookie = ViewerKeys.new(), True
-        ua_class = self.classify(ua)
+        ua_class = self.classify(get("user-agent") or "")
         is_bot = ua_class in BOT_CLASSES or method == "HEAD"  # previewers probe with HEAD
         is_dup = not is_bot and self.repeats.seen(viewer, link.mount_id, now)
         click_id = codes.new_click_id()
         outcome, location = destination(link, click_id, self.param)
+        referer = get("referer")
         ref_host = (urlsplit(referer).hostname or "")[:255] if referer else None
         row = click_row(
             link,
@@ -162,43 +219,37 @@ class RedirectApp:
             outcome=outcome,
             is_bot=is_bot,
             is_repeat=is_dup,
-            campaign_id=campaign(link, _query_value(scope, CAMPAIGN_PARAM), self.campaigns_dropped),
+            campaign_id=campaign(
+                link, _query_value(req.query, CAMPAIGN_PARAM), self.campaigns_dropped
+            ),
         )
         head = method == "HEAD"
         try:
             await self.clicklog.write(row)
         except ClickLogError:
-            await _respond(
-                send, 503, self._pages["unavailable_log"], [(b"retry-after", b"1")], head
-            )
-            return
+            return _response(503, self._pages["unavailable_log"], [("retry-after", "1")], head)
         extra = []
         if set_cookie:
             extra.append(
                 (
-                    b"set-cookie",
-                    f"{COOKIE}={self.viewer_keys.cookie_value(viewer)}{self.cookie_attrs}".encode(),
+                    "set-cookie",
+                    f"{COOKIE}={self.viewer_keys.cookie_value(viewer)}{self.cookie_attrs}",
                 )
             )
         if location is None:
-            await _respond(send, 410, self._pages["unavailable"], extra, head)
-            return
-        extra.append((b"location", location.encode()))
-        await _respond(send, 302, b"", extra, head)
+            return _response(410, self._pages["unavailable"], extra, head)
+        extra.append(("location", location))
+        return _response(302, b"", extra, head)
 
-    async def _interstitial(
-        self, scope: Scope, send: Send, link: LiveLink, sub: str, head: bool
-    ) -> None:
+    def _interstitial(self, req: Request, link: LiveLink, sub: str, head: bool) -> Response:
         target = link.target
-        query = scope.get("query_string", b"").decode("latin-1")
         click_id = ""
-        for part in query.split("&"):
+        for part in req.query.split("&"):
             name, _, value = part.partition("=")
             if name == self.param and codes.CLICK_ID_RE.match(value):
                 click_id = value
         if target is None or not click_id:
-            await _respond(send, 410, self._pages["unavailable"], [], head)
-            return
+            return _response(410, self._pages["unavailable"], [], head)
         web = add_param(target.web_url, self.param, click_id) if target.web_url else None
         partner = self.partner_names(link.partner_id)
         if sub == "app" and target.kind == "app" and target.app_url:
@@ -218,38 +269,35 @@ class RedirectApp:
                 partner=partner, web_url=web, wechat_url=wechat
             )
         else:
-            await _respond(send, 404, self._pages["not_found"], [], head)
-            return
-        await _respond(send, 200, page.encode(), [], head)
+            return _response(404, self._pages["not_found"], [], head)
+        return _response(200, page.encode(), [], head)
 
 
-def _query_value(scope: Scope, name: str) -> str | None:
+def _query_value(query: str, name: str) -> str | None:
     """The last value of query parameter ``name`` (raw, not percent-decoded), or None."""
-    query: bytes = scope.get("query_string", b"")
     found = None
     if query:
-        for part in query.decode("latin-1").split("&"):
+        for part in query.split("&"):
             key, _, value = part.partition("=")
             if key == name:
                 found = value
     return found
 
 
-async def _respond(
-    send: Send,
+def _response(
     status: int,
     body: bytes,
-    headers: list[tuple[bytes, bytes]],
+    headers: list[tuple[str, str]],
     head: bool,
-    content_type: bytes = b"text/html; charset=utf-8",
-) -> None:
-    hdrs = [
-        (b"content-type", content_type),
-        (b"content-length", str(len(body)).encode()),
-        (b"cache-control", b"no-store"),
-        (b"referrer-policy", b"no-referrer"),
-        (b"x-content-type-options", b"nosniff"),
-        *headers,
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": hdrs})
-    await send({"type": "http.response.body", "body": b"" if head else body})
+    content_type: str = "text/html; charset=utf-8",
+) -> Response:
+    return (
+        status,
+        [
+            ("content-type", content_type),
+            ("content-length", str(len(body))),
+            *_COMMON,
+            *headers,
+        ],
+        b"" if head else body,
+    )

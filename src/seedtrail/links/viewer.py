@@ -9,7 +9,7 @@ import re
 import secrets
 
 COOKIE = "st_v"
-HEADER = b"x-seedtrail-viewer"
+HEADER = "x-seedtrail-viewer"
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 

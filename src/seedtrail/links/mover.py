@@ -1,0 +1,149 @@
+"""The click mover: copies clicks from the click segments (:mod:`seedtrail.links.segment`) into
+the store's ``clicks`` table, where the sealer, the counts and the dashboard find them.
+
+Each round reads every segment file from where the last round stopped, up to its last complete
+record, and inserts those clicks in one transaction, skipping click ids already there (so a
+replay after a crash is harmless). A file is removed once fully copied and sealed: its writer has
+moved on to a newer file, or its writer is dead (its lock is free; kill -9 included), in which
+case a torn last record is left out, since no request waited on it successfully.
+
+On PostgreSQL the movers of several processes take one advisory lock per transaction, so click
+row ids are assigned in commit order and the sealer's watermark never skips a row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from seedtrail.links.clicklog import COLUMNS, Click
+from seedtrail.links.segment import lock_path, parse_name, read_records, writer_alive
+from seedtrail.store.groupcommit import run_once
+from seedtrail.store.schema import clicks
+
+log = logging.getLogger(__name__)
+ADVISORY_KEY = 0x5EED_C11C  # serialises click inserts across PostgreSQL movers
+
+
+@dataclass
+class MoveReport:
+    moved: int = 0
+    files_removed: int = 0
+    offsets: dict[str, int] = field(default_factory=dict)
+
+
+class ClickMover:
+    def __init__(self, engine: Engine, directory: Path, *, max_batch: int = 20_000) -> None:
+        self.engine = engine
+        self.directory = directory
+        self.max_batch = max_batch
+        self.moved = 0
+        self._offsets: dict[str, int] = {}
+        dialect = engine.dialect.name
+        cols = ", ".join(COLUMNS)
+        if dialect == "sqlite":
+            marks = ", ".join("?" * len(COLUMNS))
+            self._sql = f"INSERT OR IGNORE INTO {clicks.name} ({cols}) VALUES ({marks})"  # noqa: S608 (constant names)
+        else:
+            marks = ", ".join(["%s"] * len(COLUMNS))
+            self._sql = (
+                f"INSERT INTO {clicks.name} ({cols}) VALUES ({marks}) "  # noqa: S608 (constant names)
+                "ON CONFLICT (click_id) DO NOTHING"
+            )
+        self._pg = dialect == "postgresql"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def move_once(self) -> MoveReport:
+        """One round over every segment file; returns what it copied and removed."""
+        report = MoveReport()
+        if not self.directory.is_dir():
+            return report
+        by_writer: dict[str, list[tuple[int, Path]]] = defaultdict(list)
+        for path in self.directory.glob("w-*.seg"):
+            parsed = parse_name(path.name)
+            if parsed:
+                by_writer[parsed[0]].append((parsed[1], path))
+        for writer, files in by_writer.items():
+            alive = writer_alive(self.directory, writer)
+            files.sort()
+            for i, (_, path) in enumerate(files):
+                sealed = not alive or i < len(files) - 1
+                self._move_file(path, sealed, report)
+            if not alive and not any(p.exists() for _, p in files):
+                with contextlib.suppress(FileNotFoundError):
+                    lock_path(self.directory, writer).unlink()
+        self.moved += report.moved
+        return report
+
+    def _move_file(self, path: Path, sealed: bool, report: MoveReport) -> None:
+        start = self._offsets.get(path.name, 0)
+        try:
+            with path.open("rb") as fh:
+                fh.seek(start)
+                data = fh.read()
+        except FileNotFoundError:
+            return
+        done = 0
+        batch: list[Click] = []
+        for done, click in read_records(data):
+            batch.append(click[: len(COLUMNS)])
+            if len(batch) >= self.max_batch:
+                self._insert(batch)
+                report.moved += len(batch)
+                self._offsets[path.name] = start + done
+                batch = []
+        if batch:
+            self._insert(batch)
+            report.moved += len(batch)
+        end = start + done
+        self._offsets[path.name] = end
+        report.offsets[path.name] = end
+        if sealed:
+            path.unlink()
+            self._offsets.pop(path.name, None)
+            report.files_removed += 1
+
+    def _insert(self, batch: list[Click]) -> None:
+        run_once(self.engine, self._apply, batch)
+
+    def _apply(self, cur: Any, batch: Sequence[Click]) -> list[None]:
+        if self._pg:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_KEY,))
+        cur.executemany(self._sql, batch)
+        return []
+
+    def start(self, interval_s: float = 0.2) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._run, args=(interval_s,), name="click mover", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, interval_s: float) -> None:
+        while not self._stop.wait(interval_s):
+            try:
+                self.move_once()
+            except Exception:  # the segment keeps the clicks; try again next round
+                log.exception("click mover: round failed, retrying")
+                time.sleep(min(5.0, interval_s * 10))
+
+    def stop(self) -> None:
+        """Stop the thread, then one last round so a clean shutdown leaves nothing behind."""
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join(timeout=30)
+            self._thread = None
+        try:
+            self.move_once()
+        except Exception:
+            log.exception("click mover: final round failed; the segment keeps the clicks")

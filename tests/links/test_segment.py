@@ -1,0 +1,164 @@
+"""The click segment and its mover, on every store backend: acknowledged clicks reach the
+``clicks`` table, a replay inserts nothing twice, a torn tail is left out, and the segment of a
+process killed with SIGKILL is recovered by the next mover with every acknowledged click."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import zlib
+from pathlib import Path
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from factories import build_world, click
+from seedtrail.api.app import create_app
+from seedtrail.links import segment
+from seedtrail.links.clicklog import COLUMNS
+from seedtrail.links.mover import ClickMover
+from seedtrail.links.segment import ClickSegment
+from seedtrail.settings import load_settings
+from seedtrail.store.schema import clicks
+from seedtrail.store.store import Store
+
+SRC = Path(segment.__file__).resolve().parents[2]
+
+
+def click_ids(store: Store) -> list[str]:
+    with store.read() as conn:
+        return [r[0] for r in conn.execute(select(clicks.c.click_id).order_by(clicks.c.click_id))]
+
+
+def write_all(seg: ClickSegment, items: list[tuple[object, ...]]) -> None:
+    async def run() -> None:
+        seg.start(asyncio.get_running_loop())
+        try:
+            await asyncio.gather(*(seg.write(c) for c in items))
+        finally:
+            seg.stop()
+
+    asyncio.run(run())
+
+
+def test_record_round_trip_and_extension() -> None:
+    row = click(1)  # with a campaign (9)
+    data = segment.encode(row) + segment.encode(click(2))
+    decoded = [c for _, c in segment.read_records(data)]
+    assert decoded == [row, click(2)]
+    assert row[-1] == 9 and click(2)[-1] is None
+    # A record written before the campaign slot existed reads as having no campaign.
+    older = segment.encode(click(2)[:-1])
+    assert next(segment.read_records(older))[1] == click(2)
+    assert segment.FIELDS[-1] == "campaign_id" and segment.FIELDS == COLUMNS
+    # A torn tail (a record cut short or with a bad checksum) ends the readable part.
+    assert len(list(segment.read_records(data[:-3]))) == 1
+    bad = bytearray(data)
+    bad[-1] ^= 0xFF
+    assert len(list(segment.read_records(bytes(bad)))) == 1
+    future = orjson.dumps([2, "x"])
+    with pytest.raises(ValueError, match="unknown click record version"):
+        list(segment.read_records(segment.HEADER.pack(len(future), zlib.crc32(future)) + future))
+
+
+def test_acknowledged_clicks_reach_the_store_once(store: Store, tmp_path: Path) -> None:
+    directory = tmp_path / "clicks"
+    seg = ClickSegment(directory, max_bytes=4096)  # small files: several rotations
+    items = [click(i) for i in range(300)]
+    write_all(seg, items)
+    assert seg.written == 300 and 1 <= seg.groups <= 300
+    files = sorted(directory.glob("*.seg"))
+    assert len(files) >= 2
+    kept = {p.name: p.read_bytes() for p in files}
+    mover = ClickMover(store.engine, directory)
+    report = mover.move_once()
+    assert report.moved == 300 and report.files_removed == len(files)
+    assert click_ids(store) == sorted(str(c[0]) for c in items)
+    assert not list(directory.iterdir())  # the dead writer's lock file is gone too
+    for name, data in kept.items():  # a replay after a crash between insert and removal
+        (directory / name).write_bytes(data)
+    assert ClickMover(store.engine, directory).move_once().moved == 300
+    assert len(click_ids(store)) == 300
+
+
+def test_live_writer_is_followed_and_torn_orphan_tail_dropped(store: Store, tmp_path: Path) -> None:
+    directory = tmp_path / "clicks"
+    seg = ClickSegment(directory)
+    mover = ClickMover(store.engine, directory)
+
+    async def run() -> None:
+        seg.start(asyncio.get_running_loop())
+        await asyncio.gather(*(seg.write(click(i)) for i in range(10)))
+        assert mover.move_once().moved == 10  # read while the writer lives: file kept
+        assert len(list(directory.glob("*.seg"))) == 1
+        await seg.write(click(10))
+        assert mover.move_once().moved == 1  # only what is new since the last round
+        seg.stop()
+
+    asyncio.run(run())
+    orphan = directory / segment.segment_name("deadbeef", 1)
+    orphan.write_bytes(segment.encode(click(11)) + segment.encode(click(12))[:-5])
+    report = mover.move_once()  # the stopped writer's file is sealed now: removed, no new rows
+    assert report.moved == 1 and report.files_removed == 2 and not list(directory.iterdir())
+    assert click_ids(store) == sorted(str(click(i)[0]) for i in range(12))
+
+
+CHILD = """
+import asyncio, sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from seedtrail.links.segment import ClickSegment
+from factories import click
+
+async def main():
+    seg = ClickSegment(Path({directory!r}))
+    seg.start(asyncio.get_running_loop())
+    async def one(i):
+        await seg.write(click(i))
+        print(click(i)[0], flush=True)  # acknowledged: the 302 would be sent now
+    i = 0
+    while True:
+        await asyncio.gather(*(one(i + k) for k in range(16)))
+        i += 16
+
+asyncio.run(main())
+"""
+
+
+def test_kill_9_loses_no_acknowledged_click(store: Store, tmp_path: Path) -> None:
+    directory = tmp_path / "clicks"
+    script = CHILD.format(tests=str(Path(__file__).parents[1]), directory=str(directory))
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script)], stdout=subprocess.PIPE, env=env
+    )
+    assert proc.stdout is not None
+    acked = [proc.stdout.readline().decode().strip() for _ in range(400)]
+    os.kill(proc.pid, signal.SIGKILL)
+    acked += [line.decode().strip() for line in proc.stdout]  # printed before it died
+    proc.wait()
+    proc.stdout.close()
+    ClickMover(store.engine, directory).move_once()
+    in_store = set(click_ids(store))
+    assert len(acked) >= 400 and not [c for c in acked if c not in in_store]
+    assert not list(directory.glob("*.seg"))
+
+
+def test_redirect_on_segment_logs_through_the_mover(store: Store, tmp_path: Path) -> None:
+    world = build_world(store)
+    code = world.mount(offer_id=world.ids["web_offer"])["code"]
+    settings = load_settings(data_dir=tmp_path, click_log="segment", click_move_interval_s=60)
+    with TestClient(create_app(settings, store=store)) as tc:
+        got = [tc.get(f"/r/{code}", follow_redirects=False) for _ in range(3)]
+        assert [r.status_code for r in got] == [302, 302, 302]
+        assert click_ids(store) == []  # in the segment, not yet moved
+        assert tc.app.api.state.click_mover.move_once().moved == 3  # type: ignore[attr-defined]
+        ids = [r.headers["location"].rpartition("st_click=")[2] for r in got]
+        assert click_ids(store) == sorted(ids)
+    assert not list((tmp_path / "clicks").glob("*.seg"))  # a clean stop moves and removes
