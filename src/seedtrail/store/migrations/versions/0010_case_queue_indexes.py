@@ -23,8 +23,12 @@ branch_labels = None
 depends_on = None
 
 _RANK = [sa.text("severity DESC"), sa.text("reach DESC"), "id"]
-_INDEXES = {"ix_cases_rank": [], "ix_cases_queue": ["status"], "ix_cases_detector_rank": ["detector"],
-            "ix_cases_subject_rank": ["subject_type"]}  # fmt: skip
+_INDEXES = {
+    "ix_cases_rank": [],
+    "ix_cases_queue": ["status"],
+    "ix_cases_detector_rank": ["detector"],
+    "ix_cases_subject_rank": ["subject_type"],
+}
 _STAFF = sa.text("parent_id IS NULL")
 
 
