@@ -111,5 +111,6 @@ def test_the_detector_finds_english_it_should() -> None:
 
 
 def test_the_detector_finds_domain_words_shown_as_stored() -> None:
-    assert untranslated_words("案件 #3 · banned · 状态 open · 对象 comment:12") == ["banned", "open"]
+    found = untranslated_words("案件 #3 · banned · 状态 open · 对象 comment:12")
+    assert found == ["banned", "open"]
     assert untranslated_words("搜索 openers · wx_active1 · https://x.cn/open") == []
