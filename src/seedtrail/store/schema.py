@@ -321,14 +321,19 @@ Index(
 #: each equality filter, so a page is read from an index in order instead of sorting every
 #: matching case (1M open cases: 0.9 s → about 1 ms). Partial indexes (``parent_id IS NULL``)
 #: because PostgreSQL does not take an ``IS NULL`` column as constant for ordering.
-_STAFF_QUEUE = {"sqlite_where": cases.c.parent_id.is_(None),
-                "postgresql_where": cases.c.parent_id.is_(None)}  # fmt: skip
 _RANK = (cases.c.severity.desc(), cases.c.reach.desc(), cases.c.id)
-Index("ix_cases_rank", *_RANK, **_STAFF_QUEUE)
+
+
+def _staff_queue_index(name: str, *lead: Column[str]) -> Index:
+    staff = cases.c.parent_id.is_(None)
+    return Index(name, *lead, *_RANK, sqlite_where=staff, postgresql_where=staff)
+
+
+_staff_queue_index("ix_cases_rank")
+_staff_queue_index("ix_cases_queue", cases.c.status)
+_staff_queue_index("ix_cases_detector_rank", cases.c.detector)
+_staff_queue_index("ix_cases_subject_rank", cases.c.subject_type)
 Index("ix_cases_members", cases.c.parent_id, *_RANK)  # a campaign's members; SQLite's staff queue
-Index("ix_cases_queue", cases.c.status, *_RANK, **_STAFF_QUEUE)
-Index("ix_cases_detector_rank", cases.c.detector, *_RANK, **_STAFF_QUEUE)
-Index("ix_cases_subject_rank", cases.c.subject_type, *_RANK, **_STAFF_QUEUE)
 
 audit_log = Table(
     "audit_log",

@@ -22,8 +22,8 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-_RANK = [sa.text("severity DESC"), sa.text("reach DESC"), "id"]
-_INDEXES = {
+_RANK: list[str | sa.TextClause] = [sa.text("severity DESC"), sa.text("reach DESC"), "id"]
+_INDEXES: dict[str, list[str | sa.TextClause]] = {
     "ix_cases_rank": [],
     "ix_cases_queue": ["status"],
     "ix_cases_detector_rank": ["detector"],
