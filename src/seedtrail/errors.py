@@ -150,6 +150,11 @@ class EngineUnavailable(ConfigError):
     title = "Engine unavailable"
 
 
+def not_found(noun: str, ident: object) -> Msg:
+    """ "{noun} {ident} not found": ``noun`` a name of the ``object.*`` family (``case``)."""
+    return Msg("problem.not-found.object", {"noun": term("object", noun), "id": ident})
+
+
 def forbidden(role: str, verb: str, resource: str) -> Forbidden:
     """ "a {role} may not {verb} {resource}": ``verb`` is a key (``problem.forbidden.read``),
     ``resource`` a name listed in :data:`seedtrail.resources.TERMS`."""

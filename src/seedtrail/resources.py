@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Connection, Table, and_, select
 
-from seedtrail.errors import Forbidden, InvalidInput, NotFound, forbidden
-from seedtrail.messages import N_, Msg, term
+from seedtrail.errors import Forbidden, InvalidInput, NotFound, forbidden, not_found
+from seedtrail.messages import N_
 from seedtrail.principals import Principal
 from seedtrail.store import audit, epoch
 from seedtrail.store.repo import Repo, Row
@@ -79,7 +79,7 @@ TERMS = (
     N_("resource.attribution"),
     *(N_("object.account"), N_("object.collab"), N_("object.campaign"), N_("object.note")),
     *(N_("object.comment"), N_("object.mount"), N_("object.partner"), N_("object.offer")),
-    N_("object.policy_rule"),
+    *(N_("object.policy_rule"), N_("object.case"), N_("object.action"), N_("object.appeal")),
 )
 
 
@@ -98,9 +98,7 @@ def get(conn: Connection, res: Resource, actor: Principal, ident: int) -> Row:
         clauses.append(scope)
     row = conn.execute(select(res.table).where(and_(*clauses))).mappings().first()
     if row is None:
-        raise NotFound(
-            Msg("problem.not-found.object", {"noun": term("object", res.noun), "id": ident})
-        )
+        raise NotFound(not_found(res.noun, ident))
     return dict(row)
 
 
