@@ -172,4 +172,4 @@ def validated(model: Any, values: dict[str, Any]) -> Any:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors()
         )
-        raise InvalidInput(f"invalid input: {problems}") from None
+        raise InvalidInput(Msg("problem.invalid-input.request", {"where": problems})) from None
