@@ -25,10 +25,12 @@ TRANSLATED = (
     "enforcement/appeals.py",
     "enforcement/groups.py",
     "enforcement/distribution.py",
+    "community/notes.py",
+    "links/mounts.py",
     "resources.py",
     "errors.py",
 )
-BASELINE = 289  # measured 2026-12-04 (294 before the enforcement modules were converted)
+BASELINE = 275  # measured 2026-12-04 (294 before enforcement, notes and mounts were converted)
 
 
 def sentences_raised(path: Path) -> list[int]:
