@@ -3,12 +3,14 @@ per campaign (its members under it), one group action over a campaign of 10,000 
 moderator queue paging with a million open cases. Time and peak memory per stage.
 
     python bench/crackdown.py --scale 0.1          # 1M comments, 100k notes, 100k profiles
+    python bench/crackdown.py --skip-scan --url postgresql+psycopg://postgres@host/empty_db
     flock /work/heavy.lock nice -n 10 python bench/crackdown.py   # 10M / 1M / 1M (the articles)
 
 The texts come from bench/integrity.py's generator (organic comments from the simulator's text
 model, obfuscated diversion, scripted water-army campaigns); notes reuse organic texts as bodies;
 profiles are the simulator's creator bios with 0.5% carrying an obfuscated contact. The store is
-SQLite (a file in a temporary directory). Baselines, measured in the same run, per stage:
+SQLite (a file in a temporary directory) unless ``--url`` names an empty database (its tables are
+dropped at the end). Baselines, measured in the same run, per stage:
 
 - scan: one normalization pass over every text (the per-text floor);
 - open cases: a plain insert of the same number of case rows (no identity check, no audit);
@@ -44,7 +46,7 @@ from seedtrail.sim.text import diversion
 from seedtrail.sim.world import CREATOR_BIOS
 from seedtrail.store import migrate
 from seedtrail.store.db import make_engine
-from seedtrail.store.schema import accounts, audit_log
+from seedtrail.store.schema import accounts, audit_log, metadata
 from seedtrail.store.schema import cases as cases_table
 from seedtrail.store.store import Store
 from seedtrail.store.types import utcnow
@@ -136,8 +138,19 @@ def scan_stage(args: argparse.Namespace) -> tuple[object, int]:
 
 
 def store_stage(args: argparse.Namespace, tmp: Path) -> None:
-    store = Store(make_engine(f"sqlite:///{tmp / 'crackdown.db'}"))
+    store = Store(make_engine(args.url or f"sqlite:///{tmp / 'crackdown.db'}"))
     migrate.upgrade(store.engine)
+    try:
+        _store_stages(args, store, tmp)
+    finally:
+        if args.url:
+            metadata.drop_all(store.engine)
+            with store.engine.begin() as conn:
+                conn.execute(text("DROP TABLE alembic_version"))
+        store.dispose()
+
+
+def _store_stages(args: argparse.Namespace, store: Store, tmp: Path) -> None:
     now = utcnow()
     size = args.campaign_size
     with store.transaction() as conn:  # the campaign's accounts and one note they target
@@ -189,7 +202,6 @@ def store_stage(args: argparse.Namespace, tmp: Path) -> None:
         audited = conn.execute(select(text("count(*)")).select_from(audit_log)).scalar()
     print(f"banned accounts {banned:,}; audit entries {audited:,}", flush=True)
     queue_stage(store, args.queue_cases)
-    store.dispose()
 
 
 def queue_stage(store: Store, n: int) -> None:
@@ -210,6 +222,9 @@ def queue_stage(store: Store, n: int) -> None:
                  for i in range(s, min(n, s + 50_000))],
             )  # fmt: skip
     print(f"queue: {n:,} open cases inserted in {time.perf_counter() - t:.0f} s", flush=True)
+    if store.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load
+        with store.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE cases"))
     with store.read() as conn:
         t = time.perf_counter()
         conn.execute(text("SELECT id FROM cases LIMIT 100")).all()
@@ -220,6 +235,11 @@ def queue_stage(store: Store, n: int) -> None:
             ("queue page 101 (offset 10,000)", {"status": "open"}, 10_000, None),
             ("queue page 1, min severity 3", {"status": "open"}, 0, 3),
             ("queue page 1, no filter", {}, 0, None),
+            ("queue page 101, no filter", {}, 10_000, None),
+            ("queue page 5,001, no filter (offset 500,000)", {}, 500_000, None),
+            ("queue page 1, no filter, min severity 3", {}, 0, 3),
+            ("queue page 1, a detector with no case", {"detector": "claims"}, 0, None),
+            ("queue page 1, campaign cases only", {"subject_type": "campaign"}, 0, None),
         ):
             t = time.perf_counter()
             rows = cases.queue(conn, MOD, filters, min_severity=sev_min, limit=100, offset=offset)
@@ -239,6 +259,7 @@ def main() -> None:
     ap.add_argument("--campaign-size", type=int, default=10_000)
     ap.add_argument("--queue-cases", type=int, default=1_000_000)
     ap.add_argument("--skip-scan", action="store_true", help="only the store stages")
+    ap.add_argument("--url", help="an empty database for the store stages (default: SQLite file)")
     args = ap.parse_args()
     t = time.perf_counter()
     if not args.skip_scan:

@@ -150,6 +150,11 @@ class EngineUnavailable(ConfigError):
     title = "Engine unavailable"
 
 
+def not_found(noun: str, ident: object) -> Msg:
+    """ "{noun} {ident} not found": ``noun`` a name of the ``object.*`` family (``case``)."""
+    return Msg("problem.not-found.object", {"noun": term("object", noun), "id": ident})
+
+
 def forbidden(role: str, verb: str, resource: str) -> Forbidden:
     """ "a {role} may not {verb} {resource}": ``verb`` is a key (``problem.forbidden.read``),
     ``resource`` a name listed in :data:`seedtrail.resources.TERMS`."""
@@ -167,4 +172,4 @@ def validated(model: Any, values: dict[str, Any]) -> Any:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors()
         )
-        raise InvalidInput(f"invalid input: {problems}") from None
+        raise InvalidInput(Msg("problem.invalid-input.request", {"where": problems})) from None

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Connection, Table, and_, select
 
-from seedtrail.errors import Forbidden, InvalidInput, NotFound, forbidden
+from seedtrail.errors import Forbidden, InvalidInput, NotFound, forbidden, not_found
 from seedtrail.messages import N_, Msg, term
 from seedtrail.principals import Principal
 from seedtrail.store import audit, epoch
@@ -79,7 +79,8 @@ TERMS = (
     N_("resource.attribution"),
     *(N_("object.account"), N_("object.collab"), N_("object.campaign"), N_("object.note")),
     *(N_("object.comment"), N_("object.mount"), N_("object.partner"), N_("object.offer")),
-    N_("object.policy_rule"),
+    *(N_("object.policy_rule"), N_("object.case"), N_("object.action"), N_("object.appeal")),
+    *(N_("object.principal"), N_("object.partner_secret")),
 )
 
 
@@ -98,9 +99,7 @@ def get(conn: Connection, res: Resource, actor: Principal, ident: int) -> Row:
         clauses.append(scope)
     row = conn.execute(select(res.table).where(and_(*clauses))).mappings().first()
     if row is None:
-        raise NotFound(
-            Msg("problem.not-found.object", {"noun": term("object", res.noun), "id": ident})
-        )
+        raise NotFound(not_found(res.noun, ident))
     return dict(row)
 
 
@@ -123,9 +122,12 @@ def list_rows(
             continue
         if key not in res.filters:
             raise InvalidInput(
-                f"{res.name} cannot be filtered by {key!r}; "
-                f"filters: {', '.join(res.filters) or 'none'}"
-            )
+                Msg(
+                    "problem.invalid-input.filter",
+                    {"what": term("resource", res.name), "key": key,
+                     "allowed": ", ".join(res.filters) or "—"},
+                )
+            )  # fmt: skip
         clauses.append(res.table.c[key] == value)
     return res.repo.list(conn, clauses, limit=limit, offset=offset)
 
@@ -153,7 +155,12 @@ def update(conn: Connection, res: Resource, actor: Principal, ident: int, data: 
     if actor.role == "moderator":
         outside = set(values) - res.moderator_fields
         if outside or not res.moderator_fields:
-            raise Forbidden(f"a moderator may not change {', '.join(sorted(outside)) or res.name}")
+            raise Forbidden(
+                Msg(
+                    "problem.forbidden.moderator_fields",
+                    {"fields": ", ".join(sorted(outside)) or res.name},
+                )
+            )
     else:
         _require(actor, res.update_roles, N_("problem.forbidden.change"), res.name)
     values = res.check_update(conn, actor, current, values)
@@ -187,8 +194,10 @@ def own_account(actor: Principal, requested: int | None, *, field_name: str) -> 
     if actor.role in ("brand", "creator"):
         assert actor.account_id is not None
         if requested not in (None, actor.account_id):
-            raise Forbidden(f"{field_name} must be your own account ({actor.account_id})")
+            raise Forbidden(
+                Msg("problem.forbidden.own_account", {"field": field_name, "id": actor.account_id})
+            )
         return actor.account_id
     if requested is None:
-        raise InvalidInput(f"{field_name} is required")
+        raise InvalidInput(Msg("problem.invalid-input.required", {"field": field_name}))
     return requested

@@ -260,3 +260,23 @@ def test_a_policy_denial_explains_itself_in_the_readers_language(
     assert str(body["detail"]).startswith("挂链：拒绝：")
     assert not re.search(r"[a-z]{3,} [a-z]{3,} [a-z]{3,}", str(body["detail"])), body["detail"]
     assert body["decision"]["summary"].startswith("denied: ")  # the stored English summary
+
+
+def test_enforcement_refusals_speak_the_readers_language_with_the_code_unchanged(
+    client: TestClient, world: World
+) -> None:
+    mod, creator = auth(world.keys["moderator"]), auth(world.keys["creator"])
+    reason = {"reason": "不再需要"}
+    checks = [
+        ("get", "/cases/999", mod, None, 404, "not-found", "未找到案件 999", "case 999 not found"),
+        ("post", "/cases/1/dismiss", creator, reason, 403, "forbidden",
+         "创作者角色无权驳回案件", "a creator may not dismiss cases"),
+        ("post", "/actions/77/reverse", mod, reason, 404, "not-found",
+         "未找到处置 77", "action 77 not found"),
+    ]  # fmt: skip
+    for method, path, who, body, status, code, zh_text, en_text in checks:
+        for lang, want in (("zh-CN", zh_text), ("en", en_text)):
+            r = client.request(method, path, json=body, headers={"accept-language": lang, **who})
+            doc = assert_problem(r, status, code)
+            assert r.headers["content-language"] == lang
+            assert doc["detail"] == want, doc

@@ -181,6 +181,6 @@ def test_act_on_a_whole_campaign(tmp_path: Path, capsys: pytest.CaptureFixture[s
     code, out, _ = run(capsys, tmp_path, "cases", "act-group", "camp-9", "revoke_link_privileges",
                        "--reason", "again")  # fmt: skip
     assert code == 0 and "0 case(s), 2 skipped" in " ".join(out.split())
-    assert "already has an active revoke_link_privileges" in out
+    assert "already has an active action: revoke link privileges" in " ".join(out.split())
     code, _, err = run(capsys, tmp_path, "cases", "act-group", "nope", "label", "--reason", "x y")
     assert code == 2 and "no cases in group 'nope'" in err and "Traceback" not in err

@@ -111,7 +111,10 @@ def test_refusals_say_why(store: Store, world: World) -> None:
             actions.take(conn, Principal(9, "c", "creator", account_id=1), case, "label", "self")
     with store.transaction() as conn:
         label = actions.take(conn, MOD, case, "label", "soft ad")
-    with store.transaction() as conn, pytest.raises(Conflict, match="already has an active label"):
+    with (
+        store.transaction() as conn,
+        pytest.raises(Conflict, match="already has an active action: label"),
+    ):
         actions.take(conn, MOD, case, "label", "again")
     with store.transaction() as conn:
         actions.reverse(conn, MOD, label["id"], "fine")

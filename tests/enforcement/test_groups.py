@@ -45,7 +45,7 @@ def test_ban_a_whole_campaign_then_reverse_one_member(store: Store, world: World
         done = groups.take(conn, MOD, "camp-1", "ban", "coordinated comments")
     assert [r["case_id"] for r in done["taken"]] == [ids[1]]
     assert done["skipped"] == [
-        {"case_id": ids[0], "why": f"case {ids[0]} already has an active ban"}
+        {"case_id": ids[0], "why": f"case {ids[0]} already has an active action: ban the account"}
     ]
     assert [_status(store, a) for a in members] == ["banned", "banned"]
     with store.read() as conn:

@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import ColumnElement, Connection, or_, select
 
 from seedtrail.errors import Forbidden, InvalidInput
+from seedtrail.messages import Msg, term
 from seedtrail.principals import Principal
 from seedtrail.resources import Resource, own_account, owned_by
 from seedtrail.store.schema import comments, notes
@@ -55,7 +56,7 @@ def _prepare_note(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict
     if v.get("published_at") is None:
         v["published_at"] = utcnow()
     if actor.role != "operator" and v.get("status") != "normal":
-        raise Forbidden("only operators and moderators set a note's status")
+        raise Forbidden(Msg("problem.forbidden.staff_status", {"what": term("object", "note")}))
     return v
 
 
@@ -63,7 +64,7 @@ def _check_note(
     conn: Connection, actor: Principal, before: dict[str, Any], v: dict[str, Any]
 ) -> dict[str, Any]:
     if "status" in v and actor.role not in ("operator", "moderator"):
-        raise Forbidden("only operators and moderators change a note's status")
+        raise Forbidden(Msg("problem.forbidden.staff_status", {"what": term("object", "note")}))
     return v
 
 
@@ -104,9 +105,14 @@ def _prepare_comment(conn: Connection, actor: Principal, v: dict[str, Any]) -> d
     v["author_id"] = own_account(actor, v.get("author_id"), field_name="author_id")
     status = conn.execute(select(notes.c.status).where(notes.c.id == v["note_id"])).scalar()
     if status is None:
-        raise InvalidInput(f"note {v['note_id']} does not exist")
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.missing",
+                {"what": term("object", "note"), "id": v["note_id"]},
+            )
+        )
     if status == "removed":
-        raise InvalidInput(f"note {v['note_id']} is removed and takes no comments")
+        raise InvalidInput(Msg("problem.invalid-input.note_removed", {"id": v["note_id"]}))
     return v
 
 
@@ -114,9 +120,9 @@ def _check_comment(
     conn: Connection, actor: Principal, before: dict[str, Any], v: dict[str, Any]
 ) -> dict[str, Any]:
     if "status" in v and actor.role not in ("operator", "moderator"):
-        raise Forbidden("only operators and moderators change a comment's status")
+        raise Forbidden(Msg("problem.forbidden.staff_status", {"what": term("object", "comment")}))
     if "body" in v and before["author_id"] != actor.account_id and actor.role != "operator":
-        raise Forbidden("only the author edits a comment")
+        raise Forbidden(Msg("problem.forbidden.comment_author"))
     return v
 
 

@@ -28,8 +28,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, or_, select, update
 
 from seedtrail.enforcement import cases, subjects
-from seedtrail.errors import Conflict, InvalidInput, NotFound
+from seedtrail.errors import Conflict, InvalidInput, NotFound, not_found
 from seedtrail.links.policy import Enforcement
+from seedtrail.messages import N_, Msg, term
 from seedtrail.principals import Principal
 from seedtrail.store import audit, epoch
 from seedtrail.store.repo import Repo, Row
@@ -91,30 +92,50 @@ def take(
     rule: str | None = None,
 ) -> Row:
     """Apply ``action`` to the subject of case ``case_id``; audited; returns the action row."""
-    cases.require_staff(actor, "take enforcement actions")
+    cases.require_staff(actor, N_("staff.take_actions"))
     case = cases.get(conn, actor, case_id)
     kind, sid = case["subject_type"], case["subject_id"]
     if kind == "campaign":
         raise InvalidInput(
-            f"case {case_id} is a campaign: act on its members together "
-            f"(POST /cases/groups/{case['group_key']}/actions) or on one member's case"
+            Msg(
+                "problem.invalid-input.campaign_action", {"id": case_id, "group": case["group_key"]}
+            )
         )
     if (action, kind) not in EFFECTS:
         raise InvalidInput(
-            f"{action!r} does not apply to a {kind}; a {kind} can get: "
-            + ", ".join(allowed_for(kind))
+            Msg(
+                "problem.invalid-input.action_kind",
+                {
+                    "action": action,
+                    "kind": term("object", kind),
+                    "allowed": ", ".join(allowed_for(kind)),
+                },
+            )
         )
     if case["status"] not in ("open", "actioned"):
-        raise Conflict(f"case {case_id} is {case['status']}: no new actions")
+        raise Conflict(
+            Msg(
+                "problem.conflict.no_new_actions",
+                {"id": case_id, "status": term("case.status", case["status"])},
+            )
+        )
     if _active(conn, case_id=case_id, action=action):
-        raise Conflict(f"case {case_id} already has an active {action}")
+        raise Conflict(
+            Msg("problem.conflict.active_action", {"id": case_id, "action": term("action", action)})
+        )
     effect = EFFECTS[(action, kind)]
     subject = subjects.load(conn, kind, sid)
     prior = applied = None
     if action != "label" and subject.row is None:
         raise InvalidInput(
-            f"{kind} {sid} is not in the store: it can get only "
-            + ", ".join(allowed_for(kind, in_store=False))
+            Msg(
+                "problem.invalid-input.not_in_store",
+                {
+                    "kind": term("object", kind),
+                    "id": sid,
+                    "allowed": ", ".join(allowed_for(kind, in_store=False)),
+                },
+            )
         )
     if effect is not None and subject.row is not None:
         field, value = effect
@@ -170,10 +191,12 @@ def reverse(
     appeal_id: int | None = None,
 ) -> Row:
     """Undo an action, restoring exactly what it replaced; audited."""
-    cases.require_staff(actor, "reverse enforcement actions")
+    cases.require_staff(actor, N_("staff.reverse_actions"))
     row = repo.get(conn, action_id)
     if row["reversed_at"] is not None:
-        raise Conflict(f"action {action_id} was already reversed at {row['reversed_at']}")
+        raise Conflict(
+            Msg("problem.conflict.reversed", {"id": action_id, "at": str(row["reversed_at"])})
+        )
     kind, sid = row["subject_type"], row["subject_id"]
     restored: dict[str, Any] | None = None
     drift: dict[str, Any] | None = None
@@ -305,4 +328,4 @@ def get(conn: Connection, action_id: int) -> Row:
     try:
         return repo.get(conn, action_id)
     except NotFound:
-        raise NotFound(f"action {action_id} not found") from None
+        raise NotFound(not_found("action", action_id)) from None

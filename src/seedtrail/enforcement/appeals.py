@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
 from seedtrail.enforcement import actions, cases
-from seedtrail.errors import Conflict, Forbidden, NotFound
+from seedtrail.errors import Conflict, Forbidden, NotFound, not_found
+from seedtrail.messages import N_, Msg, term
 from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.repo import Repo, Row
@@ -39,14 +40,26 @@ def file(conn: Connection, actor: Principal, case_id: int, statement: str) -> Ro
     if actor.role != "operator":
         owner = case["owner_account_id"]
         if actor.role not in cases.OWNERS or owner is None or actor.account_id != owner:
-            raise Forbidden("only the owner of the case's subject (or an operator) may appeal")
+            raise Forbidden(Msg("problem.forbidden.appeal_owner"))
     if case["status"] != "actioned":
-        raise Conflict(f"case {case_id} is {case['status']}: only an actioned case can be appealed")
+        raise Conflict(
+            Msg(
+                "problem.conflict.appeal_status",
+                {"id": case_id, "status": term("case.status", case["status"])},
+            )
+        )
     existing = repo.find_one(conn, appeals.c.case_id == case_id)
     if existing is not None:
+        outcome = (
+            term("case.outcome", existing["outcome"])
+            if existing["outcome"]
+            else Msg("case.pending")
+        )
         raise Conflict(
-            f"case {case_id} was already appealed (appeal {existing['id']}, "
-            f"{existing['outcome'] or 'pending'})"
+            Msg(
+                "problem.conflict.appealed",
+                {"id": case_id, "appeal": existing["id"], "outcome": outcome},
+            )
         )
     row = repo.insert(
         conn,
@@ -70,19 +83,22 @@ def file(conn: Connection, actor: Principal, case_id: int, statement: str) -> Ro
 
 
 def decide(conn: Connection, actor: Principal, appeal_id: int, outcome: str, reason: str) -> Row:
-    cases.require_staff(actor, "decide appeals")
+    cases.require_staff(actor, N_("staff.decide_appeals"))
     try:
         appeal = repo.get(conn, appeal_id)
     except NotFound:
-        raise NotFound(f"appeal {appeal_id} not found") from None
+        raise NotFound(not_found("appeal", appeal_id)) from None
     if appeal["outcome"] is not None:
-        raise Conflict(f"appeal {appeal_id} was already decided: {appeal['outcome']}")
+        raise Conflict(
+            Msg(
+                "problem.conflict.decided",
+                {"id": appeal_id, "outcome": term("case.outcome", appeal["outcome"])},
+            )
+        )
     case_id = appeal["case_id"]
     active = actions.active_for_case(conn, case_id)
     if actor.role == "moderator" and any(a["actor"] == actor.label for a in active):
-        raise Forbidden(
-            f"you took an action in case {case_id}: another moderator must review its appeal"
-        )
+        raise Forbidden(Msg("problem.forbidden.own_appeal", {"id": case_id}))
     _, after = repo.update(
         conn,
         appeal_id,

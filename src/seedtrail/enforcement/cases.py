@@ -25,8 +25,8 @@ from sqlalchemy import ColumnElement, Connection, and_, false, insert, select, t
 from sqlalchemy.exc import IntegrityError
 
 from seedtrail.enforcement import subjects
-from seedtrail.errors import Conflict, Forbidden, InvalidInput, NotFound, forbidden
-from seedtrail.messages import N_
+from seedtrail.errors import Conflict, Forbidden, InvalidInput, NotFound, forbidden, not_found
+from seedtrail.messages import N_, Msg, term
 from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.repo import Repo, Row
@@ -87,7 +87,9 @@ def open_many(conn: Connection, actor: Principal, specs: list[CaseSpec]) -> list
     hash; returns (case, created) per spec, in order."""
     for spec in specs:
         if spec.subject_type not in CASE_SUBJECTS:
-            raise InvalidInput(f"subject type must be one of {', '.join(CASE_SUBJECTS)}")
+            raise InvalidInput(
+                Msg("problem.invalid-input.subject_type", {"allowed": ", ".join(CASE_SUBJECTS)})
+            )
     digests = [s.digest for s in specs]
     found: dict[tuple[str, int, str, str], Row] = {}
     for start in range(0, len(specs), 500):
@@ -178,10 +180,15 @@ def open_case(conn: Connection, actor: Principal, **fields: Any) -> tuple[Row, b
 
 
 def open_manual(conn: Connection, actor: Principal, body: CaseIn) -> Row:
-    require_staff(actor, "open cases")
+    require_staff(actor, N_("staff.open_cases"))
     subject = subjects.load(conn, body.subject_type, body.subject_id)
     if not subject.in_store:
-        raise InvalidInput(f"{body.subject_type} {body.subject_id} does not exist")
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.missing",
+                {"what": term("object", body.subject_type), "id": body.subject_id},
+            )
+        )
     row, _ = open_case(
         conn,
         actor,
@@ -197,8 +204,11 @@ def open_manual(conn: Connection, actor: Principal, body: CaseIn) -> Row:
 
 
 def require_staff(actor: Principal, what: str) -> None:
+    """Only staff may do ``what`` (a key ``staff.*``, marked with ``N_`` where it is named)."""
     if actor.role not in STAFF:
-        raise Forbidden(f"a {actor.role} may not {what}")
+        raise Forbidden(
+            Msg("problem.forbidden.staff", {"role": term("role", actor.role), "what": Msg(what)})
+        )
 
 
 def _scope(actor: Principal) -> ColumnElement[bool] | None:
@@ -217,7 +227,7 @@ def get(conn: Connection, actor: Principal, case_id: int) -> Row:
     where = [cases.c.id == case_id] + ([scope] if scope is not None else [])
     row = conn.execute(select(cases).where(and_(*where))).mappings().first()
     if row is None:
-        raise NotFound(f"case {case_id} not found")
+        raise NotFound(not_found("case", case_id))
     return dict(row)
 
 
@@ -256,8 +266,13 @@ def queue(
             continue
         if key not in QUEUE_FILTERS:
             raise InvalidInput(
-                f"cases cannot be filtered by {key!r}; filters: {', '.join(QUEUE_FILTERS)}, "
-                "min_severity, group_key"
+                Msg(
+                    "problem.invalid-input.case_filter",
+                    {
+                        "key": key,
+                        "allowed": ", ".join((*QUEUE_FILTERS, "min_severity", "group_key")),
+                    },
+                )
             )
         clauses.append(cases.c[key] == value)
     if min_severity is not None:
@@ -344,7 +359,7 @@ def set_status(conn: Connection, actor: Principal, case_id: int, status: str, wh
 
 def dismiss(conn: Connection, actor: Principal, case_id: int, reason: str) -> Row:
     """Close a case without action (e.g. a false positive)."""
-    require_staff(actor, "dismiss cases")
+    require_staff(actor, N_("staff.dismiss_cases"))
     row = get(conn, actor, case_id)
     active = conn.execute(
         select(enforcement_actions.c.id).where(
@@ -352,9 +367,14 @@ def dismiss(conn: Connection, actor: Principal, case_id: int, reason: str) -> Ro
         )
     ).first()
     if active is not None:
-        raise Conflict(f"case {case_id} has active actions: reverse them before dismissing")
+        raise Conflict(Msg("problem.conflict.dismiss_active", {"id": case_id}))
     if row["status"] not in ("open", "actioned"):
-        raise Conflict(f"case {case_id} is {row['status']} and cannot be dismissed")
+        raise Conflict(
+            Msg(
+                "problem.conflict.dismiss_status",
+                {"id": case_id, "status": term("case.status", row["status"])},
+            )
+        )
     if row["subject_type"] == "campaign":  # its members still open and untouched go with it
         idle = select(cases.c.id).where(
             cases.c.parent_id == case_id,

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 from seedtrail.enforcement import cases
 from seedtrail.enforcement.subjects import in_range
 from seedtrail.links.policy import NOTE_CLOSED
+from seedtrail.messages import N_
 from seedtrail.principals import Principal
 from seedtrail.store.schema import enforcement_actions, notes
 
@@ -25,7 +26,7 @@ MAX_NOTES = 1000
 
 def for_notes(conn: Connection, actor: Principal, note_ids: list[int]) -> list[dict[str, Any]]:
     """One row per note of ``note_ids`` that exists (staff only), in the order asked."""
-    cases.require_staff(actor, "read notes' distribution")
+    cases.require_staff(actor, N_("staff.read_distribution"))
     ids = list(dict.fromkeys(in_range(note_ids)))[:MAX_NOTES]
     if not ids:
         return []

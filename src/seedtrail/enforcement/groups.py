@@ -18,6 +18,7 @@ from sqlalchemy import Connection, func, select
 
 from seedtrail.enforcement import actions, cases
 from seedtrail.errors import Conflict, InvalidInput, NotFound
+from seedtrail.messages import N_, Msg
 from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.schema import cases as cases_table
@@ -57,12 +58,14 @@ def take(
 ) -> dict[str, Any]:
     """Apply ``action`` to every case of the group that can take it; returns the actions taken
     and the cases skipped, each with why."""
-    cases.require_staff(actor, "take enforcement actions")
+    cases.require_staff(actor, N_("staff.take_actions"))
     ids = members(conn, group_key)
     if not ids:
-        raise NotFound(f"no cases in group {group_key!r}")
+        raise NotFound(Msg("problem.not-found.group", {"group": group_key}))
     if len(ids) > MAX_GROUP:
-        raise InvalidInput(f"group {group_key!r} has more than {MAX_GROUP} cases: act in parts")
+        raise InvalidInput(
+            Msg("problem.invalid-input.group_size", {"group": group_key, "max": MAX_GROUP})
+        )
     taken: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     for case_id in ids:

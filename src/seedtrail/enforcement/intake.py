@@ -50,6 +50,7 @@ from typing import Any
 
 from seedtrail.enforcement import autopolicy, cases, subjects
 from seedtrail.errors import InvalidInput
+from seedtrail.messages import N_
 from seedtrail.principals import Principal
 from seedtrail.store.store import Store
 
@@ -311,7 +312,7 @@ def import_findings(
 ) -> Report:
     if subject not in subjects.SUBJECT_TYPES:
         raise InvalidInput(f"--subject must be one of {', '.join(subjects.SUBJECT_TYPES)}")
-    cases.require_staff(actor, "import detections")
+    cases.require_staff(actor, N_("staff.import_detections"))
     checked = [obj for _, obj in _validated(path, lambda o: _check_finding_line(o, subject))]
     lines = [ln for ln in checked if ln is not None]
     joined = load_texts(texts, {ln["id"] for ln in lines})
@@ -408,7 +409,7 @@ def import_campaigns(
     """One case per campaign (subject ``campaign``) and, under it, one case per member account
     (``parent_id``; kept out of the queue, acted on by the group action, appealed by the member).
     ``Report.opened`` counts campaign cases; members are counted in ``Report.members``."""
-    cases.require_staff(actor, "import detections")
+    cases.require_staff(actor, N_("staff.import_detections"))
     campaigns = [obj for _, obj in _validated(path, _check_campaign)]
     joined = load_texts(texts, {c for camp in campaigns for c in camp["comments"]})
     report = Report(lines=len(campaigns))

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, model_validator
 from sqlalchemy import ColumnElement, Connection, or_, select
 
-from seedtrail.errors import Conflict, Forbidden, InvalidInput, NotFound, PolicyDenied
+from seedtrail.errors import Conflict, Forbidden, InvalidInput, NotFound, PolicyDenied, forbidden
 from seedtrail.links import codes, destinations
 from seedtrail.links.lookup import Lookup
 from seedtrail.links.policy import Account, Decision, Enforcement, MountFacts, decide
@@ -158,18 +158,15 @@ def _may_mount(actor: Principal, ctx: Context) -> None:
     if actor.role == "operator":
         return
     if actor.role not in ("brand", "creator"):
-        raise Forbidden(f"a {actor.role} may not mount links")
+        raise forbidden(actor.role, N_("problem.forbidden.create"), "mounts")
     if actor.account_id == ctx.audience_id:
         return
     if ctx.profile_account_id is not None:
-        raise Forbidden("you may mount links only on your own profile card")
+        raise Forbidden(Msg("problem.forbidden.own_profile_card"))
     if actor.account_id != ctx.owner_id:
-        raise Forbidden("you may mount links only on your own notes, or your own offers")
+        raise Forbidden(Msg("problem.forbidden.own_notes"))
     if not ctx.facts.has_collab:
-        raise Forbidden(
-            f"your offer goes on account {ctx.audience_id}'s note only under a collab "
-            "registration its creator accepted"
-        )
+        raise Forbidden(Msg("problem.forbidden.collab_needed", {"id": ctx.audience_id}))
 
 
 def evaluate(conn: Connection, actor: Principal, req: MountIn) -> tuple[Context, Decision]:
@@ -249,7 +246,7 @@ def _insert_with_code(conn: Connection, values: dict[str, Any]) -> dict[str, Any
                 return RESOURCE.repo.insert(conn, {**values, "code": codes.new_code()})
         except Conflict:
             continue
-    raise Conflict("could not allocate a unique link code; try again")
+    raise Conflict(Msg("problem.conflict.code_exhausted"))
 
 
 def set_status(conn: Connection, actor: Principal, mount_id: int, status: str) -> dict[str, Any]:
@@ -258,7 +255,7 @@ def set_status(conn: Connection, actor: Principal, mount_id: int, status: str) -
 
     row = get(conn, RESOURCE, actor, mount_id)
     if actor.role not in ("operator", "brand", "creator"):
-        raise Forbidden(f"a {actor.role} may not change mounts")
+        raise forbidden(actor.role, N_("problem.forbidden.change"), "mounts")
     if status == "active" and row["status"] != "active":
         ctx = gather(
             conn,
@@ -297,7 +294,7 @@ def set_status(conn: Connection, actor: Principal, mount_id: int, status: str) -
 def by_code(conn: Connection, code: str) -> dict[str, Any]:
     row = conn.execute(select(link_mounts).where(link_mounts.c.code == code)).mappings().first()
     if row is None:
-        raise NotFound(f"link {code} not found")
+        raise NotFound(Msg("problem.not-found.link", {"code": code}))
     return dict(row)
 
 

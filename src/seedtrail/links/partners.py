@@ -121,7 +121,7 @@ RESOURCE = Resource(
     ),
 )
 
-secrets_repo = Repo(partner_secrets, "partner secret")
+secrets_repo = Repo(partner_secrets, "partner_secret")
 
 
 def set_links_enabled(

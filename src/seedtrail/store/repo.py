@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Table, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from seedtrail.errors import Conflict, InvalidInput, NotFound
+from seedtrail.errors import Conflict, InvalidInput, NotFound, not_found
 from seedtrail.store.types import utcnow
 
 Row = dict[str, Any]
@@ -51,7 +51,7 @@ class Repo:
         pk = next(iter(self.table.primary_key.columns))
         row = conn.execute(select(self.table).where(pk == ident)).mappings().first()
         if row is None:
-            raise NotFound(f"{self.noun} {ident} not found")
+            raise NotFound(not_found(self.noun, ident))
         return dict(row)
 
     def find_one(self, conn: Connection, *where: ColumnElement[bool]) -> Row | None:

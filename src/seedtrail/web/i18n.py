@@ -28,6 +28,10 @@ BUILT_KEYS = (
     *(N_("done.actioned"), N_("done.appealed"), N_("done.closed"), N_("done.decided")),
     *(N_("done.dismissed"), N_("done.group"), N_("done.group_none")),
     *(N_("done.reopened"), N_("done.reversed")),
+    *(N_("effect.open"), N_("effect.closed"), N_("state.paused"), N_("state.ended")),
+    *(N_("partner_kind.marketplace"), N_("partner_kind.mini_program")),
+    *(N_("partner_kind.web_shop"), N_("placement.*"), N_("placement.note_card")),
+    *(N_("placement.comment"), N_("placement.profile_card")),
     *(N_("empty.attribution"), N_("empty.cases_run")),
 )
 

@@ -20,6 +20,8 @@ class Column:
     label: str
     numeric: bool = False
     digits: int | None = None  # decimals shown; None: 2 for fractions, 0 for whole numbers
+    term: str | None = None  # a family of keys: a stored value is shown as ``t(term.value)``
+    user_text: bool = False  # what people wrote (a rule's name): shown as written, in any language
 
 
 @dataclass

@@ -92,7 +92,7 @@ def campaigns_page(ctx: Ctx) -> Response:
             Column("brand_id", t("col.brand"), True),
             Column("starts_on", t("col.starts")),
             Column("ends_on", t("col.ends")),
-            Column("status", t("col.status")),
+            Column("status", t("col.status"), term="state"),
             Column("notes", t("col.notes"), True),
             Column("spend", m("spend"), True),
         ],
