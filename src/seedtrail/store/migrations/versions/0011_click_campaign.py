@@ -5,7 +5,7 @@ redirect keeps it when it is one of the link's note's campaigns (else it is drop
 kept), so campaign reports can credit clicks.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 """
 
 from __future__ import annotations
