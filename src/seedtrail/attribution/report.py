@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from seedtrail.attribution import funnel, lift, rollup, truth, world
+from seedtrail.attribution import funnel, lift, rollup, shopview, truth, world
 from seedtrail.attribution.engines.duckdb import DuckDBEngine
 from seedtrail.attribution.inputs import Inputs
 from seedtrail.attribution.runs import FORMAT_VERSION
@@ -42,6 +42,7 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "scores": ("model",),
     "notes": ("note_id",),
     "campaigns": ("campaign_id",),
+    "shop": ("model", "partner", "dimension", "key"),
 }
 
 
@@ -210,6 +211,7 @@ def build_from(source: Source, spec: ReportSpec, progress: Progress | None = Non
         funnel.front_counts(con)
         funnels: list[pa.Table] = []
         dailies: list[pa.Table] = []
+        shops: list[pa.Table] = []
         scores: list[dict[str, object]] = []
         scoring = _has_truth(con)
 
@@ -218,6 +220,7 @@ def build_from(source: Source, spec: ReportSpec, progress: Progress | None = Non
             funnels.append(_flag(rows, rollup.flagged(con, table), ("dimension", "key")))
             days = funnel.daily_funnel(con, rollup.daily(con, table), model)
             dailies.append(_flag(days, rollup.flagged_daily(con, table), ("key", "day")))
+            shops.append(shopview.shop_funnel(con, table, model))
             if scoring:
                 scores.append(truth.score(con, model, table))
 
@@ -231,6 +234,7 @@ def build_from(source: Source, spec: ReportSpec, progress: Progress | None = Non
             "lift": lifts,
             "lift_models": lift.compare(con, lifts, all_funnels),
             "scores": truth.scores_table(scores),
+            "shop": pa.concat_tables(shops),
             "notes": con.sql("SELECT * FROM w_note_dims ORDER BY note_id").to_arrow_table(),
             "campaigns": con.sql(
                 "SELECT campaign_id, brand_id, name, starts_at, ends_at FROM w_campaigns "
