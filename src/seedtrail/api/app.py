@@ -23,6 +23,7 @@ from seedtrail.api import (
     community_routes,
     holdout_routes,
     links_routes,
+    shop_routes,
     problems,
 )
 from seedtrail.api.crud import crud_router
@@ -107,6 +108,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> SeedtrailAp
     api.include_router(holdout_routes.router)
     api.include_router(cases_routes.router)
     api.include_router(attribution_routes.router)
+    api.include_router(shop_routes.router)
     for res in CRUD:
         api.include_router(crud_router(res))
     api.include_router(crud_router(mounts.RESOURCE, create=False, update=False))
