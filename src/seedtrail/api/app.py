@@ -23,8 +23,8 @@ from seedtrail.api import (
     community_routes,
     holdout_routes,
     links_routes,
-    shop_routes,
     problems,
+    shop_routes,
 )
 from seedtrail.api.crud import crud_router
 from seedtrail.attribution import runs
