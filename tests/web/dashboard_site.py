@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from factories import OPERATOR, World, build_world, make
 from seedtrail import principals
@@ -36,6 +36,8 @@ from seedtrail.store.db import make_engine
 from seedtrail.store.schema import campaigns as campaigns_table
 from seedtrail.store.schema import clicks as clicks_table
 from seedtrail.store.schema import link_mounts
+from seedtrail.store.schema import offers as offers_table
+from seedtrail.store.schema import partners as partners_table
 from seedtrail.store.store import Store
 
 CHROMIUM = "/usr/bin/chromium"
@@ -301,8 +303,18 @@ def sim_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimSite]:
         brand, campaign = conn.execute(
             select(campaigns_table.c.brand_id, campaigns_table.c.id).order_by(campaigns_table.c.id)
         ).first()  # type: ignore[misc]
+        shop = conn.execute(  # the partner with the most offers: a shop key's own page
+            select(partners_table.c.id)
+            .join(offers_table, offers_table.c.partner_id == partners_table.c.id)
+            .group_by(partners_table.c.id)
+            .order_by(func.count().desc(), partners_table.c.id)
+        ).scalar()
         keys = {}
-        for role, extra in (("brand", {"account_id": brand}), ("operator", {})):
+        for role, extra in (
+            ("brand", {"account_id": brand}),
+            ("operator", {}),
+            ("partner", {"partner_id": shop}),
+        ):
             _, keys[role] = principals.create(conn, name=role, role=role, **extra)
     store.dispose()
     with serve(data) as url:
