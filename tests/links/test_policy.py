@@ -20,6 +20,7 @@ def facts(**kw: object) -> MountFacts:
         offer_owner=BRAND,
         note_status="normal",
         has_collab=True,
+        ad_label="sponsored",
     )
     base.update(kw)
     return MountFacts(**base)  # type: ignore[arg-type]
@@ -101,6 +102,22 @@ def test_brand_offer_on_creator_note_needs_collab() -> None:
     assert not d.allowed and "needs a collab registration" in d.summary()
     own = facts(offer_owner=CREATOR, has_collab=False)
     assert decide(own, rules, NOW).allowed
+
+
+def test_a_paid_collab_note_needs_an_ad_label() -> None:
+    rules = [Rule(1, "open", "open")]
+    d = decide(facts(ad_label=None), rules, NOW)
+    assert not d.allowed
+    failed = [c for c in d.checks if not c.passed]
+    assert [c.check for c in failed] == ["ad_label"]
+    assert failed[0].code == "policy.ad_label.missing"
+    assert failed[0].params == {"brand_id": BRAND.id, "creator_id": CREATOR.id}
+    assert "no ad label" in d.summary()
+    labelled = decide(facts(ad_label="ad"), rules, NOW)
+    assert labelled.allowed and "ad_label" in [c.check for c in labelled.checks]
+    # not commercial (the creator's own offer; no collab): no label asked
+    own = decide(facts(offer_owner=CREATOR, has_collab=False, ad_label=None), rules, NOW)
+    assert own.allowed and "ad_label" not in [c.check for c in own.checks]
 
 
 def test_profile_cards_need_verified_enterprise() -> None:

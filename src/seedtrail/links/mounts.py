@@ -137,6 +137,7 @@ def gather(
         has_collab=has_collab,
         mount_status=mount_status,
         expires_at=expires_at,
+        ad_label=note.get("ad_label") if note is not None else None,
     )
     target = destinations.build_target(dict(partner), dict(offer))
     return Context(

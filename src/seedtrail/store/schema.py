@@ -38,6 +38,8 @@ metadata = MetaData(
 ACCOUNT_KINDS = ("creator", "brand", "enterprise")
 ACCOUNT_STATUSES = ("active", "suspended", "banned")
 NOTE_STATUSES = ("normal", "throttled", "removed")
+#: A note's advertising disclosure, shown beside its links: 广告 (``ad``) or 赞助 (``sponsored``).
+AD_LABELS = ("ad", "sponsored")
 COMMENT_STATUSES = ("visible", "hidden", "removed")
 PARTNER_KINDS = ("marketplace", "mini_program", "web_shop")
 PLACEMENTS = ("note_card", "comment", "profile_card")
@@ -91,6 +93,7 @@ notes = Table(
     Column("category", String(32), nullable=False, index=True),
     Column("published_at", UTCDateTime(), nullable=False),
     Column("status", String(16), nullable=False, default="normal"),
+    Column("ad_label", String(16)),  # one of AD_LABELS, or none
     *_times(),
     _in("status", NOTE_STATUSES),
 )
