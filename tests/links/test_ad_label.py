@@ -1,6 +1,6 @@
 """Ad disclosure: a paid collab labels its note 赞助; a brand's link on a creator's note without
 an ad label is refused with the reason, the refusal audited; labelling the note (an audited
-change) opens it again.""""
+change) opens it again."""
 
 from __future__ import annotations
 
