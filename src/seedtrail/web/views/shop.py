@@ -55,9 +55,8 @@ def _partner_choice(ctx: Ctx) -> tuple[list[dict[str, Any]], str | None]:
 
 @page
 def shop_page(ctx: Ctx) -> Response:
-    dimension = ctx.query.get("dimension", "item")
-    if dimension not in DIMENSIONS:
-        dimension = "item"
+    asked = ctx.query.get("dimension", "item")
+    dimension: api.Dimension = asked if asked in DIMENSIONS else "item"  # type: ignore[assignment]
     choices, slug = _partner_choice(ctx)
     body: dict[str, Any] = {"run": None, "rows": [], "other": None, "k": None}
     outdated = None
