@@ -194,6 +194,14 @@ def matrix(w: World) -> list[tuple[str, str, Any, dict[str, str]]]:
         ),
         ("GET", "/attribution/scores", None, only_op),
         ("GET", "/attribution/items", None, brand_op),
+        ("GET", f"/campaigns/{i['campaign']}/funders", None, brand_op),
+        ("GET", f"/shop/{i['partner']}/funding", None, {**only_op, "partner": OK}),
+        (
+            "PUT",
+            f"/campaigns/{i['campaign']}/funders",
+            {"funders": [{"funder": "marketplace", "partner_id": i["partner"], "share": 0.2}]},
+            brand_op,
+        ),
         # a shop's own view: its partner key and operators only (the other partner: 403)
         ("GET", f"/shop/{i['partner']}/attribution", None, {**only_op, "partner": OK}),
         (

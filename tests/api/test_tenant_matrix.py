@@ -131,6 +131,7 @@ def bodies(w: World) -> dict[str, Any]:
         "PATCH /campaigns/{ident}": {"name": "changed"},
         "POST /rules": {"name": "m", "effect": "closed", "category": "food"},
         "PATCH /rules/{ident}": {"name": "changed"},
+        "PUT /campaigns/{ident}/funders": {"funders": [{"funder": "platform", "share": 0.1}]},
         "POST /community/events": [],
         "POST /partners/{partner}/events": [],
     }  # fmt: skip

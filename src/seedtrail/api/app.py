@@ -21,6 +21,7 @@ from seedtrail.api import (
     cases_routes,
     cleanroom_routes,
     community_routes,
+    funding_routes,
     holdout_routes,
     links_routes,
     problems,
@@ -109,6 +110,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> SeedtrailAp
     api.include_router(cases_routes.router)
     api.include_router(attribution_routes.router)
     api.include_router(shop_routes.router)
+    api.include_router(funding_routes.router)
     for res in CRUD:
         api.include_router(crud_router(res))
     api.include_router(crud_router(mounts.RESOURCE, create=False, update=False))

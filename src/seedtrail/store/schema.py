@@ -221,6 +221,26 @@ campaign_spend = Table(
     CheckConstraint("amount >= 0", name="amount_nonnegative"),
 )
 
+#: Who pays for a boost besides the brand: a marketplace (a partner) or the platform's subsidy.
+CO_FUNDERS = ("marketplace", "platform")
+
+campaign_funders = Table(
+    "campaign_funders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False, index=True),
+    Column("funder", String(16), nullable=False),
+    Column("partner_id", Integer, ForeignKey("partners.id"), index=True),
+    Column("share", Float, nullable=False),
+    *_times(),
+    _in("funder", CO_FUNDERS),
+    CheckConstraint("share > 0 AND share < 1", name="share_range"),
+    CheckConstraint(
+        "(funder = 'marketplace') = (partner_id IS NOT NULL)", name="marketplace_has_partner"
+    ),
+    UniqueConstraint("campaign_id", "funder", "partner_id", name="uq_campaign_funder"),
+)
+
 policy_rules = Table(
     "policy_rules",
     metadata,
