@@ -257,8 +257,7 @@ def build_from(source: Source, spec: ReportSpec, progress: Progress | None = Non
         "primary_model": spec.primary,
         "touch_kinds": list(spec.touch_kinds) if spec.touch_kinds else None,
         "windows_days": {
-            k: getattr(spec.windows, k).total_seconds() / 86400
-            for k in ("click", "read", "engagement", "impression")
+            k: getattr(spec.windows, k).total_seconds() / 86400 for k in Windows.NAMES
         },
         "rows": {name: t.num_rows for name, t in tables.items()},
         "scores": scores,

@@ -7,7 +7,8 @@ set) decide; at equal specificity a closing rule beats an opening one. No matchi
 closed. An opening rule may require a minimum follower count of the account whose audience sees
 the link (the note's author, or the profile's owner). Eligibility checks apply on top: the
 partner's kill switch, account status, active enforcement actions (a ban or revoked link
-privileges, named with their action and case), verified enterprise for profile cards, a collab
+privileges, named with their action and case), verified enterprise for profile cards and search
+cards (搜索品专), a live room's session window (直播间: from its start to its expiry), a collab
 registration when a brand's offer sits on a creator's note (and then a visible ad label on the
 note: 广告 / 赞助), note, comment and offer status, and
 the mount's own status and expiry. The same function decides at mount time and at every redirect.
@@ -115,6 +116,7 @@ class MountFacts:
     mount_status: str = "active"
     expires_at: datetime | None = None
     ad_label: str | None = None  # the note's disclosure (广告 ``ad`` / 赞助 ``sponsored``)
+    starts_at: datetime | None = None  # a live room's session start
 
 
 @dataclass(frozen=True)
@@ -274,7 +276,9 @@ def _eligibility(facts: MountFacts, now: datetime) -> list[Check]:
         )
         if not blocking:
             out.append(Check.of("enforcement", True, Msg("policy.enforcement.none", who)))
-    if facts.placement == "profile_card":
+    if facts.placement == "live_room":
+        out.append(_live(facts.starts_at, now))
+    if facts.placement in ("profile_card", "search_card"):
         a = facts.audience
         ok = a.kind in ("enterprise", "brand") and a.verified
         code = N_("policy.verified.ok") if ok else N_("policy.verified.no")
@@ -326,6 +330,14 @@ def _ad_label(label: str | None, ids: dict[str, int]) -> Check:
     if label is None:
         return Check.of("ad_label", False, Msg("policy.ad_label.missing", ids))
     return Check.of("ad_label", True, Msg("policy.ad_label.ok", {"label": term("ad", label)}))
+
+
+def _live(starts_at: datetime | None, now: datetime) -> Check:
+    """A live room's link opens when its session starts (the expiry check closes it at the end)."""
+    live = starts_at is not None and starts_at <= now
+    code = N_("policy.live.on") if live else N_("policy.live.not_started")
+    at = starts_at.isoformat() if starts_at is not None else "?"
+    return Check.of("live_session", live, Msg(code, {"at": at}))
 
 
 def decide(facts: MountFacts, rules: list[Rule], now: datetime) -> Decision:

@@ -125,11 +125,13 @@ class Resolver:
                     account_id=row["account_id"],
                     mount_status=row["status"],
                     expires_at=row["expires_at"],
+                    starts_at=row.get("starts_at"),
                 )
             except SeedtrailError as exc:  # e.g. a destination no longer on the allowed hosts
                 return self._closed(row, str(exc), None)
             decision = decide(ctx.facts, rules, at)
-        edges = [t for t in (next_change(rules, at), row["expires_at"]) if t is not None and t > at]
+        times = (next_change(rules, at), row["expires_at"], row.get("starts_at"))
+        edges = [t for t in times if t is not None and t > at]
         good_until = min(edges).timestamp() if edges else float("inf")
         return LiveLink(
             row["id"],

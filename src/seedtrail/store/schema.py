@@ -23,6 +23,7 @@ from sqlalchemy import (
     false,
 )
 
+from seedtrail.contracts import PLACEMENTS as CONTRACT_PLACEMENTS
 from seedtrail.store.types import UTCDateTime
 
 metadata = MetaData(
@@ -42,7 +43,7 @@ NOTE_STATUSES = ("normal", "throttled", "removed")
 AD_LABELS = ("ad", "sponsored")
 COMMENT_STATUSES = ("visible", "hidden", "removed")
 PARTNER_KINDS = ("marketplace", "mini_program", "web_shop")
-PLACEMENTS = ("note_card", "comment", "profile_card")
+PLACEMENTS = CONTRACT_PLACEMENTS
 MOUNT_STATUSES = ("active", "disabled")
 RULE_EFFECTS = ("open", "closed")
 ROLES = ("operator", "brand", "creator", "partner", "moderator")
@@ -173,6 +174,7 @@ link_mounts = Table(
     Column("mounted_by", Integer, ForeignKey("accounts.id")),
     Column("status", String(16), nullable=False, default="active"),
     Column("expires_at", UTCDateTime()),
+    Column("starts_at", UTCDateTime()),  # a live room's session start (expires_at: its end)
     *_times(),
     _in("placement", PLACEMENTS),
     _in("status", MOUNT_STATUSES),
