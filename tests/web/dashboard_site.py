@@ -287,6 +287,7 @@ def sim_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimSite]:
     two models (``seedtrail sim``, ``sim load``, ``report build`` through their functions)."""
     from seedtrail.attribution import runs
     from seedtrail.attribution.report import ReportSpec, build
+    from seedtrail.community import funding
     from seedtrail.sim.load import load_world
     from seedtrail.sim.runner import generate
     from seedtrail.sim.spec import spec_from_mapping
@@ -312,10 +313,13 @@ def sim_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimSite]:
         keys = {}
         for role, extra in (
             ("brand", {"account_id": brand}),
-            ("operator", {}),
             ("partner", {"partner_id": shop}),
+            ("operator", {}),  # last: ``who`` below is the operator
         ):
-            _, keys[role] = principals.create(conn, name=role, role=role, **extra)
+            who, keys[role] = principals.create(conn, name=role, role=role, **extra)
+        # the shop co-funds the first campaign's boost (a quarter of its spend)
+        share = funding.FunderIn(funder="marketplace", partner_id=shop, share=0.25)
+        funding.set_funders(conn, who, int(campaign), funding.FundingIn(funders=[share]))
     store.dispose()
     with serve(data) as url:
         yield SimSite(url, keys, int(campaign))

@@ -47,6 +47,12 @@ def test_a_shop_key_sees_its_own_rows_as_the_api_releases_them(
             assert shown and all(k.startswith(slug + ":") for k in shown)
             shot(page, "shop-items-zh")
     shot(page, "shop-notes-zh")
+    funded = api.get(f"/shop/{slug}/funding").json()["campaigns"]
+    assert [c["campaign_id"] for c in funded] == [sim_site.campaign]
+    cells = page.locator("#table-funding td[data-col=campaign_id]").all_text_contents()
+    assert cells == [str(sim_site.campaign)]
+    share = page.locator("#table-funding td[data-col=share]").all_text_contents()
+    assert share == ["0.25"]
     # Another partner named in the address: the page still shows the key's own partner only.
     others = [
         p["slug"] for p in sim_site.api("operator").get("/partners").json()

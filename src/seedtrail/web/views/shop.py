@@ -10,6 +10,7 @@ from typing import Any
 from starlette.responses import Response
 
 from seedtrail import resources
+from seedtrail.api import funding_routes
 from seedtrail.api import shop_routes as api
 from seedtrail.attribution import shopview
 from seedtrail.errors import ReportOutdated
@@ -59,6 +60,7 @@ def shop_page(ctx: Ctx) -> Response:
     dimension: api.Dimension = asked if asked in DIMENSIONS else "item"  # type: ignore[assignment]
     choices, slug = _partner_choice(ctx)
     body: dict[str, Any] = {"run": None, "rows": [], "other": None, "k": None}
+    funded: list[dict[str, Any]] = []
     outdated = None
     if slug is not None:
         try:
@@ -66,6 +68,7 @@ def shop_page(ctx: Ctx) -> Response:
                 body = api.shop_attribution(
                     slug, ctx.request, ctx.user, conn, dimension, ctx.query.get("model")
                 )
+                funded = funding_routes.shop_funding(slug, ctx.request, ctx.user, conn)["campaigns"]
         except ReportOutdated as exc:
             outdated = exc.detail
     t, m = ctx.t, ctx.m
@@ -90,6 +93,20 @@ def shop_page(ctx: Ctx) -> Response:
         default_sort="people",
         empty=t("empty.shop"),
     )
+    funding_table = tables.build(
+        "funding",
+        [
+            Column("campaign_id", t("col.campaign"), True),
+            Column("share", t("col.share"), True, 2),
+            Column("spend", m("spend"), True),
+            Column("gmv_scaled", m("gmv"), True),
+            Column("roas", m("roas"), True),
+        ],
+        funded,
+        ctx.query,
+        default_sort="campaign_id",
+        empty=t("empty.funding"),
+    )
     other = body.get("other")
     return ctx.render(
         "shop.html",
@@ -98,6 +115,7 @@ def shop_page(ctx: Ctx) -> Response:
         dimension=dimension,
         dimensions=DIMENSIONS,
         shop_table=table,
+        funding_table=funding_table,
         other=_flat({**other, "people": other.get("people", 0)}) if other else None,
         other_rows=other.get("rows") if other else 0,
         run=body["run"],
