@@ -48,6 +48,7 @@ class LiveLink:
     reason: str
     target: Target | None
     good_until: float  # unix seconds; recompute after
+    ad_label: str | None = None  # the note's disclosure, shown on the interstitial
 
 
 class Resolver:
@@ -146,6 +147,7 @@ class Resolver:
             decision.summary(),
             ctx.target if decision.allowed else None,
             good_until,
+            ctx.facts.ad_label,
         )
 
     @staticmethod
