@@ -20,10 +20,18 @@ from typing import Literal, get_args
 
 import pyarrow as pa
 
-#: Kinds the community posts as front-link events.
-CommunityKind = Literal["impression", "read", "like", "collect", "comment", "share", "follow"]
-#: Every front-link (touch) kind: the community's kinds and the redirect's clicks.
-FrontKind = Literal["impression", "read", "like", "collect", "comment", "share", "follow", "click"]
+#: Kinds the community posts as front-link events. ``search_view``: a brand card seen in search
+#: results (搜索品专); ``live_view``: a person in a live-stream room (直播间) while it is live.
+CommunityKind = Literal[
+    "impression", "read", "like", "collect", "comment", "share", "follow", "search_view",
+    "live_view",
+]  # fmt: skip
+#: Every front-link (touch) kind: the community's kinds and the redirect's clicks (the kinds added
+#: later come after ``click``, so that the codes of the older ones never change).
+FrontKind = Literal[
+    "impression", "read", "like", "collect", "comment", "share", "follow", "click",
+    "search_view", "live_view",
+]  # fmt: skip
 EngagementKind = Literal["like", "collect", "comment", "share", "follow"]
 BackKind = Literal[
     "search",
@@ -35,7 +43,10 @@ BackKind = Literal[
     "cancel",
     "order_status",
 ]
-Placement = Literal["note_card", "comment", "profile_card"]
+#: Where a link sits: on a note's card, in its comment area, on a brand's profile card, on a
+#: brand card in search results (搜索品专) or in a live-stream room (直播间, valid only while the
+#: session is live).
+Placement = Literal["note_card", "comment", "profile_card", "search_card", "live_room"]
 #: What the redirect answered a tap with (the click log's ``outcome``).
 ClickOutcome = Literal["redirect", "interstitial", "consent", "unavailable"]
 
@@ -44,6 +55,8 @@ FRONT_KINDS: tuple[str, ...] = get_args(FrontKind)
 ENGAGEMENT_KINDS: tuple[str, ...] = get_args(EngagementKind)
 BACK_KINDS: tuple[str, ...] = get_args(BackKind)
 PLACEMENTS: tuple[str, ...] = get_args(Placement)
+#: Placements anchored on an account (its profile, its search card, its live room), not a note.
+ACCOUNT_PLACEMENTS: tuple[str, ...] = ("profile_card", "search_card", "live_room")
 CLICK_OUTCOMES: tuple[str, ...] = get_args(ClickOutcome)
 #: Outcomes that sent the person on to the shop (a 410 "link unavailable" did not).
 SENT_OUTCOMES: tuple[str, ...] = ("redirect", "interstitial", "consent")

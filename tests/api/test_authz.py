@@ -193,6 +193,23 @@ def matrix(w: World) -> list[tuple[str, str, Any, dict[str, str]]]:
             {**brand_op, "creator": OK, "other_creator": OK},
         ),
         ("GET", "/attribution/scores", None, only_op),
+        ("GET", "/attribution/items", None, brand_op),
+        ("GET", f"/campaigns/{i['campaign']}/funders", None, brand_op),
+        ("GET", f"/shop/{i['partner']}/funding", None, {**only_op, "partner": OK}),
+        (
+            "PUT",
+            f"/campaigns/{i['campaign']}/funders",
+            {"funders": [{"funder": "marketplace", "partner_id": i["partner"], "share": 0.2}]},
+            brand_op,
+        ),
+        # a shop's own view: its partner key and operators only (the other partner: 403)
+        ("GET", f"/shop/{i['partner']}/attribution", None, {**only_op, "partner": OK}),
+        (
+            "GET",
+            f"/shop/{i['partner']}/attribution?dimension=day",
+            None,
+            {**only_op, "partner": OK},
+        ),
         (
             "POST",
             "/campaigns",
@@ -305,4 +322,6 @@ def _template(path: str, w: World) -> str:
         parts[3] = "{group_key}"
     if parts[1] == "holdout":
         parts[2] = "{user_key}"
+    if parts[1] == "shop":
+        parts[2] = "{partner}"
     return "/".join("{ident}" if p.isdigit() else p for p in parts)

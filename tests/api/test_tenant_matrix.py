@@ -82,7 +82,7 @@ def objects(w: World) -> dict[str, Any]:
         "cases": i["b_case"], "actions": i["b_action"], "appeals": i["b_appeal"],
         "keys": i["b_key"], "attribution/campaigns": i["b_campaign"],
         "attribution/notes": i["b_note"], "cases/groups": "tenantb-group",
-        "holdout": "tenantb-viewer-0001",
+        "holdout": "tenantb-viewer-0001", "shop": "shop",
     }  # fmt: skip
 
 
@@ -131,6 +131,7 @@ def bodies(w: World) -> dict[str, Any]:
         "PATCH /campaigns/{ident}": {"name": "changed"},
         "POST /rules": {"name": "m", "effect": "closed", "category": "food"},
         "PATCH /rules/{ident}": {"name": "changed"},
+        "PUT /campaigns/{ident}/funders": {"funders": [{"funder": "platform", "share": 0.1}]},
         "POST /community/events": [],
         "POST /partners/{partner}/events": [],
     }  # fmt: skip
@@ -157,7 +158,7 @@ def _resource(path: str) -> str:
 RESOURCES = {
     "accounts", "notes", "comments", "offers", "collabs", "campaigns", "partners", "mounts",
     "rules", "cases", "actions", "appeals", "keys", "attribution/campaigns", "attribution/notes",
-    "cases/groups", "holdout",
+    "cases/groups", "holdout", "shop",
 }  # fmt: skip
 
 

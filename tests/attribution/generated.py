@@ -51,7 +51,7 @@ def generate(
     ts = T0_US + rng.integers(0, horizon, n) // HOUR * HOUR  # whole hours: many ties
     bot = owner == 1
     ts[bot] = T0_US + rng.integers(0, 8, bot.sum()) * DAY + rng.integers(0, 5, bot.sum()) * HOUR
-    kind = rng.choice(len(TOUCH_KINDS), n, p=KIND_P)
+    kind = rng.choice(len(KIND_P), n, p=KIND_P)  # the first kinds (later ones: none)
     kind[bot] = TOUCH_KINDS.index("click")
     note = rng.integers(1, 60, n)
     touch_ids = [f"t{i:06d}" for i in rng.permutation(n)]

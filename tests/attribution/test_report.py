@@ -21,7 +21,9 @@ def test_report_writes_every_table_and_describes_the_run(
     meta = json.loads((path / "report.json").read_text())
     assert meta["models"] == list(reportworld.MODELS)
     assert meta["primary_model"] == "position_based"
-    assert meta["windows_days"] == {"click": 15, "read": 15, "engagement": 15, "impression": 1}
+    assert meta["windows_days"] == {
+        "click": 15, "read": 15, "engagement": 15, "impression": 1, "search": 7, "live": 1
+    }  # fmt: skip
     assert meta["rows"]["funnel"] == built.tables["funnel"].num_rows
     assert {s["model"] for s in meta["scores"]} == set(reportworld.MODELS)
     keys = {r["key"] for r in meta["lift"]}

@@ -20,6 +20,7 @@ def facts(**kw: object) -> MountFacts:
         offer_owner=BRAND,
         note_status="normal",
         has_collab=True,
+        ad_label="sponsored",
     )
     base.update(kw)
     return MountFacts(**base)  # type: ignore[arg-type]
@@ -103,6 +104,22 @@ def test_brand_offer_on_creator_note_needs_collab() -> None:
     assert decide(own, rules, NOW).allowed
 
 
+def test_a_paid_collab_note_needs_an_ad_label() -> None:
+    rules = [Rule(1, "open", "open")]
+    d = decide(facts(ad_label=None), rules, NOW)
+    assert not d.allowed
+    failed = [c for c in d.checks if not c.passed]
+    assert [c.check for c in failed] == ["ad_label"]
+    assert failed[0].code == "policy.ad_label.missing"
+    assert failed[0].params == {"brand_id": BRAND.id, "creator_id": CREATOR.id}
+    assert "no ad label" in d.summary()
+    labelled = decide(facts(ad_label="ad"), rules, NOW)
+    assert labelled.allowed and "ad_label" in [c.check for c in labelled.checks]
+    # not commercial (the creator's own offer; no collab): no label asked
+    own = decide(facts(offer_owner=CREATOR, has_collab=False, ad_label=None), rules, NOW)
+    assert own.allowed and "ad_label" not in [c.check for c in own.checks]
+
+
 def test_profile_cards_need_verified_enterprise() -> None:
     rules = [Rule(1, "open", "open")]
     assert decide(
@@ -173,3 +190,25 @@ def test_a_decision_reads_in_each_language_from_its_codes() -> None:
         "denied: rule 1 '美妆开放' needs 100 followers, account 1 has 10;"
     )
     assert all(c["code"] and c["message"] for c in d.as_dict()["checks"])
+
+
+def test_search_cards_need_a_verified_brand_and_live_rooms_their_session() -> None:
+    rules = [Rule(1, "open", "open")]
+    card = dict(audience=BRAND, offer_owner=BRAND, note_status=None, has_collab=False)
+    assert decide(facts(placement="search_card", **card), rules, NOW).allowed
+    unverified = Account(3, "brand", 10, False, "active")
+    d = decide(facts(placement="search_card", **{**card, "audience": unverified}), rules, NOW)
+    assert not d.allowed and [c.check for c in d.checks if not c.passed] == ["verified_enterprise"]
+    room = dict(placement="live_room", audience=CREATOR, offer_owner=CREATOR, note_status=None)
+    live = facts(**room, starts_at=NOW - timedelta(hours=1), expires_at=NOW + timedelta(hours=1))
+    assert decide(live, rules, NOW).allowed
+    soon = facts(**room, starts_at=NOW + timedelta(hours=1), expires_at=NOW + timedelta(hours=2))
+    d = decide(soon, rules, NOW)
+    assert not d.allowed and "starts at" in d.summary()
+    assert [c.check for c in d.checks if not c.passed] == ["live_session"]
+    over = facts(**room, starts_at=NOW - timedelta(hours=2), expires_at=NOW - timedelta(hours=1))
+    assert [c.check for c in decide(over, rules, NOW).checks if not c.passed] == ["expiry"]
+    # a rule may open or close one placement alone
+    closed = [Rule(1, "open", "open"), Rule(2, "no live", "closed", placement="live_room")]
+    assert not decide(live, closed, NOW).allowed
+    assert decide(facts(placement="search_card", **card), closed, NOW).allowed

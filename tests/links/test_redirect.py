@@ -66,6 +66,8 @@ def test_app_target_goes_through_interstitial_with_web_fallback(
     assert f"taobao://item.taobao.com/item.htm?id=6000123&amp;st_click={click_id}" in page.text
     assert f"https://item.taobao.com/item.htm?id=6000123&amp;st_click={click_id}" in page.text
     assert "window.location.replace(web)" in page.text
+    # the note is under a paid collab: the page shows its 赞助 label (docs/links.md)
+    assert 'data-ad-label="sponsored"' in page.text and "赞助 · Sponsored" in page.text
 
 
 def test_mini_program_behind_consent_page(client: TestClient, world: World) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from factories import OPERATOR, World, build_world, make
 from seedtrail import principals
@@ -36,6 +36,8 @@ from seedtrail.store.db import make_engine
 from seedtrail.store.schema import campaigns as campaigns_table
 from seedtrail.store.schema import clicks as clicks_table
 from seedtrail.store.schema import link_mounts
+from seedtrail.store.schema import offers as offers_table
+from seedtrail.store.schema import partners as partners_table
 from seedtrail.store.store import Store
 
 CHROMIUM = "/usr/bin/chromium"
@@ -285,6 +287,7 @@ def sim_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimSite]:
     two models (``seedtrail sim``, ``sim load``, ``report build`` through their functions)."""
     from seedtrail.attribution import runs
     from seedtrail.attribution.report import ReportSpec, build
+    from seedtrail.community import funding
     from seedtrail.sim.load import load_world
     from seedtrail.sim.runner import generate
     from seedtrail.sim.spec import spec_from_mapping
@@ -301,9 +304,22 @@ def sim_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimSite]:
         brand, campaign = conn.execute(
             select(campaigns_table.c.brand_id, campaigns_table.c.id).order_by(campaigns_table.c.id)
         ).first()  # type: ignore[misc]
+        shop = conn.execute(  # the partner with the most offers: a shop key's own page
+            select(partners_table.c.id)
+            .join(offers_table, offers_table.c.partner_id == partners_table.c.id)
+            .group_by(partners_table.c.id)
+            .order_by(func.count().desc(), partners_table.c.id)
+        ).scalar()
         keys = {}
-        for role, extra in (("brand", {"account_id": brand}), ("operator", {})):
-            _, keys[role] = principals.create(conn, name=role, role=role, **extra)
+        for role, extra in (
+            ("brand", {"account_id": brand}),
+            ("partner", {"partner_id": shop}),
+            ("operator", {}),  # last: ``who`` below is the operator
+        ):
+            who, keys[role] = principals.create(conn, name=role, role=role, **extra)
+        # the shop co-funds the first campaign's boost (a quarter of its spend)
+        share = funding.FunderIn(funder="marketplace", partner_id=shop, share=0.25)
+        funding.set_funders(conn, who, int(campaign), funding.FundingIn(funders=[share]))
     store.dispose()
     with serve(data) as url:
         yield SimSite(url, keys, int(campaign))

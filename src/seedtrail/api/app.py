@@ -21,9 +21,11 @@ from seedtrail.api import (
     cases_routes,
     cleanroom_routes,
     community_routes,
+    funding_routes,
     holdout_routes,
     links_routes,
     problems,
+    shop_routes,
 )
 from seedtrail.api.crud import crud_router
 from seedtrail.attribution import runs
@@ -120,6 +122,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> SeedtrailAp
     api.include_router(holdout_routes.router)
     api.include_router(cases_routes.router)
     api.include_router(attribution_routes.router)
+    api.include_router(shop_routes.router)
+    api.include_router(funding_routes.router)
     for res in CRUD:
         api.include_router(crud_router(res))
     api.include_router(crud_router(mounts.RESOURCE, create=False, update=False))

@@ -62,7 +62,7 @@ class DailyResult:
 
 
 def _windows_json(w: Windows) -> dict[str, float]:
-    return {k: getattr(w, k).total_seconds() for k in ("click", "read", "engagement", "impression")}
+    return {k: getattr(w, k).total_seconds() for k in Windows.NAMES}
 
 
 def _state(state_dir: Path) -> dict[str, Any] | None:

@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from seedtrail.attribution import funnel, lift, rollup, truth, world
+from seedtrail.attribution import funnel, lift, rollup, shopview, truth, world
 from seedtrail.attribution.engines.duckdb import DuckDBEngine
 from seedtrail.attribution.inputs import Inputs
 from seedtrail.attribution.runs import FORMAT_VERSION
@@ -42,6 +42,7 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "scores": ("model",),
     "notes": ("note_id",),
     "campaigns": ("campaign_id",),
+    "shop": ("model", "partner", "dimension", "key"),
 }
 
 
@@ -211,6 +212,7 @@ def build_from(source: Source, spec: ReportSpec, progress: Progress | None = Non
         rollup.flag_conversions(con)
         funnels: list[pa.Table] = []
         dailies: list[pa.Table] = []
+        shops: list[pa.Table] = []
         scores: list[dict[str, object]] = []
         scoring = _has_truth(con)
 
@@ -219,6 +221,7 @@ def build_from(source: Source, spec: ReportSpec, progress: Progress | None = Non
             funnels.append(_flag(rows, rollup.flagged(con, table), ("dimension", "key")))
             days = funnel.daily_funnel(con, rollup.daily(con, table), model)
             dailies.append(_flag(days, rollup.flagged_daily(con, table), ("key", "day")))
+            shops.append(shopview.shop_funnel(con, table, model))
             if scoring:
                 scores.append(truth.score(con, model, table))
 
@@ -232,6 +235,7 @@ def build_from(source: Source, spec: ReportSpec, progress: Progress | None = Non
             "lift": lifts,
             "lift_models": lift.compare(con, lifts, all_funnels),
             "scores": truth.scores_table(scores),
+            "shop": pa.concat_tables(shops),
             "notes": con.sql("SELECT * FROM w_note_dims ORDER BY note_id").to_arrow_table(),
             "campaigns": con.sql(
                 "SELECT campaign_id, brand_id, name, starts_at, ends_at FROM w_campaigns "
@@ -254,8 +258,7 @@ def build_from(source: Source, spec: ReportSpec, progress: Progress | None = Non
         "primary_model": spec.primary,
         "touch_kinds": list(spec.touch_kinds) if spec.touch_kinds else None,
         "windows_days": {
-            k: getattr(spec.windows, k).total_seconds() / 86400
-            for k in ("click", "read", "engagement", "impression")
+            k: getattr(spec.windows, k).total_seconds() / 86400 for k in Windows.NAMES
         },
         "rows": {name: t.num_rows for name, t in tables.items()},
         "scores": scores,

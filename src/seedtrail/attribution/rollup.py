@@ -7,7 +7,10 @@ the key it has in each dimension:
   (``w_note_dims``);
 * ``campaign`` and ``placement`` the credited touch's own ``campaign_id`` (set when the touch
   came from a boost) and ``placement`` (where the clicked link sat);
-* ``partner`` the shop that sent the conversion.
+* ``partner`` the shop that sent the conversion;
+* ``item`` the item (SKU) the conversion names, as ``<partner>:<item id>`` (item ids are the
+  shop's own, so two shops may both have an item ``77``). In the front counts a touch's item is
+  the item of the offer a click led to (other touches: ``none``).
 
 A row without a key in a dimension goes to the key ``none``, so every dimension partitions the
 same credit rows and its totals equal the note-level totals. Figures are then estimated per key
@@ -22,8 +25,10 @@ import pyarrow as pa
 
 from seedtrail.attribution.summary import summary_step
 
-DIMENSIONS = ("note", "creator", "brand", "campaign", "partner", "placement")
+DIMENSIONS = ("note", "creator", "brand", "campaign", "partner", "placement", "item")
 NONE = "none"
+#: An item's key: the partner's slug and the shop's own item id (``{t}``: the table alias).
+ITEM_KEY = "CASE WHEN {t}.item_id IS NOT NULL THEN {t}.partner || ':' || {t}.item_id END"
 
 _KEY = {
     "note": "note_id",
@@ -32,6 +37,7 @@ _KEY = {
     "campaign": "campaign_id",
     "partner": "partner",
     "placement": "placement",
+    "item": "item_key",
 }
 
 
@@ -49,8 +55,8 @@ def register_credits(con: duckdb.DuckDBPyConnection, credits: pa.Table, model: s
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT c.conversion_id, c.conversion_kind, "
             "c.touch_id, c.touch_kind, c.note_id, c.credit, c.value, c.sample_rate, "
-            "t.campaign_id, t.placement, v.partner, t.creator_id, t.brand_id, "
-            "CAST(v.ts AS DATE) AS day FROM r_credit_in c "
+            "t.campaign_id, t.placement, v.partner, t.creator_id, t.brand_id, t.user_key, "
+            f"{ITEM_KEY.format(t='v')} AS item_key, CAST(v.ts AS DATE) AS day FROM r_credit_in c "
             "LEFT JOIN w_touch_keys t ON t.event_id = c.touch_id "
             "LEFT JOIN w_conv v ON v.event_id = c.conversion_id"
         )
@@ -101,7 +107,7 @@ def flagged_daily(con: duckdb.DuckDBPyConnection, credit_table: str) -> pa.Table
     ).to_arrow_table()
 
 
-def _estimate(con: duckdb.DuckDBPyConnection, rows_sql: str, keys: tuple[str, ...]) -> pa.Table:
+def estimate(con: duckdb.DuckDBPyConnection, rows_sql: str, keys: tuple[str, ...]) -> pa.Table:
     """Sum each conversion's credit within ``keys`` over ``rows_sql`` (credit rows carrying those
     key columns), then estimate per key with the sampled-backhaul estimator."""
     cols = ", ".join(keys)
@@ -122,7 +128,7 @@ def rollup(con: duckdb.DuckDBPyConnection, credit_table: str) -> pa.Table:
         f"credit, value, sample_rate FROM {credit_table}"
         for dim in DIMENSIONS
     ]
-    return _estimate(con, " UNION ALL ".join(parts), ("dimension", "key"))
+    return estimate(con, " UNION ALL ".join(parts), ("dimension", "key"))
 
 
 def daily(con: duckdb.DuckDBPyConnection, credit_table: str) -> pa.Table:
@@ -132,4 +138,4 @@ def daily(con: duckdb.DuckDBPyConnection, credit_table: str) -> pa.Table:
         f"SELECT {key_expr('campaign')} AS key, day, conversion_id, conversion_kind, credit, "
         f"value, sample_rate FROM {credit_table}"
     )
-    return _estimate(con, rows, ("key", "day"))
+    return estimate(con, rows, ("key", "day"))

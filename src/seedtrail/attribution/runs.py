@@ -25,14 +25,16 @@ import duckdb
 from seedtrail.attribution.dialect import literal
 from seedtrail.errors import InvalidInput, NotFound, ReportOutdated
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 """The report layout this build writes and reads (``format_version`` in ``report.json``; a run
 without one is format 1). 2: the funnel's ``people`` column, tables sorted by their lookup keys.
-3: the ``daily`` table (GMV, spend and ROAS per campaign and day).
+3: the ``daily`` table (GMV, spend and ROAS per campaign and day). 4: the funnel's ``item``
+dimension and the ``shop`` table (each shop partner's own conversions by item, note, creator,
+campaign and day).
 Bump it whenever a table's columns or meaning change: the API then answers 409 "rebuild" for an
 older run instead of failing on it."""
 
-TABLES = ("funnel", "daily", "lift", "lift_models", "scores", "notes", "campaigns")
+TABLES = ("funnel", "daily", "lift", "lift_models", "scores", "notes", "campaigns", "shop")
 Rows = list[dict[str, Any]]
 
 

@@ -65,6 +65,10 @@ def _check_window(name: str, value: timedelta) -> None:
         )
 
 
+#: Touch kinds with a window of their own (the others: click, read, engagement, impression).
+WINDOW_OF_KIND = {"search_view": "search", "live_view": "live"}
+
+
 @dataclass(frozen=True)
 class Windows:
     """Look-back windows per touch kind. A touch counts for a conversion at ``ts`` when
@@ -74,9 +78,14 @@ class Windows:
     read: timedelta = timedelta(days=15)
     engagement: timedelta = timedelta(days=15)
     impression: timedelta = timedelta(days=1)
+    search: timedelta = timedelta(days=7)  # a brand card seen in search results (search_view)
+    live: timedelta = timedelta(days=1)  # time in a live-stream room (live_view)
+
+    #: The windows by name (report.json's ``windows_days``).
+    NAMES = ("click", "read", "engagement", "impression", "search", "live")
 
     def __post_init__(self) -> None:
-        for name in ("click", "read", "engagement", "impression"):
+        for name in self.NAMES:
             _check_window(name, getattr(self, name))
 
     def for_kind(self, kind: str) -> timedelta:
@@ -84,6 +93,8 @@ class Windows:
             return self.engagement
         if kind in ("click", "read", "impression"):
             return getattr(self, kind)
+        if kind in WINDOW_OF_KIND:
+            return getattr(self, WINDOW_OF_KIND[kind])
         raise InvalidInput(f"unknown touch kind {kind!r}; expected one of {', '.join(TOUCH_KINDS)}")
 
     def micros_by_kind(self) -> dict[str, int]:
@@ -91,7 +102,7 @@ class Windows:
 
     @property
     def longest(self) -> timedelta:
-        return max(self.click, self.read, self.engagement, self.impression)
+        return max(getattr(self, n) for n in self.NAMES)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ import duckdb
 
 from seedtrail.attribution.dialect import literal
 from seedtrail.attribution.inputs import Inputs, lake_conversions
+from seedtrail.attribution.rollup import ITEM_KEY
 from seedtrail.contracts import SHOP_EVENT
 from seedtrail.errors import AttributionInputError
 
@@ -158,13 +159,16 @@ def register(
 
 def touch_keys(con: duckdb.DuckDBPyConnection) -> None:
     """Materialize ``w_touch_keys``: every touch with its keys in each report dimension and its
-    day (UTC)."""
+    day (UTC); a click's ``item_key`` is the item of the offer it led to."""
+    item = ITEM_KEY.format(t="o")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE w_touch_keys AS SELECT t.event_id, t.user_key, t.kind, "
         "t.note_id, t.campaign_id, t.placement, t.partner, d.creator_id, d.brand_id, "
-        "CAST(t.ts AS DATE) AS day "
+        f"{item} AS item_key, CAST(t.ts AS DATE) AS day "
         "FROM w_touches t "
-        "LEFT JOIN w_note_dims d USING (note_id)"
+        "LEFT JOIN w_note_dims d USING (note_id) "
+        "LEFT JOIN (SELECT offer_id, partner, item_id FROM w_offers) o "
+        "ON o.offer_id = t.offer_id AND t.kind = 'click'"
     )
 
 

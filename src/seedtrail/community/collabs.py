@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Connection, select
+from sqlalchemy import ColumnElement, Connection, select, update
 
 from seedtrail.errors import Conflict, Forbidden, InvalidInput
 from seedtrail.principals import Principal
@@ -73,6 +73,7 @@ def accept(conn: Connection, actor: Principal, collab_id: int) -> dict[str, Any]
     now = utcnow()
     values = {"status": ACCEPTED, "accepted_at": now, "accepted_by": actor.label}
     _, after = RESOURCE.repo.update(conn, collab_id, values)
+    label = _label_note(conn, row["note_id"])
     audit.record(
         conn,
         actor=actor.label,
@@ -80,10 +81,20 @@ def accept(conn: Connection, actor: Principal, collab_id: int) -> dict[str, Any]
         object_type="collab",
         object_id=collab_id,
         before={"status": row["status"]},
-        after={"status": ACCEPTED, "accepted_at": now.isoformat()},
+        after={"status": ACCEPTED, "accepted_at": now.isoformat(), "note_ad_label": label},
     )
     epoch.bump(conn)
     return after
+
+
+def _label_note(conn: Connection, note_id: int) -> str:
+    """A paid collab is an ad: the note gets the 赞助 (``sponsored``) label unless it carries
+    one already; returns the note's label."""
+    current = conn.execute(select(notes.c.ad_label).where(notes.c.id == note_id)).scalar()
+    if current is None:
+        conn.execute(update(notes).where(notes.c.id == note_id).values(ad_label="sponsored"))
+        return "sponsored"
+    return str(current)
 
 
 def accepted(brand_id: Any, note_ids: Any) -> Any:

@@ -29,6 +29,7 @@ Category = Literal[
 ]
 CATEGORIES: tuple[str, ...] = get_args(Category)
 NoteStatus = Literal["normal", "throttled", "removed"]
+AdLabel = Literal["ad", "sponsored"]  # 广告 / 赞助 (store.schema.AD_LABELS)
 CommentStatus = Literal["visible", "hidden", "removed"]
 AUTHORS = frozenset({"operator", "brand", "creator"})
 
@@ -42,6 +43,9 @@ class NoteIn(BaseModel):
     category: Category
     published_at: AwareDatetime | None = None
     status: NoteStatus = "normal"
+    ad_label: AdLabel | None = Field(
+        default=None, description="Advertising disclosure shown with the note's links"
+    )
 
 
 class NotePatch(BaseModel):
@@ -49,6 +53,7 @@ class NotePatch(BaseModel):
     body: str | None = Field(default=None, max_length=20000)
     category: Category | None = None
     status: NoteStatus | None = None
+    ad_label: AdLabel | None = None
 
 
 def _prepare_note(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +89,7 @@ NOTES = Resource(
     scope=_note_scope,
     prepare=_prepare_note,
     check_update=_check_note,
-    policy_fields=frozenset({"status", "category"}),
+    policy_fields=frozenset({"status", "category", "ad_label"}),
     filters=("author_id", "category", "status"),
     moderator_fields=frozenset({"status"}),
 )

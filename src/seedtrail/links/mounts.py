@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from sqlalchemy import ColumnElement, Connection, or_, select
 
+from seedtrail.contracts import ACCOUNT_PLACEMENTS, Placement
 from seedtrail.errors import Conflict, Forbidden, InvalidInput, NotFound, PolicyDenied, forbidden
 from seedtrail.links import codes, destinations
 from seedtrail.links.lookup import Lookup
@@ -34,19 +35,27 @@ from seedtrail.store.types import Id, utcnow
 
 
 class MountIn(BaseModel):
-    placement: Literal["note_card", "comment", "profile_card"]
+    placement: Placement
     offer_id: Id
     note_id: Id | None = None
     comment_id: Id | None = None
     account_id: Id | None = None
     expires_at: AwareDatetime | None = None
+    starts_at: AwareDatetime | None = Field(
+        default=None, description="A live room's session start (expires_at: its end)"
+    )
 
     @model_validator(mode="after")
     def _anchor(self) -> MountIn:
-        need = {"note_card": "note_id", "comment": "comment_id", "profile_card": "account_id"}
-        field = need[self.placement]
+        need = {"note_card": "note_id", "comment": "comment_id"}
+        field = need.get(self.placement, "account_id")
         if getattr(self, field) is None:
             raise ValueError(f"a {self.placement} mount needs {field}")
+        if self.placement == "live_room":
+            if self.starts_at is None or self.expires_at is None:
+                raise ValueError("a live_room mount needs the session's starts_at and expires_at")
+            if self.starts_at >= self.expires_at:
+                raise ValueError("a live session starts before it ends")
         return self
 
 
@@ -94,6 +103,7 @@ def gather(
     mount_status: str = "active",
     expires_at: datetime | None = None,
     lookup: Lookup | None = None,
+    starts_at: datetime | None = None,
 ) -> Context:
     """A mount's facts for the policy; ``lookup`` says where rows come from (default: one query
     each; :class:`~seedtrail.links.lookup.Prefetched` for many mounts at once)."""
@@ -137,6 +147,8 @@ def gather(
         has_collab=has_collab,
         mount_status=mount_status,
         expires_at=expires_at,
+        ad_label=note.get("ad_label") if note is not None else None,
+        starts_at=starts_at,
     )
     target = destinations.build_target(dict(partner), dict(offer))
     return Context(
@@ -144,7 +156,7 @@ def gather(
         target,
         note_id,
         comment_id if placement == "comment" else None,
-        account_id if placement == "profile_card" else None,
+        account_id if placement in ACCOUNT_PLACEMENTS else None,
         audience_id,
         offer["owner_id"],
     )
@@ -170,7 +182,10 @@ def _may_mount(actor: Principal, ctx: Context) -> None:
 
 
 def evaluate(conn: Connection, actor: Principal, req: MountIn) -> tuple[Context, Decision]:
-    ctx = gather(conn, **req.model_dump(exclude={"expires_at"}), expires_at=req.expires_at)
+    times = {"expires_at", "starts_at"}
+    ctx = gather(
+        conn, **req.model_dump(exclude=times), expires_at=req.expires_at, starts_at=req.starts_at
+    )
     _may_mount(actor, ctx)
     return ctx, decide(ctx.facts, load_rules(conn), utcnow())
 
@@ -201,6 +216,7 @@ def create(conn: Connection, actor: Principal, req: MountIn) -> dict[str, Any]:
             "mounted_by": actor.account_id,
             "status": "active",
             "expires_at": req.expires_at,
+            "starts_at": req.starts_at,
         },
     )
     audit.record(
@@ -265,6 +281,7 @@ def set_status(conn: Connection, actor: Principal, mount_id: int, status: str) -
             comment_id=row["comment_id"],
             account_id=row["account_id"],
             expires_at=row["expires_at"],
+            starts_at=row.get("starts_at"),
         )
         decision = decide(ctx.facts, load_rules(conn), utcnow())
         audit.record(

@@ -7,8 +7,10 @@ set) decide; at equal specificity a closing rule beats an opening one. No matchi
 closed. An opening rule may require a minimum follower count of the account whose audience sees
 the link (the note's author, or the profile's owner). Eligibility checks apply on top: the
 partner's kill switch, account status, active enforcement actions (a ban or revoked link
-privileges, named with their action and case), verified enterprise for profile cards, a collab
-registration when a brand's offer sits on a creator's note, note, comment and offer status, and
+privileges, named with their action and case), verified enterprise for profile cards and search
+cards (搜索品专), a live room's session window (直播间: from its start to its expiry), a collab
+registration when a brand's offer sits on a creator's note (and then a visible ad label on the
+note: 广告 / 赞助), note, comment and offer status, and
 the mount's own status and expiry. The same function decides at mount time and at every redirect.
 """
 
@@ -36,6 +38,7 @@ TERMS = (
     *(N_("state.disabled"), N_("kind.creator"), N_("kind.brand"), N_("kind.enterprise")),
     *(N_("enforcement.ban"), N_("enforcement.revoke_link_privileges")),
     *(N_("role.audience"), N_("role.offer_owner")),
+    *(N_("ad.ad"), N_("ad.sponsored")),
 )
 
 
@@ -112,6 +115,8 @@ class MountFacts:
     has_collab: bool = False
     mount_status: str = "active"
     expires_at: datetime | None = None
+    ad_label: str | None = None  # the note's disclosure (广告 ``ad`` / 赞助 ``sponsored``)
+    starts_at: datetime | None = None  # a live room's session start
 
 
 @dataclass(frozen=True)
@@ -271,7 +276,9 @@ def _eligibility(facts: MountFacts, now: datetime) -> list[Check]:
         )
         if not blocking:
             out.append(Check.of("enforcement", True, Msg("policy.enforcement.none", who)))
-    if facts.placement == "profile_card":
+    if facts.placement == "live_room":
+        out.append(_live(facts.starts_at, now))
+    if facts.placement in ("profile_card", "search_card"):
         a = facts.audience
         ok = a.kind in ("enterprise", "brand") and a.verified
         code = N_("policy.verified.ok") if ok else N_("policy.verified.no")
@@ -301,6 +308,8 @@ def _eligibility(facts: MountFacts, now: datetime) -> list[Check]:
         ids = {"brand_id": facts.offer_owner.id, "creator_id": facts.audience.id}
         code = N_("policy.collab.ok") if facts.has_collab else N_("policy.collab.missing")
         out.append(Check.of("collab", facts.has_collab, Msg(code, ids)))
+        if facts.has_collab:  # a paid collab is an ad: its links need a visible label
+            out.append(_ad_label(facts.ad_label, ids))
     mount_ok = facts.mount_status == "active"
     out.append(
         Check.of(
@@ -312,6 +321,23 @@ def _eligibility(facts: MountFacts, now: datetime) -> list[Check]:
         code = N_("policy.expiry.ok") if ok else N_("policy.expiry.past")
         out.append(Check.of("expiry", ok, Msg(code, {"at": facts.expires_at.isoformat()})))
     return out
+
+
+def _ad_label(label: str | None, ids: dict[str, int]) -> Check:
+    """A commercial note (a brand's offer on a creator's note under a paid collab) carries an
+    ad label (China's Internet Advertising Measures, 2023: content with purchase links is
+    marked 广告)."""
+    if label is None:
+        return Check.of("ad_label", False, Msg("policy.ad_label.missing", ids))
+    return Check.of("ad_label", True, Msg("policy.ad_label.ok", {"label": term("ad", label)}))
+
+
+def _live(starts_at: datetime | None, now: datetime) -> Check:
+    """A live room's link opens when its session starts (the expiry check closes it at the end)."""
+    live = starts_at is not None and starts_at <= now
+    code = N_("policy.live.on") if live else N_("policy.live.not_started")
+    at = starts_at.isoformat() if starts_at is not None else "?"
+    return Check.of("live_session", live, Msg(code, {"at": at}))
 
 
 def decide(facts: MountFacts, rules: list[Rule], now: datetime) -> Decision:

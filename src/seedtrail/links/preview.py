@@ -111,6 +111,7 @@ def run(conn: Connection, actor: Principal, change: Change) -> Preview:
                 account_id=m["account_id"],
                 expires_at=m["expires_at"],
                 lookup=look,
+                starts_at=m.get("starts_at"),
             )
         except InvalidInput as exc:  # e.g. its comment is gone: the redirect cannot serve it
             out.unresolved.append(

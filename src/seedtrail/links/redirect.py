@@ -257,6 +257,7 @@ class RedirectApp:
                 partner=partner,
                 web_url=web,
                 app_url=add_param(target.app_url, self.param, click_id),
+                ad_label=link.ad_label,
             )
         elif sub == "wechat" and target.kind == "mini_program":
             path = add_param(target.mini_program_path or "", self.param, click_id)
@@ -266,7 +267,7 @@ class RedirectApp:
                 f"&query={quote(path.partition('?')[2], safe='')}"
             )
             page = self.env.get_template("wechat.html").render(
-                partner=partner, web_url=web, wechat_url=wechat
+                partner=partner, web_url=web, wechat_url=wechat, ad_label=link.ad_label
             )
         else:
             return _response(404, self._pages["not_found"], [], head)

@@ -52,6 +52,7 @@ class LiveLink:
     target: Target | None
     good_until: float  # unix seconds; recompute after
     campaigns: frozenset[int] = frozenset()  # the campaigns the link's note is in
+    ad_label: str | None = None  # the note's disclosure, shown on the interstitial
 
 
 def _campaigns(conn: Any, note_id: int | None) -> frozenset[int]:
@@ -136,12 +137,14 @@ class Resolver:
                     account_id=row["account_id"],
                     mount_status=row["status"],
                     expires_at=row["expires_at"],
+                    starts_at=row.get("starts_at"),
                 )
             except SeedtrailError as exc:  # e.g. a destination no longer on the allowed hosts
                 return self._closed(row, str(exc), None)
             decision = decide(ctx.facts, rules, at)
             boosts = _campaigns(conn, ctx.note_id)
-        edges = [t for t in (next_change(rules, at), row["expires_at"]) if t is not None and t > at]
+        times = (next_change(rules, at), row["expires_at"], row.get("starts_at"))
+        edges = [t for t in times if t is not None and t > at]
         good_until = min(edges).timestamp() if edges else float("inf")
         return LiveLink(
             row["id"],
@@ -157,6 +160,7 @@ class Resolver:
             ctx.target if decision.allowed else None,
             good_until,
             boosts,
+            ctx.facts.ad_label,
         )
 
     @staticmethod

@@ -7,14 +7,13 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import ColumnElement, Connection, false, select
 
+from seedtrail.contracts import Placement
 from seedtrail.errors import InvalidInput
 from seedtrail.links.policy import Rule
 from seedtrail.principals import Principal
 from seedtrail.resources import Resource
 from seedtrail.store.schema import PLACEMENTS, policy_rules
 from seedtrail.store.types import Count, Id
-
-Placement = Literal["note_card", "comment", "profile_card"]
 
 
 class RuleIn(BaseModel):

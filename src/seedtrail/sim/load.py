@@ -95,6 +95,7 @@ def load_entities(store: Store, world_dir: Path) -> dict[str, int]:
             ],
         )
     )
+    labelled = {r["note_id"] for r in _rows(ent / "collab_registrations.parquet")}
     plan.append(
         (
             db.notes,
@@ -107,6 +108,8 @@ def load_entities(store: Store, world_dir: Path) -> dict[str, int]:
                     "category": r["category"],
                     "published_at": r["published_at"],
                     "status": "normal",
+                    # a collab note carries the 赞助 label (what accepting the collab does)
+                    "ad_label": "sponsored" if r["note_id"] in labelled else None,
                     "created_at": r["published_at"],
                     "updated_at": r["published_at"],
                 }

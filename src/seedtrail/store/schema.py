@@ -23,6 +23,7 @@ from sqlalchemy import (
     false,
 )
 
+from seedtrail.contracts import PLACEMENTS as CONTRACT_PLACEMENTS
 from seedtrail.store.types import UTCDateTime
 
 metadata = MetaData(
@@ -38,9 +39,11 @@ metadata = MetaData(
 ACCOUNT_KINDS = ("creator", "brand", "enterprise")
 ACCOUNT_STATUSES = ("active", "suspended", "banned")
 NOTE_STATUSES = ("normal", "throttled", "removed")
+#: A note's advertising disclosure, shown beside its links: 广告 (``ad``) or 赞助 (``sponsored``).
+AD_LABELS = ("ad", "sponsored")
 COMMENT_STATUSES = ("visible", "hidden", "removed")
 PARTNER_KINDS = ("marketplace", "mini_program", "web_shop")
-PLACEMENTS = ("note_card", "comment", "profile_card")
+PLACEMENTS = CONTRACT_PLACEMENTS
 MOUNT_STATUSES = ("active", "disabled")
 RULE_EFFECTS = ("open", "closed")
 ROLES = ("operator", "brand", "creator", "partner", "moderator")
@@ -91,6 +94,7 @@ notes = Table(
     Column("category", String(32), nullable=False, index=True),
     Column("published_at", UTCDateTime(), nullable=False),
     Column("status", String(16), nullable=False, default="normal"),
+    Column("ad_label", String(16)),  # one of AD_LABELS, or none
     *_times(),
     _in("status", NOTE_STATUSES),
 )
@@ -170,6 +174,7 @@ link_mounts = Table(
     Column("mounted_by", Integer, ForeignKey("accounts.id")),
     Column("status", String(16), nullable=False, default="active"),
     Column("expires_at", UTCDateTime()),
+    Column("starts_at", UTCDateTime()),  # a live room's session start (expires_at: its end)
     *_times(),
     _in("placement", PLACEMENTS),
     _in("status", MOUNT_STATUSES),
@@ -216,6 +221,26 @@ campaign_spend = Table(
     Column("day", Date, primary_key=True),
     Column("amount", Numeric(14, 2), nullable=False),
     CheckConstraint("amount >= 0", name="amount_nonnegative"),
+)
+
+#: Who pays for a boost besides the brand: a marketplace (a partner) or the platform's subsidy.
+CO_FUNDERS = ("marketplace", "platform")
+
+campaign_funders = Table(
+    "campaign_funders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False, index=True),
+    Column("funder", String(16), nullable=False),
+    Column("partner_id", Integer, ForeignKey("partners.id"), index=True),
+    Column("share", Float, nullable=False),
+    *_times(),
+    _in("funder", CO_FUNDERS),
+    CheckConstraint("share > 0 AND share < 1", name="share_range"),
+    CheckConstraint(
+        "(funder = 'marketplace') = (partner_id IS NOT NULL)", name="marketplace_has_partner"
+    ),
+    UniqueConstraint("campaign_id", "funder", "partner_id", name="uq_campaign_funder"),
 )
 
 policy_rules = Table(

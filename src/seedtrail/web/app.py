@@ -10,7 +10,7 @@ from seedtrail.attribution.runs import Reports
 from seedtrail.settings import Settings
 from seedtrail.store.store import Store
 from seedtrail.web.render import Web
-from seedtrail.web.views import auth, brand, creator, health, moderator, operator
+from seedtrail.web.views import auth, brand, creator, health, moderator, operator, shop
 
 
 def create_web(settings: Settings, store: Store, reports: Reports) -> Starlette:
@@ -27,6 +27,7 @@ def create_web(settings: Settings, store: Store, reports: Reports) -> Starlette:
         Route("/health/partners/{ident:int}/hold", health.hold, methods=["POST"]),
         Route("/health/partners/{ident:int}/release", health.release, methods=["POST"]),
         Route("/creator", creator.creator_page),
+        Route("/shop", shop.shop_page),
         Route("/brand", brand.campaigns_page),
         Route("/brand/campaigns/{ident:int}", brand.campaign_page),
         Route("/brand/campaigns/{ident:int}/export.csv", brand.export_csv),

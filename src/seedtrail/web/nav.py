@@ -13,6 +13,7 @@ VIEWS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/ui/brand", "nav.brand", campaigns.RESOURCE.read_roles),
     ("/ui/operator", "nav.operator", rules.RESOURCE.read_roles & audit.READERS),
     ("/ui/health", "nav.health", frozenset({"operator", "moderator", "partner"})),
+    ("/ui/shop", "nav.shop", frozenset({"operator", "partner"})),
     ("/ui/moderator", "nav.moderator", cases.STAFF),
     (
         "/ui/creator",

@@ -9,7 +9,7 @@ behind status, detector and subject type. The index on ``parent_id`` gains the s
 campaign's members in queue order; SQLite, without statistics, reads the staff queue from it).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,124 @@
+"""The shop partner's view: its own conversions and the clicks on its links, by item, note,
+creator, campaign or day, from the published report. The figures come from the API's
+``GET /shop/{partner}/attribution`` route called in-process with the signed-in principal (the
+same scoping and clean-room release); an operator picks the partner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from seedtrail import resources
+from seedtrail.api import funding_routes
+from seedtrail.api import shop_routes as api
+from seedtrail.attribution import shopview
+from seedtrail.errors import ReportOutdated
+from seedtrail.links import partners
+from seedtrail.messages import N_
+from seedtrail.web import tables
+from seedtrail.web.render import Ctx, page
+from seedtrail.web.tables import Column
+
+#: The page's tabs, one per dimension of the shop table (labels by key).
+DIMENSIONS = {
+    "item": N_("shop.dim.item"),
+    "note": N_("shop.dim.note"),
+    "creator": N_("shop.dim.creator"),
+    "campaign": N_("shop.dim.campaign"),
+    "day": N_("shop.dim.day"),
+}
+assert tuple(DIMENSIONS) == shopview.DIMENSIONS
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    """A shop row as table cells: scaled figures beside the ends of their 95% intervals."""
+    out = {"key": row["key"], "title": row.get("title") or "", "people": row["people"]}
+    out["clicks"] = row["clicks"]
+    for name in ("purchases", "gmv"):
+        fig = row[name]
+        low, high = fig.get("ci95") or (None, None)
+        out.update({name: fig["scaled"], f"{name}_low": low, f"{name}_high": high})
+    return out
+
+
+def _partner_choice(ctx: Ctx) -> tuple[list[dict[str, Any]], str | None]:
+    """Partners the principal may pick (an operator: all; a partner key: its own) and the one
+    shown (``?partner=``, else the first)."""
+    with ctx.web.store.read() as conn:
+        rows = resources.list_rows(conn, partners.RESOURCE, ctx.user, {}, limit=1000)
+    if ctx.user.role == "partner":
+        rows = [r for r in rows if r["id"] == ctx.user.partner_id]
+    slugs = [r["slug"] for r in rows]
+    wanted = ctx.query.get("partner")
+    return rows, wanted if wanted in slugs else (slugs[0] if slugs else None)
+
+
+@page
+def shop_page(ctx: Ctx) -> Response:
+    asked = ctx.query.get("dimension", "item")
+    dimension: api.Dimension = asked if asked in DIMENSIONS else "item"  # type: ignore[assignment]
+    choices, slug = _partner_choice(ctx)
+    body: dict[str, Any] = {"run": None, "rows": [], "other": None, "k": None}
+    funded: list[dict[str, Any]] = []
+    outdated = None
+    if slug is not None:
+        try:
+            with ctx.web.store.read() as conn:
+                body = api.shop_attribution(
+                    slug, ctx.request, ctx.user, conn, dimension, ctx.query.get("model")
+                )
+                funded = funding_routes.shop_funding(slug, ctx.request, ctx.user, conn)["campaigns"]
+        except ReportOutdated as exc:
+            outdated = exc.detail
+    t, m = ctx.t, ctx.m
+    columns = [Column("key", t("shop.col.key"))]
+    if dimension == "item":
+        columns.append(Column("title", t("col.title")))
+    columns += [
+        Column("people", m("people"), True),
+        Column("clicks", m("clicks"), True),
+        Column("purchases", m("purchases"), True, 1),
+        Column("purchases_low", t("shop.col.ci_low"), True, 1),
+        Column("purchases_high", t("shop.col.ci_high"), True, 1),
+        Column("gmv", m("gmv"), True),
+        Column("gmv_low", t("shop.col.ci_low"), True),
+        Column("gmv_high", t("shop.col.ci_high"), True),
+    ]
+    table = tables.build(
+        "shop",
+        columns,
+        [_flat(r) for r in body["rows"]],
+        ctx.query,
+        default_sort="people",
+        empty=t("empty.shop"),
+    )
+    funding_table = tables.build(
+        "funding",
+        [
+            Column("campaign_id", t("col.campaign"), True),
+            Column("share", t("col.share"), True, 2),
+            Column("spend", m("spend"), True),
+            Column("gmv_scaled", m("gmv"), True),
+            Column("roas", m("roas"), True),
+        ],
+        funded,
+        ctx.query,
+        default_sort="campaign_id",
+        empty=t("empty.funding"),
+    )
+    other = body.get("other")
+    return ctx.render(
+        "shop.html",
+        partners=choices,
+        partner=slug,
+        dimension=dimension,
+        dimensions=DIMENSIONS,
+        shop_table=table,
+        funding_table=funding_table,
+        other=_flat({**other, "people": other.get("people", 0)}) if other else None,
+        other_rows=other.get("rows") if other else 0,
+        run=body["run"],
+        k=body.get("k") or ctx.web.settings.cleanroom_k,
+        report_outdated=outdated,
+    )
