@@ -95,7 +95,7 @@ def load_entities(store: Store, world_dir: Path) -> dict[str, int]:
             ],
         )
     )
-    labelled = {r["note_id"] for r in _rows(ent / "collab_registrations.parquet")}
+    labelled = {r["note_id"] for r in world_rows(ent / "collab_registrations.parquet")}
     plan.append(
         (
             db.notes,
