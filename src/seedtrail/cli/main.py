@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from seedtrail import __version__
 from seedtrail.cli.context import CliState, cli_msg, err_console
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         label, detail = cli_msg("cli.error"), exc.detail_in(cli_lang())
-        err_console.print(f"[bold red]{label}:[/] {detail}", highlight=False)
+        err_console.print(f"[bold red]{label}:[/] {escape(detail)}", highlight=False)
         sys.exit(2)
     except (KeyboardInterrupt, EOFError):
         err_console.print("[yellow]" + cli_msg("cli.interrupted") + "[/]")

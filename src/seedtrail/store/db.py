@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from seedtrail.errors import ConfigError
+from seedtrail.extras import require
 
 #: Execution option marking a connection that only reads (see :meth:`Store.read`).
 READ_ONLY = "seedtrail_read_only"
@@ -48,6 +49,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.drivername == "postgresql+psycopg":
+            require("psycopg", "postgres")
         return create_engine(parsed, pool_pre_ping=True, **kwargs)
     raise ConfigError(
         f"unsupported database backend {parsed.get_backend_name()!r}: use sqlite or postgresql"
