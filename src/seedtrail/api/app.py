@@ -28,7 +28,7 @@ from seedtrail.api import (
 from seedtrail.api.crud import crud_router
 from seedtrail.attribution import runs
 from seedtrail.catalog import CRUD
-from seedtrail.intake import routes as intake_routes
+from seedtrail.api import intake_routes
 from seedtrail.links import mounts
 from seedtrail.links.clicklog import ClickLog
 from seedtrail.links.ratelimit import RateLimiter
