@@ -42,7 +42,7 @@ def deployment_dir(factory: pytest.TempPathFactory) -> Path:
     before writing to it."""
     if "deployment" not in _cache:
         from seedtrail import demo_world
-        from seedtrail.settings import load_settings
+        from seedtrail.core.settings import load_settings
         from seedtrail.store import migrate
         from seedtrail.store.store import Store
 

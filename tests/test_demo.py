@@ -6,7 +6,7 @@ from pathlib import Path
 from rich.console import Console
 
 from seedtrail import demo
-from seedtrail.settings import load_settings
+from seedtrail.core.settings import load_settings
 
 
 def test_demo_exercises_policy_redirect_and_kill_switch(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from seedtrail.attribution import runs
 from seedtrail.attribution import world as attribution_world
 from seedtrail.attribution.deployment import from_settings
 from seedtrail.cleanroom.rows import load_rows
-from seedtrail.settings import load_settings
+from seedtrail.core.settings import load_settings
 from seedtrail.store import migrate
 from seedtrail.store.schema import accounts, cases, clicks
 from seedtrail.store.store import Store

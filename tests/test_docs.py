@@ -71,7 +71,7 @@ def test_subcommands_in_the_readme_and_docs_exist() -> None:
 def test_the_attribution_api_table_matches_the_routes(tmp_path: Path) -> None:
     """docs/attribution-reports.md lists exactly the attribution endpoints the app serves."""
     from seedtrail.api.app import create_app
-    from seedtrail.settings import Settings
+    from seedtrail.core.settings import Settings
 
     text = (ROOT / "docs" / "attribution-reports.md").read_text("utf-8")
     documented = {

@@ -10,8 +10,8 @@ import pytest
 
 from attribution.fixtures import write_world
 from seedtrail.cli.main import main
-from seedtrail.errors import ConfigError, EngineUnavailable
-from seedtrail.extras import require
+from seedtrail.core.errors import ConfigError, EngineUnavailable
+from seedtrail.core.extras import require
 
 
 def _hide(monkeypatch: pytest.MonkeyPatch, *modules: str) -> None:

@@ -22,15 +22,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import auth
-from seedtrail import principals
 from seedtrail.api.app import create_app
 from seedtrail.attribution.deployment import CLEANROOM_DIR, from_settings
 from seedtrail.attribution.report import ReportSpec, build_from
 from seedtrail.cleanroom.identity import IdColumns, match
+from seedtrail.core import principals
+from seedtrail.core.settings import Settings, load_settings
 from seedtrail.intake.sealer import seal
 from seedtrail.intake.signature import HEADER, sign
 from seedtrail.lake.layout import Lake
-from seedtrail.settings import Settings, load_settings
 from seedtrail.store.store import Store
 
 PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 MicroMessenger"

@@ -12,12 +12,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
-from seedtrail import demo_world, principals, resources
+from seedtrail import demo_world
 from seedtrail.api.app import create_app
 from seedtrail.community import accounts, collabs, notes
+from seedtrail.core import principals, resources
+from seedtrail.core.settings import Settings
 from seedtrail.demo_world import WorldSummary
 from seedtrail.links import clickstats, mounts, offers, partners, rules
-from seedtrail.settings import Settings
 from seedtrail.store import migrate
 from seedtrail.store.schema import clicks
 from seedtrail.store.schema import partners as partners_table

@@ -22,20 +22,20 @@ from seedtrail.api import (
     cleanroom_routes,
     community_routes,
     holdout_routes,
+    intake_routes,
     links_routes,
     problems,
 )
 from seedtrail.api.crud import crud_router
 from seedtrail.attribution import runs
-from seedtrail.catalog import CRUD
-from seedtrail.api import intake_routes
+from seedtrail.core.catalog import CRUD
+from seedtrail.core.settings import Settings, load_settings
 from seedtrail.links import mounts
 from seedtrail.links.clicklog import ClickLog
 from seedtrail.links.ratelimit import RateLimiter
 from seedtrail.links.redirect import PREFIX, Receive, RedirectApp, Scope, Send
 from seedtrail.links.resolver import Resolver
 from seedtrail.links.viewer import ViewerKeys
-from seedtrail.settings import Settings, load_settings
 from seedtrail.store.schema import partners as partners_table
 from seedtrail.store.store import Store
 from seedtrail.web import render as web_app

@@ -39,7 +39,7 @@ from seedtrail.attribution.dialect import literal
 from seedtrail.attribution.engines.duckdb import DuckDBEngine
 from seedtrail.attribution.inputs import Inputs
 from seedtrail.attribution.spec import AttributionSpec, ModelSpec, Windows
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 Progress = Callable[[str], None]
 INCREMENTAL_MODELS = (

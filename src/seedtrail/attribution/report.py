@@ -29,7 +29,7 @@ from seedtrail.attribution.inputs import Inputs
 from seedtrail.attribution.runs import FORMAT_VERSION
 from seedtrail.attribution.spec import MODELS, AttributionSpec, Filters, ModelSpec, Windows
 from seedtrail.attribution.store_campaigns import StoreCampaigns
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 Progress = Callable[[str], None]
 # Each table is written sorted by the columns the API looks rows up by, so that DuckDB skips

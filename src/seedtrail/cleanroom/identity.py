@@ -37,7 +37,7 @@ from seedtrail.cleanroom.matching import (
 )
 from seedtrail.cleanroom.runfiles import PartyKey, RunSecret, read_tokens, write_tokens
 from seedtrail.cleanroom.sources import read_table, text_column
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 # Opens a progress display for one step: (label, total units) -> advance(units)
 Stage = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]

@@ -19,8 +19,8 @@ import pyarrow as pa
 from seedtrail.cleanroom.identifiers import IdType
 from seedtrail.cleanroom.runfiles import TokenMeta
 from seedtrail.cleanroom.suppression import suppressed_keys
-from seedtrail.errors import InvalidInput
-from seedtrail.extras import require
+from seedtrail.core.errors import InvalidInput
+from seedtrail.core.extras import require
 
 MATCH_SCHEMA = pa.schema(
     [("a_handle", pa.int64()), ("b_handle", pa.int64()), ("id_type", pa.string())]

@@ -19,7 +19,7 @@ from typing import Any
 from seedtrail.cleanroom.cells import Cell, Key
 from seedtrail.cleanroom.release import OTHER, Release, ReleasedCell
 from seedtrail.cleanroom.templates import ReportRequest, ReportTemplate
-from seedtrail.extras import require
+from seedtrail.core.extras import require
 
 
 def _dp() -> Any:

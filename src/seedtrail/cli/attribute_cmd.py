@@ -11,7 +11,7 @@ from rich.table import Table
 
 from seedtrail.cli.context import console, err_console
 from seedtrail.cli.main import app
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 MODEL_HELP = (
     "last_click, last_touch, first_touch, linear, position_based, time_decay, markov, shapley"

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 from seedtrail.attribution.spec import MODELS, Windows, parse_duration
 from seedtrail.cli.context import console, state
 from seedtrail.cli.main import app
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 report_app = typer.Typer(
     help="Attribution reports: funnel, ROAS, lift and ground-truth scores.", no_args_is_help=True

@@ -16,8 +16,8 @@ from seedtrail.cli.context import console, err_console
 from seedtrail.cli.intake_cmd import progress_bar
 from seedtrail.cli.main import app
 from seedtrail.cli.store_cmd import cli_actor, open_store, show_rows, validated
+from seedtrail.core.errors import InvalidInput
 from seedtrail.enforcement import actions, appeals, autopolicy, cases, groups, intake
-from seedtrail.errors import InvalidInput
 
 group = typer.Typer(
     help="Enforcement: cases from detections, actions, reversals and appeals.",

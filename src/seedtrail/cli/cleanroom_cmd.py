@@ -49,7 +49,7 @@ from seedtrail.cli.context import console, state
 from seedtrail.cli.intake_cmd import open_store
 from seedtrail.cli.main import app
 from seedtrail.cli.store_cmd import cli_actor
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 from seedtrail.store import audit
 
 cleanroom = typer.Typer(help="Clean room: blind ids, join, release safe aggregates.")

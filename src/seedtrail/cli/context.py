@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from seedtrail import messages
-from seedtrail.settings import Settings, load_settings
+from seedtrail.core.settings import Settings, load_settings
 
 
 @dataclass

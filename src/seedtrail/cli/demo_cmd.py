@@ -10,8 +10,8 @@ import typer
 
 from seedtrail.cli.context import console, state
 from seedtrail.cli.main import app
-from seedtrail.errors import InvalidInput
-from seedtrail.settings import load_settings
+from seedtrail.core.errors import InvalidInput
+from seedtrail.core.settings import load_settings
 
 DEFAULT_DIR = Path(".seedtrail/demo")
 MARKER = ".seedtrail-demo"

@@ -19,7 +19,8 @@ from seedtrail.cli.context import cli_msg, console, err_console, state
 from seedtrail.cli.context import lang as cli_lang
 from seedtrail.cli.main import app
 from seedtrail.cli.store_cmd import cli_actor
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
+from seedtrail.core.settings import Settings
 from seedtrail.intake import alerts, files, flags, holds
 from seedtrail.intake.directory import PartnerDirectory
 from seedtrail.intake.events import COMMUNITY
@@ -27,7 +28,6 @@ from seedtrail.intake.health import Health, window_end
 from seedtrail.intake.importer import import_file
 from seedtrail.intake.inbox import Inbox
 from seedtrail.lake.layout import Lake
-from seedtrail.settings import Settings
 from seedtrail.store.schema import partners
 from seedtrail.store.store import Store
 

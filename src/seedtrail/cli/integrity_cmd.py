@@ -13,7 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from seedtrail.cli.context import console
 from seedtrail.cli.main import app
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 if TYPE_CHECKING:
     from seedtrail.integrity.scan import ScanResult

@@ -8,8 +8,7 @@ import os
 import typer
 from sqlalchemy import select
 
-from seedtrail import messages, principals
-from seedtrail.catalog import CRUD
+from seedtrail import messages
 from seedtrail.cli.context import cli_msg, console, state
 from seedtrail.cli.context import lang as cli_lang
 from seedtrail.cli.main import app
@@ -22,6 +21,8 @@ from seedtrail.cli.store_cmd import (
     validated,
 )
 from seedtrail.community import collabs
+from seedtrail.core import principals
+from seedtrail.core.catalog import CRUD
 from seedtrail.links import mounts, partners
 from seedtrail.store import audit
 from seedtrail.store.schema import clicks

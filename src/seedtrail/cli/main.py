@@ -11,7 +11,7 @@ from rich.markup import escape
 from seedtrail import __version__
 from seedtrail.cli.context import CliState, cli_msg, err_console
 from seedtrail.cli.context import lang as cli_lang
-from seedtrail.errors import SeedtrailError
+from seedtrail.core.errors import SeedtrailError
 
 app = typer.Typer(
     name="seedtrail",

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from seedtrail.cli.context import console
 from seedtrail.cli.main import app
-from seedtrail.errors import SimError
+from seedtrail.core.errors import SimError
 
 sim_app = typer.Typer(help="Simulate a demo world: community, shops, boosts, bad actors, truth.")
 app.add_typer(sim_app, name="sim")

@@ -13,11 +13,11 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from seedtrail import principals, resources
 from seedtrail.cli.context import console, state
 from seedtrail.cli.main import app
-from seedtrail.errors import InvalidInput, validated
-from seedtrail.resources import Resource
+from seedtrail.core import principals, resources
+from seedtrail.core.errors import InvalidInput, validated
+from seedtrail.core.resources import Resource
 from seedtrail.store import migrate
 from seedtrail.store.store import Store
 

@@ -27,9 +27,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, or_, select, update
 
+from seedtrail.core.errors import Conflict, InvalidInput, NotFound
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import cases, subjects
-from seedtrail.errors import Conflict, InvalidInput, NotFound
-from seedtrail.principals import Principal
 from seedtrail.store import audit, epoch
 from seedtrail.store.repo import Repo, Row
 from seedtrail.store.schema import enforcement_actions, link_mounts, notes, offers

@@ -24,10 +24,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Connection, and_, false, insert, select, true
 from sqlalchemy.exc import IntegrityError
 
+from seedtrail.core.errors import Conflict, Forbidden, InvalidInput, NotFound, forbidden
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import subjects
-from seedtrail.errors import Conflict, Forbidden, InvalidInput, NotFound, forbidden
 from seedtrail.messages import N_
-from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.repo import Repo, Row
 from seedtrail.store.schema import CASE_SUBJECTS, appeals, cases, enforcement_actions

@@ -48,9 +48,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seedtrail.core.errors import InvalidInput
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import autopolicy, cases, subjects
-from seedtrail.errors import InvalidInput
-from seedtrail.principals import Principal
 from seedtrail.store.store import Store
 
 LABELS = ("diversion", "duplicate", "soft_ad", "claim")

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 import orjson
 import pyarrow.parquet as pq
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 FORMATS = ("jsonl", "csv", "parquet")
 ALIASES = {

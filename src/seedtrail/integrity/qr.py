@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from seedtrail.errors import InvalidInput
-from seedtrail.extras import require
+from seedtrail.core.errors import InvalidInput
+from seedtrail.core.extras import require
 from seedtrail.integrity.diversion import DiversionDetector
 from seedtrail.integrity.findings import Finding
 from seedtrail.integrity.terms import load_terms, string_list

@@ -20,7 +20,7 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from seedtrail.errors import ConfigError
+from seedtrail.core.errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from seedtrail.errors import SeedtrailError
+from seedtrail.core.errors import SeedtrailError
 from seedtrail.links import mounts
 from seedtrail.links.destinations import Target
 from seedtrail.links.policy import Rule, decide, next_change

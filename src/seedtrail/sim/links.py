@@ -22,9 +22,9 @@ from typing import Any
 import pyarrow.parquet as pq
 from sqlalchemy import insert, select
 
-from seedtrail import principals, resources
 from seedtrail.community import notes
-from seedtrail.errors import SimError
+from seedtrail.core import principals, resources
+from seedtrail.core.errors import SimError
 from seedtrail.links import mounts, rules
 from seedtrail.links.clicklog import COLUMNS
 from seedtrail.links.resolver import Resolver

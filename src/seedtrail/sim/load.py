@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow.parquet as pq
 from sqlalchemy import Table, insert
 
-from seedtrail.errors import SimError
+from seedtrail.core.errors import SimError
 from seedtrail.sim.links import Mounted, Replayed, mount_world_links, replay_taps
 from seedtrail.store import schema as db
 from seedtrail.store.store import Store

@@ -8,8 +8,8 @@ from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
-from seedtrail.errors import ConfigError
-from seedtrail.extras import require
+from seedtrail.core.errors import ConfigError
+from seedtrail.core.extras import require
 
 #: Execution option marking a connection that only reads (see :meth:`Store.read`).
 READ_ONLY = "seedtrail_read_only"

@@ -7,8 +7,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
-from seedtrail.errors import StoreError
-from seedtrail.settings import Settings
+from seedtrail.core.errors import StoreError
+from seedtrail.core.settings import Settings
 from seedtrail.store import migrate
 from seedtrail.store.db import READ_ONLY, make_engine
 

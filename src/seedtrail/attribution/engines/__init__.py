@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from seedtrail.errors import EngineUnavailable, InvalidInput
-from seedtrail.extras import require
+from seedtrail.core.errors import EngineUnavailable, InvalidInput
+from seedtrail.core.extras import require
 
 if TYPE_CHECKING:
     from seedtrail.attribution.engines.base import SqlEngine

@@ -26,7 +26,7 @@ from seedtrail.attribution.plan import (
 )
 from seedtrail.attribution.spec import AttributionSpec
 from seedtrail.attribution.summary import summary_step
-from seedtrail.errors import AttributionInputError
+from seedtrail.core.errors import AttributionInputError
 
 Progress = Callable[[str], None]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from seedtrail.errors import InvalidInput, Unauthorized
+from seedtrail.core.errors import InvalidInput, Unauthorized
 from seedtrail.messages import Msg
 from seedtrail.store.repo import Repo
 from seedtrail.store.schema import ROLES, accounts, principals

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from seedtrail.errors import ConfigError
+from seedtrail.core.errors import ConfigError
 
 EXTRAS: dict[str, str] = {
     "postgres": "PostgreSQL as the store",
