@@ -9,7 +9,7 @@ from typing import Any
 
 import typer.main
 
-from seedtrail.cli.main import _register, app
+from seedtrail.cli.main import app
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -27,7 +27,6 @@ def test_every_linked_file_exists() -> None:
 
 
 def test_commands_in_the_readme_exist() -> None:
-    _register()
     groups = set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
     text = (ROOT / "README.md").read_text("utf-8")
     named = set(re.findall(r"`seedtrail ([a-z][a-z-]+)", text))
@@ -54,7 +53,6 @@ def _missing_subcommands(root: Any, words: list[list[str]], path: list[str]) -> 
 def test_subcommands_in_the_readme_and_docs_exist() -> None:
     """`seedtrail mounts create|list|show|status` in a doc: each alternative is a sub-command
     (the README once promised `mounts update`, which the CLI never had)."""
-    _register()
     root = typer.main.get_command(app)
     missing, seen = [], 0
     for doc in DOCS:

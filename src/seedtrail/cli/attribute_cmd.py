@@ -6,12 +6,14 @@ import time
 from pathlib import Path
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from seedtrail.cli.context import console, err_console
-from seedtrail.cli.main import app
+from seedtrail.cli.context import console
+from seedtrail.cli.progress import progress
 from seedtrail.core.errors import InvalidInput
+
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
 
 MODEL_HELP = (
     "last_click, last_touch, first_touch, linear, position_based, time_decay, markov, shapley"
@@ -95,19 +97,10 @@ def attribute_cmd(
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    with (
-        Progress(
-            SpinnerColumn(),
-            TextColumn("[bold]attribute[/] {task.description}"),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=False,
-        ) as bar,
-    ):
-        task = bar.add_task(f"starting {engine_name}", total=None)
+    with progress(f"attribute: starting {engine_name}", count=False) as bar:
 
         def say(message: str) -> None:
-            bar.update(task, description=message)
+            bar.say(f"attribute: {message}")
 
         with open_engine(engine_name) as engine:
             engine.run(spec, inputs, progress=say)

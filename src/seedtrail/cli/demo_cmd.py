@@ -9,9 +9,11 @@ from pathlib import Path
 import typer
 
 from seedtrail.cli.context import console, state
-from seedtrail.cli.main import app
 from seedtrail.core.errors import InvalidInput
 from seedtrail.core.settings import load_settings
+
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
 
 DEFAULT_DIR = Path(".seedtrail/demo")
 MARKER = ".seedtrail-demo"

@@ -9,18 +9,20 @@ from typing import TYPE_CHECKING
 
 import orjson
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from seedtrail.cli.context import console
-from seedtrail.cli.main import app
+from seedtrail.cli.progress import progress
 from seedtrail.core.errors import InvalidInput
+
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
 
 if TYPE_CHECKING:
     from seedtrail.integrity.scan import ScanResult
     from seedtrail.integrity.sources import Item
 
-integrity = typer.Typer(help="Community integrity: diversion, duplicates, soft ads, campaigns.")
-app.add_typer(integrity, name="integrity")
+integrity_app = typer.Typer(help="Community integrity: diversion, duplicates, soft ads, campaigns.")
+app.add_typer(integrity_app, name="integrity")
 
 _INPUT = typer.Option(None, "--input", help="JSONL: id, text[, author, note_id, ts, kind].")
 _WORLD = typer.Option(None, "--world", help="A world directory written by `seedtrail sim`.")
@@ -45,7 +47,7 @@ def _source(
         return sources.read_jsonl(input_), [], set()
     if world is not None:
         return sources.read_world(world), *sources.world_brands(world)
-    from seedtrail.cli.store_cmd import open_store
+    from seedtrail.cli.context import open_store
 
     st = open_store(ctx)
     brands, declared = sources.store_brands(st)
@@ -76,24 +78,18 @@ def _scan(
         claim_terms=claim_terms,
         diversion_terms=diversion_terms,
     )
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}[/] {task.completed:,} texts"),
-        TimeElapsedColumn(),
-        console=console,
-    ) as bar:
-        task = bar.add_task("scanning", total=None)
+    with progress("scanning texts") as bar:
 
         def tick(stage: str, n: int) -> None:
             if stage == "scan":
-                bar.advance(task, n)
+                bar.advance(n)
             else:
-                bar.update(task, description="clustered")
+                bar.say("clustered texts")
 
         return scanner.run(batches, tick, workers=workers)
 
 
-@integrity.command("scan")
+@integrity_app.command("scan")
 def scan_cmd(
     ctx: typer.Context,
     input_: Path | None = _INPUT,
@@ -127,7 +123,7 @@ def scan_cmd(
     console.print(f"{len(res):,} texts scanned, {written:,} lines to {output}: {shown}")
 
 
-@integrity.command("campaigns")
+@integrity_app.command("campaigns")
 def campaigns_cmd(
     ctx: typer.Context,
     input_: Path | None = _INPUT,
@@ -157,7 +153,7 @@ def campaigns_cmd(
         console.print(f"  #{n} score {c.score:.2f}: {c.evidence['summary'][0]}", highlight=False)
 
 
-@integrity.command("evaluate")
+@integrity_app.command("evaluate")
 def evaluate_cmd(
     part: list[str] = typer.Option(
         ["independent", "diversion", "injected"],

@@ -6,15 +6,17 @@ import typer
 from rich.table import Table
 from sqlalchemy import func, select
 
-from seedtrail.cli.context import console, state
-from seedtrail.cli.intake_cmd import open_store, progress_bar
-from seedtrail.cli.main import app
+from seedtrail.cli.context import console, open_store, state
+from seedtrail.cli.progress import progress
 from seedtrail.intake import sealer
 from seedtrail.lake import lock
 from seedtrail.lake.compact import compact
 from seedtrail.lake.layout import Lake
 from seedtrail.lake.stats import stats
 from seedtrail.store.schema import inbox
+
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
 
 lake_app = typer.Typer(help="The Parquet event lake.", no_args_is_help=True)
 app.add_typer(lake_app, name="lake")
@@ -24,16 +26,13 @@ app.add_typer(lake_app, name="lake")
 def seal_cmd(ctx: typer.Context) -> None:
     """Move acknowledged events from the inbox into the lake (one sealer at a time)."""
     settings = state(ctx).settings
-    with open_store(settings) as store, progress_bar() as bar:
+    with open_store(ctx) as store:
         with store.read() as conn:
             waiting = int(conn.execute(select(func.count()).select_from(inbox)).scalar_one())
-        task = bar.add_task("sealing", total=waiting)
-        report = sealer.seal(
-            store,
-            Lake(settings.effective_lake_url),
-            settings.data_dir,
-            progress=lambda n: bar.advance(task, n),
-        )
+        with progress("sealing", total=waiting) as bar:
+            report = sealer.seal(
+                store, Lake(settings.effective_lake_url), settings.data_dir, progress=bar.advance
+            )
     console.print(
         f"sealed {report.read} events: {report.written} written in {len(report.files)} files, "
         f"{report.duplicates} already in the lake"
@@ -74,12 +73,9 @@ def compact_cmd(
     with (
         open_store(settings) as store,
         lock.exclusive(store.engine, settings.data_dir, "compactor"),
-        progress_bar() as bar,
+        progress("compacting", total=len(parts)) as bar,
     ):
-        task = bar.add_task("compacting", total=len(parts))
-        report = compact(
-            lake, type_=type_, min_files=min_files, progress=lambda _: bar.advance(task)
-        )
+        report = compact(lake, type_=type_, min_files=min_files, progress=lambda _: bar.advance())
     console.print(
         f"compacted {report.partitions} partitions: {report.files_before} files into "
         f"{report.files_after}, {report.duplicates} repeated rows dropped"

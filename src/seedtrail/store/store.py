@@ -51,5 +51,11 @@ class Store:
                 "run `seedtrail init`"
             )
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.dispose()
+
     def dispose(self) -> None:
         self.engine.dispose()
