@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -11,6 +12,9 @@ from rich.table import Table
 from seedtrail.cli.context import console
 from seedtrail.cli.progress import progress
 from seedtrail.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from seedtrail.attribution.inputs import Inputs
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
@@ -54,7 +58,6 @@ def attribute_cmd(
     """Credit conversions to touches (one row per conversion and credited touch) and write a
     per-note summary beside --out (x.parquet -> x.summary.parquet)."""
     from seedtrail.attribution.engines import open_engine
-    from seedtrail.attribution.inputs import Inputs, from_lake, from_world
     from seedtrail.attribution.spec import (
         AttributionSpec,
         ModelSpec,
@@ -62,23 +65,7 @@ def attribute_cmd(
         parse_duration,
     )
 
-    sources = [s for s in (lake, world) if s is not None]
-    if len(sources) > 1:
-        raise InvalidInput("give either --lake or --world, not both")
-    if world is not None:
-        if touches or conversions:
-            raise InvalidInput("--world reads its own touches and conversions; drop --touches")
-        inputs = from_world(world)
-        if identity is not None:
-            inputs = Inputs(inputs.touches, inputs.conversions, identity)
-    elif lake is not None:
-        if touches or conversions:
-            raise InvalidInput("--lake reads its own touches and conversions; drop --touches")
-        inputs = from_lake(lake, identity)
-    else:
-        if touches is None or conversions is None:
-            raise InvalidInput("give --touches and --conversions (or --lake, or --world)")
-        inputs = Inputs(touches, conversions, identity)
+    inputs = _inputs(touches, conversions, identity, lake, world)
     if out.suffix.lower() not in (".parquet", ".csv"):
         raise InvalidInput(f"--out {out}: use a .parquet or .csv file name")
     spec = AttributionSpec(
@@ -144,3 +131,29 @@ def _print_summary(
         console.print(
             "channel weights: " + ", ".join(f"{c}={w:.4f}" for c, w in sorted(weights.items()))
         )
+
+
+def _inputs(
+    touches: Path | None,
+    conversions: Path | None,
+    identity: Path | None,
+    lake: Path | None,
+    world: Path | None,
+) -> Inputs:
+    """The files to attribute: given one by one, or read from a lake or a sim world."""
+    from seedtrail.attribution.inputs import Inputs, from_lake, from_world
+
+    if lake is not None and world is not None:
+        raise InvalidInput("give either --lake or --world, not both")
+    if world is not None:
+        if touches or conversions:
+            raise InvalidInput("--world reads its own touches and conversions; drop --touches")
+        inputs = from_world(world)
+        return inputs if identity is None else Inputs(inputs.touches, inputs.conversions, identity)
+    if lake is not None:
+        if touches or conversions:
+            raise InvalidInput("--lake reads its own touches and conversions; drop --touches")
+        return from_lake(lake, identity)
+    if touches is None or conversions is None:
+        raise InvalidInput("give --touches and --conversions (or --lake, or --world)")
+    return Inputs(touches, conversions, identity)
