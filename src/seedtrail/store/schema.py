@@ -382,7 +382,7 @@ meta = Table(
 # and an index on random keys costs the click log a page write per click).
 Index("ix_clicks_partner_ts", clicks.c.partner_id, clicks.c.ts_us)
 
-# --- event intake (issue 4) ---------------------------------------------------------------
+# --- event intake: the inbox of acknowledged events -------------------------------------------
 STREAMS = ("front", "back")
 
 #: Acknowledged events not yet sealed into the lake. ``source`` is the partner slug for
@@ -438,7 +438,7 @@ partner_holds = Table(
     Column("release_reason", String(500)),
 )
 
-# --- clean room (issue 6) -----------------------------------------------------------------
+# --- clean room: privacy budgets, runs and releases -------------------------------------------
 #: No configuration may allow more epsilon per brand, campaign and 7-day period.
 PRIVACY_HARD_CAP = 10.0
 
