@@ -177,7 +177,7 @@ def reblind_file(
     with stage(f"re-blinding {tokens.num_rows:,} tokens", tokens.num_rows) as step:
         double, new_meta = reblind_tokens(tokens, meta, key, processes=processes, progress=step)
     write_tokens(out, double, new_meta)
-    return tokens.num_rows
+    return int(tokens.num_rows)
 
 
 def join_files(

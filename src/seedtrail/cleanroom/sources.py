@@ -38,4 +38,5 @@ def text_column(table: pa.Table, name: str, path: Path) -> list[str | None]:
     column = table.column(name)
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         column = column.cast(pa.string())
-    return column.to_pylist()
+    values: list[str | None] = column.to_pylist()
+    return values

@@ -14,8 +14,8 @@ from rich.table import Table
 
 from seedtrail.cli.context import console, err_console, open_store
 from seedtrail.cli.progress import progress
-from seedtrail.cli.store_cmd import cli_actor, show_rows, validated
-from seedtrail.core.errors import InvalidInput
+from seedtrail.cli.store_cmd import cli_actor, show_rows
+from seedtrail.core.errors import InvalidInput, validated
 from seedtrail.enforcement import actions, appeals, autopolicy, cases, groups, intake
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.

@@ -16,11 +16,11 @@ from seedtrail.cli.store_cmd import (
     parse_pairs,
     resource_commands,
     show_rows,
-    validated,
 )
 from seedtrail.community import collabs
 from seedtrail.core import principals
 from seedtrail.core.catalog import CRUD
+from seedtrail.core.errors import validated
 from seedtrail.links import mounts, partners
 from seedtrail.store import audit
 from seedtrail.store.schema import clicks

@@ -33,7 +33,7 @@ from seedtrail.store import schema as db
 from seedtrail.store.store import Store
 
 LOADER = principals.Principal(id=0, name="sim load", role="operator")
-ROLE = {"brand": "brand", "enterprise": "brand", "creator": "creator"}
+ROLE: dict[str, db.Role] = {"brand": "brand", "enterprise": "brand", "creator": "creator"}
 
 
 @dataclass

@@ -61,4 +61,5 @@ def insert_ignoring_duplicates(conn: Connection, table: Table) -> Insert:
     """``INSERT ... ON CONFLICT DO NOTHING`` on either backend: a row that exists already (or is
     being inserted by a concurrent transaction, which this one then waits for) is left alone."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
+    statement: Insert = dialect.insert(table).on_conflict_do_nothing()
+    return statement

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -43,7 +45,9 @@ PARTNER_KINDS = ("marketplace", "mini_program", "web_shop")
 PLACEMENTS = ("note_card", "comment", "profile_card")
 MOUNT_STATUSES = ("active", "disabled")
 RULE_EFFECTS = ("open", "closed")
-ROLES = ("operator", "brand", "creator", "partner", "moderator")
+#: Who a principal (an API key) acts as.
+Role = Literal["operator", "brand", "creator", "partner", "moderator"]
+ROLES: tuple[Role, ...] = get_args(Role)
 SUBJECT_TYPES = ("account", "note", "comment")
 #: What a case can be about: a subject above, or a whole campaign (its members' cases point to it)
 CASE_SUBJECTS = (*SUBJECT_TYPES, "campaign")
