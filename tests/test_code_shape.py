@@ -20,7 +20,6 @@ KNOWN_LONG = {
     ("links/preview.py", "run"): 86,
     ("sim/badactors.py", "build_bad_actors"): 88,
     ("sim/behaviour.py", "simulate_front"): 87,
-    ("sim/runner.py", "generate"): 115,
     ("sim/shops.py", "simulate_shops"): 91,
 }
 
