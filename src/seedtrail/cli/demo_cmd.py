@@ -68,7 +68,7 @@ def demo(
 ) -> None:
     """Simulate a community, run it through seedtrail end to end (intake, attribution, clean room,
     integrity, cases), tour the click redirect, then serve the dashboard."""
-    from seedtrail import demo as demo_mod
+    from seedtrail.demo import tour as demo_mod
 
     st = state(ctx)
     data_dir = data_dir or st.data_dir or DEFAULT_DIR

@@ -12,12 +12,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
-from seedtrail import demo_world
 from seedtrail.api.app import create_app
 from seedtrail.community import accounts, collabs, notes
 from seedtrail.core import principals, resources
 from seedtrail.core.settings import Settings
-from seedtrail.demo_world import WorldSummary
+from seedtrail.demo import world as demo_world
+from seedtrail.demo.world import WorldSummary
 from seedtrail.links import clickstats, mounts, offers, partners, rules
 from seedtrail.store import migrate
 from seedtrail.store.schema import clicks
@@ -111,7 +111,7 @@ def _mount(store: Store, **values: Any) -> str:
 
 def run(settings: Settings, console: Console, *, world_scale: str | None = None) -> DemoReport:
     """The redirect tour; with ``world_scale`` (the CLI's default: ``demo``) first a simulated
-    community run end to end (:mod:`seedtrail.demo_world`), whose accounts the keys sign in as."""
+    community run end to end (:mod:`seedtrail.demo.world`), whose accounts the keys sign in as."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store.from_settings(settings)
     migrate.upgrade(store.engine)
