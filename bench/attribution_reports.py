@@ -127,9 +127,9 @@ def main() -> None:
     # -- API against a bare DuckDB read ------------------------------------------------------
     from fastapi.testclient import TestClient
 
-    from seedtrail import principals
     from seedtrail.api.app import create_app
-    from seedtrail.settings import load_settings
+    from seedtrail.core import principals
+    from seedtrail.core.settings import load_settings
     from seedtrail.sim.load import load_world
     from seedtrail.store import migrate
     from seedtrail.store.db import make_engine

@@ -21,9 +21,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from seedtrail import demo_world
+from seedtrail.core.settings import load_settings
+from seedtrail.demo import world as demo_world
 from seedtrail.intake import health_eval
-from seedtrail.settings import load_settings
 from seedtrail.sim.runner import generate
 from seedtrail.sim.spec import load_spec
 from seedtrail.store import migrate

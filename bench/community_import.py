@@ -19,11 +19,11 @@ import pyarrow as pa
 
 from seedtrail.attribution.dialect import literal
 from seedtrail.contracts import COMMUNITY_KINDS
+from seedtrail.core.settings import load_settings
 from seedtrail.intake import fastpath, files
 from seedtrail.intake.events import COMMUNITY, check
 from seedtrail.intake.importer import import_file
 from seedtrail.intake.inbox import Inbox
-from seedtrail.settings import load_settings
 from seedtrail.store import migrate
 from seedtrail.store.store import Store
 

@@ -36,12 +36,12 @@ from sqlalchemy import insert, select, text, update
 
 sys.path.insert(0, str(Path(__file__).parent))
 from integrity import build
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import cases, groups, intake
 from seedtrail.integrity.campaigns import find_campaigns
 from seedtrail.integrity.normalize import Normalizer
 from seedtrail.integrity.scan import Scanner
 from seedtrail.integrity.sources import Item, profile_item
-from seedtrail.principals import Principal
 from seedtrail.sim.text import diversion
 from seedtrail.sim.world import CREATOR_BIOS
 from seedtrail.store import migrate

@@ -39,9 +39,9 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from seedtrail import principals
 from seedtrail.attribution import runs
 from seedtrail.attribution.report import ReportSpec, build
+from seedtrail.core import principals
 from seedtrail.sim.load import load_clicks, load_world
 from seedtrail.store import migrate
 from seedtrail.store.db import make_engine

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from sqlalchemy import insert, text
 
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import cases, intake
-from seedtrail.principals import Principal
 from seedtrail.store import migrate
 from seedtrail.store.db import make_engine
 from seedtrail.store.schema import audit_log

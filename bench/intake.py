@@ -24,15 +24,15 @@ from typing import Any
 
 import orjson
 
-from seedtrail import principals
+from seedtrail.core import principals
+from seedtrail.core.principals import Principal
+from seedtrail.core.settings import Settings, load_settings
 from seedtrail.intake import sealer
 from seedtrail.intake.events import check
 from seedtrail.intake.inbox import Inbox
 from seedtrail.intake.signature import HEADER, sign
 from seedtrail.lake.layout import Lake
 from seedtrail.links import partners
-from seedtrail.principals import Principal
-from seedtrail.settings import Settings, load_settings
 from seedtrail.store import migrate
 from seedtrail.store.store import Store
 

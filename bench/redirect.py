@@ -40,11 +40,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from sqlalchemy import func, select
 
-from seedtrail import resources
 from seedtrail.community import accounts, notes
+from seedtrail.core import resources
+from seedtrail.core.principals import Principal
+from seedtrail.core.settings import Settings
 from seedtrail.links import mounts, offers, partners, rules
-from seedtrail.principals import Principal
-from seedtrail.settings import Settings
 from seedtrail.store import migrate
 from seedtrail.store.schema import clicks
 from seedtrail.store.store import Store

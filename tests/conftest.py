@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from seedtrail.api.app import create_app
-from seedtrail.settings import Settings, load_settings
+from seedtrail.core.settings import Settings, load_settings
 from seedtrail.store import migrate
 from seedtrail.store.db import make_engine
 from seedtrail.store.store import Store

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from seedtrail import principals, resources
 from seedtrail.community import accounts, campaigns, collabs, notes
+from seedtrail.core import principals, resources
+from seedtrail.core.principals import Principal
 from seedtrail.links import mounts, offers, partners, rules
 from seedtrail.links.clicklog import COLUMNS
-from seedtrail.principals import Principal
 from seedtrail.store.store import Store
 
 OPERATOR = Principal(id=0, name="test", role="operator")

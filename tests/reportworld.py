@@ -38,11 +38,11 @@ def built_report(factory: pytest.TempPathFactory) -> tuple[Report, Path]:
 
 def deployment_dir(factory: pytest.TempPathFactory) -> Path:
     """A data directory holding the world as a deployment holds its data (store, sealed lake,
-    clean-room matches: :func:`seedtrail.demo_world.deliver`), built once per session. Copy it
+    clean-room matches: :func:`seedtrail.demo.world.deliver`), built once per session. Copy it
     before writing to it."""
     if "deployment" not in _cache:
-        from seedtrail import demo_world
-        from seedtrail.settings import load_settings
+        from seedtrail.core.settings import load_settings
+        from seedtrail.demo import world as demo_world
         from seedtrail.store import migrate
         from seedtrail.store.store import Store
 

@@ -16,14 +16,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from factories import auth
-from seedtrail import principals
 from seedtrail.api.app import SeedtrailApp, create_app
 from seedtrail.attribution import runs
 from seedtrail.attribution.deployment import from_settings
 from seedtrail.attribution.report import ReportSpec, build_from
+from seedtrail.core import principals
+from seedtrail.core.settings import Settings, load_settings
 from seedtrail.intake.sealer import seal
 from seedtrail.lake.layout import Lake
-from seedtrail.settings import Settings, load_settings
 from seedtrail.store.schema import clicks
 from seedtrail.store.store import Store
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from seedtrail import demo
-from seedtrail.settings import load_settings
+from seedtrail.core.settings import load_settings
+from seedtrail.demo import tour as demo
 
 
 def test_demo_exercises_policy_redirect_and_kill_switch(tmp_path: Path) -> None:

@@ -14,13 +14,13 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from factories import auth
-from seedtrail import demo
 from seedtrail.api.app import create_app
 from seedtrail.attribution import runs
 from seedtrail.attribution import world as attribution_world
 from seedtrail.attribution.deployment import from_settings
 from seedtrail.cleanroom.rows import load_rows
-from seedtrail.settings import load_settings
+from seedtrail.core.settings import load_settings
+from seedtrail.demo import tour as demo
 from seedtrail.store import migrate
 from seedtrail.store.schema import accounts, cases, clicks
 from seedtrail.store.store import Store
@@ -93,8 +93,8 @@ def test_the_demo_reads_no_truth_and_scores_against_it_only_on_request(
 ) -> None:
     """Removing the world's truth right after it is simulated changes no figure of the demo's
     report; `report score` is where the truth is read."""
-    from seedtrail import demo_world
     from seedtrail.attribution.report import ReportSpec, score
+    from seedtrail.demo import world as demo_world
 
     def funnel(data_dir: Path) -> list[dict[str, object]]:
         published = runs.latest(data_dir)

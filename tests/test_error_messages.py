@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 import seedtrail
-from seedtrail import errors
+from seedtrail.core import errors
 
 SRC = Path(seedtrail.__file__).parent
 ERRORS = {

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 from seedtrail.holdout import holdout_mask, in_holdout, unit, units
 
 KEYS = [f"cv_{i * 7919}" for i in range(20_000)]

@@ -23,15 +23,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from factories import auth
-from seedtrail import principals
 from seedtrail.api.app import create_app
 from seedtrail.attribution.deployment import CLEANROOM_DIR, from_settings
 from seedtrail.attribution.report import ReportSpec, build_from
 from seedtrail.cleanroom.identity import IdColumns, match
+from seedtrail.core import principals
+from seedtrail.core.settings import Settings, load_settings
 from seedtrail.intake.sealer import seal
 from seedtrail.intake.signature import HEADER, sign
 from seedtrail.lake.layout import Lake
-from seedtrail.settings import Settings, load_settings
 from seedtrail.store.schema import clicks
 from seedtrail.store.store import Store
 

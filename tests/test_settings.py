@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from seedtrail.errors import ConfigError
-from seedtrail.settings import load_settings
+from seedtrail.core.errors import ConfigError
+from seedtrail.core.settings import load_settings
 
 
 def test_defaults_use_sqlite_in_data_dir(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 import numpy as np
 import pyarrow as pa
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 DEFAULT_SHARE = 0.1
 DEFAULT_SALT = "seedtrail-holdout"

@@ -206,7 +206,7 @@ def when(lang: str, value: Any) -> str:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
         return format_datetime(aware, "medium", tzinfo=UTC, locale=locale(lang))

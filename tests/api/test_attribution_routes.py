@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 
 import reportworld
 from factories import auth
-from seedtrail import principals
 from seedtrail.attribution import runs
 from seedtrail.attribution.report import Report
-from seedtrail.settings import Settings
+from seedtrail.core import principals
+from seedtrail.core.settings import Settings
 from seedtrail.sim.load import load_world
 from seedtrail.store.store import Store
 from seedtrail.web import charts

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from factories import OPERATOR, World, auth, build_world
-from seedtrail import principals
+from seedtrail.core import principals
 from seedtrail.enforcement import intake
 from seedtrail.links import mounts
 from seedtrail.links.policy import decide

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from factories import World, auth, build_world
 from seedtrail.api.app import create_app
 from seedtrail.cleanroom.rows import save_rows
-from seedtrail.settings import Settings, load_settings
+from seedtrail.core.settings import Settings, load_settings
 from seedtrail.store.schema import privacy_spends
 from seedtrail.store.store import Store
 

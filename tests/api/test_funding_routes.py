@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 import reportworld
 from factories import auth
-from seedtrail import principals
 from seedtrail.attribution import runs
-from seedtrail.settings import Settings
+from seedtrail.core import principals
+from seedtrail.core.settings import Settings
 from seedtrail.sim.load import load_world
 from seedtrail.store import audit
 from seedtrail.store.schema import campaign_spend, campaigns, partners

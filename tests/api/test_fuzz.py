@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 
 from factories import World, build_world
 from seedtrail.api.app import create_app
-from seedtrail.settings import load_settings
+from seedtrail.core.settings import load_settings
 from seedtrail.store import migrate
 from seedtrail.store.db import make_engine
 from seedtrail.store.store import Store

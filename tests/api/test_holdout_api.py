@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 
 from factories import auth, build_world
 from seedtrail.api.app import create_app
+from seedtrail.core.settings import Settings, load_settings
 from seedtrail.holdout import in_holdout
-from seedtrail.settings import Settings, load_settings
 from seedtrail.store.store import Store
 
 

@@ -189,7 +189,7 @@ def _all_errors(cls: type) -> list[type]:
 def test_every_error_code_has_a_title_in_both_languages() -> None:
     from seedtrail import messages
     from seedtrail.api.problems import _HTTP_CODES
-    from seedtrail.errors import SeedtrailError
+    from seedtrail.core.errors import SeedtrailError
 
     codes = {c.code for c in _all_errors(SeedtrailError)} | set(_HTTP_CODES.values())
     for lang in messages.LANGS:

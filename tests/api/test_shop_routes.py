@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 import reportworld
 from factories import auth
-from seedtrail import principals
 from seedtrail.attribution import runs
-from seedtrail.settings import Settings
+from seedtrail.core import principals
+from seedtrail.core.settings import Settings
 from seedtrail.sim.load import load_world
 from seedtrail.store.schema import offers, partners
 from seedtrail.store.store import Store

@@ -14,11 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import OPERATOR, World, auth, build_world, make
-from seedtrail import principals
 from seedtrail.community import accounts, campaigns, collabs, notes
+from seedtrail.core import principals
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import actions, appeals, cases
 from seedtrail.links import offers
-from seedtrail.principals import Principal
 from seedtrail.store.store import Store
 
 MARK = "tenantb"  # in every private text of the other tenant

@@ -8,7 +8,7 @@ from math import factorial
 import pytest
 
 from seedtrail.attribution.datadriven import markov_removal_effects, shapley_values
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 
 def test_markov_order_1_by_hand() -> None:

@@ -11,7 +11,7 @@ import pytest
 import reportworld
 from seedtrail.attribution import world
 from seedtrail.attribution.incremental import dirty_days, run_daily
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 
 def _rows(state: Path) -> list[tuple[object, ...]]:

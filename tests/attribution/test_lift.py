@@ -11,7 +11,7 @@ import pytest
 
 from seedtrail.attribution import lift
 from seedtrail.attribution.summary import Z95
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 
 @pytest.fixture

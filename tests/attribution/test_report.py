@@ -9,7 +9,7 @@ import pytest
 import reportworld
 from seedtrail.attribution.report import ReportSpec
 from seedtrail.attribution.runs import TABLES
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 
 def test_report_writes_every_table_and_describes_the_run(

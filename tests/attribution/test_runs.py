@@ -15,7 +15,7 @@ import pytest
 import reportworld
 from seedtrail.attribution import runs
 from seedtrail.attribution.report import SORT_KEYS, Report
-from seedtrail.errors import InvalidInput, NotFound, ReportOutdated
+from seedtrail.core.errors import InvalidInput, NotFound, ReportOutdated
 
 
 def test_publish_then_read_the_latest_report(

@@ -10,7 +10,7 @@ import pytest
 
 import reportworld
 from seedtrail.attribution import world
-from seedtrail.errors import AttributionInputError
+from seedtrail.core.errors import AttributionInputError
 
 
 def _con(w: Path, as_of: datetime | None = None) -> duckdb.DuckDBPyConnection:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from seedtrail.cleanroom.budget import HARD_CAP, StoreBudgetLedger
 from seedtrail.cleanroom.templates import ReportRequest
-from seedtrail.errors import BudgetExhausted, InvalidInput
+from seedtrail.core.errors import BudgetExhausted, InvalidInput
 from seedtrail.store.schema import privacy_budgets, privacy_spends
 from seedtrail.store.store import Store
 

@@ -13,7 +13,7 @@ from seedtrail.cleanroom.cells import finest_cells
 from seedtrail.cleanroom.release import Release
 from seedtrail.cleanroom.report import ReleasePolicy, run_report
 from seedtrail.cleanroom.templates import TEMPLATES, Measure, ReportRequest, ReportTemplate
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 SPEC = TEMPLATES["funnel_by_note"]
 REQUEST = ReportRequest("funnel_by_note", "brand-x", 1, PERIOD)

@@ -16,7 +16,7 @@ import seedtrail
 from seedtrail.cleanroom.export import export_release
 from seedtrail.cleanroom.report import ReleasePolicy, run_report
 from seedtrail.cleanroom.templates import ReportRequest
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 ROWS = {("小红", "n1"): 60, ("小红", "n2"): 3, ("c2", "n3"): 80}
 

@@ -17,7 +17,7 @@ from seedtrail.cleanroom.group import (
     keyed_hasher,
     new_scalar,
 )
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 
 @settings(max_examples=50, deadline=None)

@@ -17,7 +17,7 @@ from seedtrail.cleanroom.identity import (
     match_stats,
     register_identity,
 )
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 from seedtrail.sim.runner import generate
 from seedtrail.sim.spec import PARTNERS, spec_from_mapping
 

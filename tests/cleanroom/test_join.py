@@ -6,7 +6,7 @@ from cleanroom_helpers import Protocol, matched_rows
 from seedtrail.cleanroom.identifiers import IdType
 from seedtrail.cleanroom.join import check_pair, match_report
 from seedtrail.cleanroom.runfiles import TokenMeta
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 PHONE, DEVICE = IdType.PHONE, IdType.DEVICE
 

@@ -17,7 +17,7 @@ from seedtrail.cleanroom.legacy import import_file_ledger
 from seedtrail.cleanroom.report import ReleasePolicy, run_report
 from seedtrail.cleanroom.templates import ReportRequest
 from seedtrail.cli.main import main
-from seedtrail.errors import BudgetExhausted, InvalidInput
+from seedtrail.core.errors import BudgetExhausted, InvalidInput
 from seedtrail.store.store import Store
 
 #: The file format of the old ``SqliteBudgetLedger`` and ``SqliteReleaseArchive``.

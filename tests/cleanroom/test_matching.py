@@ -9,7 +9,7 @@ from seedtrail.cleanroom.group import is_prime_order_point
 from seedtrail.cleanroom.identifiers import IdType
 from seedtrail.cleanroom.matching import BlindResult, reblind_tokens
 from seedtrail.cleanroom.runfiles import PartyKey, blob_array
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 PHONE, DEVICE, ACCOUNT = IdType.PHONE, IdType.DEVICE, IdType.ACCOUNT
 

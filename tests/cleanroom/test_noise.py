@@ -12,7 +12,7 @@ from seedtrail.cleanroom.noise import release_dp
 from seedtrail.cleanroom.release import OTHER, Release
 from seedtrail.cleanroom.report import ReleasePolicy, run_report
 from seedtrail.cleanroom.templates import TEMPLATES, ReportRequest
-from seedtrail.errors import BudgetExhausted, InvalidInput
+from seedtrail.core.errors import BudgetExhausted, InvalidInput
 from seedtrail.store.store import Store
 
 POLICY = ReleasePolicy(k=50)

@@ -15,7 +15,7 @@ from seedtrail.cleanroom.archive import StoreReleaseArchive
 from seedtrail.cleanroom.release import Release
 from seedtrail.cleanroom.report import ReleasePolicy, run_report
 from seedtrail.cleanroom.templates import ReportRequest
-from seedtrail.errors import InvalidInput, NotFound
+from seedtrail.core.errors import InvalidInput, NotFound
 from seedtrail.store.store import Store
 
 POLICY = ReleasePolicy(k=50)

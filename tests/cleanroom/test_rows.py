@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from seedtrail.cleanroom.rows import ROW_COLUMNS, RowSources, build_rows, load_rows, save_rows
-from seedtrail.errors import Conflict, InvalidInput
+from seedtrail.core.errors import Conflict, InvalidInput
 
 D1 = datetime(2026, 11, 2, 9, tzinfo=UTC)
 D2 = datetime(2026, 11, 3, 23, 59, tzinfo=UTC)

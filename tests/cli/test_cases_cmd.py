@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from factories import OPERATOR, build_world, campaign_cases
-from seedtrail import resources
 from seedtrail.cli.main import main
 from seedtrail.community import notes
+from seedtrail.core import resources
 from seedtrail.store import migrate
 from seedtrail.store.db import make_engine
 from seedtrail.store.schema import comments as comments_table

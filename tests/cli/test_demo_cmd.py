@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from seedtrail.cli.demo_cmd import MARKER, prepare
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

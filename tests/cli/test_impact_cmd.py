@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 import reportworld
 from seedtrail.cli.main import main
-from seedtrail.settings import load_settings
+from seedtrail.core.settings import load_settings
 from seedtrail.store import audit
 from seedtrail.store.schema import offers, partners
 from seedtrail.store.store import Store

@@ -46,7 +46,6 @@ def test_exit_codes_of_commands_reach_the_shell(monkeypatch) -> None:  # type: i
         raise typer.Exit(code)
 
     monkeypatch.setattr(main_mod, "app", probe)
-    monkeypatch.setattr(main_mod, "_register", lambda: None)
     with pytest.raises(SystemExit) as failed:
         main_mod.main(["3"])
     assert failed.value.code == 3

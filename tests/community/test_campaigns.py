@@ -6,7 +6,7 @@ import pytest
 
 from factories import OPERATOR, build_world, make
 from seedtrail.community import accounts, campaigns, notes
-from seedtrail.errors import Forbidden
+from seedtrail.core.errors import Forbidden
 from seedtrail.store.store import Store
 
 

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from factories import OPERATOR, World, build_world
-from seedtrail import resources
 from seedtrail.community import accounts, notes
+from seedtrail.core import resources
+from seedtrail.core.errors import Conflict, Forbidden, InvalidInput
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import actions, cases
-from seedtrail.errors import Conflict, Forbidden, InvalidInput
-from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.schema import comments
 from seedtrail.store.schema import notes as notes_table

@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from factories import OPERATOR, auth, build_world
-from seedtrail import principals
+from seedtrail.core import principals
 from seedtrail.enforcement import autopolicy, intake
 from seedtrail.store.store import Store
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from factories import World, build_world, campaign_cases
+from seedtrail.core.errors import Forbidden, InvalidInput, NotFound
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import actions, appeals, cases, groups, intake
-from seedtrail.errors import Forbidden, InvalidInput, NotFound
-from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.schema import accounts
 from seedtrail.store.store import Store

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import func, select
 
 from factories import OPERATOR, build_world
-from seedtrail import messages, resources
+from seedtrail import messages
 from seedtrail.community import notes
+from seedtrail.core import resources
+from seedtrail.core.errors import ConfigError, InvalidInput
 from seedtrail.enforcement import autopolicy, cases, intake
-from seedtrail.errors import ConfigError, InvalidInput
 from seedtrail.store import audit
 from seedtrail.store.schema import cases as cases_table
 from seedtrail.store.schema import comments

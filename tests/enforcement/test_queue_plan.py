@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import event, insert
 from sqlalchemy.engine import Connection
 
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import cases
-from seedtrail.principals import Principal
 from seedtrail.store.schema import cases as cases_table
 from seedtrail.store.store import Store
 from seedtrail.store.types import utcnow

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 from seedtrail.impact import simulated
 
 START = date(2025, 3, 1)

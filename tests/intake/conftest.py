@@ -14,12 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url, text
 
-from seedtrail import principals
 from seedtrail.api.app import create_app
 from seedtrail.cli.main import main
+from seedtrail.core import principals
+from seedtrail.core.principals import Principal
+from seedtrail.core.settings import Settings, load_settings
 from seedtrail.links import partners
-from seedtrail.principals import Principal
-from seedtrail.settings import Settings, load_settings
 from seedtrail.store import migrate
 from seedtrail.store.store import Store
 

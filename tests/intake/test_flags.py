@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from sqlalchemy import insert
 
+from seedtrail.core.principals import Principal
 from seedtrail.intake import flags, holds
 from seedtrail.intake.events import check
 from seedtrail.intake.inbox import Inbox
 from seedtrail.intake.series import HOUR_US
 from seedtrail.lake.layout import Lake
-from seedtrail.principals import Principal
 from seedtrail.store.schema import clicks
 
 World = Any  # the `world` fixture (tests/intake/conftest.py)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from seedtrail import demo_world
+from seedtrail.core.settings import load_settings
+from seedtrail.demo import world as demo_world
 from seedtrail.intake import health_eval
 from seedtrail.intake.flags import Flag
-from seedtrail.settings import load_settings
 from seedtrail.sim.runner import generate
 from seedtrail.sim.spec import load_spec
 from seedtrail.store import migrate

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.factories import make
 
-from seedtrail import principals
 from seedtrail.community import accounts
+from seedtrail.core import principals
 from seedtrail.intake import holds
 from seedtrail.store import audit
 

@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from seedtrail.errors import Unauthorized
+from seedtrail.core.errors import Unauthorized
 from seedtrail.intake.signature import HEADER, TOLERANCE_S, sign, verify
 
 OLD, NEW = b"old-secret", b"new-secret"

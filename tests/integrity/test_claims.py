@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from seedtrail.errors import ConfigError
+from seedtrail.core.errors import ConfigError
 from seedtrail.integrity.claims import ClaimDetector
 
 

@@ -7,7 +7,7 @@ import pytest
 import segno
 from PIL import Image
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 from seedtrail.integrity.qr import QrDetector, decode
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 from seedtrail.integrity.sources import read_jsonl
 
 

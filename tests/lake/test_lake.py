@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from seedtrail.errors import Conflict
+from seedtrail.core.errors import Conflict
 from seedtrail.lake import lock
 from seedtrail.lake.compact import compact
 from seedtrail.lake.layout import Lake, Partition

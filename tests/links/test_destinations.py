@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from seedtrail.errors import UnsafeDestination
+from seedtrail.core.errors import UnsafeDestination
 from seedtrail.links.destinations import (
     build_target,
     check_app_template,

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import OPERATOR, World, auth, build_world, make
-from seedtrail import principals
 from seedtrail.community import accounts, notes
+from seedtrail.core import principals
 from seedtrail.links import offers
 from seedtrail.store.store import Store
 

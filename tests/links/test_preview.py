@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from factories import OPERATOR, build_world, make
-from seedtrail.errors import Forbidden, InvalidInput
+from seedtrail.core.errors import Forbidden, InvalidInput
+from seedtrail.core.principals import Principal
 from seedtrail.links import preview, rules
-from seedtrail.principals import Principal
 from seedtrail.store.store import Store
 
 

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from factories import OPERATOR, World, auth, build_world
+from seedtrail.core.principals import Principal
 from seedtrail.links import clickstats, codes
-from seedtrail.principals import Principal
 from seedtrail.store.schema import clicks
 from seedtrail.store.store import Store
 
@@ -218,7 +218,7 @@ def test_disabled_and_expired_mounts_are_unavailable(client: TestClient, world: 
 
 def test_abusive_client_gets_429_with_retry_after(store: Store, tmp_path: object) -> None:
     from seedtrail.api.app import create_app
-    from seedtrail.settings import load_settings
+    from seedtrail.core.settings import load_settings
 
     world = build_world(store)
     code = world.mount(offer_id=world.ids["web_offer"])["code"]

@@ -20,11 +20,11 @@ from sqlalchemy import select
 
 from factories import build_world, click
 from seedtrail.api.app import create_app
+from seedtrail.core.settings import load_settings
 from seedtrail.links import segment
 from seedtrail.links.clicklog import COLUMNS
 from seedtrail.links.mover import ClickMover
 from seedtrail.links.segment import ClickSegment
-from seedtrail.settings import load_settings
 from seedtrail.store.schema import clicks
 from seedtrail.store.store import Store
 

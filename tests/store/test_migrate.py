@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import column, insert, inspect, select, table, update
 from sqlalchemy.exc import IntegrityError
 
-from seedtrail.errors import StoreError
+from seedtrail.core.errors import StoreError
 from seedtrail.store import migrate
 from seedtrail.store.schema import (
     accounts,

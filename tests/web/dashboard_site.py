@@ -24,13 +24,13 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from factories import OPERATOR, World, build_world, make
-from seedtrail import principals
 from seedtrail.community import accounts, campaigns, collabs, notes
+from seedtrail.core import principals
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import intake
 from seedtrail.intake import health
 from seedtrail.intake.importer import import_file
 from seedtrail.intake.inbox import Inbox
-from seedtrail.principals import Principal
 from seedtrail.store import migrate
 from seedtrail.store.db import make_engine
 from seedtrail.store.schema import campaigns as campaigns_table

@@ -17,11 +17,11 @@ import pytest
 from dashboard_site import Api, serve, shot, sign_in_with
 
 import reportworld
-from seedtrail import principals
 from seedtrail.attribution import runs
 from seedtrail.attribution.deployment import from_settings
 from seedtrail.attribution.report import ReportSpec, build_from
-from seedtrail.settings import load_settings
+from seedtrail.core import principals
+from seedtrail.core.settings import load_settings
 from seedtrail.store.store import Store
 
 pytestmark = pytest.mark.browser

@@ -23,14 +23,15 @@ from seedtrail.api import (
     community_routes,
     funding_routes,
     holdout_routes,
+    intake_routes,
     links_routes,
     problems,
     shop_routes,
 )
 from seedtrail.api.crud import crud_router
 from seedtrail.attribution import runs
-from seedtrail.catalog import CRUD
-from seedtrail.intake import routes as intake_routes
+from seedtrail.core.catalog import CRUD
+from seedtrail.core.settings import Settings, load_settings
 from seedtrail.links import mounts
 from seedtrail.links.clicklog import ClickLog
 from seedtrail.links.mover import ClickMover
@@ -39,7 +40,6 @@ from seedtrail.links.redirect import PREFIX, Receive, RedirectApp, Scope, Send
 from seedtrail.links.resolver import Resolver
 from seedtrail.links.segment import ClickSegment
 from seedtrail.links.viewer import ViewerKeys
-from seedtrail.settings import Settings, load_settings
 from seedtrail.store.schema import partners as partners_table
 from seedtrail.store.store import Store
 from seedtrail.web import render as web_app

@@ -12,7 +12,6 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import Connection, select, union_all
 
-from seedtrail import resources
 from seedtrail.api.deps import Actor, Reader
 from seedtrail.attribution import lift as lift_calc
 from seedtrail.attribution import metrics, runs
@@ -21,9 +20,10 @@ from seedtrail.attribution.summary import METRICS
 from seedtrail.cleanroom import gate
 from seedtrail.community import campaigns as campaign_res
 from seedtrail.community import collabs
-from seedtrail.errors import InvalidInput, NotFound, forbidden
+from seedtrail.core import resources
+from seedtrail.core.errors import InvalidInput, NotFound, forbidden
+from seedtrail.core.principals import Principal
 from seedtrail.messages import N_
-from seedtrail.principals import Principal
 from seedtrail.store.schema import (
     campaign_notes,
     campaigns,

@@ -17,9 +17,9 @@ from seedtrail.cleanroom.export import release_table
 from seedtrail.cleanroom.report import release_audited
 from seedtrail.cleanroom.rows import load_rows
 from seedtrail.cleanroom.templates import TEMPLATES, ReportRequest
-from seedtrail.errors import Forbidden, NotFound
-from seedtrail.principals import Principal
-from seedtrail.settings import Settings
+from seedtrail.core.errors import Forbidden, NotFound
+from seedtrail.core.principals import Principal
+from seedtrail.core.settings import Settings
 from seedtrail.store.schema import campaign_notes, campaign_spend, campaigns, link_mounts, notes
 from seedtrail.store.schema import offers as offers_table
 from seedtrail.store.types import Id

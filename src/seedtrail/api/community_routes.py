@@ -8,10 +8,10 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from seedtrail import principals, resources
 from seedtrail.api.deps import Actor, Reader, Writer
 from seedtrail.community import campaigns, collabs
-from seedtrail.errors import Forbidden
+from seedtrail.core import principals, resources
+from seedtrail.core.errors import Forbidden
 from seedtrail.store import audit
 from seedtrail.store.types import Id
 

@@ -1,4 +1,4 @@
-"""Builds the standard routes of a :class:`~seedtrail.resources.Resource`:
+"""Builds the standard routes of a :class:`~seedtrail.core.resources.Resource`:
 ``POST /{name}``, ``GET /{name}``, ``GET /{name}/{id}``, ``PATCH /{name}/{id}``."""
 
 # No ``from __future__ import annotations`` here: FastAPI must see the real model classes.
@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from seedtrail import resources
 from seedtrail.api.deps import Actor, Reader, Writer
-from seedtrail.errors import InvalidInput
-from seedtrail.resources import Resource
+from seedtrail.core import resources
+from seedtrail.core.errors import InvalidInput
+from seedtrail.core.resources import Resource
 from seedtrail.store.types import MAX_INT, Count, Id
 
 

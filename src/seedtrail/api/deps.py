@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Connection
 
-from seedtrail import principals
-from seedtrail.principals import Principal
+from seedtrail.core import principals
+from seedtrail.core.principals import Principal
 from seedtrail.store.store import Store
 
 

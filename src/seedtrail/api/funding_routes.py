@@ -13,12 +13,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from seedtrail import resources
 from seedtrail.api import attribution_routes as attr
 from seedtrail.api.deps import Actor, Reader, Writer
 from seedtrail.api.shop_routes import shop_partner
 from seedtrail.attribution import runs
 from seedtrail.community import campaigns, funding
+from seedtrail.core import resources
 from seedtrail.store.types import Id
 
 router = APIRouter(tags=["campaigns"])

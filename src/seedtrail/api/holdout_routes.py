@@ -11,9 +11,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 
 from seedtrail.api.deps import Actor
-from seedtrail.errors import Forbidden
+from seedtrail.core.errors import Forbidden
+from seedtrail.core.settings import Settings
 from seedtrail.holdout import in_holdout
-from seedtrail.settings import Settings
 
 router = APIRouter()
 

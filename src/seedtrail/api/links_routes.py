@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from seedtrail.api.deps import Actor, Reader, StoreDep, Writer
-from seedtrail.errors import Forbidden
+from seedtrail.core.errors import Forbidden
+from seedtrail.core.principals import Principal
 from seedtrail.links import clickstats, mounts, partners, preview
-from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.types import Count, Id
 

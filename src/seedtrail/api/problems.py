@@ -20,7 +20,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from seedtrail import messages
-from seedtrail.errors import RateLimited, SeedtrailError
+from seedtrail.core.errors import RateLimited, SeedtrailError
 from seedtrail.messages import N_, Msg
 
 PROBLEM_BASE = "https://seedtrail.dev/problems/"

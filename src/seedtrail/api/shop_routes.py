@@ -22,9 +22,9 @@ from seedtrail.api.deps import Actor, Reader
 from seedtrail.attribution import runs, shopview
 from seedtrail.attribution.summary import METRICS
 from seedtrail.cleanroom import gate
-from seedtrail.errors import NotFound, forbidden
+from seedtrail.core.errors import NotFound, forbidden
+from seedtrail.core.principals import Principal
 from seedtrail.messages import N_
-from seedtrail.principals import Principal
 from seedtrail.store.schema import offers, partners
 
 router = APIRouter(tags=["attribution"])

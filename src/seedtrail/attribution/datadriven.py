@@ -21,7 +21,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 PathCount = tuple[Sequence[str], float, float]
 MAX_STATES = 20_000

@@ -35,10 +35,10 @@ from seedtrail.attribution import store_campaigns
 from seedtrail.attribution.dialect import literal
 from seedtrail.attribution.spec import CONVERSION_KINDS, TOUCH_KINDS
 from seedtrail.contracts import BACK, COUNTED_CLICK_SQL, FRONT, ORDER_KINDS
-from seedtrail.errors import AttributionInputError
+from seedtrail.core.errors import AttributionInputError
+from seedtrail.core.settings import Settings
 from seedtrail.intake import flags
 from seedtrail.lake.layout import Lake
-from seedtrail.settings import Settings
 from seedtrail.store import schema as db
 from seedtrail.store.store import Store
 

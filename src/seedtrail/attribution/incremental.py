@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -35,13 +34,13 @@ from typing import Any
 import duckdb
 
 from seedtrail.attribution.dialect import literal
+from seedtrail.attribution.engines.base import Progress
 from seedtrail.attribution.engines.duckdb import DuckDBEngine
 from seedtrail.attribution.inputs import Inputs
 from seedtrail.attribution.report import Source
 from seedtrail.attribution.spec import AttributionSpec, ModelSpec, Windows
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
-Progress = Callable[[str], None]
 INCREMENTAL_MODELS = (
     "last_click",
     "last_touch",

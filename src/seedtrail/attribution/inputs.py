@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from seedtrail.errors import AttributionInputError
+from seedtrail.core.errors import AttributionInputError
 
 Role = Literal["touches", "conversions", "identity"]
 

@@ -41,7 +41,7 @@ import duckdb
 import pyarrow as pa
 
 from seedtrail.attribution.summary import Z95
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 _N = NormalDist()
 ALPHA = 0.05

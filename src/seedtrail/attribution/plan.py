@@ -197,18 +197,6 @@ def paths_step(spec: AttributionSpec) -> Step:
     )
 
 
-OUTPUT_COLUMNS = (
-    "conversion_id",
-    "conversion_kind",
-    "touch_id",
-    "note_id",
-    "touch_kind",
-    "credit",
-    "value",
-    "sample_rate",
-)
-
-
 def output_step() -> Step:
     """One row per (conversion, credited touch); refunds take their purchase's credits."""
     return Step(

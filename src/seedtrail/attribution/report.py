@@ -24,14 +24,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from seedtrail.attribution import funnel, lift, rollup, shopview, truth, world
+from seedtrail.attribution.engines.base import Progress
 from seedtrail.attribution.engines.duckdb import DuckDBEngine
 from seedtrail.attribution.inputs import Inputs
 from seedtrail.attribution.runs import FORMAT_VERSION
 from seedtrail.attribution.spec import MODELS, AttributionSpec, Filters, ModelSpec, Windows
 from seedtrail.attribution.store_campaigns import StoreCampaigns
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
-Progress = Callable[[str], None]
 # Each table is written sorted by the columns the API looks rows up by, so that DuckDB skips
 # every 2,048-row group whose min/max statistics exclude the key asked for.
 SORT_KEYS: dict[str, tuple[str, ...]] = {
@@ -142,7 +142,8 @@ def _has_truth(con: duckdb.DuckDBPyConnection) -> bool:
 def _lift_with_truth(con: duckdb.DuckDBPyConnection, spec: ReportSpec) -> pa.Table:
     lifts = lift.lift(con, spec.windows.longest.total_seconds() / 86400)
     con.register("r_lift0", lifts)
-    if _has_truth(con):
+    known = _has_truth(con)
+    if known:
         con.register("r_true", lift.true_incremental(con))
     else:  # a deployment knows no truth: the columns stay, empty
         con.execute(
@@ -150,10 +151,13 @@ def _lift_with_truth(con: duckdb.DuckDBPyConnection, spec: ReportSpec) -> pa.Tab
             "NULL::BIGINT AS true_incremental_purchases, NULL::DOUBLE AS true_incremental_gmv "
             "WHERE FALSE"
         )
+    # A world's truth is complete: a campaign that caused no purchase caused 0, not "unknown".
+    none = "0" if known else "NULL"
     try:
         return con.sql(
-            "SELECT l.*, t.true_incremental_purchases, t.true_incremental_gmv "
-            "FROM r_lift0 l LEFT JOIN r_true t USING (key) ORDER BY key"
+            f"SELECT l.*, COALESCE(t.true_incremental_purchases, {none}) AS "
+            f"true_incremental_purchases, COALESCE(t.true_incremental_gmv, {none}) AS "
+            "true_incremental_gmv FROM r_lift0 l LEFT JOIN r_true t USING (key) ORDER BY key"
         ).to_arrow_table()
     finally:
         con.unregister("r_lift0")

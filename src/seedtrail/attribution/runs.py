@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 
 from seedtrail.attribution.dialect import literal
-from seedtrail.errors import InvalidInput, NotFound, ReportOutdated
+from seedtrail.core.errors import InvalidInput, NotFound, ReportOutdated
 
 FORMAT_VERSION = 4
 """The report layout this build writes and reads (``format_version`` in ``report.json``; a run

@@ -13,7 +13,7 @@ from typing import Literal
 
 from seedtrail import contracts
 from seedtrail.contracts import BACK_KINDS, FRONT_KINDS
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 TOUCH_KINDS = FRONT_KINDS
 ENGAGEMENT_KINDS = contracts.ENGAGEMENT_KINDS

@@ -36,7 +36,7 @@ from seedtrail.attribution.dialect import literal
 from seedtrail.attribution.inputs import Inputs, lake_conversions
 from seedtrail.attribution.rollup import ITEM_KEY
 from seedtrail.contracts import SHOP_EVENT
-from seedtrail.errors import AttributionInputError
+from seedtrail.core.errors import AttributionInputError
 
 if TYPE_CHECKING:
     from seedtrail.attribution.store_campaigns import StoreCampaigns

@@ -17,8 +17,8 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, Connection, insert, select, update
 
 from seedtrail.cleanroom.templates import ReportRequest
-from seedtrail.errors import BudgetExhausted, InvalidInput
-from seedtrail.settings import Settings
+from seedtrail.core.errors import BudgetExhausted, InvalidInput
+from seedtrail.core.settings import Settings
 from seedtrail.store.db import insert_ignoring_duplicates
 from seedtrail.store.schema import PRIVACY_HARD_CAP as HARD_CAP
 from seedtrail.store.schema import privacy_budgets, privacy_spends

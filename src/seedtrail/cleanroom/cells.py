@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from seedtrail.cleanroom.templates import ReportRequest, ReportTemplate
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 Key = tuple[str, ...]
 

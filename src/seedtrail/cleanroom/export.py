@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from seedtrail.cleanroom.cells import Key
 from seedtrail.cleanroom.release import Release, spend_by_cell
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 FORMATS = (".csv", ".parquet", ".xlsx")
 

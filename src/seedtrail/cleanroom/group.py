@@ -20,7 +20,7 @@ from collections.abc import Callable
 from nacl import bindings as sodium
 from nacl.exceptions import RuntimeError as SodiumError
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 POINT_BYTES = 32
 SCALAR_BYTES = 32

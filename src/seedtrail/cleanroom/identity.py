@@ -37,7 +37,7 @@ from seedtrail.cleanroom.matching import (
 )
 from seedtrail.cleanroom.runfiles import PartyKey, RunSecret, read_tokens, write_tokens
 from seedtrail.cleanroom.sources import read_table, text_column
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 # Opens a progress display for one step: (label, total units) -> advance(units)
 Stage = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
@@ -177,7 +177,7 @@ def reblind_file(
     with stage(f"re-blinding {tokens.num_rows:,} tokens", tokens.num_rows) as step:
         double, new_meta = reblind_tokens(tokens, meta, key, processes=processes, progress=step)
     write_tokens(out, double, new_meta)
-    return tokens.num_rows
+    return int(tokens.num_rows)
 
 
 def join_files(

@@ -19,7 +19,8 @@ import pyarrow as pa
 from seedtrail.cleanroom.identifiers import IdType
 from seedtrail.cleanroom.runfiles import TokenMeta
 from seedtrail.cleanroom.suppression import suppressed_keys
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
+from seedtrail.core.extras import require
 
 MATCH_SCHEMA = pa.schema(
     [("a_handle", pa.int64()), ("b_handle", pa.int64()), ("id_type", pa.string())]
@@ -143,8 +144,7 @@ def _rate(matched: int | None, rows: int) -> float | None:
 def _noisy_counts(per_type: dict[str, int], types: list[IdType], epsilon: float) -> dict[str, int]:
     if not 0 < epsilon <= 10:
         raise InvalidInput(f"noise epsilon must be in (0, 10], got {epsilon}")
-    import opendp.prelude as dp
-
+    dp = require("opendp.prelude", "dp")
     dp.enable_features("contrib")
     laplace = dp.m.make_laplace(
         dp.atom_domain(T=int), dp.absolute_distance(T=int), scale=2.0 / epsilon

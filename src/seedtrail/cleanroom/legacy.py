@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, case, update
 
 from seedtrail.cleanroom.budget import budget_row, ensure_budget_row
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 from seedtrail.store.db import insert_ignoring_duplicates
 from seedtrail.store.schema import (
     PRIVACY_HARD_CAP,

@@ -37,7 +37,7 @@ from seedtrail.cleanroom.runfiles import (
     tokens_blob,
 )
 from seedtrail.cleanroom.workers import Progress, run_chunks
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 CHUNK = 8192
 

@@ -19,10 +19,11 @@ from typing import Any
 from seedtrail.cleanroom.cells import Cell, Key
 from seedtrail.cleanroom.release import OTHER, Release, ReleasedCell
 from seedtrail.cleanroom.templates import ReportRequest, ReportTemplate
+from seedtrail.core.extras import require
 
 
 def _dp() -> Any:
-    import opendp.prelude as dp
+    dp = require("opendp.prelude", "dp")
 
     dp.enable_features("contrib")
     return dp

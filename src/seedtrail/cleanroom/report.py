@@ -22,8 +22,8 @@ from seedtrail.cleanroom.cells import finest_cells
 from seedtrail.cleanroom.noise import release_dp
 from seedtrail.cleanroom.release import Release, release_k
 from seedtrail.cleanroom.templates import ReportRequest
-from seedtrail.errors import InvalidInput
-from seedtrail.settings import Settings
+from seedtrail.core.errors import InvalidInput
+from seedtrail.core.settings import Settings
 from seedtrail.store import audit
 
 

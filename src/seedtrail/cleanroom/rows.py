@@ -24,7 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from seedtrail.attribution.dialect import literal
-from seedtrail.errors import Conflict, InvalidInput
+from seedtrail.core.errors import Conflict, InvalidInput
 
 ROW_COLUMNS = (
     "person",

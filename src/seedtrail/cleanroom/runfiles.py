@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from seedtrail.cleanroom.group import POINT_BYTES, new_scalar
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 META_KEY = b"seedtrail.cleanroom"
 TOKEN_TYPE = pa.binary(POINT_BYTES)

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 
 def read_table(path: Path, string_columns: list[str] | None = None) -> pa.Table:
@@ -38,4 +38,5 @@ def text_column(table: pa.Table, name: str, path: Path) -> list[str | None]:
     column = table.column(name)
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         column = column.cast(pa.string())
-    return column.to_pylist()
+    values: list[str | None] = column.to_pylist()
+    return values

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from seedtrail.errors import InvalidInput, NotFound
+from seedtrail.core.errors import InvalidInput, NotFound
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from seedtrail.cli.context import console, err_console
-from seedtrail.cli.main import app
-from seedtrail.errors import InvalidInput
+from seedtrail.cli.context import console
+from seedtrail.cli.progress import progress
+from seedtrail.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from seedtrail.attribution.inputs import Inputs
+
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
 
 MODEL_HELP = (
     "last_click, last_touch, first_touch, linear, position_based, time_decay, markov, shapley"
@@ -52,7 +58,6 @@ def attribute_cmd(
     """Credit conversions to touches (one row per conversion and credited touch) and write a
     per-note summary beside --out (x.parquet -> x.summary.parquet)."""
     from seedtrail.attribution.engines import open_engine
-    from seedtrail.attribution.inputs import Inputs, from_lake, from_world
     from seedtrail.attribution.spec import (
         AttributionSpec,
         ModelSpec,
@@ -60,23 +65,7 @@ def attribute_cmd(
         parse_duration,
     )
 
-    sources = [s for s in (lake, world) if s is not None]
-    if len(sources) > 1:
-        raise InvalidInput("give either --lake or --world, not both")
-    if world is not None:
-        if touches or conversions:
-            raise InvalidInput("--world reads its own touches and conversions; drop --touches")
-        inputs = from_world(world)
-        if identity is not None:
-            inputs = Inputs(inputs.touches, inputs.conversions, identity)
-    elif lake is not None:
-        if touches or conversions:
-            raise InvalidInput("--lake reads its own touches and conversions; drop --touches")
-        inputs = from_lake(lake, identity)
-    else:
-        if touches is None or conversions is None:
-            raise InvalidInput("give --touches and --conversions (or --lake, or --world)")
-        inputs = Inputs(touches, conversions, identity)
+    inputs = _inputs(touches, conversions, identity, lake, world)
     if out.suffix.lower() not in (".parquet", ".csv"):
         raise InvalidInput(f"--out {out}: use a .parquet or .csv file name")
     spec = AttributionSpec(
@@ -95,19 +84,10 @@ def attribute_cmd(
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    with (
-        Progress(
-            SpinnerColumn(),
-            TextColumn("[bold]attribute[/] {task.description}"),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=False,
-        ) as bar,
-    ):
-        task = bar.add_task(f"starting {engine_name}", total=None)
+    with progress(f"attribute: starting {engine_name}", count=False) as bar:
 
         def say(message: str) -> None:
-            bar.update(task, description=message)
+            bar.say(f"attribute: {message}")
 
         with open_engine(engine_name) as engine:
             engine.run(spec, inputs, progress=say)
@@ -151,3 +131,29 @@ def _print_summary(
         console.print(
             "channel weights: " + ", ".join(f"{c}={w:.4f}" for c, w in sorted(weights.items()))
         )
+
+
+def _inputs(
+    touches: Path | None,
+    conversions: Path | None,
+    identity: Path | None,
+    lake: Path | None,
+    world: Path | None,
+) -> Inputs:
+    """The files to attribute: given one by one, or read from a lake or a sim world."""
+    from seedtrail.attribution.inputs import Inputs, from_lake, from_world
+
+    if lake is not None and world is not None:
+        raise InvalidInput("give either --lake or --world, not both")
+    if world is not None:
+        if touches or conversions:
+            raise InvalidInput("--world reads its own touches and conversions; drop --touches")
+        inputs = from_world(world)
+        return inputs if identity is None else Inputs(inputs.touches, inputs.conversions, identity)
+    if lake is not None:
+        if touches or conversions:
+            raise InvalidInput("--lake reads its own touches and conversions; drop --touches")
+        return from_lake(lake, identity)
+    if touches is None or conversions is None:
+        raise InvalidInput("give --touches and --conversions (or --lake, or --world)")
+    return Inputs(touches, conversions, identity)

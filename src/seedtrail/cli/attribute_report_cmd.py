@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from seedtrail.attribution import metrics, runs
@@ -20,8 +19,11 @@ if TYPE_CHECKING:
     from seedtrail.attribution.report import ReportSpec
 from seedtrail.attribution.spec import MODELS, Windows, parse_duration
 from seedtrail.cli.context import console, state
-from seedtrail.cli.main import app
-from seedtrail.errors import InvalidInput
+from seedtrail.cli.progress import progress
+from seedtrail.core.errors import InvalidInput
+
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
 
 report_app = typer.Typer(
     help="Attribution reports: funnel, ROAS, lift and ground-truth scores.", no_args_is_help=True
@@ -75,15 +77,8 @@ def _spec(
 
 @contextmanager
 def _progress() -> Iterator[Any]:
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]attribution[/] {task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("starting", total=None)
-        yield lambda msg: bar.update(task, description=msg)
+    with progress("attribution: starting", count=False) as bar:
+        yield lambda msg: bar.say(f"attribution: {msg}")
 
 
 def _fmt(value: Any, digits: int = 2) -> str:
@@ -246,7 +241,7 @@ def build_cmd(
     """Credit every model over the store, the event lake and the clean room's matches; build
     funnels and lift; write Parquet and report.json."""
     from seedtrail.attribution.report import build_from
-    from seedtrail.cli.intake_cmd import open_store
+    from seedtrail.cli.context import open_store
 
     settings = state(ctx).settings
     spec = _spec(models, primary, click_window, read_window, impression_window, as_of, touch_kinds)
@@ -280,7 +275,7 @@ def score_cmd(
     build` runs it, against the ground truth of the simulated world the data came from; and the
     lift against the true effect. The truth is read for scoring only."""
     from seedtrail.attribution.report import score
-    from seedtrail.cli.intake_cmd import open_store
+    from seedtrail.cli.context import open_store
 
     settings = state(ctx).settings
     spec = _spec(
@@ -318,7 +313,7 @@ def daily_cmd(
     """Bring daily credit partitions up to --as-of, recomputing only the days new events touched;
     over the store, the event lake and the clean room's matches, as `report build` reads them."""
     from seedtrail.attribution.incremental import run_daily
-    from seedtrail.cli.intake_cmd import open_store
+    from seedtrail.cli.context import open_store
 
     settings = state(ctx).settings
     spec = _spec([model], model, "15d", "15d", "1d", as_of)

@@ -12,21 +12,23 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from seedtrail.cli.context import console, err_console
-from seedtrail.cli.intake_cmd import progress_bar
-from seedtrail.cli.main import app
-from seedtrail.cli.store_cmd import cli_actor, open_store, show_rows, validated
+from seedtrail.cli.context import console, err_console, open_store
+from seedtrail.cli.progress import progress
+from seedtrail.cli.store_cmd import cli_actor, show_rows
+from seedtrail.core.errors import InvalidInput, validated
 from seedtrail.enforcement import actions, appeals, autopolicy, cases, groups, intake
-from seedtrail.errors import InvalidInput
 
-group = typer.Typer(
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
+
+cases_app = typer.Typer(
     help="Enforcement: cases from detections, actions, reversals and appeals.",
     no_args_is_help=True,
 )
-app.add_typer(group, name="cases")
+app.add_typer(cases_app, name="cases")
 
 
-@group.command("import")
+@cases_app.command("import")
 def import_cmd(
     ctx: typer.Context,
     findings: Path | None = typer.Option(None, help="findings.jsonl from `integrity scan`."),
@@ -42,31 +44,22 @@ def import_cmd(
     if (findings is None) == (campaigns is None):
         raise InvalidInput("give exactly one of --findings or --campaigns")
     rules = autopolicy.load(auto_policy) if auto_policy or auto else None
-    store = open_store(ctx)
-    try:
-        with progress_bar() as bar:
-            task = bar.add_task("opening cases", total=None)
-
-            def advance(n: int, total: int) -> None:
-                bar.update(task, advance=n, total=total)
-
-            if findings is not None:
-                report = intake.import_findings(
-                    store,
-                    cli_actor(),
-                    findings,
-                    subject=subject,
-                    texts=texts,
-                    auto=rules,
-                    progress=advance,
-                )
-            else:
-                assert campaigns is not None
-                report = intake.import_campaigns(
-                    store, cli_actor(), campaigns, texts=texts, auto=rules, progress=advance
-                )
-    finally:
-        store.dispose()
+    with open_store(ctx) as store, progress("opening cases") as bar:
+        if findings is not None:
+            report = intake.import_findings(
+                store,
+                cli_actor(),
+                findings,
+                subject=subject,
+                texts=texts,
+                auto=rules,
+                progress=bar.advance,
+            )
+        else:
+            assert campaigns is not None
+            report = intake.import_campaigns(
+                store, cli_actor(), campaigns, texts=texts, auto=rules, progress=bar.advance
+            )
     for skip in report.skipped[:20]:
         err_console.print(f"[yellow]auto action skipped[/] {skip}", highlight=False)
     if len(report.skipped) > 20:
@@ -79,7 +72,7 @@ def import_cmd(
     )
 
 
-@group.command("list")
+@cases_app.command("list")
 def list_cmd(
     ctx: typer.Context,
     status: str | None = None,
@@ -93,8 +86,7 @@ def list_cmd(
 ) -> None:
     """The moderator queue: by severity, then reach."""
     filters = {"status": status, "detector": detector, "subject_type": subject_type}
-    store = open_store(ctx)
-    with store.read() as conn:
+    with open_store(ctx) as store, store.read() as conn:
         rows = cases.queue(
             conn,
             cli_actor(),
@@ -112,10 +104,10 @@ def list_cmd(
     show_rows(brief, False, "cases")
 
 
-@group.command("show")
+@cases_app.command("show")
 def show_cmd(ctx: typer.Context, ident: int, as_json: bool = typer.Option(False, "--json")) -> None:
     """A case: summary, evidence (findings highlighted ⟦like this⟧), actions and appeal."""
-    with open_store(ctx).read() as conn:
+    with open_store(ctx) as store, store.read() as conn:
         row = cases.detail(conn, cli_actor(), ident)
     if as_json:
         typer.echo(json.dumps(row, ensure_ascii=False, default=str, indent=1))
@@ -168,7 +160,7 @@ def _print_case(row: dict[str, Any]) -> None:
         )
 
 
-@group.command("open")
+@cases_app.command("open")
 def open_cmd(
     ctx: typer.Context,
     subject_type: str,
@@ -186,12 +178,12 @@ def open_cmd(
             "severity": severity,
         },
     )
-    with open_store(ctx).transaction() as conn:
+    with open_store(ctx) as store, store.transaction() as conn:
         row = cases.open_manual(conn, cli_actor(), body)
     console.print(f"case {row['id']} open")
 
 
-@group.command("act")
+@cases_app.command("act")
 def act_cmd(
     ctx: typer.Context,
     ident: int,
@@ -199,12 +191,12 @@ def act_cmd(
     reason: str = typer.Option(..., help="Why (audited, shown to the owner)."),
 ) -> None:
     """Act on a case's subject: label, hide, throttle, remove, ban, revoke_link_privileges."""
-    with open_store(ctx).transaction() as conn:
+    with open_store(ctx) as store, store.transaction() as conn:
         row = actions.take(conn, cli_actor(), ident, action, reason)
     console.print(f"action {row['id']}: {action} on {row['subject_type']} {row['subject_id']}")
 
 
-@group.command("act-group")
+@cases_app.command("act-group")
 def act_group_cmd(
     ctx: typer.Context,
     group_key: str,
@@ -212,7 +204,7 @@ def act_group_cmd(
     reason: str = typer.Option(..., help="Why (audited, shown to each owner)."),
 ) -> None:
     """Act on every case of a group (a water-army campaign's members) in one transaction."""
-    with open_store(ctx).transaction() as conn:
+    with open_store(ctx) as store, store.transaction() as conn:
         done = groups.take(conn, cli_actor(), group_key, action, reason)
     console.print(
         f"group {group_key}: {action} on {len(done['taken'])} case(s), "
@@ -222,31 +214,31 @@ def act_group_cmd(
         console.print(f"  case {s['case_id']} skipped: {s['why']}")
 
 
-@group.command("dismiss")
+@cases_app.command("dismiss")
 def dismiss_cmd(ctx: typer.Context, ident: int, reason: str = typer.Option(...)) -> None:
     """Close a case without action."""
-    with open_store(ctx).transaction() as conn:
+    with open_store(ctx) as store, store.transaction() as conn:
         cases.dismiss(conn, cli_actor(), ident, reason)
     console.print(f"case {ident} dismissed")
 
 
-@group.command("reverse")
+@cases_app.command("reverse")
 def reverse_cmd(ctx: typer.Context, action_id: int, reason: str = typer.Option(...)) -> None:
     """Reverse an action, restoring exactly the state it replaced."""
-    with open_store(ctx).transaction() as conn:
+    with open_store(ctx) as store, store.transaction() as conn:
         actions.reverse(conn, cli_actor(), action_id, reason)
     console.print(f"action {action_id} reversed")
 
 
-@group.command("appeal")
+@cases_app.command("appeal")
 def appeal_cmd(ctx: typer.Context, ident: int, statement: str = typer.Option(...)) -> None:
     """File an appeal on a case (on the owner's behalf)."""
-    with open_store(ctx).transaction() as conn:
+    with open_store(ctx) as store, store.transaction() as conn:
         row = appeals.file(conn, cli_actor(), ident, statement)
     console.print(f"appeal {row['id']} filed on case {ident}")
 
 
-@group.command("decide")
+@cases_app.command("decide")
 def decide_cmd(
     ctx: typer.Context,
     appeal_id: int,
@@ -255,7 +247,7 @@ def decide_cmd(
 ) -> None:
     """Decide an appeal; overturning reverses the case's actions."""
     body = validated(appeals.DecisionIn, {"outcome": outcome, "reason": reason})
-    with open_store(ctx).transaction() as conn:
+    with open_store(ctx) as store, store.transaction() as conn:
         row = appeals.decide(conn, cli_actor(), appeal_id, body.outcome, body.reason)
     console.print(
         f"appeal {appeal_id} {body.outcome}"

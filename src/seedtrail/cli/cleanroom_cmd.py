@@ -27,7 +27,6 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from seedtrail.cleanroom.budget import ledger_for
@@ -45,31 +44,26 @@ from seedtrail.cleanroom.report import release_audited
 from seedtrail.cleanroom.runfiles import RunSecret
 from seedtrail.cleanroom.sources import read_table, text_column
 from seedtrail.cleanroom.templates import TEMPLATES, ReportRequest
-from seedtrail.cli.context import console, state
-from seedtrail.cli.intake_cmd import open_store
-from seedtrail.cli.main import app
+from seedtrail.cli.context import console, open_store, state
+from seedtrail.cli.progress import progress
 from seedtrail.cli.store_cmd import cli_actor
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 from seedtrail.store import audit
 
-cleanroom = typer.Typer(help="Clean room: blind ids, join, release safe aggregates.")
-app.add_typer(cleanroom, name="cleanroom")
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
+
+cleanroom_app = typer.Typer(help="Clean room: blind ids, join, release safe aggregates.")
+app.add_typer(cleanroom_app, name="cleanroom")
 
 
 @contextmanager
 def _progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
-    columns = (
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda n: bar.advance(task, n)
+    with progress(label, total=total) as bar:
+        yield bar.advance
 
 
-@cleanroom.command("new-run")
+@cleanroom_app.command("new-run")
 def new_run(
     out: Path = typer.Option(..., "--out", help="Run secret file (share with the other party)."),
 ) -> None:
@@ -79,7 +73,7 @@ def new_run(
     console.print(f"run [bold]{run.run_id}[/] secret written to {out} (mode 0600)")
 
 
-@cleanroom.command("blind")
+@cleanroom_app.command("blind")
 def blind_cmd(
     ctx: typer.Context,
     run_file: Path = typer.Option(..., "--run", help="Run secret file from new-run."),
@@ -124,7 +118,7 @@ def _print_blinded(result: BlindResult) -> None:
         console.print(f"{t}: {n:,} ids blinded, {result.dropped[t]:,} did not normalize")
 
 
-@cleanroom.command("reblind")
+@cleanroom_app.command("reblind")
 def reblind_cmd(
     ctx: typer.Context,
     key_file: Path = typer.Option(..., "--key", help="This party's key file."),
@@ -137,7 +131,7 @@ def reblind_cmd(
     console.print(f"wrote {out}")
 
 
-@cleanroom.command("join")
+@cleanroom_app.command("join")
 def join_cmd(
     ctx: typer.Context,
     a_path: Path = typer.Option(..., "--a", help="Party a's tokens re-blinded by b."),
@@ -168,7 +162,7 @@ def _shown(matched: int | None) -> str:
     return f"{matched:,}" if matched is not None else "fewer than the threshold (hidden)"
 
 
-@cleanroom.command("match")
+@cleanroom_app.command("match")
 def match_cmd(
     ctx: typer.Context,
     community: Path = typer.Option(..., "--community", help="The community's users (party a)."),
@@ -219,7 +213,7 @@ def match_cmd(
     )
 
 
-@cleanroom.command("templates")
+@cleanroom_app.command("templates")
 def templates_cmd() -> None:
     """List the pre-registered report templates."""
     table = Table("template", "breakdown", "measures", "ratios", title="report templates")
@@ -233,7 +227,7 @@ def templates_cmd() -> None:
     console.print(table)
 
 
-@cleanroom.command("report")
+@cleanroom_app.command("report")
 def report_cmd(
     ctx: typer.Context,
     rows_path: Path = typer.Option(..., "--rows", help="Per-person rows (Parquet or CSV)."),
@@ -279,7 +273,7 @@ def _read_spend(path: Path, levels: tuple[str, ...]) -> dict[tuple[str, ...], fl
     return out
 
 
-@cleanroom.command("budget")
+@cleanroom_app.command("budget")
 def budget_cmd(
     ctx: typer.Context,
     brand: str = typer.Option(..., "--brand"),
@@ -295,7 +289,7 @@ def budget_cmd(
     console.print(f"epsilon spent {spent:g} of {limit:g}; left {max(0.0, limit - spent):g}")
 
 
-@cleanroom.command("import-ledger")
+@cleanroom_app.command("import-ledger")
 def import_ledger_cmd(
     ctx: typer.Context,
     files: list[Path] = typer.Argument(..., help="Each node's old data_dir/privacy_budget.db."),
@@ -304,7 +298,7 @@ def import_ledger_cmd(
     budgets spent stay spent and frozen releases stay frozen. Importing twice changes nothing."""
     from seedtrail.cleanroom.legacy import import_file_ledger
 
-    with open_store(state(ctx).settings) as store, store.transaction() as conn:
+    with open_store(ctx) as store, store.transaction() as conn:
         for path in files:
             spends, releases = import_file_ledger(conn, path)
             audit.record(
@@ -318,7 +312,7 @@ def import_ledger_cmd(
             console.print(f"{path}: {spends} spends and {releases} frozen releases imported")
 
 
-@cleanroom.command("rows")
+@cleanroom_app.command("rows")
 def rows_cmd(
     ctx: typer.Context,
     credits: Path = typer.Option(..., "--credits", help="An attribution run's credits file."),

@@ -6,7 +6,9 @@ import typer
 from rich.table import Table
 
 from seedtrail.cli.context import console, state
-from seedtrail.cli.main import app
+
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
 
 
 @app.command("config")

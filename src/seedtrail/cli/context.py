@@ -9,7 +9,8 @@ import typer
 from rich.console import Console
 
 from seedtrail import messages
-from seedtrail.settings import Settings, load_settings
+from seedtrail.core.settings import Settings, load_settings
+from seedtrail.store.store import Store
 
 
 @dataclass
@@ -54,3 +55,18 @@ def state(ctx: typer.Context) -> CliState:
         obj = CliState()
         root.obj = obj
     return obj
+
+
+def open_store(source: typer.Context | Settings, *, check: bool = True) -> Store:
+    """The store of this invocation (from the command's context, or from settings a command
+    adjusted), checked to be migrated unless ``check`` is false. ``with open_store(ctx) as
+    store:`` disposes of it at the end; a one-off ``open_store(ctx).read()`` needs no ``with``."""
+    settings = source if isinstance(source, Settings) else state(source).settings
+    store = Store.from_settings(settings)
+    if check:
+        try:
+            store.ensure_current()
+        except BaseException:
+            store.dispose()
+            raise
+    return store

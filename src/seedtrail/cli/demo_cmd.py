@@ -9,9 +9,11 @@ from pathlib import Path
 import typer
 
 from seedtrail.cli.context import console, state
-from seedtrail.cli.main import app
-from seedtrail.errors import InvalidInput
-from seedtrail.settings import load_settings
+from seedtrail.core.errors import InvalidInput
+from seedtrail.core.settings import load_settings
+
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
 
 DEFAULT_DIR = Path(".seedtrail/demo")
 MARKER = ".seedtrail-demo"
@@ -66,7 +68,7 @@ def demo(
 ) -> None:
     """Simulate a community, run it through seedtrail end to end (intake, attribution, clean room,
     integrity, cases), tour the click redirect, then serve the dashboard."""
-    from seedtrail import demo as demo_mod
+    from seedtrail.demo import tour as demo_mod
 
     st = state(ctx)
     data_dir = data_dir or st.data_dir or DEFAULT_DIR

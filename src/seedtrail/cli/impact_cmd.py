@@ -1,5 +1,6 @@
 """``seedtrail policy impact``: what a link policy change did (a deployment's data, difference in
-differences) or would do (a simulated world run with and without it)."""
+differences) or would do (a simulated world run with and without it). The policy group
+(:mod:`seedtrail.cli.links_cmd`) lists it."""
 
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ from seedtrail import messages
 from seedtrail.attribution import metrics
 from seedtrail.cli.context import cli_msg, console, state
 from seedtrail.cli.context import lang as cli_lang
-from seedtrail.cli.links_cmd import policy
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 from seedtrail.impact.panel import OUTCOMES
 
 OUTCOME_OPT = typer.Option(
@@ -22,7 +22,6 @@ OUTCOME_OPT = typer.Option(
 )
 
 
-@policy.command("impact")
 def impact_cmd(
     ctx: typer.Context,
     change_id: int | None = typer.Option(
@@ -71,7 +70,7 @@ def _measure(
     import duckdb
 
     from seedtrail.attribution.deployment import from_settings
-    from seedtrail.cli.intake_cmd import open_store
+    from seedtrail.cli.context import open_store
     from seedtrail.impact import change as changes
     from seedtrail.impact.report import measure
 

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy import select
 from typer.core import TyperGroup
 
 from seedtrail import messages
-from seedtrail.cli.context import cli_msg, console, err_console, state
+from seedtrail.cli.context import cli_msg, console, err_console, open_store, state
 from seedtrail.cli.context import lang as cli_lang
-from seedtrail.cli.main import app
+from seedtrail.cli.progress import progress
 from seedtrail.cli.store_cmd import cli_actor
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 from seedtrail.intake import alerts, files, flags, holds
 from seedtrail.intake.directory import PartnerDirectory
 from seedtrail.intake.events import COMMUNITY
@@ -27,32 +24,13 @@ from seedtrail.intake.health import Health, window_end
 from seedtrail.intake.importer import import_file
 from seedtrail.intake.inbox import Inbox
 from seedtrail.lake.layout import Lake
-from seedtrail.settings import Settings
 from seedtrail.store.schema import partners
 from seedtrail.store.store import Store
 
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
+
 STATUS_STYLE = {"ok": "green", "degraded": "yellow", "broken": "bold red"}
-
-
-@contextmanager
-def open_store(settings: Settings) -> Iterator[Store]:
-    """The store of this invocation, checked to be migrated, closed at the end."""
-    store = Store.from_settings(settings)
-    try:
-        store.ensure_current()
-        yield store
-    finally:
-        store.dispose()
-
-
-def progress_bar() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-    )
 
 
 @app.command("import")
@@ -68,7 +46,7 @@ def import_cmd(
     """Import (or replay) an event file; repeats of stored events are skipped."""
     if kind not in ("front", "back"):
         raise InvalidInput(f"--kind must be front or back, not {kind!r}")
-    with open_store(state(ctx).settings) as store:
+    with open_store(ctx) as store:
         _import(store, file, kind, partner, errors)
 
 
@@ -82,8 +60,7 @@ def _import(store: Store, file: Path, kind: str, partner: str | None, errors: Pa
     fmt = files.detect(file)
     out = errors.open("w", encoding="utf-8") if errors else None
     try:
-        with progress_bar() as bar:
-            task = bar.add_task(f"importing {file.name}", total=files.size(file, fmt))
+        with progress(f"importing {file.name}", total=files.size(file, fmt)) as bar:
             report = import_file(
                 Inbox(store.engine),
                 file,
@@ -92,7 +69,7 @@ def _import(store: Store, file: Path, kind: str, partner: str | None, errors: Pa
                 fmt=fmt,
                 error_out=out,
                 declared_rate=rate,
-                progress=lambda n: bar.advance(task, n),
+                progress=bar.advance,
             )
     finally:
         if out:
@@ -177,7 +154,7 @@ def hold_cmd(
     reason: str = typer.Option(..., "--reason", help="Why (shown with the withheld figures)."),
 ) -> None:
     """Hold a partner: its figures are withheld from brand reports until released (audited)."""
-    with open_store(state(ctx).settings) as store:
+    with open_store(ctx) as store:
         pid = _partner_id(store, partner)
         with store.transaction() as conn:
             h = holds.hold(conn, cli_actor(), pid, reason)
@@ -191,7 +168,7 @@ def release_cmd(
     reason: str = typer.Option(..., "--reason", help="Why the figures can be shown again."),
 ) -> None:
     """Release a partner's hold: its figures return to brand reports (audited)."""
-    with open_store(state(ctx).settings) as store:
+    with open_store(ctx) as store:
         pid = _partner_id(store, partner)
         with store.transaction() as conn:
             h = holds.release(conn, cli_actor(), pid, reason)

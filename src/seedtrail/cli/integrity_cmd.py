@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from seedtrail.cli.context import console
-from seedtrail.cli.main import app
-from seedtrail.errors import InvalidInput
+from seedtrail.cli.progress import progress
+from seedtrail.core.errors import InvalidInput
+
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
 
 if TYPE_CHECKING:
     from seedtrail.integrity.scan import ScanResult
     from seedtrail.integrity.sources import Item
 
-integrity = typer.Typer(help="Community integrity: diversion, duplicates, soft ads, campaigns.")
-app.add_typer(integrity, name="integrity")
+integrity_app = typer.Typer(help="Community integrity: diversion, duplicates, soft ads, campaigns.")
+app.add_typer(integrity_app, name="integrity")
 
 _INPUT = typer.Option(None, "--input", help="JSONL: id, text[, author, note_id, ts, kind].")
 _WORLD = typer.Option(None, "--world", help="A world directory written by `seedtrail sim`.")
@@ -45,7 +48,7 @@ def _source(
         return sources.read_jsonl(input_), [], set()
     if world is not None:
         return sources.read_world(world), *sources.world_brands(world)
-    from seedtrail.cli.store_cmd import open_store
+    from seedtrail.cli.context import open_store
 
     st = open_store(ctx)
     brands, declared = sources.store_brands(st)
@@ -76,24 +79,18 @@ def _scan(
         claim_terms=claim_terms,
         diversion_terms=diversion_terms,
     )
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}[/] {task.completed:,} texts"),
-        TimeElapsedColumn(),
-        console=console,
-    ) as bar:
-        task = bar.add_task("scanning", total=None)
+    with progress("scanning texts") as bar:
 
         def tick(stage: str, n: int) -> None:
             if stage == "scan":
-                bar.advance(task, n)
+                bar.advance(n)
             else:
-                bar.update(task, description="clustered")
+                bar.say("clustered texts")
 
         return scanner.run(batches, tick, workers=workers)
 
 
-@integrity.command("scan")
+@integrity_app.command("scan")
 def scan_cmd(
     ctx: typer.Context,
     input_: Path | None = _INPUT,
@@ -127,7 +124,7 @@ def scan_cmd(
     console.print(f"{len(res):,} texts scanned, {written:,} lines to {output}: {shown}")
 
 
-@integrity.command("campaigns")
+@integrity_app.command("campaigns")
 def campaigns_cmd(
     ctx: typer.Context,
     input_: Path | None = _INPUT,
@@ -157,7 +154,7 @@ def campaigns_cmd(
         console.print(f"  #{n} score {c.score:.2f}: {c.evidence['summary'][0]}", highlight=False)
 
 
-@integrity.command("evaluate")
+@integrity_app.command("evaluate")
 def evaluate_cmd(
     part: list[str] = typer.Option(
         ["independent", "diversion", "injected"],
@@ -173,80 +170,15 @@ def evaluate_cmd(
     json_out: Path | None = typer.Option(None, "--json", help="Also write all figures here."),
 ) -> None:
     """Re-run the integrity evaluation and print its figures (docs/integrity.md explains them)."""
-    from rich.table import Table
-
     parts = set(part) | ({"world"} if world is not None else set())
     parts |= {"organic"} if organic is not None else set()
     unknown = parts - {"independent", "diversion", "injected", "world", "organic"}
     if unknown:
         raise InvalidInput(f"unknown --part {', '.join(sorted(unknown))}")
     report: dict[str, object] = {}
-    if "independent" in parts:
-        from seedtrail.integrity.evaluation.independent_eval import evaluate
-
-        with console.status("independent corpus: real reviews, sound and shape tables"):
-            ind = evaluate()
-        report["independent"] = ind
-        table = Table("split", "precision", "recall", "positives", "negatives", "FP / 10k",
-                      title="diversion, independent corpus (never used for tuning)")  # fmt: skip
-        for split, row in ind.items():
-            table.add_row(split, _fig(row["precision"]), _fig(row["recall"]),
-                          str(row["positives"]), str(row["negatives"]),
-                          _fig(row["fp_per_10k_negatives"], 2))  # fmt: skip
-        console.print(table)
-    if "diversion" in parts:
-        from seedtrail.integrity.diversion import DiversionDetector
-        from seedtrail.integrity.evaluation.diversion_corpus import generate
-        from seedtrail.integrity.evaluation.diversion_eval import score
-
-        div = score(generate(), DiversionDetector()).as_dict()
-        report["diversion"] = div
-        table = Table(
-            "family",
-            "recall",
-            title="diversion, TUNING corpus (seed 7; shares the detector's cues)",
-        )
-        for fam, r in div["recall_by_family"].items():
-            table.add_row(fam, f"{r:.3f}")
-        console.print(table)
-        console.print(
-            f"tuning figures: recall {_fig(div['recall'])}, precision {_fig(div['precision'])}, "
-            f"{_fig(div['fp_per_10k_organic'], 2)} false positives per 10k organic comments"
-        )
-    if "injected" in parts:
-        from seedtrail.integrity.evaluation.campaign_eval import grid
-
-        with console.status("injected blocks: 42 settings"):
-            rows = grid(seeds=range(1, seeds + 1))
-        report["injected"] = rows
-        table = Table("density", "camouflage", "hijacked", "precision", "recall", "F1", "min F1",
-                      title=f"campaigns, 200x200 injected blocks ({seeds} seeds each)")  # fmt: skip
-        for r in rows:
-            table.add_row(str(r["density"]), str(r["camouflage"]), str(r["hijacked"]),
-                          f"{r['precision']:.3f}", f"{r['recall']:.3f}", f"{r['f1']:.3f}",
-                          f"{r['min_f1']:.3f}")  # fmt: skip
-        console.print(table)
-    if "world" in parts:
-        if world is None:
-            raise InvalidInput("--part world needs --world DIR")
-        from seedtrail.integrity.evaluation.world_eval import evaluate_world
-
-        with console.status(f"scanning and finding campaigns in {world}"):
-            rep = evaluate_world(world).as_dict()
-        report["world"] = rep
-        table = Table("content", "label", "precision", "recall", "truly bad", "flagged",
-                      "FP / 10k clean", title=f"world {world} (simulator truth)")  # fmt: skip
-        for row in rep["scan"]["per_type"]:
-            table.add_row(row["content"], row["label"], _fig(row["precision"]),
-                          _fig(row["recall"]), str(row["actual"]), str(row["predicted"]),
-                          _fig(row["fp_per_10k_clean"], 2))  # fmt: skip
-        console.print(table)
-        dup = rep["scan"]["duplicates"]
-        console.print(
-            f"duplicates: {dup['flagged']} comments flagged, organic share "
-            f"{_fig(dup['organic_share_of_flagged'])}; campaigns: precision "
-            f"{_fig(rep['campaigns']['precision'])}, recall {_fig(rep['campaigns']['recall'])}"
-        )
+    for name in ("independent", "diversion", "injected", "world"):
+        if name in parts:
+            report[name] = _PARTS[name](world, seeds)
     if organic is not None:
         report["organic"] = _organic(organic)
     if json_out is not None:
@@ -282,3 +214,89 @@ def _organic(path: Path) -> dict[str, object]:
         console.print(f"  {kinds} | {item['text'][:80]}", highlight=False, markup=False)
     return {"texts": len(texts), "flagged": len(flagged), "per_10k": round(per_10k, 2),
             "items": flagged}  # fmt: skip
+
+
+def _eval_independent(world: Path | None, seeds: int) -> Any:
+    """`integrity evaluate --part independent`: print its table, return its figures."""
+    from seedtrail.integrity.evaluation.independent_eval import evaluate
+
+    with console.status("independent corpus: real reviews, sound and shape tables"):
+        ind = evaluate()
+    table = Table("split", "precision", "recall", "positives", "negatives", "FP / 10k",
+                  title="diversion, independent corpus (never used for tuning)")  # fmt: skip
+    for split, row in ind.items():
+        table.add_row(split, _fig(row["precision"]), _fig(row["recall"]),
+                      str(row["positives"]), str(row["negatives"]),
+                      _fig(row["fp_per_10k_negatives"], 2))  # fmt: skip
+    console.print(table)
+    return ind
+
+
+def _eval_diversion(world: Path | None, seeds: int) -> Any:
+    """`integrity evaluate --part diversion`: print its table, return its figures."""
+    from seedtrail.integrity.diversion import DiversionDetector
+    from seedtrail.integrity.evaluation.diversion_corpus import generate
+    from seedtrail.integrity.evaluation.diversion_eval import score
+
+    div = score(generate(), DiversionDetector()).as_dict()
+    table = Table(
+        "family",
+        "recall",
+        title="diversion, TUNING corpus (seed 7; shares the detector's cues)",
+    )
+    for fam, r in div["recall_by_family"].items():
+        table.add_row(fam, f"{r:.3f}")
+    console.print(table)
+    console.print(
+        f"tuning figures: recall {_fig(div['recall'])}, precision {_fig(div['precision'])}, "
+        f"{_fig(div['fp_per_10k_organic'], 2)} false positives per 10k organic comments"
+    )
+    return div
+
+
+def _eval_injected(world: Path | None, seeds: int) -> Any:
+    """`integrity evaluate --part injected`: print its table, return its figures."""
+    from seedtrail.integrity.evaluation.campaign_eval import grid
+
+    with console.status("injected blocks: 42 settings"):
+        rows = grid(seeds=range(1, seeds + 1))
+    table = Table("density", "camouflage", "hijacked", "precision", "recall", "F1", "min F1",
+                  title=f"campaigns, 200x200 injected blocks ({seeds} seeds each)")  # fmt: skip
+    for r in rows:
+        table.add_row(str(r["density"]), str(r["camouflage"]), str(r["hijacked"]),
+                      f"{r['precision']:.3f}", f"{r['recall']:.3f}", f"{r['f1']:.3f}",
+                      f"{r['min_f1']:.3f}")  # fmt: skip
+    console.print(table)
+    return rows
+
+
+def _eval_world(world: Path | None, seeds: int) -> Any:
+    """`integrity evaluate --part world`: print its table, return its figures."""
+    if world is None:
+        raise InvalidInput("--part world needs --world DIR")
+    from seedtrail.integrity.evaluation.world_eval import evaluate_world
+
+    with console.status(f"scanning and finding campaigns in {world}"):
+        rep = evaluate_world(world).as_dict()
+    table = Table("content", "label", "precision", "recall", "truly bad", "flagged",
+                  "FP / 10k clean", title=f"world {world} (simulator truth)")  # fmt: skip
+    for row in rep["scan"]["per_type"]:
+        table.add_row(row["content"], row["label"], _fig(row["precision"]),
+                      _fig(row["recall"]), str(row["actual"]), str(row["predicted"]),
+                      _fig(row["fp_per_10k_clean"], 2))  # fmt: skip
+    console.print(table)
+    dup = rep["scan"]["duplicates"]
+    console.print(
+        f"duplicates: {dup['flagged']} comments flagged, organic share "
+        f"{_fig(dup['organic_share_of_flagged'])}; campaigns: precision "
+        f"{_fig(rep['campaigns']['precision'])}, recall {_fig(rep['campaigns']['recall'])}"
+    )
+    return rep
+
+
+_PARTS: dict[str, Callable[[Path | None, int], Any]] = {
+    "independent": _eval_independent,
+    "diversion": _eval_diversion,
+    "injected": _eval_injected,
+    "world": _eval_world,
+}

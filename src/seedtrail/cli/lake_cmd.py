@@ -6,9 +6,8 @@ import typer
 from rich.table import Table
 from sqlalchemy import func, select
 
-from seedtrail.cli.context import console, state
-from seedtrail.cli.intake_cmd import open_store, progress_bar
-from seedtrail.cli.main import app
+from seedtrail.cli.context import console, open_store, state
+from seedtrail.cli.progress import progress
 from seedtrail.intake import sealer
 from seedtrail.lake import lock
 from seedtrail.lake.compact import compact
@@ -16,6 +15,9 @@ from seedtrail.lake.layout import Lake
 from seedtrail.lake.stats import stats
 from seedtrail.links.mover import ClickMover
 from seedtrail.store.schema import inbox
+
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
 
 lake_app = typer.Typer(help="The Parquet event lake.", no_args_is_help=True)
 app.add_typer(lake_app, name="lake")
@@ -27,19 +29,16 @@ def seal_cmd(ctx: typer.Context) -> None:
     still in the click segments of servers that stopped (or died) are copied into the store
     first; a running server's mover copies its own."""
     settings = state(ctx).settings
-    with open_store(settings) as store, progress_bar() as bar:
+    with open_store(ctx) as store:
         moved = ClickMover(store.engine, settings.data_dir / "clicks").move_once().moved
         if moved:
             console.print(f"copied {moved} clicks from the click segments into the store")
         with store.read() as conn:
             waiting = int(conn.execute(select(func.count()).select_from(inbox)).scalar_one())
-        task = bar.add_task("sealing", total=waiting)
-        report = sealer.seal(
-            store,
-            Lake(settings.effective_lake_url),
-            settings.data_dir,
-            progress=lambda n: bar.advance(task, n),
-        )
+        with progress("sealing", total=waiting) as bar:
+            report = sealer.seal(
+                store, Lake(settings.effective_lake_url), settings.data_dir, progress=bar.advance
+            )
     console.print(
         f"sealed {report.read} events: {report.written} written in {len(report.files)} files, "
         f"{report.duplicates} already in the lake"
@@ -80,12 +79,9 @@ def compact_cmd(
     with (
         open_store(settings) as store,
         lock.exclusive(store.engine, settings.data_dir, "compactor"),
-        progress_bar() as bar,
+        progress("compacting", total=len(parts)) as bar,
     ):
-        task = bar.add_task("compacting", total=len(parts))
-        report = compact(
-            lake, type_=type_, min_files=min_files, progress=lambda _: bar.advance(task)
-        )
+        report = compact(lake, type_=type_, min_files=min_files, progress=lambda _: bar.advance())
     console.print(
         f"compacted {report.partitions} partitions: {report.files_before} files into "
         f"{report.files_after}, {report.duplicates} repeated rows dropped"

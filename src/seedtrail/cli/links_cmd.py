@@ -8,23 +8,26 @@ import os
 import typer
 from sqlalchemy import select
 
-from seedtrail import messages, principals
-from seedtrail.catalog import CRUD
-from seedtrail.cli.context import cli_msg, console, state
+from seedtrail import messages
+from seedtrail.cli.context import cli_msg, console, open_store, state
 from seedtrail.cli.context import lang as cli_lang
-from seedtrail.cli.main import app
+from seedtrail.cli.impact_cmd import impact_cmd
 from seedtrail.cli.store_cmd import (
     cli_actor,
-    open_store,
     parse_pairs,
     resource_commands,
     show_rows,
-    validated,
 )
 from seedtrail.community import collabs
+from seedtrail.core import principals
+from seedtrail.core.catalog import CRUD
+from seedtrail.core.errors import validated
 from seedtrail.links import mounts, partners
 from seedtrail.store import audit
 from seedtrail.store.schema import clicks
+
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
 
 groups = {res.name: resource_commands(res) for res in CRUD}
 for _name, _group in groups.items():
@@ -45,26 +48,29 @@ def collab_accept(
 ) -> None:
     """Accept a brand's collab registration as the creator it names (audited); only then does
     it count for mounts and campaigns."""
-    store = open_store(ctx)
-    with store.read() as conn:
-        creator = principals.authenticate(conn, key)
-    with store.transaction() as conn:
-        row = collabs.accept(conn, creator, ident)
+    with open_store(ctx) as store:
+        with store.read() as conn:
+            creator = principals.authenticate(conn, key)
+        with store.transaction() as conn:
+            row = collabs.accept(conn, creator, ident)
     console.print(f"collab {ident} accepted by {creator.label} at {row['accepted_at']}")
 
 
-mount_cmds = resource_commands(mounts.RESOURCE, create=False, update=False)
-app.add_typer(mount_cmds, name="mounts")
+mounts_app = resource_commands(mounts.RESOURCE, create=False, update=False)
+app.add_typer(mounts_app, name="mounts")
 
 
-@mount_cmds.command("create")
+@mounts_app.command("create")
 def mount_create(
     ctx: typer.Context,
     pairs: list[str] = typer.Argument(help="placement=note_card offer_id=1 note_id=2 ..."),
 ) -> None:
     """Mount a link; the policy decides and its reasons are printed either way."""
     body = validated(mounts.MountIn, parse_pairs(pairs))
-    with open_store(ctx).transaction() as conn:  # the decision is audited either way
+    with (
+        open_store(ctx) as store,
+        store.transaction() as conn,
+    ):  # the decision is audited either way
         result = mounts.create(conn, cli_actor(), body)
     _print_decision(result["decision"])
     row = mounts.raise_if_denied(result)
@@ -72,11 +78,11 @@ def mount_create(
     show_rows([row], False, "mount created")
 
 
-@mount_cmds.command("status")
+@mounts_app.command("status")
 def mount_status(ctx: typer.Context, ident: int, status: str) -> None:
     """Disable (``disabled``) or re-enable (``active``, policy-checked) a mount."""
     body = validated(mounts.MountPatch, {"status": status})
-    with open_store(ctx).transaction() as conn:
+    with open_store(ctx) as store, store.transaction() as conn:
         result = mounts.set_status(conn, cli_actor(), ident, body.status)
     if result["decision"] is not None:
         _print_decision(result["decision"])
@@ -101,11 +107,13 @@ def _print_decision(decision: dict[str, object]) -> None:
         console.print(f"  {mark} {text}", highlight=False)
 
 
-policy = typer.Typer(help="The live link policy: kill switches and dry runs.", no_args_is_help=True)
-app.add_typer(policy, name="policy")
+policy_app = typer.Typer(
+    help="The live link policy: kill switches and dry runs.", no_args_is_help=True
+)
+app.add_typer(policy_app, name="policy")
 
 
-@policy.command("kill-switch")
+@policy_app.command("kill-switch")
 def kill_switch(
     ctx: typer.Context,
     partner_id: int,
@@ -113,19 +121,19 @@ def kill_switch(
     reason: str = typer.Option(..., help="Why (audited)."),
 ) -> None:
     """Close (or reopen) every link of a partner at once."""
-    with open_store(ctx).transaction() as conn:
+    with open_store(ctx) as store, store.transaction() as conn:
         row = partners.set_links_enabled(conn, cli_actor(), partner_id, not off, reason)
     console.print(f"partner {row['slug']}: links {'enabled' if row['links_enabled'] else 'OFF'}")
 
 
-@policy.command("evaluate")
+@policy_app.command("evaluate")
 def evaluate(
     ctx: typer.Context,
     pairs: list[str] = typer.Argument(help="placement=... offer_id=... note_id=..."),
 ) -> None:
     """Dry run: what the policy would decide for a mount, and why."""
     body = validated(mounts.MountIn, parse_pairs(pairs))
-    with open_store(ctx).read() as conn:
+    with open_store(ctx) as store, store.read() as conn:
         _, decision = mounts.evaluate(conn, cli_actor(), body)
     _print_decision(decision.as_dict())
 
@@ -133,7 +141,7 @@ def evaluate(
 @app.command("rotate-secret")
 def rotate_secret(ctx: typer.Context, partner_id: int) -> None:
     """Add a signing secret for a partner (printed once; the oldest beyond two is revoked)."""
-    with open_store(ctx).transaction() as conn:
+    with open_store(ctx) as store, store.transaction() as conn:
         out = partners.rotate_secret(conn, cli_actor(), partner_id)
     console.print(f"secret {out['id']} (shown once): [bold]{out['secret']}[/]")
     if out["revoked_ids"]:
@@ -149,7 +157,7 @@ def audit_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Show the audit log, newest first."""
-    with open_store(ctx).read() as conn:
+    with open_store(ctx) as store, store.read() as conn:
         rows = audit.entries(conn, object_type=object_type, action_prefix=action, limit=limit)
     show_rows(rows, as_json, "audit log")
 
@@ -159,7 +167,7 @@ def clicks_cmd(
     ctx: typer.Context, limit: int = 50, as_json: bool = typer.Option(False, "--json")
 ) -> None:
     """Show logged clicks, newest first."""
-    with open_store(ctx).read() as conn:
+    with open_store(ctx) as store, store.read() as conn:
         rows = [
             dict(r)
             for r in conn.execute(
@@ -187,7 +195,7 @@ def serve(
 
     st = state(ctx)
     settings = st.settings
-    open_store(ctx)  # refuse to start on an old schema
+    open_store(ctx).dispose()  # refuse to start on an old schema
     os.environ["SEEDTRAIL_DATA_DIR"] = str(settings.data_dir)
     os.environ["SEEDTRAIL_DATABASE_URL"] = settings.effective_database_url
     if st.config_file:
@@ -207,3 +215,6 @@ def serve(
         loop=Loops.uvloop,
         log_access=False,
     ).serve()
+
+
+policy_app.command("impact")(impact_cmd)

@@ -6,11 +6,27 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from seedtrail import __version__
+from seedtrail.cli import (
+    attribute_cmd,
+    attribute_report_cmd,
+    cases_cmd,
+    cleanroom_cmd,
+    config_cmd,
+    demo_cmd,
+    intake_cmd,
+    integrity_cmd,
+    lake_cmd,
+    links_cmd,
+    sim_cmd,
+    store_cmd,
+    validate_cmd,
+)
 from seedtrail.cli.context import CliState, cli_msg, err_console
 from seedtrail.cli.context import lang as cli_lang
-from seedtrail.errors import SeedtrailError
+from seedtrail.core.errors import SeedtrailError
 
 app = typer.Typer(
     name="seedtrail",
@@ -40,13 +56,28 @@ def version() -> None:
     typer.echo(__version__)
 
 
-def _register() -> None:
-    from seedtrail.cli import commands  # noqa: F401  (registers sub-commands on ``app``)
+#: Every command module's Typer app, one per capability; their commands and groups join the root.
+COMMANDS = (
+    store_cmd,  # init, serve, keys, one group per store noun
+    links_cmd,  # mounts, policy, rotate-secret, audit, clicks
+    config_cmd,
+    demo_cmd,
+    sim_cmd,
+    intake_cmd,  # import, health
+    lake_cmd,
+    attribute_cmd,
+    attribute_report_cmd,  # report
+    cleanroom_cmd,
+    integrity_cmd,
+    cases_cmd,
+    validate_cmd,
+)
+for _module in COMMANDS:
+    app.add_typer(_module.app)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user errors print one clear line (a traceback only with --debug)."""
-    _register()
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
@@ -56,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         label, detail = cli_msg("cli.error"), exc.detail_in(cli_lang())
-        err_console.print(f"[bold red]{label}:[/] {detail}", highlight=False)
+        err_console.print(f"[bold red]{label}:[/] {escape(detail)}", highlight=False)
         sys.exit(2)
     except (KeyboardInterrupt, EOFError):
         err_console.print("[yellow]" + cli_msg("cli.interrupted") + "[/]")

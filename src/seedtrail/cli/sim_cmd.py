@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from seedtrail.cli.context import console
-from seedtrail.cli.main import app
-from seedtrail.errors import SimError
+from seedtrail.cli.progress import progress
+from seedtrail.core.errors import SimError
+
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
 
 sim_app = typer.Typer(help="Simulate a demo world: community, shops, boosts, bad actors, truth.")
 app.add_typer(sim_app, name="sim")
@@ -39,19 +41,11 @@ def simulate(
     if out.exists() and any(out.iterdir()) and not force:
         raise SimError(f"output directory {out} is not empty (use --force to overwrite)")
     spec = load_spec(scale).with_days(days)
-    with Progress(
-        TextColumn("[bold]simulating[/] {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rows]:,} rows"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
-        task = bar.add_task(f"{spec.name}, {spec.days} days", total=None, rows=0)
+    label = f"simulating {spec.name}, {spec.days} days"
+    with progress(label, count=False, extra="{task.fields[rows]:,} rows") as bar:
 
         def tick(done: int, total: int, rows: int) -> None:
-            bar.update(task, completed=done, total=total, rows=rows)
+            bar.update(done, total, rows=rows)
 
         summary = generate(spec, seed, out, tick)
     table = Table("file", "rows", title=f"world {spec.name} (seed {seed}) in {out}")
@@ -77,17 +71,14 @@ def load_cmd(
 def _load(ctx: typer.Context, world_dir: Path) -> None:
     import json
 
-    from seedtrail.cli.store_cmd import open_store
+    from seedtrail.cli.context import open_store
     from seedtrail.sim.load import load_world
 
     manifest = world_dir / "manifest.json"
     if not manifest.exists():
         raise SimError(f"{manifest} is missing: not a directory written by `seedtrail sim`")
     seed = int(json.loads(manifest.read_text("utf-8"))["seed"])
-    store = open_store(ctx)
-    try:
+    with open_store(ctx) as store:
         counts = load_world(store, world_dir, seed)
-    finally:
-        store.dispose()
     loaded = ", ".join(f"{n:,} {name}" for name, n in counts.items())
     console.print(f"loaded into the store: {loaded}")

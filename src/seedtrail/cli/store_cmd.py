@@ -13,13 +13,14 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from seedtrail import principals, resources
-from seedtrail.cli.context import console, state
-from seedtrail.cli.main import app
-from seedtrail.errors import InvalidInput, validated
-from seedtrail.resources import Resource
+from seedtrail.cli.context import console, open_store
+from seedtrail.core import principals, resources
+from seedtrail.core.errors import InvalidInput, validated
+from seedtrail.core.resources import Resource
 from seedtrail.store import migrate
-from seedtrail.store.store import Store
+
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
 
 
 def cli_actor() -> principals.Principal:
@@ -28,13 +29,6 @@ def cli_actor() -> principals.Principal:
     except Exception:  # no user name in some containers
         user = "cli"
     return principals.Principal(id=0, name=f"cli:{user}", role="operator")
-
-
-def open_store(ctx: typer.Context, *, check: bool = True) -> Store:
-    store = Store.from_settings(state(ctx).settings)
-    if check:
-        store.ensure_current()
-    return store
 
 
 def parse_pairs(pairs: list[str]) -> dict[str, Any]:
@@ -74,27 +68,27 @@ def init(
     ),
 ) -> None:
     """Create or upgrade the database schema."""
-    store = open_store(ctx, check=False)
-    before, after = migrate.upgrade(store.engine)
-    url = store.engine.url.render_as_string(hide_password=True)
-    if before == after:
-        console.print(f"schema already at {after} ({url})")
-    else:
-        console.print(f"schema upgraded {before or 'empty'} → {after} ({url})")
-    if operator_key:
-        with store.transaction() as conn:
-            _, key = principals.create(conn, name=operator_key, role="operator")
-        console.print(f"operator key (shown once): [bold]{key}[/]")
+    with open_store(ctx, check=False) as store:
+        before, after = migrate.upgrade(store.engine)
+        url = store.engine.url.render_as_string(hide_password=True)
+        if before == after:
+            console.print(f"schema already at {after} ({url})")
+        else:
+            console.print(f"schema upgraded {before or 'empty'} → {after} ({url})")
+        if operator_key:
+            with store.transaction() as conn:
+                _, key = principals.create(conn, name=operator_key, role="operator")
+            console.print(f"operator key (shown once): [bold]{key}[/]")
 
 
-keys = typer.Typer(
+keys_app = typer.Typer(
     help="API keys per principal (operator, brand, creator, partner, moderator).",
     no_args_is_help=True,
 )
-app.add_typer(keys, name="keys")
+app.add_typer(keys_app, name="keys")
 
 
-@keys.command("create")
+@keys_app.command("create")
 def keys_create(
     ctx: typer.Context,
     name: str = typer.Option(...),
@@ -103,16 +97,16 @@ def keys_create(
     partner_id: int | None = None,
 ) -> None:
     """Create an API key; it is printed once and only its hash is stored."""
-    with open_store(ctx).transaction() as conn:
+    with open_store(ctx) as store, store.transaction() as conn:
         principal, key = principals.create(
             conn, name=name, role=role, account_id=account_id, partner_id=partner_id
         )
     console.print(f"{principal.label} key (shown once): [bold]{key}[/]")
 
 
-@keys.command("revoke")
+@keys_app.command("revoke")
 def keys_revoke(ctx: typer.Context, principal_id: int) -> None:
-    with open_store(ctx).transaction() as conn:
+    with open_store(ctx) as store, store.transaction() as conn:
         principals.revoke(conn, principal_id)
     console.print(f"key {principal_id} revoked")
 
@@ -127,7 +121,7 @@ def resource_commands(res: Resource, *, create: bool = True, update: bool = True
             ctx: typer.Context, pairs: list[str] = typer.Argument(help="field=value ...")
         ) -> None:
             body = validated(res.create_model, parse_pairs(pairs))
-            with open_store(ctx).transaction() as conn:
+            with open_store(ctx) as store, store.transaction() as conn:
                 row = resources.create(conn, res, cli_actor(), body)
             show_rows([res.present(row)], False, f"{res.noun} created")
 
@@ -139,7 +133,7 @@ def resource_commands(res: Resource, *, create: bool = True, update: bool = True
         offset: int = 0,
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
-        with open_store(ctx).read() as conn:
+        with open_store(ctx) as store, store.read() as conn:
             rows = resources.list_rows(
                 conn, res, cli_actor(), parse_pairs(where), limit=limit, offset=offset
             )
@@ -149,7 +143,7 @@ def resource_commands(res: Resource, *, create: bool = True, update: bool = True
     def show_cmd(
         ctx: typer.Context, ident: int, as_json: bool = typer.Option(False, "--json")
     ) -> None:
-        with open_store(ctx).read() as conn:
+        with open_store(ctx) as store, store.read() as conn:
             row = resources.get(conn, res, cli_actor(), ident)
         show_rows([res.present(row)], as_json, res.noun)
 
@@ -162,7 +156,7 @@ def resource_commands(res: Resource, *, create: bool = True, update: bool = True
             pairs: list[str] = typer.Argument(help="field=value ..."),
         ) -> None:
             body = validated(res.update_model, parse_pairs(pairs))
-            with open_store(ctx).transaction() as conn:
+            with open_store(ctx) as store, store.transaction() as conn:
                 row = resources.update(conn, res, cli_actor(), ident, body)
             show_rows([res.present(row)], False, f"{res.noun} updated")
 

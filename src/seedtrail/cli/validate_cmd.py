@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from seedtrail.cli.context import console, err_console
-from seedtrail.cli.main import app
+from seedtrail.cli.context import console
+from seedtrail.cli.progress import progress
+
+#: This module's commands; seedtrail.cli.main adds them to the root app.
+app = typer.Typer()
 
 validate_app = typer.Typer(help="Check seedtrail's figures against simulated worlds' truth.")
 app.add_typer(validate_app, name="validate")
@@ -22,17 +24,7 @@ def coverage_cmd(
     truth: `coverage <kind> <fraction> (<N> worlds, <M> intervals)`. 95% intervals: aim 0.95."""
     from seedtrail.validate import coverage
 
-    with Progress(
-        TextColumn("[bold]worlds[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("worlds", total=seeds)
-        result = coverage.run(
-            seeds, scale, first_seed, lambda done, _n: bar.update(task, completed=done)
-        )
+    with progress("worlds", total=seeds) as bar:
+        result = coverage.run(seeds, scale, first_seed, lambda done, n: bar.update(done, n))
     for line in result.lines():
         console.print(line, highlight=False, soft_wrap=True)

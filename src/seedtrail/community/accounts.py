@@ -7,8 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement
 
-from seedtrail.principals import Principal
-from seedtrail.resources import Resource, owned_by
+from seedtrail.core.principals import Principal
+from seedtrail.core.resources import Resource, owned_by
 from seedtrail.store.schema import accounts
 from seedtrail.store.types import Count
 

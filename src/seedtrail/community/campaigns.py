@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Connection, delete, insert, select
 
 from seedtrail.community import collabs
-from seedtrail.errors import Forbidden, InvalidInput
-from seedtrail.principals import Principal
-from seedtrail.resources import Resource, own_account, owned_by
+from seedtrail.core.errors import Forbidden, InvalidInput
+from seedtrail.core.principals import Principal
+from seedtrail.core.resources import Resource, own_account, owned_by
 from seedtrail.store import audit, epoch
 from seedtrail.store.schema import accounts, campaign_notes, campaign_spend, campaigns, notes
 from seedtrail.store.types import Id

@@ -12,9 +12,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Connection, select, update
 
-from seedtrail.errors import Conflict, Forbidden, InvalidInput
-from seedtrail.principals import Principal
-from seedtrail.resources import Resource, get, own_account, owned_by
+from seedtrail.core.errors import Conflict, Forbidden, InvalidInput
+from seedtrail.core.principals import Principal
+from seedtrail.core.resources import Resource, get, own_account, owned_by
 from seedtrail.store import audit, epoch
 from seedtrail.store.schema import accounts, collab_registrations, notes
 from seedtrail.store.types import Id, utcnow

@@ -16,8 +16,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import Connection, delete, func, insert, select
 
-from seedtrail.errors import Forbidden, InvalidInput
-from seedtrail.principals import Principal
+from seedtrail.core.errors import Forbidden, InvalidInput
+from seedtrail.core.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.schema import campaign_funders, campaign_spend, campaigns, partners
 from seedtrail.store.types import Id, utcnow

@@ -7,10 +7,10 @@ from typing import Any, Literal, get_args
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import ColumnElement, Connection, or_, select
 
-from seedtrail.errors import Forbidden, InvalidInput
+from seedtrail.core.errors import Forbidden, InvalidInput
+from seedtrail.core.principals import Principal
+from seedtrail.core.resources import Resource, own_account, owned_by
 from seedtrail.messages import Msg, term
-from seedtrail.principals import Principal
-from seedtrail.resources import Resource, own_account, owned_by
 from seedtrail.store.schema import comments, notes
 from seedtrail.store.types import Id, utcnow
 

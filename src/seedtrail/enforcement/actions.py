@@ -27,11 +27,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, or_, select, update
 
+from seedtrail.core.errors import Conflict, InvalidInput, NotFound, not_found
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import cases, subjects
-from seedtrail.errors import Conflict, InvalidInput, NotFound, not_found
-from seedtrail.links.policy import Enforcement
 from seedtrail.messages import N_, Msg, term
-from seedtrail.principals import Principal
 from seedtrail.store import audit, epoch
 from seedtrail.store.repo import Repo, Row
 from seedtrail.store.schema import enforcement_actions, link_mounts, notes, offers
@@ -247,22 +246,6 @@ def reverse(
         if case["status"] == "actioned":
             cases.set_status(conn, actor, case["id"], "open", "every action was reversed")
     return after
-
-
-def active_on_accounts(
-    conn: Connection, account_ids: list[int]
-) -> dict[int, tuple[Enforcement, ...]]:
-    """Active account actions, as the link policy sees them."""
-    ea = enforcement_actions
-    rows = conn.execute(
-        select(ea.c.account_id, ea.c.action, ea.c.id, ea.c.case_id)
-        .where(ea.c.account_id.in_(account_ids), ea.c.reversed_at.is_(None))
-        .order_by(ea.c.id)
-    ).all()
-    out: dict[int, list[Enforcement]] = {}
-    for account_id, action, action_id, case_id in rows:
-        out.setdefault(account_id, []).append(Enforcement(action, action_id, case_id))
-    return {k: tuple(v) for k, v in out.items()}
 
 
 def for_subject(conn: Connection, subject_type: str, subject_id: int) -> list[Row]:

@@ -13,10 +13,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
+from seedtrail.core.errors import Conflict, Forbidden, NotFound, not_found
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import actions, cases
-from seedtrail.errors import Conflict, Forbidden, NotFound, not_found
 from seedtrail.messages import N_, Msg, term
-from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.repo import Repo, Row
 from seedtrail.store.schema import appeals

@@ -24,9 +24,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from seedtrail.core.errors import ConfigError
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import actions, subjects
-from seedtrail.errors import ConfigError
-from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.repo import Row
 from seedtrail.store.schema import collab_registrations

@@ -24,10 +24,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Connection, and_, false, insert, select, true
 from sqlalchemy.exc import IntegrityError
 
+from seedtrail.core.errors import Conflict, Forbidden, InvalidInput, NotFound, forbidden, not_found
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import subjects
-from seedtrail.errors import Conflict, Forbidden, InvalidInput, NotFound, forbidden, not_found
 from seedtrail.messages import N_, Msg, term
-from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.repo import Repo, Row
 from seedtrail.store.schema import CASE_SUBJECTS, appeals, cases, enforcement_actions
@@ -107,71 +107,77 @@ def open_many(conn: Connection, actor: Principal, specs: list[CaseSpec]) -> list
         (s.subject_type, s.subject_id, s.detector, d) for s, d in zip(specs, digests, strict=True)
     ]
     fresh = {k: s for k, s in zip(keys, specs, strict=True) if k not in found}
-    if fresh:
-        known: dict[str, dict[int, tuple[int, int]]] = {}
-        for kind in CASE_SUBJECTS:
-            ids = [s.subject_id for s in fresh.values() if s.subject_type == kind]
-            known[kind] = subjects.facts(conn, kind, ids)
-        owners = subjects.existing_accounts(
-            conn, [s.owner_id for s in fresh.values() if s.owner_id is not None]
-        )
-        now = utcnow()
-        rows = []
-        for (kind, sid, detector, digest), spec in fresh.items():
-            owner, reach = known[kind].get(sid, (None, 0))
-            if owner is None and spec.owner_id in owners:
-                owner = spec.owner_id
-            rows.append(
-                {
-                    "subject_type": kind,
-                    "subject_id": sid,
-                    "owner_account_id": owner,
-                    "detector": detector,
-                    "severity": spec.severity,
-                    "reach": max(0, int(spec.reach if spec.reach is not None else reach)),
-                    "summary": spec.summary,
-                    "summary_code": spec.summary_code,
-                    "summary_params": spec.summary_params,
-                    "evidence": spec.evidence,
-                    "evidence_hash": digest,
-                    "group_key": spec.group_key,
-                    "parent_id": spec.parent_id,
-                    "status": "open",
-                    "opened_by": actor.label,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        try:
-            inserted = conn.execute(
-                insert(cases).returning(*cases.c, sort_by_parameter_order=True), rows
-            )
-        except IntegrityError as exc:
-            raise repo._integrity(exc) from None
-        new_rows = [dict(r) for r in inserted.mappings()]
-        audit.record_many(
-            conn,
-            [
-                {
-                    "actor": actor.label,
-                    "action": "case.open",
-                    "object_type": "case",
-                    "object_id": new["id"],
-                    "after": _brief(new),
-                }
-                for new in new_rows
-            ],
-        )
-        for new in new_rows:
-            found[
-                (new["subject_type"], new["subject_id"], new["detector"], new["evidence_hash"])
-            ] = new
+    for new in _insert(conn, actor, fresh):
+        found[(new["subject_type"], new["subject_id"], new["detector"], new["evidence_hash"])] = new
     created = set(fresh)
     out, seen = [], set()
     for k in keys:
         out.append((found[k], k in created and k not in seen))
         seen.add(k)
     return out
+
+
+def _insert(
+    conn: Connection, actor: Principal, fresh: dict[tuple[str, int, str, str], CaseSpec]
+) -> list[Row]:
+    """Insert the cases not found (owner and reach from their subjects), audited."""
+    if not fresh:
+        return []
+    known: dict[str, dict[int, tuple[int, int]]] = {}
+    for kind in CASE_SUBJECTS:
+        ids = [s.subject_id for s in fresh.values() if s.subject_type == kind]
+        known[kind] = subjects.facts(conn, kind, ids)
+    owners = subjects.existing_accounts(
+        conn, [s.owner_id for s in fresh.values() if s.owner_id is not None]
+    )
+    now = utcnow()
+    rows = []
+    for (kind, sid, detector, digest), spec in fresh.items():
+        owner, reach = known[kind].get(sid, (None, 0))
+        if owner is None and spec.owner_id in owners:
+            owner = spec.owner_id
+        rows.append(
+            {
+                "subject_type": kind,
+                "subject_id": sid,
+                "owner_account_id": owner,
+                "detector": detector,
+                "severity": spec.severity,
+                "reach": max(0, int(spec.reach if spec.reach is not None else reach)),
+                "summary": spec.summary,
+                "summary_code": spec.summary_code,
+                "summary_params": spec.summary_params,
+                "evidence": spec.evidence,
+                "evidence_hash": digest,
+                "group_key": spec.group_key,
+                "parent_id": spec.parent_id,
+                "status": "open",
+                "opened_by": actor.label,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    try:
+        inserted = conn.execute(
+            insert(cases).returning(*cases.c, sort_by_parameter_order=True), rows
+        )
+    except IntegrityError as exc:
+        raise repo._integrity(exc) from None
+    new_rows = [dict(r) for r in inserted.mappings()]
+    audit.record_many(
+        conn,
+        [
+            {
+                "actor": actor.label,
+                "action": "case.open",
+                "object_type": "case",
+                "object_id": new["id"],
+                "after": _brief(new),
+            }
+            for new in new_rows
+        ],
+    )
+    return new_rows
 
 
 def open_case(conn: Connection, actor: Principal, **fields: Any) -> tuple[Row, bool]:

@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import cases
 from seedtrail.enforcement.subjects import in_range
 from seedtrail.links.policy import NOTE_CLOSED
 from seedtrail.messages import N_
-from seedtrail.principals import Principal
 from seedtrail.store.schema import enforcement_actions, notes
 
 DISTRIBUTION = {"normal": "full", "throttled": "reduced", "removed": "none"}

@@ -16,10 +16,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, func, select
 
+from seedtrail.core.errors import Conflict, InvalidInput, NotFound
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import actions, cases
-from seedtrail.errors import Conflict, InvalidInput, NotFound
 from seedtrail.messages import N_, Msg
-from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.schema import cases as cases_table
 

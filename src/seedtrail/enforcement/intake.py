@@ -48,10 +48,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seedtrail.core.errors import InvalidInput
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import autopolicy, cases, subjects
-from seedtrail.errors import InvalidInput
 from seedtrail.messages import N_
-from seedtrail.principals import Principal
 from seedtrail.store.store import Store
 
 LABELS = ("diversion", "duplicate", "soft_ad", "claim")
@@ -414,91 +414,92 @@ def import_campaigns(
     joined = load_texts(texts, {c for camp in campaigns for c in camp["comments"]})
     report = Report(lines=len(campaigns))
     for camp in campaigns:
-        key = cases.evidence_hash({k: camp[k] for k in ("accounts", "comments", "notes")})
-        full = _timeline(camp["comments"], joined)
-        timeline = full[:TIMELINE_MAX]
-        times = [e["ts"] for e in timeline if e["ts"] is not None]
-        n, n_comments, n_notes = len(camp["accounts"]), len(camp["comments"]), len(camp["notes"])
-        span = [min(times, key=_when), max(times, key=_when)] if times else camp.get("time_span")
-        brief = {
-            "key": key,
-            "id": camp.get("id"),
-            "account_count": n,
-            "notes": camp["notes"],
-            "comment_count": n_comments,
-            "span": span,
-        }
-        params = {
-            "accounts": n,
-            "comments": n_comments,
-            "notes": n_notes,
-            "score": camp.get("score"),
-        }
-        with store.transaction() as conn:
-            reach = subjects.note_audience(conn, camp["notes"])
-            lead = cases.CaseSpec(
-                subject_type="campaign",
-                subject_id=int(key[:12], 16),
-                detector="water_army",
-                severity=campaign_severity(n),
-                summary=(
-                    f"water-army campaign of {n} accounts, {n_comments} comments on {n_notes} "
-                    f"notes (score {camp.get('score')})"
-                ),
-                summary_code="water_army.campaign",
-                summary_params=params,
-                evidence={
-                    "campaign": {
-                        **brief,
-                        "score": camp.get("score"),
-                        "accounts": camp["accounts"],
-                        "comments": camp["comments"][:1000],
-                        "timeline": timeline[:TIMELINE_MAX],
-                    },
-                    "detector": camp.get("evidence", {}),
-                },
-                identity={"campaign": key},
-                reach=reach,
-                group_key=key,
-            )
-            ((row, created),) = cases.open_many(conn, actor, [lead])
-            report.case_ids.append(row["id"])
-            report.opened += created
-            report.existing += not created
-            by_author = _by_author(full)
-            specs = [
-                cases.CaseSpec(
-                    subject_type="account",
-                    subject_id=account,
-                    detector="water_army",
-                    severity=campaign_severity(n),
-                    summary=f"account {account} is a member of campaign case {row['id']}",
-                    summary_code="water_army.member",
-                    summary_params={**params, "account": account, "campaign_case": row["id"]},
-                    evidence={
-                        "campaign": {**brief, "case_id": row["id"]},
-                        "member": {
-                            "account_id": account,
-                            "comments": by_author.get(account, [])[:100],
-                        },
-                    },
-                    identity={"campaign": key},
-                    reach=reach,
-                    owner_id=account,
-                    group_key=key,
-                    parent_id=row["id"],
-                )
-                for account in camp["accounts"]
-            ]
-            for member, fresh in cases.open_many(conn, actor, specs):
-                report.members += fresh
-                if fresh and auto:
-                    taken, skipped = autopolicy.apply(conn, auto, member)
-                    report.auto_actions += len(taken)
-                    report.skipped += skipped
+        _import_campaign(store, actor, camp, joined, auto, report)
         if progress:
             progress(1, len(campaigns))
     return report
+
+
+def _import_campaign(
+    store: Store,
+    actor: Principal,
+    camp: dict[str, Any],
+    joined: dict[int, dict[str, Any]],
+    auto: list[autopolicy.AutoRule] | None,
+    report: Report,
+) -> None:
+    """One campaign's case and its members' cases, in one transaction."""
+    key = cases.evidence_hash({k: camp[k] for k in ("accounts", "comments", "notes")})
+    full = _timeline(camp["comments"], joined)
+    timeline = full[:TIMELINE_MAX]
+    times = [e["ts"] for e in timeline if e["ts"] is not None]
+    n, n_comments, n_notes = len(camp["accounts"]), len(camp["comments"]), len(camp["notes"])
+    span = [min(times, key=_when), max(times, key=_when)] if times else camp.get("time_span")
+    brief = {"key": key, "id": camp.get("id"), "account_count": n, "notes": camp["notes"],
+             "comment_count": n_comments, "span": span}  # fmt: skip
+    params = {"accounts": n, "comments": n_comments, "notes": n_notes, "score": camp.get("score")}
+    with store.transaction() as conn:
+        reach = subjects.note_audience(conn, camp["notes"])
+        lead = cases.CaseSpec(
+            subject_type="campaign",
+            subject_id=int(key[:12], 16),
+            detector="water_army",
+            severity=campaign_severity(n),
+            summary=(
+                f"water-army campaign of {n} accounts, {n_comments} comments on {n_notes} "
+                f"notes (score {camp.get('score')})"
+            ),
+            summary_code="water_army.campaign",
+            summary_params=params,
+            evidence={
+                "campaign": {
+                    **brief,
+                    "score": camp.get("score"),
+                    "accounts": camp["accounts"],
+                    "comments": camp["comments"][:1000],
+                    "timeline": timeline,
+                },
+                "detector": camp.get("evidence", {}),
+            },
+            identity={"campaign": key},
+            reach=reach,
+            group_key=key,
+        )
+        ((row, created),) = cases.open_many(conn, actor, [lead])
+        report.case_ids.append(row["id"])
+        report.opened += created
+        report.existing += not created
+        by_author = _by_author(full)
+        specs = [
+            cases.CaseSpec(
+                subject_type="account",
+                subject_id=account,
+                detector="water_army",
+                severity=campaign_severity(n),
+                summary=f"account {account} is a member of campaign case {row['id']}",
+                summary_code="water_army.member",
+                summary_params={**params, "account": account, "campaign_case": row["id"]},
+                evidence={
+                    "campaign": {**brief, "case_id": row["id"]},
+                    "member": {
+                        "account_id": account,
+                        "comments": by_author.get(account, [])[:100],
+                    },
+                },
+                identity={"campaign": key},
+                reach=reach,
+                owner_id=account,
+                group_key=key,
+                parent_id=row["id"],
+            )
+            for account in camp["accounts"]
+        ]
+        for member, fresh in cases.open_many(conn, actor, specs):
+            report.members += fresh
+            if fresh and auto:
+                taken, skipped = autopolicy.apply(conn, auto, member)
+                report.auto_actions += len(taken)
+                report.skipped += skipped
 
 
 def _timeline(comments: list[int], joined: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:

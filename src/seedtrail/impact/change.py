@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from seedtrail.errors import InvalidInput, NotFound
+from seedtrail.core.errors import InvalidInput, NotFound
 from seedtrail.impact.panel import DIMENSIONS, Dimension
 from seedtrail.store.schema import audit_log, partners
 

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 MIN_DAYS = 4  # per period: fewer leave no room for a variance
 #: Placebo errors count as drift only beyond this multiple of what their own intervals explain

@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 Outcome = Literal["clicks", "shop_gmv"]
 Dimension = Literal["category", "partner"]
@@ -69,7 +69,8 @@ class Panel:
 
     def series(self, chosen: set[str]) -> np.ndarray:
         rows = [i for i, u in enumerate(self.units) if u in chosen]
-        return self.values[rows].sum(axis=0)
+        total: np.ndarray = self.values[rows].sum(axis=0)
+        return total
 
     def day_index(self, day: date) -> int:
         if not self.days or day <= self.days[0] or day > self.days[-1]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 from seedtrail.impact import did, panel
 from seedtrail.impact.change import Change
 

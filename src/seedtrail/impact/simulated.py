@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from scipy import stats
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 from seedtrail.impact import panel
 from seedtrail.sim import responses
 from seedtrail.sim.spec import load_spec, spec_from_mapping

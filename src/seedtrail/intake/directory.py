@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from seedtrail.errors import Unauthorized
+from seedtrail.core.errors import Unauthorized
 from seedtrail.links.partners import active_secret_values
 from seedtrail.store.schema import partners
 from seedtrail.store.store import Store

@@ -15,7 +15,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 FORMATS = ("jsonl", "csv", "parquet")
 ALIASES = {

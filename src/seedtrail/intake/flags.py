@@ -23,7 +23,7 @@ import numpy as np
 from scipy import stats
 from sqlalchemy import Connection, select
 
-from seedtrail.errors import NotFound
+from seedtrail.core.errors import NotFound
 from seedtrail.intake import gaps, holds
 from seedtrail.intake.directory import PartnerEntry
 from seedtrail.intake.series import HOUR_US, Series, collect, data_end, floor_hour, iso, to_us

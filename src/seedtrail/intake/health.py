@@ -15,14 +15,14 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection
 
-from seedtrail.errors import Forbidden
+from seedtrail.core.errors import Forbidden
+from seedtrail.core.principals import Principal
 from seedtrail.intake import flags as flagging
 from seedtrail.intake.directory import PartnerEntry
 from seedtrail.intake.flags import Flag, Rules, plain
 from seedtrail.intake.series import HOUR_US, Series, iso, to_us
 from seedtrail.lake.layout import Lake
 from seedtrail.messages import N_, Msg
-from seedtrail.principals import Principal
 
 __all__ = ["HOUR_US", "LEVELS", "Health", "Hour", "Rules", "assess", "require_reader"]
 LEVELS = ("ok", "degraded", "broken")

@@ -27,11 +27,11 @@ import duckdb
 import pyarrow.compute as pc
 
 from seedtrail.contracts import BACK_KINDS
+from seedtrail.core.settings import Settings
 from seedtrail.intake import gaps as gap_test
 from seedtrail.intake.flags import Assessment, Flag, Rules, assess
 from seedtrail.intake.series import LATE_S, to_us
 from seedtrail.lake.layout import Lake
-from seedtrail.settings import Settings
 from seedtrail.store.schema import intake_counts
 from seedtrail.store.store import Store
 

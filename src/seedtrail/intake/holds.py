@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, or_, select, update
 
-from seedtrail.errors import Conflict, Forbidden, InvalidInput, NotFound
-from seedtrail.principals import Principal
+from seedtrail.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from seedtrail.core.principals import Principal
 from seedtrail.store import audit
 from seedtrail.store.schema import partner_holds, partners
 from seedtrail.store.types import utcnow

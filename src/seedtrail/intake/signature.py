@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
-from seedtrail.errors import Unauthorized
+from seedtrail.core.errors import Unauthorized
 
 HEADER = "Seedtrail-Signature"
 WEBHOOK_ID = "webhook-id"

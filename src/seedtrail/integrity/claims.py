@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from seedtrail.errors import ConfigError
+from seedtrail.core.errors import ConfigError
 from seedtrail.integrity.findings import Finding
 from seedtrail.integrity.normalize import Normalized, Normalizer
 from seedtrail.integrity.prefilter import Prefilter

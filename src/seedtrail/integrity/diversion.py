@@ -249,7 +249,7 @@ class DiversionDetector:
 
 
 def _compile(patterns: list[str], where: str) -> re.Pattern[str]:
-    from seedtrail.errors import ConfigError
+    from seedtrail.core.errors import ConfigError
 
     try:
         return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!x)x")

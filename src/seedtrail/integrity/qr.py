@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
+from seedtrail.core.extras import require
 from seedtrail.integrity.diversion import DiversionDetector
 from seedtrail.integrity.findings import Finding
 from seedtrail.integrity.terms import load_terms, string_list
@@ -43,7 +44,8 @@ _PREFER = ("wechat", "qq", "phone", "shop", "link", "steer")  # a contact says m
 
 def decode(image: Any) -> list[str]:
     """Texts of every QR code (and other barcode) in ``image`` (a path, bytes or a PIL image)."""
-    import zxingcpp
+    zxingcpp = require("zxingcpp", "image")
+    require("PIL", "image")
     from PIL import Image, UnidentifiedImageError
 
     try:

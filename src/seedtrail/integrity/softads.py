@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from seedtrail.errors import ConfigError
+from seedtrail.core.errors import ConfigError
 from seedtrail.integrity.findings import Finding
 from seedtrail.integrity.normalize import Normalized, Normalizer
 from seedtrail.integrity.terms import load_terms, string_list

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import pyarrow.parquet as pq
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
 
 #: What a text can be: a comment, a note, a profile (display name and bio), a direct message
 KINDS = ("comment", "note", "profile", "dm")

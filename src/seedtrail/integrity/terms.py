@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from seedtrail.errors import ConfigError
+from seedtrail.core.errors import ConfigError
 
 
 def load_terms(name: str, path: Path | None = None) -> dict[str, Any]:

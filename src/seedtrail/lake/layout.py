@@ -20,7 +20,7 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from seedtrail.errors import ConfigError
+from seedtrail.core.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,8 @@ class Lake:
 
 def _remote(url: str) -> tuple[pafs.FileSystem, str]:
     try:
-        return pafs.FileSystem.from_uri(url)
+        fs, path = pafs.FileSystem.from_uri(url)
+        return fs, str(path)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
         pass
     try:

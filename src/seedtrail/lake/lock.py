@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from seedtrail.errors import Conflict
+from seedtrail.core.errors import Conflict
 
 LOCK_KEY = zlib.crc32(b"seedtrail.lake.sealer")
 

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, func, select, true
 
 from seedtrail.contracts import SENT_OUTCOMES
-from seedtrail.errors import forbidden
+from seedtrail.core.errors import forbidden
+from seedtrail.core.principals import Principal
 from seedtrail.messages import N_
-from seedtrail.principals import Principal
 from seedtrail.store.schema import clicks, notes, offers
 
 DAY_US = 86_400_000_000

@@ -13,16 +13,33 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select
 
-from seedtrail.enforcement.actions import active_on_accounts
 from seedtrail.links.policy import Enforcement
 from seedtrail.store.schema import (
     accounts,
     collab_registrations,
     comments,
+    enforcement_actions,
     notes,
     offers,
     partners,
 )
+
+
+def active_on_accounts(
+    conn: Connection, account_ids: list[int]
+) -> dict[int, tuple[Enforcement, ...]]:
+    """Active account actions, as the link policy sees them (the enforcement package writes
+    them; the link policy only reads them, so links never imports enforcement)."""
+    ea = enforcement_actions
+    rows = conn.execute(
+        select(ea.c.account_id, ea.c.action, ea.c.id, ea.c.case_id)
+        .where(ea.c.account_id.in_(account_ids), ea.c.reversed_at.is_(None))
+        .order_by(ea.c.id)
+    ).all()
+    out: dict[int, list[Enforcement]] = {}
+    for account_id, action, action_id, case_id in rows:
+        out.setdefault(account_id, []).append(Enforcement(action, action_id, case_id))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 class Lookup:

@@ -14,14 +14,21 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from sqlalchemy import ColumnElement, Connection, or_, select
 
 from seedtrail.contracts import ACCOUNT_PLACEMENTS, Placement
-from seedtrail.errors import Conflict, Forbidden, InvalidInput, NotFound, PolicyDenied, forbidden
+from seedtrail.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PolicyDenied,
+    forbidden,
+)
+from seedtrail.core.principals import Principal
+from seedtrail.core.resources import Resource
 from seedtrail.links import codes, destinations
 from seedtrail.links.lookup import Lookup
 from seedtrail.links.policy import Account, Decision, Enforcement, MountFacts, decide
 from seedtrail.links.rules import load_rules
 from seedtrail.messages import N_, Msg, term
-from seedtrail.principals import Principal
-from seedtrail.resources import Resource
 from seedtrail.store import audit, epoch
 from seedtrail.store.schema import (
     accounts,
@@ -267,7 +274,7 @@ def _insert_with_code(conn: Connection, values: dict[str, Any]) -> dict[str, Any
 
 def set_status(conn: Connection, actor: Principal, mount_id: int, status: str) -> dict[str, Any]:
     """Like :func:`create`, a denied re-enable is returned for the caller to raise."""
-    from seedtrail.resources import get
+    from seedtrail.core.resources import get
 
     row = get(conn, RESOURCE, actor, mount_id)
     if actor.role not in ("operator", "brand", "creator"):

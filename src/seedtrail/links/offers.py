@@ -9,10 +9,10 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import ColumnElement, Connection
 
 from seedtrail.community.notes import Category
+from seedtrail.core.principals import Principal
+from seedtrail.core.resources import Resource, own_account, owned_by
 from seedtrail.links import destinations
 from seedtrail.links import partners as partners_mod
-from seedtrail.principals import Principal
-from seedtrail.resources import Resource, own_account, owned_by
 from seedtrail.store.schema import offers
 from seedtrail.store.types import Id
 

@@ -12,10 +12,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import ColumnElement, Connection, false, select
 
-from seedtrail.errors import Forbidden, InvalidInput, UnsafeDestination
+from seedtrail.core.errors import Forbidden, InvalidInput, UnsafeDestination
+from seedtrail.core.principals import Principal
+from seedtrail.core.resources import Resource
 from seedtrail.links import destinations
-from seedtrail.principals import Principal
-from seedtrail.resources import Resource
 from seedtrail.store import audit, epoch
 from seedtrail.store.repo import Repo
 from seedtrail.store.schema import partner_secrets, partners

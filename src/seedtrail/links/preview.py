@@ -14,13 +14,13 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from seedtrail import resources
-from seedtrail.errors import Forbidden, InvalidInput
+from seedtrail.core import resources
+from seedtrail.core.errors import Forbidden, InvalidInput
+from seedtrail.core.principals import Principal
 from seedtrail.links import mounts, partners, rules
 from seedtrail.links.lookup import Prefetched
 from seedtrail.links.policy import Rule, decide
 from seedtrail.messages import Msg
-from seedtrail.principals import Principal
 from seedtrail.store.schema import link_mounts, offers, policy_rules
 from seedtrail.store.types import utcnow
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from seedtrail.errors import SeedtrailError
+from seedtrail.core.errors import SeedtrailError
 from seedtrail.links import mounts
 from seedtrail.links.destinations import Target
 from seedtrail.links.policy import Rule, decide, next_change

@@ -8,10 +8,10 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import ColumnElement, Connection, false, select
 
 from seedtrail.contracts import Placement
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput
+from seedtrail.core.principals import Principal
+from seedtrail.core.resources import Resource
 from seedtrail.links.policy import Rule
-from seedtrail.principals import Principal
-from seedtrail.resources import Resource
 from seedtrail.store.schema import PLACEMENTS, policy_rules
 from seedtrail.store.types import Count, Id
 

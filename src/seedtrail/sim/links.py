@@ -24,9 +24,9 @@ from typing import Any
 import pyarrow.parquet as pq
 from sqlalchemy import insert, select
 
-from seedtrail import principals, resources
 from seedtrail.community import notes
-from seedtrail.errors import SimError
+from seedtrail.core import principals, resources
+from seedtrail.core.errors import SimError
 from seedtrail.links import mounts, rules
 from seedtrail.links.clicklog import COLUMNS
 from seedtrail.links.resolver import Resolver
@@ -35,7 +35,7 @@ from seedtrail.store import schema as db
 from seedtrail.store.store import Store
 
 LOADER = principals.Principal(id=0, name="sim load", role="operator")
-ROLE = {"brand": "brand", "enterprise": "brand", "creator": "creator"}
+ROLE: dict[str, db.Role] = {"brand": "brand", "enterprise": "brand", "creator": "creator"}
 
 
 @dataclass

@@ -10,7 +10,7 @@ Water-army and diverter accounts load as ordinary creators: the store must not k
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -69,146 +69,137 @@ def load_world(store: Store, world_dir: Path, seed: int) -> dict[str, int]:
     return counts
 
 
+Convert = Callable[[dict[str, Any], "_Context"], dict[str, Any]]
+
+
+class _Context:
+    """What more than one table's rows need: the first note's time (stamps of rows the world
+    has no time for) and the partners' store ids."""
+
+    def __init__(self, ent: Path) -> None:
+        start = min(r["published_at"] for r in world_rows(ent / "notes.parquet"))
+        self.stamp = {"created_at": start, "updated_at": start}
+        partners = world_rows(ent / "partners.parquet")
+        self.partner_id = {r["partner"]: i for i, r in enumerate(partners, start=1)}
+        #: collab notes, which carry the 赞助 label (what accepting the collab does)
+        self.labelled = {r["note_id"] for r in world_rows(ent / "collab_registrations.parquet")}
+
+
+def _account(r: dict[str, Any], _: _Context) -> dict[str, Any]:
+    return {
+        "id": r["account_id"],
+        "handle": f"sim{r['account_id']}",
+        "display_name": r["display_name"],
+        "bio": r.get("bio"),
+        "kind": r["kind"] if r["kind"] in db.ACCOUNT_KINDS else "creator",
+        "follower_count": r["followers"],
+        "verified": r["kind"] in ("brand", "enterprise"),
+        "status": "active",
+        "created_at": r["created_at"],
+        "updated_at": r["created_at"],
+    }
+
+
+def _note(r: dict[str, Any], c: _Context) -> dict[str, Any]:
+    return {
+        "id": r["note_id"],
+        "author_id": r["author_id"],
+        "title": r["title"][:200],
+        "body": r["body"],
+        "category": r["category"],
+        "published_at": r["published_at"],
+        "status": "normal",
+        "ad_label": "sponsored" if r["note_id"] in c.labelled else None,
+        "created_at": r["published_at"],
+        "updated_at": r["published_at"],
+    }
+
+
+def _partner(r: dict[str, Any], c: _Context) -> dict[str, Any]:
+    return {
+        "id": c.partner_id[r["partner"]],
+        "slug": r["partner"],
+        "name": r["name"],
+        "kind": r["kind"],
+        "declared_sample_rate": r["declared_sample_rate"],
+        "links_enabled": True,
+        **_LINK_DEFAULTS,
+        **PARTNER_LINKS.get(r["partner"], {"allowed_hosts": ["shop.example.com"]}),
+        **c.stamp,
+    }
+
+
+def _offer(r: dict[str, Any], c: _Context) -> dict[str, Any]:
+    return {
+        "id": r["offer_id"],
+        "partner_id": c.partner_id[r["partner"]],
+        "owner_id": r["brand_id"],
+        "item_id": r["item_id"],
+        "title": r["title"],
+        "price": round(r["price"], 2),
+        "currency": r["currency"],
+        "category": r["category"],
+        "status": "active",
+        **c.stamp,
+    }
+
+
+def _collab(r: dict[str, Any], _: _Context) -> dict[str, Any]:
+    return {
+        "id": r["registration_id"],
+        "brand_id": r["brand_id"],
+        "creator_id": r["creator_id"],
+        "note_id": r["note_id"],
+        "status": "active",  # the world's creators accepted these
+        "accepted_at": r["registered_at"],
+        "accepted_by": f"creator:sim#{r['creator_id']}",
+        "created_at": r["registered_at"],
+        "updated_at": r["registered_at"],
+    }
+
+
+def _campaign(r: dict[str, Any], c: _Context) -> dict[str, Any]:
+    return {
+        "id": r["campaign_id"],
+        "brand_id": r["brand_id"],
+        "name": r["name"],
+        "starts_on": r["starts_at"].date(),
+        "ends_on": (r["ends_at"] - timedelta(days=1)).date(),
+        "status": "active",
+        **c.stamp,
+    }
+
+
+def _spend(r: dict[str, Any], _: _Context) -> dict[str, Any]:
+    return {"campaign_id": r["campaign_id"], "note_id": r["note_id"], "day": r["day"],
+            "amount": r["spend"]}  # fmt: skip
+
+
+def _as_is(r: dict[str, Any], _: _Context) -> dict[str, Any]:
+    return r
+
+
+#: Store table <- world file, row by row, in insertion order (foreign keys first).
+TABLES: tuple[tuple[Table, str, Convert], ...] = (
+    (db.accounts, "accounts", _account),
+    (db.notes, "notes", _note),
+    (db.partners, "partners", _partner),
+    (db.offers, "offers", _offer),
+    (db.collab_registrations, "collab_registrations", _collab),
+    (db.campaigns, "campaigns", _campaign),
+    (db.campaign_notes, "campaign_notes", _as_is),
+    (db.campaign_spend, "campaign_spend", _spend),
+)
+
+
 def load_entities(store: Store, world_dir: Path) -> dict[str, int]:
     """Accounts, notes, partners, offers, collab registrations, campaigns and spend."""
     ent = world_dir / "entities"
-    start = min(r["published_at"] for r in world_rows(ent / "notes.parquet"))
-    stamp = {"created_at": start, "updated_at": start}
-    plan: list[tuple[Table, list[dict[str, Any]]]] = []
-    plan.append(
-        (
-            db.accounts,
-            [
-                {
-                    "id": r["account_id"],
-                    "handle": f"sim{r['account_id']}",
-                    "display_name": r["display_name"],
-                    "bio": r.get("bio"),
-                    "kind": r["kind"] if r["kind"] in db.ACCOUNT_KINDS else "creator",
-                    "follower_count": r["followers"],
-                    "verified": r["kind"] in ("brand", "enterprise"),
-                    "status": "active",
-                    "created_at": r["created_at"],
-                    "updated_at": r["created_at"],
-                }
-                for r in world_rows(ent / "accounts.parquet")
-            ],
-        )
-    )
-    labelled = {r["note_id"] for r in world_rows(ent / "collab_registrations.parquet")}
-    plan.append(
-        (
-            db.notes,
-            [
-                {
-                    "id": r["note_id"],
-                    "author_id": r["author_id"],
-                    "title": r["title"][:200],
-                    "body": r["body"],
-                    "category": r["category"],
-                    "published_at": r["published_at"],
-                    "status": "normal",
-                    # a collab note carries the 赞助 label (what accepting the collab does)
-                    "ad_label": "sponsored" if r["note_id"] in labelled else None,
-                    "created_at": r["published_at"],
-                    "updated_at": r["published_at"],
-                }
-                for r in world_rows(ent / "notes.parquet")
-            ],
-        )
-    )
-    partner_rows = world_rows(ent / "partners.parquet")
-    partner_id = {r["partner"]: i for i, r in enumerate(partner_rows, start=1)}
-    plan.append(
-        (
-            db.partners,
-            [
-                {
-                    "id": partner_id[r["partner"]],
-                    "slug": r["partner"],
-                    "name": r["name"],
-                    "kind": r["kind"],
-                    "declared_sample_rate": r["declared_sample_rate"],
-                    "links_enabled": True,
-                    **_LINK_DEFAULTS,
-                    **PARTNER_LINKS.get(r["partner"], {"allowed_hosts": ["shop.example.com"]}),
-                    **stamp,
-                }
-                for r in partner_rows
-            ],
-        )
-    )
-    plan.append(
-        (
-            db.offers,
-            [
-                {
-                    "id": r["offer_id"],
-                    "partner_id": partner_id[r["partner"]],
-                    "owner_id": r["brand_id"],
-                    "item_id": r["item_id"],
-                    "title": r["title"],
-                    "price": round(r["price"], 2),
-                    "currency": r["currency"],
-                    "category": r["category"],
-                    "status": "active",
-                    **stamp,
-                }
-                for r in world_rows(ent / "offers.parquet")
-            ],
-        )
-    )
-    plan.append(
-        (
-            db.collab_registrations,
-            [
-                {
-                    "id": r["registration_id"],
-                    "brand_id": r["brand_id"],
-                    "creator_id": r["creator_id"],
-                    "note_id": r["note_id"],
-                    "status": "active",  # the world's creators accepted these
-                    "accepted_at": r["registered_at"],
-                    "accepted_by": f"creator:sim#{r['creator_id']}",
-                    "created_at": r["registered_at"],
-                    "updated_at": r["registered_at"],
-                }
-                for r in world_rows(ent / "collab_registrations.parquet")
-            ],
-        )
-    )
-    plan.append(
-        (
-            db.campaigns,
-            [
-                {
-                    "id": r["campaign_id"],
-                    "brand_id": r["brand_id"],
-                    "name": r["name"],
-                    "starts_on": r["starts_at"].date(),
-                    "ends_on": (r["ends_at"] - timedelta(days=1)).date(),
-                    "status": "active",
-                    **stamp,
-                }
-                for r in world_rows(ent / "campaigns.parquet")
-            ],
-        )
-    )
-    plan.append((db.campaign_notes, world_rows(ent / "campaign_notes.parquet")))
-    plan.append(
-        (
-            db.campaign_spend,
-            [
-                {
-                    "campaign_id": r["campaign_id"],
-                    "note_id": r["note_id"],
-                    "day": r["day"],
-                    "amount": r["spend"],
-                }
-                for r in world_rows(ent / "campaign_spend.parquet")
-            ],
-        )
-    )
+    context = _Context(ent)
+    plan = [
+        (table, [convert(r, context) for r in world_rows(ent / f"{name}.parquet")])
+        for table, name, convert in TABLES
+    ]
     counts: dict[str, int] = {}
     with store.transaction() as conn:
         for table, rows in plan:

@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seedtrail.errors import SimError
+from seedtrail.core.errors import SimError
 from seedtrail.sim import schemas
 from seedtrail.sim.population import Population
 from seedtrail.sim.spec import PARTNERS, PartnerSpec

@@ -23,20 +23,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from seedtrail.sim import events, parties, schemas, truth
 from seedtrail.sim.backhaul import deliver, plan_gap
-from seedtrail.sim.badactors import build_bad_actors
+from seedtrail.sim.badactors import BadActors, build_bad_actors
 from seedtrail.sim.behaviour import CLICK, COMMENT, note_mix, simulate_front
-from seedtrail.sim.campaigns import build_campaigns
+from seedtrail.sim.campaigns import Campaigns, build_campaigns
 from seedtrail.sim.population import Population, build_population
 from seedtrail.sim.shops import simulate_shops
 from seedtrail.sim.spec import PARTNERS, WorldSpec
 from seedtrail.sim.streams import stream
-from seedtrail.sim.world import US_PER_DAY, build_world
+from seedtrail.sim.world import US_PER_DAY, World, build_world
 from seedtrail.sim.writer import ParquetSink, write_table
 
 Progress = Callable[[int, int, int], None]  # (chunks done, chunks total, rows written)
@@ -81,16 +82,38 @@ def generate(spec: WorldSpec, seed: int, out: Path, progress: Progress | None = 
     pop = build_population(spec, seed)
     camps = build_campaigns(world, seed)
     bad = build_bad_actors(world, seed)
-    gap = plan_gap(spec, world.start_us, seed)
-    end_us = world.start_us + spec.days * US_PER_DAY
+    rg = spec.row_group_rows
+    _write_entities(out, world, camps, bad, rg, summary)
+    sinks = _sinks(out, spec)
+    try:
+        days = _Days(spec, seed, world, pop, camps, bad, sinks)
+        days.run(progress)
+    finally:
+        for sink in sinks.values():
+            sink.close()
+    for name, sink in sinks.items():
+        summary.rows[name] = sink.rows
+    summary.rows["entities/campaign_spend"] = write_table(
+        out / "entities" / "campaign_spend.parquet",
+        truth.spend_table(world, camps, days.boosted),
+        rg,
+    )
+    summary.rows.update(_write_parties(out, pop, seed, days.shopped, rg))
+    _manifest(out, summary)
+    summary.seconds = time.perf_counter() - began
+    return summary
 
+
+def _write_entities(
+    out: Path, world: World, camps: Campaigns, bad: BadActors, rg: int, summary: Summary
+) -> None:
+    """The world's entities (bad actors' profile bios in place) and the truth about them."""
     bios = world.accounts.column("bio").to_pylist()
     for aid, text in bad.profile_bios.items():
         bios[aid - 1] = text
     accounts = world.accounts.set_column(
         world.accounts.schema.get_field_index("bio"), "bio", pa.array(bios, pa.string())
     )
-    rg = spec.row_group_rows
     for name, table in (
         ("accounts", accounts),
         ("notes", world.notes),
@@ -101,9 +124,8 @@ def generate(spec: WorldSpec, seed: int, out: Path, progress: Progress | None = 
         ("campaigns", camps.campaigns),
         ("campaign_notes", camps.campaign_notes),
     ):
-        summary.rows[f"entities/{name}"] = write_table(
-            out / "entities" / f"{name}.parquet", table, rg
-        )
+        path = out / "entities" / f"{name}.parquet"
+        summary.rows[f"entities/{name}"] = write_table(path, table, rg)
     for name, table in (
         ("notes", truth.notes_table(world)),
         ("bad_actors", bad.actors),
@@ -111,85 +133,95 @@ def generate(spec: WorldSpec, seed: int, out: Path, progress: Progress | None = 
     ):
         summary.rows[f"truth/{name}"] = write_table(out / "truth" / f"{name}.parquet", table, rg)
 
-    sinks = _sinks(out, spec)
-    try:
-        sinks["events/comments"].write(bad.comments)
+
+class _Days:
+    """The simulated days, each in chunks of about ``spec.chunk_impressions`` impressions; every
+    chunk draws from its own streams (``front``, ``comments``, ``shops``, ``backhaul`` × day ×
+    chunk) and numbers its rows after the chunks before it."""
+
+    def __init__(
+        self,
+        spec: WorldSpec,
+        seed: int,
+        world: World,
+        pop: Population,
+        camps: Campaigns,
+        bad: BadActors,
+        sinks: dict[str, ParquetSink],
+    ) -> None:
+        self.spec, self.seed, self.world, self.pop, self.camps = spec, seed, world, pop, camps
+        self.sinks = sinks
+        self.gap = plan_gap(spec, world.start_us, seed)
+        self.end_us = world.start_us + spec.days * US_PER_DAY
         daily = spec.viewers * spec.daily_active_share * spec.impressions_per_active_viewer
-        parts = max(1, math.ceil(daily / spec.chunk_impressions))
-        total = spec.days * parts
-        counters = {
-            "front": 0,
-            "click": 0,
-            "comment": bad.comments.num_rows + 1,
-            "conv": 0,
-            "order": 0,
-        }
-        boosted = np.zeros((spec.days, len(camps.campaign_id)), dtype=np.int64)
-        shopped = np.zeros((len(PARTNERS), pop.n), dtype=bool)  # viewers known to each shop
-        act_cdf, exp_cdf = pop.activity_cdf, pop.exposed_cdf()
-        done = 0
-        for day in range(spec.days):
-            mix = note_mix(world, day)
-            for part in range(parts):
-                rng = stream(seed, "front", day, part)
-                front = simulate_front(world, pop, camps, mix, rng, day, parts, exp_cdf, act_cdf)
-                seq = counters["front"] + np.arange(len(front), dtype=np.int64)
-                n_click = int((front.kind == CLICK).sum())
-                click_seq = counters["click"] + np.arange(n_click, dtype=np.int64)
-                sinks["events/front"].write(events.front_table(front, seq, click_seq, pop, camps))
-                taps = events.clicks_table(world, front, click_seq, pop, camps)
-                sinks["events/clicks"].write(taps)
-                crng = stream(seed, "comments", day, part)
-                sinks["events/comments"].write(
-                    events.comments_table(world, front, counters["comment"], crng)
-                )
-                imp_rows = front.campaign_row[(front.kind == 0) & front.boosted]
-                boosted[day] += np.bincount(imp_rows, minlength=boosted.shape[1])
-                srng = stream(seed, "shops", day, part)
-                conv = simulate_shops(world, front, counters["front"], click_seq, srng, day, parts)
-                conv = events.subset(conv, np.flatnonzero(conv.ts < end_us))
-                shopped[conv.partner, conv.viewer] = True
-                has_order = conv.order_local >= 0
-                order_seq = np.where(has_order, counters["order"] + conv.order_local, -1)
-                conv_seq = counters["conv"] + np.arange(len(conv), dtype=np.int64)
-                drng = stream(seed, "backhaul", day, part)
-                delivery = deliver(spec, pop, gap, end_us, conv.viewer, conv.partner, conv.ts, drng)
-                for p in range(len(PARTNERS)):
-                    rows = np.flatnonzero(conv.partner == p)
-                    sinks[f"conversions/{PARTNERS[p].slug}"].write(
-                        events.delivered_table(
-                            world, conv, rows, delivery, conv_seq, order_seq, p, pop
-                        )
-                    )
-                    sinks["truth/conversions"].write(
-                        truth.conversions_table(
-                            conv, rows, delivery, conv_seq, order_seq, p, pop, camps
-                        )
-                    )
-                sinks["truth/backhaul_faults"].write(truth.faults_table(conv, delivery, conv_seq))
-                counters["front"] += len(front)
-                counters["click"] += n_click
-                counters["comment"] += int((front.kind == COMMENT).sum())
-                counters["conv"] += len(conv)
-                counters["order"] += int(conv.order_local.max(initial=-1)) + 1
+        self.parts = max(1, math.ceil(daily / spec.chunk_impressions))
+        self.counters = {"front": 0, "click": 0, "comment": bad.comments.num_rows + 1,
+                         "conv": 0, "order": 0}  # fmt: skip
+        self.boosted = np.zeros((spec.days, len(camps.campaign_id)), dtype=np.int64)
+        self.shopped = np.zeros((len(PARTNERS), pop.n), dtype=bool)  # viewers known to each shop
+        self.cdfs = (pop.exposed_cdf(), pop.activity_cdf)
+        sinks["events/comments"].write(bad.comments)
+
+    def run(self, progress: Progress | None) -> None:
+        total, done = self.spec.days * self.parts, 0
+        for day in range(self.spec.days):
+            mix = note_mix(self.world, day)
+            for part in range(self.parts):
+                self._chunk(day, part, mix)
                 done += 1
                 if progress is not None:
-                    progress(done, total, sum(s.rows for s in sinks.values()))
-        sinks["truth/backhaul_faults"].write(truth.gap_table(gap))
-        for viewers in truth.viewer_batches(pop, 1_000_000):
-            sinks["truth/viewers"].write(viewers)
-    finally:
-        for sink in sinks.values():
-            sink.close()
-    for name, sink in sinks.items():
-        summary.rows[name] = sink.rows
-    summary.rows["entities/campaign_spend"] = write_table(
-        out / "entities" / "campaign_spend.parquet", truth.spend_table(world, camps, boosted), rg
-    )
-    summary.rows.update(_write_parties(out, pop, seed, shopped, rg))
-    _manifest(out, summary)
-    summary.seconds = time.perf_counter() - began
-    return summary
+                    progress(done, total, sum(s.rows for s in self.sinks.values()))
+        self.sinks["truth/backhaul_faults"].write(truth.gap_table(self.gap))
+        for viewers in truth.viewer_batches(self.pop, 1_000_000):
+            self.sinks["truth/viewers"].write(viewers)
+
+    def _chunk(self, day: int, part: int, mix: Any) -> None:
+        world, pop, camps, sinks, counters = (
+            self.world,
+            self.pop,
+            self.camps,
+            self.sinks,
+            self.counters,
+        )
+        exp_cdf, act_cdf = self.cdfs
+        rng = stream(self.seed, "front", day, part)
+        front = simulate_front(world, pop, camps, mix, rng, day, self.parts, exp_cdf, act_cdf)
+        seq = counters["front"] + np.arange(len(front), dtype=np.int64)
+        n_click = int((front.kind == CLICK).sum())
+        click_seq = counters["click"] + np.arange(n_click, dtype=np.int64)
+        sinks["events/front"].write(events.front_table(front, seq, click_seq, pop, camps))
+        sinks["events/clicks"].write(events.clicks_table(world, front, click_seq, pop, camps))
+        crng = stream(self.seed, "comments", day, part)
+        sinks["events/comments"].write(
+            events.comments_table(world, front, counters["comment"], crng)
+        )
+        imp_rows = front.campaign_row[(front.kind == 0) & front.boosted]
+        self.boosted[day] += np.bincount(imp_rows, minlength=self.boosted.shape[1])
+        srng = stream(self.seed, "shops", day, part)
+        conv = simulate_shops(world, front, counters["front"], click_seq, srng, day, self.parts)
+        conv = events.subset(conv, np.flatnonzero(conv.ts < self.end_us))
+        self.shopped[conv.partner, conv.viewer] = True
+        has_order = conv.order_local >= 0
+        order_seq = np.where(has_order, counters["order"] + conv.order_local, -1)
+        conv_seq = counters["conv"] + np.arange(len(conv), dtype=np.int64)
+        drng = stream(self.seed, "backhaul", day, part)
+        delivery = deliver(
+            self.spec, pop, self.gap, self.end_us, conv.viewer, conv.partner, conv.ts, drng
+        )
+        for p in range(len(PARTNERS)):
+            rows = np.flatnonzero(conv.partner == p)
+            sinks[f"conversions/{PARTNERS[p].slug}"].write(
+                events.delivered_table(world, conv, rows, delivery, conv_seq, order_seq, p, pop)
+            )
+            sinks["truth/conversions"].write(
+                truth.conversions_table(conv, rows, delivery, conv_seq, order_seq, p, pop, camps)
+            )
+        sinks["truth/backhaul_faults"].write(truth.faults_table(conv, delivery, conv_seq))
+        counters["front"] += len(front)
+        counters["click"] += n_click
+        counters["comment"] += int((front.kind == COMMENT).sum())
+        counters["conv"] += len(conv)
+        counters["order"] += int(conv.order_local.max(initial=-1)) + 1
 
 
 def _write_parties(

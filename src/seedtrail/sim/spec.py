@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from seedtrail import holdout
-from seedtrail.errors import ConfigError, InvalidInput
+from seedtrail.core.errors import ConfigError, InvalidInput
 
 CATEGORIES: tuple[str, ...] = (
     "beauty",

@@ -83,134 +83,229 @@ class World:
         return len(self.note_author)
 
 
-def _accounts(spec: WorldSpec, rng: np.random.Generator) -> tuple[dict[str, np.ndarray], list]:
-    groups = [
-        ("creator", spec.creators, 6.0, 2.0),
-        ("brand", spec.brands, 9.0, 1.2),
-        ("enterprise", spec.enterprises, 7.0, 1.2),
-        ("water_army", spec.water_army_accounts, 2.0, 1.0),
-        ("diverter", spec.diversion_accounts, 3.0, 1.0),
-    ]
-    ids: dict[str, np.ndarray] = {}
-    next_id = 1
-    rows: list = []
-    for kind, count, mu, sigma in groups:
-        ids[kind] = np.arange(next_id, next_id + count, dtype=np.int64)
-        followers = np.minimum(rng.lognormal(mu, sigma, count), 5e7).astype(np.int64)
-        cats = rng.integers(0, len(CATEGORIES), count)
-        rows.append((kind, ids[kind], followers, cats))
-        next_id += count
-    return ids, rows
+@dataclass
+class _Accounts:
+    ids: dict[str, np.ndarray]  # account ids per kind
+    kind: dict[int, str]
+    followers: dict[int, int]
+    category: dict[int, int]
+    cols: dict[str, list]  # the accounts table
+    brand_names: list[str]
+    brand_category: np.ndarray
+    enterprise_brand: np.ndarray  # index into brands, per enterprise account
+
+
+@dataclass
+class _Offers:
+    partner: np.ndarray
+    brand: np.ndarray
+    price: list[float]
+    item: list[str]
+    title: list[str]
+    of_brand: list[list[int]]  # offer indexes per brand index
+
+
+@dataclass
+class _Notes:
+    author: np.ndarray
+    kind: np.ndarray
+    brand: np.ndarray
+    category: np.ndarray
+    popularity: np.ndarray
+    publish_us: np.ndarray
+    offer: np.ndarray
+
+
+@dataclass
+class _Mounts:
+    note_mount: np.ndarray
+    note_placement: np.ndarray
+    cols: dict[str, list]  # the link_mounts table
+
+
+_ACCOUNT_GROUPS = (  # kind, spec attribute with the count, log-normal followers (mu, sigma)
+    ("creator", "creators", 6.0, 2.0),
+    ("brand", "brands", 9.0, 1.2),
+    ("enterprise", "enterprises", 7.0, 1.2),
+    ("water_army", "water_army_accounts", 2.0, 1.0),
+    ("diverter", "diversion_accounts", 3.0, 1.0),
+)
 
 
 def build_world(spec: WorldSpec, seed: int) -> World:
-    rng = stream(seed, "world")
+    """The world's entities, one stage per entity. Each stage draws from its own named random
+    stream (``world.<stage>``), so changing one stage's draws leaves every other stage's output
+    as it was, and the same seed always gives the same bytes."""
     t0 = start_us(spec)
-    ids, groups = _accounts(spec, rng)
-    account_kind: dict[int, str] = {}
-    acc_cols: dict[str, list] = {c: [] for c in schemas.ACCOUNTS.names}
-    followers_of: dict[int, int] = {}
-    category_of: dict[int, int] = {}
-    for kind, aids, followers, cats in groups:
-        for aid, fol, cat in zip(aids.tolist(), followers.tolist(), cats.tolist(), strict=True):
-            account_kind[aid] = kind
-            followers_of[aid] = fol
-            category_of[aid] = cat
-            acc_cols["account_id"].append(aid)
-            acc_cols["kind"].append(kind)
-            acc_cols["display_name"].append(f"{kind[:2]}{aid:06d}")
-            acc_cols["followers"].append(fol)
-            acc_cols["category"].append(CATEGORIES[cat])
-            acc_cols["bio"].append(_bio(rng, kind))
-            acc_cols["created_at"].append(t0 - int(rng.integers(30, 2000)) * US_PER_DAY)
-    brand_ids = ids["brand"]
-    brand_names = [note_text.brand_name(rng) + f"{i}" * (i > 40) for i in range(len(brand_ids))]
-    for i, aid in enumerate(brand_ids.tolist()):
-        acc_cols["display_name"][aid - 1] = brand_names[i] + "官方"
-    brand_category = np.array([category_of[b] for b in brand_ids.tolist()], dtype=np.int64)
-    enterprise_brand = rng.integers(0, len(brand_ids), len(ids["enterprise"]))
+    acc = _accounts_stage(spec, stream(seed, "world.accounts"), t0)
+    offers = _offers_stage(acc, stream(seed, "world.offers"))
+    notes = _notes_stage(spec, acc, offers, stream(seed, "world.notes"), t0)
+    mounts = _mounts_stage(acc, offers, notes, stream(seed, "world.mounts"), t0)
+    products, note_cols = _texts_stage(acc, notes, stream(seed, "world.texts"))
+    collab = _collabs_stage(acc, notes, stream(seed, "world.collabs"))
+    brand_ids = acc.ids["brand"]
+    return World(
+        spec=spec,
+        start_us=t0,
+        accounts=pa.table(acc.cols, schema=schemas.ACCOUNTS),
+        account_kind=acc.kind,
+        brand_ids=brand_ids,
+        brand_names=acc.brand_names,
+        brand_category=acc.brand_category,
+        note_author=notes.author,
+        note_category=notes.category,
+        note_popularity=notes.popularity,
+        note_publish_us=notes.publish_us,
+        note_kind=notes.kind,
+        note_brand=notes.brand,
+        note_offer=notes.offer,
+        note_mount=mounts.note_mount,
+        note_placement=mounts.note_placement,
+        note_product=products,
+        notes=pa.table(note_cols, schema=schemas.NOTES),
+        offer_partner=offers.partner,
+        offer_price=np.array(offers.price),
+        offer_item=offers.item,
+        offer_brand=offers.brand,
+        offers=_offers_table(acc, offers),
+        partners=_partners_table(),
+        link_mounts=pa.table(mounts.cols, schema=schemas.LINK_MOUNTS),
+        mount_offer=np.array(mounts.cols["offer_id"], dtype=np.int64) - 1,
+        collab_registrations=pa.table(collab, schema=schemas.COLLAB_REGISTRATIONS),
+    )
 
-    # offers: every brand sells on every partner, some more than once
-    off_partner, off_brand, off_price, off_item, off_title = [], [], [], [], []
-    for b in range(len(brand_ids)):
+
+def _accounts_stage(spec: WorldSpec, rng: np.random.Generator, t0: int) -> _Accounts:
+    ids: dict[str, np.ndarray] = {}
+    cols: dict[str, list] = {c: [] for c in schemas.ACCOUNTS.names}
+    acc = _Accounts(ids, {}, {}, {}, cols, [], np.zeros(0), np.zeros(0))
+    next_id = 1
+    for kind, attribute, mu, sigma in _ACCOUNT_GROUPS:
+        count = int(getattr(spec, attribute))
+        ids[kind] = np.arange(next_id, next_id + count, dtype=np.int64)
+        next_id += count
+        followers = np.minimum(rng.lognormal(mu, sigma, count), 5e7).astype(np.int64)
+        cats = rng.integers(0, len(CATEGORIES), count)
+        for aid, fol, cat in zip(
+            ids[kind].tolist(), followers.tolist(), cats.tolist(), strict=True
+        ):
+            acc.kind[aid], acc.followers[aid], acc.category[aid] = kind, fol, cat
+            acc.cols["account_id"].append(aid)
+            acc.cols["kind"].append(kind)
+            acc.cols["display_name"].append(f"{kind[:2]}{aid:06d}")
+            acc.cols["followers"].append(fol)
+            acc.cols["category"].append(CATEGORIES[cat])
+            acc.cols["bio"].append(_bio(rng, kind))
+            acc.cols["created_at"].append(t0 - int(rng.integers(30, 2000)) * US_PER_DAY)
+    brand_ids = ids["brand"]
+    acc.brand_names = [note_text.brand_name(rng) + f"{i}" * (i > 40) for i in range(len(brand_ids))]
+    for i, aid in enumerate(brand_ids.tolist()):
+        acc.cols["display_name"][aid - 1] = acc.brand_names[i] + "官方"
+    acc.brand_category = np.array([acc.category[b] for b in brand_ids.tolist()], dtype=np.int64)
+    acc.enterprise_brand = rng.integers(0, len(brand_ids), len(ids["enterprise"]))
+    return acc
+
+
+def _offers_stage(acc: _Accounts, rng: np.random.Generator) -> _Offers:
+    """Every brand sells on every partner, some more than once."""
+    partner, brand, price, item, title = [], [], [], [], []
+    for b in range(len(acc.ids["brand"])):
         for k in range(int(rng.integers(3, 7))):
             p = k if k < len(PARTNERS) else int(rng.choice(len(PARTNERS), p=[0.45, 0.4, 0.15]))
-            cat = CATEGORIES[int(brand_category[b])]
-            product = note_text.product_name(rng, cat)
-            off_partner.append(p)
-            off_brand.append(b)
-            off_price.append(round(float(rng.lognormal(4.6, 0.8)), 1))
-            off_item.append(f"{PARTNERS[p].key_prefix}{int(rng.integers(10**8, 10**9))}")
-            off_title.append(f"{brand_names[b]}{product}")
-    offer_partner = np.array(off_partner, dtype=np.int64)
-    offer_brand = np.array(off_brand, dtype=np.int64)
-    offers_of_brand: list[list[int]] = [[] for _ in brand_ids]
-    for i, b in enumerate(off_brand):
-        offers_of_brand[b].append(i)
+            product = note_text.product_name(rng, CATEGORIES[int(acc.brand_category[b])])
+            partner.append(p)
+            brand.append(b)
+            price.append(round(float(rng.lognormal(4.6, 0.8)), 1))
+            item.append(f"{PARTNERS[p].key_prefix}{int(rng.integers(10**8, 10**9))}")
+            title.append(f"{acc.brand_names[b]}{product}")
+    of_brand: list[list[int]] = [[] for _ in acc.ids["brand"]]
+    for i, b in enumerate(brand):
+        of_brand[b].append(i)
+    return _Offers(
+        np.array(partner, dtype=np.int64), np.array(brand, dtype=np.int64), price, item, title,
+        of_brand,
+    )  # fmt: skip
 
-    # notes
+
+def _note_kind(spec: WorldSpec, u: float, category: int) -> int:
+    if u < spec.unregistered_promo_share:
+        return PROMO_UNREG
+    if u < spec.unregistered_promo_share + spec.medical_claim_share and category < 2:
+        return MEDICAL
+    if u < 0.15:
+        return COLLAB
+    return MENTION if u < 0.4 else ORGANIC
+
+
+def _notes_stage(
+    spec: WorldSpec, acc: _Accounts, offers: _Offers, rng: np.random.Generator, t0: int
+) -> _Notes:
     author, kind, nbrand, cat_l = [], [], [], []
-    for aid in ids["creator"].tolist():
-        count = int(rng.poisson(spec.notes_per_creator * (0.5 + min(followers_of[aid], 1e5) / 1e5)))
+    for aid in acc.ids["creator"].tolist():
+        count = int(
+            rng.poisson(spec.notes_per_creator * (0.5 + min(acc.followers[aid], 1e5) / 1e5))
+        )
         for _ in range(count):
-            author.append(aid)
-            cat = category_of[aid] if rng.random() < 0.8 else int(rng.integers(len(CATEGORIES)))
-            cat_l.append(cat)
+            cat = acc.category[aid] if rng.random() < 0.8 else int(rng.integers(len(CATEGORIES)))
             u = rng.random()
-            same_cat = np.flatnonzero(brand_category == cat)
-            b = int(rng.choice(same_cat)) if len(same_cat) else int(rng.integers(len(brand_ids)))
-            if u < spec.unregistered_promo_share:
-                kind.append(PROMO_UNREG)
-            elif u < spec.unregistered_promo_share + spec.medical_claim_share and cat < 2:
-                kind.append(MEDICAL)
-            elif u < 0.15:
-                kind.append(COLLAB)
-            elif u < 0.4:
-                kind.append(MENTION)
-            else:
-                kind.append(ORGANIC)
-                b = -1
-            nbrand.append(b)
+            same_cat = np.flatnonzero(acc.brand_category == cat)
+            b = (
+                int(rng.choice(same_cat))
+                if len(same_cat)
+                else int(rng.integers(len(acc.ids["brand"])))
+            )
+            k = _note_kind(spec, u, cat)
+            author.append(aid)
+            cat_l.append(cat)
+            kind.append(k)
+            nbrand.append(-1 if k == ORGANIC else b)
     for group, per in (("brand", spec.notes_per_brand), ("enterprise", spec.notes_per_brand / 2)):
-        for j, aid in enumerate(ids[group].tolist()):
-            b = j if group == "brand" else int(enterprise_brand[j])
+        for j, aid in enumerate(acc.ids[group].tolist()):
+            b = j if group == "brand" else int(acc.enterprise_brand[j])
             for _ in range(max(1, int(rng.poisson(per)))):
                 author.append(aid)
                 kind.append(BRAND)
                 nbrand.append(b)
-                cat_l.append(int(brand_category[b]))
+                cat_l.append(int(acc.brand_category[b]))
     n = len(author)
-    note_author = np.array(author, dtype=np.int64)
-    note_kind = np.array(kind, dtype=np.int8)
     note_brand = np.array(nbrand, dtype=np.int64)
-    note_category = np.array(cat_l, dtype=np.int8)
-    fol = np.array([followers_of[a] for a in author], dtype=np.float64)
-    note_popularity = (fol + 50.0) ** 0.6 * rng.lognormal(0.0, 0.8, n)
+    fol = np.array([acc.followers[a] for a in author], dtype=np.float64)
+    popularity = (fol + 50.0) ** 0.6 * rng.lognormal(0.0, 0.8, n)
     publish_day = rng.integers(-10, max(1, spec.days - 1), n)
-    note_publish_us = t0 + publish_day * US_PER_DAY + rng.integers(0, US_PER_DAY, n)
+    publish_us = t0 + publish_day * US_PER_DAY + rng.integers(0, US_PER_DAY, n)
     note_offer = np.full(n, -1, dtype=np.int64)
     for i in np.flatnonzero(note_brand >= 0).tolist():
-        options = offers_of_brand[int(note_brand[i])]
+        options = offers.of_brand[int(note_brand[i])]
         note_offer[i] = options[int(rng.integers(len(options)))]
+    return _Notes(
+        np.array(author, dtype=np.int64), np.array(kind, dtype=np.int8), note_brand,
+        np.array(cat_l, dtype=np.int8), popularity, publish_us, note_offer,
+    )  # fmt: skip
 
-    # link mounts: brand notes and registered collabs on the note or a pinned comment;
-    # enterprise accounts via their profile card
-    note_mount = np.full(n, -1, dtype=np.int64)
-    note_placement = np.full(n, -1, dtype=np.int8)
-    mounts: dict[str, list] = {c: [] for c in schemas.LINK_MOUNTS.names}
+
+def _mounts_stage(
+    acc: _Accounts, offers: _Offers, notes: _Notes, rng: np.random.Generator, t0: int
+) -> _Mounts:
+    """Brand notes and registered collabs get a link on the note or a pinned comment;
+    enterprise accounts one on their profile card."""
+    n = len(notes.author)
+    out = _Mounts(
+        np.full(n, -1, dtype=np.int64),
+        np.full(n, -1, dtype=np.int8),
+        {c: [] for c in schemas.LINK_MOUNTS.names},
+    )
     enterprise_mount: dict[int, int] = {}
-    for j, aid in enumerate(ids["enterprise"].tolist()):
-        options = offers_of_brand[int(enterprise_brand[j])]
-        mini = [o for o in options if offer_partner[o] == 2] or options
-        mid = len(mounts["mount_id"]) + 1
+    for j, aid in enumerate(acc.ids["enterprise"].tolist()):
+        options = offers.of_brand[int(acc.enterprise_brand[j])]
+        mini = [o for o in options if offers.partner[o] == 2] or options
+        mid = len(out.cols["mount_id"]) + 1
         enterprise_mount[aid] = mid
-        _add_mount(mounts, mid, mini[0], None, aid, "profile_card", t0 - 5 * US_PER_DAY)
+        _add_mount(out.cols, mid, mini[0], None, aid, "profile_card", t0 - 5 * US_PER_DAY)
     for i in range(n):
-        k = int(note_kind[i])
+        k, who = int(notes.kind[i]), int(notes.author[i])
         u = rng.random()
-        if k == BRAND and account_kind[int(note_author[i])] == "enterprise":
-            note_mount[i] = enterprise_mount[int(note_author[i])]
-            note_placement[i] = 2
+        if k == BRAND and acc.kind[who] == "enterprise":
+            out.note_mount[i], out.note_placement[i] = enterprise_mount[who], 2
             continue
         place = -1
         if (k == BRAND and u < 0.8) or (k == COLLAB and u < 0.5):
@@ -218,54 +313,52 @@ def build_world(spec: WorldSpec, seed: int) -> World:
         elif k == COLLAB and u < 0.8:
             place = 1
         if place >= 0:
-            mid = len(mounts["mount_id"]) + 1
-            note_mount[i], note_placement[i] = mid, place
-            _add_mount(
-                mounts,
-                mid,
-                int(note_offer[i]),
-                i + 1,
-                int(note_author[i]),
-                PLACEMENTS[place],
-                int(note_publish_us[i]),
-            )
+            mid = len(out.cols["mount_id"]) + 1
+            out.note_mount[i], out.note_placement[i] = mid, place
+            offer, at = int(notes.offer[i]), int(notes.publish_us[i])
+            _add_mount(out.cols, mid, offer, i + 1, who, PLACEMENTS[place], at)
+    return out
 
-    # titles and bodies
+
+def _texts_stage(
+    acc: _Accounts, notes: _Notes, rng: np.random.Generator
+) -> tuple[list[str], dict[str, list]]:
+    """Each note's product, title and body: the notes table."""
     products: list[str] = []
     cols: dict[str, list] = {c: [] for c in schemas.NOTES.names}
-    for i in range(n):
-        cat = CATEGORIES[int(note_category[i])]
+    for i in range(len(notes.author)):
+        cat = CATEGORIES[int(notes.category[i])]
         product = note_text.product_name(rng, cat)
         products.append(product)
-        b = int(note_brand[i])
-        k = int(note_kind[i])
-        brand = brand_names[b] if b >= 0 and k != ORGANIC else None
+        b, k = int(notes.brand[i]), int(notes.kind[i])
+        brand = acc.brand_names[b] if b >= 0 and k != ORGANIC else None
+        promo, medical = k in (PROMO_UNREG, BRAND), k == MEDICAL
         cols["note_id"].append(i + 1)
-        cols["author_id"].append(int(note_author[i]))
+        cols["author_id"].append(int(notes.author[i]))
         cols["category"].append(cat)
         cols["title"].append(note_text.title(rng, cat, product))
         cols["body"].append(
-            note_text.body(
-                rng,
-                cat,
-                product,
-                brand=brand,
-                promo=k in (PROMO_UNREG, BRAND),
-                medical=k == MEDICAL,
-            )
+            note_text.body(rng, cat, product, brand=brand, promo=promo, medical=medical)
         )
-        cols["published_at"].append(int(note_publish_us[i]))
+        cols["published_at"].append(int(notes.publish_us[i]))
+    return products, cols
+
+
+def _collabs_stage(acc: _Accounts, notes: _Notes, rng: np.random.Generator) -> dict[str, list]:
     collab: dict[str, list] = {c: [] for c in schemas.COLLAB_REGISTRATIONS.names}
-    for i in np.flatnonzero(note_kind == COLLAB).tolist():
+    for i in np.flatnonzero(notes.kind == COLLAB).tolist():
         collab["registration_id"].append(len(collab["registration_id"]) + 1)
-        collab["brand_id"].append(int(brand_ids[int(note_brand[i])]))
-        collab["creator_id"].append(int(note_author[i]))
+        collab["brand_id"].append(int(acc.ids["brand"][int(notes.brand[i])]))
+        collab["creator_id"].append(int(notes.author[i]))
         collab["note_id"].append(i + 1)
         collab["fee"].append(round(float(rng.lognormal(7.0, 1.0)), 0))
-        collab["registered_at"].append(
-            int(note_publish_us[i]) - int(rng.integers(1, 10)) * US_PER_DAY
-        )
-    partners = pa.table(
+        at = int(notes.publish_us[i]) - int(rng.integers(1, 10)) * US_PER_DAY
+        collab["registered_at"].append(at)
+    return collab
+
+
+def _partners_table() -> pa.Table:
+    return pa.table(
         {
             "partner": [p.slug for p in PARTNERS],
             "name": [p.name for p in PARTNERS],
@@ -274,47 +367,22 @@ def build_world(spec: WorldSpec, seed: int) -> World:
         },
         schema=schemas.PARTNERS,
     )
-    offers = pa.table(
+
+
+def _offers_table(acc: _Accounts, offers: _Offers) -> pa.Table:
+    brands = offers.brand.tolist()
+    return pa.table(
         {
-            "offer_id": np.arange(1, len(off_brand) + 1, dtype=np.int64),
-            "partner": [PARTNERS[p].slug for p in off_partner],
-            "brand_id": brand_ids[offer_brand],
-            "item_id": off_item,
-            "title": off_title,
-            "category": [CATEGORIES[int(brand_category[b])] for b in off_brand],
-            "price": off_price,
-            "currency": ["CNY"] * len(off_brand),
+            "offer_id": np.arange(1, len(brands) + 1, dtype=np.int64),
+            "partner": [PARTNERS[p].slug for p in offers.partner.tolist()],
+            "brand_id": acc.ids["brand"][offers.brand],
+            "item_id": offers.item,
+            "title": offers.title,
+            "category": [CATEGORIES[int(acc.brand_category[b])] for b in brands],
+            "price": offers.price,
+            "currency": ["CNY"] * len(brands),
         },
         schema=schemas.OFFERS,
-    )
-    return World(
-        spec=spec,
-        start_us=t0,
-        accounts=pa.table(acc_cols, schema=schemas.ACCOUNTS),
-        account_kind=account_kind,
-        brand_ids=brand_ids,
-        brand_names=brand_names,
-        brand_category=brand_category,
-        note_author=note_author,
-        note_category=note_category,
-        note_popularity=note_popularity,
-        note_publish_us=note_publish_us,
-        note_kind=note_kind,
-        note_brand=note_brand,
-        note_offer=note_offer,
-        note_mount=note_mount,
-        note_placement=note_placement,
-        note_product=products,
-        notes=pa.table(cols, schema=schemas.NOTES),
-        offer_partner=offer_partner,
-        offer_price=np.array(off_price),
-        offer_item=off_item,
-        offer_brand=offer_brand,
-        offers=offers,
-        partners=partners,
-        link_mounts=pa.table(mounts, schema=schemas.LINK_MOUNTS),
-        mount_offer=np.array(mounts["offer_id"], dtype=np.int64) - 1,
-        collab_registrations=pa.table(collab, schema=schemas.COLLAB_REGISTRATIONS),
     )
 
 

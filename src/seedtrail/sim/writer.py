@@ -12,7 +12,7 @@ from types import TracebackType
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from seedtrail.errors import SimError
+from seedtrail.core.errors import SimError
 
 WRITER_OPTIONS: dict[str, object] = {
     "compression": "zstd",

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 from pydantic_core import to_jsonable_python
 from sqlalchemy import Connection, insert, select
 
-from seedtrail.errors import forbidden
+from seedtrail.core.errors import forbidden
 from seedtrail.messages import N_
 from seedtrail.store.schema import audit_log
 from seedtrail.store.types import utcnow
 
 if TYPE_CHECKING:
-    from seedtrail.principals import Principal
+    from seedtrail.core.principals import Principal
 
 #: Who may read the audit log (the API and the dashboard both check with :func:`require_reader`).
 READERS = frozenset({"operator", "moderator"})

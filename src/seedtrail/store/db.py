@@ -8,7 +8,8 @@ from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
-from seedtrail.errors import ConfigError
+from seedtrail.core.errors import ConfigError
+from seedtrail.core.extras import require
 
 #: Execution option marking a connection that only reads (see :meth:`Store.read`).
 READ_ONLY = "seedtrail_read_only"
@@ -48,6 +49,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.drivername == "postgresql+psycopg":
+            require("psycopg", "postgres")
         return create_engine(parsed, pool_pre_ping=True, **kwargs)
     raise ConfigError(
         f"unsupported database backend {parsed.get_backend_name()!r}: use sqlite or postgresql"
@@ -58,4 +61,5 @@ def insert_ignoring_duplicates(conn: Connection, table: Table) -> Insert:
     """``INSERT ... ON CONFLICT DO NOTHING`` on either backend: a row that exists already (or is
     being inserted by a concurrent transaction, which this one then waits for) is left alone."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
+    statement: Insert = dialect.insert(table).on_conflict_do_nothing()
+    return statement

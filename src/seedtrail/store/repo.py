@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Table, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from seedtrail.errors import Conflict, InvalidInput, NotFound, not_found
+from seedtrail.core.errors import Conflict, InvalidInput, NotFound, not_found
 from seedtrail.store.types import utcnow
 
 Row = dict[str, Any]

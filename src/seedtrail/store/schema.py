@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -46,7 +48,9 @@ PARTNER_KINDS = ("marketplace", "mini_program", "web_shop")
 PLACEMENTS = CONTRACT_PLACEMENTS
 MOUNT_STATUSES = ("active", "disabled")
 RULE_EFFECTS = ("open", "closed")
-ROLES = ("operator", "brand", "creator", "partner", "moderator")
+#: Who a principal (an API key) acts as.
+Role = Literal["operator", "brand", "creator", "partner", "moderator"]
+ROLES: tuple[Role, ...] = get_args(Role)
 SUBJECT_TYPES = ("account", "note", "comment")
 #: What a case can be about: a subject above, or a whole campaign (its members' cases point to it)
 CASE_SUBJECTS = (*SUBJECT_TYPES, "campaign")
@@ -424,7 +428,7 @@ meta = Table(
 # and an index on random keys costs the click log a page write per click).
 Index("ix_clicks_partner_ts", clicks.c.partner_id, clicks.c.ts_us)
 
-# --- event intake (issue 4) ---------------------------------------------------------------
+# --- event intake: the inbox of acknowledged events -------------------------------------------
 STREAMS = ("front", "back")
 
 #: Acknowledged events not yet sealed into the lake. ``source`` is the partner slug for
@@ -480,7 +484,7 @@ partner_holds = Table(
     Column("release_reason", String(500)),
 )
 
-# --- clean room (issue 6) -----------------------------------------------------------------
+# --- clean room: privacy budgets, runs and releases -------------------------------------------
 #: No configuration may allow more epsilon per brand, campaign and 7-day period.
 PRIVACY_HARD_CAP = 10.0
 

@@ -7,8 +7,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
-from seedtrail.errors import StoreError
-from seedtrail.settings import Settings
+from seedtrail.core.errors import StoreError
+from seedtrail.core.settings import Settings
 from seedtrail.store import migrate
 from seedtrail.store.db import READ_ONLY, make_engine
 
@@ -50,6 +50,12 @@ class Store:
                 f"database schema is at {current or 'nothing'}, this seedtrail needs {head}: "
                 "run `seedtrail init`"
             )
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.dispose()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -7,7 +7,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from seedtrail.attribution.runs import Reports
-from seedtrail.settings import Settings
+from seedtrail.core.settings import Settings
 from seedtrail.store.store import Store
 from seedtrail.web.render import Web
 from seedtrail.web.views import auth, brand, creator, health, moderator, operator, shop

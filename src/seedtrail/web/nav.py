@@ -4,9 +4,9 @@ reads, so the menu never offers a page the API would refuse."""
 from __future__ import annotations
 
 from seedtrail.community import campaigns, notes
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import cases
 from seedtrail.links import mounts, rules
-from seedtrail.principals import Principal
 from seedtrail.store import audit
 
 VIEWS: tuple[tuple[str, str, frozenset[str]], ...] = (

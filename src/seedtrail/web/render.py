@@ -1,7 +1,7 @@
 """The dashboard's request context, templates and the wrappers every page and form goes through.
 
 :func:`page` signs the visitor in from the session cookie (or sends them to the sign-in page),
-picks the language and turns a :class:`~seedtrail.errors.SeedtrailError` into an HTML page that
+picks the language and turns a :class:`~seedtrail.core.errors.SeedtrailError` into an HTML page that
 says what to do. :func:`action` does the same for form posts and checks the CSRF token.
 Authorization is never decided here: views call the same functions the API calls.
 """
@@ -20,13 +20,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from seedtrail import __version__, messages, principals
+from seedtrail import __version__, messages
 from seedtrail.attribution import metrics
-from seedtrail.errors import BadRequest, SeedtrailError, Unauthorized
+from seedtrail.core import principals
+from seedtrail.core.errors import BadRequest, SeedtrailError, Unauthorized
+from seedtrail.core.principals import Principal
+from seedtrail.core.settings import Settings
 from seedtrail.intake.directory import PartnerDirectory
 from seedtrail.messages import Msg
-from seedtrail.principals import Principal
-from seedtrail.settings import Settings
 from seedtrail.store.store import Store
 from seedtrail.web import i18n, session
 

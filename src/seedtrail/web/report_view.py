@@ -21,8 +21,8 @@ from starlette.requests import Request
 
 from seedtrail.api import attribution_routes as api
 from seedtrail.attribution import metrics
+from seedtrail.core.principals import Principal
 from seedtrail.messages import N_
-from seedtrail.principals import Principal
 from seedtrail.store.schema import notes
 from seedtrail.store.store import Store
 from seedtrail.web import charts

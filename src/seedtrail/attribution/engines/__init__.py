@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from seedtrail.errors import InvalidInput
+from seedtrail.core.errors import EngineUnavailable, InvalidInput
+from seedtrail.core.extras import require
 
 if TYPE_CHECKING:
     from seedtrail.attribution.engines.base import SqlEngine
@@ -19,6 +20,7 @@ def open_engine(name: str) -> SqlEngine:
 
         return DuckDBEngine()
     if name == "spark":
+        require("pyspark", "spark", error=EngineUnavailable)
         from seedtrail.attribution.engines.spark import SparkEngine
 
         return SparkEngine()

@@ -26,8 +26,10 @@ from seedtrail.attribution.plan import (
 )
 from seedtrail.attribution.spec import AttributionSpec
 from seedtrail.attribution.summary import summary_step
-from seedtrail.errors import AttributionInputError
+from seedtrail.core.errors import AttributionInputError
 
+#: Told each step of a run as it starts ("credit", "writing files" ...): the one progress
+#: callback of attribution (engines, reports and incremental builds).
 Progress = Callable[[str], None]
 
 

@@ -26,7 +26,7 @@ from seedtrail.attribution.engines.duckdb_single import (
 from seedtrail.attribution.inputs import describe, file_format
 from seedtrail.attribution.plan import Step
 from seedtrail.attribution.spec import AttributionSpec
-from seedtrail.errors import AttributionInputError
+from seedtrail.core.errors import AttributionInputError
 
 DUCKDB = Dialect(
     name="duckdb",

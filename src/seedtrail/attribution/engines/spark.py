@@ -28,7 +28,7 @@ from seedtrail.attribution.engines.base import Progress, SqlEngine
 from seedtrail.attribution.inputs import describe, file_format
 from seedtrail.attribution.plan import Step
 from seedtrail.attribution.spec import AttributionSpec
-from seedtrail.errors import AttributionInputError
+from seedtrail.core.errors import AttributionInputError
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from seedtrail.errors import ConfigError
+from seedtrail.core.errors import ConfigError
 
 SPLITS = ("dev", "held_out")
 PLATFORMS = ["闲鱼", "抖音", "拼多多", "快手", "淘宝", "京东", "得物", "微店", "唯品会", "转转"]

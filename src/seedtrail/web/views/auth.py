@@ -6,8 +6,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from seedtrail import principals
-from seedtrail.errors import SeedtrailError, Unauthorized
+from seedtrail.core import principals
+from seedtrail.core.errors import SeedtrailError, Unauthorized
 from seedtrail.web import i18n, nav, session
 from seedtrail.web.render import PREFIX, context, read_form, redirect, safe_next
 

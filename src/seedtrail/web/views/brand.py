@@ -14,12 +14,12 @@ from markupsafe import Markup
 from sqlalchemy import Connection, func, select
 from starlette.responses import Response
 
-from seedtrail import resources
 from seedtrail.attribution import metrics
 from seedtrail.community import campaigns
-from seedtrail.errors import ReportOutdated
+from seedtrail.core import resources
+from seedtrail.core.errors import ReportOutdated
+from seedtrail.core.principals import Principal
 from seedtrail.links import clickstats
-from seedtrail.principals import Principal
 from seedtrail.store.schema import campaign_notes, campaign_spend
 from seedtrail.web import charts, report_view, tables
 from seedtrail.web.render import Ctx, page

@@ -10,13 +10,13 @@ from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import Response
 
-from seedtrail import resources
 from seedtrail.api import attribution_routes as api
 from seedtrail.community import notes
+from seedtrail.core import resources
+from seedtrail.core.errors import Forbidden, ReportOutdated
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import cases
-from seedtrail.errors import Forbidden, ReportOutdated
 from seedtrail.links import clickstats, mounts
-from seedtrail.principals import Principal
 from seedtrail.web import charts, tables
 from seedtrail.web.render import Ctx, page
 from seedtrail.web.tables import Column

@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import Connection
 from starlette.responses import Response
 
-from seedtrail import resources
-from seedtrail.errors import Forbidden, InvalidInput
+from seedtrail.core import resources
+from seedtrail.core.errors import Forbidden, InvalidInput
+from seedtrail.core.principals import Principal
 from seedtrail.intake import health, holds
 from seedtrail.lake.layout import Lake
 from seedtrail.links import partners
 from seedtrail.messages import Msg
-from seedtrail.principals import Principal
 from seedtrail.web import charts
 from seedtrail.web.render import Ctx, action, page, redirect
 

@@ -11,10 +11,10 @@ from markupsafe import Markup
 from sqlalchemy import Connection
 from starlette.responses import Response
 
+from seedtrail.core.errors import InvalidInput, validated
+from seedtrail.core.principals import Principal
 from seedtrail.enforcement import actions, appeals, cases, groups
-from seedtrail.errors import InvalidInput, validated
 from seedtrail.messages import Msg
-from seedtrail.principals import Principal
 from seedtrail.web import charts, tables
 from seedtrail.web.render import Ctx, action, page, redirect
 from seedtrail.web.tables import Column

@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import Connection
 from starlette.responses import Response
 
-from seedtrail import messages, resources
-from seedtrail.errors import InvalidInput
+from seedtrail import messages
+from seedtrail.core import resources
+from seedtrail.core.errors import InvalidInput
+from seedtrail.core.principals import Principal
 from seedtrail.links import partners, preview, rules
 from seedtrail.messages import Msg
-from seedtrail.principals import Principal
 from seedtrail.store import audit
 from seedtrail.web import tables
 from seedtrail.web.render import Ctx, action, page, redirect

@@ -9,11 +9,11 @@ from typing import Any
 
 from starlette.responses import Response
 
-from seedtrail import resources
 from seedtrail.api import funding_routes
 from seedtrail.api import shop_routes as api
 from seedtrail.attribution import shopview
-from seedtrail.errors import ReportOutdated
+from seedtrail.core import resources
+from seedtrail.core.errors import ReportOutdated
 from seedtrail.links import partners
 from seedtrail.messages import N_
 from seedtrail.web import tables

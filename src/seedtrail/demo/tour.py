@@ -12,12 +12,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
-from seedtrail import demo_world, principals, resources
 from seedtrail.api.app import create_app
 from seedtrail.community import accounts, collabs, notes
-from seedtrail.demo_world import WorldSummary
+from seedtrail.core import principals, resources
+from seedtrail.core.settings import Settings
+from seedtrail.demo import world as demo_world
+from seedtrail.demo.world import WorldSummary
 from seedtrail.links import clickstats, mounts, offers, partners, rules
-from seedtrail.settings import Settings
 from seedtrail.store import migrate
 from seedtrail.store.schema import clicks
 from seedtrail.store.schema import partners as partners_table
@@ -42,106 +43,63 @@ def _make(conn: Any, res: resources.Resource, **values: Any) -> int:
     return int(resources.create(conn, res, DEMO, res.create_model.model_validate(values))["id"])
 
 
+@dataclass(frozen=True)
+class _Ref:
+    """The id of a row created earlier in :data:`_SEED`."""
+
+    key: str
+
+
+#: The demo's hand-made community, created in this order; a :class:`_Ref` is an earlier row's id.
+_SEED: tuple[tuple[str, resources.Resource, dict[str, Any]], ...] = (
+    ("brand", accounts.RESOURCE, {"handle": "florasis", "display_name": "花西子", "kind": "brand",
+                                  "verified": True, "follower_count": 820_000}),
+    ("creator", accounts.RESOURCE, {"handle": "xiaohong", "display_name": "小红同学",
+                                    "kind": "creator", "follower_count": 36_000}),
+    ("note", notes.NOTES, {"author_id": _Ref("creator"),
+                           "title": "夏日通勤妆｜持妆一整天的散粉测评", "category": "beauty",
+                           "body": "油皮亲测，早八到晚六不脱妆。"}),
+    ("taobao", partners.RESOURCE, {
+        "slug": "taobao", "name": "淘宝", "kind": "marketplace",
+        "allowed_hosts": ["item.taobao.com"],
+        "web_url_template": "https://item.taobao.com/item.htm?id={item_id}",
+        "app_url_template": "taobao://item.taobao.com/item.htm?id={item_id}",
+        "declared_sample_rate": 0.5}),
+    ("jdmini", partners.RESOURCE, {
+        "slug": "jd-mini", "name": "京东购物小程序", "kind": "mini_program",
+        "allowed_hosts": ["item.jd.com"],
+        "web_url_template": "https://item.jd.com/{item_id}.html",
+        "mini_program_app_id": "wx91d27dbf599dff74",
+        "mini_program_path_template": "pages/item/detail/detail?sku={item_id}"}),
+    ("shop", partners.RESOURCE, {"slug": "brand-shop", "name": "花西子官网", "kind": "web_shop",
+                                 "allowed_hosts": ["shop.florasis.example"]}),
+    ("offer_tb", offers.RESOURCE, {"partner_id": _Ref("taobao"), "owner_id": _Ref("brand"),
+                                   "item_id": "680012345678", "title": "花西子 蜜粉 散粉 定妆",
+                                   "price": "149.00", "category": "beauty"}),
+    ("offer_jd", offers.RESOURCE, {"partner_id": _Ref("jdmini"), "owner_id": _Ref("brand"),
+                                   "item_id": "100012043978", "title": "花西子 空气蜜粉",
+                                   "price": "159.00", "category": "beauty"}),
+    ("offer_web", offers.RESOURCE, {"partner_id": _Ref("shop"), "owner_id": _Ref("brand"),
+                                    "url": "https://shop.florasis.example/p/1",
+                                    "title": "官网礼盒", "price": "399.00", "category": "beauty"}),
+    ("collab", collabs.RESOURCE, {"brand_id": _Ref("brand"), "creator_id": _Ref("creator"),
+                                  "note_id": _Ref("note")}),
+    ("rule", rules.RESOURCE, {"name": "美妆类目开放外链 (618)", "effect": "open",
+                              "category": "beauty"}),
+)  # fmt: skip
+
+
 def _seed(store: Store) -> dict[str, int]:
     ids: dict[str, int] = {}
     with store.transaction() as conn:
-        ids["brand"] = _make(
-            conn,
-            accounts.RESOURCE,
-            handle="florasis",
-            display_name="花西子",
-            kind="brand",
-            verified=True,
-            follower_count=820_000,
-        )
-        ids["creator"] = _make(
-            conn,
-            accounts.RESOURCE,
-            handle="xiaohong",
-            display_name="小红同学",
-            kind="creator",
-            follower_count=36_000,
-        )
-        ids["note"] = _make(
-            conn,
-            notes.NOTES,
-            author_id=ids["creator"],
-            title="夏日通勤妆｜持妆一整天的散粉测评",
-            category="beauty",
-            body="油皮亲测，早八到晚六不脱妆。",
-        )
-        ids["taobao"] = _make(
-            conn,
-            partners.RESOURCE,
-            slug="taobao",
-            name="淘宝",
-            kind="marketplace",
-            allowed_hosts=["item.taobao.com"],
-            web_url_template="https://item.taobao.com/item.htm?id={item_id}",
-            app_url_template="taobao://item.taobao.com/item.htm?id={item_id}",
-            declared_sample_rate=0.5,
-        )
-        ids["jdmini"] = _make(
-            conn,
-            partners.RESOURCE,
-            slug="jd-mini",
-            name="京东购物小程序",
-            kind="mini_program",
-            allowed_hosts=["item.jd.com"],
-            web_url_template="https://item.jd.com/{item_id}.html",
-            mini_program_app_id="wx91d27dbf599dff74",
-            mini_program_path_template="pages/item/detail/detail?sku={item_id}",
-        )
-        ids["shop"] = _make(
-            conn,
-            partners.RESOURCE,
-            slug="brand-shop",
-            name="花西子官网",
-            kind="web_shop",
-            allowed_hosts=["shop.florasis.example"],
-        )
-        ids["offer_tb"] = _make(
-            conn,
-            offers.RESOURCE,
-            partner_id=ids["taobao"],
-            owner_id=ids["brand"],
-            item_id="680012345678",
-            title="花西子 蜜粉 散粉 定妆",
-            price="149.00",
-            category="beauty",
-        )
-        ids["offer_jd"] = _make(
-            conn,
-            offers.RESOURCE,
-            partner_id=ids["jdmini"],
-            owner_id=ids["brand"],
-            item_id="100012043978",
-            title="花西子 空气蜜粉",
-            price="159.00",
-            category="beauty",
-        )
-        ids["offer_web"] = _make(
-            conn,
-            offers.RESOURCE,
-            partner_id=ids["shop"],
-            owner_id=ids["brand"],
-            url="https://shop.florasis.example/p/1",
-            title="官网礼盒",
-            price="399.00",
-            category="beauty",
-        )
-        collab = _make(
-            conn,
-            collabs.RESOURCE,
-            brand_id=ids["brand"],
-            creator_id=ids["creator"],
-            note_id=ids["note"],
-        )
-        creator = principals.Principal(id=0, name="demo", role="creator", account_id=ids["creator"])
-        collabs.accept(conn, creator, collab)  # the creator consents, as she would in the app
-        ids["rule"] = _make(
-            conn, rules.RESOURCE, name="美妆类目开放外链 (618)", effect="open", category="beauty"
-        )
+        for key, res, values in _SEED:
+            resolved = {k: ids[v.key] if isinstance(v, _Ref) else v for k, v in values.items()}
+            ids[key] = _make(conn, res, **resolved)
+            if key == "collab":  # the creator consents, as she would in the app
+                creator = principals.Principal(
+                    id=0, name="demo", role="creator", account_id=ids["creator"]
+                )
+                collabs.accept(conn, creator, ids[key])
     return ids
 
 
@@ -153,7 +111,7 @@ def _mount(store: Store, **values: Any) -> str:
 
 def run(settings: Settings, console: Console, *, world_scale: str | None = None) -> DemoReport:
     """The redirect tour; with ``world_scale`` (the CLI's default: ``demo``) first a simulated
-    community run end to end (:mod:`seedtrail.demo_world`), whose accounts the keys sign in as."""
+    community run end to end (:mod:`seedtrail.demo.world`), whose accounts the keys sign in as."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store.from_settings(settings)
     migrate.upgrade(store.engine)
@@ -182,6 +140,16 @@ def run(settings: Settings, console: Console, *, world_scale: str | None = None)
     report.codes["web shop (profile card)"] = _mount(
         store, placement="profile_card", offer_id=ids["offer_web"], account_id=ids["brand"]
     )
+    _tour(settings, store, report, ids)
+    _sign_in_keys(store, report, ids)
+    _print(console, report)
+    store.dispose()
+    return report
+
+
+def _tour(settings: Settings, store: Store, report: DemoReport, ids: dict[str, int]) -> None:
+    """Tap each link as a phone would, then again as a duplicate and as a link-preview bot, and
+    once more after the operator's kill switch; count what the click log kept."""
     with TestClient(create_app(settings, store=store)) as client:
 
         def tap(label: str, code: str, ua: str = PHONE, viewer: str = "demo-viewer-1") -> None:
@@ -219,8 +187,12 @@ def run(settings: Settings, console: Console, *, world_scale: str | None = None)
                 select(func.count()).select_from(clicks).where(clickstats.counted())
             ).scalar_one()
         )
+
+
+def _sign_in_keys(store: Store, report: DemoReport, ids: dict[str, int]) -> None:
+    """Dashboard sign-in keys, shown once like `keys create`."""
     world = report.world
-    with store.transaction() as conn:  # dashboard sign-in keys, shown once like `keys create`
+    with store.transaction() as conn:
         signers: list[tuple[str, dict[str, Any]]] = [
             ("operator", {}),
             ("brand", {"account_id": world.brand_id if world else ids["brand"]}),
@@ -231,9 +203,6 @@ def run(settings: Settings, console: Console, *, world_scale: str | None = None)
             signers += [("moderator", {}), ("partner", {"partner_id": shop})]
         for role, who in signers:
             _, report.keys[role] = principals.create(conn, name=f"demo {role}", role=role, **who)
-    _print(console, report)
-    store.dispose()
-    return report
 
 
 def _print_world(console: Console, world: WorldSummary) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from seedtrail.errors import InvalidInput, Unauthorized
+from seedtrail.core.errors import InvalidInput, Unauthorized
 from seedtrail.messages import Msg
 from seedtrail.store.repo import Repo
-from seedtrail.store.schema import ROLES, accounts, principals
+from seedtrail.store.schema import ROLES, Role, accounts, principals
 from seedtrail.store.types import utcnow
 
 repo = Repo(principals, "principal")
@@ -27,7 +27,7 @@ KEY_PREFIX = "st_"
 class Principal:
     id: int
     name: str
-    role: str
+    role: Role
     account_id: int | None = None
     partner_id: int | None = None
 

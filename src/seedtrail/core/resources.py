@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Connection, Table, and_, select
 
-from seedtrail.errors import Forbidden, InvalidInput, NotFound, forbidden, not_found
+from seedtrail.core.errors import Forbidden, InvalidInput, NotFound, forbidden, not_found
+from seedtrail.core.principals import Principal
 from seedtrail.messages import N_, Msg, term
-from seedtrail.principals import Principal
 from seedtrail.store import audit, epoch
 from seedtrail.store.repo import Repo, Row
 

@@ -12,14 +12,14 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, TypeAdapter
 
 from seedtrail.api.deps import Actor, Reader, Writer
-from seedtrail.errors import BadRequest, Forbidden, InvalidInput, PayloadTooLarge, Unauthorized
+from seedtrail.core.errors import BadRequest, Forbidden, InvalidInput, PayloadTooLarge, Unauthorized
+from seedtrail.core.settings import Settings
 from seedtrail.intake import holds, signature
 from seedtrail.intake.directory import PartnerDirectory
 from seedtrail.intake.events import COMMUNITY, BackEvent, Stream, check
 from seedtrail.intake.health import assess, require_reader, window_end
 from seedtrail.intake.inbox import Inbox
 from seedtrail.lake.layout import Lake
-from seedtrail.settings import Settings
 from seedtrail.store.store import Store
 
 router = APIRouter(tags=["intake"])

@@ -19,7 +19,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from seedtrail import holdout
-from seedtrail.errors import ConfigError
+from seedtrail.core.errors import ConfigError
 
 
 class Settings(BaseSettings):

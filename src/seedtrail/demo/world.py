@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 
 from seedtrail.attribution.dialect import literal
-from seedtrail.settings import Settings
+from seedtrail.core.settings import Settings
 from seedtrail.store.store import Store
 
 Say = Callable[[str], None]
@@ -251,11 +251,11 @@ def _cleanroom(settings: Settings, store: Store, out: WorldSummary) -> None:
 
 def _integrity(settings: Settings, store: Store, out: WorldSummary) -> None:
     """`integrity scan` and `integrity campaigns` over the world, then `cases import`."""
+    from seedtrail.core.principals import Principal
     from seedtrail.enforcement import intake
     from seedtrail.integrity.campaigns import CampaignParams, find_campaigns
     from seedtrail.integrity.scan import Scanner
     from seedtrail.integrity.sources import read_world, world_brands
-    from seedtrail.principals import Principal
 
     folder = settings.data_dir / "integrity"
     folder.mkdir(parents=True, exist_ok=True)

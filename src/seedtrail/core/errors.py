@@ -157,7 +157,7 @@ def not_found(noun: str, ident: object) -> Msg:
 
 def forbidden(role: str, verb: str, resource: str) -> Forbidden:
     """ "a {role} may not {verb} {resource}": ``verb`` is a key (``problem.forbidden.read``),
-    ``resource`` a name listed in :data:`seedtrail.resources.TERMS`."""
+    ``resource`` a name listed in :data:`seedtrail.core.resources.TERMS`."""
     return Forbidden(Msg(verb, {"role": term("role", role), "what": term("resource", resource)}))
 
 
