@@ -49,10 +49,18 @@ class Metric:
 
 INTERVAL_METHODS: dict[str, dict[str, str]] = {
     "horvitz_thompson": {
-        "en": "95% interval of the Horvitz–Thompson scale-up of sampled backhaul (Poisson "
-        "sampling, normal approximation; a count's low end is at least what was received, and "
-        "no non-negative figure's bound is below zero)",
-        "zh-CN": "按回传采样率放大（Horvitz–Thompson）的 95% 置信区间",
+        "en": "95% interval of the Horvitz–Thompson scale-up of sampled backhaul: variance over "
+        "customers (a shop samples whole customers), log-normal around the estimate; the low "
+        "end is at least what was received",
+        "zh-CN": "按回传采样率放大（Horvitz–Thompson）的 95% 置信区间：方差按顾客计算，"
+        "对数正态区间，下限不低于已回传的数量",
+    },
+    "horvitz_thompson_t": {
+        "en": "95% interval of the Horvitz–Thompson scale-up of sampled backhaul: variance over "
+        "customers, Student t with (customers − 1) degrees of freedom (order values are "
+        "skewed and few customers make a noisy variance); never below zero",
+        "zh-CN": "按回传采样率放大（Horvitz–Thompson）的 95% 置信区间：方差按顾客计算，"
+        "自由度为顾客数减一的 t 分布区间，下限不低于零",
     },
     "holdout_z": {
         "en": "95% interval of the difference in mean outcome between exposed and holdout "
@@ -93,7 +101,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("refunds", "退款", "Refunds", f"Refunded orders, {_BACK}", "count", "purchases",
            interval="horvitz_thompson", digits=1),
     Metric("gmv", "GMV", "GMV", f"Order value less refunds, {_BACK}", "CNY",
-           interval="horvitz_thompson", digits=2),
+           interval="horvitz_thompson_t", digits=2),
     Metric("spend", "投流花费", "Boost spend",
            "Boost spend on the row's notes (a campaign: its own spend)", "CNY", digits=2),
     Metric("cost_per_read", "单次阅读成本", "Cost per read", "Boost spend over reads",

@@ -66,7 +66,8 @@ class Coverage:
 
 _SAMPLED_CELLS = (
     "WITH conv AS (SELECT partner || ' ' || strftime(date_trunc('week', ts), '%Y-%m-%d') AS cell,"
-    " kind AS conversion_kind, 1.0 AS credit, value, sample_rate FROM w_conv "
+    " kind AS conversion_kind, 1.0 AS credit, value, sample_rate, event_id AS conversion_id, "
+    "shop_user_key AS user_key FROM w_conv "
     "WHERE kind IN ('purchase', 'refund') AND partner IN "
     "(SELECT partner FROM w_conv WHERE sample_rate < 1)) SELECT * FROM conv"
 )
