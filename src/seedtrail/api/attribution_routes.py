@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import Connection, select, union_all
 
 from seedtrail import resources
+from seedtrail.api.attribution_names import name_campaigns, name_notes
 from seedtrail.api.deps import Actor, Reader
 from seedtrail.attribution import lift as lift_calc
 from seedtrail.attribution import metrics, runs
@@ -172,7 +173,7 @@ def list_campaigns(
     if actor.role != "operator":
         k = _k(request)
         rows = [gate.release_one(r, k) or _withheld(r["key"], k) for r in rows]
-    return {"run": run, "campaigns": rows}
+    return {"run": run, "campaigns": name_campaigns(conn, rows)}
 
 
 def _k(request: Request) -> int:
@@ -213,7 +214,7 @@ def campaign_funnel(
         "run": run,
         "campaign_id": ident,
         "funnel": funnel,
-        "notes": notes_rows,
+        "notes": name_notes(conn, notes_rows),
         "notes_other": other,
         "k": _k(request),
     }
@@ -457,7 +458,7 @@ def notes_report(
     if actor.role != "operator":
         k = _k(request)
         rows = [gate.release_one(r, k) or _withheld(r["key"], k) for r in rows]
-    return {"run": run, "notes": rows}
+    return {"run": run, "notes": name_notes(conn, rows)}
 
 
 @router.get("/notes/{ident}", summary="A note's funnel, and each model's credit to it")
