@@ -22,7 +22,10 @@ def _num(text: str) -> float:
 
 
 def _interval(text: str) -> tuple[float, float]:
-    lo, hi = re.findall(r"-?[0-9][0-9,]*\.?[0-9]*", text)[-2:]
+    """The bounds of the first ``[low, high]`` in a shown text (thousands separators allowed)."""
+    found = re.search(r"\[([^\]]*)\]", text)
+    assert found, text
+    lo, hi = found.group(1).split(", ")
     return _num(lo), _num(hi)
 
 
@@ -49,6 +52,13 @@ def _check_campaign(page: Any, api: Any, cid: int) -> None:
         shown_lo, shown_hi = _interval(dd.locator("small").text_content() or "")
         shown = round(funnel[name]["scaled"], digits)
         assert shown_lo <= shown <= shown_hi
+    # each interval states its method, as the registry describes it
+    methods = page.get_attribute("#interval-methods", "data-methods") or ""
+    assert methods.split() == [funnel["purchases"]["method"], funnel["gmv"]["method"]]
+    registry = api.get("/attribution/metrics").json()["interval_methods"]
+    hint = page.text_content("#interval-methods") or ""
+    for key in methods.split():
+        assert registry[key]["zh-CN"] in hint
     # funnel rates: a share only when nested, never above 100%
     for title in page.locator("#funnel .step title").all_text_contents():
         for pct in re.findall(r"([0-9.,]+)%", title):

@@ -153,6 +153,12 @@ def get(name: str) -> Metric:
     return REGISTRY[name]
 
 
+def interval_text(method: str | None, lang: str) -> str:
+    """How an interval was made (a key of :data:`INTERVAL_METHODS`), in ``lang``."""
+    texts = INTERVAL_METHODS.get(method or "")
+    return "" if texts is None else texts["zh-CN" if lang == "zh-CN" else "en"]
+
+
 def label(name: str, lang: str) -> str:
     return REGISTRY[name].label(lang)
 

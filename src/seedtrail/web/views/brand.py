@@ -161,6 +161,7 @@ def campaign_page(ctx: Ctx) -> Response:
         daily_charts=report_view.daily_charts,
         figure=report_view.figure,
         sample_rate=report_view.sample_rate,
+        interval_method=lambda key: metrics.interval_text(key, ctx.lang),
         **sections,
     )
 
