@@ -74,6 +74,10 @@ def test_brand_sees_its_campaign_funnel_notes_models_and_lift(
     assert funnel["key"] == str(c) and funnel["impressions"] > 0
     assert set(funnel["purchases"]) == {"sampled", "scaled", "ci95", "method"}
     assert funnel["purchases"]["method"] == "horvitz_thompson"
+    assert funnel["gmv"]["method"] == "horvitz_thompson_t"
+    for name in ("purchases", "gmv"):  # every interval contains its estimate, none below zero
+        lo, hi = funnel[name]["ci95"]
+        assert 0 <= lo <= funnel[name]["scaled"] <= hi
     assert funnel["spend"] > 0 and "roas" in funnel and "sample_rate" in funnel
     assert str(setup["note"]) in {n["key"] for n in body["notes"]}
     other = _get(client, setup, "brand", f"/attribution/campaigns/{c}?model=last_touch").json()
@@ -85,6 +89,29 @@ def test_brand_sees_its_campaign_funnel_notes_models_and_lift(
     assert len(lift["lift"]["purchases"]["ci95"]) == 2
     assert lift["lift"]["gmv"]["significant"] in (True, False)
     assert {a["model"] for a in lift["attributed"]} == set(reportworld.MODELS)
+
+
+def test_rows_carry_names_beside_their_ids(
+    client: TestClient, store: Store, setup: dict[str, Any]
+) -> None:
+    c = setup["campaign"]
+    body = _get(client, setup, "brand", f"/attribution/campaigns/{c}").json()
+    with store.read() as conn:
+        want = {
+            str(i): (t, a, h)
+            for i, t, a, h in conn.exec_driver_sql(
+                "SELECT n.id, n.title, n.author_id, a.handle FROM notes n "
+                "JOIN accounts a ON a.id = n.author_id"
+            )
+        }
+        name = dict(conn.exec_driver_sql("SELECT id, name FROM campaigns").all())[c]
+    assert body["notes"]
+    for n in body["notes"]:  # the id stays the key; title and author handle stand beside it
+        assert (n["title"], n["author_id"], n["author_handle"]) == want[n["key"]]
+    rows = _get(client, setup, "brand", "/attribution/campaigns").json()["campaigns"]
+    assert {r["key"]: r["name"] for r in rows}[str(c)] == name
+    one = _get(client, setup, "op", f"/attribution/notes/{setup['note']}").json()["funnel"]
+    assert one["title"] == want[str(setup["note"])][0]
 
 
 def test_a_brand_reads_its_campaign_day_by_day(client: TestClient, setup: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ def _ids(rows: list[dict[str, Any]]) -> list[int]:
 
 def name_notes(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Add ``title``, ``author_id`` and ``author_handle`` to note rows (keyed by note id); rows
-    of notes not in the store (and withheld sums) get nulls."""
+    of notes not in the store get nulls, rows the clean room withheld stay as they are."""
     found: dict[int, tuple[str, int, str]] = {}
     ids = _ids(rows)
     for start in range(0, len(ids), 1000):
@@ -27,6 +27,8 @@ def name_notes(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, A
         )
         found.update((int(i), (str(t), int(a), str(h))) for i, t, a, h in conn.execute(query))
     for r in rows:
+        if "withheld" in r:
+            continue
         hit = found.get(int(r["key"])) if str(r.get("key", "")).isdigit() else None
         r["title"], r["author_id"], r["author_handle"] = hit or (None, None, None)
     return rows

@@ -479,7 +479,7 @@ def note_report(
     return {
         "run": run,
         "note_id": ident,
-        "funnel": funnel,
+        "funnel": name_notes(conn, [funnel])[0] if funnel else None,
         "models": _per_model(report, "note", str(ident)),
     }
 
