@@ -87,6 +87,9 @@ def test_brand_sees_its_campaign_funnel_notes_models_and_lift(
     lift = _get(client, setup, "brand", f"/attribution/campaigns/{c}/lift").json()
     assert lift["lift"]["viewers_holdout"] > 0
     assert len(lift["lift"]["purchases"]["ci95"]) == 2
+    advice = lift["lift"]["holdout_advice"]  # for the campaign's measured reach and baseline
+    assert advice["reach"] == lift["lift"]["viewers_exposed"] + lift["lift"]["viewers_holdout"]
+    assert advice["relative_lift"] == 0.2 and "holdout_share_needed" in advice
     assert lift["lift"]["gmv"]["significant"] in (True, False)
     assert {a["model"] for a in lift["attributed"]} == set(reportworld.MODELS)
 
@@ -397,6 +400,8 @@ def test_holdout_advice(client: TestClient, setup: dict[str, Any]) -> None:
     q = "/attribution/holdout-advice?reach=100000&baseline=0.01&lift=0.2"
     body = _get(client, setup, "brand", q).json()
     assert 0 < body["holdout_share"] < 0.5 and body["advice"].startswith("hold out")
+    assert body["current_share"] == pytest.approx(0.1)  # the platform's setting
+    assert body["mde_at_current_share"] is not None
     body = _get(client, setup, "brand", q.replace("100000", "100")).json()
     assert body["holdout_share"] is None and "cannot" in body["advice"]
     bad = _get(client, setup, "brand", q.replace("0.01", "-1"))

@@ -126,3 +126,17 @@ def test_holdout_share_detects_the_asked_lift() -> None:
     assert lift.holdout_share(reach=100, baseline=0.2, relative=5e-324) is None
     with pytest.raises(InvalidInput):
         lift.holdout_share(reach=0, baseline=0.01)
+
+
+def test_mde_at_a_share_inverts_the_holdout_share() -> None:
+    h = lift.holdout_share(reach=100_000, baseline=0.01, relative=0.2)
+    assert h is not None
+    # the share advised for a 20% lift finds exactly a 20% lift
+    assert lift.mde_at_share(100_000, 0.01, h) == pytest.approx(0.2)
+    # a larger holdout finds smaller lifts; none at all with no holdout
+    assert (lift.mde_at_share(100_000, 0.01, 0.5) or 1.0) < 0.2
+    assert lift.mde_at_share(100_000, 0.01, 0.0) is None
+    advice = lift.advice(100_000, 0.01, 0.1)
+    assert advice["holdout_share_needed"] == pytest.approx(h)
+    assert advice["current_share"] == 0.1
+    assert lift.advice(100_000, 0.0, 0.1)["holdout_share_needed"] is None  # no baseline

@@ -95,6 +95,11 @@ def _check_campaign(page: Any, api: Any, cid: int) -> None:
     assert (mde.strip() == "—") == (lift["mde"] is None)
     if lift["mde"] is not None:
         assert _num(mde) == pytest.approx(lift["mde"] * 100, abs=0.05)
+    advice = lift["holdout_advice"]  # beside the lift: the holdout this campaign would need
+    shown_advice = page.locator("#holdout-advice")
+    assert float(shown_advice.get_attribute("data-current") or "nan") == advice["current_share"]
+    needed = shown_advice.get_attribute("data-needed") or ""
+    assert (needed == "") == (advice["holdout_share_needed"] is None)
     power = page.text_content("[data-figure=power]") or ""
     if lift["power"] is not None:
         assert _num(power.split("%")[0]) == pytest.approx(lift["power"] * 100, abs=0.5)

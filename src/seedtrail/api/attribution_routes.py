@@ -176,6 +176,11 @@ def list_campaigns(
     return {"run": run, "campaigns": name_campaigns(conn, rows)}
 
 
+def _holdout_share(request: Request) -> float:
+    """The platform's holdout share (a setting): every campaign's holdout."""
+    return float(request.app.state.settings.holdout_share)
+
+
 def _k(request: Request) -> int:
     return int(request.app.state.settings.cleanroom_k)
 
@@ -277,6 +282,13 @@ def campaign_lift(ident: Id, request: Request, actor: Actor, conn: Reader) -> di
     key = str(ident)
     rows = report.query("SELECT * FROM {lift} WHERE key = ?", [key])
     lift = lift_json(rows[0]) if rows else None
+    if lift is not None:  # the share this campaign's measured reach and baseline would need
+        r = rows[0]
+        lift["holdout_advice"] = lift_calc.advice(
+            int(r["viewers_exposed"] + r["viewers_holdout"]),
+            float(r["purchases_per_viewer_holdout"] or 0.0),
+            _holdout_share(request),
+        )
     attributed = [
         {k: _num(v) for k, v in r.items() if k != "key"}
         for r in report.query("SELECT * FROM {lift_models} WHERE key = ? ORDER BY model", [key])
@@ -298,6 +310,7 @@ def lift_json(r: dict[str, Any]) -> dict[str, Any]:
         "mde": _num(r["mde_purchases"]),
         "power": _num(r["power_purchases"]),
         "power_at_relative_lift": lift_calc.REFERENCE_LIFT,
+        "min_buyers": lift_calc.MIN_BUYERS,
     }
     if not r["enough_data"]:
         out["not_enough_data"] = (
@@ -322,6 +335,7 @@ def lift_json(r: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/holdout-advice", summary="The holdout share a campaign needs to detect a lift")
 def holdout_advice(
+    request: Request,
     actor: Actor,
     reach: int = Query(..., gt=0, le=10**10, description="Expected people reached"),
     baseline: float = Query(
@@ -332,12 +346,15 @@ def holdout_advice(
 ) -> dict[str, Any]:
     _require_reader(actor, ("operator", "brand"))
     share = lift_calc.holdout_share(reach, baseline, lift, power)
+    current = _holdout_share(request)
     return {
         "reach": reach,
         "baseline": baseline,
         "lift": lift,
         "power": power,
         "holdout_share": share,
+        "current_share": current,
+        "mde_at_current_share": lift_calc.mde_at_share(reach, baseline, current, power),
         "test": "two-sided z test at the 5% level, purchases per person taken as Poisson",
         "advice": (
             f"hold out {share:.1%} of the reach"

@@ -197,6 +197,30 @@ def holdout_share(
     return (1.0 - math.sqrt(1.0 - 4.0 * need)) / 2.0
 
 
+def mde_at_share(reach: int, baseline: float, share: float, power_: float = 0.8) -> float | None:
+    """The smallest relative lift a holdout of ``share`` finds (5% two-sided, power ``power_``)
+    for a campaign reaching ``reach`` people with ``baseline`` purchases per person: the inverse
+    of :func:`holdout_share`, ``(z_α + z_β) / sqrt(N p h (1 - h))``."""
+    signal = reach * baseline * share * (1.0 - share)
+    if not 0.0 < share < 1.0 or not signal > 0 or not math.isfinite(signal):
+        return None
+    return (Z_ALPHA + _N.inv_cdf(power_)) / math.sqrt(signal)
+
+
+def advice(reach: int, baseline: float, current_share: float) -> dict[str, float | None]:
+    """Holdout advice for a campaign: the share needed to find a :data:`REFERENCE_LIFT` lift
+    with 80% power, beside the platform's current share and the lift that share can find."""
+    ok = reach > 0 and baseline > 0 and math.isfinite(baseline)
+    return {
+        "reach": reach,
+        "baseline": baseline if ok else None,
+        "relative_lift": REFERENCE_LIFT,
+        "holdout_share_needed": holdout_share(reach, baseline) if ok else None,
+        "current_share": current_share,
+        "mde_at_current_share": mde_at_share(reach, baseline, current_share) if ok else None,
+    }
+
+
 def true_incremental(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """From the simulator's truth: the purchases and net GMV boosts caused, per campaign."""
     return con.sql(
