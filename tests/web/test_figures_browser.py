@@ -122,3 +122,20 @@ def test_every_campaign_page_agrees_with_the_api(
         page.goto(f"{sim_site.url}/ui/brand/campaigns/{cid}")
         _check_campaign(page, api, cid)
     page.context.close()
+
+
+def test_creator_page_names_notes_and_offers(browser: Any, site: Any) -> None:
+    from dashboard_site import sign_in
+
+    api = site.api("creator")
+    titles = {n["id"]: n["title"] for n in api.get("/notes", params={"limit": 1000}).json()}
+    page = sign_in(browser, site, "creator")
+    notes = page.locator("#table-mounts td[data-col=note]").all_text_contents()
+    offers = page.locator("#table-mounts td[data-col=offer]").all_text_contents()
+    assert notes and offers
+    assert set(notes) - {"—"} <= set(titles.values())
+    for cell in notes + offers:
+        assert not _ID_LIKE.match(cell.strip().lstrip("#")), cell
+    ids = page.locator("#table-mounts td[data-col=id]").all_text_contents()
+    assert all("," not in i for i in ids)  # an id is never shown with thousands separators
+    page.context.close()

@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 from starlette.responses import Response
 
 from seedtrail import messages, resources
+from seedtrail.enforcement import subjects
 from seedtrail.errors import InvalidInput
 from seedtrail.links import partners, preview, rules
 from seedtrail.messages import Msg
@@ -129,16 +130,24 @@ def preview_page(ctx: Ctx) -> Response:
     change = _change(ctx.query)
     with ctx.web.store.read() as conn:
         result = preview.run(conn, ctx.user, change)
+        _, titles = subjects.names(conn, [], [c["note_id"] for c in result.closes if c["note_id"]])
     closes = tables.build(
         "closes",
         [
             Column("mount_id", ctx.t("col.mount"), True),
             Column("code", ctx.t("col.code")),
             Column("placement", ctx.t("col.placement")),
-            Column("note_id", ctx.t("col.note"), True),
+            Column("note", ctx.t("col.note")),
             Column("reason", ctx.t("col.reason")),
         ],
-        [{**c, "reason": messages.render(ctx.lang, c["reason_msg"])} for c in result.closes],
+        [
+            {
+                **c,
+                "note": titles.get(c["note_id"], f"#{c['note_id']}") if c["note_id"] else None,
+                "reason": messages.render(ctx.lang, c["reason_msg"]),
+            }
+            for c in result.closes
+        ],
         ctx.query,
         default_sort="mount_id",
         default_desc=False,
