@@ -384,7 +384,7 @@ def test_lift_states_its_test_mde_and_power_or_says_there_is_not_enough_data(
         lift = _get(client, setup, "op", f"/attribution/campaigns/{c}/lift").json()["lift"]
         if lift is None:
             continue
-        assert "z test" in lift["test"] and lift["method"] == "holdout_z"
+        assert "t test" in lift["test"] and lift["method"] == "holdout_t"
         assert lift["power_at_relative_lift"] == 0.2
         if lift["enough_data"]:
             lo, hi = lift["purchases"]["ci95"]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
-from statistics import NormalDist, variance
+from statistics import variance
 
 import duckdb
 import pyarrow as pa
 import pytest
+from scipy import stats
 
 from seedtrail.attribution import lift
-from seedtrail.attribution.summary import Z95
+from seedtrail.attribution.summary import T975
 from seedtrail.errors import InvalidInput
 
 
@@ -61,8 +62,9 @@ def test_lift_is_the_difference_of_means_scaled_to_the_exposed(
     treated, holdout = [1.0, 2.0, 0.0, 0.0], [1.0, 0.0]  # t2 bought at sample rate 0.5
     assert r["incremental_purchases"] == pytest.approx(1.0)
     se = 4 * math.sqrt(variance(treated + holdout) * (1 / 4 + 1 / 2))  # variance under no effect
-    assert r["incremental_purchases_ci_low"] == pytest.approx(1.0 - Z95 * se)
-    assert r["incremental_purchases_ci_high"] == pytest.approx(1.0 + Z95 * se)
+    # t with buyers in the smaller group less one (1 holdout buyer: at least 1) degrees of freedom
+    assert r["incremental_purchases_ci_low"] == pytest.approx(1.0 - T975[0] * se)
+    assert r["incremental_purchases_ci_high"] == pytest.approx(1.0 + T975[0] * se)
     assert r["relative_lift_purchases"] == pytest.approx(0.5)
     assert r["significant_purchases"] is False  # 1 ± 5.4
     # GMV net of refunds: t1 100 - 20, t2 50 / 0.5; holdout h1 100
@@ -95,13 +97,14 @@ def test_too_few_buyers_is_not_enough_data(con: duckdb.DuckDBPyConnection) -> No
     assert r["significant_purchases"] is False and r["significant_gmv"] is False
     # the test is still stated: z = 1 / se, two-sided
     se = r["incremental_purchases_se"]
-    assert r["p_value_purchases"] == pytest.approx(2 * (1 - NormalDist().cdf(1.0 / se)))
+    assert r["p_value_purchases"] == pytest.approx(2 * stats.t.sf(1.0 / se, 1))
 
 
-def test_z_test_mde_and_power_by_hand() -> None:
-    assert lift.z_test(1.96, 1.0) == pytest.approx(0.05, abs=1e-4)
-    assert lift.z_test(0.0, 1.0) == pytest.approx(1.0)
-    assert lift.z_test(1.0, 0.0) is None
+def test_t_test_mde_and_power_by_hand() -> None:
+    assert lift.t_test(2.228139, 1.0, 10) == pytest.approx(0.05, abs=1e-5)
+    assert lift.t_test(0.0, 1.0, 10) == pytest.approx(1.0)
+    assert lift.t_test(1.0, 0.0, 10) is None
+    assert lift.degrees_of_freedom(58, 6) == 5 and lift.degrees_of_freedom(0, 3) == 1
     # se of the incremental count 10 over 1000 exposed: per-viewer se 0.01; baseline 0.05
     mde = lift.mde(10.0, 0.05, 1000)
     assert mde == pytest.approx((1.959964 + 0.841621) * 0.01 / 0.05, rel=1e-5)

@@ -304,7 +304,8 @@ def lift_json(r: dict[str, Any]) -> dict[str, Any]:
         "viewers_holdout": r["viewers_holdout"],
         "buyers_exposed": r["buyers_exposed"],
         "buyers_holdout": r["buyers_holdout"],
-        "test": "two-sided z test of no difference in mean outcome, pooled variance, 5% level",
+        "test": "two-sided t test of no difference in mean outcome, pooled variance, "
+        "degrees of freedom: buyers in the smaller group less one, 5% level",
         "method": metrics.get("incremental_purchases").interval,
         "enough_data": bool(r["enough_data"]),
         "mde": _num(r["mde_purchases"]),

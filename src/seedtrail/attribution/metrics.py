@@ -62,10 +62,12 @@ INTERVAL_METHODS: dict[str, dict[str, str]] = {
         "zh-CN": "按回传采样率放大（Horvitz–Thompson）的 95% 置信区间：方差按顾客计算，"
         "自由度为顾客数减一的 t 分布区间，下限不低于零",
     },
-    "holdout_z": {
+    "holdout_t": {
         "en": "95% interval of the difference in mean outcome between exposed and holdout "
-        "viewers (two-sample z test, pooled variance under no effect)",
-        "zh-CN": "曝光组与随机留出组人均结果之差的 95% 置信区间（双样本 z 检验，合并方差）",
+        "viewers (two-sample t test, pooled variance under no effect, degrees of freedom: "
+        "buyers in the smaller group less one)",
+        "zh-CN": "曝光组与随机留出组人均结果之差的 95% 置信区间"
+        "（双样本 t 检验，合并方差，自由度为较小组购买人数减一）",
     },
 }
 
@@ -121,10 +123,10 @@ METRICS: tuple[Metric, ...] = (
            "Share of conversions joined to a community person", "share", "purchases"),
     Metric("incremental_purchases", "增量购买", "Incremental purchases",
            "Purchases the boost added: exposed viewers' purchases less what the holdout's rate "
-           "predicts for them", "count", interval="holdout_z", digits=1),
+           "predicts for them", "count", interval="holdout_t", digits=1),
     Metric("incremental_gmv", "增量 GMV", "Incremental GMV",
            "Net GMV the boost added, measured against the holdout", "CNY",
-           interval="holdout_z", digits=2),
+           interval="holdout_t", digits=2),
     Metric("relative_lift", "相对提升", "Relative lift",
            "Exposed viewers' purchases per person over the holdout's, less one", "share",
            "purchases"),

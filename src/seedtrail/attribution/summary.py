@@ -49,10 +49,19 @@ def summary_columns() -> list[str]:
     return cols
 
 
+_CF = ((Z95**3 + Z95) / 4, (5 * Z95**5 + 16 * Z95**3 + 3 * Z95) / 96)  # Cornish–Fisher terms
+
+
+def t975(df: int) -> float:
+    """The 97.5% quantile of Student's t with ``df`` (at least 1) degrees of freedom."""
+    df = max(int(df), 1)
+    return T975[df - 1] if df <= len(T975) else Z95 + _CF[0] / df + _CF[1] / (df * df)
+
+
 def t975_sql(df: str) -> str:
-    """SQL for the 97.5% quantile of Student's t with ``df`` degrees of freedom (at least 1)."""
+    """SQL for :func:`t975` of the SQL expression ``df``."""
     z = Z95
-    a, b = (z**3 + z) / 4, (5 * z**5 + 16 * z**3 + 3 * z) / 96
+    a, b = _CF
     cases = " ".join(f"WHEN {df} <= {i} THEN {num(q)}" for i, q in enumerate(T975, 1))
     return f"(CASE {cases} ELSE {num(z)} + {num(a)} / {df} + {num(b)} / ({df} * {df}) END)"
 
