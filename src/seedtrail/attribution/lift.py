@@ -13,8 +13,9 @@ eligible viewers::
 with a Student t 95% interval (below), where ``s²`` is the variance of the outcome over all
 viewers of both groups. Purchases of one brand are rare (a few per thousand viewers), and a
 small holdout often holds only a handful of buyers: its own sample variance is then too small
-and a Welch interval too narrow (on the demo world it "found" lift for a campaign that never ran). The variance of the
-pooled sample is the variance under no effect, the honest yardstick for such rare outcomes.
+and a Welch interval too narrow (on the demo world it "found" lift for a campaign that never
+ran). The variance of the pooled sample is the variance under no effect, the honest yardstick
+for such rare outcomes.
 
 The row ``key = 'all'`` pools every campaign (a purchase counted
 once when it falls in several campaigns). The attributed figures beside it are the purchases and
