@@ -5,6 +5,10 @@ each interval kind's coverage beside the nominal 0.95 it claims (the baseline), 
 and a binomial standard error, plus the seconds taken:
 
     nice -n 10 env PYTHONPATH=src python bench/coverage.py --seeds 200 --scale tiny
+    nice -n 10 env PYTHONPATH=src python bench/coverage.py --seeds 200 \
+        --scale bench/coverage_lift.toml   # campaigns with enough data for lift
+
+Measured figures: docs/attribution-reports.md ("Coverage of the intervals").
 """
 
 from __future__ import annotations

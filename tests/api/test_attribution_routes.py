@@ -74,6 +74,10 @@ def test_brand_sees_its_campaign_funnel_notes_models_and_lift(
     assert funnel["key"] == str(c) and funnel["impressions"] > 0
     assert set(funnel["purchases"]) == {"sampled", "scaled", "ci95", "method"}
     assert funnel["purchases"]["method"] == "horvitz_thompson"
+    assert funnel["gmv"]["method"] == "horvitz_thompson_t"
+    for name in ("purchases", "gmv"):  # every interval contains its estimate, none below zero
+        lo, hi = funnel[name]["ci95"]
+        assert 0 <= lo <= funnel[name]["scaled"] <= hi
     assert funnel["spend"] > 0 and "roas" in funnel and "sample_rate" in funnel
     assert str(setup["note"]) in {n["key"] for n in body["notes"]}
     other = _get(client, setup, "brand", f"/attribution/campaigns/{c}?model=last_touch").json()
@@ -83,8 +87,34 @@ def test_brand_sees_its_campaign_funnel_notes_models_and_lift(
     lift = _get(client, setup, "brand", f"/attribution/campaigns/{c}/lift").json()
     assert lift["lift"]["viewers_holdout"] > 0
     assert len(lift["lift"]["purchases"]["ci95"]) == 2
+    advice = lift["lift"]["holdout_advice"]  # for the campaign's measured reach and baseline
+    assert advice["reach"] == lift["lift"]["viewers_exposed"] + lift["lift"]["viewers_holdout"]
+    assert advice["relative_lift"] == 0.2 and "holdout_share_needed" in advice
     assert lift["lift"]["gmv"]["significant"] in (True, False)
     assert {a["model"] for a in lift["attributed"]} == set(reportworld.MODELS)
+
+
+def test_rows_carry_names_beside_their_ids(
+    client: TestClient, store: Store, setup: dict[str, Any]
+) -> None:
+    c = setup["campaign"]
+    body = _get(client, setup, "brand", f"/attribution/campaigns/{c}").json()
+    with store.read() as conn:
+        want = {
+            str(i): (t, a, h)
+            for i, t, a, h in conn.exec_driver_sql(
+                "SELECT n.id, n.title, n.author_id, a.handle FROM notes n "
+                "JOIN accounts a ON a.id = n.author_id"
+            )
+        }
+        name = dict(conn.exec_driver_sql("SELECT id, name FROM campaigns").all())[c]
+    assert body["notes"]
+    for n in body["notes"]:  # the id stays the key; title and author handle stand beside it
+        assert (n["title"], n["author_id"], n["author_handle"]) == want[n["key"]]
+    rows = _get(client, setup, "brand", "/attribution/campaigns").json()["campaigns"]
+    assert {r["key"]: r["name"] for r in rows}[str(c)] == name
+    one = _get(client, setup, "op", f"/attribution/notes/{setup['note']}").json()["funnel"]
+    assert one["title"] == want[str(setup["note"])][0]
 
 
 def test_a_brand_reads_its_campaign_day_by_day(client: TestClient, setup: dict[str, Any]) -> None:
@@ -354,7 +384,7 @@ def test_lift_states_its_test_mde_and_power_or_says_there_is_not_enough_data(
         lift = _get(client, setup, "op", f"/attribution/campaigns/{c}/lift").json()["lift"]
         if lift is None:
             continue
-        assert "z test" in lift["test"] and lift["method"] == "holdout_z"
+        assert "t test" in lift["test"] and lift["method"] == "holdout_t"
         assert lift["power_at_relative_lift"] == 0.2
         if lift["enough_data"]:
             lo, hi = lift["purchases"]["ci95"]
@@ -370,6 +400,8 @@ def test_holdout_advice(client: TestClient, setup: dict[str, Any]) -> None:
     q = "/attribution/holdout-advice?reach=100000&baseline=0.01&lift=0.2"
     body = _get(client, setup, "brand", q).json()
     assert 0 < body["holdout_share"] < 0.5 and body["advice"].startswith("hold out")
+    assert body["current_share"] == pytest.approx(0.1)  # the platform's setting
+    assert body["mde_at_current_share"] is not None
     body = _get(client, setup, "brand", q.replace("100000", "100")).json()
     assert body["holdout_share"] is None and "cannot" in body["advice"]
     bad = _get(client, setup, "brand", q.replace("0.01", "-1"))

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
-from statistics import NormalDist, variance
+from statistics import variance
 
 import duckdb
 import pyarrow as pa
 import pytest
+from scipy import stats
 
 from seedtrail.attribution import lift
-from seedtrail.attribution.summary import Z95
+from seedtrail.attribution.summary import T975
 from seedtrail.core.errors import InvalidInput
 
 
@@ -61,8 +62,9 @@ def test_lift_is_the_difference_of_means_scaled_to_the_exposed(
     treated, holdout = [1.0, 2.0, 0.0, 0.0], [1.0, 0.0]  # t2 bought at sample rate 0.5
     assert r["incremental_purchases"] == pytest.approx(1.0)
     se = 4 * math.sqrt(variance(treated + holdout) * (1 / 4 + 1 / 2))  # variance under no effect
-    assert r["incremental_purchases_ci_low"] == pytest.approx(1.0 - Z95 * se)
-    assert r["incremental_purchases_ci_high"] == pytest.approx(1.0 + Z95 * se)
+    # t with buyers in the smaller group less one (1 holdout buyer: at least 1) degrees of freedom
+    assert r["incremental_purchases_ci_low"] == pytest.approx(1.0 - T975[0] * se)
+    assert r["incremental_purchases_ci_high"] == pytest.approx(1.0 + T975[0] * se)
     assert r["relative_lift_purchases"] == pytest.approx(0.5)
     assert r["significant_purchases"] is False  # 1 ± 5.4
     # GMV net of refunds: t1 100 - 20, t2 50 / 0.5; holdout h1 100
@@ -95,13 +97,14 @@ def test_too_few_buyers_is_not_enough_data(con: duckdb.DuckDBPyConnection) -> No
     assert r["significant_purchases"] is False and r["significant_gmv"] is False
     # the test is still stated: z = 1 / se, two-sided
     se = r["incremental_purchases_se"]
-    assert r["p_value_purchases"] == pytest.approx(2 * (1 - NormalDist().cdf(1.0 / se)))
+    assert r["p_value_purchases"] == pytest.approx(2 * stats.t.sf(1.0 / se, 1))
 
 
-def test_z_test_mde_and_power_by_hand() -> None:
-    assert lift.z_test(1.96, 1.0) == pytest.approx(0.05, abs=1e-4)
-    assert lift.z_test(0.0, 1.0) == pytest.approx(1.0)
-    assert lift.z_test(1.0, 0.0) is None
+def test_t_test_mde_and_power_by_hand() -> None:
+    assert lift.t_test(2.228139, 1.0, 10) == pytest.approx(0.05, abs=1e-5)
+    assert lift.t_test(0.0, 1.0, 10) == pytest.approx(1.0)
+    assert lift.t_test(1.0, 0.0, 10) is None
+    assert lift.degrees_of_freedom(58, 6) == 5 and lift.degrees_of_freedom(0, 3) == 1
     # se of the incremental count 10 over 1000 exposed: per-viewer se 0.01; baseline 0.05
     mde = lift.mde(10.0, 0.05, 1000)
     assert mde == pytest.approx((1.959964 + 0.841621) * 0.01 / 0.05, rel=1e-5)
@@ -126,3 +129,17 @@ def test_holdout_share_detects_the_asked_lift() -> None:
     assert lift.holdout_share(reach=100, baseline=0.2, relative=5e-324) is None
     with pytest.raises(InvalidInput):
         lift.holdout_share(reach=0, baseline=0.01)
+
+
+def test_mde_at_a_share_inverts_the_holdout_share() -> None:
+    h = lift.holdout_share(reach=100_000, baseline=0.01, relative=0.2)
+    assert h is not None
+    # the share advised for a 20% lift finds exactly a 20% lift
+    assert lift.mde_at_share(100_000, 0.01, h) == pytest.approx(0.2)
+    # a larger holdout finds smaller lifts; none at all with no holdout
+    assert (lift.mde_at_share(100_000, 0.01, 0.5) or 1.0) < 0.2
+    assert lift.mde_at_share(100_000, 0.01, 0.0) is None
+    advice = lift.advice(100_000, 0.01, 0.1)
+    assert advice["holdout_share_needed"] == pytest.approx(h)
+    assert advice["current_share"] == 0.1
+    assert lift.advice(100_000, 0.0, 0.1)["holdout_share_needed"] is None  # no baseline

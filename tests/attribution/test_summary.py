@@ -13,7 +13,7 @@ import pytest
 from seedtrail.attribution.engines.base import SqlEngine
 from seedtrail.attribution.inputs import Inputs
 from seedtrail.attribution.spec import AttributionSpec, ModelSpec
-from seedtrail.attribution.summary import Z95
+from seedtrail.attribution.summary import T975, Z95
 
 from .fixtures import conversions_table, write_world
 
@@ -37,16 +37,29 @@ def test_sampled_events_are_scaled_with_their_interval(
     n11 = notes["11"]  # t02: 0.4 of c1 (100), of r1 (-40) and of c4 (a cart, not sampled)
     assert n11["purchases"] == pytest.approx(0.4)
     assert n11["purchases_scaled"] == pytest.approx(0.8)
-    sd = math.sqrt((1 - 0.5) * 0.4**2 / 0.5**2)
-    assert n11["purchases_ci_high"] == pytest.approx(0.8 + Z95 * sd)
-    assert n11["purchases_ci_low"] == pytest.approx(max(0.8 - Z95 * sd, 0.4))
+    # s1 is one customer: its credited purchases scaled 0.8, variance (1 - π) 0.8²
+    var = (1 - 0.5) * 0.8**2
+    factor = math.exp(Z95 * math.sqrt(math.log(1 + var / 0.8**2)))  # log-normal for a count
+    assert n11["purchases_ci_high"] == pytest.approx(0.8 * factor)
+    assert n11["purchases_ci_low"] == pytest.approx(max(0.8 / factor, 0.4))
     assert n11["gmv_scaled"] == pytest.approx(0.4 * (100 - 40) / 0.5)
-    gmv_sd = math.sqrt(0.5 * (40.0**2 + 16.0**2) / 0.25)
-    # net GMV is not negative: the normal bound (-71.4) is cut at zero
-    assert n11["gmv_scaled"] - Z95 * gmv_sd < 0
+    # net GMV over customers: s1's net 0.4 · 60 / 0.5 = 48, one customer: t with 1 df
+    gmv_sd = math.sqrt(0.5 * 48.0**2)
+    assert n11["gmv_scaled"] - T975[0] * gmv_sd < 0  # net GMV is not negative: cut at zero
     assert n11["gmv_ci_low"] == 0.0
-    assert n11["gmv_ci_high"] == pytest.approx(n11["gmv_scaled"] + Z95 * gmv_sd)
+    assert n11["gmv_ci_high"] == pytest.approx(n11["gmv_scaled"] + T975[0] * gmv_sd)
     assert n11["carts_scaled"] == pytest.approx(0.4)  # c4 was not sampled: no scaling
     assert (n11["sample_rate_min"], n11["sample_rate_max"]) == (0.5, 1.0)
     full = notes["25"]  # u3's click t12: every event sent, the interval is the figure
     assert full["purchases_ci_low"] == full["purchases_scaled"] == full["purchases_ci_high"]
+
+
+@pytest.mark.parametrize("df", [1, 2, 5, 30, 31, 45, 200])
+def test_t_quantile_in_sql_is_students(df: int) -> None:
+    import duckdb
+    from scipy import stats
+
+    from seedtrail.attribution.summary import t975_sql
+
+    [got] = duckdb.sql(f"SELECT {t975_sql(str(df))}").fetchall()
+    assert got[0] == pytest.approx(stats.t.ppf(0.975, df), abs=2e-4)

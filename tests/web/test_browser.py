@@ -221,8 +221,8 @@ def test_brand_campaign_matches_the_api_and_exports_csv(browser: Any, site: Site
     with page.expect_download() as dl:
         page.click("a[download]")
     text = dl.value.path().read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0] == "campaign_id,note_id,spend"
-    assert sum(Decimal(line.split(",")[2]) for line in text.splitlines()[1:]) == spend
+    assert text.splitlines()[0] == "campaign_id,note_id,note_title,spend"
+    assert sum(Decimal(line.rsplit(",", 1)[1]) for line in text.splitlines()[1:]) == spend
     page.context.close()
 
 
@@ -286,8 +286,8 @@ def test_brand_reads_the_attribution_report_as_the_api_gives_it(
         steps = page.locator("#funnel .step").evaluate_all("els => els.map(e => e.dataset.value)")
         assert float(steps[3]) == want["funnel"]["clicks"]
         assert float(steps[7]) == pytest.approx(want["funnel"]["purchases"]["scaled"])
-        shown = page.locator("#table-credit td[data-col=key]").all_text_contents()
-        keys = [n["key"] for n in want["notes"]]
+        shown = page.locator("#table-credit td[data-col=title]").all_text_contents()
+        keys = [n["title"] for n in want["notes"]]  # notes by title, not id
         assert keys and shown  # a report with notes shows them (an empty table fails here)
         assert len(shown) == len(set(shown)) == min(len(keys), tables.PER_PAGE)
         assert set(shown) <= set(keys)
@@ -315,7 +315,7 @@ def test_brand_reads_the_attribution_report_as_the_api_gives_it(
         page.click("a[download]")
     rows = list(csv.reader(io.StringIO(dl.value.path().read_text(encoding="utf-8-sig"))))
     head = rows[0]
-    assert head[:4] == ["campaign_id", "note_id", "spend", "model"]
+    assert head[:5] == ["campaign_id", "note_id", "note_title", "spend", "model"]
     gmv = {r[1]: r[head.index("gmv")] for r in rows[1:]}
     want = api.get(f"/attribution/campaigns/{cid}", params={"model": "last_click"}).json()
     for n in want["notes"]:

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import Connection, select, union_all
 
+from seedtrail.api.attribution_names import name_campaigns, name_notes
 from seedtrail.api.deps import Actor, Reader
 from seedtrail.attribution import lift as lift_calc
 from seedtrail.attribution import metrics, runs
@@ -172,7 +173,12 @@ def list_campaigns(
     if actor.role != "operator":
         k = _k(request)
         rows = [gate.release_one(r, k) or _withheld(r["key"], k) for r in rows]
-    return {"run": run, "campaigns": rows}
+    return {"run": run, "campaigns": name_campaigns(conn, rows)}
+
+
+def _holdout_share(request: Request) -> float:
+    """The platform's holdout share (a setting): every campaign's holdout."""
+    return float(request.app.state.settings.holdout_share)
 
 
 def _k(request: Request) -> int:
@@ -213,7 +219,7 @@ def campaign_funnel(
         "run": run,
         "campaign_id": ident,
         "funnel": funnel,
-        "notes": notes_rows,
+        "notes": name_notes(conn, notes_rows),
         "notes_other": other,
         "k": _k(request),
     }
@@ -276,6 +282,13 @@ def campaign_lift(ident: Id, request: Request, actor: Actor, conn: Reader) -> di
     key = str(ident)
     rows = report.query("SELECT * FROM {lift} WHERE key = ?", [key])
     lift = lift_json(rows[0]) if rows else None
+    if lift is not None:  # the share this campaign's measured reach and baseline would need
+        r = rows[0]
+        lift["holdout_advice"] = lift_calc.advice(
+            int(r["viewers_exposed"] + r["viewers_holdout"]),
+            float(r["purchases_per_viewer_holdout"] or 0.0),
+            _holdout_share(request),
+        )
     attributed = [
         {k: _num(v) for k, v in r.items() if k != "key"}
         for r in report.query("SELECT * FROM {lift_models} WHERE key = ? ORDER BY model", [key])
@@ -291,12 +304,14 @@ def lift_json(r: dict[str, Any]) -> dict[str, Any]:
         "viewers_holdout": r["viewers_holdout"],
         "buyers_exposed": r["buyers_exposed"],
         "buyers_holdout": r["buyers_holdout"],
-        "test": "two-sided z test of no difference in mean outcome, pooled variance, 5% level",
+        "test": "two-sided t test of no difference in mean outcome, pooled variance, "
+        "degrees of freedom: buyers in the smaller group less one, 5% level",
         "method": metrics.get("incremental_purchases").interval,
         "enough_data": bool(r["enough_data"]),
         "mde": _num(r["mde_purchases"]),
         "power": _num(r["power_purchases"]),
         "power_at_relative_lift": lift_calc.REFERENCE_LIFT,
+        "min_buyers": lift_calc.MIN_BUYERS,
     }
     if not r["enough_data"]:
         out["not_enough_data"] = (
@@ -321,6 +336,7 @@ def lift_json(r: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/holdout-advice", summary="The holdout share a campaign needs to detect a lift")
 def holdout_advice(
+    request: Request,
     actor: Actor,
     reach: int = Query(..., gt=0, le=10**10, description="Expected people reached"),
     baseline: float = Query(
@@ -331,12 +347,15 @@ def holdout_advice(
 ) -> dict[str, Any]:
     _require_reader(actor, ("operator", "brand"))
     share = lift_calc.holdout_share(reach, baseline, lift, power)
+    current = _holdout_share(request)
     return {
         "reach": reach,
         "baseline": baseline,
         "lift": lift,
         "power": power,
         "holdout_share": share,
+        "current_share": current,
+        "mde_at_current_share": lift_calc.mde_at_share(reach, baseline, current, power),
         "test": "two-sided z test at the 5% level, purchases per person taken as Poisson",
         "advice": (
             f"hold out {share:.1%} of the reach"
@@ -457,7 +476,7 @@ def notes_report(
     if actor.role != "operator":
         k = _k(request)
         rows = [gate.release_one(r, k) or _withheld(r["key"], k) for r in rows]
-    return {"run": run, "notes": rows}
+    return {"run": run, "notes": name_notes(conn, rows)}
 
 
 @router.get("/notes/{ident}", summary="A note's funnel, and each model's credit to it")
@@ -478,7 +497,7 @@ def note_report(
     return {
         "run": run,
         "note_id": ident,
-        "funnel": funnel,
+        "funnel": name_notes(conn, [funnel])[0] if funnel else None,
         "models": _per_model(report, "note", str(ident)),
     }
 

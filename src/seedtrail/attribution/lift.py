@@ -10,11 +10,12 @@ eligible viewers::
 
     incremental = (ȳ_t - ȳ_h) · n_t,  SE = n_t · s · sqrt(1 / n_t + 1 / n_h)
 
-with a normal 95% interval, where ``s²`` is the variance of the outcome over all viewers of both
-groups. Purchases of one brand are rare (a few per thousand viewers), and a small holdout often
-holds only a handful of buyers: its own sample variance is then too small and a Welch interval
-too narrow (on the demo world it "found" lift for a campaign that never ran). The variance of the
-pooled sample is the variance under no effect, the honest yardstick for such rare outcomes.
+with a Student t 95% interval (below), where ``s²`` is the variance of the outcome over all
+viewers of both groups. Purchases of one brand are rare (a few per thousand viewers), and a
+small holdout often holds only a handful of buyers: its own sample variance is then too small
+and a Welch interval too narrow (on the demo world it "found" lift for a campaign that never
+ran). The variance of the pooled sample is the variance under no effect, the honest yardstick
+for such rare outcomes.
 
 The row ``key = 'all'`` pools every campaign (a purchase counted
 once when it falls in several campaigns). The attributed figures beside it are the purchases and
@@ -22,8 +23,11 @@ GMV each model credits to the campaign's boosted touches; ``overcount`` is attri
 incremental (above 1: attribution claims more than the boost added), meaningful only where the
 lift is ``significant``.
 
-The test is stated: a two-sided z test of no difference in mean outcome at the 5% level
-(``p_value_*``), with the pooled variance above. It is only run with enough data: at least
+The test is stated: a two-sided t test of no difference in mean outcome at the 5% level
+(``p_value_*``), with the pooled variance above and as many degrees of freedom as the smaller
+group has buyers, less one (:func:`degrees_of_freedom`); the 95% interval uses the same t. With
+z (a normal interval) the lift intervals of simulated worlds covered the true effect 92% of the
+time: a holdout of 5 to 10 buyers gives a noisy variance. It is only run with enough data: at least
 ``MIN_BUYERS`` (5) buying viewers in each group (``enough_data``); with fewer the normal
 approximation fails (one exposed and two holdout buyers once made a "significant" −95% lift) and
 readers are told there is not enough data instead of shown a number. Beside every lift stand the
@@ -40,7 +44,7 @@ from statistics import NormalDist
 import duckdb
 import pyarrow as pa
 
-from seedtrail.attribution.summary import Z95
+from seedtrail.attribution.summary import Z95, t975
 from seedtrail.core.errors import InvalidInput
 
 _N = NormalDist()
@@ -127,8 +131,13 @@ def _with_tests(table: pa.Table) -> pa.Table:
     rows = table.to_pylist()
     for r in rows:
         r["enough_data"] = enough_data(r["buyers_exposed"], r["buyers_holdout"])
+        df = degrees_of_freedom(r["buyers_exposed"], r["buyers_holdout"])
         for o in _OUTCOMES:
-            test = z_test(r[f"incremental_{o}"], r[f"incremental_{o}_se"])
+            inc, se_o = r[f"incremental_{o}"], r[f"incremental_{o}_se"]
+            if inc is not None and se_o is not None:
+                r[f"incremental_{o}_ci_low"] = inc - t975(df) * se_o
+                r[f"incremental_{o}_ci_high"] = inc + t975(df) * se_o
+            test = t_test(inc, se_o, df)
             r[f"p_value_{o}"] = test
             r[f"significant_{o}"] = bool(r["enough_data"] and test is not None and test < ALPHA)
         se, base = r["incremental_purchases_se"], r["purchases_per_viewer_holdout"]
@@ -153,11 +162,20 @@ def enough_data(buyers_exposed: int, buyers_holdout: int) -> bool:
     return buyers_exposed >= MIN_BUYERS and buyers_holdout >= MIN_BUYERS
 
 
-def z_test(incremental: float | None, se: float | None) -> float | None:
-    """Two-sided p-value of the z test of no difference in means (pooled variance)."""
+def degrees_of_freedom(buyers_exposed: int, buyers_holdout: int) -> int:
+    """The t test's degrees of freedom: buyers in the smaller group less one (at least 1). A
+    rare outcome's mean rests on its buyers, not its viewers: with a handful of holdout buyers
+    the pooled variance is itself uncertain (the conservative Welch choice, counted in buyers)."""
+    return max(min(int(buyers_exposed or 0), int(buyers_holdout or 0)) - 1, 1)
+
+
+def t_test(incremental: float | None, se: float | None, df: int) -> float | None:
+    """Two-sided p-value of the t test (``df`` degrees of freedom) of no difference in means."""
     if incremental is None or se is None or not math.isfinite(se) or se <= 0:
         return None
-    return 2.0 * (1.0 - _N.cdf(abs(incremental) / se))
+    from scipy.stats import t as student_t
+
+    return float(2.0 * student_t.sf(abs(incremental) / se, max(df, 1)))
 
 
 def mde(se: float | None, baseline: float | None, n_t: int) -> float | None:
@@ -195,6 +213,30 @@ def holdout_share(
     if need > 0.25:
         return None
     return (1.0 - math.sqrt(1.0 - 4.0 * need)) / 2.0
+
+
+def mde_at_share(reach: int, baseline: float, share: float, power_: float = 0.8) -> float | None:
+    """The smallest relative lift a holdout of ``share`` finds (5% two-sided, power ``power_``)
+    for a campaign reaching ``reach`` people with ``baseline`` purchases per person: the inverse
+    of :func:`holdout_share`, ``(z_α + z_β) / sqrt(N p h (1 - h))``."""
+    signal = reach * baseline * share * (1.0 - share)
+    if not 0.0 < share < 1.0 or not signal > 0 or not math.isfinite(signal):
+        return None
+    return (Z_ALPHA + _N.inv_cdf(power_)) / math.sqrt(signal)
+
+
+def advice(reach: int, baseline: float, current_share: float) -> dict[str, float | None]:
+    """Holdout advice for a campaign: the share needed to find a :data:`REFERENCE_LIFT` lift
+    with 80% power, beside the platform's current share and the lift that share can find."""
+    ok = reach > 0 and baseline > 0 and math.isfinite(baseline)
+    return {
+        "reach": reach,
+        "baseline": baseline if ok else None,
+        "relative_lift": REFERENCE_LIFT,
+        "holdout_share_needed": holdout_share(reach, baseline) if ok else None,
+        "current_share": current_share,
+        "mde_at_current_share": mde_at_share(reach, baseline, current_share) if ok else None,
+    }
 
 
 def true_incremental(con: duckdb.DuckDBPyConnection) -> pa.Table:

@@ -49,15 +49,25 @@ class Metric:
 
 INTERVAL_METHODS: dict[str, dict[str, str]] = {
     "horvitz_thompson": {
-        "en": "95% interval of the Horvitz–Thompson scale-up of sampled backhaul (Poisson "
-        "sampling, normal approximation; a count's low end is at least what was received, and "
-        "no non-negative figure's bound is below zero)",
-        "zh-CN": "按回传采样率放大（Horvitz–Thompson）的 95% 置信区间",
+        "en": "95% interval of the Horvitz–Thompson scale-up of sampled backhaul: variance over "
+        "customers (a shop samples whole customers), log-normal around the estimate; the low "
+        "end is at least what was received",
+        "zh-CN": "按回传采样率放大（Horvitz–Thompson）的 95% 置信区间：方差按顾客计算，"
+        "对数正态区间，下限不低于已回传的数量",
     },
-    "holdout_z": {
+    "horvitz_thompson_t": {
+        "en": "95% interval of the Horvitz–Thompson scale-up of sampled backhaul: variance over "
+        "customers, Student t with (customers − 1) degrees of freedom (order values are "
+        "skewed and few customers make a noisy variance); never below zero",
+        "zh-CN": "按回传采样率放大（Horvitz–Thompson）的 95% 置信区间：方差按顾客计算，"
+        "自由度为顾客数减一的 t 分布区间，下限不低于零",
+    },
+    "holdout_t": {
         "en": "95% interval of the difference in mean outcome between exposed and holdout "
-        "viewers (two-sample z test, pooled variance under no effect)",
-        "zh-CN": "曝光组与随机留出组人均结果之差的 95% 置信区间（双样本 z 检验，合并方差）",
+        "viewers (two-sample t test, pooled variance under no effect, degrees of freedom: "
+        "buyers in the smaller group less one)",
+        "zh-CN": "曝光组与随机留出组人均结果之差的 95% 置信区间"
+        "（双样本 t 检验，合并方差，自由度为较小组购买人数减一）",
     },
     "did_hac": {
         "en": "Interval (90% unless stated) of a difference in differences: the touched units' "
@@ -102,7 +112,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("refunds", "退款", "Refunds", f"Refunded orders, {_BACK}", "count", "purchases",
            interval="horvitz_thompson", digits=1),
     Metric("gmv", "GMV", "GMV", f"Order value less refunds, {_BACK}", "CNY",
-           interval="horvitz_thompson", digits=2),
+           interval="horvitz_thompson_t", digits=2),
     Metric("spend", "投流花费", "Boost spend",
            "Boost spend on the row's notes (a campaign: its own spend)", "CNY", digits=2),
     Metric("cost_per_read", "单次阅读成本", "Cost per read", "Boost spend over reads",
@@ -122,10 +132,10 @@ METRICS: tuple[Metric, ...] = (
            "Share of conversions joined to a community person", "share", "purchases"),
     Metric("incremental_purchases", "增量购买", "Incremental purchases",
            "Purchases the boost added: exposed viewers' purchases less what the holdout's rate "
-           "predicts for them", "count", interval="holdout_z", digits=1),
+           "predicts for them", "count", interval="holdout_t", digits=1),
     Metric("incremental_gmv", "增量 GMV", "Incremental GMV",
            "Net GMV the boost added, measured against the holdout", "CNY",
-           interval="holdout_z", digits=2),
+           interval="holdout_t", digits=2),
     Metric("relative_lift", "相对提升", "Relative lift",
            "Exposed viewers' purchases per person over the holdout's, less one", "share",
            "purchases"),
@@ -172,6 +182,12 @@ FUNNEL_STEPS = (
 
 def get(name: str) -> Metric:
     return REGISTRY[name]
+
+
+def interval_text(method: str | None, lang: str) -> str:
+    """How an interval was made (a key of :data:`INTERVAL_METHODS`), in ``lang``."""
+    texts = INTERVAL_METHODS.get(method or "")
+    return "" if texts is None else texts["zh-CN" if lang == "zh-CN" else "en"]
 
 
 def label(name: str, lang: str) -> str:

@@ -54,8 +54,8 @@ def register_credits(con: duckdb.DuckDBPyConnection, credits: pa.Table, model: s
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT c.conversion_id, c.conversion_kind, "
-            "c.touch_id, c.touch_kind, c.note_id, c.credit, c.value, c.sample_rate, "
-            "t.campaign_id, t.placement, v.partner, t.creator_id, t.brand_id, t.user_key, "
+            "c.touch_id, c.touch_kind, c.note_id, c.credit, c.value, c.sample_rate, c.user_key, "
+            "t.campaign_id, t.placement, v.partner, t.creator_id, t.brand_id, "
             f"{ITEM_KEY.format(t='v')} AS item_key, CAST(v.ts AS DATE) AS day FROM r_credit_in c "
             "LEFT JOIN w_touch_keys t ON t.event_id = c.touch_id "
             "LEFT JOIN w_conv v ON v.event_id = c.conversion_id"
@@ -114,7 +114,7 @@ def estimate(con: duckdb.DuckDBPyConnection, rows_sql: str, keys: tuple[str, ...
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW st_out AS SELECT {cols}, conversion_id, "
         "conversion_kind, SUM(credit) AS credit, SUM(value) AS value, "
-        f"MIN(sample_rate) AS sample_rate FROM ({rows_sql}) u "
+        f"MIN(sample_rate) AS sample_rate, MIN(user_key) AS user_key FROM ({rows_sql}) u "
         f"GROUP BY {cols}, conversion_id, conversion_kind"
     )
     step = summary_step(keys)
@@ -125,7 +125,7 @@ def rollup(con: duckdb.DuckDBPyConnection, credit_table: str) -> pa.Table:
     """Credited conversions and GMV per (dimension, key), scaled for sampling with 95% CIs."""
     parts = [
         f"SELECT '{dim}' AS dimension, {key_expr(dim)} AS key, conversion_id, conversion_kind, "
-        f"credit, value, sample_rate FROM {credit_table}"
+        f"credit, value, sample_rate, user_key FROM {credit_table}"
         for dim in DIMENSIONS
     ]
     return estimate(con, " UNION ALL ".join(parts), ("dimension", "key"))
@@ -136,6 +136,6 @@ def daily(con: duckdb.DuckDBPyConnection, credit_table: str) -> pa.Table:
     :func:`rollup`; a campaign's days add up to its total."""
     rows = (
         f"SELECT {key_expr('campaign')} AS key, day, conversion_id, conversion_kind, credit, "
-        f"value, sample_rate FROM {credit_table}"
+        f"value, sample_rate, user_key FROM {credit_table}"
     )
     return estimate(con, rows, ("key", "day"))

@@ -117,7 +117,7 @@ def print_lift(lifts: list[dict[str, Any]], attributed: dict[str, float] | None 
         metrics.label("mde", "en"),
         f"{metrics.label('power', 'en')} (20% lift)",
         *(["attributed", "over/under"] if attributed is not None else []),
-        title="lift from the randomized holdout (two-sided z test, 5% level; "
+        title="lift from the randomized holdout (two-sided t test, 5% level; "
         "at least 5 buying viewers per group)",
     )
     for r in lifts:

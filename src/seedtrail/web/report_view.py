@@ -16,14 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import Connection, select
 from starlette.requests import Request
 
 from seedtrail.api import attribution_routes as api
 from seedtrail.attribution import metrics
 from seedtrail.core.principals import Principal
 from seedtrail.messages import N_
-from seedtrail.store.schema import notes
 from seedtrail.store.store import Store
 from seedtrail.web import charts
 
@@ -77,22 +75,21 @@ def load(
     )
     if actor.role != "operator":
         view.k = funnel.get("k")
-    with store.read() as conn:
-        view.creators = by_creator(conn, view.notes)
+    view.creators = by_creator(view.notes)
     return view
 
 
-def by_creator(conn: Connection, note_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The campaign notes' credit summed per note author (scaled figures only: the intervals of
-    notes sharing conversions do not add up, so none is shown for the sums)."""
-    ids = [int(r["key"]) for r in note_rows if str(r["key"]).isdigit()]
-    query = select(notes.c.id, notes.c.author_id).where(notes.c.id.in_(ids))
-    author: dict[int, int] = {i: a for i, a in conn.execute(query).all()}
+def by_creator(note_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The campaign notes' credit summed per note author, named by handle as the API names each
+    note row (scaled figures only: the intervals of notes sharing conversions do not add up, so
+    none is shown for the sums)."""
     sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    handles: dict[int, str] = {}
     for r in note_rows:
-        a = author.get(int(r["key"])) if str(r["key"]).isdigit() else None
+        a = r.get("author_id")
         if a is None:
             continue
+        handles[a] = r.get("author_handle") or f"#{a}"
         s = sums[a]
         s["notes"] += 1
         for k in ("reads", "clicks"):
@@ -101,7 +98,12 @@ def by_creator(conn: Connection, note_rows: list[dict[str, Any]]) -> list[dict[s
             s[k] += (r.get(k) or {}).get("scaled") or 0.0
         s["spend"] += r.get("spend") or 0.0
     return [
-        {"key": a, **s, "roas": (s["gmv"] / s["spend"]) if s["spend"] else None}
+        {
+            "key": f"@{handles[a]}",
+            "account_id": a,
+            **s,
+            "roas": (s["gmv"] / s["spend"]) if s["spend"] else None,
+        }
         for a, s in sums.items()
     ]
 
@@ -207,6 +209,7 @@ def flat(row: dict[str, Any]) -> dict[str, Any]:
 
     return {
         "key": row.get("key"),
+        "title": row.get("title") or (f"#{row['key']}" if row.get("key") is not None else None),
         "model": row.get("model"),
         "reads": row.get("reads"),
         "clicks": row.get("clicks"),

@@ -19,6 +19,7 @@ from seedtrail.community import campaigns
 from seedtrail.core import resources
 from seedtrail.core.errors import ReportOutdated
 from seedtrail.core.principals import Principal
+from seedtrail.enforcement import subjects
 from seedtrail.links import clickstats
 from seedtrail.store.schema import campaign_notes, campaign_spend
 from seedtrail.web import charts, report_view, tables
@@ -44,9 +45,11 @@ def load_campaigns(conn: Connection, actor: Principal) -> list[dict[str, Any]]:
             .group_by(campaign_notes.c.campaign_id)
         ).all()
     )
+    handles, _ = subjects.names(conn, [r["brand_id"] for r in rows], [])
     for r in rows:
         r["spend"] = float(spend.get(r["id"]) or 0)
         r["notes"] = int(n_notes.get(r["id"]) or 0)
+        r["brand"] = f"@{handles[r['brand_id']]}" if r["brand_id"] in handles else None
     return rows
 
 
@@ -68,7 +71,11 @@ def load_campaign(conn: Connection, actor: Principal, campaign_id: int) -> dict[
         per_day[s["day"].isoformat()] += s["amount"]
         per_note[s["note_id"]] += s["amount"]
     clicks_by_day = clickstats.per_day(conn, actor, note_ids=note_ids)
-    notes = [{"note_id": n, "spend": float(per_note.get(n, 0))} for n in note_ids]
+    _, titles = subjects.names(conn, [], note_ids)
+    notes = [
+        {"note_id": n, "title": titles.get(n, f"#{n}"), "spend": float(per_note.get(n, 0))}
+        for n in note_ids
+    ]
     return {
         "campaign": row,
         "notes": notes,
@@ -89,7 +96,7 @@ def campaigns_page(ctx: Ctx) -> Response:
         [
             Column("id", "ID", True),
             Column("name", t("col.name")),
-            Column("brand_id", t("col.brand"), True),
+            Column("brand", t("col.brand")),
             Column("starts_on", t("col.starts")),
             Column("ends_on", t("col.ends")),
             Column("status", t("col.status"), term="state"),
@@ -127,7 +134,7 @@ def campaign_page(ctx: Ctx) -> Response:
     sections = _report_tables(ctx, report) if report else {}
     notes = tables.build(
         "notes",
-        [Column("note_id", t("col.note"), True), Column("spend", m("spend"), True)],
+        [Column("title", t("col.note")), Column("spend", m("spend"), True)],
         data["notes"],
         ctx.query,
         default_sort="spend",
@@ -161,6 +168,7 @@ def campaign_page(ctx: Ctx) -> Response:
         flag_marker=marker,
         flagged=report is not None and report_view.any_flagged(report),
         flag_cells={"backhaul_flags": lambda r: marker(r["backhaul_flags"])},
+        interval_method=lambda key: metrics.interval_text(key, ctx.lang),
         **sections,
     )
 
@@ -198,7 +206,7 @@ def _report_tables(ctx: Ctx, report: report_view.ReportView) -> dict[str, Any]:
         ),
         "credit_notes": tables.build(
             "credit",
-            [Column("key", t("col.note"), True), *figures],
+            [Column("title", t("col.note")), *figures],
             [report_view.flat(n) for n in report.notes],
             ctx.query,
             default_sort="gmv",
@@ -207,7 +215,7 @@ def _report_tables(ctx: Ctx, report: report_view.ReportView) -> dict[str, Any]:
         "credit_creators": tables.build(
             "creators",
             [
-                Column("key", t("col.account"), True),
+                Column("key", t("col.account")),
                 Column("notes", t("col.notes"), True),
                 Column("reads", m("reads"), True),
                 Column("clicks", m("clicks"), True),
@@ -262,12 +270,12 @@ def export_csv(ctx: Ctx) -> Response:
     credit = {str(n["key"]): report_view.flat(n) for n in report.notes} if report else {}
     buf = io.StringIO()
     w = csv.writer(buf)
-    head = ["campaign_id", "note_id", "spend"]
+    head = ["campaign_id", "note_id", "note_title", "spend"]
     if report:
         head += ["model", *EXPORT_FIGURES]
     w.writerow(head)
     for n in data["notes"]:
-        row: list[Any] = [ident, n["note_id"], f"{n['spend']:.2f}"]
+        row: list[Any] = [ident, n["note_id"], n["title"], f"{n['spend']:.2f}"]
         if report:
             c = credit.get(str(n["note_id"]), {})
             row += [report.run["model"], *(c.get(k, "") for k in EXPORT_FIGURES)]

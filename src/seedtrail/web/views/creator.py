@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -15,8 +15,9 @@ from seedtrail.community import notes
 from seedtrail.core import resources
 from seedtrail.core.errors import Forbidden, ReportOutdated
 from seedtrail.core.principals import Principal
-from seedtrail.enforcement import cases
+from seedtrail.enforcement import cases, subjects
 from seedtrail.links import clickstats, mounts
+from seedtrail.store.schema import offers
 from seedtrail.web import charts, tables
 from seedtrail.web.render import Ctx, page
 from seedtrail.web.tables import Column
@@ -24,6 +25,22 @@ from seedtrail.web.views import case_text, moderator
 from seedtrail.web.views.case_text import Names
 
 LIMIT = 1000
+
+
+def _name_mounts(
+    conn: Connection, note_rows: list[dict[str, Any]], mount_rows: list[dict[str, Any]]
+) -> None:
+    """Each mount's note by title and offer by title (names on the page, not ids)."""
+    titles = {n["id"]: n["title"] for n in note_rows}
+    missing = [m["note_id"] for m in mount_rows if m["note_id"] not in titles]
+    titles.update(subjects.names(conn, [], [i for i in missing if i is not None])[1])
+    offer_ids = sorted({m["offer_id"] for m in mount_rows if m.get("offer_id") is not None})
+    query = select(offers.c.id, offers.c.title).where(offers.c.id.in_(offer_ids))
+    offer_titles = dict(conn.execute(query).all()) if offer_ids else {}
+    for m in mount_rows:
+        n, o = m["note_id"], m.get("offer_id")
+        m["note"] = titles.get(n, f"#{n}") if n is not None else None
+        m["offer"] = offer_titles.get(o, f"#{o}") if o is not None else None
 
 
 def load_creator(conn: Connection, actor: Principal) -> dict[str, Any]:
@@ -34,6 +51,7 @@ def load_creator(conn: Connection, actor: Principal) -> dict[str, Any]:
     for m in mount_rows:
         c = per_mount.get(m["id"], {"clicks": 0, "counted": 0})
         m.update(clicks=c["clicks"], counted=c["counted"])
+    _name_mounts(conn, note_rows, mount_rows)
     per_note: dict[int, int] = {}
     for m in mount_rows:
         if m["note_id"] is not None:
@@ -104,8 +122,8 @@ def creator_page(ctx: Ctx) -> Response:
             Column("id", "ID", True),
             Column("code", t("col.code")),
             Column("placement", t("col.placement"), term="placement"),
-            Column("note_id", t("col.note"), True),
-            Column("offer_id", t("col.offer"), True),
+            Column("note", t("col.note"), user_text=True),
+            Column("offer", t("col.offer"), user_text=True),
             Column("status", t("col.status"), term="state"),
             Column("clicks", t("col.clicks"), True),
             Column("counted", m("clicks"), True),

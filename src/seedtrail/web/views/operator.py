@@ -12,6 +12,7 @@ from seedtrail import messages
 from seedtrail.core import resources
 from seedtrail.core.errors import InvalidInput
 from seedtrail.core.principals import Principal
+from seedtrail.enforcement import subjects
 from seedtrail.links import partners, preview, rules
 from seedtrail.messages import Msg
 from seedtrail.store import audit
@@ -130,16 +131,24 @@ def preview_page(ctx: Ctx) -> Response:
     change = _change(ctx.query)
     with ctx.web.store.read() as conn:
         result = preview.run(conn, ctx.user, change)
+        _, titles = subjects.names(conn, [], [c["note_id"] for c in result.closes if c["note_id"]])
     closes = tables.build(
         "closes",
         [
             Column("mount_id", ctx.t("col.mount"), True),
             Column("code", ctx.t("col.code")),
             Column("placement", ctx.t("col.placement"), term="placement"),
-            Column("note_id", ctx.t("col.note"), True),
+            Column("note", ctx.t("col.note"), user_text=True),
             Column("reason", ctx.t("col.reason")),
         ],
-        [{**c, "reason": messages.render(ctx.lang, c["reason_msg"])} for c in result.closes],
+        [
+            {
+                **c,
+                "note": titles.get(c["note_id"], f"#{c['note_id']}") if c["note_id"] else None,
+                "reason": messages.render(ctx.lang, c["reason_msg"]),
+            }
+            for c in result.closes
+        ],
         ctx.query,
         default_sort="mount_id",
         default_desc=False,
