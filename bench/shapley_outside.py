@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from attribution.outside_shapley import SETTINGS, compare  # noqa: E402
+from attribution.outside_shapley import SETTINGS, compare
 
 
 def main() -> None:

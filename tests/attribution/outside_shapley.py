@@ -35,7 +35,10 @@ def compare(setting: dict[str, Any], seed: int) -> tuple[float, dict[str, float]
     journeys, conversions, truth, names = sa.make_attribution_problem(random_state=seed, **setting)[
         :4
     ]
-    paths = [([str(c) for c in j], float(y), float(1 - y)) for j, y in zip(journeys, conversions)]
+    paths = [
+        ([str(c) for c in j], float(y), float(1 - y))
+        for j, y in zip(journeys, conversions, strict=True)
+    ]
     ours = shapley_values(paths)
     mine = float(sa.normalized_mean_absolute_error(truth, [ours.get(str(c), 0.0) for c in names]))
     theirs: dict[str, float] = {}

@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("shapley_attribution")
 
-from attribution.outside_shapley import SETTINGS, compare  # noqa: E402
+from attribution.outside_shapley import SETTINGS, compare
 
 
 @pytest.mark.slow
