@@ -15,8 +15,8 @@ Calibrated credits of one conversion need not sum to 1: the calibration removes 
 campaign's credit that the holdout says the boost did not cause.
 
 The base model is the one whose attributed totals agree best with the measured lifts across
-campaigns (:func:`choose_base`): the smallest ``Σ|A_c − max(0, I_c)|`` over the campaigns with a measured
-lift (also shown relative to ``Σ max(0, I_c)``).
+campaigns (:func:`choose_base`): the smallest ``Σ|A_c − max(0, I_c)|`` over the campaigns with
+a measured lift (also shown relative to ``Σ max(0, I_c)``).
 
 The calibration runs inside the engines (:func:`calibration_step`, on ``st_credit``), so DuckDB
 and Spark give the same calibrated credits.
@@ -143,9 +143,9 @@ def choose_base(
         best,
         figures,
         (
-            f"{best} agrees best with the lift measured on {n} campaign(s): its attributed purchases "
-            f"differ from the incremental ones by {error:.1%} (Σ|attributed − incremental| / "
-            "Σ incremental)"
+            f"{best} agrees best with the lift measured on {n} campaign(s): its attributed "
+            f"purchases differ from the incremental ones by {gap:,.1f} in all "
+            "(Σ|attributed − incremental|), the least of the models run"
         ),
     )
 

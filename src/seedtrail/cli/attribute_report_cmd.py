@@ -95,7 +95,7 @@ def _fmt(value: Any, digits: int = 2) -> str:
 
 
 def print_scores(scores: list[dict[str, Any]]) -> None:
-    cols = (
+    cols: tuple[str, ...] = (
         "model",
         "credited_purchases",
         "true_caused_purchases",
