@@ -79,12 +79,14 @@ def test_brand_sees_its_campaign_funnel_notes_models_and_lift(
     other = _get(client, setup, "brand", f"/attribution/campaigns/{c}?model=last_touch").json()
     assert other["run"]["model"] == "last_touch"
     models = _get(client, setup, "brand", f"/attribution/campaigns/{c}/models").json()
-    assert [m["model"] for m in models["models"]] == sorted(reportworld.MODELS)
+    # every model run, and the lift-calibrated one
+    assert [m["model"] for m in models["models"]] == sorted([*reportworld.MODELS, "calibrated"])
+    assert models["run"]["default_model"] == body["run"]["default_model"] == "position_based"
     lift = _get(client, setup, "brand", f"/attribution/campaigns/{c}/lift").json()
     assert lift["lift"]["viewers_holdout"] > 0
     assert len(lift["lift"]["purchases"]["ci95"]) == 2
     assert lift["lift"]["gmv"]["significant"] in (True, False)
-    assert {a["model"] for a in lift["attributed"]} == set(reportworld.MODELS)
+    assert {a["model"] for a in lift["attributed"]} == {*reportworld.MODELS, "calibrated"}
 
 
 def test_a_brand_reads_its_campaign_day_by_day(client: TestClient, setup: dict[str, Any]) -> None:
