@@ -141,7 +141,7 @@ def test_notes_for_their_brand_creator_and_operator(
         body = _get(client, setup, who, path).json()
         assert body["note_id"] == setup["note"], who
         assert body["funnel"]["key"] == str(setup["note"])
-        assert len(body["models"]) == len(reportworld.MODELS)
+        assert len(body["models"]) == len(reportworld.MODELS) + 1  # and the calibrated one
     assert _get(client, setup, "other_brand", path).status_code == 404
     assert _get(client, setup, "op", "/attribution/notes/999999999").status_code == 404
 
@@ -150,7 +150,7 @@ def test_scores_for_operators_and_a_clear_error_for_an_unknown_model(
     client: TestClient, setup: dict[str, Any]
 ) -> None:
     scores = _get(client, setup, "op", "/attribution/scores").json()["scores"]
-    assert {s["model"] for s in scores} == set(reportworld.MODELS)
+    assert {s["model"] for s in scores} == {*reportworld.MODELS, "calibrated"}
     assert _get(client, setup, "brand", "/attribution/scores").status_code == 403
     r = _get(client, setup, "brand", "/attribution/campaigns?model=markov")
     assert r.status_code == 422
