@@ -83,7 +83,9 @@ def test_brand_sees_its_campaign_funnel_notes_models_and_lift(
     other = _get(client, setup, "brand", f"/attribution/campaigns/{c}?model=last_touch").json()
     assert other["run"]["model"] == "last_touch"
     models = _get(client, setup, "brand", f"/attribution/campaigns/{c}/models").json()
-    assert [m["model"] for m in models["models"]] == sorted(reportworld.MODELS)
+    # every model run, and the lift-calibrated one
+    assert [m["model"] for m in models["models"]] == sorted([*reportworld.MODELS, "calibrated"])
+    assert models["run"]["default_model"] == body["run"]["default_model"] == "position_based"
     lift = _get(client, setup, "brand", f"/attribution/campaigns/{c}/lift").json()
     assert lift["lift"]["viewers_holdout"] > 0
     assert len(lift["lift"]["purchases"]["ci95"]) == 2
@@ -91,7 +93,7 @@ def test_brand_sees_its_campaign_funnel_notes_models_and_lift(
     assert advice["reach"] == lift["lift"]["viewers_exposed"] + lift["lift"]["viewers_holdout"]
     assert advice["relative_lift"] == 0.2 and "holdout_share_needed" in advice
     assert lift["lift"]["gmv"]["significant"] in (True, False)
-    assert {a["model"] for a in lift["attributed"]} == set(reportworld.MODELS)
+    assert {a["model"] for a in lift["attributed"]} == {*reportworld.MODELS, "calibrated"}
 
 
 def test_rows_carry_names_beside_their_ids(
@@ -169,7 +171,7 @@ def test_notes_for_their_brand_creator_and_operator(
         body = _get(client, setup, who, path).json()
         assert body["note_id"] == setup["note"], who
         assert body["funnel"]["key"] == str(setup["note"])
-        assert len(body["models"]) == len(reportworld.MODELS)
+        assert len(body["models"]) == len(reportworld.MODELS) + 1  # and the calibrated one
     assert _get(client, setup, "other_brand", path).status_code == 404
     assert _get(client, setup, "op", "/attribution/notes/999999999").status_code == 404
 
@@ -178,7 +180,7 @@ def test_scores_for_operators_and_a_clear_error_for_an_unknown_model(
     client: TestClient, setup: dict[str, Any]
 ) -> None:
     scores = _get(client, setup, "op", "/attribution/scores").json()["scores"]
-    assert {s["model"] for s in scores} == set(reportworld.MODELS)
+    assert {s["model"] for s in scores} == {*reportworld.MODELS, "calibrated"}
     assert _get(client, setup, "brand", "/attribution/scores").status_code == 403
     r = _get(client, setup, "brand", "/attribution/campaigns?model=markov")
     assert r.status_code == 422

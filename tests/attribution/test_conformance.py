@@ -18,7 +18,12 @@ import pytest
 
 from seedtrail.attribution.engines.base import SqlEngine
 from seedtrail.attribution.inputs import Inputs
-from seedtrail.attribution.spec import CHANNEL_DIMENSIONS, AttributionSpec, ModelSpec
+from seedtrail.attribution.spec import (
+    CHANNEL_DIMENSIONS,
+    AttributionSpec,
+    Calibration,
+    ModelSpec,
+)
 
 from .conftest import ENGINE_PARAMS
 from .generated import generate
@@ -36,6 +41,14 @@ CASES: list[tuple[str, ModelSpec]] = [
 ]
 CASES += [(f"markov{k}", ModelSpec(name="markov", markov_order=k)) for k in (1, 2, 3)]
 CASES += [(f"shapley_{d}", ModelSpec(name="shapley", channel=d)) for d in CHANNEL_DIMENSIONS]
+# lift calibration over a single-touch, a fractional and a data-driven base model: campaign 1
+# halved, campaign 2 doubled, campaign 3 removed (its touches keep rows of credit 0)
+CALIBRATION = Calibration((("1", 0.5), ("2", 2.0), ("3", 0.0)))
+CASES += [
+    (f"calibrated_{case}", model)
+    for case, model in CASES
+    if case in ("last_touch", "position_based", "shapley_kind")
+]
 # engine gaps: case id -> (engine, exception type); each is a strict xfail
 GAPS: dict[tuple[str, str], type[BaseException]] = {}
 
@@ -64,7 +77,8 @@ def _run(
         return
     for case, model in CASES:
         try:
-            engine.run(AttributionSpec(model=model), world)
+            calibration = CALIBRATION if case.startswith("calibrated_") else None
+            engine.run(AttributionSpec(model=model, calibration=calibration), world)
             store[label, case] = (
                 engine.credits().to_pylist(),
                 engine.summary().to_pylist(),
@@ -115,6 +129,9 @@ def test_engines_agree(
     assert weights.keys() == ref[2].keys()
     for channel, w in ref[2].items():
         _close(weights[channel], w, f"weight {channel}")
+    if case.startswith("calibrated_"):
+        _check_calibrated(credits, results["duckdb", case.removeprefix("calibrated_")])
+        return
     # the output is a real attribution: every conversion's credits sum to 1
     by_conversion: dict[str, float] = {}
     for row in credits:
@@ -165,3 +182,20 @@ def test_duckdb_mixed_engine_takes_both_routes(
     heavy = engine.fetch("SELECT COUNT(*) FROM st_heavy")[0][0]
     people = engine.fetch("SELECT COUNT(DISTINCT person) FROM st_anchor")[0][0]
     assert 0 < heavy < people
+
+
+def _check_calibrated(credits: list[dict[str, Any]], base: Result | BaseException) -> None:
+    """Calibrated rows are the base model's rows, each credit times its touch's campaign factor
+    (1 for other campaigns and organic touches); the generated touch ids carry no campaign, so
+    the factor is read back from the ratio and must be one of the calibration's."""
+    assert not isinstance(base, BaseException)
+    ref = {(r["conversion_id"], r["touch_id"]): r["credit"] for r in base[0]}
+    assert {(r["conversion_id"], r["touch_id"]) for r in credits} == set(ref)
+    allowed = {1.0, *(f for _, f in CALIBRATION.factors)}
+    seen = set()
+    for row in credits:
+        was = ref[row["conversion_id"], row["touch_id"]]
+        factor = row["credit"] / was if was else 1.0
+        assert any(math.isclose(factor, f, abs_tol=1e-9) for f in allowed), (row, was)
+        seen.add(round(factor, 9))
+    assert seen == allowed  # every factor, and the untouched rows, occur

@@ -7,7 +7,11 @@ from math import factorial
 
 import pytest
 
-from seedtrail.attribution.datadriven import markov_removal_effects, shapley_values
+from seedtrail.attribution.datadriven import (
+    markov_removal_effects,
+    observed_shapley_values,
+    shapley_values,
+)
 from seedtrail.core.errors import InvalidInput
 
 
@@ -73,7 +77,7 @@ def test_shapley_by_hand() -> None:
         (("B", "C", "B"), 3.0, 5.0),
         (("C",), 0.0, 4.0),
     ]
-    got = shapley_values(paths)
+    got = observed_shapley_values(paths)
     assert got == pytest.approx({"A": 2.0, "B": 2.5, "C": 1.5})
     assert got == pytest.approx(_shapley_by_definition(paths))
     assert sum(got.values()) == pytest.approx(6.0)  # efficiency: every conversion shared out
@@ -87,4 +91,49 @@ def test_shapley_agrees_with_definition_on_four_channels() -> None:
         (("c", "a"), 4.0, 2.0),
         (("a",), 0.5, 0.0),
     ]
-    assert shapley_values(paths) == pytest.approx(_shapley_by_definition(paths))
+    assert observed_shapley_values(paths) == pytest.approx(_shapley_by_definition(paths))
+
+
+def test_learned_shapley_rewards_the_channel_that_raises_conversion() -> None:
+    # "a" converts 40% alone, "b" 5% alone (the baseline), together 42%: "b" rides along on
+    # many converting paths but adds almost nothing; the observed game splits {a,b} evenly
+    paths = [
+        (("a",), 40.0, 60.0),
+        (("b",), 5.0, 95.0),
+        (("a", "b"), 420.0, 580.0),
+        (("b", "a", "b"), 0.0, 0.0),
+    ]
+    learned = shapley_values(paths)
+    observed = observed_shapley_values(paths)
+    assert sum(learned.values()) == pytest.approx(465.0)  # every conversion shared out
+    assert observed["b"] == pytest.approx(5.0 + 210.0)
+    assert learned["a"] > 4 * learned["b"] > 0
+    assert learned["b"] < observed["b"] / 2
+
+
+def test_learned_shapley_falls_back_when_every_path_converts() -> None:
+    paths = [(("A", "B"), 2.0, 0.0), (("A",), 1.0, 0.0), (("B", "C"), 3.0, 0.0)]
+    assert shapley_values(paths) == pytest.approx(observed_shapley_values(paths))
+
+
+def test_learned_shapley_splits_each_set_by_exact_shapley_of_the_fitted_game() -> None:
+    """Within a converting set, the split is the exact Shapley value of v(S) = σ(b + Σβ): on
+    a set of one channel the whole conversion goes to it; symmetric channels split evenly."""
+    paths = [
+        (("x",), 10.0, 90.0),
+        (("y",), 10.0, 90.0),
+        (("x", "y"), 30.0, 70.0),
+        (("z",), 0.0, 50.0),
+    ]
+    got = shapley_values(paths)
+    assert got["x"] == pytest.approx(got["y"])
+    assert got["x"] == pytest.approx(10.0 + 15.0)
+    assert got["z"] == 0.0
+
+
+def test_learned_shapley_many_channels_uses_sampled_orders() -> None:
+    chans = [f"c{i}" for i in range(12)]
+    paths = [(tuple(chans), 6.0, 4.0), (("c0",), 5.0, 5.0), (("c1",), 1.0, 9.0)]
+    got = shapley_values(paths)
+    assert sum(got.values()) == pytest.approx(12.0)
+    assert got["c0"] > got["c1"]

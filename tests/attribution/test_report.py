@@ -19,19 +19,34 @@ def test_report_writes_every_table_and_describes_the_run(
     for name in TABLES:
         assert (path / f"{name}.parquet").stat().st_size > 0, name
     meta = json.loads((path / "report.json").read_text())
-    assert meta["models"] == list(reportworld.MODELS)
-    assert meta["primary_model"] == "position_based"
+    assert meta["models"] == [*reportworld.MODELS, "calibrated"]
+    # the default model is chosen by agreement with the measured lift, and says why
+    assert meta["primary_model"] in reportworld.MODELS
+    assert meta["primary_model"] in meta["primary_model_why"]
+    assert set(meta["agreement_with_lift"]) == set(reportworld.MODELS)
+    gaps = {
+        m: f["gap_purchases"]
+        for m, f in meta["agreement_with_lift"].items()
+        if f["gap_purchases"] is not None
+    }
+    if gaps:
+        assert gaps[meta["primary_model"]] == min(gaps.values())
+    cal = meta["calibration"]
+    assert cal["base_model"] == meta["primary_model"]
+    assert cal["campaigns"] and all(
+        (r["status"] == "calibrated") == (r["factor"] is not None) for r in cal["campaigns"]
+    )
     assert meta["windows_days"] == {
         "click": 15, "read": 15, "engagement": 15, "impression": 1, "search": 7, "live": 1
     }  # fmt: skip
     assert meta["rows"]["funnel"] == built.tables["funnel"].num_rows
-    assert {s["model"] for s in meta["scores"]} == set(reportworld.MODELS)
+    assert {s["model"] for s in meta["scores"]} == {*reportworld.MODELS, "calibrated"}
     keys = {r["key"] for r in meta["lift"]}
     assert "all" in keys and len(keys) > 1
     truth = {r["key"]: r["true_incremental_purchases"] for r in meta["lift"]}
     assert truth["all"] == sum(v for k, v in truth.items() if k != "all")
     models = {r["model"] for r in built.tables["lift_models"].to_pylist()}
-    assert models == set(reportworld.MODELS)
+    assert models == {*reportworld.MODELS, "calibrated"}
 
 
 def test_report_spec_refuses_unknown_models() -> None:

@@ -41,7 +41,9 @@ def test_world_scores_rank_last_touch_and_credit_true_causes(
 ) -> None:
     built, _ = reportworld.built_report(tmp_path_factory)
     scores = {s["model"]: s for s in built.tables["scores"].to_pylist()}
-    assert set(scores) == set(reportworld.MODELS)
+    assert set(scores) == {*reportworld.MODELS, "calibrated"}
+    calibrated = scores.pop("calibrated")
+    assert calibrated["credited_purchases"] >= 0 and 0 <= calibrated["credit_on_uncaused"] < 1
     for s in scores.values():
         assert s["true_caused_purchases"] > 0
         assert 0 <= s["credit_on_true_note"] <= 1

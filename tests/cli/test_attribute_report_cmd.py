@@ -43,12 +43,14 @@ def test_build_publish_and_show(
     printed = _out(capsys)
     assert "lift from the randomized holdout" in printed
     meta = json.loads((out / "report.json").read_text())
-    assert meta["models"] == ["last_touch", "last_click"]
+    assert meta["models"] == ["last_touch", "last_click", "calibrated"]
+    assert meta["primary_model"] in ("last_touch", "last_click")  # chosen by agreement with lift
+    assert "calibrated by lift" in printed or "default model" in printed
     assert meta["inputs"]["identity"] == "clean room" and meta["scores"] == []
     pointer = json.loads((tmp_path / "data" / "attribution" / "latest.json").read_text())
     assert pointer == {"run_id": meta["run_id"], "path": str(out.resolve())}
     main(["--data-dir", str(tmp_path / "data"), "report", "show"])
-    assert "boosted traffic per campaign (last_touch)" in _out(capsys)
+    assert f"boosted traffic per campaign ({meta['primary_model']})" in _out(capsys)
 
 
 def test_score_prints_each_model(

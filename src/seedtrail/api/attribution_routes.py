@@ -57,6 +57,10 @@ def _run(report: runs.StoredReport | None, model: str | None) -> dict[str, Any] 
         "as_of": meta["as_of"],
         "model": report.model(model),
         "models": meta["models"],
+        "default_model": meta["primary_model"],
+        "default_model_agreement": (meta.get("agreement_with_lift") or {}).get(
+            meta["primary_model"]
+        ),
     }
 
 

@@ -197,14 +197,14 @@ def paths_step(spec: AttributionSpec) -> Step:
     )
 
 
-def output_step() -> Step:
+def output_step(credit: str = "st_credit") -> Step:
     """One row per (conversion, credited touch); refunds take their purchase's credits."""
     return Step(
         "st_out",
         "SELECT l.conversion_id, l.kind AS conversion_kind, c.touch_id, c.note_id, "
         "c.touch_kind, c.credit, l.value * c.credit AS value, "
         f"COALESCE(l.sample_rate, {num(1.0)}) AS sample_rate, l.user_key "
-        "FROM st_links l JOIN st_credit c ON l.anchor_id = c.anchor_id",
+        f"FROM st_links l JOIN {credit} c ON l.anchor_id = c.anchor_id",
         materialize=True,
     )
 

@@ -14,7 +14,7 @@ import json
 import tempfile
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,12 +23,19 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from seedtrail.attribution import funnel, lift, rollup, shopview, truth, world
+from seedtrail.attribution import calibration, funnel, lift, rollup, shopview, truth, world
 from seedtrail.attribution.engines.base import Progress
 from seedtrail.attribution.engines.duckdb import DuckDBEngine
 from seedtrail.attribution.inputs import Inputs
 from seedtrail.attribution.runs import FORMAT_VERSION
-from seedtrail.attribution.spec import MODELS, AttributionSpec, Filters, ModelSpec, Windows
+from seedtrail.attribution.spec import (
+    MODELS,
+    AttributionSpec,
+    Calibration,
+    Filters,
+    ModelSpec,
+    Windows,
+)
 from seedtrail.attribution.store_campaigns import StoreCampaigns
 from seedtrail.core.errors import InvalidInput
 
@@ -88,13 +95,20 @@ class Report:
 
 
 def credit_model(
-    con: duckdb.DuckDBPyConnection, spec: ReportSpec, model: str, inputs: Inputs
+    con: duckdb.DuckDBPyConnection,
+    spec: ReportSpec,
+    model: str,
+    inputs: Inputs,
+    lift_calibration: Calibration | None = None,
 ) -> str:
-    """Run one model on the engine and keep its keyed credits in ``con``."""
+    """Run one model (calibrated by lift when given) on the engine and keep its keyed credits
+    in ``con``."""
+    run = replace(spec.attribution(model), calibration=lift_calibration)
     with DuckDBEngine() as engine:
-        engine.run(spec.attribution(model), inputs)
+        engine.run(run, inputs)
         credits = engine.credits()
-    return rollup.register_credits(con, credits, model)
+    name = calibration.MODEL if lift_calibration is not None else model
+    return rollup.register_credits(con, credits, name)
 
 
 class Source(Protocol):
@@ -110,18 +124,37 @@ class Source(Protocol):
 def _each_model(
     con: duckdb.DuckDBPyConnection,
     spec: ReportSpec,
+    lifts: pa.Table,
     each: Callable[[str, str], None],
     say: Progress,
-) -> None:
-    """Credit every model of the spec in turn and hand ``(model, credit table)`` to ``each``."""
+) -> dict[str, Any]:
+    """Credit every model of the spec in turn and hand ``(model, credit table)`` to ``each``;
+    then the base model chosen by agreement with the measured lift, calibrated by it
+    (:mod:`~seedtrail.attribution.calibration`), as the model ``calibrated``. Returns the
+    choice and the calibration per campaign."""
+    attributed: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="seedtrail-report-") as tmp:
         say("preparing inputs")
         inputs = world.engine_inputs(con, Path(tmp))
         for model in spec.models:
             say(f"crediting ({model})")
             table = credit_model(con, spec, model, inputs)
+            attributed[model] = calibration.attributed_by_campaign(con, table)
             each(model, table)
             con.execute(f"DROP TABLE {table}")
+        rows = lifts.to_pylist()
+        base, figures, why = calibration.choose_base(rows, attributed, spec.primary)
+        campaigns = calibration.per_campaign(rows, attributed[base])
+        say(f"calibrating {base} by the measured lift")
+        table = credit_model(con, spec, base, inputs, calibration.calibration_of(campaigns))
+        each(calibration.MODEL, table)
+        con.execute(f"DROP TABLE {table}")
+    return {
+        "model": base,
+        "why": why,
+        "agreement": figures,
+        "calibrated": {"base_model": base, "campaigns": campaigns},
+    }
 
 
 def _flag(rows: pa.Table, flags: pa.Table, keys: tuple[str, ...]) -> pa.Table:
@@ -166,7 +199,7 @@ def _lift_with_truth(con: duckdb.DuckDBPyConnection, spec: ReportSpec) -> pa.Tab
 
 def score_world(
     world_dir: Path, spec: ReportSpec, progress: Progress | None = None
-) -> tuple[list[dict[str, object]], pa.Table]:
+) -> tuple[list[dict[str, object]], pa.Table, dict[str, Any]]:
     """Ground-truth scores per model and the lift beside the true incremental effect, on the
     world's own files."""
     return score(world.WorldSource(world.WorldDir(world_dir)), world_dir, spec, progress)
@@ -174,7 +207,7 @@ def score_world(
 
 def score(
     source: Source, truth_world: Path, spec: ReportSpec, progress: Progress | None = None
-) -> tuple[list[dict[str, object]], pa.Table]:
+) -> tuple[list[dict[str, object]], pa.Table, dict[str, Any]]:
     """Score each model run on ``source`` against the truth of the simulated world it came
     from (the truth is read here only: it never enters the attribution)."""
     say = progress or (lambda _msg: None)
@@ -184,9 +217,16 @@ def score(
         world.register_truth(con, world.WorldDir(truth_world))
         world.touch_keys(con)
         scores: list[dict[str, object]] = []
-        _each_model(con, spec, lambda m, t: scores.append(truth.score(con, m, t)), say)
         say("measuring lift")
-        return scores, _lift_with_truth(con, spec)
+        lifts = _lift_with_truth(con, spec)
+
+        def each(model: str, table: str) -> None:
+            scores.append(
+                {**truth.score(con, model, table), **truth.campaign_gmv(con, table, lifts)}
+            )
+
+        chosen = _each_model(con, spec, lifts, each, say)
+        return scores, lifts, chosen
     finally:
         con.close()
 
@@ -229,10 +269,10 @@ def build_from(source: Source, spec: ReportSpec, progress: Progress | None = Non
             if scoring:
                 scores.append(truth.score(con, model, table))
 
-        _each_model(con, spec, each, say)
         say("measuring lift")
-        all_funnels = pa.concat_tables(funnels)
         lifts = _lift_with_truth(con, spec)
+        chosen = _each_model(con, spec, lifts, each, say)
+        all_funnels = pa.concat_tables(funnels)
         tables = {
             "funnel": all_funnels,
             "daily": pa.concat_tables(dailies),
@@ -258,8 +298,11 @@ def build_from(source: Source, spec: ReportSpec, progress: Progress | None = Non
         "as_of": spec.as_of.isoformat() if spec.as_of else None,
         "campaigns_from": described.get("campaigns_from", "store"),
         "conversions_from": described.get("conversions_from", "lake"),
-        "models": list(spec.models),
-        "primary_model": spec.primary,
+        "models": [*spec.models, calibration.MODEL],
+        "primary_model": chosen["model"],
+        "primary_model_why": chosen["why"],
+        "agreement_with_lift": chosen["agreement"],
+        "calibration": chosen["calibrated"],
         "touch_kinds": list(spec.touch_kinds) if spec.touch_kinds else None,
         "windows_days": {
             k: getattr(spec.windows, k).total_seconds() / 86400 for k in Windows.NAMES

@@ -6,6 +6,7 @@ change it. Validation happens here so every engine sees the same, already-checke
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -158,6 +159,21 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class Calibration:
+    """Factors per campaign id (as text) applied to the credit of that campaign's touches."""
+
+    factors: tuple[tuple[str, float], ...]
+
+    def __post_init__(self) -> None:
+        for campaign, factor in self.factors:
+            if not math.isfinite(factor) or factor < 0:
+                raise InvalidInput(
+                    f"calibration factor of campaign {campaign!r} must be a finite number >= 0, "
+                    f"got {factor}"
+                )
+
+
+@dataclass(frozen=True)
 class AttributionSpec:
     """Everything that defines an attribution run, and nothing about how it runs."""
 
@@ -165,6 +181,7 @@ class AttributionSpec:
     windows: Windows = field(default_factory=Windows)
     filters: Filters = field(default_factory=Filters)
     group_by: tuple[str, ...] = ("note_id",)
+    calibration: Calibration | None = None  # lift calibration (:mod:`..calibration`)
 
     def __post_init__(self) -> None:
         allowed = ("note_id", "touch_kind")

@@ -74,3 +74,22 @@ def scores_table(rows: list[dict[str, object]]) -> pa.Table:
     if not rows:
         return pa.table({"model": pa.array([], pa.string())})
     return pa.Table.from_pylist(rows)
+
+
+def campaign_gmv(
+    con: duckdb.DuckDBPyConnection, credit_table: str, lifts: pa.Table
+) -> dict[str, object]:
+    """Net GMV (purchases less refunds, scaled for sampling) a model credits to boosted touches
+    of every campaign, beside the GMV boosts truly caused (``lifts``' ``all`` row) and its
+    relative error."""
+    row = con.execute(
+        f"SELECT SUM(value / sample_rate) FROM {credit_table} "
+        "WHERE conversion_kind IN ('purchase', 'refund') AND campaign_id IS NOT NULL"
+    ).fetchone()
+    got = float(row[0] or 0.0) if row else 0.0
+    true = next((r["true_incremental_gmv"] for r in lifts.to_pylist() if r["key"] == "all"), None)
+    return {
+        "campaign_gmv": got,
+        "true_incremental_gmv": true,
+        "campaign_gmv_error": (got - true) / true if true else None,
+    }

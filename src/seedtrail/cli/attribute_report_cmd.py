@@ -90,7 +90,7 @@ def _fmt(value: Any, digits: int = 2) -> str:
 
 
 def print_scores(scores: list[dict[str, Any]]) -> None:
-    cols = (
+    cols: tuple[str, ...] = (
         "model",
         "credited_purchases",
         "true_caused_purchases",
@@ -100,10 +100,14 @@ def print_scores(scores: list[dict[str, Any]]) -> None:
         "credit_on_true_note",
         "credit_on_true_touch",
         "credit_on_uncaused",
+        "campaign_gmv",
+        "true_incremental_gmv",
+        "campaign_gmv_error",
     )
+    cols = tuple(c for c in cols if any(c in r for r in scores)) or cols[:1]
     table = Table(*cols, title="models against the ground truth (per-note purchases)")
     for row in sorted(scores, key=lambda r: r["wmape"] if r["wmape"] is not None else 1e9):
-        table.add_row(*(_fmt(row[c], 3) for c in cols))
+        table.add_row(*(_fmt(row.get(c), 3) for c in cols))
     console.print(table)
 
 
@@ -151,6 +155,40 @@ def print_lift(lifts: list[dict[str, Any]], attributed: dict[str, float] | None 
     console.print(table)
 
 
+def print_calibration(chosen: dict[str, Any]) -> None:
+    """The default model, why, and the calibration by lift per campaign."""
+    console.print(f"default model: {chosen['model']}: {chosen['why']}")
+    for model, f in sorted(chosen["agreement"].items()):
+        console.print(
+            f"  {model}: |attributed − incremental| {_fmt(f.get('gap_purchases'), 1)} purchases "
+            f"(relative {_fmt(f['error'], 3)}) over {f['campaigns']} campaign(s)"
+        )
+    cal = chosen["calibrated"]
+    table = Table(
+        "campaign",
+        "status",
+        "attributed",
+        "factor",
+        "calibrated [95% CI]",
+        title=f"calibrated by lift (base model {cal['base_model']}; uncalibrated where no lift "
+        "is measured)",
+    )
+    for r in cal["campaigns"]:
+        ci = (
+            f" [{_fmt(r['calibrated_ci_low'], 1)}, {_fmt(r['calibrated_ci_high'], 1)}]"
+            if r["calibrated_ci_low"] is not None
+            else " (uncalibrated)"
+        )
+        table.add_row(
+            r["campaign"],
+            r["status"].replace("_", " "),
+            _fmt(r["attributed_purchases"], 1),
+            _fmt(r["factor"], 3),
+            _fmt(r["calibrated_purchases"], 1) + ci,
+        )
+    console.print(table)
+
+
 def print_report(report: runs.StoredReport) -> None:
     meta = report.meta
     model = meta["primary_model"]
@@ -182,6 +220,15 @@ def print_report(report: runs.StoredReport) -> None:
         for r in report.query("SELECT * FROM {lift_models} WHERE model = ?", [model])
     }
     print_lift(meta["lift"], attributed)
+    if "calibration" in meta:
+        print_calibration(
+            {
+                "model": model,
+                "why": meta.get("primary_model_why", ""),
+                "agreement": meta.get("agreement_with_lift", {}),
+                "calibrated": meta["calibration"],
+            }
+        )
     print_scores(meta["scores"])
 
 
@@ -283,9 +330,10 @@ def score_cmd(
     )
     with open_store(settings) as store, _progress() as say:
         source = _deployment(settings, store, cleanroom, identity, uncounted)
-        scores, lifts = score(source, world, spec, say)
+        scores, lifts, chosen = score(source, world, spec, say)
     print_scores(scores)
     print_lift(lifts.to_pylist())
+    print_calibration(chosen)
 
 
 @report_app.command("show")

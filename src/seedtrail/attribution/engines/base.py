@@ -12,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 from seedtrail.attribution import datadriven
+from seedtrail.attribution.calibration import calibration_step
 from seedtrail.attribution.dialect import Dialect
 from seedtrail.attribution.inputs import Inputs, Role, describe, resolve_columns
 from seedtrail.attribution.models import credit_step
@@ -120,8 +121,14 @@ class SqlEngine(ABC):
         say(f"crediting touches ({spec.model.name})")
         for step in self.credit_steps(spec, say):
             self.execute(step)
+        credit = "st_credit"
+        if spec.calibration is not None:
+            say("calibrating credit by the measured lift")
+            step = calibration_step(spec.calibration)
+            self.execute(step)
+            credit = step.name
         say("writing credits and summary")
-        self.execute(output_step())
+        self.execute(output_step(credit))
         self.execute(summary_step(spec.group_by))
 
     def credits(self) -> pa.Table:
