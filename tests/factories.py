@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy import func, select
 
 from seedtrail.community import accounts, campaigns, collabs, notes
 from seedtrail.core import principals, resources
 from seedtrail.core.principals import Principal
 from seedtrail.links import mounts, offers, partners, rules
 from seedtrail.links.clicklog import COLUMNS
+from seedtrail.store.schema import clicks
 from seedtrail.store.store import Store
 
 OPERATOR = Principal(id=0, name="test", role="operator")
@@ -223,3 +227,16 @@ def click(i: int) -> tuple[object, ...]:
     }
     assert tuple(values) == COLUMNS
     return tuple(values.values())
+
+
+def await_clicks(store: Store, n: int, timeout_s: float = 20.0) -> None:
+    """Wait until the serving process's mover has copied ``n`` clicks from its click segment
+    into the store (as a deployment's sealer finds them), then require exactly ``n``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with store.read() as conn:
+            got = conn.execute(select(func.count()).select_from(clicks)).scalar_one()
+        if got >= n or time.monotonic() > deadline:
+            assert got == n, f"{got} clicks in the store, expected {n}"
+            return
+        time.sleep(0.1)

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from factories import auth
+from factories import auth, await_clicks
 from seedtrail.api.app import SeedtrailApp, create_app
 from seedtrail.attribution import runs
 from seedtrail.attribution.deployment import from_settings
@@ -107,6 +107,7 @@ def test_a_boosted_tap_is_a_campaign_click_in_the_report(
     _tap(client, m2, "dave-0001", str(cid))  # note 2 is not in the campaign: dropped
     _tap(client, m1, "erin-0001", "1;DROP")  # malformed: dropped
     assert app.redirect.campaigns_dropped == {"not_this_link": 2, "malformed": 1}
+    await_clicks(store, 5)  # the serving process's mover copies its click segment
     with store.read() as conn:
         logged = dict(conn.execute(select(clicks.c.viewer_key, clicks.c.campaign_id)).all())
     assert logged == {

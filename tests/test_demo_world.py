@@ -125,7 +125,7 @@ def test_the_demo_reads_no_truth_and_scores_against_it_only_on_request(
         figures.append(funnel(data))
         if not drop_truth:
             spec = ReportSpec(models=("last_touch",), primary="last_touch")
-            scores, lifts = score(from_settings(settings, store), data / "world", spec)
+            scores, lifts, _ = score(from_settings(settings, store), data / "world", spec)
             assert scores[0]["true_caused_purchases"] > 0 and lifts.num_rows > 0
         store.dispose()
     assert figures[0] == figures[1] and len(figures[0]) > 100

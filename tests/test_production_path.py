@@ -20,9 +20,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 
-from factories import auth
+from factories import auth, await_clicks
 from seedtrail.api.app import create_app
 from seedtrail.attribution.deployment import CLEANROOM_DIR, from_settings
 from seedtrail.attribution.report import ReportSpec, build_from
@@ -32,7 +31,6 @@ from seedtrail.core.settings import Settings, load_settings
 from seedtrail.intake.sealer import seal
 from seedtrail.intake.signature import HEADER, sign
 from seedtrail.lake.layout import Lake
-from seedtrail.store.schema import clicks
 from seedtrail.store.store import Store
 
 PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 MicroMessenger"
@@ -71,17 +69,6 @@ def _tap(client: TestClient, code: str, viewer: str, ua: str = PHONE_UA) -> str:
     )
     assert r.status_code == 302, r.text
     return r.headers["location"].split("st_click=")[1]
-
-
-def _await_clicks(store: Store, n: int, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        with store.read() as conn:
-            got = conn.execute(select(func.count()).select_from(clicks)).scalar_one()
-        if got >= n or time.monotonic() > deadline:
-            assert got == n, f"{got} clicks in the store, expected {n}"
-            return
-        time.sleep(0.1)
 
 
 def _postback(client: TestClient, slug: str, secret: bytes, events: list[dict[str, Any]]) -> None:
@@ -240,7 +227,7 @@ def test_a_report_from_store_lake_and_clean_room_alone(
             },
         ],
     )
-    _await_clicks(store, 4)  # the serving process's mover copies its click segment into the store
+    await_clicks(store, 4)  # the serving process's mover copies its click segment into the store
     sealed = seal(store, Lake(settings.effective_lake_url), tmp_path / "locks")
     assert sealed.clicks_staged == 4  # every logged click, flagged ones included
 

@@ -61,5 +61,6 @@ def test_t_quantile_in_sql_is_students(df: int) -> None:
 
     from seedtrail.attribution.summary import t975_sql
 
-    [got] = duckdb.sql(f"SELECT {t975_sql(str(df))}").fetchall()
+    with duckdb.connect() as con:  # its own connection: the module-wide default is shared
+        [got] = con.sql(f"SELECT {t975_sql(str(df))}").fetchall()
     assert got[0] == pytest.approx(stats.t.ppf(0.975, df), abs=2e-4)

@@ -45,7 +45,7 @@ def shop_funnel(con: duckdb.DuckDBPyConnection, credit_table: str, model: str) -
     credited = estimate(
         con,
         _parts(
-            "conversion_id, conversion_kind, credit, value, sample_rate",
+            "conversion_id, conversion_kind, credit, value, sample_rate, user_key",
             credit_table,
             "partner IS NOT NULL",
         ),
