@@ -27,8 +27,8 @@ TRANSLATED = (
     "enforcement/distribution.py",
     "community/notes.py",
     "links/mounts.py",
-    "resources.py",
-    "errors.py",
+    "core/resources.py",
+    "core/errors.py",
 )
 BASELINE = 275  # measured 2026-12-04 (294 before enforcement, notes and mounts were converted)
 

@@ -77,6 +77,36 @@ def _partner_names(store: Store) -> Any:
     return name
 
 
+def _routes(api: FastAPI) -> None:
+    """Every router, then the OpenAPI document (with the postback's hand-written body)."""
+    api.include_router(intake_routes.router)  # first: the postback hot path matches early
+    for router in (
+        links_routes.router,
+        community_routes.router,
+        cleanroom_routes.router,
+        holdout_routes.router,
+        cases_routes.router,
+        attribution_routes.router,
+        shop_routes.router,
+        funding_routes.router,
+    ):
+        api.include_router(router)
+    for res in CRUD:
+        api.include_router(crud_router(res))
+    api.include_router(crud_router(mounts.RESOURCE, create=False, update=False))
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            doc = get_openapi(
+                title=api.title, version=api.version, description=api.description, routes=api.routes
+            )
+            doc["paths"]["/partners/{partner}/events"] = intake_routes.postback_openapi()
+            api.openapi_schema = doc
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings, *, store: Store | None = None) -> SeedtrailApp:
     store = store or Store.from_settings(settings)
     resolver = Resolver(store, settings.policy_refresh_s)
@@ -115,29 +145,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> SeedtrailAp
     api.state.click_mover = mover
     api.state.reports = runs.Reports(settings.data_dir)
     problems.install(api)
-    api.include_router(intake_routes.router)  # first: the postback hot path matches early
-    api.include_router(links_routes.router)
-    api.include_router(community_routes.router)
-    api.include_router(cleanroom_routes.router)
-    api.include_router(holdout_routes.router)
-    api.include_router(cases_routes.router)
-    api.include_router(attribution_routes.router)
-    api.include_router(shop_routes.router)
-    api.include_router(funding_routes.router)
-    for res in CRUD:
-        api.include_router(crud_router(res))
-    api.include_router(crud_router(mounts.RESOURCE, create=False, update=False))
-
-    def openapi() -> dict[str, Any]:
-        if api.openapi_schema is None:
-            doc = get_openapi(
-                title=api.title, version=api.version, description=api.description, routes=api.routes
-            )
-            doc["paths"]["/partners/{partner}/events"] = intake_routes.postback_openapi()
-            api.openapi_schema = doc
-        return api.openapi_schema
-
-    api.openapi = openapi  # type: ignore[method-assign]
+    _routes(api)
 
     api.mount(web_app.PREFIX, create_web(settings, store, api.state.reports))
 

@@ -81,19 +81,9 @@ def group_offered(case: Row) -> list[str]:
     return allowed_for("account") if case["subject_type"] == "campaign" else []
 
 
-def take(
-    conn: Connection,
-    actor: Principal,
-    case_id: int,
-    action: str,
-    reason: str,
-    *,
-    rule: str | None = None,
-) -> Row:
-    """Apply ``action`` to the subject of case ``case_id``; audited; returns the action row."""
-    cases.require_staff(actor, N_("staff.take_actions"))
-    case = cases.get(conn, actor, case_id)
-    kind, sid = case["subject_type"], case["subject_id"]
+def _check_allowed(conn: Connection, case: Row, case_id: int, action: str) -> None:
+    """Refuse ``action`` on ``case`` when its kind, status or an active action forbids it."""
+    kind = case["subject_type"]
     if kind == "campaign":
         raise InvalidInput(
             Msg(
@@ -122,6 +112,22 @@ def take(
         raise Conflict(
             Msg("problem.conflict.active_action", {"id": case_id, "action": term("action", action)})
         )
+
+
+def take(
+    conn: Connection,
+    actor: Principal,
+    case_id: int,
+    action: str,
+    reason: str,
+    *,
+    rule: str | None = None,
+) -> Row:
+    """Apply ``action`` to the subject of case ``case_id``; audited; returns the action row."""
+    cases.require_staff(actor, N_("staff.take_actions"))
+    case = cases.get(conn, actor, case_id)
+    kind, sid = case["subject_type"], case["subject_id"]
+    _check_allowed(conn, case, case_id, action)
     effect = EFFECTS[(action, kind)]
     subject = subjects.load(conn, kind, sid)
     prior = applied = None

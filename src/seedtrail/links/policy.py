@@ -232,18 +232,9 @@ def _rule_msg(code: str, rule: Rule, **params: object) -> Msg:
     return Msg(code, {"rule_id": rule.id, "name": rule.name, **params})
 
 
-def _eligibility(facts: MountFacts, now: datetime) -> list[Check]:
-    enabled = facts.partner_links_enabled
-    offer = N_("policy.offer.active") if facts.offer_active else N_("policy.offer.inactive")
-    switch = N_("policy.kill_switch.on") if enabled else N_("policy.kill_switch.off")
-    out = [
-        Check.of(
-            "kill_switch",
-            enabled,
-            Msg(switch, {"partner": facts.partner_slug}),
-        ),
-        Check.of("offer", facts.offer_active, Msg(offer)),
-    ]
+def _accounts(facts: MountFacts) -> list[Check]:
+    """The audience's and the offer owner's status, and any enforcement that blocks links."""
+    out: list[Check] = []
     for role, acct in (("audience", facts.audience), ("offer_owner", facts.offer_owner)):
         ok = acct.status == "active"
         who = {"account_id": acct.id, "role": term("role", role)}
@@ -276,6 +267,22 @@ def _eligibility(facts: MountFacts, now: datetime) -> list[Check]:
         )
         if not blocking:
             out.append(Check.of("enforcement", True, Msg("policy.enforcement.none", who)))
+    return out
+
+
+def _eligibility(facts: MountFacts, now: datetime) -> list[Check]:
+    enabled = facts.partner_links_enabled
+    offer = N_("policy.offer.active") if facts.offer_active else N_("policy.offer.inactive")
+    switch = N_("policy.kill_switch.on") if enabled else N_("policy.kill_switch.off")
+    out = [
+        Check.of(
+            "kill_switch",
+            enabled,
+            Msg(switch, {"partner": facts.partner_slug}),
+        ),
+        Check.of("offer", facts.offer_active, Msg(offer)),
+    ]
+    out.extend(_accounts(facts))
     if facts.placement == "live_room":
         out.append(_live(facts.starts_at, now))
     if facts.placement in ("profile_card", "search_card"):

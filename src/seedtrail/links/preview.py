@@ -57,6 +57,16 @@ class Preview:
         }
 
 
+def _unresolved(mount: dict[str, Any], exc: InvalidInput) -> dict[str, Any]:
+    reason = exc.msg.as_dict() if exc.msg else exc.detail
+    return {
+        "mount_id": mount["id"],
+        "code": mount["code"],
+        "reason": exc.detail,
+        "reason_msg": reason,
+    }
+
+
 def run(conn: Connection, actor: Principal, change: Change) -> Preview:
     """Dry-run ``change`` for anyone who may read the rules; nothing is written."""
     if actor.role not in rules.RESOURCE.read_roles:
@@ -114,14 +124,7 @@ def run(conn: Connection, actor: Principal, change: Change) -> Preview:
                 starts_at=m.get("starts_at"),
             )
         except InvalidInput as exc:  # e.g. its comment is gone: the redirect cannot serve it
-            out.unresolved.append(
-                {
-                    "mount_id": m["id"],
-                    "code": m["code"],
-                    "reason": exc.detail,
-                    "reason_msg": exc.msg.as_dict() if exc.msg else exc.detail,
-                }
-            )
+            out.unresolved.append(_unresolved(m, exc))
             continue
         before = decide(ctx.facts, all_rules, now)
         facts = ctx.facts
