@@ -29,8 +29,18 @@ TRANSLATED = (
     "links/mounts.py",
     "core/resources.py",
     "core/errors.py",
+    "impact/change.py",
+    "impact/did.py",
+    "impact/panel.py",
+    "impact/report.py",
+    "impact/simulated.py",
+    "cli/impact_cmd.py",
+    "community/funding.py",
+    "api/shop_routes.py",
 )
-BASELINE = 275  # measured 2026-12-04 (294 before enforcement, notes and mounts were converted)
+# measured 2026-12-04 (294 before enforcement, notes and mounts were converted; 310 after the
+# impact, funding and shop merges, 274 once they were converted)
+BASELINE = 274
 
 
 def sentences_raised(path: Path) -> list[int]:

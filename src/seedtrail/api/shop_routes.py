@@ -22,7 +22,7 @@ from seedtrail.api.deps import Actor, Reader
 from seedtrail.attribution import runs, shopview
 from seedtrail.attribution.summary import METRICS
 from seedtrail.cleanroom import gate
-from seedtrail.core.errors import NotFound, forbidden
+from seedtrail.core.errors import NotFound, forbidden, not_found
 from seedtrail.core.principals import Principal
 from seedtrail.messages import N_
 from seedtrail.store.schema import offers, partners
@@ -43,7 +43,7 @@ def shop_partner(conn: Connection, actor: Principal, partner: str) -> dict[str, 
     row = conn.execute(select(partners.c.id, partners.c.slug, partners.c.name).where(cond))
     found = row.mappings().first()
     if found is None:
-        raise NotFound(f"partner {partner!r} not found")
+        raise NotFound(not_found("partner", partner))
     if actor.role == "partner" and actor.partner_id != found["id"]:
         raise forbidden(actor.role, N_("problem.forbidden.read"), "attribution")
     return dict(found)

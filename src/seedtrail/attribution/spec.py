@@ -15,6 +15,7 @@ from typing import Literal
 from seedtrail import contracts
 from seedtrail.contracts import BACK_KINDS, FRONT_KINDS
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 TOUCH_KINDS = FRONT_KINDS
 ENGAGEMENT_KINDS = contracts.ENGAGEMENT_KINDS
@@ -168,8 +169,10 @@ class Calibration:
         for campaign, factor in self.factors:
             if not math.isfinite(factor) or factor < 0:
                 raise InvalidInput(
-                    f"calibration factor of campaign {campaign!r} must be a finite number >= 0, "
-                    f"got {factor}"
+                    Msg(
+                        "problem.invalid-input.calibration_factor",
+                        {"campaign": repr(campaign), "factor": factor},
+                    )
                 )
 
 

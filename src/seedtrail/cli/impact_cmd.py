@@ -16,6 +16,7 @@ from seedtrail.cli.context import cli_msg, console, state
 from seedtrail.cli.context import lang as cli_lang
 from seedtrail.core.errors import InvalidInput
 from seedtrail.impact.panel import OUTCOMES
+from seedtrail.messages import Msg
 
 OUTCOME_OPT = typer.Option(
     None, "--outcome", help=f"Figures to measure (repeat); default all: {', '.join(OUTCOMES)}."
@@ -50,7 +51,12 @@ def impact_cmd(
     outcomes = tuple(outcome) if outcome else OUTCOMES
     for o in outcomes:
         if o not in OUTCOMES:
-            raise InvalidInput(f"unknown --outcome {o!r}: use {', '.join(OUTCOMES)}")
+            raise InvalidInput(
+                Msg(
+                    "problem.invalid-input.outcome_option",
+                    {"value": repr(o), "allowed": ", ".join(OUTCOMES)},
+                )
+            )
     report = _measure(ctx, change_id, at, treated, dimension, outcomes, level)
     if as_json:
         console.print_json(json.dumps(report.to_dict(), default=str))
@@ -75,7 +81,7 @@ def _measure(
     from seedtrail.impact.report import measure
 
     if (change_id is None) == (at is None and treated is None):
-        raise InvalidInput("give --change-id, or --at and --treated (not both)")
+        raise InvalidInput(Msg("problem.invalid-input.change_choice"))
     settings = state(ctx).settings
     with open_store(settings) as store:
         if change_id is not None:
@@ -83,7 +89,9 @@ def _measure(
                 found = changes.from_audit(conn, change_id)
         else:
             if not at or not treated:
-                raise InvalidInput("--at and --treated go together")
+                raise InvalidInput(
+                    Msg("problem.invalid-input.options_together", {"a": "--at", "b": "--treated"})
+                )
             found = changes.stated(at, treated, dimension)
         con = duckdb.connect()
         try:
@@ -144,7 +152,9 @@ def _simulated(world_spec: str | None, change: str | None, level: float, as_json
     from seedtrail.impact import simulated
 
     if not world_spec or not change:
-        raise InvalidInput("--world-spec and --change go together")
+        raise InvalidInput(
+            Msg("problem.invalid-input.options_together", {"a": "--world-spec", "b": "--change"})
+        )
     result = simulated.run(world_spec, change, level)
     if as_json:
         console.print_json(json.dumps(result.to_dict(), default=str))

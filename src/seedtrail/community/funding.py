@@ -16,8 +16,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import Connection, delete, func, insert, select
 
-from seedtrail.core.errors import Forbidden, InvalidInput
+from seedtrail.core.errors import InvalidInput, forbidden
 from seedtrail.core.principals import Principal
+from seedtrail.messages import N_, Msg, term
 from seedtrail.store import audit
 from seedtrail.store.schema import campaign_funders, campaign_spend, campaigns, partners
 from seedtrail.store.types import Id, utcnow
@@ -46,15 +47,26 @@ def _check(conn: Connection, body: FundingIn) -> None:
     for f in body.funders:
         key = (f.funder, f.partner_id)
         if key in seen:
-            raise InvalidInput(f"co-funder {f.funder} {f.partner_id or ''} is named twice")
+            raise InvalidInput(
+                Msg(
+                    "problem.invalid-input.cofunder_twice",
+                    {"funder": f.funder, "partner": f.partner_id or ""},
+                )
+            )
         seen.add(key)
         if f.partner_id is not None:
             found = conn.execute(select(partners.c.id).where(partners.c.id == f.partner_id))
             if found.first() is None:
-                raise InvalidInput(f"partner {f.partner_id} does not exist")
+                raise InvalidInput(
+                    Msg(
+                        "problem.invalid-input.missing",
+                        {"what": term("object", "partner"), "id": f.partner_id},
+                    )
+                )
     total = sum(f.share for f in body.funders)
     if total >= 1:
-        raise InvalidInput(f"co-funders' shares add up to {total:g}; the brand must pay some")
+        shown = f"{total:g}"
+        raise InvalidInput(Msg("problem.invalid-input.cofunder_shares", {"total": shown}))
 
 
 def set_funders(
@@ -62,7 +74,7 @@ def set_funders(
 ) -> list[dict[str, Any]]:
     """Replace the campaign's co-funders (operators, or the owning brand; audited)."""
     if actor.role not in ("operator", "brand"):
-        raise Forbidden(f"a {actor.role} may not change campaigns")
+        raise forbidden(actor.role, N_("problem.forbidden.change"), "campaigns")
     _check(conn, body)
     before = shares(conn, campaign_id)
     now = utcnow()

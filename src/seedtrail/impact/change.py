@@ -11,6 +11,7 @@ from sqlalchemy import Connection, select
 
 from seedtrail.core.errors import InvalidInput, NotFound
 from seedtrail.impact.panel import DIMENSIONS, Dimension
+from seedtrail.messages import Msg
 from seedtrail.store.schema import audit_log, partners
 
 
@@ -32,14 +33,18 @@ class Change:
 def stated(at: str, treated: str, dimension: str) -> Change:
     """A change stated by hand: ``--at 2025-03-15 --treated beauty,skincare``."""
     if dimension not in DIMENSIONS:
-        raise InvalidInput(f"--dimension must be one of {', '.join(DIMENSIONS)}")
+        raise InvalidInput(
+            Msg("problem.invalid-input.dimension_option", {"allowed": ", ".join(DIMENSIONS)})
+        )
     try:
         day = date.fromisoformat(at[:10])
     except ValueError as exc:
-        raise InvalidInput(f"--at must be an ISO date (YYYY-MM-DD), got {at!r}") from exc
+        raise InvalidInput(
+            Msg("problem.invalid-input.iso_date", {"option": "--at", "value": repr(at)})
+        ) from exc
     units = tuple(sorted({u.strip() for u in treated.split(",") if u.strip()}))
     if not units:
-        raise InvalidInput("--treated needs at least one category or partner")
+        raise InvalidInput(Msg("problem.invalid-input.treated_empty"))
     what = f"{dimension} {', '.join(units)} from {day}"
     return Change(day, dimension, units, description=what)
 
@@ -55,7 +60,7 @@ def from_audit(conn: Connection, entry_id: int) -> Change:
     its start or else the moment of the entry) or a partner's kill switch (that partner)."""
     row = conn.execute(select(audit_log).where(audit_log.c.id == entry_id)).mappings().first()
     if row is None:
-        raise NotFound(f"audit entry {entry_id} does not exist")
+        raise NotFound(Msg("problem.not-found.audit_entry", {"id": entry_id}))
     after = dict(row["after"] or {})
     before = dict(row["before"] or {})
     state = {**before, **after}
@@ -64,11 +69,16 @@ def from_audit(conn: Connection, entry_id: int) -> Change:
     if row["object_type"] == "partner" and "links_enabled" in after:
         slug = slugs.get(int(row["object_id"]))
         if slug is None:
-            raise InvalidInput(f"audit entry {entry_id} names partner {row['object_id']}, gone")
+            raise InvalidInput(
+                Msg(
+                    "problem.invalid-input.change_partner_gone",
+                    {"id": entry_id, "partner": row["object_id"]},
+                )
+            )
         return Change(row["at"].date(), "partner", (slug,), None, f"audit:{entry_id}", what)
     if row["object_type"] != "policy_rule":
         raise InvalidInput(
-            f"audit entry {entry_id} is a {row['action']}, not a policy rule change or kill switch"
+            Msg("problem.invalid-input.change_not_rule", {"id": entry_id, "action": row["action"]})
         )
     at = _day(after.get("starts_at"), row["at"])
     partner = slugs.get(state["partner_id"]) if state.get("partner_id") else None
@@ -76,7 +86,4 @@ def from_audit(conn: Connection, entry_id: int) -> Change:
         return Change(at, "category", (state["category"],), partner, f"audit:{entry_id}", what)
     if partner:
         return Change(at, "partner", (partner,), None, f"audit:{entry_id}", what)
-    raise InvalidInput(
-        f"audit entry {entry_id}: the rule names no category or partner, so it touched "
-        "everything and leaves nothing to compare with"
-    )
+    raise InvalidInput(Msg("problem.invalid-input.change_touches_all", {"id": entry_id}))

@@ -36,6 +36,7 @@ import numpy as np
 from scipy import stats
 
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 MIN_DAYS = 4  # per period: fewer leave no room for a variance
 #: Placebo errors count as drift only beyond this multiple of what their own intervals explain
@@ -125,11 +126,13 @@ def _core(treated: np.ndarray, control: np.ndarray, start: int, level: float) ->
     t0, c0, t1, c1 = treated[:start], control[:start], treated[start:], control[start:]
     if len(t0) < MIN_DAYS or len(t1) < MIN_DAYS:
         raise InvalidInput(
-            f"the change needs at least {MIN_DAYS} days before and after it in the data "
-            f"(has {len(t0)} before, {len(t1)} after)"
+            Msg(
+                "problem.invalid-input.did_days",
+                {"min": MIN_DAYS, "before": len(t0), "after": len(t1)},
+            )
         )
     if c0.mean() <= 0:
-        raise InvalidInput("the untouched units have no activity before the change: no control")
+        raise InvalidInput(Msg("problem.invalid-input.did_no_control"))
     k = t0.mean() / c0.mean()
     cf = k * c1.mean()
     effect = t1.mean() - cf
@@ -218,11 +221,11 @@ def estimate(
     With ``control_units`` (the untouched units' series, one row each, summing to ``control``)
     the interval also carries the drift between units that the placebos show (:func:`drift`)."""
     if not 0 < level < 1:
-        raise InvalidInput("the interval level must be between 0 and 1")
+        raise InvalidInput(Msg("problem.invalid-input.level", {"level": level}))
     treated = np.asarray(treated, dtype=float)
     control = np.asarray(control, dtype=float)
     if treated.shape != control.shape or treated.ndim != 1:
-        raise InvalidInput("treated and control must be daily series over the same days")
+        raise InvalidInput(Msg("problem.invalid-input.did_series"))
     core = _core(treated, control, start, level)
     found = None if control_units is None else drift(np.asarray(control_units, float), start, level)
     fields = asdict(core)

@@ -23,11 +23,17 @@ import numpy as np
 import pyarrow as pa
 
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import N_, Msg
 
 Outcome = Literal["clicks", "shop_gmv"]
 Dimension = Literal["category", "partner"]
 OUTCOMES: tuple[Outcome, ...] = ("clicks", "shop_gmv")
 DIMENSIONS: tuple[Dimension, ...] = ("category", "partner")
+# the words for them in messages (term("impact.outcome", o), term("impact.dimension", d))
+TERMS = (
+    *(N_("impact.outcome.clicks"), N_("impact.outcome.shop_gmv")),
+    *(N_("impact.dimension.category"), N_("impact.dimension.partner")),
+)
 
 _SQL: dict[str, str] = {
     "clicks": (
@@ -49,7 +55,12 @@ _SQL: dict[str, str] = {
 def events(con: duckdb.DuckDBPyConnection, outcome: Outcome) -> pa.Table:
     """One row per click or order event: ``day``, ``partner``, ``category``, ``value``."""
     if outcome not in _SQL:
-        raise InvalidInput(f"unknown outcome {outcome!r}: use one of {', '.join(OUTCOMES)}")
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.outcome",
+                {"value": repr(outcome), "allowed": ", ".join(OUTCOMES)},
+            )
+        )
     cols = {r[0] for r in con.execute("DESCRIBE w_touches").fetchall()}
     sql = _SQL[outcome]
     if outcome == "clicks" and "offer_id" not in cols:
@@ -74,8 +85,14 @@ class Panel:
 
     def day_index(self, day: date) -> int:
         if not self.days or day <= self.days[0] or day > self.days[-1]:
-            span = f"{self.days[0]} – {self.days[-1]}" if self.days else "no days"
-            raise InvalidInput(f"the change on {day} is not inside the data ({span})")
+            if not self.days:
+                raise InvalidInput(Msg("problem.invalid-input.change_no_data", {"day": day}))
+            raise InvalidInput(
+                Msg(
+                    "problem.invalid-input.change_outside_data",
+                    {"day": day, "first": self.days[0], "last": self.days[-1]},
+                )
+            )
         return (day - self.days[0]).days
 
 
@@ -89,7 +106,12 @@ def daily(
 ) -> Panel:
     """Sum ``events`` per unit of ``dimension`` and day; ``partner`` keeps only its rows."""
     if dimension not in DIMENSIONS:
-        raise InvalidInput(f"unknown dimension {dimension!r}: use category or partner")
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.dimension",
+                {"value": repr(dimension), "allowed": ", ".join(DIMENSIONS)},
+            )
+        )
     keys = np.asarray(table.column(dimension).to_pylist(), dtype=object)
     keep = keys != None  # noqa: E711 (element-wise)
     if partner:

@@ -12,6 +12,7 @@ import duckdb
 from seedtrail.core.errors import InvalidInput
 from seedtrail.impact import did, panel
 from seedtrail.impact.change import Change
+from seedtrail.messages import Msg, term
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,26 @@ class ImpactReport:
 def _one(p: panel.Panel, change: Change, level: float) -> tuple[list[Row], list[str]]:
     missing = [u for u in change.treated if u not in p.units]
     if missing:
-        known = ", ".join(p.units) or "none"
+        known = ", ".join(p.units) or "—"
         raise InvalidInput(
-            f"no {p.outcome} for {change.dimension} {', '.join(missing)} in the data "
-            f"(known: {known})"
+            Msg(
+                "problem.invalid-input.impact_units_missing",
+                {
+                    "outcome": term("impact.outcome", p.outcome),
+                    "dimension": term("impact.dimension", change.dimension),
+                    "units": ", ".join(missing),
+                    "known": known,
+                },
+            )
         )
     controls = [u for u in p.units if u not in change.treated]
     if not controls:
-        raise InvalidInput(f"every {change.dimension} was touched: nothing to compare with")
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.impact_all_touched",
+                {"dimension": term("impact.dimension", change.dimension)},
+            )
+        )
     start = p.day_index(change.at)
     rest = p.values[[p.units.index(u) for u in controls]]
     out = [

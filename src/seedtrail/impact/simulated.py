@@ -26,6 +26,7 @@ from scipy import stats
 
 from seedtrail.core.errors import InvalidInput
 from seedtrail.impact import panel
+from seedtrail.messages import Msg
 from seedtrail.sim import responses
 from seedtrail.sim.spec import load_spec, spec_from_mapping
 
@@ -61,22 +62,23 @@ def _day(value: str, start: date) -> int:
     try:
         return (date.fromisoformat(value) - start).days
     except ValueError as exc:
-        raise InvalidInput(f"--change: {value!r} is neither dayN nor a date") from exc
+        msg = Msg("problem.invalid-input.sim_change_day", {"value": repr(value)})
+        raise InvalidInput(msg) from exc
 
 
 def parse_change(text: str, start: date) -> SimChange:
     """``close category=beauty from=day15 [until=day25] [partner=jd]`` (or ``open ...``)."""
     words = text.split()
     if not words or words[0] not in ("close", "open"):
-        raise InvalidInput(
-            "--change starts with close or open, e.g. 'close category=beauty from=day15'"
-        )
+        raise InvalidInput(Msg("problem.invalid-input.sim_change_verb"))
     pairs = dict(w.split("=", 1) for w in words[1:] if "=" in w)
     unknown = set(pairs) - {"category", "partner", "from", "until"}
     if unknown or len(pairs) != len(words) - 1:
-        raise InvalidInput(f"--change: unknown or malformed parts {sorted(unknown) or words[1:]}")
+        raise InvalidInput(
+            Msg("problem.invalid-input.sim_change_parts", {"parts": sorted(unknown) or words[1:]})
+        )
     if "from" not in pairs:
-        raise InvalidInput("--change needs from=dayN (or from=YYYY-MM-DD)")
+        raise InvalidInput(Msg("problem.invalid-input.sim_change_from"))
     end = _day(pairs["until"], start) if "until" in pairs else None
     return SimChange(
         words[0], pairs.get("category"), pairs.get("partner"), _day(pairs["from"], start), end
@@ -94,11 +96,11 @@ def parse_world_spec(text: str) -> tuple[dict[str, Any], int, int]:
         )
         days = int(kv.pop("days")) if "days" in kv else None
     except ValueError as exc:
-        raise InvalidInput(f"--world-spec must be like scale=tiny,seed=1,days=30: {exc}") from exc
+        raise InvalidInput(Msg("problem.invalid-input.world_spec", {"error": str(exc)})) from exc
     if kv:
-        raise InvalidInput(f"--world-spec: unknown keys {sorted(kv)} (scale, seed, days, runs)")
+        raise InvalidInput(Msg("problem.invalid-input.world_spec_keys", {"keys": sorted(kv)}))
     if not 1 <= runs <= 20:
-        raise InvalidInput("--world-spec runs must be between 1 and 20")
+        raise InvalidInput(Msg("problem.invalid-input.world_spec_runs", {"min": 1, "max": 20}))
     base = load_spec(scale)
     mapping: dict[str, Any] = {"base": scale, "name": f"{base.name}-impact"}
     if days is not None:
@@ -221,7 +223,7 @@ def run(world_spec: str, change_text: str, level: float = 0.9) -> SimResult:
     from seedtrail.sim.runner import generate
 
     if not 0 < level < 1:
-        raise InvalidInput("the interval level must be between 0 and 1")
+        raise InvalidInput(Msg("problem.invalid-input.level", {"level": level}))
     mapping, first_seed, runs = parse_world_spec(world_spec)
     spec = spec_from_mapping(mapping)
     start = date.fromisoformat(spec.start)
@@ -229,13 +231,15 @@ def run(world_spec: str, change_text: str, level: float = 0.9) -> SimResult:
     end = spec.days if change.end_day is None else min(change.end_day, spec.days)
     if not 0 <= change.first_day < end:
         raise InvalidInput(
-            f"the change's span (day {change.first_day} to {end}) is outside the world's "
-            f"{spec.days} days"
+            Msg(
+                "problem.invalid-input.sim_change_span",
+                {"first": change.first_day, "end": end, "days": spec.days},
+            )
         )
     try:
         pair = _closures(change, spec.days)
     except ValueError as exc:
-        raise InvalidInput(f"--change: {exc}") from exc
+        raise InvalidInput(Msg("problem.invalid-input.sim_change", {"error": str(exc)})) from exc
     days = [start + timedelta(days=d) for d in range(change.first_day, end)]
     result = SimResult(change, mapping, list(range(first_seed, first_seed + runs)), level)
     diffs: dict[tuple[str, str], list[tuple[float, float]]] = {}

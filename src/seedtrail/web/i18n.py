@@ -22,7 +22,7 @@ BUILT_KEYS = (
     *(N_("health.status.ok"), N_("health.status.degraded"), N_("health.status.broken")),
     *(N_("model.first_touch"), N_("model.last_click"), N_("model.last_touch")),
     *(N_("model.linear"), N_("model.markov"), N_("model.position_based")),
-    *(N_("model.shapley"), N_("model.time_decay")),
+    *(N_("model.shapley"), N_("model.time_decay"), N_("model.calibrated")),
     *(N_("error.hint.401"), N_("error.hint.403"), N_("error.hint.404")),
     *(N_("error.hint.409"), N_("error.hint.422"), N_("error.hint.other")),
     *(N_("done.actioned"), N_("done.appealed"), N_("done.closed"), N_("done.decided")),
