@@ -72,3 +72,12 @@ def test_stated_change_parses_and_refuses_bad_input() -> None:
         change.stated("2025-03-15", " , ", "category")
     with pytest.raises(InvalidInput, match="--dimension"):
         change.stated("2025-03-15", "beauty", "brand")
+
+
+def test_a_refusal_carries_its_code_and_reads_in_chinese() -> None:
+    with pytest.raises(InvalidInput) as exc:
+        change.stated("15/03/2025", "beauty", "category")
+    assert exc.value.msg is not None and exc.value.msg.code == "problem.invalid-input.iso_date"
+    zh = "--at 必须是 ISO 日期（YYYY-MM-DD），收到的是 '15/03/2025'"
+    assert exc.value.detail_in("zh-CN") == zh
+    assert "'15/03/2025'" in exc.value.detail_in("en")
