@@ -294,7 +294,9 @@ def test_brand_reads_the_attribution_report_as_the_api_gives_it(
         days = api.get(f"/attribution/campaigns/{cid}/daily", params={"model": model}).json()
         _check_daily(page, days)
     models = api.get(f"/attribution/campaigns/{cid}/models").json()["models"]
-    assert page.locator("#table-models tbody tr").count() == len(models) == 2
+    # the report's two models and the one calibrated by lift
+    assert page.locator("#table-models tbody tr").count() == len(models) == 3
+    assert "calibrated" in {m["model"] for m in models}
     lift = api.get(f"/attribution/campaigns/{cid}/lift").json()["lift"]
     assert lift is not None  # the tiny world's campaigns all have a holdout
     if lift["enough_data"]:

@@ -2,8 +2,9 @@
 on the campaign page (both languages) and a column in the CSV export; figures that do not, none.
 
 The report is built as a deployment builds it (store, sealed lake, clean room) from the tiny
-world whose shops deliver with injected faults (gaps, lag, orders sent again), so health flags
-windows and the report marks the figures that fell in them."""
+world, after one shop sends its orders again under new event ids through the same
+intake (health flags those windows ``orders_again``), so the report marks the figures that fell
+in them."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ import csv
 import io
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from dashboard_site import Api, serve, shot, sign_in_with
 
@@ -21,10 +26,36 @@ from seedtrail.attribution import runs
 from seedtrail.attribution.deployment import from_settings
 from seedtrail.attribution.report import ReportSpec, build_from
 from seedtrail.core import principals
-from seedtrail.core.settings import load_settings
+from seedtrail.core.settings import Settings, load_settings
+from seedtrail.intake.importer import import_file
+from seedtrail.intake.inbox import Inbox
+from seedtrail.intake.sealer import seal
+from seedtrail.lake.layout import Lake
 from seedtrail.store.store import Store
 
 pytestmark = pytest.mark.browser
+
+
+HOUR = timedelta(hours=1)
+
+
+def _resend_orders(store: Store, settings: Settings, world: Path, slug: str) -> None:
+    """The shop sends its orders again, an hour later, under new event ids (a
+    fault health flags as ``orders_again``), through the intake and sealer a deployment uses."""
+    sent = pq.read_table(world / "conversions" / f"{slug}.parquet").to_pylist()
+    # one of each (the world's shops also deliver some events twice under the same event id)
+    orders = list(
+        {r["event_id"]: r for r in sent if r["kind"] == "purchase" and r["order_id"]}.values()
+    )
+    again = [
+        {**r, "event_id": f"{r['event_id']}-again", "received_at": r["received_at"] + HOUR}
+        for r in orders
+    ]
+    path = world.parent / f"{slug}-again.parquet"
+    pq.write_table(pa.Table.from_pylist(again), path)
+    report = import_file(Inbox(store.engine), path, "back", slug)
+    assert report.stored == len(again) > 0
+    seal(store, Lake(settings.effective_lake_url), settings.data_dir / "locks")
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +64,7 @@ def flagged_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     shutil.copytree(reportworld.deployment_dir(tmp_path_factory), data)
     settings = load_settings(data_dir=data)
     store = Store.from_settings(settings)
+    _resend_orders(store, settings, reportworld.world_dir(tmp_path_factory), "tmall")
     report = build_from(
         from_settings(settings, store), ReportSpec(models=("last_touch",), primary="last_touch")
     )
@@ -70,16 +102,17 @@ def test_flagged_figures_carry_a_marker_and_an_explanation(
     shot(page, "brand-flags-zh")
     # the credit table marks exactly the notes the API flags
     want = {str(n["key"]) for n in rep["notes"] if n["backhaul_flags"]}
+    titles = {n["title"] for n in rep["notes"] if n["backhaul_flags"]}  # pages show titles
     rows = page.locator("#table-credit tbody tr")
     shown = {
-        rows.nth(i).locator("td[data-col=key]").inner_text().strip()
+        rows.nth(i).locator("td[data-col=title]").inner_text().strip()
         for i in range(rows.count())
         if rows.nth(i).locator("td[data-col=backhaul_flags] .flag").count()
     }
     listed = {
-        rows.nth(i).locator("td[data-col=key]").inner_text().strip() for i in range(rows.count())
+        rows.nth(i).locator("td[data-col=title]").inner_text().strip() for i in range(rows.count())
     }
-    assert shown == want & listed
+    assert shown and shown == titles & listed
     with page.expect_download() as dl:  # the export carries the flags as a column
         page.click("a[download]")
     table = list(csv.DictReader(io.StringIO(dl.value.path().read_text(encoding="utf-8-sig"))))

@@ -203,8 +203,12 @@ def output_step(credit: str = "st_credit") -> Step:
         "st_out",
         "SELECT l.conversion_id, l.kind AS conversion_kind, c.touch_id, c.note_id, "
         "c.touch_kind, c.credit, l.value * c.credit AS value, "
-        f"COALESCE(l.sample_rate, {num(1.0)}) AS sample_rate, l.user_key "
-        f"FROM st_links l JOIN {credit} c ON l.anchor_id = c.anchor_id",
+        f"COALESCE(l.sample_rate, {num(1.0)}) AS sample_rate, "
+        # the customer is the person attribution matched (the clicker, else the clean room's
+        # match), so the per-customer variance groups what the credit groups
+        "COALESCE(an.person, l.user_key) AS user_key "
+        f"FROM st_links l JOIN {credit} c ON l.anchor_id = c.anchor_id "
+        "LEFT JOIN st_anchor an ON an.conversion_id = l.anchor_id",
         materialize=True,
     )
 
