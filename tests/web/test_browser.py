@@ -243,9 +243,13 @@ def test_partner_sees_only_its_own_health_as_the_api_reports_it(browser: Any, si
 
     assert series("Clicks sent") == [h["clicks"] for h in want["hours"]]
     assert series("Clicks echoed by an event") == [h["visits"] for h in want["hours"]]
-    assert sum(series("Clicks sent")) == 30 and sum(series("Clicks echoed by an event")) == 12
+    # The seeded hour (30 clicks sent, 12 echoed). Other tests on this site tap links now; once
+    # the clock crosses an hour those taps fall inside the window too, so only that hour is pinned.
+    (seeded,) = [i for i, h in enumerate(want["hours"]) if h["visits"]]
+    assert series("Clicks sent")[seeded] == 30 and series("Clicks echoed by an event")[seeded] == 12
     complete = [h["completeness"] * 100 for h in want["hours"] if h["completeness"] is not None]
-    assert series("Clicks echoed") == pytest.approx(complete) == [40.0]
+    assert series("Clicks echoed") == pytest.approx(complete)
+    assert 40.0 in series("Clicks echoed")
     shot(page, "health-en")
     page.context.close()
 
