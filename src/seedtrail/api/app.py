@@ -23,6 +23,7 @@ from seedtrail.api import (
     community_routes,
     funding_routes,
     holdout_routes,
+    impact_routes,
     intake_routes,
     links_routes,
     problems,
@@ -89,6 +90,7 @@ def _routes(api: FastAPI) -> None:
         attribution_routes.router,
         shop_routes.router,
         funding_routes.router,
+        impact_routes.router,
     ):
         api.include_router(router)
     for res in CRUD:

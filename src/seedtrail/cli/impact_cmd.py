@@ -42,11 +42,14 @@ def impact_cmd(
         None, "--change", help="With --world-spec: e.g. 'close category=beauty from=day15'."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    save: bool = typer.Option(
+        False, "--save", help="With --world-spec: keep the result for the operator's impact page."
+    ),
 ) -> None:
     """Estimate a policy change's effect on counted clicks and shop GMV (deployment data), or
     simulate it (--world-spec and --change): with intervals and a pre-trend check."""
     if world_spec is not None or change is not None:
-        _simulated(world_spec, change, level, as_json)
+        _simulated(ctx, world_spec, change, level, as_json, save)
         return
     outcomes = tuple(outcome) if outcome else OUTCOMES
     for o in outcomes:
@@ -73,12 +76,9 @@ def _measure(
     outcomes: tuple[str, ...],
     level: float,
 ) -> Any:
-    import duckdb
-
-    from seedtrail.attribution.deployment import from_settings
     from seedtrail.cli.context import open_store
     from seedtrail.impact import change as changes
-    from seedtrail.impact.report import measure
+    from seedtrail.impact.report import measure_deployment
 
     if (change_id is None) == (at is None and treated is None):
         raise InvalidInput(Msg("problem.invalid-input.change_choice"))
@@ -93,12 +93,7 @@ def _measure(
                     Msg("problem.invalid-input.options_together", {"a": "--at", "b": "--treated"})
                 )
             found = changes.stated(at, treated, dimension)
-        con = duckdb.connect()
-        try:
-            from_settings(settings, store).register(con)
-            return measure(con, found, outcomes, level)
-        finally:
-            con.close()
+        return measure_deployment(settings, store, found, outcomes, level)
 
 
 def _figure(lang: str, name: str, value: float | None) -> str:
@@ -148,7 +143,14 @@ def print_report(report: Any) -> None:
         console.print(f"{label}: " + cli_msg("cli.impact.controls", units=", ".join(units)))
 
 
-def _simulated(world_spec: str | None, change: str | None, level: float, as_json: bool) -> None:
+def _simulated(
+    ctx: typer.Context,
+    world_spec: str | None,
+    change: str | None,
+    level: float,
+    as_json: bool,
+    save: bool,
+) -> None:
     from seedtrail.impact import simulated
 
     if not world_spec or not change:
@@ -156,10 +158,36 @@ def _simulated(world_spec: str | None, change: str | None, level: float, as_json
             Msg("problem.invalid-input.options_together", {"a": "--world-spec", "b": "--change"})
         )
     result = simulated.run(world_spec, change, level)
+    if save:
+        _save(ctx, world_spec, change, result.to_dict())
     if as_json:
         console.print_json(json.dumps(result.to_dict(), default=str))
         return
     print_simulated(result)
+
+
+def _save(ctx: typer.Context, world_spec: str, change: str, result: dict[str, Any]) -> None:
+    """Keep the study under the data directory and audit who kept it."""
+    from seedtrail.cli.context import open_store
+    from seedtrail.cli.store_cmd import cli_actor
+    from seedtrail.impact import studies
+    from seedtrail.store import audit
+
+    settings = state(ctx).settings
+    actor = cli_actor().name
+    study = studies.save(
+        settings.data_dir, {**result, "world_spec": world_spec, "stated": change}, actor=actor
+    )
+    with open_store(settings) as store, store.transaction() as conn:
+        audit.record(
+            conn,
+            actor=actor,
+            action="impact.study",
+            object_type="impact_study",
+            object_id=study["id"],
+            after={"world_spec": world_spec, "change": change},
+        )
+    console.print(cli_msg("cli.impact.saved", id=study["id"]))
 
 
 def print_simulated(result: Any) -> None:

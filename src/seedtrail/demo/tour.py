@@ -220,6 +220,14 @@ def _print_world(console: Console, world: WorldSummary) -> None:
         f"{world.cleanroom_rows:,} clean-room rows; integrity: "
         + ", ".join(f"{k} {v:,}" for k, v in world.cases.items())
     )
+    opened = world.detail.get("opened")
+    if opened:
+        console.print(
+            f"policy history: {opened['category']} links opened on {opened['from']} "
+            f"({opened['taps_closed']:,} taps before it never happened); what that did: "
+            "the operator's policy impact page (/ui/operator/impact) or `seedtrail policy impact "
+            f"--at {opened['from']} --treated {opened['category']}`"
+        )
 
 
 def _print(console: Console, report: DemoReport) -> None:

@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,10 @@ from seedtrail.core.settings import Settings
 from seedtrail.store.store import Store
 
 Say = Callable[[str], None]
+#: The category whose links the demo community opened half-way through its world's days (its
+#: policy history, as the articles' communities reopened links category by category): the
+#: operator's policy impact page measures what that opening did.
+OPENED = "outdoor"
 
 
 @dataclass
@@ -108,12 +113,28 @@ def _run(out: WorldSummary, say: Say, steps: list[tuple[str, Callable[[], None]]
 
 
 def _simulate(out: WorldSummary) -> None:
+    from seedtrail.sim.responses import ResponseParams, open_from
     from seedtrail.sim.runner import generate
     from seedtrail.sim.spec import load_spec
 
     out.world_dir.mkdir(parents=True, exist_ok=True)
-    summary = generate(load_spec(out.scale), out.seed, out.world_dir, None)
+    spec = load_spec(out.scale)
+    summary = generate(spec, out.seed, out.world_dir, None)
     out.events = summary.events
+    # the community's own policy history: one category's links opened half-way through
+    first_day = spec.days // 2
+    opened = open_from(out.world_dir, OPENED, first_day, ResponseParams(), out.seed)
+    day = date.fromisoformat(spec.start) + timedelta(days=first_day)
+    out.detail["opened"] = {"category": OPENED, "from": day.isoformat(), **opened}
+    out.events = _count_events(out.world_dir)
+
+
+def _count_events(world: Path) -> int:
+    """The world's events and shops' conversions as written (after its policy history)."""
+    import pyarrow.parquet as pq
+
+    files = [*(world / "events").glob("*.parquet"), *(world / "conversions").rglob("*.parquet")]
+    return sum(pq.read_metadata(f).num_rows for f in files)
 
 
 def _load(store: Store, out: WorldSummary) -> None:

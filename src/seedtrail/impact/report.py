@@ -5,7 +5,7 @@ units the change did not touch."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -13,6 +13,10 @@ from seedtrail.core.errors import InvalidInput
 from seedtrail.impact import did, panel
 from seedtrail.impact.change import Change
 from seedtrail.messages import Msg, term
+
+if TYPE_CHECKING:
+    from seedtrail.core.settings import Settings
+    from seedtrail.store.store import Store
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class ImpactReport:
     rows: list[Row]
     controls: dict[str, list[str]] = field(default_factory=dict)
     days: dict[str, list[str]] = field(default_factory=dict)
+    curves: dict[str, Curve] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -41,10 +46,30 @@ class ImpactReport:
             "controls": self.controls,
             "days": self.days,
             "rows": [r.to_dict() for r in self.rows],
+            "curves": {o: c.to_dict() for o, c in self.curves.items()},
         }
 
 
-def _one(p: panel.Panel, change: Change, level: float) -> tuple[list[Row], list[str]]:
+@dataclass(frozen=True)
+class Curve:
+    """Every touched unit's daily figure beside its counterfactual, ``k`` times the untouched
+    units' (the pooled row's): before the change the two should move together."""
+
+    days: list[str]
+    treated: list[float]
+    counterfactual: list[float]
+    first_after: int  # index of the first day after the change
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "days": self.days,
+            "treated": self.treated,
+            "counterfactual": self.counterfactual,
+            "first_after": self.first_after,
+        }
+
+
+def _one(p: panel.Panel, change: Change, level: float) -> tuple[list[Row], list[str], Curve]:
     missing = [u for u in change.treated if u not in p.units]
     if missing:
         known = ", ".join(p.units) or "—"
@@ -69,18 +94,20 @@ def _one(p: panel.Panel, change: Change, level: float) -> tuple[list[Row], list[
         )
     start = p.day_index(change.at)
     rest = p.values[[p.units.index(u) for u in controls]]
-    out = [
-        Row(
-            p.outcome,
-            "*",
-            did.estimate(p.series(set(change.treated)), rest.sum(0), start, level, rest),
-        )
-    ]
+    treated = p.series(set(change.treated))
+    pooled = did.estimate(treated, rest.sum(0), start, level, rest)
+    out = [Row(p.outcome, "*", pooled)]
     if len(change.treated) > 1:
         for unit in change.treated:
             est = did.estimate(p.series({unit}), rest.sum(0), start, level, rest)
             out.append(Row(p.outcome, unit, est))
-    return out, controls
+    curve = Curve(
+        [d.isoformat() for d in p.days],
+        [float(v) for v in treated],
+        [float(v) * pooled.ratio for v in rest.sum(0)],
+        start,
+    )
+    return out, controls, curve
 
 
 def measure(
@@ -93,10 +120,32 @@ def measure(
     rows: list[Row] = []
     controls: dict[str, list[str]] = {}
     days: dict[str, list[str]] = {}
+    curves: dict[str, Curve] = {}
     for outcome in outcomes:
         table = panel.events(con, outcome)  # type: ignore[arg-type]
         p = panel.daily(table, outcome, change.dimension, partner=change.partner)
-        found, controls[outcome] = _one(p, change, level)
+        found, controls[outcome], curves[outcome] = _one(p, change, level)
         rows += found
         days[outcome] = [p.days[0].isoformat(), p.days[-1].isoformat()] if p.days else []
-    return ImpactReport(change, level, rows, controls, days)
+    return ImpactReport(change, level, rows, controls, days, curves)
+
+
+def measure_deployment(
+    settings: Settings,
+    store: Store,
+    change: Change,
+    outcomes: tuple[str, ...] = panel.OUTCOMES,
+    level: float = 0.9,
+) -> ImpactReport:
+    """:func:`measure` on a deployment's own data: the store and the sealed lake, read through
+    the views the attribution report reads (the CLI, the API and the dashboard all call this)."""
+    from seedtrail.attribution.deployment import from_settings
+
+    if not 0.5 <= level < 1:
+        raise InvalidInput(Msg("problem.invalid-input.impact_level", {"value": level}))
+    con = duckdb.connect()
+    try:
+        from_settings(settings, store).register(con)
+        return measure(con, change, outcomes, level)
+    finally:
+        con.close()

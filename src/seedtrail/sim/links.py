@@ -16,8 +16,10 @@ passes its campaign as the community's app would (``c``), checked as the redirec
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +56,23 @@ def world_rows(path: Path) -> list[dict[str, Any]]:
 
 def open_categories(store: Store, world_dir: Path) -> int:
     """One opening rule per category of the world's offers (the community's decision to let
-    links into those categories); returns how many were created."""
+    links into those categories), from the day the world's ``policy`` history opened it if it
+    did (:func:`seedtrail.sim.responses.open_from`); returns how many were created."""
     cats = sorted({r["category"] for r in world_rows(world_dir / "entities" / "offers.parquet")})
+    manifest = json.loads((world_dir / "manifest.json").read_text("utf-8"))
+    opened = {p["category"]: p["from"] for p in manifest.get("policy", []) if p["effect"] == "open"}
     with store.transaction() as conn:
         for cat in cats:
-            resources.create(
-                conn,
-                rules.RESOURCE,
-                LOADER,
-                rules.RuleIn(name=f"{cat}: links open (world)", effect="open", category=cat),
+            day = opened.get(cat)
+            rule = rules.RuleIn(
+                name=f"{cat}: links open (world)"
+                if day is None
+                else f"{cat}: links open from {day}",
+                effect="open",
+                category=cat,
+                starts_at=None if day is None else datetime.fromisoformat(day).replace(tzinfo=UTC),
             )
+            resources.create(conn, rules.RESOURCE, LOADER, rule)
     return len(cats)
 
 

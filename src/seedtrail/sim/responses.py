@@ -322,3 +322,27 @@ def apply(
     cut, shift = params.spend_cut_share, params.spend_shift_share
     r.write("entities/campaign_spend", move_spend(spend, closed_notes, days, cut, shift))
     return {"taps_closed": taps, "creators_affected": len(own), **counts}
+
+
+def open_from(
+    world_dir: Path, category: str, first_day: int, params: ResponseParams, seed: int
+) -> dict[str, int]:
+    """Rewrite the world in ``world_dir`` as one whose ``category`` links opened on day
+    ``first_day`` (closed before it, every response applied to the closed days), as the articles'
+    communities reopened category after category. The opening goes into the manifest's
+    ``policy`` list, which :func:`seedtrail.sim.links.open_categories` turns into the rule a
+    community would have: that category open from that day. Returns :func:`apply`'s counts."""
+    work = world_dir.with_name(f".{world_dir.name}.opening")
+    if work.exists():  # a run stopped half-way: this function made it
+        shutil.rmtree(work)
+    counts = apply(world_dir, work, Closure(0, first_day, category=category), params, seed)
+    manifest = json.loads((work / "manifest.json").read_text("utf-8"))
+    start = date.fromisoformat(manifest["spec"]["start"])
+    opened = (start + timedelta(days=first_day)).isoformat()
+    manifest["policy"] = [{"effect": "open", "category": category, "from": opened}]
+    (work / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", "utf-8"
+    )
+    shutil.rmtree(world_dir)
+    work.rename(world_dir)
+    return counts

@@ -10,7 +10,7 @@ from seedtrail.attribution.runs import Reports
 from seedtrail.core.settings import Settings
 from seedtrail.store.store import Store
 from seedtrail.web.render import Web
-from seedtrail.web.views import auth, brand, creator, health, moderator, operator, shop
+from seedtrail.web.views import auth, brand, creator, health, impact, moderator, operator, shop
 
 
 def create_web(settings: Settings, store: Store, reports: Reports) -> Starlette:
@@ -23,6 +23,10 @@ def create_web(settings: Settings, store: Store, reports: Reports) -> Starlette:
         Route("/operator", operator.policy_page),
         Route("/operator/preview", operator.preview_page),
         Route("/operator/partners/{ident:int}/kill-switch", operator.kill_switch, methods=["POST"]),
+        Route("/operator/impact", impact.impact_page),
+        Route("/operator/impact/changes/{ident:int}", impact.change_page),
+        Route("/operator/impact/stated", impact.stated_page),
+        Route("/operator/impact/studies/{ident}", impact.study_page),
         Route("/health", health.health_page),
         Route("/health/partners/{ident:int}/hold", health.hold, methods=["POST"]),
         Route("/health/partners/{ident:int}/release", health.release, methods=["POST"]),

@@ -6,12 +6,14 @@ from __future__ import annotations
 from seedtrail.community import campaigns, notes
 from seedtrail.core.principals import Principal
 from seedtrail.enforcement import cases
+from seedtrail.impact import history
 from seedtrail.links import mounts, rules
 from seedtrail.store import audit
 
 VIEWS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/ui/brand", "nav.brand", campaigns.RESOURCE.read_roles),
     ("/ui/operator", "nav.operator", rules.RESOURCE.read_roles & audit.READERS),
+    ("/ui/operator/impact", "nav.impact", history.READERS),
     ("/ui/health", "nav.health", frozenset({"operator", "moderator", "partner"})),
     ("/ui/shop", "nav.shop", frozenset({"operator", "partner"})),
     ("/ui/moderator", "nav.moderator", cases.STAFF),
