@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -84,8 +85,22 @@ def test_demo_world_runs_every_stage_and_signs_in_as_its_accounts(tmp_path: Path
         assert me["account_id"] == world.brand_id
         queue = client.get("/cases", headers=auth(report.keys["moderator"]))
         assert queue.status_code == 200 and len(queue.json()) > 0
+        _the_opening_is_measured(client, report.keys["operator"], world.detail["opened"])
     store.dispose()
     assert "the demo world (tiny, seed 7)" in out.getvalue()
+
+
+def _the_opening_is_measured(client: TestClient, key: str, opened: dict[str, Any]) -> None:
+    """The world's policy history (one category's links opened half-way) is a rule starting
+    that day in the audit log, and the policy impact routes measure it on the demo's data."""
+    past = client.get("/policy/changes", headers=auth(key)).json()["past"]
+    (ours,) = [p for p in past if p["measurable"]]  # the world's other rules date from today
+    assert ours["change"]["treated"] == [opened["category"]]
+    assert ours["change"]["at"] == opened["from"] and opened["taps_closed"] > 0
+    doc = client.get(f"/policy/changes/{ours['entry_id']}/impact", headers=auth(key)).json()
+    clicks = next(r for r in doc["rows"] if r["outcome"] == "clicks" and r["unit"] == "*")
+    assert clicks["before_treated"] == 0 < clicks["after_treated"]  # no link before it opened
+    assert 0 < clicks["low"] <= clicks["effect"] <= clicks["high"]
 
 
 def test_the_demo_reads_no_truth_and_scores_against_it_only_on_request(

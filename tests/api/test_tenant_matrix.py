@@ -83,6 +83,7 @@ def objects(w: World) -> dict[str, Any]:
         "keys": i["b_key"], "attribution/campaigns": i["b_campaign"],
         "attribution/notes": i["b_note"], "cases/groups": "tenantb-group",
         "holdout": "tenantb-viewer-0001", "shop": "shop",
+        "policy/changes": 1, "policy/studies": "0123456789ab",
     }  # fmt: skip
 
 
@@ -138,7 +139,10 @@ def bodies(w: World) -> dict[str, Any]:
 
 
 IDS = re.compile(r"/\d+")
-QUERIES = {"GET /attribution/notes": "ids={b_note}"}
+QUERIES = {
+    "GET /attribution/notes": "ids={b_note}",
+    "GET /policy/impact": "at=2025-06-02&treated=skincare",
+}
 
 
 def operations(client: TestClient) -> list[tuple[str, str, dict[str, Any]]]:
@@ -158,7 +162,7 @@ def _resource(path: str) -> str:
 RESOURCES = {
     "accounts", "notes", "comments", "offers", "collabs", "campaigns", "partners", "mounts",
     "rules", "cases", "actions", "appeals", "keys", "attribution/campaigns", "attribution/notes",
-    "cases/groups", "holdout", "shop",
+    "cases/groups", "holdout", "shop", "policy/changes", "policy/studies",
 }  # fmt: skip
 
 
