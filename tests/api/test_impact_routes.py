@@ -5,7 +5,6 @@ on the deployment's own data, a change stated by hand and kept simulations; the 
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,19 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-import reportworld
+import impactsite
 from factories import auth
+from impactsite import ROLES
 from seedtrail.api.app import create_app
 from seedtrail.cli.main import main
-from seedtrail.core import principals
-from seedtrail.core.settings import load_settings
-from seedtrail.store import audit
-from seedtrail.store.schema import accounts, offers, partners
 from seedtrail.store.store import Store
-
-ROLES = ("brand", "creator", "moderator", "partner")
 
 
 @dataclass
@@ -33,49 +26,17 @@ class Site:
     client: TestClient
     data: Path
     keys: dict[str, str]
-    rule_entry: int  # a rule closing a category from inside the data
-    late_entry: int  # a kill switch after the data
+    rule_entry: int
+    late_entry: int
     category: str
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    data = tmp_path_factory.mktemp("impact") / "data"
-    shutil.copytree(reportworld.deployment_dir(tmp_path_factory), data)
-    settings = load_settings(data_dir=data)
-    store = Store.from_settings(settings)
-    keys: dict[str, str] = {}
-    with store.transaction() as conn:
-        cats = sorted({c for c in conn.execute(select(offers.c.category)).scalars() if c})
-        rule = audit.record(
-            conn,
-            actor="operator:test",
-            action="policy_rule.create",
-            object_type="policy_rule",
-            object_id=1,
-            after={"category": cats[0], "effect": "closed", "starts_at": "2025-03-06T00:00:00Z"},
-        )
-        partner = conn.execute(select(partners.c.id).order_by(partners.c.id)).scalars().first()
-        late = audit.record(
-            conn,
-            actor="operator:test",
-            action="partner.kill_switch",
-            object_type="partner",
-            object_id=partner,
-            after={"links_enabled": False},
-        )
-        kinds = dict(conn.execute(select(accounts.c.kind, accounts.c.id)).all())
-        who = {
-            "brand": {"account_id": kinds.get("brand") or kinds.get("enterprise")},
-            "creator": {"account_id": kinds["creator"]},
-            "partner": {"partner_id": partner},
-        }
-        for role in ("operator", *ROLES):
-            _, keys[role] = principals.create(
-                conn, name=f"t {role}", role=role, **who.get(role, {})
-            )
-    with TestClient(create_app(settings, store=store)) as client:
-        yield Site(client, data, keys, rule, late, cats[0])
+    s = impactsite.build(tmp_path_factory)
+    store = Store.from_settings(s.settings)
+    with TestClient(create_app(s.settings, store=store)) as client:
+        yield Site(client, s.settings.data_dir, s.keys, s.rule_entry, s.late_entry, s.category)
     store.dispose()
 
 

@@ -130,3 +130,28 @@ def test_simulated_change_needs_both_options(capsys: pytest.CaptureFixture[str])
     with pytest.raises(SystemExit) as exc:
         main(["policy", "impact", "--world-spec", "scale=tiny"])
     assert exc.value.code == 2 and "go together" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_simulated_change_kept_with_save_is_audited(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from seedtrail.impact import studies
+
+    spec, change = "scale=tiny,seed=3,days=10,runs=2", "close category=beauty from=day5"
+    args = ["--data-dir", str(tmp_path), "policy", "impact", "--world-spec", spec]
+    with pytest.raises(SystemExit):  # no store yet: nothing is kept
+        main([*args, "--change", change, "--save"])
+    assert "seedtrail init" in capsys.readouterr().err and studies.listing(tmp_path) == []
+    main(["--data-dir", str(tmp_path), "init"])
+    main([*args, "--change", change, "--save", "--json"])
+    printed = capsys.readouterr().out
+    (kept,) = studies.listing(tmp_path)
+    assert kept["id"] in printed and kept["world_spec"] == spec and kept["stated"] == change
+    study = studies.load(tmp_path, kept["id"])
+    assert study["seeds"] == [3, 4] and study["rows"]
+    store = Store.from_settings(load_settings(data_dir=tmp_path))
+    with store.read() as conn:
+        (entry,) = audit.entries(conn, action_prefix="impact.study")
+    store.dispose()
+    assert entry["object_id"] == kept["id"] and entry["after"]["change"] == change

@@ -157,6 +157,11 @@ def _simulated(
         raise InvalidInput(
             Msg("problem.invalid-input.options_together", {"a": "--world-spec", "b": "--change"})
         )
+    if save:  # an unready store refuses before minutes of simulation, not after
+        from seedtrail.cli.context import open_store
+
+        with open_store(state(ctx).settings):
+            pass
     result = simulated.run(world_spec, change, level)
     if save:
         _save(ctx, world_spec, change, result.to_dict())
@@ -175,10 +180,10 @@ def _save(ctx: typer.Context, world_spec: str, change: str, result: dict[str, An
 
     settings = state(ctx).settings
     actor = cli_actor().name
-    study = studies.save(
-        settings.data_dir, {**result, "world_spec": world_spec, "stated": change}, actor=actor
-    )
-    with open_store(settings) as store, store.transaction() as conn:
+    with open_store(settings) as store, store.transaction() as conn:  # refuses an unready store
+        study = studies.save(
+            settings.data_dir, {**result, "world_spec": world_spec, "stated": change}, actor=actor
+        )
         audit.record(
             conn,
             actor=actor,
