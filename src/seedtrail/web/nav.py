@@ -35,3 +35,10 @@ HOME = {
 
 def items(actor: Principal) -> list[tuple[str, str]]:
     return [(path, label) for path, label, roles in VIEWS if actor.role in roles]
+
+
+def current(entries: list[tuple[str, str]], path: str) -> str | None:
+    """The entry a page belongs to: the longest one its path lies under (the impact page is
+    under ``/ui/operator/impact``, not the link policy's ``/ui/operator``)."""
+    under = [href for href, _ in entries if path == href or path.startswith(href + "/")]
+    return max(under, key=len, default=None)

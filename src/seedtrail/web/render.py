@@ -146,6 +146,7 @@ class Ctx:
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         from seedtrail.web import nav
 
+        entries = nav.items(self.actor) if self.actor else []
         html = self.web.env.get_template(template).render(
             t=self.t,
             m=self.m,
@@ -154,7 +155,8 @@ class Ctx:
             csrf=self.csrf,
             path=self.request.url.path,
             full_path=_full_path(self.request),
-            nav=nav.items(self.actor) if self.actor else [],
+            nav=entries,
+            nav_current=nav.current(entries, self.request.url.path),
             done=self.query.get("done"),
             **values,
         )
