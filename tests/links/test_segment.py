@@ -162,3 +162,32 @@ def test_redirect_on_segment_logs_through_the_mover(store: Store, tmp_path: Path
         ids = [r.headers["location"].rpartition("st_click=")[2] for r in got]
         assert click_ids(store) == sorted(ids)
     assert not list((tmp_path / "clicks").glob("*.seg"))  # a clean stop moves and removes
+
+
+def test_lake_seal_copies_a_stopped_servers_segments_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`seedtrail lake seal` on a deployment whose server stopped with clicks still in its
+    segment: they reach the store and then the lake, once."""
+    from seedtrail.cli.main import main
+    from seedtrail.lake.layout import Lake
+
+    base = ["--data-dir", str(tmp_path)]
+    main([*base, "init"])
+    items = [click(i) for i in range(50)]
+    write_all(ClickSegment(tmp_path / "clicks", max_bytes=4096), items)  # then it stopped
+    capsys.readouterr()
+    main([*base, "lake", "seal"])
+    assert "copied 50 clicks from the click segments" in capsys.readouterr().out
+    assert not list((tmp_path / "clicks").glob("*.seg"))
+    store = Store.from_settings(load_settings(data_dir=tmp_path))
+    try:
+        assert click_ids(store) == sorted(str(c[0]) for c in items)
+    finally:
+        store.dispose()
+    lake = Lake(load_settings(data_dir=tmp_path).effective_lake_url)
+    in_lake = sum(t.num_rows for p in lake.partitions("click") if (t := lake.read(p)) is not None)
+    assert in_lake == 50
+    main([*base, "lake", "seal"])  # again: nothing left to copy, nothing twice
+    assert "copied" not in capsys.readouterr().out
+    assert sum(t.num_rows for p in lake.partitions("click") if (t := lake.read(p))) == 50
