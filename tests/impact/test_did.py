@@ -70,6 +70,22 @@ def test_placebo_drift_between_untouched_units_widens_the_interval() -> None:
     assert drifted.effect == pytest.approx(plain.effect)
 
 
+def test_a_unit_with_nothing_before_and_drifting_controls_is_an_estimate() -> None:
+    """Links that opened on a category with no link before: the counterfactual is nothing, so
+    drift between the controls adds nothing (once a ZeroDivisionError, found by the coverage
+    bench on a responding world)."""
+    rng = np.random.default_rng(5)
+    days = 40
+    base = 200 * (1 + 0.2 * np.sin(np.arange(days)))
+    trends = [1 + 0.02 * np.arange(days), 1 - 0.015 * np.arange(days), np.ones(days)]
+    units = np.array([rng.poisson(base * t) for t in trends], float)
+    for treated in (np.zeros(days), np.r_[np.zeros(20), rng.poisson(5, 20)].astype(float)):
+        est = did.estimate(treated, units.sum(0), 20, control_units=units)
+        assert est.counterfactual == 0 and est.drift is not None and est.drift > 0
+        assert est.low <= est.effect <= est.high
+        assert est.effect == pytest.approx(treated[20:].mean())
+
+
 @pytest.mark.parametrize(
     ("start", "control_scale", "says"),
     [(2, 1.0, "at least 4 days"), (37, 1.0, "at least 4 days"), (20, 0.0, "no control")],

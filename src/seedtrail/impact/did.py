@@ -230,8 +230,9 @@ def estimate(
     found = None if control_units is None else drift(np.asarray(control_units, float), start, level)
     fields = asdict(core)
     tau2 = found[0] if found else None
-    if found and found[0] > 0:
-        a, b = core.se**2, found[0] * core.counterfactual**2
+    b = (tau2 or 0.0) * core.counterfactual**2  # drift, on a counterfactual that is not nothing
+    if found and b > 0:
+        a = core.se**2
         df_a, df_b = min(core.days_before, core.days_after) - 1, max(found[1] - 1, 1)
         df = (a + b) ** 2 / (a**2 / df_a + b**2 / df_b)  # Welch–Satterthwaite
         se = math.sqrt(a + b)
