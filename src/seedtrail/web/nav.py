@@ -33,3 +33,9 @@ HOME = {
 
 def items(actor: Principal) -> list[tuple[str, str]]:
     return [(path, label) for path, label, roles in VIEWS if actor.role in roles]
+
+
+def refuses(actor: Principal, path: str) -> bool:
+    """Whether ``path`` is a view the navigation does not offer ``actor`` (its pages below, such
+    as one campaign or one case, answer as the API answers for that object)."""
+    return any(path == view and actor.role not in roles for view, _, roles in VIEWS)
