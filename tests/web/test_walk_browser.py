@@ -18,13 +18,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
-from dashboard_site import Api, SimSite, Site, sign_in_with
+from dashboard_site import SimSite, Site, sign_in_with
 from starlette.routing import Route
 
 from seedtrail.store.schema import ROLES
-from seedtrail.web import app, nav, render
+from seedtrail.web import app, i18n, nav, render
 
 pytestmark = pytest.mark.browser
 
@@ -46,8 +48,10 @@ QUERY = {
 MESSAGE_ID = re.compile(r"(?<![\w./@:-])[a-z][a-z0-9_]*(?:\.[a-z_*][a-z0-9_*]*)+(?![\w/@:(-])")
 # An id where a name belongs: a bare number, or a number with thousands separators.
 ID_LIKE = re.compile(r"^#?\d+$|^#?\d{1,3}(?:,\d{3})+$")
-# Cells that hold a name (or a label built from one), never an id.
+# Cells that hold a name (or a label built from one), never an id; a column of the ids of named
+# objects (a campaign, note, account or partner) is one too: it should show the name.
 NAME_COLS = {"title", "name", "note", "offer", "brand", "key", "subject_label", "summary_text"}
+NAME_COLS |= {"campaign_id", "note_id", "account_id", "partner_id", "brand_id", "author_id"}
 THOUSANDS_ID = re.compile(r"#\d{1,3}(?:,\d{3})+\b")
 SKIP = "pre, code, input, textarea, option, svg, [data-user-text]"
 
@@ -84,13 +88,16 @@ class Walk:
     intervals: int = 0
     api_cache: dict[tuple[str, str], Any] = field(default_factory=dict)
 
-    def api(self, role: str) -> Api:
-        return Api(self.url, self.keys[role])
+    clients: dict[str, httpx.Client] = field(default_factory=dict)
 
     def get(self, role: str, path: str) -> Any:
+        """The API's answer to ``role`` (its JSON, or the status when not 200), asked once."""
         key = (role, path)
         if key not in self.api_cache:
-            resp = self.api(role).get(path)
+            if role not in self.clients:
+                auth = {"Authorization": f"Bearer {self.keys[role]}"}
+                self.clients[role] = httpx.Client(base_url=self.url, headers=auth)
+            resp = self.clients[role].get(path)
             self.api_cache[key] = resp.json() if resp.status_code == 200 else resp.status_code
         return self.api_cache[key]
 
@@ -152,16 +159,16 @@ SNAPSHOT_JS = """(skip) => {
   const figures = [...document.querySelectorAll('[data-path]')].map(e => ({
     path: e.dataset.path, value: e.dataset.value, figure: e.dataset.figure || e.dataset.col,
     source: (e.closest('[data-source]') || {dataset: {}}).dataset.source, text: own(e)}));
-  const cells = [...document.querySelectorAll('table[id] td[data-col]')].map(td => ({
-    table: td.closest('table').id, col: td.dataset.col, text: td.textContent.trim(),
-    row: [...td.parentElement.querySelectorAll('td[data-col]')].map(
-      c => [c.dataset.col, c.textContent.trim()])}));
+  const rows = [...document.querySelectorAll('table[id] tbody tr')].map(tr => ({
+    table: tr.closest('table').id,
+    cells: [...tr.querySelectorAll('td[data-col]')].map(c => [c.dataset.col, c.textContent.trim()])
+  }));
   const shown = [...document.querySelectorAll('[data-value]')].map(e => ({
     value: e.dataset.value, figure: e.dataset.figure || e.dataset.col,
     small: (e.querySelector('small') || {textContent: ''}).textContent}));
   const rates = [...document.querySelectorAll('#funnel .step title')].map(t => t.textContent);
   const status = (document.querySelector('.error-page') || {dataset: {}}).dataset.status;
-  return {text: clone.innerText, lang: document.documentElement.lang, figures, cells, shown,
+  return {text: clone.innerText, lang: document.documentElement.lang, figures, rows, shown,
           rates, status};
 }"""
 
@@ -180,9 +187,10 @@ def check_page(w: Walk, role: str, url: str, snap: dict[str, Any]) -> None:
         w.fail(url, f"message id shown: {mid}")
     for bad in THOUSANDS_ID.findall(text):
         w.fail(url, f"an id with thousands separators: {bad}")
-    for cell in snap["cells"]:
-        if cell["col"] in NAME_COLS and ID_LIKE.match(cell["text"]):
-            w.fail(url, f"{cell['table']}.{cell['col']} shows an id, not a name: {cell['text']}")
+    for row in snap["rows"]:
+        for col, text in row["cells"]:
+            if col in NAME_COLS and ID_LIKE.match(text):
+                w.fail(url, f"{row['table']}.{col} shows an id, not a name: {text}")
     check_intervals(w, url, snap)
     for title in snap["rates"]:
         for pct in re.findall(r"([0-9.,]+)\s*%", title):
@@ -197,14 +205,14 @@ def check_intervals(w: Walk, url: str, snap: dict[str, Any]) -> None:
     for e in snap["shown"]:
         if "[" in e["small"]:
             pairs.append((str(e["figure"]), e["value"], e["small"]))
-    for cell in snap["cells"]:
-        row = dict(cell["row"])
-        if cell["col"].endswith("_ci") and "[" in cell["text"]:
-            pairs.append((cell["col"], row.get(cell["col"][:-3], ""), cell["text"]))
-        if cell["col"].endswith("_low"):
-            base = cell["col"][:-4]
-            shown = f"[{cell['text']}, {row.get(base + '_high', '')}]"
-            pairs.append((base, row.get(base, ""), shown))
+    for r in snap["rows"]:
+        row = dict(r["cells"])
+        for col, text in r["cells"]:
+            if col.endswith("_ci") and "[" in text:
+                pairs.append((col, row.get(col[:-3], ""), text))
+            if col.endswith("_low"):
+                base = col[:-4]
+                pairs.append((base, row.get(base, ""), f"[{text}, {row.get(base + '_high', '')}]"))
     for what, value, shown in pairs:
         bounds, est = _interval(shown), _number(value)
         if bounds is None or est is None:
@@ -257,19 +265,21 @@ def check_figures(w: Walk, role: str, url: str, figures: list[dict[str, Any]]) -
 
 
 def visit(w: Walk, page: Any, role: str, lang: str, url: str, api_path: str | None) -> None:
-    if url.endswith(".csv"):  # a download: fetched with the page's session cookie
-        status = page.context.request.get(w.url + url, max_redirects=0).status
-    else:
-        resp = page.goto(w.url + url)
-        status = resp.status if resp else 0
-    if status >= 500:
-        w.fail(url, f"{role}/{lang}: server error {status}")
-        return
     allowed = (
         w.get(role, api_path) not in (403, 404)
         if api_path
         else nav_allows(url.removeprefix(render.PREFIX).split("?")[0], role)
     )
+    if not allowed and lang != LANGS[0]:
+        return  # a refusal does not depend on the language: checked once
+    if url.endswith(".csv"):  # a download: fetched with the page's session cookie
+        status = page.context.request.get(w.url + url, max_redirects=0).status
+    else:
+        resp = page.goto(w.url + url, wait_until="domcontentloaded")
+        status = resp.status if resp else 0
+    if status >= 500:
+        w.fail(url, f"{role}/{lang}: server error {status}")
+        return
     if url.endswith(".csv"):
         if (status == 200) != allowed or status not in (200, 403, 404):
             w.fail(url, f"{role}: status {status}, the API {'allows' if allowed else 'refuses'}")
@@ -296,12 +306,17 @@ def visit(w: Walk, page: Any, role: str, lang: str, url: str, api_path: str | No
 
 def walk(browser: Any, w: Walk, roles: tuple[str, ...]) -> Iterator[str]:
     urls = [u for p in pages() for u in concrete(w, p)]
+    host = urlsplit(w.url).hostname
     for role in roles:
-        for lang in LANGS:
-            page = sign_in_with(browser, w.url, w.keys[role], locale=lang)
+        page = sign_in_with(browser, w.url, w.keys[role], locale=LANGS[0])
+        for lang in LANGS:  # the language a reader picks (its cookie), then every page in it
+            cookie = {"name": i18n.COOKIE, "value": lang, "domain": host, "path": render.PREFIX}
+            page.context.add_cookies([cookie])
             for url, api_path in urls:
                 visit(w, page, role, lang, url, api_path)
-            page.context.close()
+        page.context.close()
+    for client in w.clients.values():
+        client.close()
     yield from w.failures
 
 

@@ -78,16 +78,16 @@ def shop_page(ctx: Ctx) -> Response:
     columns = [Column("key", t("shop.col.key"))] if dimension in ("item", "day") else []
     if dimension != "day":
         columns.append(Column("title", t(NAME_HEADINGS[dimension])))
-    digits = metrics.get("purchases").digits
+    digits, money = metrics.get("purchases").digits, metrics.get("gmv").digits
     columns += [
         Column("people", m("people"), True, api="people"),
         Column("clicks", m("clicks"), True, api="clicks"),
         Column("purchases", m("purchases"), True, digits, api="purchases/scaled"),
         Column("purchases_low", t("shop.col.ci_low"), True, digits, api="purchases/ci95/0"),
         Column("purchases_high", t("shop.col.ci_high"), True, digits, api="purchases/ci95/1"),
-        Column("gmv", m("gmv"), True, api="gmv/scaled"),
-        Column("gmv_low", t("shop.col.ci_low"), True, api="gmv/ci95/0"),
-        Column("gmv_high", t("shop.col.ci_high"), True, api="gmv/ci95/1"),
+        Column("gmv", m("gmv"), True, money, api="gmv/scaled"),
+        Column("gmv_low", t("shop.col.ci_low"), True, money, api="gmv/ci95/0"),
+        Column("gmv_high", t("shop.col.ci_high"), True, money, api="gmv/ci95/1"),
     ]
     model = (body["run"] or {}).get("model", "")
     table = tables.build(
