@@ -301,7 +301,8 @@ def visit(w: Walk, page: Any, role: str, lang: str, url: str, api_path: str | No
     if shots:
         name = re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-")
         Path(shots).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{shots}/{role}-{lang}-{name}.png", full_page=True)
+        world = "factory" if w.every_page else "sim"
+        page.screenshot(path=f"{shots}/{world}-{role}-{lang}-{name}.png", full_page=True)
 
 
 def walk(browser: Any, w: Walk, roles: tuple[str, ...]) -> Iterator[str]:

@@ -23,6 +23,7 @@ class Column:
     term: str | None = None  # a family of keys: a stored value is shown as ``t(term.value)``
     user_text: bool = False  # what people wrote (a rule's name): shown as written, in any language
     api: str | None = None  # where the cell's figure is in its row of the API answer (gmv/scaled)
+    when: bool = False  # a time: shown in the page's language, sorted as stored
 
 
 @dataclass(frozen=True)

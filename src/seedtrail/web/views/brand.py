@@ -198,7 +198,7 @@ def _figure_columns(m: Any) -> list[Column]:
         Column("gmv", m("gmv"), True, metrics.get("gmv").digits, api="gmv/scaled"),
         Column("gmv_ci", "95% CI"),
         Column("spend", m("spend"), True, api="spend"),
-        Column("roas", m("roas"), True, api="roas"),
+        Column("roas", m("roas"), True, metrics.get("roas").digits, api="roas"),
         Column("sample_rate", m("sample_rate")),
         Column("backhaul_flags", m("backhaul_flags")),
     ]
@@ -246,7 +246,7 @@ def _report_tables(ctx: Ctx, report: report_view.ReportView, ident: int) -> dict
                 Column("purchases", m("purchases"), True, metrics.get("purchases").digits),
                 Column("gmv", m("gmv"), True, metrics.get("gmv").digits),
                 Column("spend", m("spend"), True),
-                Column("roas", m("roas"), True),
+                Column("roas", m("roas"), True, metrics.get("roas").digits),
             ],
             report.creators,
             ctx.query,

@@ -126,7 +126,7 @@ def creator_page(ctx: Ctx) -> Response:
             Column("title", t("col.title")),
             Column("category", t("col.category")),
             Column("status", t("col.status"), term="state"),
-            Column("published_at", t("col.published")),
+            Column("published_at", t("col.published"), when=True),
             Column("mounts", t("col.mounts"), True),
             Column("clicks", m("clicks"), True),
             Column("purchases", m("purchases"), True, api="purchases/scaled"),

@@ -108,7 +108,7 @@ def shop_page(ctx: Ctx) -> Response:
             Column("share", t("col.share"), True, 2, api="share"),
             Column("spend", m("spend"), True, api="spend"),
             Column("gmv_scaled", m("gmv"), True, api="gmv_scaled"),
-            Column("roas", m("roas"), True, api="roas"),
+            Column("roas", m("roas"), True, metrics.get("roas").digits, api="roas"),
         ],
         funded,
         ctx.query,
