@@ -123,6 +123,7 @@ def _seed(store: Store, data: Path) -> tuple[World, dict[str, str]]:
             )
     _seed_cases(store, w)
     _seed_backhaul(store, w, data)
+    _seed_study(data)
     return w, codes
 
 
@@ -163,6 +164,29 @@ def _seed_backhaul(store: Store, w: World, data: Path) -> None:
             fh.write(json.dumps({**ev, "click_id": f"kseed{i:04d}"}) + "\n")
     report = import_file(Inbox(store.engine), events, "back", "taobao", declared_rate=1.0)
     assert report.stored == 12, report.errors
+
+
+def _seed_study(data: Path) -> None:
+    """A kept simulation of a proposed change, as ``policy impact --save`` keeps one (its rows
+    from a tiny world with and without closing beauty links: two seeds' paired figures)."""
+    from seedtrail.impact import studies
+    from seedtrail.impact.simulated import paired_row
+
+    pairs = {("clicks", "all"): [(21.0, 17.0), (19.0, 16.0)],
+             ("shop_gmv", "category:beauty"): [(314.4, 260.2), (290.0, 251.5)]}  # fmt: skip
+    rows = [paired_row(key, p, 0.9) for key, p in pairs.items()]
+    result = {
+        "change": "close category=beauty from day 15",
+        "world": {"scale": "tiny"},
+        "seeds": [1, 2],
+        "level": 0.9,
+        "own_shop": False,
+        "responses": [],
+        "rows": rows,
+        "world_spec": "scale=tiny,seed=1,runs=2",
+        "stated": "close category=beauty from=day15",
+    }
+    studies.save(data, result, actor="cli:dashboard")
 
 
 DIVERSION = "姐妹们别在这买，加我薇信 wx_abc123 拿内部价"

@@ -81,13 +81,15 @@ def shop_funding(partner: str, request: Request, actor: Actor, conn: Reader) -> 
                 [report.model(None), p["slug"], [str(c) for c in owned]],
             )
         }
+    names = campaigns.names(conn, list(owned))
     out = []
     for cid, share in owned.items():
         row = found.get(str(cid))
         mine = spend.get(cid, 0.0) * share
         shown = row is not None and (actor.role == "operator" or int(row["people"] or 0) >= k)
         gmv = float(row["gmv_scaled"]) if shown and row is not None else None
-        item = {"campaign_id": cid, "share": share, "spend": mine, "gmv_scaled": gmv}
+        item = {"campaign_id": cid, "campaign_name": names.get(cid), "share": share}
+        item.update(spend=mine, gmv_scaled=gmv)
         item["roas"] = _ratio(gmv, mine)
         if row is not None and not shown:
             item["withheld"] = attr._withheld(str(cid), k)["withheld"]

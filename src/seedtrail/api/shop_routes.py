@@ -22,8 +22,10 @@ from seedtrail.api.deps import Actor, Reader
 from seedtrail.attribution import runs, shopview
 from seedtrail.attribution.summary import METRICS
 from seedtrail.cleanroom import gate
+from seedtrail.community.campaigns import names as campaign_names
 from seedtrail.core.errors import NotFound, forbidden, not_found
 from seedtrail.core.principals import Principal
+from seedtrail.enforcement import subjects
 from seedtrail.messages import N_
 from seedtrail.store.schema import offers, partners
 
@@ -65,6 +67,26 @@ def _item_titles(conn: Connection, partner_id: int) -> dict[str, str]:
     return {str(i): str(t) for i, t in conn.execute(query.order_by(offers.c.id)).all()}
 
 
+def _name_rows(
+    conn: Connection, partner_id: int, dimension: str, rows: list[dict[str, Any]]
+) -> None:
+    """Each row's ``title``: the item's offer title, the note's title, the creator's @handle or
+    the campaign's name (pages show names, never ids); None for a day or an unknown key."""
+    ids = [int(r["key"]) for r in rows if str(r["key"]).isdigit()]
+    names: dict[str, str] = {}
+    if dimension == "item":
+        items = _item_titles(conn, partner_id)
+        names = {r["key"]: items[k] for r in rows if (k := r["key"].split(":", 1)[-1]) in items}
+    elif dimension in ("note", "creator") and ids:
+        handles, titles = subjects.names(conn, ids if dimension == "creator" else [], ids)
+        found = {i: f"@{h}" for i, h in handles.items()} if dimension == "creator" else titles
+        names = {str(i): v for i, v in found.items()}
+    elif dimension == "campaign" and ids:
+        names = {str(i): n for i, n in campaign_names(conn, ids).items()}
+    for r in rows:
+        r["title"] = names.get(str(r["key"]))
+
+
 @router.get(
     "/shop/{partner}/attribution",
     summary="A shop partner's own conversions and link clicks by item, note, creator, "
@@ -91,10 +113,7 @@ def shop_attribution(
         [run["model"], p["slug"], dimension],
     )
     rows, other = [shop_row_json(r) for r in found], None
-    if dimension == "item":
-        titles = _item_titles(conn, p["id"])
-        for r in rows:
-            r["title"] = titles.get(r["key"].split(":", 1)[-1])
+    _name_rows(conn, p["id"], dimension, rows)
     k = attr._k(request)
     if actor.role != "operator":
         rows, other = gate.release_rows(rows, k)

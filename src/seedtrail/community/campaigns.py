@@ -144,6 +144,14 @@ def set_spend(conn: Connection, actor: Principal, campaign_id: int, spend: Spend
     )
 
 
+def names(conn: Connection, ids: list[int]) -> dict[int, str]:
+    """The names of the campaigns ``ids`` (for display: pages show names, not ids)."""
+    if not ids:
+        return {}
+    query = select(campaigns.c.id, campaigns.c.name).where(campaigns.c.id.in_(ids))
+    return {int(i): str(n) for i, n in conn.execute(query).all()}
+
+
 def spend_rows(conn: Connection, campaign_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(
         select(campaign_spend)

@@ -261,7 +261,9 @@ def run(world_spec: str, change_text: str, level: float = 0.9) -> SimResult:
             a, b = (measure_world(w, days) for w in worlds)
             for key in sorted(set(a) | set(b)):
                 diffs.setdefault(key, []).append((a.get(key, 0.0), b.get(key, 0.0)))
-    result.rows = [_row(key, pairs, level) for key, pairs in sorted(diffs.items(), key=_order)]
+    result.rows = [
+        paired_row(key, pairs, level) for key, pairs in sorted(diffs.items(), key=_order)
+    ]
     return result
 
 
@@ -273,7 +275,11 @@ def _order(item: tuple[tuple[str, str], Any]) -> tuple[int, str]:
     return ORDER.index(figure), scope
 
 
-def _row(key: tuple[str, str], pairs: list[tuple[float, float]], level: float) -> dict[str, Any]:
+def paired_row(
+    key: tuple[str, str], pairs: list[tuple[float, float]], level: float
+) -> dict[str, Any]:
+    """A figure with and without the change over seeds: means, the mean paired difference and
+    its Student t interval (none from one seed)."""
     without = np.array([p[0] for p in pairs])
     with_ = np.array([p[1] for p in pairs])
     d = with_ - without

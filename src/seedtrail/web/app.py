@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from seedtrail.attribution.runs import Reports
@@ -12,44 +12,46 @@ from seedtrail.store.store import Store
 from seedtrail.web.render import Web
 from seedtrail.web.views import auth, brand, creator, health, impact, moderator, operator, shop
 
+#: Every dashboard route; tests walk the GET pages from here, so a page added later is walked too.
+ROUTES: list[BaseRoute] = [
+    Route("/", auth.home),
+    Route("/signin", auth.signin_form, methods=["GET"]),
+    Route("/signin", auth.signin, methods=["POST"]),
+    Route("/signout", auth.signout, methods=["POST"]),
+    Route("/lang/{lang}", auth.set_lang),
+    Route("/operator", operator.policy_page),
+    Route("/operator/preview", operator.preview_page),
+    Route("/operator/partners/{ident:int}/kill-switch", operator.kill_switch, methods=["POST"]),
+    Route("/operator/impact", impact.impact_page),
+    Route("/operator/impact/changes/{ident:int}", impact.change_page),
+    Route("/operator/impact/stated", impact.stated_page),
+    Route("/operator/impact/studies/{ident}", impact.study_page),
+    Route("/health", health.health_page),
+    Route("/health/partners/{ident:int}/hold", health.hold, methods=["POST"]),
+    Route("/health/partners/{ident:int}/release", health.release, methods=["POST"]),
+    Route("/creator", creator.creator_page),
+    Route("/shop", shop.shop_page),
+    Route("/brand", brand.campaigns_page),
+    Route("/brand/campaigns/{ident:int}", brand.campaign_page),
+    Route("/brand/campaigns/{ident:int}/export.csv", brand.export_csv),
+    Route("/moderator", moderator.queue_page),
+    Route("/moderator/cases/{ident:int}", moderator.case_page),
+    Route("/moderator/cases/{ident:int}/actions", moderator.take_action, methods=["POST"]),
+    Route(
+        "/moderator/cases/{ident:int}/group-actions",
+        moderator.take_group_action,
+        methods=["POST"],
+    ),
+    Route("/moderator/cases/{ident:int}/dismiss", moderator.dismiss, methods=["POST"]),
+    Route("/moderator/cases/{ident:int}/appeal", moderator.file_appeal, methods=["POST"]),
+    Route("/moderator/actions/{ident:int}/reverse", moderator.reverse, methods=["POST"]),
+    Route("/moderator/appeals/{ident:int}/decision", moderator.decide_appeal, methods=["POST"]),
+    Mount("/static", StaticFiles(packages=[("seedtrail.web", "static")]), name="static"),
+]
+
 
 def create_web(settings: Settings, store: Store, reports: Reports) -> Starlette:
-    routes = [
-        Route("/", auth.home),
-        Route("/signin", auth.signin_form, methods=["GET"]),
-        Route("/signin", auth.signin, methods=["POST"]),
-        Route("/signout", auth.signout, methods=["POST"]),
-        Route("/lang/{lang}", auth.set_lang),
-        Route("/operator", operator.policy_page),
-        Route("/operator/preview", operator.preview_page),
-        Route("/operator/partners/{ident:int}/kill-switch", operator.kill_switch, methods=["POST"]),
-        Route("/operator/impact", impact.impact_page),
-        Route("/operator/impact/changes/{ident:int}", impact.change_page),
-        Route("/operator/impact/stated", impact.stated_page),
-        Route("/operator/impact/studies/{ident}", impact.study_page),
-        Route("/health", health.health_page),
-        Route("/health/partners/{ident:int}/hold", health.hold, methods=["POST"]),
-        Route("/health/partners/{ident:int}/release", health.release, methods=["POST"]),
-        Route("/creator", creator.creator_page),
-        Route("/shop", shop.shop_page),
-        Route("/brand", brand.campaigns_page),
-        Route("/brand/campaigns/{ident:int}", brand.campaign_page),
-        Route("/brand/campaigns/{ident:int}/export.csv", brand.export_csv),
-        Route("/moderator", moderator.queue_page),
-        Route("/moderator/cases/{ident:int}", moderator.case_page),
-        Route("/moderator/cases/{ident:int}/actions", moderator.take_action, methods=["POST"]),
-        Route(
-            "/moderator/cases/{ident:int}/group-actions",
-            moderator.take_group_action,
-            methods=["POST"],
-        ),
-        Route("/moderator/cases/{ident:int}/dismiss", moderator.dismiss, methods=["POST"]),
-        Route("/moderator/cases/{ident:int}/appeal", moderator.file_appeal, methods=["POST"]),
-        Route("/moderator/actions/{ident:int}/reverse", moderator.reverse, methods=["POST"]),
-        Route("/moderator/appeals/{ident:int}/decision", moderator.decide_appeal, methods=["POST"]),
-        Mount("/static", StaticFiles(packages=[("seedtrail.web", "static")]), name="static"),
-    ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=ROUTES)
     app.state.web = Web.create(settings, store)
     app.state.settings = settings  # the API's report routes, called in-process, read these
     app.state.reports = reports

@@ -42,3 +42,9 @@ def current(entries: list[tuple[str, str]], path: str) -> str | None:
     under ``/ui/operator/impact``, not the link policy's ``/ui/operator``)."""
     under = [href for href, _ in entries if path == href or path.startswith(href + "/")]
     return max(under, key=len, default=None)
+
+
+def refuses(actor: Principal, path: str) -> bool:
+    """Whether ``path`` is a view the navigation does not offer ``actor`` (its pages below, such
+    as one campaign or one case, answer as the API answers for that object)."""
+    return any(path == view and actor.role not in roles for view, _, roles in VIEWS)

@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from seedtrail import __version__, messages
 from seedtrail.attribution import metrics
 from seedtrail.core import principals
-from seedtrail.core.errors import BadRequest, SeedtrailError, Unauthorized
+from seedtrail.core.errors import BadRequest, Forbidden, SeedtrailError, Unauthorized
 from seedtrail.core.principals import Principal
 from seedtrail.core.settings import Settings
 from seedtrail.intake.directory import PartnerDirectory
@@ -221,6 +221,12 @@ def _signin_redirect(request: Request) -> RedirectResponse:
 Handler = Callable[[Ctx], Response]
 
 
+def _not_offered(actor: Principal, path: str) -> bool:
+    from seedtrail.web import nav
+
+    return nav.refuses(actor, path)
+
+
 def page(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
     """A signed-in GET page. The handler runs in a worker thread (it reads the store)."""
 
@@ -228,6 +234,9 @@ def page(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
         ctx = await run_in_threadpool(context, request)
         if ctx.actor is None:
             return _signin_redirect(request)
+        if _not_offered(ctx.actor, request.url.path):
+            role = messages.term("role", ctx.actor.role)
+            return error_page(ctx, Forbidden(Msg("web.error.not_your_view", {"role": role})))
         try:
             return await run_in_threadpool(fn, ctx)
         except SeedtrailError as exc:

@@ -22,6 +22,18 @@ class Column:
     digits: int | None = None  # decimals shown; None: 2 for fractions, 0 for whole numbers
     term: str | None = None  # a family of keys: a stored value is shown as ``t(term.value)``
     user_text: bool = False  # what people wrote (a rule's name): shown as written, in any language
+    api: str | None = None  # where the cell's figure is in its row of the API answer (gmv/scaled)
+    when: bool = False  # a time: shown in the page's language, sorted as stored
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a table's figures come from in the API: ``path`` (the route, formatted with each
+    row) and ``row`` (the row in its answer, ``notes/[key={key}]``); the cells carry them as
+    ``data-source``/``data-path`` so a test can check each figure shown against the API."""
+
+    path: str
+    row: str
 
 
 @dataclass
@@ -36,6 +48,17 @@ class Table:
     total: int
     params: dict[str, str] = field(default_factory=dict)
     empty: str = ""
+    source: Source | None = None
+
+    def row_source(self, row: dict[str, Any]) -> str:
+        """The API path a row's figures come from (``data-source`` on its ``<tr>``)."""
+        return self.source.path.format(**row) if self.source else ""
+
+    def cell_path(self, row: dict[str, Any], column: Column) -> str:
+        """Where a cell's figure is in the API answer (``data-path``); empty when it is not."""
+        if self.source is None or column.api is None:
+            return ""
+        return f"{self.source.row.format(**row)}/{column.api}"
 
     def link(self, **changes: Any) -> str:
         q = dict(self.params)
@@ -66,6 +89,7 @@ def build(
     default_desc: bool = True,
     per_page: int = PER_PAGE,
     empty: str = "",
+    source: Source | None = None,
 ) -> Table:
     keys = {c.key for c in columns}
     sort = query.get(f"{name}.sort", default_sort)
@@ -82,4 +106,4 @@ def build(
         page = 1
     shown = ordered[(page - 1) * per_page : page * per_page]
     params = {k: v for k, v in query.items()}
-    return Table(name, columns, shown, sort, desc, page, pages, len(ordered), params, empty)
+    return Table(name, columns, shown, sort, desc, page, pages, len(ordered), params, empty, source)

@@ -17,14 +17,14 @@ from starlette.responses import Response
 from seedtrail.attribution import metrics
 from seedtrail.community import campaigns
 from seedtrail.core import resources
-from seedtrail.core.errors import ReportOutdated
+from seedtrail.core.errors import Forbidden, ReportOutdated
 from seedtrail.core.principals import Principal
 from seedtrail.enforcement import subjects
 from seedtrail.links import clickstats
 from seedtrail.store.schema import campaign_notes, campaign_spend
 from seedtrail.web import charts, report_view, tables
 from seedtrail.web.render import Ctx, page
-from seedtrail.web.tables import Column
+from seedtrail.web.tables import Column, Source
 
 
 def load_campaigns(conn: Connection, actor: Principal) -> list[dict[str, Any]]:
@@ -70,7 +70,12 @@ def load_campaign(conn: Connection, actor: Principal, campaign_id: int) -> dict[
     for s in spend:
         per_day[s["day"].isoformat()] += s["amount"]
         per_note[s["note_id"]] += s["amount"]
-    clicks_by_day = clickstats.per_day(conn, actor, note_ids=note_ids)
+    try:
+        clicks_by_day: list[tuple[str, int]] | None = clickstats.per_day(
+            conn, actor, note_ids=note_ids
+        )
+    except Forbidden:  # a role that reads no clicks (a moderator): the campaign without them
+        clicks_by_day = None
     _, titles = subjects.names(conn, [], note_ids)
     notes = [
         {"note_id": n, "title": titles.get(n, f"#{n}"), "spend": float(per_note.get(n, 0))}
@@ -80,9 +85,9 @@ def load_campaign(conn: Connection, actor: Principal, campaign_id: int) -> dict[
         "campaign": row,
         "notes": notes,
         "spend_per_day": sorted((d, float(v)) for d, v in per_day.items()),
-        "clicks_per_day": clicks_by_day,
+        "clicks_per_day": clicks_by_day or [],
         "spend_total": float(sum(per_note.values(), Decimal(0))),
-        "clicks_total": sum(n for _, n in clicks_by_day),
+        "clicks_total": None if clicks_by_day is None else sum(n for _, n in clicks_by_day),
     }
 
 
@@ -101,12 +106,13 @@ def campaigns_page(ctx: Ctx) -> Response:
             Column("ends_on", t("col.ends")),
             Column("status", t("col.status"), term="state"),
             Column("notes", t("col.notes"), True),
-            Column("spend", m("spend"), True),
+            Column("spend", m("spend"), True, api="+amount"),
         ],
         rows,
         ctx.query,
         default_sort="id",
         empty=t("empty.campaigns"),
+        source=Source("/campaigns/{id}/spend", ""),
     )
     return ctx.render("brand.html", campaigns=table, campaign_link=_campaign_link)
 
@@ -120,18 +126,20 @@ def campaign_page(ctx: Ctx) -> Response:
     ident = int(ctx.request.path_params["ident"])
     with ctx.web.store.read() as conn:
         data = load_campaign(conn, ctx.user, ident)
-    outdated = None
+    outdated, not_theirs = None, False
     try:
         report = report_view.load(
             ctx.request, ctx.web.store, ctx.user, ident, ctx.query.get("model")
         )
     except ReportOutdated as exc:  # the campaign's own figures still show; the report says why
         report, outdated = None, exc.detail
+    except Forbidden:  # a role that reads no attribution (a moderator): the campaign without it
+        report, not_theirs = None, True
     t, m = ctx.t, ctx.m
     if report and report.funnel:  # one definition of counted clicks: the report's, as the funnel
         data["clicks_total"] = report.funnel["clicks"]
         data["clicks_per_day"] = [(d["key"], d["clicks"]) for d in report.days]
-    sections = _report_tables(ctx, report) if report else {}
+    sections = _report_tables(ctx, report, ident) if report else {}
     notes = tables.build(
         "notes",
         [Column("title", t("col.note")), Column("spend", m("spend"), True)],
@@ -161,6 +169,7 @@ def campaign_page(ctx: Ctx) -> Response:
         clicks_chart=clicks_chart,
         report=report,
         report_outdated=outdated,
+        attribution_not_theirs=not_theirs,
         funnel_chart=report_view.funnel_chart,
         daily_charts=report_view.daily_charts,
         figure=report_view.figure,
@@ -173,23 +182,36 @@ def campaign_page(ctx: Ctx) -> Response:
     )
 
 
-def _report_tables(ctx: Ctx, report: report_view.ReportView) -> dict[str, Any]:
-    t, m = ctx.t, ctx.m
-    figures = [
-        Column("reads", m("reads"), True),
-        Column("clicks", m("clicks"), True),
-        Column("purchases", m("purchases"), True, metrics.get("purchases").digits),
+def _figure_columns(m: Any) -> list[Column]:
+    """A report row's figures, each cell pointing at its value in the API's row."""
+    return [
+        Column("reads", m("reads"), True, api="reads"),
+        Column("clicks", m("clicks"), True, api="clicks"),
+        Column(
+            "purchases",
+            m("purchases"),
+            True,
+            metrics.get("purchases").digits,
+            api="purchases/scaled",
+        ),
         Column("purchases_ci", "95% CI"),
-        Column("gmv", m("gmv"), True, metrics.get("gmv").digits),
+        Column("gmv", m("gmv"), True, metrics.get("gmv").digits, api="gmv/scaled"),
         Column("gmv_ci", "95% CI"),
-        Column("spend", m("spend"), True),
-        Column("roas", m("roas"), True),
+        Column("spend", m("spend"), True, api="spend"),
+        Column("roas", m("roas"), True, metrics.get("roas").digits, api="roas"),
         Column("sample_rate", m("sample_rate")),
         Column("backhaul_flags", m("backhaul_flags")),
     ]
+
+
+def _report_tables(ctx: Ctx, report: report_view.ReportView, ident: int) -> dict[str, Any]:
+    t, m = ctx.t, ctx.m
+    figures = _figure_columns(m)
     per_model = [report_view.flat(row) for row in report.models]
     for row in per_model:
-        row["model"] = ctx.label("model", row["model"])
+        row["model_key"], row["model"] = row["model"], ctx.label("model", row["model"])
+    at = f"/attribution/campaigns/{ident}"
+    run_model = report.run["model"]
     return {
         "compare": tables.build(
             "models",
@@ -203,6 +225,7 @@ def _report_tables(ctx: Ctx, report: report_view.ReportView) -> dict[str, Any]:
             ctx.query,
             default_sort="gmv",
             empty=t("empty.campaign_report"),
+            source=Source(f"{at}/models", "models/[model={model_key}]"),
         ),
         "credit_notes": tables.build(
             "credit",
@@ -211,6 +234,7 @@ def _report_tables(ctx: Ctx, report: report_view.ReportView) -> dict[str, Any]:
             ctx.query,
             default_sort="gmv",
             empty=t("empty.campaign_report"),
+            source=Source(f"{at}?model={run_model}", "notes/[key={key}]"),
         ),
         "credit_creators": tables.build(
             "creators",
@@ -222,7 +246,7 @@ def _report_tables(ctx: Ctx, report: report_view.ReportView) -> dict[str, Any]:
                 Column("purchases", m("purchases"), True, metrics.get("purchases").digits),
                 Column("gmv", m("gmv"), True, metrics.get("gmv").digits),
                 Column("spend", m("spend"), True),
-                Column("roas", m("roas"), True),
+                Column("roas", m("roas"), True, metrics.get("roas").digits),
             ],
             report.creators,
             ctx.query,
@@ -266,7 +290,10 @@ def export_csv(ctx: Ctx) -> Response:
     model = ctx.query.get("model")
     with ctx.web.store.read() as conn:
         data = load_campaign(conn, ctx.user, ident)
-    report = report_view.load(ctx.request, ctx.web.store, ctx.user, ident, model)
+    try:
+        report = report_view.load(ctx.request, ctx.web.store, ctx.user, ident, model)
+    except Forbidden:  # a role that reads no attribution: the notes and their spend only
+        report = None
     credit = {str(n["key"]): report_view.flat(n) for n in report.notes} if report else {}
     buf = io.StringIO()
     w = csv.writer(buf)

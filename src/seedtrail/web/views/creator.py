@@ -86,6 +86,27 @@ def attributed(
     return run
 
 
+def _case_table(ctx: Ctx, data: dict[str, Any]) -> tables.Table:
+    """The creator's own cases, summaries in the reader's language."""
+    t = ctx.t
+    moderator.label_rows(ctx, data["cases"], data["case_names"])
+    return tables.build(
+        "cases",
+        [
+            Column("id", "ID", True),
+            Column("severity", t("col.severity"), True),
+            Column("detector_label", t("col.detector")),
+            Column("subject_label", t("col.subject")),
+            Column("summary_text", t("col.summary")),
+            Column("status", t("col.status"), term="case.status"),
+        ],
+        data["cases"],
+        ctx.query,
+        default_sort="id",
+        empty=t("empty.own_cases"),
+    )
+
+
 @page
 def creator_page(ctx: Ctx) -> Response:
     run, outdated = None, None
@@ -105,16 +126,17 @@ def creator_page(ctx: Ctx) -> Response:
             Column("title", t("col.title")),
             Column("category", t("col.category")),
             Column("status", t("col.status"), term="state"),
-            Column("published_at", t("col.published")),
+            Column("published_at", t("col.published"), when=True),
             Column("mounts", t("col.mounts"), True),
             Column("clicks", m("clicks"), True),
-            Column("purchases", m("purchases"), True),
-            Column("gmv", m("gmv"), True),
+            Column("purchases", m("purchases"), True, api="purchases/scaled"),
+            Column("gmv", m("gmv"), True, api="gmv/scaled"),
         ],
         data["notes"],
         ctx.query,
         default_sort="published_at",
         empty=t("empty.notes"),
+        source=tables.Source("/attribution/notes?ids={id}", "notes/[key={id}]") if run else None,
     )
     mount_table = tables.build(
         "mounts",
@@ -126,34 +148,20 @@ def creator_page(ctx: Ctx) -> Response:
             Column("offer", t("col.offer"), user_text=True),
             Column("status", t("col.status"), term="state"),
             Column("clicks", t("col.clicks"), True),
-            Column("counted", m("clicks"), True),
+            Column("counted", m("clicks"), True, api="#"),
         ],
         data["mounts"],
         ctx.query,
         default_sort="counted",
         empty=t("empty.mounts"),
+        source=tables.Source("/clicks?mount_id={id}&counted_only=true&limit=1000", ""),
     )
     chart = charts.line(
         [charts.Series(m("clicks"), [(d, float(n)) for d, n in data["per_day"]])],
         label=t("creator.clicks_per_day"),
     )
     total = sum(m["counted"] for m in data["mounts"])
-    moderator.label_rows(ctx, data["cases"], data["case_names"])
-    case_table = tables.build(
-        "cases",
-        [
-            Column("id", "ID", True),
-            Column("severity", t("col.severity"), True),
-            Column("detector_label", t("col.detector")),
-            Column("subject_label", t("col.subject")),
-            Column("summary_text", t("col.summary")),
-            Column("status", t("col.status"), term="case.status"),
-        ],
-        data["cases"],
-        ctx.query,
-        default_sort="id",
-        empty=t("empty.own_cases"),
-    )
+    case_table = _case_table(ctx, data)
     return ctx.render(
         "creator.html",
         notes=note_table,

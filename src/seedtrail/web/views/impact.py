@@ -5,6 +5,7 @@ same figures ``GET /policy/changes/{id}/impact`` and ``GET /policy/studies/{id}`
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.responses import Response
 
@@ -16,7 +17,7 @@ from seedtrail.impact.report import ImpactReport, measure_deployment
 from seedtrail.lake.layout import Lake
 from seedtrail.messages import Msg
 from seedtrail.web import charts
-from seedtrail.web.render import Ctx, page
+from seedtrail.web.render import Ctx, page, redirect
 
 
 @page
@@ -54,11 +55,13 @@ def _level(ctx: Ctx) -> float:
         raise InvalidInput(Msg("problem.invalid-input.impact_level", {"value": raw})) from exc
 
 
-def _report_page(ctx: Ctx, report: ImpactReport, entry_id: int | None) -> Response:
+def _report_page(ctx: Ctx, report: ImpactReport, entry_id: int | None, source: str) -> Response:
+    """``source`` is the API request returning the same figures (the page names it)."""
     return ctx.render(
         "impact_report.html",
         report=report,
         entry_id=entry_id,
+        source=source,
         charts=_curves(ctx, report),
         is_money=lambda name: metrics.get(name).unit == "CNY",
     )
@@ -71,16 +74,23 @@ def change_page(ctx: Ctx) -> Response:
     with ctx.web.store.read() as conn:
         found = changes.from_audit(conn, entry_id)
     report = measure_deployment(ctx.web.settings, ctx.web.store, found, level=_level(ctx))
-    return _report_page(ctx, report, entry_id)
+    level = ctx.query.get("level")
+    source = f"/policy/changes/{entry_id}/impact" + (
+        f"?{urlencode({'level': level})}" if level else ""
+    )
+    return _report_page(ctx, report, entry_id, source)
 
 
 @page
 def stated_page(ctx: Ctx) -> Response:
     history.require_reader(ctx.user)
     q = ctx.query
+    if not q.get("at") and not q.get("treated"):  # nothing stated yet: the form
+        return redirect("/ui/operator/impact")
     found = changes.stated(q.get("at", ""), q.get("treated", ""), q.get("dimension", "category"))
     report = measure_deployment(ctx.web.settings, ctx.web.store, found, level=_level(ctx))
-    return _report_page(ctx, report, None)
+    keep = {k: q[k] for k in ("at", "treated", "dimension", "level") if q.get(k)}
+    return _report_page(ctx, report, None, f"/policy/impact?{urlencode(keep)}")
 
 
 @page

@@ -6,6 +6,7 @@ reverse and decide. Every read and write goes through :mod:`seedtrail.enforcemen
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 from sqlalchemy import Connection
@@ -77,7 +78,7 @@ def queue_page(ctx: Ctx) -> Response:
             Column("rank", "#", True),
             Column("id", "ID", True),
             Column("severity", t("col.severity"), True),
-            Column("reach", t("col.reach"), True),
+            Column("reach", t("col.reach"), True, api="reach"),
             Column("detector_label", t("col.detector")),
             Column("subject_label", t("col.subject")),
             Column("summary_text", t("col.summary")),
@@ -88,6 +89,7 @@ def queue_page(ctx: Ctx) -> Response:
         default_sort="rank",
         default_desc=False,
         empty=t("empty.cases"),
+        source=tables.Source(f"/cases?{urlencode(ctx.query)}", "[id={id}]"),
     )
     return ctx.render(
         "moderator.html",

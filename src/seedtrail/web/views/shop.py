@@ -11,14 +11,14 @@ from starlette.responses import Response
 
 from seedtrail.api import funding_routes
 from seedtrail.api import shop_routes as api
-from seedtrail.attribution import shopview
+from seedtrail.attribution import metrics, shopview
 from seedtrail.core import resources
 from seedtrail.core.errors import ReportOutdated
 from seedtrail.links import partners
 from seedtrail.messages import N_
 from seedtrail.web import tables
 from seedtrail.web.render import Ctx, page
-from seedtrail.web.tables import Column
+from seedtrail.web.tables import Column, Source
 
 #: The page's tabs, one per dimension of the shop table (labels by key).
 DIMENSIONS = {
@@ -29,6 +29,8 @@ DIMENSIONS = {
     "day": N_("shop.dim.day"),
 }
 assert tuple(DIMENSIONS) == shopview.DIMENSIONS
+NAME_HEADINGS = {"item": "col.title", "note": "col.note", "creator": "col.account"}
+NAME_HEADINGS["campaign"] = "col.campaign"
 
 
 def _flat(row: dict[str, Any]) -> dict[str, Any]:
@@ -72,19 +74,22 @@ def shop_page(ctx: Ctx) -> Response:
         except ReportOutdated as exc:
             outdated = exc.detail
     t, m = ctx.t, ctx.m
-    columns = [Column("key", t("shop.col.key"))]
-    if dimension == "item":
-        columns.append(Column("title", t("col.title")))
+    # rows by day or item show their key; by note, creator or campaign only its name
+    columns = [Column("key", t("shop.col.key"))] if dimension in ("item", "day") else []
+    if dimension != "day":
+        columns.append(Column("title", t(NAME_HEADINGS[dimension])))
+    digits, money = metrics.get("purchases").digits, metrics.get("gmv").digits
     columns += [
-        Column("people", m("people"), True),
-        Column("clicks", m("clicks"), True),
-        Column("purchases", m("purchases"), True, 1),
-        Column("purchases_low", t("shop.col.ci_low"), True, 1),
-        Column("purchases_high", t("shop.col.ci_high"), True, 1),
-        Column("gmv", m("gmv"), True),
-        Column("gmv_low", t("shop.col.ci_low"), True),
-        Column("gmv_high", t("shop.col.ci_high"), True),
+        Column("people", m("people"), True, api="people"),
+        Column("clicks", m("clicks"), True, api="clicks"),
+        Column("purchases", m("purchases"), True, digits, api="purchases/scaled"),
+        Column("purchases_low", t("shop.col.ci_low"), True, digits, api="purchases/ci95/0"),
+        Column("purchases_high", t("shop.col.ci_high"), True, digits, api="purchases/ci95/1"),
+        Column("gmv", m("gmv"), True, money, api="gmv/scaled"),
+        Column("gmv_low", t("shop.col.ci_low"), True, money, api="gmv/ci95/0"),
+        Column("gmv_high", t("shop.col.ci_high"), True, money, api="gmv/ci95/1"),
     ]
+    model = (body["run"] or {}).get("model", "")
     table = tables.build(
         "shop",
         columns,
@@ -92,20 +97,25 @@ def shop_page(ctx: Ctx) -> Response:
         ctx.query,
         default_sort="people",
         empty=t("empty.shop"),
+        source=Source(
+            f"/shop/{slug}/attribution?dimension={dimension}&model={model}", "rows/[key={key}]"
+        ),
     )
     funding_table = tables.build(
         "funding",
         [
-            Column("campaign_id", t("col.campaign"), True),
-            Column("share", t("col.share"), True, 2),
-            Column("spend", m("spend"), True),
-            Column("gmv_scaled", m("gmv"), True),
-            Column("roas", m("roas"), True),
+            Column("campaign_name", t("col.campaign")),
+            Column("share", t("col.share"), True, 2, api="share"),
+            Column("spend", m("spend"), True, api="spend"),
+            Column("gmv_scaled", m("gmv"), True, api="gmv_scaled"),
+            Column("roas", m("roas"), True, metrics.get("roas").digits, api="roas"),
         ],
         funded,
         ctx.query,
-        default_sort="campaign_id",
+        default_sort="campaign_name",
+        default_desc=False,
         empty=t("empty.funding"),
+        source=Source(f"/shop/{slug}/funding", "campaigns/[campaign_id={campaign_id}]"),
     )
     other = body.get("other")
     return ctx.render(
