@@ -70,7 +70,8 @@ class Health:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types only (the statistics are computed with numpy)."""
-        return plain(asdict(self))
+        shown: dict[str, Any] = plain(asdict(self))
+        return shown
 
 
 def assess(

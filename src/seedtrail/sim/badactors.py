@@ -22,13 +22,13 @@ from seedtrail.sim.world import MEDICAL, NOTE_KINDS, PROMO_UNREG, US_PER_DAY, Wo
 
 @dataclass
 class _Rows:
-    comments: dict[str, list] = field(
+    comments: schemas.Columns = field(
         default_factory=lambda: {c: [] for c in schemas.COMMENTS.names}
     )
-    items: dict[str, list] = field(
+    items: schemas.Columns = field(
         default_factory=lambda: {c: [] for c in schemas.TRUTH_BAD_ITEMS.names}
     )
-    actors: dict[str, list] = field(
+    actors: schemas.Columns = field(
         default_factory=lambda: {c: [] for c in schemas.TRUTH_BAD_ACTORS.names}
     )
 
