@@ -116,10 +116,18 @@ def list_campaigns(
     if report is None:
         return {"run": None, "campaigns": []}
     run = _model_run(report, model)
-    rows = funnel_rows(report, run["model"], "campaign", ids)
-    if actor.role != "operator":
-        rows = [gate.release_one(r, src.k) or withheld(r["key"], src.k) for r in rows]
+    rows = _each_released(src, actor, funnel_rows(report, run["model"], "campaign", ids))
     return {"run": run, "campaigns": name_campaigns(conn, rows)}
+
+
+def _each_released(
+    src: Source, actor: Principal, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The rows as ``actor`` may read them: each released on its own under the k rule, else
+    withheld with the reason (operators: as they are)."""
+    if actor.role == "operator":
+        return rows
+    return [gate.release_one(r, src.k) or withheld(r["key"], src.k) for r in rows]
 
 
 def campaign_funnel(
@@ -271,9 +279,8 @@ def notes_report(
     if report is None:
         return {"run": None, "notes": []}
     run = _model_run(report, model)
-    rows = funnel_rows(report, run["model"], "note", [str(n) for n in sorted(visible)])
-    if actor.role != "operator":
-        rows = [gate.release_one(r, src.k) or withheld(r["key"], src.k) for r in rows]
+    keys = [str(n) for n in sorted(visible)]
+    rows = _each_released(src, actor, funnel_rows(report, run["model"], "note", keys))
     return {"run": run, "notes": name_notes(conn, rows)}
 
 

@@ -88,26 +88,9 @@ def simulate_front(
     exposed_cdf: np.ndarray,
     activity_cdf: np.ndarray,
 ) -> FrontChunk:
-    """One part of a day's front events: impressions (organic and boosted), then the reads,
+    """One part of a day's front events: impressions (organic, most in the viewer's home
+    category, then boosted ones, shown only to viewers outside the holdout), then the reads,
     engagement and clicks they lead to, in that order on ``rng``."""
-    imps = _impressions(world, pop, camps, mix, rng, day, parts, exposed_cdf, activity_cdf)
-    parts_out, dwell, place = _reactions(world, rng, *imps)
-    return _chunk(parts_out, dwell, place)
-
-
-def _impressions(
-    world: World,
-    pop: Population,
-    camps: Campaigns,
-    mix: NoteMix,
-    rng: np.random.Generator,
-    day: int,
-    parts: int,
-    exposed_cdf: np.ndarray,
-    activity_cdf: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Impressions (viewer, note, time, campaign row or -1): organic ones, most in the viewer's
-    home category, then boosted ones, shown only to viewers outside the holdout."""
     spec = world.spec
     day_start = world.start_us + day * US_PER_DAY
     daily = spec.viewers * spec.daily_active_share * spec.impressions_per_active_viewer
@@ -133,7 +116,10 @@ def _impressions(
     m = len(viewer)
     ts = np.maximum(_times(rng, day_start, m), world.note_publish_us[note] + 60 * US_PER_S)
     keep = ts < day_start + US_PER_DAY
-    return viewer[keep], note[keep], ts[keep], camp_row[keep]
+    parts_out, dwell, place = _reactions(
+        world, rng, viewer[keep], note[keep], ts[keep], camp_row[keep]
+    )
+    return _chunk(parts_out, dwell, place)
 
 
 def _reactions(
