@@ -19,6 +19,8 @@ from seedtrail.attribution import lift as lift_calc
 from seedtrail.attribution import runs
 from seedtrail.attribution.names import name_campaigns, name_notes
 from seedtrail.attribution.report_json import (
+    ModelCredit,
+    Run,
     cumulate,
     day_json,
     funnel_json,
@@ -89,7 +91,7 @@ def funnel_rows(
     return [funnel_json(r) for r in rows]
 
 
-def _model_run(report: runs.StoredReport, model: str | None) -> dict[str, Any]:
+def _model_run(report: runs.StoredReport, model: str | None) -> Run:
     run = run_json(report, model)
     assert run is not None
     return run
@@ -172,7 +174,7 @@ def campaign_released(src: Source, actor: Principal, report: runs.StoredReport, 
     return bool(rows) and int(rows[0]["people"] or 0) >= src.k
 
 
-def _per_model(report: runs.StoredReport, dimension: str, key: str) -> list[dict[str, Any]]:
+def _per_model(report: runs.StoredReport, dimension: str, key: str) -> list[ModelCredit]:
     rows = report.query(
         "SELECT * FROM {funnel} WHERE dimension = ? AND key = ? ORDER BY model", [dimension, key]
     )

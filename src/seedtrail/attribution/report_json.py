@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypedDict
 
 from seedtrail.attribution import lift as lift_calc
 from seedtrail.attribution import metrics, runs
@@ -12,12 +12,48 @@ from seedtrail.attribution.funnel import COSTS, DAILY_COUNTS, FRONT_COUNTS
 from seedtrail.attribution.summary import METRICS
 
 
+class Run(TypedDict):
+    """The published run a response was read from, and the model its figures are under."""
+
+    run_id: str
+    created_at: str
+    as_of: str
+    model: str
+    models: list[str]
+    default_model: str
+    default_model_agreement: float | None  # Σ|attributed − incremental| of the default model
+
+
+class Metric(TypedDict):
+    """A credited figure: as sampled, scaled for the sample rate, its 95% interval and the
+    interval's method (a key of the registry's ``interval_methods``)."""
+
+    sampled: float | None
+    scaled: float | None
+    ci95: list[float | None]
+    method: str | None
+
+
+class SampleRate(TypedDict):
+    min: float | None
+    max: float | None
+
+
+class ModelCredit(TypedDict):
+    """One model's credit to a campaign or note (the side-by-side comparison)."""
+
+    model: str
+    purchases: Metric
+    gmv: Metric
+    roas: float | None
+
+
 def num(value: Any) -> Any:
     """``value`` with non-finite floats (NaN, ±inf) as None (JSON has no such numbers)."""
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
-def run_json(report: runs.StoredReport | None, model: str | None) -> dict[str, Any] | None:
+def run_json(report: runs.StoredReport | None, model: str | None) -> Run | None:
     """The run a response was read from, and the model it shows (``model``, else the default)."""
     if report is None:
         return None
@@ -35,7 +71,7 @@ def run_json(report: runs.StoredReport | None, model: str | None) -> dict[str, A
     }
 
 
-def metric_json(row: dict[str, Any], name: str) -> dict[str, Any]:
+def metric_json(row: dict[str, Any], name: str) -> Metric:
     """A credited metric as JSON: as sampled, scaled for the sample rate, its 95% CI and the
     CI's method (a key of ``GET /attribution/metrics``'s ``interval_methods``)."""
     return {
@@ -46,7 +82,7 @@ def metric_json(row: dict[str, Any], name: str) -> dict[str, Any]:
     }
 
 
-def sample_rate_json(row: dict[str, Any]) -> dict[str, Any]:
+def sample_rate_json(row: dict[str, Any]) -> SampleRate:
     return {"min": row["sample_rate_min"], "max": row["sample_rate_max"]}
 
 
@@ -74,7 +110,7 @@ def _value(row: dict[str, Any], name: str) -> float | None:
     return v.get("scaled") if isinstance(v, dict) else v
 
 
-def funnel_rates(row: dict[str, Any]) -> list[dict[str, Any]]:
+def funnel_rates(row: dict[str, Any]) -> list[metrics.Rate]:
     """Each funnel step relative to its registered denominator (see :func:`metrics.rate`)."""
     out = []
     for step in metrics.FUNNEL_STEPS:
@@ -83,7 +119,7 @@ def funnel_rates(row: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def per_model_json(row: dict[str, Any]) -> dict[str, Any]:
+def per_model_json(row: dict[str, Any]) -> ModelCredit:
     """One model's credit to a campaign or note (the side-by-side comparison)."""
     return {
         "model": row["model"],

@@ -10,7 +10,7 @@ JSON shapes: docs/attribution-reports.md."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from sqlalchemy import Connection, or_, select
 
@@ -35,7 +35,15 @@ Dimension = Literal["item", "note", "creator", "campaign", "day"]
 assert set(shopview.DIMENSIONS) == set(Dimension.__args__)  # type: ignore[attr-defined]
 
 
-def shop_partner(conn: Connection, actor: Principal, partner: str) -> dict[str, Any]:
+class PartnerRef(TypedDict):
+    """A shop partner as the shop view names it."""
+
+    id: int
+    slug: str
+    name: str
+
+
+def shop_partner(conn: Connection, actor: Principal, partner: str) -> PartnerRef:
     """The partner named by slug or id, if ``actor`` may read its shop view: operators any,
     a partner key its own partner; other roles 403, an unknown partner 404."""
     if actor.role not in ("operator", "partner"):
@@ -49,7 +57,7 @@ def shop_partner(conn: Connection, actor: Principal, partner: str) -> dict[str, 
         raise NotFound(not_found("partner", partner))
     if actor.role == "partner" and actor.partner_id != found["id"]:
         raise forbidden(actor.role, N_("problem.forbidden.read"), "attribution")
-    return dict(found)
+    return PartnerRef(id=int(found["id"]), slug=str(found["slug"]), name=str(found["name"]))
 
 
 def _item_titles(conn: Connection, partner_id: int) -> dict[str, str]:
