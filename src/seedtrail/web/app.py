@@ -47,6 +47,6 @@ def create_web(settings: Settings, store: Store, reports: Reports) -> Starlette:
     ]
     app = Starlette(routes=routes)
     app.state.web = Web.create(settings, store)
-    app.state.settings = settings  # the API's report routes, called in-process, read these
+    app.state.settings = settings  # the report reader (attribution.reader) reads these
     app.state.reports = reports
     return app
