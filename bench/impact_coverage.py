@@ -55,7 +55,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         began = time.perf_counter()
         seeds = range(101, 101 + args.worlds)
-        world = validation.world_trials(seeds, args.per_world, rng, Path(tmp))
+        world = validation.world_trials(validation.Worlds(seeds, Path(tmp)), args.per_world, rng)
         took = time.perf_counter() - began
     for outcome in ("clicks", "shop_gmv"):
         part = [t for t in world if t.outcome == outcome]
@@ -63,7 +63,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         began = time.perf_counter()
         seeds = range(301, 301 + args.closed_worlds)
-        closed = validation.response_trials(seeds, 3, rng, Path(tmp))
+        closed = validation.response_trials(validation.Worlds(seeds, Path(tmp)), 3, rng)
         took = time.perf_counter() - began
     for outcome in ("clicks", "shop_gmv"):
         part = [t for t in closed if t.outcome == outcome]

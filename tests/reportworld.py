@@ -6,11 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
+from seedtrail.attribution import runs
 from seedtrail.attribution.report import Report, ReportSpec, build
+from seedtrail.core.settings import Settings
+from seedtrail.sim.load import load_world
 from seedtrail.sim.runner import generate
 from seedtrail.sim.spec import spec_from_mapping
+from seedtrail.store.store import Store
 
 SCALE = {"base": "tiny", "name": "report-test", "viewers": 2500, "days": 12}
 SEED = 5
@@ -34,6 +39,18 @@ def built_report(factory: pytest.TempPathFactory) -> tuple[Report, Path]:
         _cache["report"] = (report, report.write(factory.mktemp("report")))
     result: tuple[Report, Path] = _cache["report"]
     return result
+
+
+def published_shop_rows(
+    store: Store, settings: Settings, factory: pytest.TempPathFactory
+) -> list[dict[str, Any]]:
+    """Load the world into ``store``, publish its report in ``settings.data_dir`` (as a server
+    reads it), and return the report's shop rows (``shop.parquet``)."""
+    load_world(store, world_dir(factory), SEED)
+    _, path = built_report(factory)
+    runs.publish(settings.data_dir, path)
+    rows: list[dict[str, Any]] = pq.read_table(path / "shop.parquet").to_pylist()
+    return rows
 
 
 def deployment_dir(factory: pytest.TempPathFactory) -> Path:

@@ -37,6 +37,7 @@ TRANSLATED = (
     "cli/impact_cmd.py",
     "community/funding.py",
     "api/shop_routes.py",
+    "attribution/shop_reader.py",
 )
 # measured 2026-12-04 (294 before enforcement, notes and mounts were converted; 310 after the
 # impact, funding and shop merges, 274 once they were converted)

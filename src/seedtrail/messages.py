@@ -20,7 +20,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import Any
+from typing import Any, TypedDict
 
 from babel import Locale, negotiate_locale
 from babel.core import LOCALE_ALIASES
@@ -36,6 +36,13 @@ _CANONICAL = {lang.lower(): lang for lang in LANGS}
 ALIASES = {**LOCALE_ALIASES, "zh": "zh_CN"}
 
 
+class MsgJSON(TypedDict):
+    """A message as JSON (API bodies, audit details, stored health): its key and parameters."""
+
+    code: str
+    params: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Msg:
     """A message for people: a catalogue key and its parameters (plain JSON values)."""
@@ -43,7 +50,7 @@ class Msg:
     code: str
     params: Mapping[str, Any] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> MsgJSON:
         return {"code": self.code, "params": {k: _plain(v) for k, v in self.params.items()}}
 
     def render(self, lang: str) -> str:

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 import reportworld
 from factories import auth
-from seedtrail.attribution import runs
 from seedtrail.core import principals
 from seedtrail.core.settings import Settings
-from seedtrail.sim.load import load_world
 from seedtrail.store.schema import offers, partners
 from seedtrail.store.store import Store
 
@@ -25,10 +22,7 @@ from seedtrail.store.store import Store
 def setup(
     store: Store, settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
-    load_world(store, reportworld.world_dir(tmp_path_factory), reportworld.SEED)
-    _, path = reportworld.built_report(tmp_path_factory)
-    runs.publish(settings.data_dir, path)
-    shop = pq.read_table(path / "shop.parquet").to_pylist()
+    shop = reportworld.published_shop_rows(store, settings, tmp_path_factory)
     keys: dict[str, str] = {}
     with store.transaction() as conn:
         slugs = dict(conn.execute(select(partners.c.slug, partners.c.id)).all())

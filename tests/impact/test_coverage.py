@@ -27,7 +27,7 @@ def test_coverage_on_generated_panels() -> None:
 @pytest.mark.slow
 def test_coverage_on_changes_injected_into_sim_worlds(tmp_path: Path) -> None:
     rng = np.random.default_rng(11)
-    trials = validation.world_trials(range(31, 33), 12, rng, tmp_path)
+    trials = validation.world_trials(validation.Worlds(range(31, 33), tmp_path), 12, rng)
     assert len(trials) == 48 and {t.outcome for t in trials} == {"clicks", "shop_gmv"}
     assert 0.75 <= _coverage(trials) <= 1.0
     # an injected drop of events lowers the touched series: the truth has the drop's sign

@@ -37,7 +37,7 @@ def mount_status(ident: Id, body: mounts.MountPatch, actor: Actor, conn: Writer)
 )
 def evaluate(body: mounts.MountIn, actor: Actor, conn: Reader) -> dict[str, Any]:
     _, decision = mounts.evaluate(conn, actor, body)
-    return decision.as_dict()
+    return dict(decision.as_dict())  # a plain dict: the response is not re-validated
 
 
 class PreviewIn(BaseModel):

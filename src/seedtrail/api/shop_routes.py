@@ -8,83 +8,22 @@
 * ``GET /attribution/items``: the funnel per item (``<partner>:<item id>``); a brand sees the
   items of its own offers, released the same way.
 
+The reading lives in :mod:`seedtrail.attribution.shop_reader`, which the dashboard calls too.
+
 JSON shapes: docs/attribution-reports.md."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import Connection, or_, select
 
-from seedtrail.api import attribution_routes as attr
+from seedtrail.api.attribution_routes import ModelQ, source
 from seedtrail.api.deps import Actor, Reader
-from seedtrail.attribution import runs, shopview
-from seedtrail.attribution.summary import METRICS
-from seedtrail.cleanroom import gate
-from seedtrail.community.campaigns import names as campaign_names
-from seedtrail.core.errors import NotFound, forbidden, not_found
-from seedtrail.core.principals import Principal
-from seedtrail.enforcement import subjects
-from seedtrail.messages import N_
-from seedtrail.store.schema import offers, partners
+from seedtrail.attribution import shop_reader
+from seedtrail.attribution.shop_reader import Dimension
 
 router = APIRouter(tags=["attribution"])
-Dimension = Literal["item", "note", "creator", "campaign", "day"]
-assert set(shopview.DIMENSIONS) == set(Dimension.__args__)  # type: ignore[attr-defined]
-
-
-def shop_partner(conn: Connection, actor: Principal, partner: str) -> dict[str, Any]:
-    """The partner named by slug or id, if ``actor`` may read its shop view: operators any,
-    a partner key its own partner; other roles 403, an unknown partner 404."""
-    if actor.role not in ("operator", "partner"):
-        raise forbidden(actor.role, N_("problem.forbidden.read"), "attribution")
-    cond = partners.c.slug == partner
-    if partner.isdigit():
-        cond = or_(cond, partners.c.id == int(partner))
-    row = conn.execute(select(partners.c.id, partners.c.slug, partners.c.name).where(cond))
-    found = row.mappings().first()
-    if found is None:
-        raise NotFound(not_found("partner", partner))
-    if actor.role == "partner" and actor.partner_id != found["id"]:
-        raise forbidden(actor.role, N_("problem.forbidden.read"), "attribution")
-    return dict(found)
-
-
-def shop_row_json(row: dict[str, Any]) -> dict[str, Any]:
-    """One shop row as JSON: reach, clicks, credited metrics (sampled, scaled, 95% CI)."""
-    out: dict[str, Any] = {"key": row["key"], "people": int(row["people"] or 0)}
-    out["clicks"] = int(row["clicks"] or 0)
-    out.update({name: attr.metric_json(row, name) for name, _, _ in METRICS})
-    out["sample_rate"] = {"min": row["sample_rate_min"], "max": row["sample_rate_max"]}
-    return out
-
-
-def _item_titles(conn: Connection, partner_id: int) -> dict[str, str]:
-    query = select(offers.c.item_id, offers.c.title).where(
-        offers.c.partner_id == partner_id, offers.c.item_id.is_not(None)
-    )
-    return {str(i): str(t) for i, t in conn.execute(query.order_by(offers.c.id)).all()}
-
-
-def _name_rows(
-    conn: Connection, partner_id: int, dimension: str, rows: list[dict[str, Any]]
-) -> None:
-    """Each row's ``title``: the item's offer title, the note's title, the creator's @handle or
-    the campaign's name (pages show names, never ids); None for a day or an unknown key."""
-    ids = [int(r["key"]) for r in rows if str(r["key"]).isdigit()]
-    names: dict[str, str] = {}
-    if dimension == "item":
-        items = _item_titles(conn, partner_id)
-        names = {r["key"]: items[k] for r in rows if (k := r["key"].split(":", 1)[-1]) in items}
-    elif dimension in ("note", "creator") and ids:
-        handles, titles = subjects.names(conn, ids if dimension == "creator" else [], ids)
-        found = {i: f"@{h}" for i, h in handles.items()} if dimension == "creator" else titles
-        names = {str(i): v for i, v in found.items()}
-    elif dimension == "campaign" and ids:
-        names = {str(i): n for i, n in campaign_names(conn, ids).items()}
-    for r in rows:
-        r["title"] = names.get(str(r["key"]))
 
 
 @router.get(
@@ -98,38 +37,9 @@ def shop_attribution(
     actor: Actor,
     conn: Reader,
     dimension: Dimension = Query("item", description="Group rows by this key"),
-    model: str | None = attr.ModelQ,
+    model: str | None = ModelQ,
 ) -> dict[str, Any]:
-    p = shop_partner(conn, actor, partner)
-    base = {"partner": p["slug"], "dimension": dimension}
-    reports: runs.Reports = request.app.state.reports
-    report = reports.latest()
-    if report is None:
-        return {"run": None, **base, "rows": [], "other": None}
-    run = attr._run(report, model)
-    assert run is not None
-    found = report.query(
-        "SELECT * FROM {shop} WHERE model = ? AND partner = ? AND dimension = ? ORDER BY key",
-        [run["model"], p["slug"], dimension],
-    )
-    rows, other = [shop_row_json(r) for r in found], None
-    _name_rows(conn, p["id"], dimension, rows)
-    k = attr._k(request)
-    if actor.role != "operator":
-        rows, other = gate.release_rows(rows, k)
-    return {"run": run, **base, "rows": rows, "other": other, "k": k}
-
-
-def brand_items(conn: Connection, actor: Principal) -> list[str] | None:
-    """The item keys of ``actor``'s offers (a brand); None for operators (every item)."""
-    if actor.role == "operator":
-        return None
-    query = (
-        select(partners.c.slug, offers.c.item_id)
-        .join(partners, partners.c.id == offers.c.partner_id)
-        .where(offers.c.owner_id == actor.account_id, offers.c.item_id.is_not(None))
-    )
-    return sorted({f"{s}:{i}" for s, i in conn.execute(query).all()})
+    return shop_reader.shop_attribution(source(request), conn, actor, partner, dimension, model)
 
 
 @router.get(
@@ -137,17 +47,6 @@ def brand_items(conn: Connection, actor: Principal) -> list[str] | None:
     summary="Funnel per item (`<partner>:<item id>`): brands see the items of their own offers",
 )
 def items_report(
-    request: Request, actor: Actor, conn: Reader, model: str | None = attr.ModelQ
+    request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ
 ) -> dict[str, Any]:
-    attr._require_reader(actor, ("operator", "brand"))
-    keys = brand_items(conn, actor)
-    reports: runs.Reports = request.app.state.reports
-    report = reports.latest()
-    if report is None:
-        return {"run": None, "items": [], "items_other": None}
-    run = attr._run(report, model)
-    assert run is not None
-    rows, other = attr._funnel_rows(report, run["model"], "item", keys), None
-    if actor.role != "operator":
-        rows, other = gate.release_rows(rows, attr._k(request))
-    return {"run": run, "items": rows, "items_other": other}
+    return shop_reader.items_report(source(request), conn, actor, model)

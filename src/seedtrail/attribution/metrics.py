@@ -19,7 +19,7 @@ Horvitz–Thompson interval of sampled backhaul, lift the two-sample test of the
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 Unit = Literal["count", "people", "CNY", "CNY per unit", "ratio", "share", "kinds"]
 Lang = Literal["zh-CN", "en"]
@@ -194,16 +194,28 @@ def label(name: str, lang: str) -> str:
     return REGISTRY[name].label(lang)
 
 
-def rate(step: str, value: float | None, denominator: float | None) -> dict[str, Any]:
+class Rate(TypedDict):
+    """A funnel step's rate as JSON: ``value`` per ``per`` units of ``denominator`` (1: a share,
+    100: a count per 100; both None when there is no rate)."""
+
+    step: str
+    denominator: str | None
+    nested: bool
+    value: float | None
+    per: int | None
+
+
+def rate(step: str, value: float | None, denominator: float | None) -> Rate:
     """A funnel step relative to its registered denominator: a share when nested, else a count
     per 100 units of the denominator (never a share above one)."""
     m = REGISTRY[step]
-    out: dict[str, Any] = {"step": step, "denominator": m.denominator, "nested": m.nested}
-    if m.denominator is None or value is None or not denominator:
-        return {**out, "value": None, "per": None}
+    den = m.denominator
+    if den is None or value is None or not denominator:
+        return Rate(step=step, denominator=den, nested=m.nested, value=None, per=None)
     if m.nested:
-        return {**out, "value": value / denominator, "per": 1}
-    return {**out, "value": 100.0 * value / denominator, "per": 100}
+        return Rate(step=step, denominator=den, nested=True, value=value / denominator, per=1)
+    shown = 100.0 * value / denominator
+    return Rate(step=step, denominator=den, nested=False, value=shown, per=100)
 
 
 def registry_json() -> dict[str, Any]:

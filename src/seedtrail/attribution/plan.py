@@ -81,67 +81,93 @@ def bucket_width(spec: AttributionSpec) -> int:
 
 def base_steps(spec: AttributionSpec, sources: dict[Role, Source], dialect: Dialect) -> list[Step]:
     """Steps shared by every model: inputs, refund links, anchors with their person."""
+    per_partner = "identity" in sources and bool(
+        sources["identity"].columns.get("partner") and sources["conversions"].columns.get("partner")
+    )
+    steps = [_touches_step(spec, sources, dialect), _conversions_step(sources, dialect)]
+    if "identity" in sources:
+        steps.append(_identity_step(sources, dialect, per_partner))
+    steps += [_links_step(spec), _click_ids_step()]
+    steps.append(_anchor_step(spec, sources, dialect, per_partner))
+    return steps
+
+
+def _touches_step(spec: AttributionSpec, sources: dict[Role, Source], dialect: Dialect) -> Step:
+    """The filtered touches, each with its kind's window and its time bucket."""
     f = spec.filters
     touch_where = [f"kind IN ({_in_list(f.touch_kinds or TOUCH_KINDS)})", "user_key IS NOT NULL"]
     if f.note_ids:
         touch_where.append(f"note_id IN ({_in_list(f.note_ids)})")
     width = bucket_width(spec)
-    steps = [
-        Step(
-            "st_touches",
-            f"SELECT *, {_window_case(spec)} AS win_us, {dialect.div('ts_us', str(width))} AS bkt"
-            f" FROM ({normalize('touches', sources['touches'], dialect)}) t"
-            f" WHERE {' AND '.join(touch_where)}",
-            materialize=True,
-            rereadable=file_format(sources["touches"].paths[0]) == "parquet",
-        ),
-        # a shop may deliver an event twice (retries): keep one per (partner, conversion id)
-        Step(
-            "st_conv",
-            "SELECT * FROM (SELECT n.*, ROW_NUMBER() OVER (PARTITION BY partner, conversion_id "
-            "ORDER BY ts_us, kind, value) AS dup FROM "
-            f"({normalize('conversions', sources['conversions'], dialect)}) n) x WHERE dup = 1",
-            materialize=True,
-        ),
-    ]
-    per_partner = "identity" in sources and bool(
-        sources["identity"].columns.get("partner") and sources["conversions"].columns.get("partner")
+    return Step(
+        "st_touches",
+        f"SELECT *, {_window_case(spec)} AS win_us, {dialect.div('ts_us', str(width))} AS bkt"
+        f" FROM ({normalize('touches', sources['touches'], dialect)}) t"
+        f" WHERE {' AND '.join(touch_where)}",
+        materialize=True,
+        rereadable=file_format(sources["touches"].paths[0]) == "parquet",
     )
-    if "identity" in sources:
-        keys = "partner, shop_key" if per_partner else "shop_key"
-        steps.append(
-            Step(
-                "st_identity",
-                f"SELECT {keys}, MIN(community_key) AS community_key FROM "
-                f"({normalize('identity', sources['identity'], dialect)}) i "
-                f"WHERE community_key IS NOT NULL GROUP BY {keys}",
-            )
-        )
+
+
+def _conversions_step(sources: dict[Role, Source], dialect: Dialect) -> Step:
+    # a shop may deliver an event twice (retries): keep one per (partner, conversion id)
+    return Step(
+        "st_conv",
+        "SELECT * FROM (SELECT n.*, ROW_NUMBER() OVER (PARTITION BY partner, conversion_id "
+        "ORDER BY ts_us, kind, value) AS dup FROM "
+        f"({normalize('conversions', sources['conversions'], dialect)}) n) x WHERE dup = 1",
+        materialize=True,
+    )
+
+
+def _identity_step(sources: dict[Role, Source], dialect: Dialect, per_partner: bool) -> Step:
+    """The clean room's matches: one community key per shop key (per partner when both sides
+    name the partner)."""
+    keys = "partner, shop_key" if per_partner else "shop_key"
+    return Step(
+        "st_identity",
+        f"SELECT {keys}, MIN(community_key) AS community_key FROM "
+        f"({normalize('identity', sources['identity'], dialect)}) i "
+        f"WHERE community_key IS NOT NULL GROUP BY {keys}",
+    )
+
+
+def _links_step(spec: AttributionSpec) -> Step:
+    """Each conversion with its anchor: a refund's purchase (by ``refund_of``, else the first
+    purchase of its order), any other conversion itself."""
+    f = spec.filters
     kind_filter = f"WHERE c.kind IN ({_in_list(f.conversion_kinds)})" if f.conversion_kinds else ""
-    steps.append(
-        Step(
-            "st_links",
-            "SELECT c.*, CASE WHEN c.kind = 'refund' THEN "
-            "COALESCE(p1.conversion_id, p2.conversion_id, c.conversion_id) "
-            "ELSE c.conversion_id END AS anchor_id FROM st_conv c "
-            "LEFT JOIN (SELECT conversion_id FROM st_conv WHERE kind = 'purchase') p1 "
-            "ON c.kind = 'refund' AND c.refund_of = p1.conversion_id "
-            "LEFT JOIN (SELECT order_id, conversion_id FROM (SELECT order_id, conversion_id, "
-            "ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY ts_us, conversion_id) AS rn "
-            "FROM st_conv WHERE kind = 'purchase' AND order_id IS NOT NULL) x WHERE rn = 1) p2 "
-            f"ON c.kind = 'refund' AND c.order_id = p2.order_id {kind_filter}",
-            materialize=True,
-        )
+    return Step(
+        "st_links",
+        "SELECT c.*, CASE WHEN c.kind = 'refund' THEN "
+        "COALESCE(p1.conversion_id, p2.conversion_id, c.conversion_id) "
+        "ELSE c.conversion_id END AS anchor_id FROM st_conv c "
+        "LEFT JOIN (SELECT conversion_id FROM st_conv WHERE kind = 'purchase') p1 "
+        "ON c.kind = 'refund' AND c.refund_of = p1.conversion_id "
+        "LEFT JOIN (SELECT order_id, conversion_id FROM (SELECT order_id, conversion_id, "
+        "ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY ts_us, conversion_id) AS rn "
+        "FROM st_conv WHERE kind = 'purchase' AND order_id IS NOT NULL) x WHERE rn = 1) p2 "
+        f"ON c.kind = 'refund' AND c.order_id = p2.order_id {kind_filter}",
+        materialize=True,
     )
-    steps.append(
-        Step(
-            "st_click_ids",
-            "SELECT click_id, touch_id, user_key, note_id, ts_us, win_us FROM (SELECT *, "
-            "ROW_NUMBER() OVER (PARTITION BY click_id ORDER BY ts_us, touch_id) AS rn "
-            "FROM st_touches WHERE kind = 'click' AND click_id IN "
-            "(SELECT click_id FROM st_conv WHERE click_id IS NOT NULL)) x WHERE rn = 1",
-        )
+
+
+def _click_ids_step() -> Step:
+    """The first click touch of each click id a conversion carries."""
+    return Step(
+        "st_click_ids",
+        "SELECT click_id, touch_id, user_key, note_id, ts_us, win_us FROM (SELECT *, "
+        "ROW_NUMBER() OVER (PARTITION BY click_id ORDER BY ts_us, touch_id) AS rn "
+        "FROM st_touches WHERE kind = 'click' AND click_id IN "
+        "(SELECT click_id FROM st_conv WHERE click_id IS NOT NULL)) x WHERE rn = 1",
     )
+
+
+def _anchor_step(
+    spec: AttributionSpec, sources: dict[Role, Source], dialect: Dialect, per_partner: bool
+) -> Step:
+    """Each anchor conversion with its person: the clicker of its click id within the click's
+    window, else the clean room's match (with identity), else the shop's own key."""
     fallback = "idm.community_key" if "identity" in sources else "a.user_key"
     id_join = (
         "LEFT JOIN st_identity idm ON a.user_key = idm.shop_key "
@@ -149,22 +175,19 @@ def base_steps(spec: AttributionSpec, sources: dict[Role, Source], dialect: Dial
         if "identity" in sources
         else ""
     )
-    steps.append(
-        Step(
-            "st_anchor",
-            "SELECT a.conversion_id, a.ts_us, "
-            f"{dialect.div('a.ts_us', str(width))} AS bkt, "
-            f"COALESCE(mc.user_key, {fallback}) AS person, "
-            "mc.touch_id AS matched_click, mc.note_id AS matched_note "
-            "FROM st_conv a "
-            "JOIN (SELECT DISTINCT anchor_id FROM st_links) k ON a.conversion_id = k.anchor_id "
-            "LEFT JOIN st_click_ids mc ON a.click_id = mc.click_id "
-            "AND mc.ts_us <= a.ts_us AND mc.ts_us >= a.ts_us - mc.win_us "
-            f"{id_join}",
-            materialize=True,
-        )
+    return Step(
+        "st_anchor",
+        "SELECT a.conversion_id, a.ts_us, "
+        f"{dialect.div('a.ts_us', str(bucket_width(spec)))} AS bkt, "
+        f"COALESCE(mc.user_key, {fallback}) AS person, "
+        "mc.touch_id AS matched_click, mc.note_id AS matched_note "
+        "FROM st_conv a "
+        "JOIN (SELECT DISTINCT anchor_id FROM st_links) k ON a.conversion_id = k.anchor_id "
+        "LEFT JOIN st_click_ids mc ON a.click_id = mc.click_id "
+        "AND mc.ts_us <= a.ts_us AND mc.ts_us >= a.ts_us - mc.win_us "
+        f"{id_join}",
+        materialize=True,
     )
-    return steps
 
 
 def channel_expr(spec: AttributionSpec) -> str:

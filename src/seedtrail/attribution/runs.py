@@ -103,7 +103,8 @@ class RowCache:
 def _hashable(value: Any) -> Hashable:
     if isinstance(value, list | tuple):
         return tuple(_hashable(v) for v in value)
-    return value
+    scalar: Hashable = value  # the other column values are str, int, float, bool or None
+    return scalar
 
 
 @dataclass(frozen=True)

@@ -88,15 +88,20 @@ class Windows:
 
     def __post_init__(self) -> None:
         for name in self.NAMES:
-            _check_window(name, getattr(self, name))
+            _check_window(name, self.named(name))
+
+    def named(self, name: str) -> timedelta:
+        """The window called ``name`` (one of NAMES)."""
+        window: timedelta = getattr(self, name)
+        return window
 
     def for_kind(self, kind: str) -> timedelta:
         if kind in ENGAGEMENT_KINDS:
             return self.engagement
         if kind in ("click", "read", "impression"):
-            return getattr(self, kind)
+            return self.named(kind)
         if kind in WINDOW_OF_KIND:
-            return getattr(self, WINDOW_OF_KIND[kind])
+            return self.named(WINDOW_OF_KIND[kind])
         raise InvalidInput(f"unknown touch kind {kind!r}; expected one of {', '.join(TOUCH_KINDS)}")
 
     def micros_by_kind(self) -> dict[str, int]:
@@ -104,7 +109,7 @@ class Windows:
 
     @property
     def longest(self) -> timedelta:
-        return max(getattr(self, n) for n in self.NAMES)
+        return max(self.named(n) for n in self.NAMES)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from seedtrail.core import principals
 from seedtrail.core.catalog import CRUD
 from seedtrail.core.errors import validated
 from seedtrail.links import mounts, partners
+from seedtrail.links.policy import DecisionJSON
 from seedtrail.store import audit
 from seedtrail.store.schema import clicks
 
@@ -90,7 +91,7 @@ def mount_status(ctx: typer.Context, ident: int, status: str) -> None:
     console.print(f"mount {ident} is {body.status}")
 
 
-def _print_decision(decision: dict[str, object]) -> None:
+def _print_decision(decision: DecisionJSON) -> None:
     """The verdict and every check, in the terminal's language (English checks stored before
     checks had message keys are shown as they are)."""
     lang = cli_lang()
@@ -101,7 +102,7 @@ def _print_decision(decision: dict[str, object]) -> None:
     )
     verdict = f"[green]{allowed}[/]" if decision["allowed"] else f"[red]{denied}[/]"
     console.print(f"{policy}: {verdict}")
-    for check in decision["checks"]:  # type: ignore[attr-defined]
+    for check in decision["checks"]:
         mark = "[green]✓[/]" if check["passed"] else "[red]✗[/]"
         text = messages.render(lang, check) if check.get("code") else check["message"]
         console.print(f"  {mark} {text}", highlight=False)

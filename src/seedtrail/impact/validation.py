@@ -104,11 +104,20 @@ def world_change(table: pa.Table, outcome: str, rng: np.random.Generator, level:
         changed = table.filter(pa.array(~(hit & draw)))
     now = panel.daily(changed, outcome, "category", base.days[0], base.days[-1])
     before = panel.daily(table, outcome, "category", base.days[0], base.days[-1])
-    truth = float((now.series(chosen) - before.series(chosen))[start:].mean())
-    others = set(now.units) - chosen
-    rows = np.array([u in others for u in now.units])
-    est = did.estimate(now.series(chosen), now.series(others), start, level, now.values[rows])
-    return Trial("world", outcome, truth, est)
+    return _did_trial("world", before, now, chosen, start, level)
+
+
+def _did_trial(
+    source: str, before: panel.Panel, after: panel.Panel, chosen: set[str], start: int, level: float
+) -> Trial:
+    """The estimate of a change to the ``chosen`` units from day index ``start`` on, read from
+    ``after`` alone (the other units as controls); its truth is the mean change per day from
+    ``before`` (the same units and days without the change)."""
+    truth = float((after.series(chosen) - before.series(chosen))[start:].mean())
+    others = set(after.units) - chosen
+    rows = np.array([u in others for u in after.units])
+    est = did.estimate(after.series(chosen), after.series(others), start, level, after.values[rows])
+    return Trial(source, after.outcome, truth, est)
 
 
 def coverage(trials: Iterable[Trial]) -> tuple[float, int, list[Trial]]:
@@ -117,52 +126,52 @@ def coverage(trials: Iterable[Trial]) -> tuple[float, int, list[Trial]]:
     return (hits / len(done) if done else float("nan")), len(done), done
 
 
+@dataclass(frozen=True)
+class Worlds:
+    """The ``seedtrail sim`` worlds trials run on: scale tiny, ``days`` days, one per seed of
+    ``seeds``, written under ``workdir`` (a world already there is reused)."""
+
+    seeds: Iterable[int]
+    workdir: Path
+    days: int = 30
+
+    def world(self, seed: int) -> Path:
+        from seedtrail.sim.runner import generate
+        from seedtrail.sim.spec import spec_from_mapping
+
+        out = self.workdir / f"world-{seed}"
+        if not (out / "manifest.json").exists():
+            generate(spec_from_mapping({"base": "tiny", "days": self.days}), seed, out)
+        return out
+
+
 def world_trials(
-    seeds: Iterable[int],
-    per_world: int,
-    rng: np.random.Generator,
-    workdir: Path,
-    level: float = 0.9,
-    days: int = 30,
+    worlds: Worlds, per_world: int, rng: np.random.Generator, level: float = 0.9
 ) -> list[Trial]:
-    """``per_world`` injected changes per outcome on each ``seedtrail sim`` world (scale tiny,
-    ``days`` days) of ``seeds``, written under ``workdir``."""
+    """``per_world`` injected changes per outcome on each of ``worlds``."""
     trials: list[Trial] = []
-    for seed in seeds:
-        out = _tiny_world(seed, workdir, days)
+    for seed in worlds.seeds:
+        out = worlds.world(seed)
         for outcome in panel.OUTCOMES:
             table = world_events(out, outcome)
             trials += [world_change(table, outcome, rng, level) for _ in range(per_world)]
     return trials
 
 
-def _tiny_world(seed: int, workdir: Path, days: int) -> Path:
-    from seedtrail.sim.runner import generate
-    from seedtrail.sim.spec import spec_from_mapping
-
-    out = workdir / f"world-{seed}"
-    if not (out / "manifest.json").exists():
-        generate(spec_from_mapping({"base": "tiny", "days": days}), seed, out)
-    return out
-
-
 def response_trials(
-    seeds: Iterable[int],
-    per_world: int,
-    rng: np.random.Generator,
-    workdir: Path,
-    level: float = 0.9,
-    days: int = 30,
+    worlds: Worlds, per_world: int, rng: np.random.Generator, level: float = 0.9
 ) -> list[Trial]:
-    """Links of a random category closed from a random day in ``seedtrail sim`` worlds that
-    respond to it (:mod:`seedtrail.sim.responses`: self-search, diversion, moved spend...). The
-    estimate reads only the world with the closure; its truth is the same world (same seed,
-    same people) without it."""
+    """Links of a random category closed from a random day in ``worlds`` that respond to it
+    (:mod:`seedtrail.sim.responses`: self-search, diversion, moved spend...). The estimate reads
+    only the world with the closure; its truth is the same world (same seed, same people)
+    without it."""
     from seedtrail.sim import responses
 
+    days = worlds.days
+    workdir = worlds.workdir
     trials: list[Trial] = []
-    for seed in seeds:
-        base = _tiny_world(seed, workdir, days)
+    for seed in worlds.seeds:
+        base = worlds.world(seed)
         before = {o: world_events(base, o) for o in panel.OUTCOMES}
         cats = sorted({c for c in before["clicks"].column("category").to_pylist() if c})
         for k in range(per_world):
@@ -191,8 +200,4 @@ def _closed_trial(
         b = panel.Panel(
             outcome, "category", a.units, a.days, np.array([b.series({u}) for u in a.units])
         )
-    truth = float((b.series({cat}) - a.series({cat}))[start:].mean())
-    others = set(b.units) - {cat}
-    rows = np.array([u in others for u in b.units])
-    est = did.estimate(b.series({cat}), b.series(others), start, level, b.values[rows])
-    return Trial("responses", outcome, truth, est)
+    return _did_trial("responses", a, b, {cat}, start, level)

@@ -22,7 +22,7 @@ from seedtrail.intake.directory import PartnerEntry
 from seedtrail.intake.flags import Flag, Rules, plain
 from seedtrail.intake.series import HOUR_US, Series, iso, to_us
 from seedtrail.lake.layout import Lake
-from seedtrail.messages import N_, Msg
+from seedtrail.messages import N_, Msg, MsgJSON
 
 __all__ = ["HOUR_US", "LEVELS", "Health", "Hour", "Rules", "assess", "require_reader"]
 LEVELS = ("ok", "degraded", "broken")
@@ -66,11 +66,12 @@ class Health:
     hours: list[Hour] = field(default_factory=list)
     as_of: str = ""  # the hour health was judged at (the deployment's latest data, or now)
     flags: list[Flag] = field(default_factory=list)
-    reason_msgs: list[dict[str, Any]] = field(default_factory=list)
+    reason_msgs: list[MsgJSON] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types only (the statistics are computed with numpy)."""
-        return plain(asdict(self))
+        shown: dict[str, Any] = plain(asdict(self))
+        return shown
 
 
 def assess(

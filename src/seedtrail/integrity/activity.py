@@ -109,4 +109,5 @@ def _distinct_per(group: np.ndarray, value: np.ndarray, k: int) -> np.ndarray:
 
 def _young(act: Activity, p: SignalParams) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        return np.nan_to_num(act.age_days, nan=np.inf) <= p.young_days
+        young: np.ndarray = np.nan_to_num(act.age_days, nan=np.inf) <= p.young_days
+    return young

@@ -217,7 +217,7 @@ class _DegreeModel:
         self.edges = max(1, len(rows))
 
     def lift(self, block: Block) -> float:
-        expected = self.deg_r[block.rows].sum() * self.deg_c[block.cols].sum() / self.edges
+        expected = float(self.deg_r[block.rows].sum() * self.deg_c[block.cols].sum()) / self.edges
         return block.entries / max(expected, 1e-12)
 
 

@@ -157,14 +157,16 @@ _HIGH = np.uint32(0x80808080)
 
 def _agreeing(sketch: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """How many of the one-byte values agree, per row pair (four bytes at a time)."""
-    width = sketch.shape[1]
+    width = int(sketch.shape[1])
     if width % 4 or not sketch.flags.c_contiguous:
-        return np.count_nonzero(sketch[left] == sketch[right], axis=1)
+        agreeing: np.ndarray = np.count_nonzero(sketch[left] == sketch[right], axis=1)
+        return agreeing
     words = sketch.view(np.uint32)
-    x = words[left] ^ words[right]
+    x: np.ndarray = words[left] ^ words[right]
     # a byte of x is non-zero iff the high bit of its slot is set in ((x & 0x7f..) + 0x7f..) | x
     x = (((x & _LOW7) + _LOW7) | x) & _HIGH
-    return width - np.bitwise_count(x).sum(axis=1, dtype=np.int64)
+    differing: np.ndarray = np.bitwise_count(x).sum(axis=1, dtype=np.int64)
+    return width - differing
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
-from seedtrail.messages import N_, Msg, term
+from seedtrail.messages import N_, Msg, MsgJSON, term
 
 #: Enforcement actions on an account that close its links (see seedtrail.enforcement.actions).
 BLOCKING_ENFORCEMENTS = frozenset({"ban", "revoke_link_privileges"})
@@ -143,6 +143,24 @@ class Check:
         return Msg(self.code, self.params)
 
 
+class EnforcementRef(TypedDict):
+    """An enforcement action that decided, and the case it was taken in."""
+
+    action_id: int
+    case_id: int
+
+
+class DecisionJSON(TypedDict):
+    """A policy decision as the API returns it, the CLI prints it and the audit log keeps it."""
+
+    allowed: bool
+    summary: str  # in English; summary_msg renders it in a reader's language
+    summary_msg: MsgJSON
+    rule_ids: list[int]
+    enforcement: list[EnforcementRef]
+    checks: list[dict[str, Any]]  # each Check's fields
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
@@ -159,7 +177,7 @@ class Decision:
         return [c.rule_id for c in self.deciding if c.rule_id is not None]
 
     @property
-    def enforcement(self) -> list[dict[str, int]]:
+    def enforcement(self) -> list[EnforcementRef]:
         """The enforcement actions (and their cases) among the deciding checks."""
         return [
             {"action_id": c.action_id, "case_id": c.case_id}
@@ -174,7 +192,7 @@ class Decision:
     def summary(self) -> str:
         return self.summary_msg().english
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> DecisionJSON:
         return {
             "allowed": self.allowed,
             "summary": self.summary(),

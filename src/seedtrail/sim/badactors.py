@@ -22,13 +22,13 @@ from seedtrail.sim.world import MEDICAL, NOTE_KINDS, PROMO_UNREG, US_PER_DAY, Wo
 
 @dataclass
 class _Rows:
-    comments: dict[str, list] = field(
+    comments: schemas.Columns = field(
         default_factory=lambda: {c: [] for c in schemas.COMMENTS.names}
     )
-    items: dict[str, list] = field(
+    items: schemas.Columns = field(
         default_factory=lambda: {c: [] for c in schemas.TRUTH_BAD_ITEMS.names}
     )
-    actors: dict[str, list] = field(
+    actors: schemas.Columns = field(
         default_factory=lambda: {c: [] for c in schemas.TRUTH_BAD_ACTORS.names}
     )
 
@@ -37,6 +37,12 @@ class _Rows:
         for k, v in zip(schemas.COMMENTS.names, (cid, note, author, text, ts), strict=True):
             self.comments[k].append(v)
         return cid
+
+    def actor(
+        self, account: int, kind: str, wa: int | None = None, targets: list[int] | None = None
+    ) -> None:
+        for k, v in zip(schemas.TRUTH_BAD_ACTORS.names, (account, kind, wa, targets), strict=True):
+            self.actors[k].append(v)
 
     def item(
         self,
@@ -78,91 +84,130 @@ def _random_note_time(
     return note, int(rng.integers(lo, max(lo + 1, end_us)))
 
 
+@dataclass
+class _Draw:
+    """What every kind of bad actor is drawn with: the world, the stage's random stream, the
+    notes' popularity CDF, the end of the simulated time, and the rows written so far."""
+
+    world: World
+    rng: np.random.Generator
+    cdf: np.ndarray
+    end_us: int
+    rows: _Rows = field(default_factory=_Rows)
+
+    def note_time(self) -> tuple[int, int]:
+        return _random_note_time(self.rng, self.world, self.cdf, self.end_us)
+
+
 def build_bad_actors(world: World, seed: int) -> BadActors:
+    """Water-army campaigns, diverters and unregistered promoters, in that order on one random
+    stream (same seed, same rows), with the truth of each bad item."""
     spec = world.spec
-    rng = stream(seed, "bad_actors")
-    end_us = world.start_us + spec.days * US_PER_DAY
-    rows = _Rows()
     cdf = np.cumsum(world.note_popularity)
     cdf /= cdf[-1]
+    draw = _Draw(world, stream(seed, "bad_actors"), cdf, world.start_us + spec.days * US_PER_DAY)
     wa_ids = np.array([a for a, k in world.account_kind.items() if k == "water_army"], np.int64)
     wa_ids.sort()
     groups = np.array_split(wa_ids, max(1, spec.water_army_campaigns)) if len(wa_ids) else []
-    early = world.note_publish_us < world.start_us + (spec.days // 3) * US_PER_DAY
     for c, members in enumerate(groups, start=1):
-        if len(members) == 0:
-            continue
-        candidates = np.flatnonzero(early & (world.note_brand >= 0))
-        brand = int(world.note_brand[int(rng.choice(candidates))])
-        pool = candidates[world.note_brand[candidates] == brand]
-        targets = np.sort(
-            rng.choice(pool, size=min(len(pool), int(rng.integers(3, 11))), replace=False)
-        )
-        scripts = water_army.scripts_for(rng, int(rng.integers(2, 5)))
-        brand_name = world.brand_names[brand]
-        for aid in members.tolist():
-            rows.actors["account_id"].append(aid)
-            rows.actors["kind"].append("water_army")
-            rows.actors["wa_campaign_id"].append(c)
-            rows.actors["target_note_ids"].append([int(t) + 1 for t in targets])
-        first = spec.days // 3
-        for _ in range(int(rng.integers(2, 5))):
-            burst = world.start_us + int(rng.integers(first, spec.days)) * US_PER_DAY
-            burst += int(rng.integers(10, 22)) * 3_600_000_000
-            for aid in members.tolist():
-                if rng.random() > 0.8:
-                    continue
-                for t in rng.choice(
-                    targets, size=int(rng.integers(1, min(3, len(targets)) + 1)), replace=False
-                ):
-                    note = int(t)
-                    ts = burst + int(min(rng.exponential(20 * 60e6), 7_200e6))
-                    text = water_army.vary(
-                        rng,
-                        scripts[int(rng.integers(len(scripts)))],
-                        brand_name,
-                        world.note_product[note],
-                    )
-                    cid = rows.comment(note + 1, aid, text, min(ts, end_us - 1))
-                    rows.item("comment", cid, aid, "water_army_comment", wa=c)
-        camo_n = rng.poisson(spec.camouflage_per_account, len(members))
-        texts = camouflage_comments(rng, int(camo_n.sum()))
-        ti = 0
-        for aid, k in zip(members.tolist(), camo_n.tolist(), strict=True):
-            for _ in range(k):
-                note, ts = _random_note_time(rng, world, cdf, end_us)
-                cid = rows.comment(note + 1, aid, texts[ti], ts)
-                ti += 1
-                rows.item("comment", cid, aid, "camouflage_comment", wa=c)
-
-    profile_bios: dict[int, str] = {}
-    div_ids = sorted(a for a, k in world.account_kind.items() if k == "diverter")
-    for aid in div_ids:
-        rows.actors["account_id"].append(aid)
-        rows.actors["kind"].append("diverter")
-        rows.actors["wa_campaign_id"].append(None)
-        rows.actors["target_note_ids"].append(None)
-        if rng.random() < 0.5:
-            d = diversion.make(rng, diversion.FAMILIES[int(rng.integers(len(diversion.FAMILIES)))])
-            profile_bios[aid] = d.text
-            rows.item("profile", aid, aid, "diversion_profile", div=d)
-        for _ in range(max(1, int(rng.poisson(spec.diversion_comments_per_account)))):
-            d = diversion.make(rng, diversion.FAMILIES[int(rng.integers(len(diversion.FAMILIES)))])
-            note, ts = _random_note_time(rng, world, cdf, end_us)
-            cid = rows.comment(note + 1, aid, d.text, ts)
-            rows.item("comment", cid, aid, "diversion_comment", div=d)
-
-    for i in np.flatnonzero(np.isin(world.note_kind, (PROMO_UNREG, MEDICAL))).tolist():
-        author = int(world.note_author[i])
-        rows.item("note", i + 1, author, NOTE_KINDS[int(world.note_kind[i])])
-        if int(world.note_kind[i]) == PROMO_UNREG and author not in rows.actors["account_id"]:
-            rows.actors["account_id"].append(author)
-            rows.actors["kind"].append("unregistered_promoter")
-            rows.actors["wa_campaign_id"].append(None)
-            rows.actors["target_note_ids"].append(None)
+        if len(members) > 0:
+            _water_army_campaign(draw, c, members.tolist())
+    profile_bios = _diverters(draw)
+    _unregistered_promoters(draw)
+    rows = draw.rows
     return BadActors(
         comments=pa.table(rows.comments, schema=schemas.COMMENTS),
         items=pa.table(rows.items, schema=schemas.TRUTH_BAD_ITEMS),
         actors=pa.table(rows.actors, schema=schemas.TRUTH_BAD_ACTORS),
         profile_bios=profile_bios,
     )
+
+
+def _water_army_campaign(draw: _Draw, c: int, members: list[int]) -> None:
+    """Campaign ``c``: its accounts pick one brand's early notes as targets, post scripted
+    comments on them in bursts, and camouflage themselves with ordinary comments."""
+    world, rng, spec = draw.world, draw.rng, draw.world.spec
+    early = world.note_publish_us < world.start_us + (spec.days // 3) * US_PER_DAY
+    candidates = np.flatnonzero(early & (world.note_brand >= 0))
+    brand = int(world.note_brand[int(rng.choice(candidates))])
+    pool = candidates[world.note_brand[candidates] == brand]
+    targets = np.sort(
+        rng.choice(pool, size=min(len(pool), int(rng.integers(3, 11))), replace=False)
+    )
+    scripts = water_army.scripts_for(rng, int(rng.integers(2, 5)))
+    for aid in members:
+        draw.rows.actor(aid, "water_army", c, [int(t) + 1 for t in targets])
+    first = spec.days // 3
+    for _ in range(int(rng.integers(2, 5))):
+        burst = world.start_us + int(rng.integers(first, spec.days)) * US_PER_DAY
+        burst += int(rng.integers(10, 22)) * 3_600_000_000
+        _burst(draw, c, members, targets, scripts, world.brand_names[brand], burst)
+    camo_n = rng.poisson(spec.camouflage_per_account, len(members))
+    texts = camouflage_comments(rng, int(camo_n.sum()))
+    ti = 0
+    for aid, k in zip(members, camo_n.tolist(), strict=True):
+        for _ in range(k):
+            note, ts = draw.note_time()
+            cid = draw.rows.comment(note + 1, aid, texts[ti], ts)
+            ti += 1
+            draw.rows.item("comment", cid, aid, "camouflage_comment", wa=c)
+
+
+def _burst(
+    draw: _Draw,
+    c: int,
+    members: list[int],
+    targets: np.ndarray,
+    scripts: list[str],
+    brand_name: str,
+    burst: int,
+) -> None:
+    """One burst of campaign ``c``: most members comment a varied script on a few targets
+    within about two hours of ``burst``."""
+    rng = draw.rng
+    for aid in members:
+        if rng.random() > 0.8:
+            continue
+        for t in rng.choice(
+            targets, size=int(rng.integers(1, min(3, len(targets)) + 1)), replace=False
+        ):
+            note = int(t)
+            ts = burst + int(min(rng.exponential(20 * 60e6), 7_200e6))
+            text = water_army.vary(
+                rng,
+                scripts[int(rng.integers(len(scripts)))],
+                brand_name,
+                draw.world.note_product[note],
+            )
+            cid = draw.rows.comment(note + 1, aid, text, min(ts, draw.end_us - 1))
+            draw.rows.item("comment", cid, aid, "water_army_comment", wa=c)
+
+
+def _diverters(draw: _Draw) -> dict[int, str]:
+    """Each diverter's contact in its profile (half of them) and in its comments; returns the
+    profile bios by account."""
+    world, rng = draw.world, draw.rng
+    profile_bios: dict[int, str] = {}
+    for aid in sorted(a for a, k in world.account_kind.items() if k == "diverter"):
+        draw.rows.actor(aid, "diverter")
+        if rng.random() < 0.5:
+            d = diversion.make(rng, diversion.FAMILIES[int(rng.integers(len(diversion.FAMILIES)))])
+            profile_bios[aid] = d.text
+            draw.rows.item("profile", aid, aid, "diversion_profile", div=d)
+        for _ in range(max(1, int(rng.poisson(world.spec.diversion_comments_per_account)))):
+            d = diversion.make(rng, diversion.FAMILIES[int(rng.integers(len(diversion.FAMILIES)))])
+            note, ts = draw.note_time()
+            cid = draw.rows.comment(note + 1, aid, d.text, ts)
+            draw.rows.item("comment", cid, aid, "diversion_comment", div=d)
+    return profile_bios
+
+
+def _unregistered_promoters(draw: _Draw) -> None:
+    """Unregistered soft ads and false medical claims are bad notes; the soft ads' authors are
+    unregistered promoters."""
+    world, rows = draw.world, draw.rows
+    for i in np.flatnonzero(np.isin(world.note_kind, (PROMO_UNREG, MEDICAL))).tolist():
+        author = int(world.note_author[i])
+        rows.item("note", i + 1, author, NOTE_KINDS[int(world.note_kind[i])])
+        if int(world.note_kind[i]) == PROMO_UNREG and author not in rows.actors["account_id"]:
+            rows.actor(author, "unregistered_promoter")

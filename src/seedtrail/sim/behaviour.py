@@ -70,6 +70,13 @@ def _times(rng: np.random.Generator, day_start: int, n: int) -> np.ndarray:
     return day_start + hour * 3_600 * US_PER_S + rng.integers(0, 3_600 * US_PER_S, n)
 
 
+#: One kind of front event drawn for a chunk: viewer, note, kind, time, campaign row, and the
+#: dwell (reads) and placement (clicks) where the kind has them.
+_Part = tuple[
+    np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None
+]
+
+
 def simulate_front(
     world: World,
     pop: Population,
@@ -81,6 +88,9 @@ def simulate_front(
     exposed_cdf: np.ndarray,
     activity_cdf: np.ndarray,
 ) -> FrontChunk:
+    """One part of a day's front events: impressions (organic, most in the viewer's home
+    category, then boosted ones, shown only to viewers outside the holdout), then the reads,
+    engagement and clicks they lead to, in that order on ``rng``."""
     spec = world.spec
     day_start = world.start_us + day * US_PER_DAY
     daily = spec.viewers * spec.daily_active_share * spec.impressions_per_active_viewer
@@ -106,17 +116,31 @@ def simulate_front(
     m = len(viewer)
     ts = np.maximum(_times(rng, day_start, m), world.note_publish_us[note] + 60 * US_PER_S)
     keep = ts < day_start + US_PER_DAY
-    viewer, note, ts, camp_row = viewer[keep], note[keep], ts[keep], camp_row[keep]
-    boosted = camp_row >= 0
+    parts_out, dwell, place = _reactions(
+        world, rng, viewer[keep], note[keep], ts[keep], camp_row[keep]
+    )
+    return _chunk(parts_out, dwell, place)
 
-    # reads
+
+def _reactions(
+    world: World,
+    rng: np.random.Generator,
+    viewer: np.ndarray,
+    note: np.ndarray,
+    ts: np.ndarray,
+    camp_row: np.ndarray,
+) -> tuple[list[_Part], np.ndarray, np.ndarray]:
+    """The impressions, the reads they lead to (with dwell), each engagement kind and the clicks
+    on mounted notes; also the reads' dwell and the clicks' placements."""
+    spec = world.spec
+    boosted = camp_row >= 0
     read = rng.random(len(viewer)) < spec.read_rate * np.where(boosted, 0.8, 1.0)
     r_viewer, r_note, r_camp = viewer[read], note[read], camp_row[read]
     r_ts = ts[read] + rng.integers(1, 30, len(r_viewer)) * US_PER_S
     dwell = np.minimum(rng.lognormal(np.log(25_000), 0.9, len(r_viewer)), 1_800_000)
     dwell = dwell.astype(np.int32)
 
-    parts_out = [
+    parts_out: list[_Part] = [
         (viewer, note, IMPRESSION, ts, camp_row, None, None),
         (r_viewer, r_note, READ, r_ts, r_camp, dwell, None),
     ]
@@ -137,6 +161,11 @@ def simulate_front(
     t = r_ts[sel] + (rng.random(int(sel.sum())) * dwell[sel] * 1000).astype(np.int64) + 1
     place = world.note_placement[r_note[sel]]
     parts_out.append((r_viewer[sel], r_note[sel], CLICK, t, r_camp[sel], None, place))
+    return parts_out, dwell, place
+
+
+def _chunk(parts_out: list[_Part], dwell: np.ndarray, place: np.ndarray) -> FrontChunk:
+    """The parts as one chunk, kind by kind (reads second, clicks last)."""
 
     def cat(i: int) -> np.ndarray:
         return np.concatenate([p[i] for p in parts_out])

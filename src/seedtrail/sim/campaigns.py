@@ -35,7 +35,7 @@ def build_campaigns(world: World, seed: int) -> Campaigns:
     daily_total = spec.viewers * spec.daily_active_share * spec.impressions_per_active_viewer
     share = world.note_popularity / world.note_popularity.sum()
     cid, nidx, sday, eday, imps, cpm_l = [], [], [], [], [], []
-    rows: dict[str, list] = {c: [] for c in schemas.CAMPAIGNS.names}
+    rows: schemas.Columns = {c: [] for c in schemas.CAMPAIGNS.names}
     brands_with_notes = np.unique(world.note_brand[boostable])
     for c in range(1, spec.campaigns + 1):
         if len(brands_with_notes) == 0:

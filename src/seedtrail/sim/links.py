@@ -51,7 +51,8 @@ def world_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of one of a world's Parquet files (a clear error when it is missing)."""
     if not path.exists():
         raise SimError(f"{path} is missing: is this a directory written by `seedtrail sim`?")
-    return pq.read_table(path).to_pylist()
+    rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+    return rows
 
 
 def open_categories(store: Store, world_dir: Path) -> int:

@@ -78,11 +78,16 @@ class _Context:
 
     def __init__(self, ent: Path) -> None:
         start = min(r["published_at"] for r in world_rows(ent / "notes.parquet"))
-        self.stamp = {"created_at": start, "updated_at": start}
+        self.stamp = _stamp(start)
         partners = world_rows(ent / "partners.parquet")
         self.partner_id = {r["partner"]: i for i, r in enumerate(partners, start=1)}
         #: collab notes, which carry the 赞助 label (what accepting the collab does)
         self.labelled = {r["note_id"] for r in world_rows(ent / "collab_registrations.parquet")}
+
+
+def _stamp(at: Any) -> dict[str, Any]:
+    """A row created at ``at`` and not changed since (the world has no later edits)."""
+    return {"created_at": at, "updated_at": at}
 
 
 def _account(r: dict[str, Any], _: _Context) -> dict[str, Any]:
@@ -95,8 +100,7 @@ def _account(r: dict[str, Any], _: _Context) -> dict[str, Any]:
         "follower_count": r["followers"],
         "verified": r["kind"] in ("brand", "enterprise"),
         "status": "active",
-        "created_at": r["created_at"],
-        "updated_at": r["created_at"],
+        **_stamp(r["created_at"]),
     }
 
 
@@ -110,8 +114,7 @@ def _note(r: dict[str, Any], c: _Context) -> dict[str, Any]:
         "published_at": r["published_at"],
         "status": "normal",
         "ad_label": "sponsored" if r["note_id"] in c.labelled else None,
-        "created_at": r["published_at"],
-        "updated_at": r["published_at"],
+        **_stamp(r["published_at"]),
     }
 
 
@@ -153,8 +156,7 @@ def _collab(r: dict[str, Any], _: _Context) -> dict[str, Any]:
         "status": "active",  # the world's creators accepted these
         "accepted_at": r["registered_at"],
         "accepted_by": f"creator:sim#{r['creator_id']}",
-        "created_at": r["registered_at"],
-        "updated_at": r["registered_at"],
+        **_stamp(r["registered_at"]),
     }
 
 

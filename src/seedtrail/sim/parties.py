@@ -93,7 +93,8 @@ class Contacts:
         for table in rounds:
             left, right = right, (left + table[right]) % 10_000
         prefix = PHONE_PREFIXES[rng.integers(0, len(PHONE_PREFIXES), 10_000)[left]]
-        return prefix * SUFFIXES + left * 10_000 + right
+        number: np.ndarray = prefix * SUFFIXES + left * 10_000 + right
+        return number
 
 
 def contacts(pop: Population, seed: int) -> Contacts:

@@ -55,12 +55,12 @@ class Population:
     @property
     def activity_cdf(self) -> np.ndarray:
         c = np.cumsum(self.activity)
-        return c / c[-1]
+        return c / float(c[-1])
 
     def exposed_cdf(self) -> np.ndarray:
         """Activity CDF restricted to viewers outside the holdout."""
         c = np.cumsum(np.where(self.holdout, 0.0, self.activity))
-        return c / c[-1]
+        return c / float(c[-1])
 
 
 def _scheme(seed: int, name: str, prefix: str) -> KeyScheme:

@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from seedtrail.sim.schemas import Columns
 from seedtrail.sim.spec import CATEGORIES, PARTNERS
 from seedtrail.sim.streams import stream
 from seedtrail.sim.text import diversion
@@ -77,7 +78,7 @@ Tables = dict[str, pa.Table]
 
 
 def _in_span(ts: pa.ChunkedArray | pa.Array, start_us: int, c: Closure) -> np.ndarray:
-    us = pc.cast(ts, pa.int64()).to_numpy(zero_copy_only=False)
+    us: np.ndarray = pc.cast(ts, pa.int64()).to_numpy(zero_copy_only=False)
     return (us >= start_us + c.first_day * US_PER_DAY) & (us < start_us + c.end_day * US_PER_DAY)
 
 
@@ -92,7 +93,8 @@ def closed_offers(offers: pa.Table, c: Closure) -> np.ndarray:
 
 def closed_taps(clicks: pa.Table, offer_ids: np.ndarray, start_us: int, c: Closure) -> np.ndarray:
     on_closed = np.isin(clicks.column("offer_id").to_numpy(zero_copy_only=False), offer_ids)
-    return on_closed & _in_span(clicks.column("ts"), start_us, c)
+    taps: np.ndarray = on_closed & _in_span(clicks.column("ts"), start_us, c)
+    return taps
 
 
 def self_search(conv: pa.Table, gone: set[str], share: float, rng: np.random.Generator) -> pa.Table:
@@ -121,7 +123,7 @@ def divert(
 ) -> tuple[pa.Table, list[tuple[int, int, diversion.Diversion]]]:
     """Diversion comments (comment_id, note_id, author, text, ts) by ``creators`` (author →
     own notes) on each of ``days``; also returns (comment id, author, diversion) for the truth."""
-    cols: dict[str, list] = {k: [] for k in ("comment_id", "note_id", "author", "text", "ts")}
+    cols: Columns = {k: [] for k in ("comment_id", "note_id", "author", "text", "ts")}
     truth: list[tuple[int, int, diversion.Diversion]] = []
     for author in sorted(creators):
         notes = creators[author]

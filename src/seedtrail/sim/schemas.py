@@ -5,6 +5,8 @@ Documented column by column in docs/sim.md. Timestamps are ``timestamp[us, tz=UT
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 
 from seedtrail.contracts import BACK_KINDS, COMMUNITY_EVENT, FRONT_KINDS, SHOP_EVENT, TAP, TS
@@ -16,6 +18,9 @@ CONVERSIONS = SHOP_EVENT
 CONVERSION_KINDS = BACK_KINDS
 CLICKS = TAP
 __all__ = ["CLICKS", "CONVERSIONS", "CONVERSION_KINDS", "FRONT_EVENTS", "FRONT_KINDS", "TS"]
+
+# A table being built row by row: each column name and its values (pa.table takes it as is).
+Columns = dict[str, list[Any]]
 
 COMMENTS = pa.schema(
     [

@@ -154,6 +154,11 @@ def _baseline_sessions(world: World, rng: np.random.Generator, day: int, parts: 
     )
 
 
+#: Events of one kind for some sessions: session rows, kind, times, values, and whether each
+#: keeps the click id (one flag for all, or one per row).
+_Events = tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]
+
+
 def simulate_shops(
     world: World,
     front: FrontChunk,
@@ -163,6 +168,8 @@ def simulate_shops(
     day: int,
     parts: int,
 ) -> ConvChunk:
+    """The shops' events of one part of a day: the sessions the front events caused and the
+    baseline ones, each walked down the funnel, then refunds, cancels and order updates."""
     s = Sessions.concat(
         [
             _exposure_sessions(world, front, front_base, click_seq, rng),
@@ -175,8 +182,15 @@ def simulate_shops(
     order_local[buyers] = np.arange(len(buyers))
     qty = np.where(rng.random(n) < 0.15, 2, 1)
     price = world.offer_price[s.offer] * qty
+    out = _funnel_events(s, price) + _after_purchase(world, s, buyers, price, rng)
+    return _chunk(world, s, out, order_local)
+
+
+def _funnel_events(s: Sessions, price: np.ndarray) -> list[_Events]:
+    """Each funnel stage a session passed, timed along the session; the purchase carries the
+    price, and keeps the click id unless it came days after the click."""
     span = (s.end - s.start).astype(np.float64)
-    out: list[tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]] = []
+    out: list[_Events] = []
     for stage in range(PURCHASE + 1):
         rows = np.flatnonzero((s.first <= stage) & (stage <= s.last))
         ts = s.start[rows] + (span[rows] * _STAGE_FRACTION[stage]).astype(np.int64) + stage
@@ -186,40 +200,33 @@ def simulate_shops(
         else:
             keep_click = np.asarray(stage != SEARCH)
         out.append((rows, stage, ts, value, keep_click))
-    bought = buyers
+    return out
+
+
+def _after_purchase(
+    world: World, s: Sessions, bought: np.ndarray, price: np.ndarray, rng: np.random.Generator
+) -> list[_Events]:
+    """Refunds (days later) and cancels (minutes later) of some purchases, at minus their price,
+    and order-status updates of half of them; none keeps the click id."""
     u = rng.random(len(bought))
     refund = bought[u < world.spec.refund_rate]
     cancel = bought[
         (u >= world.spec.refund_rate) & (u < world.spec.refund_rate + world.spec.cancel_rate)
     ]
     status = bought[rng.random(len(bought)) < 0.5]
-    out.append(
-        (
-            refund,
-            REFUND,
-            s.end[refund] + rng.integers(1, 11, len(refund)) * US_PER_DAY,
-            -price[refund],
-            np.asarray(False),
-        )
-    )
-    out.append(
-        (
-            cancel,
-            CANCEL,
-            s.end[cancel] + rng.integers(5, 120, len(cancel)) * US_PER_MIN,
-            -price[cancel],
-            np.asarray(False),
-        )
-    )
-    out.append(
-        (
-            status,
-            ORDER_STATUS,
-            s.end[status] + rng.integers(12, 48, len(status)) * 60 * US_PER_MIN,
-            np.zeros(len(status)),
-            np.asarray(False),
-        )
-    )
+    no_click = np.asarray(False)
+    refunds = s.end[refund] + rng.integers(1, 11, len(refund)) * US_PER_DAY
+    cancels = s.end[cancel] + rng.integers(5, 120, len(cancel)) * US_PER_MIN
+    updates = s.end[status] + rng.integers(12, 48, len(status)) * 60 * US_PER_MIN
+    return [
+        (refund, REFUND, refunds, -price[refund], no_click),
+        (cancel, CANCEL, cancels, -price[cancel], no_click),
+        (status, ORDER_STATUS, updates, np.zeros(len(status)), no_click),
+    ]
+
+
+def _chunk(world: World, s: Sessions, out: list[_Events], order_local: np.ndarray) -> ConvChunk:
+    """The events as one chunk, kind by kind, with each row's session fields."""
     rows = np.concatenate([o[0] for o in out])
     kind = np.concatenate([np.full(len(o[0]), o[1], dtype=np.int8) for o in out])
     ts = np.concatenate([o[2] for o in out])

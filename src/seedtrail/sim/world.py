@@ -89,7 +89,7 @@ class _Accounts:
     kind: dict[int, str]
     followers: dict[int, int]
     category: dict[int, int]
-    cols: dict[str, list]  # the accounts table
+    cols: schemas.Columns  # the accounts table
     brand_names: list[str]
     brand_category: np.ndarray
     enterprise_brand: np.ndarray  # index into brands, per enterprise account
@@ -120,7 +120,7 @@ class _Notes:
 class _Mounts:
     note_mount: np.ndarray
     note_placement: np.ndarray
-    cols: dict[str, list]  # the link_mounts table
+    cols: schemas.Columns  # the link_mounts table
 
 
 _ACCOUNT_GROUPS = (  # kind, spec attribute with the count, log-normal followers (mu, sigma)
@@ -177,7 +177,7 @@ def build_world(spec: WorldSpec, seed: int) -> World:
 
 def _accounts_stage(spec: WorldSpec, rng: np.random.Generator, t0: int) -> _Accounts:
     ids: dict[str, np.ndarray] = {}
-    cols: dict[str, list] = {c: [] for c in schemas.ACCOUNTS.names}
+    cols: schemas.Columns = {c: [] for c in schemas.ACCOUNTS.names}
     acc = _Accounts(ids, {}, {}, {}, cols, [], np.zeros(0), np.zeros(0))
     next_id = 1
     for kind, attribute, mu, sigma in _ACCOUNT_GROUPS:
@@ -322,10 +322,10 @@ def _mounts_stage(
 
 def _texts_stage(
     acc: _Accounts, notes: _Notes, rng: np.random.Generator
-) -> tuple[list[str], dict[str, list]]:
+) -> tuple[list[str], schemas.Columns]:
     """Each note's product, title and body: the notes table."""
     products: list[str] = []
-    cols: dict[str, list] = {c: [] for c in schemas.NOTES.names}
+    cols: schemas.Columns = {c: [] for c in schemas.NOTES.names}
     for i in range(len(notes.author)):
         cat = CATEGORIES[int(notes.category[i])]
         product = note_text.product_name(rng, cat)
@@ -344,8 +344,8 @@ def _texts_stage(
     return products, cols
 
 
-def _collabs_stage(acc: _Accounts, notes: _Notes, rng: np.random.Generator) -> dict[str, list]:
-    collab: dict[str, list] = {c: [] for c in schemas.COLLAB_REGISTRATIONS.names}
+def _collabs_stage(acc: _Accounts, notes: _Notes, rng: np.random.Generator) -> schemas.Columns:
+    collab: schemas.Columns = {c: [] for c in schemas.COLLAB_REGISTRATIONS.names}
     for i in np.flatnonzero(notes.kind == COLLAB).tolist():
         collab["registration_id"].append(len(collab["registration_id"]) + 1)
         collab["brand_id"].append(int(acc.ids["brand"][int(notes.brand[i])]))
@@ -387,7 +387,7 @@ def _offers_table(acc: _Accounts, offers: _Offers) -> pa.Table:
 
 
 def _add_mount(
-    mounts: dict[str, list],
+    mounts: schemas.Columns,
     mid: int,
     offer: int,
     note_id: int | None,

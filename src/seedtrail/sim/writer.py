@@ -76,4 +76,4 @@ class ParquetSink:
 def write_table(path: Path, table: pa.Table, row_group_rows: int) -> int:
     with ParquetSink(path, table.schema, row_group_rows) as sink:
         sink.write(table)
-    return table.num_rows
+    return int(table.num_rows)

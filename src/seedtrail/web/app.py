@@ -53,6 +53,6 @@ ROUTES: list[BaseRoute] = [
 def create_web(settings: Settings, store: Store, reports: Reports) -> Starlette:
     app = Starlette(routes=ROUTES)
     app.state.web = Web.create(settings, store)
-    app.state.settings = settings  # the API's report routes, called in-process, read these
+    app.state.settings = settings  # the report reader (attribution.reader) reads these
     app.state.reports = reports
     return app

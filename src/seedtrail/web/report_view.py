@@ -1,8 +1,8 @@
 """How a brand sees the published attribution report on a campaign page.
 
-The figures come from the API's own route functions (:mod:`seedtrail.api.attribution_routes`),
-called in-process with the signed-in principal: the same authorization, the same JSON shapes
-and therefore the same numbers as ``GET /attribution/...``. This
+The figures come from the report reader the API's routes call too
+(:mod:`seedtrail.attribution.reader`), with the signed-in principal: the same authorization, the
+same JSON shapes and therefore the same numbers as ``GET /attribution/...``. This
 module only arranges them: the funnel, scaled figures beside their 95% intervals and sample
 rates, models side by side, lift against the holdout, credit by note and by creator.
 """
@@ -18,8 +18,7 @@ from typing import Any
 from markupsafe import Markup
 from starlette.requests import Request
 
-from seedtrail.api import attribution_routes as api
-from seedtrail.attribution import metrics
+from seedtrail.attribution import metrics, reader
 from seedtrail.core.principals import Principal
 from seedtrail.messages import N_
 from seedtrail.store.store import Store
@@ -48,16 +47,17 @@ def load(
 ) -> ReportView | None:
     """The campaign's report as the API returns it to ``actor``; None before any report. The
     four reads run side by side (each on its own connection; DuckDB releases the GIL)."""
+    src = reader.Source.of(request.app.state)
 
     def call(fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
         with store.read() as conn:
-            return fn(campaign_id, request, actor, conn, *args)
+            return fn(src, conn, actor, campaign_id, *args)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        f_funnel = pool.submit(call, api.campaign_funnel, model)
-        f_models = pool.submit(call, api.campaign_models)
-        f_lift = pool.submit(call, api.campaign_lift)
-        f_daily = pool.submit(call, api.campaign_daily, model)
+        f_funnel = pool.submit(call, reader.campaign_funnel, model)
+        f_models = pool.submit(call, reader.campaign_models)
+        f_lift = pool.submit(call, reader.campaign_lift)
+        f_daily = pool.submit(call, reader.campaign_daily, model)
         funnel, models, lift = f_funnel.result(), f_models.result(), f_lift.result()
         days = f_daily.result()
     if funnel["run"] is None:

@@ -69,7 +69,8 @@ class DiversionScore:
 
 def _overlaps(f: Finding, label: dict[str, Any]) -> bool:
     a, b = label["span"]
-    return f.kind == label["kind"] and f.span[0] < b and a < f.span[1]
+    kind: str = label["kind"]
+    return f.kind == kind and f.span[0] < b and a < f.span[1]
 
 
 def score(records: Iterable[dict[str, Any]], detector: DiversionDetector) -> DiversionScore:

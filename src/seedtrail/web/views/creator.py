@@ -1,6 +1,6 @@
 """The creator's view: own notes, the links mounted on them and how those links perform, and
-each note's attributed purchases and GMV from the published report (one batched call of the
-API's ``GET /attribution/notes`` route, in-process: the same visibility and clean-room release)."""
+each note's attributed purchases and GMV from the published report (one batched read through
+the report reader behind ``GET /attribution/notes``: the same visibility and clean-room release)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from seedtrail.api import attribution_routes as api
+from seedtrail.attribution import reader
 from seedtrail.community import notes
 from seedtrail.core import resources
 from seedtrail.core.errors import Forbidden, ReportOutdated
@@ -76,7 +76,8 @@ def attributed(
     """Each note's attributed purchases and GMV (scaled) as ``GET /attribution/notes`` gives
     them to ``actor``, set on ``note_rows`` (None where withheld or absent); the report's run,
     or None before any report."""
-    body = api.notes_report(request, actor, conn, [n["id"] for n in note_rows], None)
+    src = reader.Source.of(request.app.state)
+    body = reader.notes_report(src, conn, actor, [n["id"] for n in note_rows], None)
     funnels = {str(r["key"]): r for r in body["notes"]}
     for n in note_rows:
         f = funnels.get(str(n["id"]), {})

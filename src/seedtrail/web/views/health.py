@@ -13,6 +13,7 @@ from seedtrail.core import resources
 from seedtrail.core.errors import Forbidden, InvalidInput
 from seedtrail.core.principals import Principal
 from seedtrail.intake import health, holds
+from seedtrail.intake.directory import PartnerEntry
 from seedtrail.lake.layout import Lake
 from seedtrail.links import partners
 from seedtrail.messages import Msg
@@ -38,7 +39,7 @@ def load_health(
             health.require_reader(actor, p["id"])
         except Forbidden:
             continue
-        entry = health.PartnerEntry(p["id"], p["slug"], float(p["declared_sample_rate"]), (), 0.0)
+        entry = PartnerEntry(p["id"], p["slug"], float(p["declared_sample_rate"]), (), 0.0)
         h = health.assess(conn, lake, entry, end or health.window_end(), hours)
         out.append({"partner": p, "health": h, "hold": holds.current(conn, p["id"])})
     return out

@@ -1,7 +1,8 @@
 """The shop partner's view: its own conversions and the clicks on its links, by item, note,
-creator, campaign or day, from the published report. The figures come from the API's
-``GET /shop/{partner}/attribution`` route called in-process with the signed-in principal (the
-same scoping and clean-room release); an operator picks the partner."""
+creator, campaign or day, from the published report. The figures come from the report reader
+behind ``GET /shop/{partner}/attribution`` (:mod:`seedtrail.attribution.shop_reader`), called
+with the signed-in principal (the same scoping and clean-room release); an operator picks the
+partner."""
 
 from __future__ import annotations
 
@@ -9,9 +10,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from seedtrail.api import funding_routes
-from seedtrail.api import shop_routes as api
-from seedtrail.attribution import metrics, shopview
+from seedtrail.attribution import metrics, reader, shop_reader, shopview
 from seedtrail.core import resources
 from seedtrail.core.errors import ReportOutdated
 from seedtrail.links import partners
@@ -59,18 +58,19 @@ def _partner_choice(ctx: Ctx) -> tuple[list[dict[str, Any]], str | None]:
 @page
 def shop_page(ctx: Ctx) -> Response:
     asked = ctx.query.get("dimension", "item")
-    dimension: api.Dimension = asked if asked in DIMENSIONS else "item"  # type: ignore[assignment]
+    dimension: shop_reader.Dimension = asked if asked in DIMENSIONS else "item"  # type: ignore[assignment]
     choices, slug = _partner_choice(ctx)
     body: dict[str, Any] = {"run": None, "rows": [], "other": None, "k": None}
     funded: list[dict[str, Any]] = []
     outdated = None
     if slug is not None:
         try:
+            src = reader.Source.of(ctx.request.app.state)
             with ctx.web.store.read() as conn:
-                body = api.shop_attribution(
-                    slug, ctx.request, ctx.user, conn, dimension, ctx.query.get("model")
+                body = shop_reader.shop_attribution(
+                    src, conn, ctx.user, slug, dimension, ctx.query.get("model")
                 )
-                funded = funding_routes.shop_funding(slug, ctx.request, ctx.user, conn)["campaigns"]
+                funded = shop_reader.shop_funding(src, conn, ctx.user, slug)["campaigns"]
         except ReportOutdated as exc:
             outdated = exc.detail
     t, m = ctx.t, ctx.m
