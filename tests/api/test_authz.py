@@ -303,6 +303,12 @@ _COVERED_ELSEWHERE = {
     "/clicks",
     # released only for the asker's own campaigns, in tests/api/test_cleanroom_api.py
     "/cleanroom/reports",
+    # operators only, every other role refused, on a deployment with data, in
+    # tests/api/test_impact_routes.py (the factory world has no lake to measure)
+    "/policy/changes",
+    "/policy/changes/{entry_id}/impact",
+    "/policy/impact",
+    "/policy/studies/{study_id}",
 }
 
 
