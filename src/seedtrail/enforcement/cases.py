@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Connection, and_, false, insert, select
+from sqlalchemy import ColumnElement, Connection, and_, false, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from seedtrail.core.errors import Conflict, Forbidden, InvalidInput, NotFound, forbidden, not_found
@@ -300,6 +300,27 @@ def set_status(conn: Connection, actor: Principal, case_id: int, status: str, wh
             detail={"reason": why},
         )
     return after
+
+
+def set_status_many(
+    conn: Connection, actor: Principal, changes: list[tuple[int, str, str]], status: str
+) -> None:
+    """Set ``status`` on many cases, each ``(case id, status before, why)``, in one statement per
+    chunk, with one ``case.status`` audit entry per case (as :func:`set_status` writes)."""
+    moving = [(i, before, why) for i, before, why in changes if before != status]
+    now = utcnow()
+    for start in range(0, len(moving), 500):
+        ids = [i for i, _, _ in moving[start : start + 500]]
+        conn.execute(update(cases).where(cases.c.id.in_(ids)).values(status=status, updated_at=now))
+    audit.record_many(
+        conn,
+        [
+            {"actor": actor.label, "action": "case.status", "object_type": "case",
+             "object_id": i, "before": {"status": before}, "after": {"status": status},
+             "detail": {"reason": why}}
+            for i, before, why in moving
+        ],
+    )  # fmt: skip
 
 
 def dismiss(conn: Connection, actor: Principal, case_id: int, reason: str) -> Row:

@@ -15,6 +15,7 @@ from seedtrail.core.errors import InvalidInput, validated
 from seedtrail.core.principals import Principal
 from seedtrail.enforcement import actions, appeals, cases, groups, queue
 from seedtrail.messages import Msg
+from seedtrail.store import paging
 from seedtrail.web import charts, tables
 from seedtrail.web.render import Ctx, action, page, redirect
 from seedtrail.web.tables import Column
@@ -27,10 +28,23 @@ STATUSES = ("open", "actioned", "dismissed", "appealed", "overturned")
 
 
 def load_queue(
-    conn: Connection, actor: Principal, *, status: str | None, min_severity: int | None
-) -> list[dict[str, Any]]:
-    """The queue as ``GET /cases`` returns it for ``actor`` (severity, then reach)."""
-    return queue.rows(conn, actor, {"status": status}, min_severity=min_severity, limit=QUEUE_LIMIT)
+    conn: Connection,
+    actor: Principal,
+    *,
+    status: str | None,
+    min_severity: int | None,
+    after: str | None = None,
+) -> paging.Page:
+    """A window of the queue as ``GET /cases`` returns it for ``actor`` (severity, then reach):
+    the top ``QUEUE_LIMIT`` cases, or those after the cursor ``after``."""
+    return queue.page(
+        conn,
+        actor,
+        {"status": status},
+        min_severity=min_severity,
+        limit=QUEUE_LIMIT,
+        cursor=after,
+    )
 
 
 def load_case(conn: Connection, actor: Principal, case_id: int) -> dict[str, Any]:
