@@ -41,6 +41,8 @@ EFFECTS: dict[tuple[str, str], tuple[str, str] | None] = {
     ("revoke_link_privileges", "account"): None,
 }
 CLOSING = ("ban", "revoke_link_privileges")
+#: What :func:`apply` reads of a case.
+CASE_FIELDS = ("id", "subject_type", "subject_id", "status", "group_key")
 CHUNK = 500
 
 
@@ -116,11 +118,13 @@ def _active(conn: Connection, case_ids: list[int], action: str) -> set[int]:
 
 
 def _subjects(conn: Connection, kind: str, ids: list[Any]) -> dict[int, dict[str, Any]]:
-    """The rows of the subjects of one kind that are in the store."""
+    """The subjects of one kind that are in the store: their id and the fields actions set."""
     table = subjects.table_of(kind)
+    fields = {"id", *(e[0] for (_, k), e in EFFECTS.items() if k == kind and e is not None)}
     found: dict[int, dict[str, Any]] = {}
     for chunk in _chunks(sorted(set(subjects.in_range(ids)))):
-        for r in conn.execute(select(table).where(table.c.id.in_(chunk))).mappings():
+        query = select(*[table.c[f] for f in sorted(fields)]).where(table.c.id.in_(chunk))
+        for r in conn.execute(query).mappings():
             found[int(r["id"])] = dict(r)
     return found
 
@@ -217,11 +221,10 @@ def _write(
         )  # fmt: skip
     for (kind, field, value), ids in changed.items():
         _set_subjects(conn, kind, ids, {field: value})
-    result = conn.execute(
-        insert(enforcement_actions).returning(*enforcement_actions.c, sort_by_parameter_order=True),
-        values,
-    )
-    taken = [dict(r) for r in result.mappings()]
+    ea = enforcement_actions
+    result = conn.execute(insert(ea).returning(ea.c.id, sort_by_parameter_order=True), values)
+    blank = {c.name: None for c in ea.c}
+    taken = [{**blank, **v, "id": int(i)} for v, i in zip(values, result.scalars(), strict=True)]
     accounts = [int(r["account_id"]) for r in taken if r["account_id"] is not None]
     closes = links_closed(conn, accounts) if action in CLOSING else {}
     audit.record_many(conn, [_entry(actor, r, closes) for r in taken])

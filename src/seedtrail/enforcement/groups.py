@@ -91,10 +91,12 @@ def take(
 
 
 def _rows(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
-    """The member cases, in ``ids``' order (staff see every case)."""
+    """The member cases (the fields an action needs), in ``ids``' order (staff see every case)."""
     found: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), effects.CHUNK):
-        query = select(cases_table).where(cases_table.c.id.in_(ids[start : start + effects.CHUNK]))
+        query = select(*[cases_table.c[k] for k in effects.CASE_FIELDS]).where(
+            cases_table.c.id.in_(ids[start : start + effects.CHUNK])
+        )
         found.update((int(r["id"]), dict(r)) for r in conn.execute(query).mappings())
     return [found[i] for i in ids]
 
