@@ -17,7 +17,9 @@ Each action keeps the state it replaced (``prior_state``) and the state it set
 (``applied_state``). Reversal restores ``prior_state`` exactly; when a later, still active action
 changed the same field, the subject is left alone and that later action inherits this one's
 ``prior_state``, so undoing actions in any order ends where the subject started. Every action and
-reversal is audited and bumps the policy epoch (the redirect applies it at once).
+reversal is audited and bumps the policy epoch (the redirect applies it at once). Taking an
+action is :func:`seedtrail.enforcement.effects.apply` on one case (the group action applies it
+to a campaign's members at once).
 """
 
 from __future__ import annotations
