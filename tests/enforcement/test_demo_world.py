@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import or_, select
 
 from factories import OPERATOR, make
-from seedtrail.enforcement import actions, appeals, cases, intake
+from seedtrail.enforcement import actions, appeals, cases, intake, queue
 from seedtrail.links import rules
 from seedtrail.links.resolver import Resolver
 from seedtrail.sim.load import load_world
@@ -110,9 +110,9 @@ def test_demo_world_cases_close_and_reopen_links(
     camp = intake.import_campaigns(store, OPERATOR, campaigns, texts=texts)
     assert camp.opened == camp.lines > 0 and camp.members > camp.opened
     with store.read() as conn:
-        queued = cases.queue(conn, OPERATOR, {"detector": "water_army"}, limit=1000)
+        queued = queue.rows(conn, OPERATOR, {"detector": "water_army"}, limit=1000)
         first = cases.detail(conn, OPERATOR, queued[0]["id"])
-        members = cases.queue(conn, OPERATOR, {"parent_id": first["id"]}, limit=1000)
+        members = queue.rows(conn, OPERATOR, {"parent_id": first["id"]}, limit=1000)
         member = cases.detail(conn, OPERATOR, members[0]["id"])
     # one case per campaign in the queue; its members under it
     assert {c["subject_type"] for c in queued} == {"campaign"} and len(queued) == camp.lines

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from factories import World, build_world, campaign_cases
 from seedtrail.core.errors import Forbidden, InvalidInput, NotFound
 from seedtrail.core.principals import Principal
-from seedtrail.enforcement import actions, appeals, cases, groups, intake
+from seedtrail.enforcement import actions, appeals, cases, groups, intake, queue
 from seedtrail.store import audit
 from seedtrail.store.schema import accounts
 from seedtrail.store.store import Store
@@ -94,8 +94,8 @@ def test_a_campaign_is_one_case_acted_on_as_a_group_and_appealed_per_member(
     again = intake.import_campaigns(store, MOD, path)
     assert (report.opened, report.members, again.opened, again.members) == (1, 2, 0, 0)
     with store.read() as conn:
-        (lead,) = cases.queue(conn, MOD, {})  # members are not listed one by one
-        under = cases.queue(conn, MOD, {"parent_id": lead["id"]})
+        (lead,) = queue.rows(conn, MOD, {})  # members are not listed one by one
+        under = queue.rows(conn, MOD, {"parent_id": lead["id"]})
         detail = cases.detail(conn, MOD, lead["id"])
         assert actions.offered(conn, detail) == []  # the campaign itself takes the group action
     assert lead["subject_type"] == "campaign" and lead["summary_code"] == "water_army.campaign"
@@ -111,7 +111,7 @@ def test_a_campaign_is_one_case_acted_on_as_a_group_and_appealed_per_member(
     mine = next(c for c in under if c["subject_id"] == world.ids["creator"])
     with store.transaction() as conn:
         assert cases.get(conn, MOD, lead["id"])["status"] == "actioned"
-        assert [c["id"] for c in cases.queue(conn, owner, {})] == [mine["id"]]
+        assert [c["id"] for c in queue.rows(conn, owner, {})] == [mine["id"]]
         appeal = appeals.file(conn, owner, mine["id"], "我是真实用户")
         other = Principal(id=6, name="reviewer", role="moderator")
         appeals.decide(conn, other, appeal["id"], "overturned", "a real customer")

@@ -16,7 +16,7 @@ from seedtrail import messages
 from seedtrail.community import notes
 from seedtrail.core import resources
 from seedtrail.core.errors import ConfigError, InvalidInput
-from seedtrail.enforcement import autopolicy, cases, intake
+from seedtrail.enforcement import autopolicy, cases, intake, queue
 from seedtrail.store import audit
 from seedtrail.store.schema import cases as cases_table
 from seedtrail.store.schema import comments
@@ -70,19 +70,19 @@ def test_findings_open_cases_idempotently_with_auto_actions(store: Store, tmp_pa
     assert report.auto_actions == 3  # label + hide on the stored comment, label on the lake one
     assert len(report.skipped) == 1 and "not in the store" in report.skipped[0]
     with store.read() as conn:
-        queue = cases.queue(conn, OPERATOR, {})
+        listed = queue.rows(conn, OPERATOR, {})
         stored = conn.execute(select(comments.c.status)).scalar()
         skip = audit.entries(conn, action_prefix="enforcement.auto_skip")
     assert stored == "hidden"
     assert skip and skip[0]["detail"]["rule"] == "diversion-contact-comment"
-    assert [(c["detector"], c["severity_name"]) for c in queue] == [
+    assert [(c["detector"], c["severity_name"]) for c in listed] == [
         ("diversion", "high"),
         ("diversion", "high"),
         ("soft_ad", "medium"),
     ]
     # Each summary has a message key and parameters (in the queue too): English as before,
     # Chinese for a Chinese reader.
-    summaries = {c["subject_id"]: c for c in queue if c["detector"] == "diversion"}
+    summaries = {c["subject_id"]: c for c in listed if c["detector"] == "diversion"}
     mine = summaries[comment["id"]]
     assert mine["summary"] == f"diversion in comment {comment['id']}: phone 13812345678, link t.cn"
     assert mine["summary_code"] == "finding"  # rendered per reader from code and parameters
@@ -100,8 +100,8 @@ def test_findings_open_cases_idempotently_with_auto_actions(store: Store, tmp_pa
         "outside link t.cn"
     )
     creator_followers = 12_000  # the note's author: who sees its comments
-    assert {c["reach"] for c in queue} == {creator_followers}
-    by_subject = {(c["subject_id"], c["detector"]): c for c in queue}
+    assert {c["reach"] for c in listed} == {creator_followers}
+    by_subject = {(c["subject_id"], c["detector"]): c for c in listed}
     lake_case = by_subject[(lake_id, "diversion")]
     assert lake_case["owner_account_id"] == w.ids["creator"] and lake_case["status"] == "actioned"
     with store.read() as conn:
@@ -154,9 +154,9 @@ def test_campaign_severity_grows_with_size(store: Store, tmp_path: Path) -> None
     assert (report.opened, report.members) == (2, 61)
     assert report.auto_actions == 60  # labels on the critical one's members only
     with store.read() as conn:
-        queue = cases.queue(conn, OPERATOR, {"detector": "water_army"}, limit=1000)
-    assert queue[0]["severity_name"] == "critical" and queue[-1]["severity_name"] == "medium"
-    assert len(queue) == 2 and len({c["group_key"] for c in queue}) == 2
+        listed = queue.rows(conn, OPERATOR, {"detector": "water_army"}, limit=1000)
+    assert listed[0]["severity_name"] == "critical" and listed[-1]["severity_name"] == "medium"
+    assert len(listed) == 2 and len({c["group_key"] for c in listed}) == 2
 
 
 def test_auto_policy_files_are_checked(tmp_path: Path) -> None:
@@ -201,7 +201,7 @@ def test_the_integrity_clis_exact_shapes(store: Store, tmp_path: Path) -> None:
     with store.read() as conn:
         got = {
             (c["subject_type"], c["subject_id"], c["detector"]): c["severity_name"]
-            for c in cases.queue(conn, OPERATOR, {})
+            for c in queue.rows(conn, OPERATOR, {})
         }
     assert got == {
         ("note", note, "claim"): "high",
@@ -224,7 +224,7 @@ def test_the_integrity_clis_exact_shapes(store: Store, tmp_path: Path) -> None:
     )
     intake.import_campaigns(store, OPERATOR, camp)
     with store.read() as conn:
-        (case,) = cases.queue(conn, OPERATOR, {"detector": "water_army"})
+        (case,) = queue.rows(conn, OPERATOR, {"detector": "water_army"})
         ev = cases.detail(conn, OPERATOR, case["id"])["evidence"]
     assert case["subject_type"] == "campaign"
     assert ev["campaign"]["id"] == 1 and ev["campaign"]["comments"] == [31, 32]
@@ -261,7 +261,7 @@ def test_a_detected_comment_is_adopted_so_every_offered_action_works(
     report = intake.import_findings(store, OPERATOR, findings, texts=texts)
     assert report.opened == 2
     with store.transaction() as conn:
-        by_subject = {c["subject_id"]: c for c in cases.queue(conn, OPERATOR, {})}
+        by_subject = {c["subject_id"]: c for c in queue.rows(conn, OPERATOR, {})}
         adopted, missing = by_subject[9001], by_subject[9002]
         assert actions.offered(conn, adopted) == ["label", "hide", "remove"]
         assert actions.offered(conn, missing) == ["label"]

@@ -11,7 +11,7 @@ from sqlalchemy import event, insert
 from sqlalchemy.engine import Connection
 
 from seedtrail.core.principals import Principal
-from seedtrail.enforcement import cases
+from seedtrail.enforcement import queue
 from seedtrail.store.schema import cases as cases_table
 from seedtrail.store.store import Store
 from seedtrail.store.types import utcnow
@@ -49,7 +49,7 @@ def _plan(conn: Connection, filters: dict[str, Any], min_severity: int | None) -
 
     event.listen(conn, "before_cursor_execute", grab)
     try:
-        rows = cases.queue(conn, MOD, filters, min_severity=min_severity, limit=10)
+        rows = queue.rows(conn, MOD, filters, min_severity=min_severity, limit=10)
     finally:
         event.remove(conn, "before_cursor_execute", grab)
     keys = [(-r["severity"], -r["reach"], r["id"]) for r in rows]

@@ -94,7 +94,7 @@ def test_profiles_and_opted_in_direct_messages_are_scanned_and_open_cases_on_acc
     from sqlalchemy import update
 
     from factories import OPERATOR, build_world
-    from seedtrail.enforcement import cases, intake
+    from seedtrail.enforcement import cases, intake, queue
     from seedtrail.integrity.scan import Scanner
     from seedtrail.integrity.sources import read_dms, read_store
     from seedtrail.store.schema import accounts
@@ -129,8 +129,8 @@ def test_profiles_and_opted_in_direct_messages_are_scanned_and_open_cases_on_acc
     )
     intake.import_findings(store, OPERATOR, flagged)
     with store.read() as conn:
-        got = {(c["subject_type"], c["subject_id"]) for c in cases.queue(conn, OPERATOR, {})}
-        dm_case = cases.queue(conn, OPERATOR, {"subject_id": w.ids["creator"]})[0]
+        got = {(c["subject_type"], c["subject_id"]) for c in queue.rows(conn, OPERATOR, {})}
+        dm_case = queue.rows(conn, OPERATOR, {"subject_id": w.ids["creator"]})[0]
         evidence = cases.detail(conn, OPERATOR, dm_case["id"])["evidence"]
     assert ("account", w.ids["other_creator"]) in got and ("account", w.ids["creator"]) in got
     assert evidence["message_id"] == "9"

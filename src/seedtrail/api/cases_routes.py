@@ -7,18 +7,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from seedtrail.api.deps import Actor, Reader, Writer
-from seedtrail.enforcement import actions, appeals, cases, distribution, groups
-from seedtrail.store.types import Count, Id
+from seedtrail.api.pages import Cursor, Offset, respond
+from seedtrail.enforcement import actions, appeals, cases, distribution, groups, queue
+from seedtrail.store.types import Id
 
 router = APIRouter(tags=["enforcement"])
 
 
-@router.get("/cases", summary="The moderator queue: by severity, then reach")
-def queue(
+@router.get(
+    "/cases",
+    summary="The moderator queue: by severity, then reach; next page by the Link header's cursor",
+)
+def queue_page(
+    request: Request,
+    response: Response,
     actor: Actor,
     conn: Reader,
     status: Literal["open", "actioned", "dismissed", "appealed", "overturned"] | None = None,
@@ -30,7 +36,8 @@ def queue(
     min_severity: int | None = Query(None, ge=1, le=4),
     group_key: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    offset: Count = 0,
+    offset: Offset = 0,
+    cursor: Cursor = None,
 ) -> list[dict[str, Any]]:
     filters = {
         "status": status,
@@ -40,7 +47,7 @@ def queue(
         "owner_account_id": owner_account_id,
         "parent_id": parent_id,
     }
-    return cases.queue(
+    page = queue.page(
         conn,
         actor,
         filters,
@@ -48,7 +55,9 @@ def queue(
         group_key=group_key,
         limit=limit,
         offset=offset,
+        cursor=cursor,
     )
+    return respond(request, response, page)
 
 
 @router.post("/cases", status_code=201, summary="Open a case by hand")

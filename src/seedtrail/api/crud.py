@@ -5,13 +5,15 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from seedtrail.api.deps import Actor, Reader, Writer
+from seedtrail.api.pages import Cursor, Offset, respond
 from seedtrail.core import resources
 from seedtrail.core.errors import InvalidInput
 from seedtrail.core.resources import Resource
-from seedtrail.store.types import MAX_INT, Count, Id
+from seedtrail.store import paging
+from seedtrail.store.types import MAX_INT, Id
 
 
 def crud_router(res: Resource, *, create: bool = True, update: bool = True) -> APIRouter:
@@ -28,18 +30,23 @@ def crud_router(res: Resource, *, create: bool = True, update: bool = True) -> A
     @router.get("", summary=f"List {res.name}")
     def list_all(
         request: Request,
+        response: Response,
         actor: Actor,
         conn: Reader,
         limit: int = Query(100, ge=1, le=1000),
-        offset: Count = 0,
+        offset: Offset = 0,
+        cursor: Cursor = None,
     ) -> list[dict[str, Any]]:
         filters = {
             k: _coerce(k, v)
             for k, v in request.query_params.items()
-            if k not in ("limit", "offset")
+            if k not in ("limit", "offset", "cursor")
         }
-        rows = resources.list_rows(conn, res, actor, filters, limit=limit, offset=offset)
-        return [res.present(r) for r in rows]
+        page = resources.list_page(
+            conn, res, actor, filters, limit=limit, offset=offset, cursor=cursor
+        )
+        rows = [res.present(r) for r in page.rows]
+        return respond(request, response, paging.Page(rows, page.next, page.position))
 
     @router.get("/{ident}", summary=f"Get a {res.noun}")
     def get_one(ident: Id, actor: Actor, conn: Reader) -> dict[str, Any]:

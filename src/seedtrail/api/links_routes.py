@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from seedtrail.api.deps import Actor, Reader, StoreDep, Writer
+from seedtrail.api.pages import Cursor, Offset, respond
 from seedtrail.core.errors import Forbidden
 from seedtrail.core.principals import Principal
 from seedtrail.links import clickstats, mounts, partners, preview
-from seedtrail.store import audit
+from seedtrail.store import audit, paging
 from seedtrail.store.types import Count, Id
 
 router = APIRouter()
@@ -123,37 +124,46 @@ def list_secrets(ident: Id, actor: Actor, conn: Reader) -> list[dict[str, Any]]:
 
 @router.get("/audit", tags=["audit"], summary="The audit log, newest first")
 def audit_log(
+    request: Request,
+    response: Response,
     actor: Actor,
     conn: Reader,
     object_type: str | None = None,
     object_id: str | None = None,
     action: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    offset: Count = 0,
+    offset: Offset = 0,
+    cursor: Cursor = None,
 ) -> list[dict[str, Any]]:
     audit.require_reader(actor)
-    return audit.entries(
+    page = audit.page(
         conn,
         object_type=object_type,
         object_id=object_id,
         action_prefix=action,
         limit=limit,
         offset=offset,
+        cursor=cursor,
     )
+    return respond(request, response, page)
 
 
 @router.get("/clicks", tags=["clicks"], summary="Logged clicks, newest first")
 def click_log(
+    request: Request,
+    response: Response,
     actor: Actor,
     conn: Reader,
     mount_id: Id | None = None,
     counted_only: bool = False,
     limit: int = Query(100, ge=1, le=1000),
-    offset: Count = 0,
+    offset: Offset = 0,
+    cursor: Cursor = None,
 ) -> list[dict[str, Any]]:
     q = clickstats.log_query(actor, mount_id=mount_id, counted_only=counted_only)
-    q = q.limit(limit).offset(offset)
-    return [dict(r) for r in conn.execute(q).mappings()]
+    given = {"mount_id": mount_id, "counted_only": counted_only or None}
+    page = paging.read(conn, clickstats.LOG, q, given, limit=limit, offset=offset, cursor=cursor)
+    return respond(request, response, page)
 
 
 @router.get("/me", tags=["access"], summary="Who am I")

@@ -16,7 +16,7 @@ from seedtrail.cli.context import console, err_console, open_store
 from seedtrail.cli.progress import progress
 from seedtrail.cli.store_cmd import cli_actor, show_rows
 from seedtrail.core.errors import InvalidInput, validated
-from seedtrail.enforcement import actions, appeals, autopolicy, cases, groups, intake
+from seedtrail.enforcement import actions, appeals, autopolicy, cases, groups, intake, queue
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
@@ -82,12 +82,13 @@ def list_cmd(
     group_key: str | None = typer.Option(None, "--group", help="Cases of one campaign."),
     limit: int = 50,
     offset: int = 0,
+    after: str | None = typer.Option(None, "--after", help="The next page's cursor, as printed."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """The moderator queue: by severity, then reach."""
+    """The moderator queue: by severity, then reach; page on with --after."""
     filters = {"status": status, "detector": detector, "subject_type": subject_type}
     with open_store(ctx) as store, store.read() as conn:
-        rows = cases.queue(
+        found = queue.page(
             conn,
             cli_actor(),
             filters,
@@ -95,7 +96,11 @@ def list_cmd(
             group_key=group_key,
             limit=limit,
             offset=offset,
+            cursor=after,
         )
+    rows = found.rows
+    if found.next:
+        typer.echo(f"next page: --after {found.next}", err=True)
     if as_json:
         show_rows(rows, True, "cases")
         return

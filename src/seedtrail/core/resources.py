@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Connection, Table, and_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, select, true
 
 from seedtrail.core.errors import Forbidden, InvalidInput, NotFound, forbidden, not_found
 from seedtrail.core.principals import Principal
 from seedtrail.messages import N_, Msg, term
-from seedtrail.store import audit, epoch
+from seedtrail.store import audit, epoch, paging
 from seedtrail.store.repo import Repo, Row
 
 PRIVILEGED = frozenset({"operator", "moderator"})
@@ -104,7 +104,7 @@ def get(conn: Connection, res: Resource, actor: Principal, ident: int) -> Row:
     return dict(row)
 
 
-def list_rows(
+def list_page(
     conn: Connection,
     res: Resource,
     actor: Principal,
@@ -112,7 +112,10 @@ def list_rows(
     *,
     limit: int = 100,
     offset: int = 0,
-) -> list[Row]:
+    cursor: str | None = None,
+) -> paging.Page:
+    """One page of the rows ``actor`` may see, by id: from the start, ``offset`` rows in
+    (bounded), or after ``cursor`` (the previous page's ``next``)."""
     _require(actor, res.read_roles, N_("problem.forbidden.list"), res.name)
     clauses: list[ColumnElement[bool]] = []
     scope = res.where_visible(actor)
@@ -130,7 +133,23 @@ def list_rows(
                 )
             )  # fmt: skip
         clauses.append(res.table.c[key] == value)
-    return res.repo.list(conn, clauses, limit=limit, offset=offset)
+    pk = next(iter(res.table.primary_key.columns))
+    listing = paging.Listing(res.name, ((pk, False),))
+    base = select(res.table).where(and_(true(), *clauses))
+    return paging.read(conn, listing, base, filters, limit=limit, offset=offset, cursor=cursor)
+
+
+def list_rows(
+    conn: Connection,
+    res: Resource,
+    actor: Principal,
+    filters: Mapping[str, Any],
+    *,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Row]:
+    """The rows of one page (:func:`list_page`), without the cursor."""
+    return list_page(conn, res, actor, filters, limit=limit, offset=offset).rows
 
 
 def create(conn: Connection, res: Resource, actor: Principal, data: BaseModel) -> Row:

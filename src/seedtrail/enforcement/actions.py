@@ -17,38 +17,30 @@ Each action keeps the state it replaced (``prior_state``) and the state it set
 (``applied_state``). Reversal restores ``prior_state`` exactly; when a later, still active action
 changed the same field, the subject is left alone and that later action inherits this one's
 ``prior_state``, so undoing actions in any order ends where the subject started. Every action and
-reversal is audited and bumps the policy epoch (the redirect applies it at once).
+reversal is audited and bumps the policy epoch (the redirect applies it at once). Taking an
+action is :func:`seedtrail.enforcement.effects.apply` on one case (the group action applies it
+to a campaign's members at once).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, select, update
 
-from seedtrail.core.errors import Conflict, InvalidInput, NotFound, not_found
+from seedtrail.core.errors import Conflict, NotFound, not_found
 from seedtrail.core.principals import Principal
-from seedtrail.enforcement import cases, subjects
-from seedtrail.messages import N_, Msg, term
+from seedtrail.enforcement import cases, effects, subjects
+from seedtrail.enforcement.effects import EFFECTS as EFFECTS
+from seedtrail.enforcement.effects import ActionName as ActionName
+from seedtrail.enforcement.effects import allowed_for as allowed_for
+from seedtrail.messages import N_, Msg
 from seedtrail.store import audit, epoch
 from seedtrail.store.repo import Repo, Row
-from seedtrail.store.schema import enforcement_actions, link_mounts, notes, offers
+from seedtrail.store.schema import enforcement_actions
 from seedtrail.store.types import utcnow
 
-ActionName = Literal["label", "hide", "throttle", "remove", "ban", "revoke_link_privileges"]
-#: (action, subject type) -> (field, value) it sets; None: no field changes.
-EFFECTS: dict[tuple[str, str], tuple[str, str] | None] = {
-    ("label", "account"): None,
-    ("label", "note"): None,
-    ("label", "comment"): None,
-    ("hide", "comment"): ("status", "hidden"),
-    ("remove", "comment"): ("status", "removed"),
-    ("throttle", "note"): ("status", "throttled"),
-    ("remove", "note"): ("status", "removed"),
-    ("ban", "account"): ("status", "banned"),
-    ("revoke_link_privileges", "account"): None,
-}
 repo = Repo(enforcement_actions, "action")
 
 
@@ -59,12 +51,6 @@ class ActionIn(BaseModel):
 
 class ReverseIn(BaseModel):
     reason: str = Field(min_length=3, max_length=2000)
-
-
-def allowed_for(subject_type: str, *, in_store: bool = True) -> list[str]:
-    """The actions a subject can get; only ``label`` when it is not in the store (an action
-    that cannot apply is not offered)."""
-    return [a for (a, t) in EFFECTS if t == subject_type and (in_store or a == "label")]
 
 
 def offered(conn: Connection, case: Row) -> list[str]:
@@ -81,39 +67,6 @@ def group_offered(case: Row) -> list[str]:
     return allowed_for("account") if case["subject_type"] == "campaign" else []
 
 
-def _check_allowed(conn: Connection, case: Row, case_id: int, action: str) -> None:
-    """Refuse ``action`` on ``case`` when its kind, status or an active action forbids it."""
-    kind = case["subject_type"]
-    if kind == "campaign":
-        raise InvalidInput(
-            Msg(
-                "problem.invalid-input.campaign_action", {"id": case_id, "group": case["group_key"]}
-            )
-        )
-    if (action, kind) not in EFFECTS:
-        raise InvalidInput(
-            Msg(
-                "problem.invalid-input.action_kind",
-                {
-                    "action": action,
-                    "kind": term("object", kind),
-                    "allowed": ", ".join(allowed_for(kind)),
-                },
-            )
-        )
-    if case["status"] not in ("open", "actioned"):
-        raise Conflict(
-            Msg(
-                "problem.conflict.no_new_actions",
-                {"id": case_id, "status": term("case.status", case["status"])},
-            )
-        )
-    if _active(conn, case_id=case_id, action=action):
-        raise Conflict(
-            Msg("problem.conflict.active_action", {"id": case_id, "action": term("action", action)})
-        )
-
-
 def take(
     conn: Connection,
     actor: Principal,
@@ -126,65 +79,10 @@ def take(
     """Apply ``action`` to the subject of case ``case_id``; audited; returns the action row."""
     cases.require_staff(actor, N_("staff.take_actions"))
     case = cases.get(conn, actor, case_id)
-    kind, sid = case["subject_type"], case["subject_id"]
-    _check_allowed(conn, case, case_id, action)
-    effect = EFFECTS[(action, kind)]
-    subject = subjects.load(conn, kind, sid)
-    prior = applied = None
-    if action != "label" and subject.row is None:
-        raise InvalidInput(
-            Msg(
-                "problem.invalid-input.not_in_store",
-                {
-                    "kind": term("object", kind),
-                    "id": sid,
-                    "allowed": ", ".join(allowed_for(kind, in_store=False)),
-                },
-            )
-        )
-    if effect is not None and subject.row is not None:
-        field, value = effect
-        prior, applied = {field: subject.row[field]}, {field: value}
-        _set_subject(conn, kind, sid, applied)
-    account_id = sid if kind == "account" and subject.in_store else None
-    row = repo.insert(
-        conn,
-        {
-            "case_id": case_id,
-            "action": action,
-            "subject_type": kind,
-            "subject_id": sid,
-            "account_id": account_id,
-            "prior_state": prior,
-            "applied_state": applied,
-            "reason": reason,
-            "actor": actor.label,
-            "rule": rule,
-        },
-    )
-    closes = _links_closed(conn, account_id) if action in ("ban", "revoke_link_privileges") else []
-    audit.record(
-        conn,
-        actor=actor.label,
-        action="enforcement.action",
-        object_type=kind,
-        object_id=sid,
-        before=prior,
-        after=applied,
-        detail={
-            "case_id": case_id,
-            "action_id": row["id"],
-            "action": action,
-            "reason": reason,
-            "rule": rule,
-            "live_links_closed": closes,
-        },
-    )
-    if case["status"] == "open":
-        cases.set_status(conn, actor, case_id, "actioned", f"{action} (action {row['id']})")
-    if action != "label":
-        epoch.bump(conn)
-    return row
+    taken, refused = effects.apply(conn, actor, [case], action, reason, rule=rule)
+    if refused:
+        raise refused[0][1]
+    return taken[0]
 
 
 def reverse(
@@ -293,24 +191,6 @@ def _set_subject(conn: Connection, kind: str, sid: int, values: dict[str, Any] |
         return
     table = subjects.table_of(kind)
     conn.execute(update(table).where(table.c.id == sid).values(**values, updated_at=utcnow()))
-
-
-def _links_closed(conn: Connection, account_id: int | None) -> list[int]:
-    """Active mounts the account shows (its notes, comments' notes, profile) or owns (offers)."""
-    if account_id is None:
-        return []
-    m = link_mounts
-    own_notes = select(notes.c.id).where(notes.c.author_id == account_id)
-    own_offers = select(offers.c.id).where(offers.c.owner_id == account_id)
-    query = select(m.c.id).where(
-        m.c.status == "active",
-        or_(
-            m.c.account_id == account_id,
-            m.c.note_id.in_(own_notes),
-            m.c.offer_id.in_(own_offers),
-        ),
-    )
-    return sorted(conn.execute(query.order_by(m.c.id)).scalars())
 
 
 def get(conn: Connection, action_id: int) -> Row:

@@ -5,8 +5,8 @@ A water-army campaign is one case (subject ``campaign``); its members' cases (su
 campaign's page, acted on together by the group action (see ``groups``) and appealed one by one.
 
 A case is identified by its subject, its detector and the hash of its evidence, so importing the
-same detections twice opens nothing new. The moderator queue lists cases by severity (critical
-first), then reach (largest audience first). Moderators and operators see every case; the
+same detections twice opens nothing new. The moderator queue (``queue``) lists cases by severity
+(critical first), then reach (largest audience first). Moderators and operators see every case; the
 subject's owner (a creator or brand) sees their own cases once acted on (not while open, so a
 case does not tip off the accounts under review, and not once dismissed), with other accounts' ids
 in campaign evidence reduced to counts and staff names reduced to their role.
@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Connection, and_, false, insert, select, true
+from sqlalchemy import ColumnElement, Connection, and_, false, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from seedtrail.core.errors import Conflict, Forbidden, InvalidInput, NotFound, forbidden, not_found
@@ -217,7 +216,8 @@ def require_staff(actor: Principal, what: str) -> None:
         )
 
 
-def _scope(actor: Principal) -> ColumnElement[bool] | None:
+def scope_of(actor: Principal) -> ColumnElement[bool] | None:
+    """The cases ``actor`` may see, as a condition (None: every case)."""
     if actor.role in STAFF:
         return None
     if actor.role in OWNERS and actor.account_id is not None:
@@ -229,73 +229,12 @@ def get(conn: Connection, actor: Principal, case_id: int) -> Row:
     """The case if ``actor`` may see it (404 otherwise, so others' cases stay invisible)."""
     if actor.role not in STAFF | OWNERS:
         raise forbidden(actor.role, N_("problem.forbidden.read"), "cases")
-    scope = _scope(actor)
+    scope = scope_of(actor)
     where = [cases.c.id == case_id] + ([scope] if scope is not None else [])
     row = conn.execute(select(cases).where(and_(*where))).mappings().first()
     if row is None:
         raise NotFound(not_found("case", case_id))
     return dict(row)
-
-
-QUEUE_FILTERS = (
-    "status",
-    "detector",
-    "subject_type",
-    "subject_id",
-    "owner_account_id",
-    "parent_id",
-)
-
-
-def queue(
-    conn: Connection,
-    actor: Principal,
-    filters: Mapping[str, Any],
-    *,
-    min_severity: int | None = None,
-    group_key: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[Row]:
-    """Cases by severity (highest first), then reach (largest first), then age.
-
-    Staff see a campaign as its one case: members' cases are listed only when asked for by
-    ``parent_id`` or ``group_key`` (an owner sees their own member case as any other)."""
-    if actor.role not in STAFF | OWNERS:
-        raise forbidden(actor.role, N_("problem.forbidden.read"), "cases")
-    clauses: list[ColumnElement[bool]] = []
-    scope = _scope(actor)
-    if scope is not None:
-        clauses.append(scope)
-    for key, value in filters.items():
-        if value is None:
-            continue
-        if key not in QUEUE_FILTERS:
-            raise InvalidInput(
-                Msg(
-                    "problem.invalid-input.case_filter",
-                    {
-                        "key": key,
-                        "allowed": ", ".join((*QUEUE_FILTERS, "min_severity", "group_key")),
-                    },
-                )
-            )
-        clauses.append(cases.c[key] == value)
-    if min_severity is not None:
-        clauses.append(cases.c.severity >= min_severity)
-    if group_key is not None:
-        clauses.append(cases.c.group_key == group_key)
-    elif scope is None and filters.get("parent_id") is None:
-        clauses.append(cases.c.parent_id.is_(None))
-    listed = [c for c in cases.c if c.name != "evidence"]  # the queue never shows evidence
-    query = (
-        select(*listed)
-        .where(and_(true(), *clauses))
-        .order_by(cases.c.severity.desc(), cases.c.reach.desc(), cases.c.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return [present(dict(r), full=actor.role in STAFF) for r in conn.execute(query).mappings()]
 
 
 def detail(conn: Connection, actor: Principal, case_id: int) -> Row:
@@ -361,6 +300,27 @@ def set_status(conn: Connection, actor: Principal, case_id: int, status: str, wh
             detail={"reason": why},
         )
     return after
+
+
+def set_status_many(
+    conn: Connection, actor: Principal, changes: list[tuple[int, str, str]], status: str
+) -> None:
+    """Set ``status`` on many cases, each ``(case id, status before, why)``, in one statement per
+    chunk, with one ``case.status`` audit entry per case (as :func:`set_status` writes)."""
+    moving = [(i, before, why) for i, before, why in changes if before != status]
+    now = utcnow()
+    for start in range(0, len(moving), 500):
+        ids = [i for i, _, _ in moving[start : start + 500]]
+        conn.execute(update(cases).where(cases.c.id.in_(ids)).values(status=status, updated_at=now))
+    audit.record_many(
+        conn,
+        [
+            {"actor": actor.label, "action": "case.status", "object_type": "case",
+             "object_id": i, "before": {"status": before}, "after": {"status": status},
+             "detail": {"reason": why}}
+            for i, before, why in moving
+        ],
+    )  # fmt: skip
 
 
 def dismiss(conn: Connection, actor: Principal, case_id: int, reason: str) -> Row:

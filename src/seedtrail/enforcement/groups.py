@@ -2,11 +2,13 @@
 ``group_key``; the campaign's own case holds them by ``parent_id``) get the same action in one
 transaction, and the campaign's case is marked actioned.
 
-Each case gets its own action through :func:`seedtrail.enforcement.actions.take`, so each is
-audited, reversible and appealable on its own exactly as if a moderator had taken it case by case;
-the group call adds one audit entry naming the group, the action and what it did. Cases that are
-closed, already carry the action, or whose subject the action does not apply to are skipped and
-listed with the reason; nothing is skipped silently.
+Each case gets its own action row and audit entries, so each is reversible and appealable on its
+own exactly as if a moderator had taken it case by case; the work is done set-wise
+(:func:`seedtrail.enforcement.effects.apply`: a few statements per 500 cases, not a round of
+queries per case), so banning a campaign of 10,000 accounts takes seconds. The group call adds one
+audit entry naming the group, the action and what it did. Cases that are closed, already carry the
+action, or whose subject the action does not apply to are skipped and listed with the reason;
+nothing is skipped silently.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, func, select
 
-from seedtrail.core.errors import Conflict, InvalidInput, NotFound
+from seedtrail.core.errors import InvalidInput, NotFound
 from seedtrail.core.principals import Principal
-from seedtrail.enforcement import actions, cases
+from seedtrail.enforcement import cases, effects
 from seedtrail.messages import N_, Msg
 from seedtrail.store import audit
 from seedtrail.store.schema import cases as cases_table
@@ -28,7 +30,7 @@ MAX_GROUP = 20_000
 
 
 class GroupActionIn(BaseModel):
-    action: actions.ActionName
+    action: effects.ActionName
     reason: str = Field(min_length=3, max_length=2000)
 
 
@@ -66,16 +68,9 @@ def take(
         raise InvalidInput(
             Msg("problem.invalid-input.group_size", {"group": group_key, "max": MAX_GROUP})
         )
-    taken: list[dict[str, Any]] = []
-    skipped: list[dict[str, Any]] = []
-    for case_id in ids:
-        try:
-            with conn.begin_nested():  # a skipped case leaves no half-done change behind
-                row = actions.take(conn, actor, case_id, action, reason)
-        except (Conflict, InvalidInput) as exc:
-            skipped.append({"case_id": case_id, "why": exc.detail})
-            continue
-        taken.append(row)
+    rows = _rows(conn, ids)
+    taken, refused = effects.apply(conn, actor, rows, action, reason)
+    skipped = [{"case_id": case_id, "why": exc.detail} for case_id, exc in refused]
     if taken:
         _mark_campaign(conn, actor, group_key, action, len(taken))
     audit.record(
@@ -93,6 +88,17 @@ def take(
         },
     )
     return {"group_key": group_key, "action": action, "taken": taken, "skipped": skipped}
+
+
+def _rows(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
+    """The member cases (the fields an action needs), in ``ids``' order (staff see every case)."""
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), effects.CHUNK):
+        query = select(*[cases_table.c[k] for k in effects.CASE_FIELDS]).where(
+            cases_table.c.id.in_(ids[start : start + effects.CHUNK])
+        )
+        found.update((int(r["id"]), dict(r)) for r in conn.execute(query).mappings())
+    return [found[i] for i in ids]
 
 
 def campaign_case(conn: Connection, group_key: str) -> int | None:

@@ -15,6 +15,7 @@ from seedtrail.contracts import SENT_OUTCOMES
 from seedtrail.core.errors import forbidden
 from seedtrail.core.principals import Principal
 from seedtrail.messages import N_
+from seedtrail.store import paging
 from seedtrail.store.schema import clicks, notes, offers
 
 DAY_US = 86_400_000_000
@@ -45,10 +46,15 @@ def counted() -> ColumnElement[bool]:
     )
 
 
+#: The click log, newest first (paged with :func:`seedtrail.store.paging.read`).
+LOG = paging.Listing("clicks", ((clicks.c.id, True),))
+
+
 def log_query(
     actor: Principal, *, mount_id: int | None = None, counted_only: bool = False
 ) -> Select[Any]:
-    q = select(clicks).where(scope(actor)).order_by(clicks.c.id.desc())
+    """The clicks ``actor`` may see, unordered (``LOG`` orders them)."""
+    q = select(clicks).where(scope(actor))
     if mount_id is not None:
         q = q.where(clicks.c.mount_id == mount_id)
     if counted_only:

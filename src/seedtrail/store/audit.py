@@ -9,6 +9,7 @@ from sqlalchemy import Connection, insert, select
 
 from seedtrail.core.errors import forbidden
 from seedtrail.messages import N_
+from seedtrail.store import paging
 from seedtrail.store.schema import audit_log
 from seedtrail.store.types import utcnow
 
@@ -73,6 +74,32 @@ def record_many(conn: Connection, items: list[dict[str, Any]]) -> None:
     conn.execute(insert(audit_log), rows)
 
 
+LISTING = paging.Listing("audit", ((audit_log.c.id, True),))
+
+
+def page(
+    conn: Connection,
+    *,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    action_prefix: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    cursor: str | None = None,
+) -> paging.Page:
+    """Entries, newest first: from the start, ``offset`` entries in (bounded), or after
+    ``cursor`` (the previous page's ``next``)."""
+    query = select(audit_log)
+    if object_type:
+        query = query.where(audit_log.c.object_type == object_type)
+    if object_id:
+        query = query.where(audit_log.c.object_id == object_id)
+    if action_prefix:
+        query = query.where(audit_log.c.action.startswith(action_prefix))
+    given = {"object_type": object_type, "object_id": object_id, "action": action_prefix}
+    return paging.read(conn, LISTING, query, given, limit=limit, offset=offset, cursor=cursor)
+
+
 def entries(
     conn: Connection,
     *,
@@ -82,11 +109,12 @@ def entries(
     limit: int = 100,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit).offset(offset)
-    if object_type:
-        query = query.where(audit_log.c.object_type == object_type)
-    if object_id:
-        query = query.where(audit_log.c.object_id == object_id)
-    if action_prefix:
-        query = query.where(audit_log.c.action.startswith(action_prefix))
-    return [dict(r) for r in conn.execute(query).mappings()]
+    """The entries of one page (:func:`page`), without the cursor."""
+    return page(
+        conn,
+        object_type=object_type,
+        object_id=object_id,
+        action_prefix=action_prefix,
+        limit=limit,
+        offset=offset,
+    ).rows

@@ -15,7 +15,7 @@ from seedtrail.community import notes
 from seedtrail.core import resources
 from seedtrail.core.errors import Forbidden, ReportOutdated
 from seedtrail.core.principals import Principal
-from seedtrail.enforcement import cases, subjects
+from seedtrail.enforcement import cases, queue, subjects
 from seedtrail.links import clickstats, mounts
 from seedtrail.store.schema import offers
 from seedtrail.web import charts, tables
@@ -59,7 +59,7 @@ def load_creator(conn: Connection, actor: Principal) -> dict[str, Any]:
     for n in note_rows:
         n["clicks"] = per_note.get(n["id"], 0)
         n["mounts"] = sum(1 for m in mount_rows if m["note_id"] == n["id"])
-    own_cases = cases.queue(conn, actor, {}, limit=LIMIT) if actor.role in cases.OWNERS else []
+    own_cases = queue.rows(conn, actor, {}, limit=LIMIT) if actor.role in cases.OWNERS else []
     return {
         "cases": own_cases,
         "case_names": Names.load(conn, *case_text.ids_of(own_cases)),

@@ -14,8 +14,9 @@ from starlette.responses import Response
 
 from seedtrail.core.errors import InvalidInput, validated
 from seedtrail.core.principals import Principal
-from seedtrail.enforcement import actions, appeals, cases, groups
+from seedtrail.enforcement import actions, appeals, cases, groups, queue
 from seedtrail.messages import Msg
+from seedtrail.store import paging
 from seedtrail.web import charts, tables
 from seedtrail.web.render import Ctx, action, page, redirect
 from seedtrail.web.tables import Column
@@ -28,11 +29,22 @@ STATUSES = ("open", "actioned", "dismissed", "appealed", "overturned")
 
 
 def load_queue(
-    conn: Connection, actor: Principal, *, status: str | None, min_severity: int | None
-) -> list[dict[str, Any]]:
-    """The queue as ``GET /cases`` returns it for ``actor`` (severity, then reach)."""
-    return cases.queue(
-        conn, actor, {"status": status}, min_severity=min_severity, limit=QUEUE_LIMIT
+    conn: Connection,
+    actor: Principal,
+    *,
+    status: str | None,
+    min_severity: int | None,
+    after: str | None = None,
+) -> paging.Page:
+    """A window of the queue as ``GET /cases`` returns it for ``actor`` (severity, then reach):
+    the top ``QUEUE_LIMIT`` cases, or those after the cursor ``after``."""
+    return queue.page(
+        conn,
+        actor,
+        {"status": status},
+        min_severity=min_severity,
+        limit=QUEUE_LIMIT,
+        cursor=after,
     )
 
 
@@ -64,11 +76,15 @@ def queue_page(ctx: Ctx) -> Response:
     sev = ctx.query.get("min_severity") or None
     if sev not in (None, "1", "2", "3", "4"):
         raise InvalidInput(Msg("web.error.min_severity"))
+    after = ctx.query.get("after") or None
     with ctx.web.store.read() as conn:
-        rows = load_queue(conn, ctx.user, status=status, min_severity=int(sev) if sev else None)
+        window = load_queue(
+            conn, ctx.user, status=status, min_severity=int(sev) if sev else None, after=after
+        )
+        rows = window.rows
         names = Names.load(conn, *case_text.ids_of(rows))
     label_rows(ctx, rows, names)
-    for rank, r in enumerate(rows, start=1):
+    for rank, r in enumerate(rows, start=window.position + 1):
         r["rank"] = rank
         r["severity_label"] = ctx.label("severity", r["severity_name"])
     t = ctx.t
@@ -97,6 +113,8 @@ def queue_page(ctx: Ctx) -> Response:
         status_filter=status or "",
         min_severity=sev or "",
         statuses=STATUSES,
+        window=window,
+        window_size=QUEUE_LIMIT,
         cells={
             "summary_text": case_link,
             "severity": _severity_cell(ctx),
@@ -156,7 +174,7 @@ def case_page(ctx: Ctx) -> Response:
         campaign_case = case["subject_type"] == "campaign"
         group_size = groups.size(conn, key) if key and campaign_case else 0
         members = (
-            cases.queue(conn, ctx.user, {"parent_id": case_id}, limit=MEMBERS_SHOWN)
+            queue.rows(conn, ctx.user, {"parent_id": case_id}, limit=MEMBERS_SHOWN)
             if campaign_case and staff
             else []
         )

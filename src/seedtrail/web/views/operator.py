@@ -15,7 +15,7 @@ from seedtrail.core.principals import Principal
 from seedtrail.enforcement import subjects
 from seedtrail.links import partners, preview, rules
 from seedtrail.messages import Msg
-from seedtrail.store import audit
+from seedtrail.store import audit, paging
 from seedtrail.web import tables
 from seedtrail.web.render import Ctx, action, page, redirect
 from seedtrail.web.tables import Column
@@ -36,16 +36,20 @@ def load_policy(conn: Connection, actor: Principal) -> dict[str, Any]:
 
 
 def load_audit(
-    conn: Connection, actor: Principal, *, page_no: int, action_prefix: str | None
-) -> tuple[list[dict[str, Any]], bool]:
+    conn: Connection,
+    actor: Principal,
+    *,
+    page_no: int,
+    action_prefix: str | None,
+    after: str | None = None,
+) -> paging.Page:
+    """A page of the audit log: after the cursor ``after`` (the next link), else by number (an
+    offset, bounded: deep pages are reached by the next link)."""
     audit.require_reader(actor)
-    rows = audit.entries(
-        conn,
-        action_prefix=action_prefix or None,
-        limit=AUDIT_PAGE + 1,
-        offset=(page_no - 1) * AUDIT_PAGE,
+    offset = 0 if after else (page_no - 1) * AUDIT_PAGE
+    return audit.page(
+        conn, action_prefix=action_prefix or None, limit=AUDIT_PAGE, offset=offset, cursor=after
     )
-    return rows[:AUDIT_PAGE], len(rows) > AUDIT_PAGE
 
 
 def _int(value: str | None, default: int) -> int:
@@ -62,7 +66,13 @@ def policy_page(ctx: Ctx) -> Response:
     prefix = ctx.query.get("audit.action") or ""
     with ctx.web.store.read() as conn:
         data = load_policy(conn, actor)
-        entries, more = load_audit(conn, actor, page_no=page_no, action_prefix=prefix)
+        entries = load_audit(
+            conn,
+            actor,
+            page_no=page_no,
+            action_prefix=prefix,
+            after=ctx.query.get("audit.after") or None,
+        )
     t = ctx.t
     rule_table = tables.build(
         "rules",
@@ -102,9 +112,10 @@ def policy_page(ctx: Ctx) -> Response:
         "operator.html",
         rules=rule_table,
         partners=partner_table,
-        audit=entries,
-        audit_page=page_no,
-        audit_more=more,
+        audit=entries.rows,
+        audit_page=entries.position // AUDIT_PAGE + 1,
+        audit_prev=entries.position and entries.position - AUDIT_PAGE <= paging.MAX_OFFSET,
+        audit_next=entries.next,
         audit_action=prefix,
         may_switch=actor.role == "operator",
     )
