@@ -73,7 +73,8 @@ def take(
             with conn.begin_nested():  # a skipped case leaves no half-done change behind
                 row = actions.take(conn, actor, case_id, action, reason)
         except (Conflict, InvalidInput) as exc:
-            skipped.append({"case_id": case_id, "why": exc.detail})
+            why_msg = exc.msg.as_dict() if exc.msg else None  # the reason in any reader's language
+            skipped.append({"case_id": case_id, "why": exc.detail, "why_msg": why_msg})
             continue
         taken.append(row)
     if taken:
