@@ -116,7 +116,7 @@ def blind_cmd(
             "cli.cleanroom.blinded_files",
             out=str(out),
             seconds=f"{elapsed:.1f}",
-            key=str(key_out),
+            key_file=str(key_out),
             handles=str(handles_out),
         )
     )

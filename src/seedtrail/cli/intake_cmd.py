@@ -92,7 +92,7 @@ def _import(store: Store, file: Path, kind: str, partner: str | None, errors: Pa
         err_console.print(f"[red]{rejected}[/] {line}", highlight=False, markup=True)
     if report.rejected > len(report.errors):
         more = report.rejected - len(report.errors)
-        key = "cli.import.more_in" if errors else "cli.import.more"
+        key = N_("cli.import.more_in") if errors else N_("cli.import.more")
         err_console.print(cli_msg(key, n=more, file=str(errors)))
     console.print(
         cli_msg(

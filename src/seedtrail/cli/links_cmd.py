@@ -23,7 +23,7 @@ from seedtrail.core import principals
 from seedtrail.core.catalog import CRUD
 from seedtrail.core.errors import validated
 from seedtrail.links import mounts, partners
-from seedtrail.messages import term
+from seedtrail.messages import N_, term
 from seedtrail.store import audit
 from seedtrail.store.schema import clicks
 
@@ -126,7 +126,7 @@ def kill_switch(
     """Close (or reopen) every link of a partner at once."""
     with open_store(ctx) as store, store.transaction() as conn:
         row = partners.set_links_enabled(conn, cli_actor(), partner_id, not off, reason)
-    key = "cli.links.partner_on" if row["links_enabled"] else "cli.links.partner_off"
+    key = N_("cli.links.partner_on") if row["links_enabled"] else N_("cli.links.partner_off")
     console.print(cli_msg(key, partner=row["slug"]))
 
 

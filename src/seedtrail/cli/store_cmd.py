@@ -85,7 +85,7 @@ def init(
         if operator_key:
             with store.transaction() as conn:
                 _, key = principals.create(conn, name=operator_key, role="operator")
-            console.print(cli_msg("cli.store.operator_key", key=f"[bold]{key}[/]"))
+            console.print(cli_msg("cli.store.operator_key", secret=f"[bold]{key}[/]"))
 
 
 keys_app = typer.Typer(
@@ -108,7 +108,7 @@ def keys_create(
         principal, key = principals.create(
             conn, name=name, role=role, account_id=account_id, partner_id=partner_id
         )
-    console.print(cli_msg("cli.store.key", who=principal.label, key=f"[bold]{key}[/]"))
+    console.print(cli_msg("cli.store.key", who=principal.label, secret=f"[bold]{key}[/]"))
 
 
 @keys_app.command("revoke")
