@@ -22,9 +22,9 @@ from seedtrail.cleanroom import gate
 from seedtrail.community import campaigns as campaign_res
 from seedtrail.community import collabs
 from seedtrail.core import resources
-from seedtrail.core.errors import InvalidInput, NotFound, forbidden
+from seedtrail.core.errors import InvalidInput, NotFound, forbidden, not_found
 from seedtrail.core.principals import Principal
-from seedtrail.messages import N_
+from seedtrail.messages import N_, Msg
 from seedtrail.store.schema import (
     campaign_notes,
     campaigns,
@@ -449,7 +449,7 @@ def visible_notes(conn: Connection, actor: Principal, ids: list[int]) -> set[int
 
 def _note_visible(conn: Connection, actor: Principal, ident: int) -> None:
     if ident not in visible_notes(conn, actor, [ident]):
-        raise NotFound(f"note {ident} not found")
+        raise NotFound(not_found("note", ident))
 
 
 MAX_NOTES = 1000
@@ -469,7 +469,7 @@ def notes_report(
     model: str | None = ModelQ,
 ) -> dict[str, Any]:
     if len(ids) > MAX_NOTES:
-        raise InvalidInput(f"at most {MAX_NOTES} note ids per request; got {len(ids)}")
+        raise InvalidInput(Msg("problem.invalid-input.note_ids", {"max": MAX_NOTES, "n": len(ids)}))
     visible = visible_notes(conn, actor, ids)
     report = _report(request)
     if report is None:

@@ -12,6 +12,7 @@ from rich.table import Table
 from seedtrail.cli.context import console
 from seedtrail.cli.progress import progress
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 if TYPE_CHECKING:
     from seedtrail.attribution.inputs import Inputs
@@ -67,7 +68,7 @@ def attribute_cmd(
 
     inputs = _inputs(touches, conversions, identity, lake, world)
     if out.suffix.lower() not in (".parquet", ".csv"):
-        raise InvalidInput(f"--out {out}: use a .parquet or .csv file name")
+        raise InvalidInput(Msg("problem.invalid-input.out_suffix", {"path": str(out)}))
     spec = AttributionSpec(
         model=ModelSpec(
             name=model,  # type: ignore[arg-type]
@@ -144,16 +145,16 @@ def _inputs(
     from seedtrail.attribution.inputs import Inputs, from_lake, from_world
 
     if lake is not None and world is not None:
-        raise InvalidInput("give either --lake or --world, not both")
+        raise InvalidInput(Msg("problem.invalid-input.lake_or_world"))
     if world is not None:
         if touches or conversions:
-            raise InvalidInput("--world reads its own touches and conversions; drop --touches")
+            raise InvalidInput(Msg("problem.invalid-input.own_inputs", {"option": "--world"}))
         inputs = from_world(world)
         return inputs if identity is None else Inputs(inputs.touches, inputs.conversions, identity)
     if lake is not None:
         if touches or conversions:
-            raise InvalidInput("--lake reads its own touches and conversions; drop --touches")
+            raise InvalidInput(Msg("problem.invalid-input.own_inputs", {"option": "--lake"}))
         return from_lake(lake, identity)
     if touches is None or conversions is None:
-        raise InvalidInput("give --touches and --conversions (or --lake, or --world)")
+        raise InvalidInput(Msg("problem.invalid-input.inputs_needed"))
     return Inputs(touches, conversions, identity)

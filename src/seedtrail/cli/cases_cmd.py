@@ -18,7 +18,7 @@ from seedtrail.cli.progress import progress
 from seedtrail.cli.store_cmd import cli_actor, show_rows
 from seedtrail.core.errors import InvalidInput, validated
 from seedtrail.enforcement import actions, appeals, autopolicy, cases, groups, intake
-from seedtrail.messages import term
+from seedtrail.messages import Msg, term
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
@@ -44,9 +44,9 @@ def import_cmd(
 ) -> None:
     """Open cases from detector output (idempotent: re-importing opens nothing new)."""
     if (findings is None) == (campaigns is None):
-        raise InvalidInput("give exactly one of --findings or --campaigns")
+        raise InvalidInput(Msg("problem.invalid-input.findings_or_campaigns"))
     rules = autopolicy.load(auto_policy) if auto_policy or auto else None
-    with open_store(ctx) as store, progress("opening cases") as bar:
+    with open_store(ctx) as store, progress(cli_msg("cli.cases.opening")) as bar:
         if findings is not None:
             report = intake.import_findings(
                 store,

@@ -14,6 +14,7 @@ from rich.table import Table
 from seedtrail.cli.context import console
 from seedtrail.cli.progress import progress
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
@@ -43,7 +44,7 @@ def _source(
     from seedtrail.integrity import sources
 
     if sum((input_ is not None, world is not None, store)) != 1:
-        raise InvalidInput("give exactly one of --input FILE, --world DIR or --store")
+        raise InvalidInput(Msg("problem.invalid-input.one_source"))
     if input_ is not None:
         return sources.read_jsonl(input_), [], set()
     if world is not None:
@@ -140,7 +141,7 @@ def campaigns_cmd(
     res = _scan(ctx, input_, world, store, None, None, workers)
     act = res.activity()
     if len(act) == 0:
-        raise InvalidInput("no comment has both 'author' and 'note_id': campaigns need them")
+        raise InvalidInput(Msg("problem.invalid-input.campaign_fields"))
     with console.status("looking for dense blocks"):
         found = find_campaigns(act, CampaignParams(min_score=min_score))
     tmp = output.with_name(f".{output.name}.part")
@@ -174,7 +175,7 @@ def evaluate_cmd(
     parts |= {"organic"} if organic is not None else set()
     unknown = parts - {"independent", "diversion", "injected", "world", "organic"}
     if unknown:
-        raise InvalidInput(f"unknown --part {', '.join(sorted(unknown))}")
+        raise InvalidInput(Msg("problem.invalid-input.part", {"parts": ", ".join(sorted(unknown))}))
     report: dict[str, object] = {}
     for name in ("independent", "diversion", "injected", "world"):
         if name in parts:
@@ -197,7 +198,7 @@ def _organic(path: Path) -> dict[str, object]:
     from seedtrail.integrity.sources import Item
 
     if not path.exists():
-        raise InvalidInput(f"{path} does not exist")
+        raise InvalidInput(Msg("problem.invalid-input.path_missing", {"path": str(path)}))
     texts = sorted({line.strip() for line in path.read_text("utf-8").splitlines() if line.strip()})
     scanner = Scanner()
     flagged = []
@@ -273,7 +274,7 @@ def _eval_injected(world: Path | None, seeds: int) -> Any:
 def _eval_world(world: Path | None, seeds: int) -> Any:
     """`integrity evaluate --part world`: print its table, return its figures."""
     if world is None:
-        raise InvalidInput("--part world needs --world DIR")
+        raise InvalidInput(Msg("problem.invalid-input.part_world"))
     from seedtrail.integrity.evaluation.world_eval import evaluate_world
 
     with console.status(f"scanning and finding campaigns in {world}"):
