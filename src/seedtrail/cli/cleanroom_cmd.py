@@ -235,8 +235,8 @@ def match_cmd(
 @cleanroom_app.command("templates")
 def templates_cmd() -> None:
     """List the pre-registered report templates."""
-    heads = (N_("cli.cleanroom.col.template"), N_("cli.cleanroom.col.breakdown"))
-    heads += (N_("cli.cleanroom.col.measures"), N_("cli.cleanroom.col.ratios"))
+    heads = [N_("cli.cleanroom.col.template"), N_("cli.cleanroom.col.breakdown")]
+    heads += [N_("cli.cleanroom.col.measures"), N_("cli.cleanroom.col.ratios")]
     table = Table(*map(cli_msg, heads), title=cli_msg("cli.cleanroom.templates"))
     for spec in TEMPLATES.values():
         table.add_row(

@@ -57,8 +57,8 @@ def stats_cmd(
 ) -> None:
     """Files, rows and bytes per event type and day."""
     lake = Lake(state(ctx).settings.effective_lake_url)
-    heads = (N_("cli.lake.col.type"), N_("cli.lake.col.day"), N_("cli.lake.col.files"))
-    heads += (N_("cli.lake.col.rows"), N_("cli.lake.col.bytes"))
+    heads = [N_("cli.lake.col.type"), N_("cli.lake.col.day"), N_("cli.lake.col.files")]
+    heads += [N_("cli.lake.col.rows"), N_("cli.lake.col.bytes")]
     table = Table(*map(cli_msg, heads), title=cli_msg("cli.lake.title", url=lake.url))
     rows = stats(lake, type_)
     for s in rows:

@@ -8,6 +8,7 @@ never contain a secret.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from seedtrail.messages import N_, Msg, term
@@ -189,7 +190,7 @@ VALIDATION_TYPES = frozenset(
 )
 
 
-def field_errors(errors: list[Any]) -> list[Msg]:
+def field_errors(errors: Sequence[Any]) -> list[Msg]:
     """Pydantic's validation errors as messages: ``where: what`` each, ``what`` in the reader's
     language for the types of :data:`VALIDATION_TYPES` (else pydantic's English text)."""
     out = []

@@ -67,6 +67,11 @@ def _unresolved(mount: dict[str, Any], exc: InvalidInput) -> dict[str, Any]:
     }
 
 
+def _unpatchable(unknown: set[str]) -> InvalidInput:
+    fields = {"allowed": str(sorted(PATCHABLE)), "fields": str(sorted(unknown))}
+    return InvalidInput(Msg("problem.invalid-input.preview_fields", fields))
+
+
 def run(conn: Connection, actor: Principal, change: Change) -> Preview:
     """Dry-run ``change`` for anyone who may read the rules; nothing is written."""
     if actor.role not in rules.RESOURCE.read_roles:
@@ -84,12 +89,7 @@ def run(conn: Connection, actor: Principal, change: Change) -> Preview:
         row = resources.get(conn, rules.RESOURCE, actor, change.rule_id)
         unknown = set(change.rule_patch) - PATCHABLE
         if unknown:
-            raise InvalidInput(
-                Msg(
-                    "problem.invalid-input.preview_fields",
-                    {"allowed": str(sorted(PATCHABLE)), "fields": str(sorted(unknown))},
-                )
-            )
+            raise _unpatchable(unknown)
         if not change.rule_patch:
             raise InvalidInput(Msg("problem.invalid-input.preview_empty"))
         rule = Rule.from_row(row)
