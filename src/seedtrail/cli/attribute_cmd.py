@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from seedtrail.cli.context import console
+from seedtrail.cli.context import cli_msg, console
 from seedtrail.cli.progress import progress
 from seedtrail.core.errors import InvalidInput
-from seedtrail.messages import Msg
+from seedtrail.messages import N_, Msg
 
 if TYPE_CHECKING:
     from seedtrail.attribution.inputs import Inputs
@@ -85,20 +85,30 @@ def attribute_cmd(
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    with progress(f"attribute: starting {engine_name}", count=False) as bar:
+    with progress(cli_msg("cli.attribute.starting", engine=engine_name), count=False) as bar:
 
         def say(message: str) -> None:
             bar.say(f"attribute: {message}")
 
         with open_engine(engine_name) as engine:
             engine.run(spec, inputs, progress=say)
-            say("writing files")
+            say(cli_msg("cli.attribute.writing"))
             credits_path, summary_path = engine.write_outputs(out)
             summary = engine.summary().to_pylist()
             weights = dict(engine.channel_weights)
-        say(f"done in {time.perf_counter() - started:.1f}s")
+        say(cli_msg("cli.attribute.done", seconds=f"{time.perf_counter() - started:.1f}"))
     _print_summary(summary, weights, spec.model.name, top)
-    console.print(f"credits: {credits_path}\nsummary: {summary_path}")
+    console.print(
+        cli_msg("cli.attribute.files", credits=str(credits_path), summary=str(summary_path))
+    )
+
+
+#: The columns of the summary table.
+COLUMNS = (
+    *(N_("cli.attribute.col.note"), N_("cli.attribute.col.purchases")),
+    *(N_("cli.attribute.col.purchases_scaled"), N_("cli.attribute.col.gmv_scaled")),
+    N_("cli.attribute.col.rate"),
+)
 
 
 def _print_summary(
@@ -109,12 +119,7 @@ def _print_summary(
 
     rows = sorted(rows, key=lambda r: -f(r["gmv_scaled"]))
     table = Table(
-        "note",
-        "purchases",
-        "purchases (scaled, 95% CI)",
-        "GMV (scaled, 95% CI)",
-        "sample rate",
-        title=f"{model}: top notes by scaled GMV ({len(rows)} notes credited)",
+        *map(cli_msg, COLUMNS), title=cli_msg("cli.attribute.title", model=model, n=len(rows))
     )
     for r in rows[:top]:
         lo, hi = f(r["sample_rate_min"]), f(r["sample_rate_max"])
@@ -129,9 +134,8 @@ def _print_summary(
         )
     console.print(table)
     if weights:
-        console.print(
-            "channel weights: " + ", ".join(f"{c}={w:.4f}" for c, w in sorted(weights.items()))
-        )
+        shown = ", ".join(f"{c}={w:.4f}" for c, w in sorted(weights.items()))
+        console.print(cli_msg("cli.attribute.weights", weights=shown))
 
 
 def _inputs(

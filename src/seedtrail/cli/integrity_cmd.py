@@ -11,7 +11,7 @@ import orjson
 import typer
 from rich.table import Table
 
-from seedtrail.cli.context import console
+from seedtrail.cli.context import cli_msg, console
 from seedtrail.cli.progress import progress
 from seedtrail.core.errors import InvalidInput
 from seedtrail.messages import Msg
@@ -80,13 +80,13 @@ def _scan(
         claim_terms=claim_terms,
         diversion_terms=diversion_terms,
     )
-    with progress("scanning texts") as bar:
+    with progress(cli_msg("cli.integrity.scanning")) as bar:
 
         def tick(stage: str, n: int) -> None:
             if stage == "scan":
                 bar.advance(n)
             else:
-                bar.say("clustered texts")
+                bar.say(cli_msg("cli.integrity.clustered"))
 
         return scanner.run(batches, tick, workers=workers)
 
@@ -121,8 +121,10 @@ def scan_cmd(
             fh.write(orjson.dumps(rec) + b"\n")
             written += 1
     tmp.replace(output)
-    shown = ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) or "nothing flagged"
-    console.print(f"{len(res):,} texts scanned, {written:,} lines to {output}: {shown}")
+    shown = ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
+    shown = shown or cli_msg("cli.integrity.nothing_flagged")
+    counted = {"n": f"{len(res):,}", "lines": f"{written:,}", "out": str(output), "labels": shown}
+    console.print(cli_msg("cli.integrity.scanned", **counted))
 
 
 @integrity_app.command("campaigns")
@@ -142,7 +144,7 @@ def campaigns_cmd(
     act = res.activity()
     if len(act) == 0:
         raise InvalidInput(Msg("problem.invalid-input.campaign_fields"))
-    with console.status("looking for dense blocks"):
+    with console.status(cli_msg("cli.integrity.dense_blocks")):
         found = find_campaigns(act, CampaignParams(min_score=min_score))
     tmp = output.with_name(f".{output.name}.part")
     with tmp.open("w", encoding="utf-8") as fh:
@@ -150,9 +152,13 @@ def campaigns_cmd(
             rec = {"campaign": n, **c.to_json(res.activity_ids)}
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     tmp.replace(output)
-    console.print(f"{len(act):,} comments, {len(found)} campaigns written to {output}")
+    console.print(
+        cli_msg("cli.integrity.campaigns", comments=f"{len(act):,}", n=len(found), out=str(output))
+    )
     for n, c in enumerate(found[:10], 1):
-        console.print(f"  #{n} score {c.score:.2f}: {c.evidence['summary'][0]}", highlight=False)
+        score = f"{c.score:.2f}"
+        said = cli_msg("cli.integrity.campaign", n=n, score=score, summary=c.evidence["summary"][0])
+        console.print("  " + said, highlight=False)
 
 
 @integrity_app.command("evaluate")
