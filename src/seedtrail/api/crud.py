@@ -66,7 +66,7 @@ def _coerce(key: str, value: str) -> Any:
             raise InvalidInput(
                 Msg(
                     "problem.invalid-input.query_range",
-                    {"key": key, "value": value, "max": MAX_INT},
+                    {"param": key, "value": value, "max": MAX_INT},
                 )
             )
         return number

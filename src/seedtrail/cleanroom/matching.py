@@ -86,7 +86,7 @@ def blind_ids(
     """Blind each id column (one value per person row, None when absent)."""
     if key.run_id != run.run_id:
         raise InvalidInput(
-            Msg("problem.invalid-input.key_run", {"key": key.run_id, "run": run.run_id})
+            Msg("problem.invalid-input.key_run", {"key_run": key.run_id, "run": run.run_id})
         )
     lengths = {len(v) for v in columns.values()}
     if len(lengths) != 1:
@@ -146,7 +146,7 @@ def reblind_tokens(
     """Multiply the other party's blinded tokens by this party's scalar."""
     if meta.run_id != key.run_id:
         raise InvalidInput(
-            Msg("problem.invalid-input.tokens_run", {"tokens": meta.run_id, "key": key.run_id})
+            Msg("problem.invalid-input.tokens_run", {"tokens": meta.run_id, "key_run": key.run_id})
         )
     if meta.owner == key.party:
         raise InvalidInput(Msg("problem.invalid-input.own_tokens", {"party": key.party}))
