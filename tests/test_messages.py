@@ -128,3 +128,9 @@ def test_numbers_money_and_dates_per_locale() -> None:
     assert messages.when("zh-CN", date(2026, 12, 4)) == "2026年12月4日"
     assert messages.when("en", "not a time") == "not a time"
     assert messages.when("en", None) == "—"
+
+
+def test_a_message_may_have_a_field_named_key() -> None:
+    m = Msg("problem.invalid-input.filter", {"what": "notes", "key": "colour", "allowed": "kind"})
+    assert m.render("en") == "notes cannot be filtered by 'colour'; filters: kind"
+    assert "colour" in m.render("zh-CN")

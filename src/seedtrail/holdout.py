@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 DEFAULT_SHARE = 0.1
 DEFAULT_SALT = "seedtrail-holdout"
@@ -26,10 +27,10 @@ MAX_SALT_BYTES = 64  # BLAKE2b's longest key
 def check(share: float, salt: str) -> bytes:
     """The salt as the hash key; a clear error for a share outside [0, 1) or a bad salt."""
     if not 0 <= share < 1:
-        raise InvalidInput(f"holdout share must be in [0, 1), got {share}")
+        raise InvalidInput(Msg("problem.invalid-input.holdout_share", {"value": share}))
     key = salt.encode("utf-8")
     if not 0 < len(key) <= MAX_SALT_BYTES:
-        raise InvalidInput(f"holdout salt must be 1-{MAX_SALT_BYTES} bytes of UTF-8")
+        raise InvalidInput(Msg("problem.invalid-input.holdout_salt", {"max": MAX_SALT_BYTES}))
     return key
 
 
@@ -54,7 +55,7 @@ def units(
     key = check(0.0, salt)
     if isinstance(user_keys, pa.Array | pa.ChunkedArray):
         if user_keys.null_count:
-            raise InvalidInput(f"{user_keys.null_count} user keys are null")
+            raise InvalidInput(Msg("problem.invalid-input.null_keys", {"n": user_keys.null_count}))
         user_keys = user_keys.to_pylist()
     blake2b = hashlib.blake2b
     digests = b"".join(

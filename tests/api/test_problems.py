@@ -280,3 +280,30 @@ def test_enforcement_refusals_speak_the_readers_language_with_the_code_unchanged
             doc = assert_problem(r, status, code)
             assert r.headers["content-language"] == lang
             assert doc["detail"] == want, doc
+
+
+def test_intake_links_and_validation_errors_speak_the_readers_language(
+    client: TestClient, world: World
+) -> None:
+    brand, op = auth(world.keys["brand"]), auth(world.keys["operator"])
+    offer = {"partner_id": world.ids["webshop"], "url": "javascript:alert(1)", "title": "t",
+             "price": "1", "category": "skincare"}  # fmt: skip
+    checks = [
+        ("post", "/offers", brand, offer, 422, "unsafe-destination",
+         "商品链接使用了禁止的协议 javascript:", "offer URL uses the forbidden scheme javascript:"),
+        ("post", "/community/events", brand, [], 403, "forbidden",
+         "社区事件须用平台运营密钥发送", "community events are sent with an operator key"),
+        ("get", "/holds", brand, None, 403, "forbidden",
+         "暂停记录只对平台运营和审核员开放", "holds are for operators and moderators"),
+        ("post", "/notes", op, {"title": 1}, 422, "invalid-input",
+         "请求无效：body.title：应为字符串",
+         "request is invalid: body.title: Input should be a valid string"),
+    ]  # fmt: skip
+    for method, path, who, body, status, code, zh_text, en_text in checks:
+        for lang, want in (("zh-CN", zh_text), ("en", en_text)):
+            r = client.request(method, path, json=body, headers={"accept-language": lang, **who})
+            doc = assert_problem(r, status, code)
+            assert r.headers["content-language"] == lang
+            assert str(doc["detail"]).startswith(want), doc
+    r = client.post("/notes", json={"title": 1}, headers={"accept-language": "zh-CN", **op})
+    assert "缺少此字段" in r.json()["detail"] and "Field required" not in r.json()["detail"]

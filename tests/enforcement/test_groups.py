@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from factories import World, build_world, campaign_cases
+from seedtrail import messages
 from seedtrail.core.errors import Forbidden, InvalidInput, NotFound
 from seedtrail.core.principals import Principal
 from seedtrail.enforcement import actions, appeals, cases, groups, intake, queue
@@ -44,9 +45,9 @@ def test_ban_a_whole_campaign_then_reverse_one_member(store: Store, world: World
     with store.transaction() as conn:
         done = groups.take(conn, MOD, "camp-1", "ban", "coordinated comments")
     assert [r["case_id"] for r in done["taken"]] == [ids[1]]
-    assert done["skipped"] == [
-        {"case_id": ids[0], "why": f"case {ids[0]} already has an active action: ban the account"}
-    ]
+    why = f"case {ids[0]} already has an active action: ban the account"
+    assert [(s["case_id"], s["why"]) for s in done["skipped"]] == [(ids[0], why)]
+    assert messages.render("zh-CN", done["skipped"][0]["why_msg"]).startswith(f"案件 {ids[0]} ")
     assert [_status(store, a) for a in members] == ["banned", "banned"]
     with store.read() as conn:
         entries = audit.entries(conn, limit=50)

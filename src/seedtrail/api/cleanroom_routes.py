@@ -20,6 +20,7 @@ from seedtrail.cleanroom.templates import TEMPLATES, ReportRequest
 from seedtrail.core.errors import Forbidden, NotFound
 from seedtrail.core.principals import Principal
 from seedtrail.core.settings import Settings
+from seedtrail.messages import Msg, term
 from seedtrail.store.schema import campaign_notes, campaign_spend, campaigns, link_mounts, notes
 from seedtrail.store.schema import offers as offers_table
 from seedtrail.store.types import Id
@@ -88,7 +89,7 @@ def report(body: ReportIn, actor: Actor, store: StoreDep, request: Request) -> d
 
 def _may_ask(actor: Principal) -> None:
     if actor.role not in ASKERS:
-        raise Forbidden(f"a {actor.role} may not ask the clean room for reports")
+        raise Forbidden(Msg("problem.forbidden.cleanroom", {"role": term("role", actor.role)}))
 
 
 def _campaign_brand(conn: Connection, actor: Principal, campaign_id: int) -> int:

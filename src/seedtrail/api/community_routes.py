@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from seedtrail.api.deps import Actor, Reader, Writer
 from seedtrail.community import campaigns, collabs
 from seedtrail.core import principals, resources
-from seedtrail.core.errors import Forbidden
+from seedtrail.core.errors import Forbidden, forbidden
+from seedtrail.messages import N_, Msg
 from seedtrail.store import audit
 from seedtrail.store.types import Id
 
@@ -26,7 +27,7 @@ class NoteIds(BaseModel):
 def add_notes(ident: Id, body: NoteIds, actor: Actor, conn: Writer) -> dict[str, Any]:
     row = resources.get(conn, campaigns.RESOURCE, actor, ident)
     if actor.role not in ("operator", "brand"):
-        raise Forbidden(f"a {actor.role} may not change campaigns")
+        raise forbidden(actor.role, N_("problem.forbidden.change"), "campaigns")
     return {
         "campaign_id": row["id"],
         "note_ids": campaigns.add_notes(conn, actor, ident, body.note_ids),
@@ -50,7 +51,7 @@ def accept_collab(ident: Id, actor: Actor, conn: Writer) -> dict[str, Any]:
 def set_spend(ident: Id, body: campaigns.SpendIn, actor: Actor, conn: Writer) -> dict[str, Any]:
     resources.get(conn, campaigns.RESOURCE, actor, ident)
     if actor.role not in ("operator", "brand"):
-        raise Forbidden(f"a {actor.role} may not change campaigns")
+        raise forbidden(actor.role, N_("problem.forbidden.change"), "campaigns")
     campaigns.set_spend(conn, actor, ident, body)
     return {"campaign_id": ident, **body.model_dump(mode="json")}
 
@@ -71,7 +72,7 @@ class KeyIn(BaseModel):
 @router.post("/keys", status_code=201, tags=["access"], summary="Create an API key (shown once)")
 def create_key(body: KeyIn, actor: Actor, conn: Writer) -> dict[str, Any]:
     if actor.role != "operator":
-        raise Forbidden("only operators create API keys")
+        raise Forbidden(Msg("problem.forbidden.create_keys"))
     principal, key = principals.create(conn, **body.model_dump())
     audit.record(
         conn,
@@ -87,7 +88,7 @@ def create_key(body: KeyIn, actor: Actor, conn: Writer) -> dict[str, Any]:
 @router.delete("/keys/{ident}", tags=["access"], summary="Revoke an API key")
 def revoke_key(ident: Id, actor: Actor, conn: Writer) -> dict[str, Any]:
     if actor.role != "operator":
-        raise Forbidden("only operators revoke API keys")
+        raise Forbidden(Msg("problem.forbidden.revoke_keys"))
     row = principals.revoke(conn, ident)
     audit.record(
         conn, actor=actor.label, action="key.revoke", object_type="principal", object_id=ident

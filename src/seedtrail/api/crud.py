@@ -12,6 +12,7 @@ from seedtrail.api.pages import Cursor, Offset, respond
 from seedtrail.core import resources
 from seedtrail.core.errors import InvalidInput
 from seedtrail.core.resources import Resource
+from seedtrail.messages import Msg
 from seedtrail.store import paging
 from seedtrail.store.types import MAX_INT, Id
 
@@ -69,6 +70,11 @@ def _coerce(key: str, value: str) -> Any:
     if digits.isascii() and digits.isdigit():
         number = int(value)
         if abs(number) > MAX_INT:
-            raise InvalidInput(f"query parameter {key}: {value} is out of range (|n| <= {MAX_INT})")
+            raise InvalidInput(
+                Msg(
+                    "problem.invalid-input.query_range",
+                    {"param": key, "value": value, "max": MAX_INT},
+                )
+            )
         return number
     return value

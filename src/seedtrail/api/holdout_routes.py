@@ -14,6 +14,7 @@ from seedtrail.api.deps import Actor
 from seedtrail.core.errors import Forbidden
 from seedtrail.core.settings import Settings
 from seedtrail.holdout import in_holdout
+from seedtrail.messages import Msg, term
 
 router = APIRouter()
 
@@ -27,7 +28,7 @@ def holdout(
     user_key: Annotated[str, Path(min_length=1, max_length=256)], actor: Actor, request: Request
 ) -> dict[str, Any]:
     if actor.role != "operator":
-        raise Forbidden(f"a {actor.role} may not read the holdout")
+        raise Forbidden(Msg("problem.forbidden.holdout", {"role": term("role", actor.role)}))
     settings: Settings = request.app.state.settings
     share = settings.holdout_share
     return {

@@ -20,6 +20,7 @@ from seedtrail.intake.events import COMMUNITY, BackEvent, Stream, check
 from seedtrail.intake.health import assess, require_reader, window_end
 from seedtrail.intake.inbox import Inbox
 from seedtrail.lake.layout import Lake
+from seedtrail.messages import Msg
 from seedtrail.store.store import Store
 
 router = APIRouter(tags=["intake"])
@@ -52,13 +53,15 @@ async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refused with 413 as soon as it is known to exceed ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"body of {declared} bytes is over the {limit} byte limit")
+        raise PayloadTooLarge(
+            Msg("problem.payload-too-large.declared", {"size": declared, "limit": limit})
+        )
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(f"body is over the {limit} byte limit")
+            raise PayloadTooLarge(Msg("problem.payload-too-large.body", {"limit": limit}))
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -68,15 +71,17 @@ def parse_batch(body: bytes, max_events: int) -> list[Any]:
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"body is not valid JSON: {exc}") from exc
+        raise BadRequest(Msg("problem.bad-request.json", {"error": str(exc)})) from exc
     events = doc.get("events") if isinstance(doc, dict) else doc
     if not isinstance(events, list):
         raise InvalidInput(
-            'body must be {"events": [...]} or a JSON array',
+            Msg("problem.invalid-input.batch_shape"),
             errors=[{"loc": ["events"], "msg": "must be an array"}],
         )
     if len(events) > max_events:
-        raise PayloadTooLarge(f"batch of {len(events)} events is over the limit of {max_events}")
+        raise PayloadTooLarge(
+            Msg("problem.payload-too-large.batch", {"n": len(events), "max": max_events})
+        )
     return events
 
 
@@ -94,7 +99,7 @@ async def _ingest(
             for r in checked.rejected[:5]
         )
         raise InvalidInput(
-            f"no valid event in the batch: {where}",
+            Msg("problem.invalid-input.batch_invalid", {"where": where}),
             errors=[
                 {"loc": ["events", r["index"], *e["loc"]], "msg": e["msg"]}
                 for r in checked.rejected
@@ -194,7 +199,7 @@ def postback_openapi() -> dict[str, Any]:
 )
 async def community_events(request: Request, actor: Actor) -> Response:
     if actor.role != "operator":
-        raise Forbidden("community events are sent with an operator key")
+        raise Forbidden(Msg("problem.forbidden.community_events"))
     st = intake_state(request)
     body = await read_body(request, st.settings.intake_max_bytes)
     events = parse_batch(body, st.settings.intake_max_events)
@@ -242,5 +247,5 @@ def release_partner(ident: int, body: HoldIn, actor: Actor, conn: Writer) -> dic
 @router.get("/holds", tags=["partners"], summary="Partners held now, with the reason")
 def holds_now(actor: Actor, conn: Reader) -> list[dict[str, Any]]:
     if actor.role not in ("operator", "moderator"):
-        raise Forbidden("holds are for operators and moderators")
+        raise Forbidden(Msg("problem.forbidden.holds"))
     return [h.to_dict() for h in holds.holds_in_force(conn).values()]

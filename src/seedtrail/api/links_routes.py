@@ -13,6 +13,7 @@ from seedtrail.api.pages import Cursor, Offset, respond
 from seedtrail.core.errors import Forbidden
 from seedtrail.core.principals import Principal
 from seedtrail.links import clickstats, mounts, partners, preview
+from seedtrail.messages import Msg
 from seedtrail.store import audit, paging
 from seedtrail.store.types import Count, Id
 
@@ -82,7 +83,7 @@ def kill_switch(ident: Id, body: KillSwitch, actor: Actor, conn: Writer) -> dict
 def _own_partner(actor: Principal, ident: int) -> None:
     if actor.role == "operator" or (actor.role == "partner" and actor.partner_id == ident):
         return
-    raise Forbidden("only operators and the partner itself manage its secrets")
+    raise Forbidden(Msg("problem.forbidden.secrets"))
 
 
 @router.post(

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from seedtrail import messages
-from seedtrail.core.errors import RateLimited, SeedtrailError
+from seedtrail.core.errors import RateLimited, SeedtrailError, field_errors
 from seedtrail.messages import N_, Msg
 
 PROBLEM_BASE = "https://seedtrail.dev/problems/"
@@ -107,7 +107,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type")}
         for e in exc.errors()
     ]
-    where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
+    where = field_errors(exc.errors())
     lang = language(request)
     return problem(
         422,

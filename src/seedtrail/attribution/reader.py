@@ -33,9 +33,9 @@ from seedtrail.cleanroom import gate
 from seedtrail.community import campaigns as campaign_res
 from seedtrail.community import collabs
 from seedtrail.core import resources
-from seedtrail.core.errors import InvalidInput, NotFound, forbidden
+from seedtrail.core.errors import InvalidInput, NotFound, forbidden, not_found
 from seedtrail.core.principals import Principal
-from seedtrail.messages import N_
+from seedtrail.messages import N_, Msg
 from seedtrail.store.schema import campaign_notes, campaigns, link_mounts, notes, offers
 
 MAX_NOTES = 1000
@@ -275,7 +275,7 @@ def notes_report(
     """The funnels of the notes of ``ids`` that ``actor`` may read (the rest are left out),
     each released as :func:`note_report` releases it."""
     if len(ids) > MAX_NOTES:
-        raise InvalidInput(f"at most {MAX_NOTES} note ids per request; got {len(ids)}")
+        raise InvalidInput(Msg("problem.invalid-input.note_ids", {"max": MAX_NOTES, "n": len(ids)}))
     visible = visible_notes(conn, actor, ids)
     report = src.latest()
     if report is None:
@@ -291,7 +291,7 @@ def note_report(
 ) -> dict[str, Any]:
     """A note's funnel, and each model's credit to it (404 for a note ``actor`` may not read)."""
     if ident not in visible_notes(conn, actor, [ident]):
-        raise NotFound(f"note {ident} not found")
+        raise NotFound(not_found("note", ident))
     report = src.latest()
     if report is None:
         return {"run": None, "note_id": ident, "funnel": None, "models": []}

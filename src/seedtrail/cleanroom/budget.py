@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Connection, insert, select, update
 from seedtrail.cleanroom.templates import ReportRequest
 from seedtrail.core.errors import BudgetExhausted, InvalidInput
 from seedtrail.core.settings import Settings
+from seedtrail.messages import Msg
 from seedtrail.store.db import insert_ignoring_duplicates
 from seedtrail.store.schema import PRIVACY_HARD_CAP as HARD_CAP
 from seedtrail.store.schema import privacy_budgets, privacy_spends
@@ -77,9 +78,11 @@ class StoreBudgetLedger:
         per_report: float = 1.0,
     ) -> None:
         if not 0 < per_period <= HARD_CAP:
-            raise InvalidInput(f"per-period epsilon {per_period} must be in (0, {HARD_CAP}]")
+            raise InvalidInput(
+                Msg("problem.invalid-input.period_epsilon", {"value": per_period, "max": HARD_CAP})
+            )
         if not 0 < per_report <= 1.0:
-            raise InvalidInput(f"per-report epsilon {per_report} must be in (0, 1]")
+            raise InvalidInput(Msg("problem.invalid-input.report_epsilon", {"value": per_report}))
         self.conn = conn
         self.actor = actor
         self.per_period = per_period
@@ -94,7 +97,10 @@ class StoreBudgetLedger:
         report = request.template
         if not 0 < epsilon <= self.per_report:
             raise InvalidInput(
-                f"report {report}: epsilon {epsilon} must be in (0, {self.per_report}] per report"
+                Msg(
+                    "problem.invalid-input.epsilon_range",
+                    {"report": report, "value": epsilon, "max": self.per_report},
+                )
             )
         key = {
             "brand": request.brand,
@@ -108,12 +114,16 @@ class StoreBudgetLedger:
         locked = select(privacy_budgets.c.spent).where(*where).with_for_update()
         spent = float(self.conn.execute(locked).scalar_one())
         if spent + epsilon > self.per_period + _SLACK:
-            raise BudgetExhausted(
-                f"privacy budget exhausted for brand {request.brand!r}, campaign "
-                f"{request.campaign_id}, period starting {request.period_start}: spent "
-                f"{spent:g} of {self.per_period:g}, report {report} needs {epsilon:g}; "
-                "the next period starts a new budget"
-            )
+            figures = {
+                "brand": repr(request.brand),
+                "campaign": request.campaign_id,
+                "period": str(request.period_start),
+                "spent": f"{spent:g}",
+                "limit": f"{self.per_period:g}",
+                "report": report,
+                "needs": f"{epsilon:g}",
+            }
+            raise BudgetExhausted(Msg("problem.privacy-budget-exhausted.detail", figures))
         self.conn.execute(
             update(privacy_budgets)
             .where(*where)

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from seedtrail.cleanroom.templates import ReportRequest, ReportTemplate
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 Key = tuple[str, ...]
 
@@ -43,7 +44,12 @@ def finest_cells(
     needed = {"person", "campaign_id", "day", *spec.levels, *(m.name for m in spec.measures)}
     missing = sorted(needed - set(table.column_names))
     if missing:
-        raise InvalidInput(f"report {spec.name}: input rows lack column(s) {', '.join(missing)}")
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.report_columns",
+                {"report": spec.name, "columns": ", ".join(missing)},
+            )
+        )
     level_sql = [
         "CAST(CAST(day AS DATE) AS VARCHAR)"
         if lv == "day"

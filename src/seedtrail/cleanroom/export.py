@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from seedtrail.cleanroom.cells import Key
 from seedtrail.cleanroom.release import Release, spend_by_cell
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 FORMATS = (".csv", ".parquet", ".xlsx")
 
@@ -24,7 +25,7 @@ FORMATS = (".csv", ".parquet", ".xlsx")
 def release_table(release: Release, finest_spend: dict[Key, float] | None = None) -> pa.Table:
     spend = spend_by_cell(release, finest_spend) if finest_spend is not None else None
     if release.spec.needs_spend and spend is None:
-        raise InvalidInput(f"report {release.spec.name} needs the brand's spend table")
+        raise InvalidInput(Msg("problem.invalid-input.report_spend", {"report": release.spec.name}))
     return release.to_arrow(spend)
 
 
@@ -32,10 +33,15 @@ def export_release(
     release: Release, path: Path, finest_spend: dict[Key, float] | None = None
 ) -> Path:
     if not isinstance(release, Release):
-        raise InvalidInput("only a clean-room Release can be exported")
+        raise InvalidInput(Msg("problem.invalid-input.export_release"))
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise InvalidInput(f"export {path}: format must be one of {', '.join(FORMATS)}")
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.export_format",
+                {"path": str(path), "allowed": ", ".join(FORMATS)},
+            )
+        )
     table = release_table(release, finest_spend)
     rule = json.dumps({"template": release.spec.name, **release.rule}, ensure_ascii=False)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ from nacl import bindings as sodium
 from nacl.exceptions import RuntimeError as SodiumError
 
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 POINT_BYTES = 32
 SCALAR_BYTES = 32
@@ -66,15 +67,13 @@ def blind(point: bytes, scalar: bytes) -> bytes:
     try:
         return bytes(sodium.crypto_scalarmult_ed25519_noclamp(scalar, point))
     except SodiumError as exc:
-        raise InvalidInput(
-            "blinded token is not a point of the prime-order Ed25519 subgroup"
-        ) from exc
+        raise InvalidInput(Msg("problem.invalid-input.token_point")) from exc
 
 
 def blind_blob(points: bytes, scalar: bytes) -> bytes:
     """Blind every 32-byte point of ``points`` (validating each); returns the new blob."""
     if len(points) % POINT_BYTES:
-        raise InvalidInput(f"token blob length {len(points)} is not a multiple of 32")
+        raise InvalidInput(Msg("problem.invalid-input.token_blob", {"n": len(points)}))
     out = bytearray()
     for i in range(0, len(points), POINT_BYTES):
         out += blind(points[i : i + POINT_BYTES], scalar)

@@ -38,6 +38,7 @@ from seedtrail.cleanroom.matching import (
 from seedtrail.cleanroom.runfiles import PartyKey, RunSecret, read_tokens, write_tokens
 from seedtrail.cleanroom.sources import read_table, text_column
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 # Opens a progress display for one step: (label, total units) -> advance(units)
 Stage = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
@@ -83,7 +84,7 @@ class RunLayout:
     def __post_init__(self) -> None:
         if not PARTNER.match(self.partner):
             raise InvalidInput(
-                f"partner {self.partner!r}: use 1-64 lower-case letters, digits, '-' or '_'"
+                Msg("problem.invalid-input.partner_slug", {"partner": repr(self.partner)})
             )
 
     @property
@@ -222,7 +223,7 @@ def match(
     layout = RunLayout(root, partner)
     existing = [p for p in layout.files() if p.exists()]
     if existing and not replace:
-        raise InvalidInput(f"{layout.folder} already holds a matching run (replace it to rerun)")
+        raise InvalidInput(Msg("problem.invalid-input.run_exists", {"folder": str(layout.folder)}))
     for path in existing:
         path.unlink()
     a, b = layout.community, layout.shop
@@ -267,9 +268,9 @@ def _sql_path(path: Path) -> str:
 
 def _require_keys(path: Path) -> None:
     if not path.exists():
-        raise InvalidInput(f"handle map {path} does not exist")
+        raise InvalidInput(Msg("problem.invalid-input.handles_missing", {"path": str(path)}))
     if "key" not in pq.read_schema(path).names:
-        raise InvalidInput(f"handle map {path} has no key column (blind with a key column)")
+        raise InvalidInput(Msg("problem.invalid-input.handles_key", {"path": str(path)}))
 
 
 def register_identity(con: duckdb.DuckDBPyConnection, root: Path) -> list[str]:
@@ -350,5 +351,7 @@ def match_stats(root: Path) -> dict[str, MatchStats]:
                 threshold=int(report["threshold"]),
             )
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise InvalidInput(f"match report {path} is not a joiner's report: {exc}") from exc
+            raise InvalidInput(
+                Msg("problem.invalid-input.match_report", {"path": str(path), "error": str(exc)})
+            ) from exc
     return out

@@ -21,6 +21,7 @@ from seedtrail.cleanroom.runfiles import TokenMeta
 from seedtrail.cleanroom.suppression import suppressed_keys
 from seedtrail.core.errors import InvalidInput
 from seedtrail.core.extras import require
+from seedtrail.messages import Msg
 
 MATCH_SCHEMA = pa.schema(
     [("a_handle", pa.int64()), ("b_handle", pa.int64()), ("id_type", pa.string())]
@@ -35,10 +36,12 @@ class JoinResult:
 
 def check_pair(a_meta: TokenMeta, b_meta: TokenMeta) -> None:
     if a_meta.run_id != b_meta.run_id:
-        raise InvalidInput(f"token files are from runs {a_meta.run_id} and {b_meta.run_id}")
+        raise InvalidInput(
+            Msg("problem.invalid-input.token_runs", {"a": a_meta.run_id, "b": b_meta.run_id})
+        )
     if (a_meta.owner, b_meta.owner) != ("a", "b"):
         raise InvalidInput(
-            f"expected party a's and party b's tokens, got {a_meta.owner} and {b_meta.owner}"
+            Msg("problem.invalid-input.token_parties", {"a": a_meta.owner, "b": b_meta.owner})
         )
 
 
@@ -51,7 +54,7 @@ def join_tokens(
     2/epsilon: one person can move a match from one type to another) before the threshold is
     applied, so padding a probe with known members no longer gives an exact answer."""
     if threshold < 1:
-        raise InvalidInput(f"threshold must be at least 1, got {threshold}")
+        raise InvalidInput(Msg("problem.invalid-input.threshold", {"value": threshold}))
     con = duckdb.connect()
     con.register("a_in", a)
     con.register("b_in", b)
@@ -143,7 +146,7 @@ def _rate(matched: int | None, rows: int) -> float | None:
 
 def _noisy_counts(per_type: dict[str, int], types: list[IdType], epsilon: float) -> dict[str, int]:
     if not 0 < epsilon <= 10:
-        raise InvalidInput(f"noise epsilon must be in (0, 10], got {epsilon}")
+        raise InvalidInput(Msg("problem.invalid-input.noise_epsilon", {"value": epsilon}))
     dp = require("opendp.prelude", "dp")
     dp.enable_features("contrib")
     laplace = dp.m.make_laplace(

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, case, update
 
 from seedtrail.cleanroom.budget import budget_row, ensure_budget_row
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 from seedtrail.store.db import insert_ignoring_duplicates
 from seedtrail.store.schema import (
     PRIVACY_HARD_CAP,
@@ -38,7 +39,7 @@ def import_file_ledger(conn: Connection, path: Path) -> tuple[int, int]:
     """Import one old ledger file in the transaction of ``conn``; returns how many spends and
     frozen releases were new."""
     if not path.is_file():
-        raise InvalidInput(f"no ledger file at {path}")
+        raise InvalidInput(Msg("problem.invalid-input.ledger_missing", {"path": str(path)}))
     try:
         with closing(sqlite3.connect(path)) as old:
             spends = _rows(
@@ -50,7 +51,9 @@ def import_file_ledger(conn: Connection, path: Path) -> tuple[int, int]:
                 "brand, campaign_id, template, period_start, body, released_at",
             )
     except sqlite3.DatabaseError as exc:
-        raise InvalidInput(f"{path} is not a privacy-budget ledger file: {exc}") from None
+        raise InvalidInput(
+            Msg("problem.invalid-input.ledger_file", {"path": str(path), "error": str(exc)})
+        ) from None
     return sum(_spend(conn, r) for r in spends), sum(_release(conn, r) for r in frozen)
 
 

@@ -38,6 +38,7 @@ from seedtrail.cleanroom.runfiles import (
 )
 from seedtrail.cleanroom.workers import Progress, run_chunks
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 CHUNK = 8192
 
@@ -84,10 +85,12 @@ def blind_ids(
 ) -> BlindResult:
     """Blind each id column (one value per person row, None when absent)."""
     if key.run_id != run.run_id:
-        raise InvalidInput(f"party key is for run {key.run_id}, the run secret for {run.run_id}")
+        raise InvalidInput(
+            Msg("problem.invalid-input.key_run", {"key_run": key.run_id, "run": run.run_id})
+        )
     lengths = {len(v) for v in columns.values()}
     if len(lengths) != 1:
-        raise InvalidInput("id columns have different lengths")
+        raise InvalidInput(Msg("problem.invalid-input.id_lengths"))
     n = lengths.pop()
     rng = np.random.default_rng(secrets.randbits(128))
     handles = rng.permutation(n).astype(np.int64)
@@ -142,12 +145,14 @@ def reblind_tokens(
 ) -> tuple[pa.Table, TokenMeta]:
     """Multiply the other party's blinded tokens by this party's scalar."""
     if meta.run_id != key.run_id:
-        raise InvalidInput(f"tokens belong to run {meta.run_id}, the key to run {key.run_id}")
+        raise InvalidInput(
+            Msg("problem.invalid-input.tokens_run", {"tokens": meta.run_id, "key_run": key.run_id})
+        )
     if meta.owner == key.party:
-        raise InvalidInput(f"party {key.party} cannot re-blind its own tokens")
+        raise InvalidInput(Msg("problem.invalid-input.own_tokens", {"party": key.party}))
     column = tokens.column("token")
     if column.null_count:
-        raise InvalidInput("token column has nulls")
+        raise InvalidInput(Msg("problem.invalid-input.token_nulls"))
     blob = tokens_blob(column)
     step = chunk * POINT_BYTES
     chunks = [(blob[i : i + step], key.scalar) for i in range(0, len(blob), step)]
@@ -165,5 +170,5 @@ def blind_file_columns(
     from seedtrail.cleanroom.sources import text_column
 
     if not id_columns:
-        raise InvalidInput("name at least one id column (phone, device id or account id)")
+        raise InvalidInput(Msg("problem.invalid-input.id_columns"))
     return {t: text_column(table, name, path) for t, name in id_columns.items()}

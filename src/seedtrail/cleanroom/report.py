@@ -24,6 +24,7 @@ from seedtrail.cleanroom.release import Release, release_k
 from seedtrail.cleanroom.templates import ReportRequest
 from seedtrail.core.errors import InvalidInput
 from seedtrail.core.settings import Settings
+from seedtrail.messages import Msg
 from seedtrail.store import audit
 
 
@@ -57,18 +58,21 @@ def run_report(
     spec = request.check()
     if not request.dp:
         if request.epsilon is not None:
-            raise InvalidInput(f"report {spec.name}: epsilon given but DP is off")
+            raise InvalidInput(Msg("problem.invalid-input.report_no_dp", {"report": spec.name}))
         if archive is not None and (frozen := archive.get(request)) is not None:
             return frozen
         finest = finest_cells(rows, spec, request)
         release = release_k(finest, spec, request, max(policy.k, spec.k or 0))
         return archive.put(release) if archive is not None else release
     if ledger is None:
-        raise InvalidInput(f"report {spec.name}: DP needs a budget ledger")
+        raise InvalidInput(Msg("problem.invalid-input.report_ledger", {"report": spec.name}))
     epsilon = request.epsilon if request.epsilon is not None else policy.epsilon_per_report
     if not 0 < epsilon <= policy.epsilon_per_report:
         raise InvalidInput(
-            f"report {spec.name}: epsilon {epsilon} must be in (0, {policy.epsilon_per_report}]"
+            Msg(
+                "problem.invalid-input.epsilon_range",
+                {"report": spec.name, "value": epsilon, "max": policy.epsilon_per_report},
+            )
         )
     # Charge first: a refused charge releases nothing; a crash after charging wastes budget,
     # never the other way round.

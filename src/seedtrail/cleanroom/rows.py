@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from seedtrail.attribution.dialect import literal
 from seedtrail.core.errors import Conflict, InvalidInput
+from seedtrail.messages import Msg
 
 ROW_COLUMNS = (
     "person",
@@ -66,7 +67,9 @@ class RowSources:
         for name in ("touches", "credits", "notes", "campaign_notes", "holdout"):
             path = getattr(self, name)
             if path is not None and not Path(path).exists():
-                raise InvalidInput(f"clean-room rows: the {name} file {path} does not exist")
+                raise InvalidInput(
+                    Msg("problem.invalid-input.rows_file", {"name": name, "path": str(path)})
+                )
 
 
 def _q(path: Path) -> str:
@@ -81,7 +84,12 @@ def _require(con: duckdb.DuckDBPyConnection, path: Path, role: str, *names: str)
     have = _columns(con, path)
     missing = [n for n in names if n not in have]
     if missing:
-        raise InvalidInput(f"clean-room rows: {role} file {path} lacks column(s) {missing}")
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.rows_columns",
+                {"name": role, "path": str(path), "columns": str(missing)},
+            )
+        )
     return have
 
 
@@ -92,7 +100,9 @@ def build_rows(sources: RowSources, con: duckdb.DuckDBPyConnection | None = None
     have = _require(con, sources.touches, "touches", "user_key", "note_id", "kind", "ts")
     touch_id = "touch_id" if "touch_id" in have else "event_id"
     if touch_id not in have:
-        raise InvalidInput(f"clean-room rows: touches file {sources.touches} has no touch_id")
+        raise InvalidInput(
+            Msg("problem.invalid-input.rows_touch_id", {"path": str(sources.touches)})
+        )
     _require(con, sources.credits, "credits", "conversion_kind", "touch_id", "credit", "value")
     credit_cols = _columns(con, sources.credits)
     rate = "COALESCE(c.sample_rate, 1.0)" if "sample_rate" in credit_cols else "1.0"
@@ -173,8 +183,5 @@ def load_rows(data_dir: Path) -> pa.Table:
 
     path = stored_rows_path(data_dir)
     if not path.exists():
-        raise Conflict(
-            "the clean room has no rows yet: build them with `seedtrail cleanroom rows` "
-            "(the demo does this)"
-        )
+        raise Conflict(Msg("problem.conflict.no_rows"))
     return pq.read_table(path)

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from seedtrail.cleanroom.group import POINT_BYTES, new_scalar
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import N_, Msg
 
 META_KEY = b"seedtrail.cleanroom"
 TOKEN_TYPE = pa.binary(POINT_BYTES)
@@ -42,12 +43,21 @@ def _read_json(path: Path, kind: str, fields: tuple[str, ...]) -> dict[str, Any]
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError as exc:
-        raise InvalidInput(f"{kind} file {path} does not exist") from exc
+        raise InvalidInput(
+            Msg("problem.invalid-input.cr_file_missing", {"kind": Msg(kind), "path": str(path)})
+        ) from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{kind} file {path} is not valid JSON") from exc
+        raise InvalidInput(
+            Msg("problem.invalid-input.cr_file_json", {"kind": Msg(kind), "path": str(path)})
+        ) from exc
     missing = [f for f in fields if f not in data]
     if not isinstance(data, dict) or missing:
-        raise InvalidInput(f"{kind} file {path} lacks field(s) {', '.join(missing)}")
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.cr_file_fields",
+                {"kind": Msg(kind), "path": str(path), "fields": ", ".join(missing)},
+            )
+        )
     return data
 
 
@@ -65,7 +75,7 @@ class RunSecret:
 
     @classmethod
     def load(cls, path: Path) -> RunSecret:
-        data = _read_json(path, "run secret", ("run_id", "secret"))
+        data = _read_json(path, N_("cleanroom_file.run_secret"), ("run_id", "secret"))
         return cls(run_id=str(data["run_id"]), secret=bytes.fromhex(data["secret"]))
 
 
@@ -87,13 +97,18 @@ class PartyKey:
 
     @classmethod
     def load(cls, path: Path) -> PartyKey:
-        data = _read_json(path, "party key", ("run_id", "party", "scalar"))
+        data = _read_json(path, N_("cleanroom_file.party_key"), ("run_id", "party", "scalar"))
         return cls(str(data["run_id"]), str(data["party"]), bytes.fromhex(data["scalar"]))
 
 
 def check_party(party: str) -> None:
     if party not in PARTIES:
-        raise InvalidInput(f"party must be one of {', '.join(PARTIES)}, not {party!r}")
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.party",
+                {"allowed": ", ".join(PARTIES), "value": repr(party)},
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -115,18 +130,30 @@ def read_tokens(path: Path, *, stage: str) -> tuple[pa.Table, TokenMeta]:
     try:
         table = pq.read_table(path)
     except FileNotFoundError as exc:
-        raise InvalidInput(f"token file {path} does not exist") from exc
+        raise InvalidInput(Msg("problem.invalid-input.token_missing", {"path": str(path)})) from exc
     except pa.ArrowInvalid as exc:
-        raise InvalidInput(f"token file {path} is not a Parquet file: {exc}") from exc
+        raise InvalidInput(
+            Msg("problem.invalid-input.token_parquet", {"path": str(path), "error": str(exc)})
+        ) from exc
     raw = (table.schema.metadata or {}).get(META_KEY)
     if raw is None:
-        raise InvalidInput(f"token file {path} has no seedtrail.cleanroom metadata")
+        raise InvalidInput(Msg("problem.invalid-input.token_meta", {"path": str(path)}))
     meta = TokenMeta(**json.loads(raw))
     if meta.stage != stage:
-        raise InvalidInput(f"token file {path} is at stage {meta.stage!r}, expected {stage!r}")
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.token_stage",
+                {"path": str(path), "stage": repr(meta.stage), "expected": repr(stage)},
+            )
+        )
     for name, typ in (("handle", pa.int64()), ("id_type", pa.string()), ("token", TOKEN_TYPE)):
         if name not in table.column_names or table.schema.field(name).type != typ:
-            raise InvalidInput(f"token file {path}: column {name!r} missing or not {typ}")
+            raise InvalidInput(
+                Msg(
+                    "problem.invalid-input.token_column",
+                    {"path": str(path), "column": repr(name), "type": str(typ)},
+                )
+            )
     return table, meta
 
 

@@ -9,6 +9,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 
 def read_table(path: Path, string_columns: list[str] | None = None) -> pa.Table:
@@ -25,16 +26,20 @@ def read_table(path: Path, string_columns: list[str] | None = None) -> pa.Table:
                 convert_options=pacsv.ConvertOptions(column_types=types),
             )
     except FileNotFoundError as exc:
-        raise InvalidInput(f"input file {path} does not exist") from exc
+        raise InvalidInput(Msg("problem.invalid-input.input_missing", {"path": str(path)})) from exc
     except pa.ArrowInvalid as exc:
-        raise InvalidInput(f"input file {path} could not be read: {exc}") from exc
-    raise InvalidInput(f"input file {path}: expected .parquet, .csv or .tsv")
+        raise InvalidInput(
+            Msg("problem.invalid-input.input_unreadable", {"path": str(path), "error": str(exc)})
+        ) from exc
+    raise InvalidInput(Msg("problem.invalid-input.input_type", {"path": str(path)}))
 
 
 def text_column(table: pa.Table, name: str, path: Path) -> list[str | None]:
     """Column ``name`` as Python strings (numbers are turned into their decimal text)."""
     if name not in table.column_names:
-        raise InvalidInput(f"input file {path} has no column {name!r}")
+        raise InvalidInput(
+            Msg("problem.invalid-input.input_column", {"path": str(path), "column": repr(name)})
+        )
     column = table.column(name)
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         column = column.cast(pa.string())

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from seedtrail.core.errors import InvalidInput, NotFound
+from seedtrail.messages import Msg
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,9 @@ def template(name: str) -> ReportTemplate:
         return TEMPLATES[name]
     except KeyError as exc:
         known = ", ".join(sorted(TEMPLATES))
-        raise NotFound(f"no report template {name!r} (known: {known})") from exc
+        raise NotFound(
+            Msg("problem.not-found.template", {"name": repr(name), "known": known})
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -109,14 +112,18 @@ class ReportRequest:
         spec = template(self.template)
         if self.extra:
             raise InvalidInput(
-                f"report {self.template}: filters {sorted(self.extra)} are not allowed; "
-                "requests name only template, brand, campaign and period"
+                Msg(
+                    "problem.invalid-input.report_filters",
+                    {"report": self.template, "filters": str(sorted(self.extra))},
+                )
             )
         if self.period_start.weekday() != 0:
             raise InvalidInput(
-                f"report {self.template}: period_start {self.period_start} is not a Monday; "
-                "periods are whole ISO weeks"
+                Msg(
+                    "problem.invalid-input.report_monday",
+                    {"report": self.template, "day": str(self.period_start)},
+                )
             )
         if not self.brand:
-            raise InvalidInput(f"report {self.template}: brand is empty")
+            raise InvalidInput(Msg("problem.invalid-input.report_brand", {"report": self.template}))
         return spec

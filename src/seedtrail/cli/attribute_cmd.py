@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from seedtrail.cli.context import console
+from seedtrail.cli.context import cli_msg, console
 from seedtrail.cli.progress import progress
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import N_, Msg
 
 if TYPE_CHECKING:
     from seedtrail.attribution.inputs import Inputs
@@ -67,7 +68,7 @@ def attribute_cmd(
 
     inputs = _inputs(touches, conversions, identity, lake, world)
     if out.suffix.lower() not in (".parquet", ".csv"):
-        raise InvalidInput(f"--out {out}: use a .parquet or .csv file name")
+        raise InvalidInput(Msg("problem.invalid-input.out_suffix", {"path": str(out)}))
     spec = AttributionSpec(
         model=ModelSpec(
             name=model,  # type: ignore[arg-type]
@@ -84,20 +85,30 @@ def attribute_cmd(
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    with progress(f"attribute: starting {engine_name}", count=False) as bar:
+    with progress(cli_msg("cli.attribute.starting", engine=engine_name), count=False) as bar:
 
         def say(message: str) -> None:
             bar.say(f"attribute: {message}")
 
         with open_engine(engine_name) as engine:
             engine.run(spec, inputs, progress=say)
-            say("writing files")
+            say(cli_msg("cli.attribute.writing"))
             credits_path, summary_path = engine.write_outputs(out)
             summary = engine.summary().to_pylist()
             weights = dict(engine.channel_weights)
-        say(f"done in {time.perf_counter() - started:.1f}s")
+        say(cli_msg("cli.attribute.done", seconds=f"{time.perf_counter() - started:.1f}"))
     _print_summary(summary, weights, spec.model.name, top)
-    console.print(f"credits: {credits_path}\nsummary: {summary_path}")
+    console.print(
+        cli_msg("cli.attribute.files", credits=str(credits_path), summary=str(summary_path))
+    )
+
+
+#: The columns of the summary table.
+COLUMNS = (
+    *(N_("cli.attribute.col.note"), N_("cli.attribute.col.purchases")),
+    *(N_("cli.attribute.col.purchases_scaled"), N_("cli.attribute.col.gmv_scaled")),
+    N_("cli.attribute.col.rate"),
+)
 
 
 def _print_summary(
@@ -108,12 +119,7 @@ def _print_summary(
 
     rows = sorted(rows, key=lambda r: -f(r["gmv_scaled"]))
     table = Table(
-        "note",
-        "purchases",
-        "purchases (scaled, 95% CI)",
-        "GMV (scaled, 95% CI)",
-        "sample rate",
-        title=f"{model}: top notes by scaled GMV ({len(rows)} notes credited)",
+        *map(cli_msg, COLUMNS), title=cli_msg("cli.attribute.title", model=model, n=len(rows))
     )
     for r in rows[:top]:
         lo, hi = f(r["sample_rate_min"]), f(r["sample_rate_max"])
@@ -128,9 +134,8 @@ def _print_summary(
         )
     console.print(table)
     if weights:
-        console.print(
-            "channel weights: " + ", ".join(f"{c}={w:.4f}" for c, w in sorted(weights.items()))
-        )
+        shown = ", ".join(f"{c}={w:.4f}" for c, w in sorted(weights.items()))
+        console.print(cli_msg("cli.attribute.weights", weights=shown))
 
 
 def _inputs(
@@ -144,16 +149,16 @@ def _inputs(
     from seedtrail.attribution.inputs import Inputs, from_lake, from_world
 
     if lake is not None and world is not None:
-        raise InvalidInput("give either --lake or --world, not both")
+        raise InvalidInput(Msg("problem.invalid-input.lake_or_world"))
     if world is not None:
         if touches or conversions:
-            raise InvalidInput("--world reads its own touches and conversions; drop --touches")
+            raise InvalidInput(Msg("problem.invalid-input.own_inputs", {"option": "--world"}))
         inputs = from_world(world)
         return inputs if identity is None else Inputs(inputs.touches, inputs.conversions, identity)
     if lake is not None:
         if touches or conversions:
-            raise InvalidInput("--lake reads its own touches and conversions; drop --touches")
+            raise InvalidInput(Msg("problem.invalid-input.own_inputs", {"option": "--lake"}))
         return from_lake(lake, identity)
     if touches is None or conversions is None:
-        raise InvalidInput("give --touches and --conversions (or --lake, or --world)")
+        raise InvalidInput(Msg("problem.invalid-input.inputs_needed"))
     return Inputs(touches, conversions, identity)

@@ -21,6 +21,7 @@ from seedtrail.attribution.spec import MODELS, Windows, parse_duration
 from seedtrail.cli.context import console, state
 from seedtrail.cli.progress import progress
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
@@ -62,7 +63,7 @@ def _spec(
         try:
             cut = datetime.fromisoformat(as_of)
         except ValueError as exc:
-            raise InvalidInput(f"--as-of: {as_of!r} is not an ISO date or timestamp") from exc
+            raise InvalidInput(Msg("problem.invalid-input.as_of", {"value": repr(as_of)})) from exc
         if cut.tzinfo is None:
             cut = cut.replace(tzinfo=UTC)
     kinds = tuple(k.strip() for k in touch_kinds.split(",") if k.strip()) if touch_kinds else None
@@ -341,7 +342,7 @@ def show_cmd(ctx: typer.Context) -> None:
     """Print the published report."""
     report = runs.latest(state(ctx).settings.data_dir)
     if report is None:
-        raise InvalidInput("no attribution report was published yet; run `seedtrail report build`")
+        raise InvalidInput(Msg("problem.invalid-input.no_report"))
     print_report(report)
 
 

@@ -12,11 +12,13 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from seedtrail.cli.context import console, err_console, open_store
+from seedtrail import messages
+from seedtrail.cli.context import cli_msg, console, err_console, lang, open_store
 from seedtrail.cli.progress import progress
 from seedtrail.cli.store_cmd import cli_actor, show_rows
 from seedtrail.core.errors import InvalidInput, validated
 from seedtrail.enforcement import actions, appeals, autopolicy, cases, groups, intake, queue
+from seedtrail.messages import Msg, term
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
@@ -42,9 +44,9 @@ def import_cmd(
 ) -> None:
     """Open cases from detector output (idempotent: re-importing opens nothing new)."""
     if (findings is None) == (campaigns is None):
-        raise InvalidInput("give exactly one of --findings or --campaigns")
+        raise InvalidInput(Msg("problem.invalid-input.findings_or_campaigns"))
     rules = autopolicy.load(auto_policy) if auto_policy or auto else None
-    with open_store(ctx) as store, progress("opening cases") as bar:
+    with open_store(ctx) as store, progress(cli_msg("cli.cases.opening")) as bar:
         if findings is not None:
             report = intake.import_findings(
                 store,
@@ -60,16 +62,20 @@ def import_cmd(
             report = intake.import_campaigns(
                 store, cli_actor(), campaigns, texts=texts, auto=rules, progress=bar.advance
             )
+    skipped = cli_msg("cli.cases.auto_skipped")
     for skip in report.skipped[:20]:
-        err_console.print(f"[yellow]auto action skipped[/] {skip}", highlight=False)
+        err_console.print(f"[yellow]{skipped}[/] {skip}", highlight=False)
     if len(report.skipped) > 20:
-        err_console.print(f"... and {len(report.skipped) - 20} more skips (see `seedtrail audit`)")
-    console.print(
-        f"{report.lines} lines: {report.opened} cases opened, {report.existing} already open, "
-        + (f"{report.members} member cases under them, " if report.members else "")
-        + f"{report.auto_actions} automatic actions"
-        + (f" ({report.unflagged} lines without labels skipped)" if report.unflagged else "")
+        err_console.print(cli_msg("cli.cases.more_skips", n=len(report.skipped) - 20))
+    said = cli_msg(
+        "cli.cases.imported", lines=report.lines, opened=report.opened, existing=report.existing
     )
+    if report.members:
+        said += cli_msg("cli.cases.members", n=report.members)
+    said += cli_msg("cli.cases.auto_actions", n=report.auto_actions)
+    if report.unflagged:
+        said += cli_msg("cli.cases.unflagged", n=report.unflagged)
+    console.print(said)
 
 
 @cases_app.command("list")
@@ -102,11 +108,11 @@ def list_cmd(
     if found.next:
         typer.echo(f"next page: --after {found.next}", err=True)
     if as_json:
-        show_rows(rows, True, "cases")
+        show_rows(rows, True, "")
         return
     keys = ("id", "severity_name", "reach", "status", "detector", "subject_type", "subject_id")
     brief = [{k: r[k] for k in keys} | {"summary": r["summary"][:60]} for r in rows]
-    show_rows(brief, False, "cases")
+    show_rows(brief, False, messages.render(lang(), term("resource", "cases")))
 
 
 @cases_app.command("show")
@@ -185,7 +191,7 @@ def open_cmd(
     )
     with open_store(ctx) as store, store.transaction() as conn:
         row = cases.open_manual(conn, cli_actor(), body)
-    console.print(f"case {row['id']} open")
+    console.print(cli_msg("cli.cases.opened", id=row["id"]))
 
 
 @cases_app.command("act")
@@ -198,7 +204,15 @@ def act_cmd(
     """Act on a case's subject: label, hide, throttle, remove, ban, revoke_link_privileges."""
     with open_store(ctx) as store, store.transaction() as conn:
         row = actions.take(conn, cli_actor(), ident, action, reason)
-    console.print(f"action {row['id']}: {action} on {row['subject_type']} {row['subject_id']}")
+    console.print(
+        cli_msg(
+            "cli.cases.acted",
+            id=row["id"],
+            action=action,
+            subject=row["subject_type"],
+            subject_id=row["subject_id"],
+        )
+    )
 
 
 @cases_app.command("act-group")
@@ -211,12 +225,13 @@ def act_group_cmd(
     """Act on every case of a group (a water-army campaign's members) in one transaction."""
     with open_store(ctx) as store, store.transaction() as conn:
         done = groups.take(conn, cli_actor(), group_key, action, reason)
+    taken, skipped = len(done["taken"]), len(done["skipped"])
     console.print(
-        f"group {group_key}: {action} on {len(done['taken'])} case(s), "
-        f"{len(done['skipped'])} skipped"
+        cli_msg("cli.cases.group", group=group_key, action=action, n=taken, skipped=skipped)
     )
     for s in done["skipped"]:
-        console.print(f"  case {s['case_id']} skipped: {s['why']}")
+        why = messages.render(lang(), s.get("why_msg") or s["why"])
+        console.print("  " + cli_msg("cli.cases.case_skipped", id=s["case_id"], why=why))
 
 
 @cases_app.command("dismiss")
@@ -224,7 +239,7 @@ def dismiss_cmd(ctx: typer.Context, ident: int, reason: str = typer.Option(...))
     """Close a case without action."""
     with open_store(ctx) as store, store.transaction() as conn:
         cases.dismiss(conn, cli_actor(), ident, reason)
-    console.print(f"case {ident} dismissed")
+    console.print(cli_msg("cli.cases.dismissed", id=ident))
 
 
 @cases_app.command("reverse")
@@ -232,7 +247,7 @@ def reverse_cmd(ctx: typer.Context, action_id: int, reason: str = typer.Option(.
     """Reverse an action, restoring exactly the state it replaced."""
     with open_store(ctx) as store, store.transaction() as conn:
         actions.reverse(conn, cli_actor(), action_id, reason)
-    console.print(f"action {action_id} reversed")
+    console.print(cli_msg("cli.cases.reversed", id=action_id))
 
 
 @cases_app.command("appeal")
@@ -240,7 +255,7 @@ def appeal_cmd(ctx: typer.Context, ident: int, statement: str = typer.Option(...
     """File an appeal on a case (on the owner's behalf)."""
     with open_store(ctx) as store, store.transaction() as conn:
         row = appeals.file(conn, cli_actor(), ident, statement)
-    console.print(f"appeal {row['id']} filed on case {ident}")
+    console.print(cli_msg("cli.cases.appeal_filed", id=row["id"], case=ident))
 
 
 @cases_app.command("decide")
@@ -254,7 +269,7 @@ def decide_cmd(
     body = validated(appeals.DecisionIn, {"outcome": outcome, "reason": reason})
     with open_store(ctx) as store, store.transaction() as conn:
         row = appeals.decide(conn, cli_actor(), appeal_id, body.outcome, body.reason)
-    console.print(
-        f"appeal {appeal_id} {body.outcome}"
-        + (f"; reversed actions {row['reversed_action_ids']}" if row["reversed_action_ids"] else "")
-    )
+    said = cli_msg("cli.cases.decided", id=appeal_id, outcome=term("case.outcome", body.outcome))
+    if row["reversed_action_ids"]:
+        said += cli_msg("cli.cases.reversed_actions", ids=row["reversed_action_ids"])
+    console.print(said)

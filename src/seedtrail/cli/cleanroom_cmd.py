@@ -44,10 +44,11 @@ from seedtrail.cleanroom.report import release_audited
 from seedtrail.cleanroom.runfiles import RunSecret
 from seedtrail.cleanroom.sources import read_table, text_column
 from seedtrail.cleanroom.templates import TEMPLATES, ReportRequest
-from seedtrail.cli.context import console, open_store, state
+from seedtrail.cli.context import cli_msg, console, open_store, state
 from seedtrail.cli.progress import progress
 from seedtrail.cli.store_cmd import cli_actor
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import N_, Msg
 from seedtrail.store import audit
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
@@ -70,7 +71,7 @@ def new_run(
     """Create a run id and the HMAC secret both parties key their ids with."""
     run = RunSecret.new()
     run.save(out)
-    console.print(f"run [bold]{run.run_id}[/] secret written to {out} (mode 0600)")
+    console.print(cli_msg("cli.cleanroom.run_written", run=f"[bold]{run.run_id}[/]", out=str(out)))
 
 
 @cleanroom_app.command("blind")
@@ -110,12 +111,22 @@ def blind_cmd(
     )
     elapsed = time.perf_counter() - started
     _print_blinded(result)
-    console.print(f"wrote {out} in {elapsed:.1f} s; keep {key_out} and {handles_out} private")
+    console.print(
+        cli_msg(
+            "cli.cleanroom.blinded_files",
+            out=str(out),
+            seconds=f"{elapsed:.1f}",
+            key_file=str(key_out),
+            handles=str(handles_out),
+        )
+    )
 
 
 def _print_blinded(result: BlindResult) -> None:
     for t, n in result.kept.items():
-        console.print(f"{t}: {n:,} ids blinded, {result.dropped[t]:,} did not normalize")
+        console.print(
+            cli_msg("cli.cleanroom.blinded", type=t, n=f"{n:,}", dropped=f"{result.dropped[t]:,}")
+        )
 
 
 @cleanroom_app.command("reblind")
@@ -128,7 +139,7 @@ def reblind_cmd(
     """Re-blind the other party's tokens with this party's key."""
     settings = state(ctx).settings
     reblind_file(key_file, input_path, out, processes=settings.cleanroom_workers, stage=_progress)
-    console.print(f"wrote {out}")
+    console.print(cli_msg("cli.cleanroom.wrote", out=str(out)))
 
 
 @cleanroom_app.command("join")
@@ -155,11 +166,12 @@ def join_cmd(
         threshold=threshold or settings.cleanroom_match_threshold,
         noise_epsilon=noise_epsilon,
     )
-    console.print(f"matched people: {_shown(report['matched_people'])}; report in {report_path}")
+    shown = _shown(report["matched_people"])
+    console.print(cli_msg("cli.cleanroom.joined", matched=shown, report=str(report_path)))
 
 
 def _shown(matched: int | None) -> str:
-    return f"{matched:,}" if matched is not None else "fewer than the threshold (hidden)"
+    return f"{matched:,}" if matched is not None else cli_msg("cli.cleanroom.hidden")
 
 
 @cleanroom_app.command("match")
@@ -205,18 +217,27 @@ def match_cmd(
     )
     elapsed = time.perf_counter() - started
     rate = report["b_match_rate"]
+    said = cli_msg(
+        "cli.cleanroom.matched",
+        partner=partner,
+        a=f"{report['a_rows']:,}",
+        b=f"{report['b_rows']:,}",
+        matched=_shown(report["matched_people"]),
+    )
+    if rate is not None:
+        said += cli_msg("cli.cleanroom.match_rate", rate=f"{rate:.1%}")
+    folder = str(RunLayout(out, partner).folder)
     console.print(
-        f"{partner}: {report['a_rows']:,} community users, {report['b_rows']:,} shop customers, "
-        f"matched people {_shown(report['matched_people'])}"
-        + (f" ({rate:.1%} of the shop's customers)" if rate is not None else "")
-        + f" in {elapsed:.1f} s; files under {RunLayout(out, partner).folder}"
+        said + cli_msg("cli.cleanroom.match_took", seconds=f"{elapsed:.1f}", folder=folder)
     )
 
 
 @cleanroom_app.command("templates")
 def templates_cmd() -> None:
     """List the pre-registered report templates."""
-    table = Table("template", "breakdown", "measures", "ratios", title="report templates")
+    heads = [N_("cli.cleanroom.col.template"), N_("cli.cleanroom.col.breakdown")]
+    heads += [N_("cli.cleanroom.col.measures"), N_("cli.cleanroom.col.ratios")]
+    table = Table(*map(cli_msg, heads), title=cli_msg("cli.cleanroom.templates"))
     for spec in TEMPLATES.values():
         table.add_row(
             spec.name,
@@ -244,10 +265,7 @@ def report_cmd(
 ) -> None:
     """Run a pre-registered report through the release rules and export the released cells."""
     settings = state(ctx).settings
-    try:
-        period_start = date.fromisoformat(period)
-    except ValueError as exc:
-        raise InvalidInput(f"--period {period!r} is not a date (YYYY-MM-DD)") from exc
+    period_start = _period(period)
     request = ReportRequest(template_name, brand, campaign, period_start, dp=dp, epsilon=epsilon)
     spec = request.check()
     rows = read_table(rows_path)
@@ -256,14 +274,26 @@ def report_cmd(
     with open_store(settings) as store, store.transaction() as conn:
         release, _ = release_audited(conn, rows, request, settings, actor=cli_actor().name)
     export_release(release, out, spend)
-    console.print(f"{len(release.cells)} cells released ({json.dumps(release.rule)}); wrote {out}")
+    rule = json.dumps(release.rule)
+    console.print(cli_msg("cli.cleanroom.released", n=len(release.cells), rule=rule, out=str(out)))
+
+
+def _period(period: str) -> date:
+    try:
+        return date.fromisoformat(period)
+    except ValueError as exc:
+        raise InvalidInput(
+            Msg("problem.invalid-input.period_date", {"value": repr(period)})
+        ) from exc
 
 
 def _read_spend(path: Path, levels: tuple[str, ...]) -> dict[tuple[str, ...], float]:
     table = read_table(path, list(levels))
     for name in (*levels, "spend"):
         if name not in table.column_names:
-            raise InvalidInput(f"spend file {path} has no column {name!r}")
+            raise InvalidInput(
+                Msg("problem.invalid-input.spend_column", {"path": str(path), "column": repr(name)})
+            )
     keys = [text_column(table, lv, path) for lv in levels]
     spend = table.column("spend").cast("float64").to_pylist()
     out: dict[tuple[str, ...], float] = {}
@@ -284,9 +314,12 @@ def budget_cmd(
     settings = state(ctx).settings
     with open_store(settings) as store, store.read() as conn:
         ledger = ledger_for(settings, conn, cli_actor().name)
-        spent = ledger.spent(brand, campaign, date.fromisoformat(period))
+        spent = ledger.spent(brand, campaign, _period(period))
     limit = ledger.per_period
-    console.print(f"epsilon spent {spent:g} of {limit:g}; left {max(0.0, limit - spent):g}")
+    left = max(0.0, limit - spent)
+    console.print(
+        cli_msg("cli.cleanroom.budget", spent=f"{spent:g}", limit=f"{limit:g}", left=f"{left:g}")
+    )
 
 
 @cleanroom_app.command("import-ledger")
@@ -309,7 +342,9 @@ def import_ledger_cmd(
                 object_id=str(path)[-64:],
                 detail={"spends": spends, "frozen_releases": releases},
             )
-            console.print(f"{path}: {spends} spends and {releases} frozen releases imported")
+            console.print(
+                cli_msg("cli.cleanroom.ledger", path=str(path), spends=spends, releases=releases)
+            )
 
 
 @cleanroom_app.command("rows")
@@ -335,9 +370,13 @@ def rows_cmd(
     elif touches and notes and campaign_notes:
         sources = RowSources(touches, credits, notes, campaign_notes, holdout)
     else:
-        raise InvalidInput("give --world DIR, or --touches, --notes and --campaign-notes")
-    with console.status("building clean-room rows ..."):
+        raise InvalidInput(Msg("problem.invalid-input.rows_sources"))
+    with console.status(cli_msg("cli.cleanroom.building_rows")):
         table = build_rows(sources)
         path = save_rows(table, state(ctx).settings.data_dir)
     people = len(set(table.column("person").to_pylist()))
-    console.print(f"{table.num_rows:,} rows for {people:,} people kept in {path}")
+    console.print(
+        cli_msg(
+            "cli.cleanroom.rows", rows=f"{table.num_rows:,}", people=f"{people:,}", path=str(path)
+        )
+    )

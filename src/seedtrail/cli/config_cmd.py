@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from seedtrail.cli.context import console, state
+from seedtrail.cli.context import cli_msg, console, state
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
@@ -15,7 +15,8 @@ app = typer.Typer()
 def show_config(ctx: typer.Context) -> None:
     """Show the effective settings and where the database lives."""
     settings = state(ctx).settings
-    table = Table("setting", "value", title="seedtrail settings")
+    heads = cli_msg("cli.config.setting"), cli_msg("cli.config.value")
+    table = Table(*heads, title=cli_msg("cli.config.title"))
     for name, value in settings.model_dump().items():
         shown = "********" if "secret" in name and value is not None else str(value)
         table.add_row(name, shown)

@@ -11,6 +11,7 @@ import typer
 from seedtrail.cli.context import console, state
 from seedtrail.core.errors import InvalidInput
 from seedtrail.core.settings import load_settings
+from seedtrail.messages import Msg
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
@@ -25,13 +26,10 @@ def prepare(data_dir: Path, *, keep: bool) -> None:
     used; any other folder is refused, so that no command deletes data it did not create."""
     marker = data_dir / MARKER
     if data_dir.exists() and not data_dir.is_dir():
-        raise InvalidInput(f"--data-dir {data_dir} is a file, not a folder")
+        raise InvalidInput(Msg("problem.invalid-input.demo_dir_file", {"path": str(data_dir)}))
     if data_dir.is_dir() and any(data_dir.iterdir()):
         if not marker.exists():
-            raise InvalidInput(
-                f"{data_dir} holds data that is not an earlier demo's; the demo writes only to "
-                "an empty folder or its own (choose another --data-dir)"
-            )
+            raise InvalidInput(Msg("problem.invalid-input.demo_dir_taken", {"path": str(data_dir)}))
         if keep:
             return
         created = json.loads(marker.read_text("utf-8")).get("created_dir", False)

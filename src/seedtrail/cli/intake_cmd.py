@@ -24,6 +24,7 @@ from seedtrail.intake.health import Health, window_end
 from seedtrail.intake.importer import import_file
 from seedtrail.intake.inbox import Inbox
 from seedtrail.lake.layout import Lake
+from seedtrail.messages import N_, Msg
 from seedtrail.store.schema import partners
 from seedtrail.store.store import Store
 
@@ -31,6 +32,12 @@ from seedtrail.store.store import Store
 app = typer.Typer()
 
 STATUS_STYLE = {"ok": "green", "degraded": "yellow", "broken": "bold red"}
+#: The columns of ``health --hours-table``.
+HOUR_COLUMNS = (
+    *(N_("cli.health.col.hour"), N_("cli.health.col.events"), N_("cli.health.col.late")),
+    *(N_("cli.health.col.clicks"), N_("cli.health.col.echoed"), N_("cli.health.col.rate")),
+    *(N_("cli.health.col.lag"), N_("cli.health.col.dup"), N_("cli.health.col.orders")),
+)
 
 
 @app.command("import")
@@ -45,7 +52,12 @@ def import_cmd(
 ) -> None:
     """Import (or replay) an event file; repeats of stored events are skipped."""
     if kind not in ("front", "back"):
-        raise InvalidInput(f"--kind must be front or back, not {kind!r}")
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.option_choice",
+                {"option": "--kind", "value": repr(kind), "allowed": "front, back"},
+            )
+        )
     with open_store(ctx) as store:
         _import(store, file, kind, partner, errors)
 
@@ -54,13 +66,14 @@ def _import(store: Store, file: Path, kind: str, partner: str | None, errors: Pa
     source, rate = COMMUNITY, None
     if kind == "back":
         if not partner:
-            raise InvalidInput("--kind back needs --partner SLUG")
+            raise InvalidInput(Msg("problem.invalid-input.kind_back_partner"))
         entry = PartnerDirectory(store).get(partner)
         source, rate = entry.slug, entry.declared_sample_rate
     fmt = files.detect(file)
     out = errors.open("w", encoding="utf-8") if errors else None
     try:
-        with progress(f"importing {file.name}", total=files.size(file, fmt)) as bar:
+        label = cli_msg("cli.import.importing", file=file.name)
+        with progress(label, total=files.size(file, fmt)) as bar:
             report = import_file(
                 Inbox(store.engine),
                 file,
@@ -74,20 +87,29 @@ def _import(store: Store, file: Path, kind: str, partner: str | None, errors: Pa
     finally:
         if out:
             out.close()
+    rejected = cli_msg("cli.import.rejected")
     for line in report.errors:
-        err_console.print(f"[red]rejected[/] {line}", highlight=False, markup=True)
+        err_console.print(f"[red]{rejected}[/] {line}", highlight=False, markup=True)
     if report.rejected > len(report.errors):
         more = report.rejected - len(report.errors)
-        err_console.print(
-            f"... and {more} more rejected" + (f" (all in {errors})" if errors else "")
-        )
+        key = N_("cli.import.more_in") if errors else N_("cli.import.more")
+        err_console.print(cli_msg(key, n=more, file=str(errors)))
     console.print(
-        f"read {report.read}, stored {report.stored}, already stored {report.duplicates}, "
-        f"rejected {report.rejected}"
+        cli_msg(
+            "cli.import.summary",
+            read=report.read,
+            stored=report.stored,
+            duplicates=report.duplicates,
+            rejected=report.rejected,
+        )
     )
     if report.rejected:
-        where = f" (listed in {errors})" if errors else " (--errors FILE lists them all)"
-        raise InvalidInput(f"{report.rejected} of {report.read} records in {file} rejected{where}")
+        counts = {"n": report.rejected, "of": report.read, "file": str(file)}
+        if errors:
+            raise InvalidInput(
+                Msg("problem.invalid-input.rejected_in", {**counts, "errors": str(errors)})
+            )
+        raise InvalidInput(Msg("problem.invalid-input.rejected", counts))
 
 
 class _HealthGroup(TyperGroup):
@@ -158,7 +180,11 @@ def hold_cmd(
         pid = _partner_id(store, partner)
         with store.transaction() as conn:
             h = holds.hold(conn, cli_actor(), pid, reason)
-    console.print(f"{h.partner}: [bold red]held[/] since {h.held_at.isoformat()}: {h.reason}")
+    held = "[bold red]" + cli_msg("cli.health.held") + "[/]"
+    since = h.held_at.isoformat()
+    console.print(
+        cli_msg("cli.health.held_since", partner=h.partner, held=held, at=since, reason=h.reason)
+    )
 
 
 @health_app.command("release")
@@ -172,7 +198,7 @@ def release_cmd(
         pid = _partner_id(store, partner)
         with store.transaction() as conn:
             h = holds.release(conn, cli_actor(), pid, reason)
-    console.print(f"{h.partner}: released ({reason})")
+    console.print(cli_msg("cli.health.released", partner=h.partner, reason=reason))
 
 
 def _show(health: Health, sent: bool, show_hours: bool) -> None:
@@ -186,17 +212,7 @@ def _show(health: Health, sent: bool, show_hours: bool) -> None:
     for reason in health.reason_msgs or health.reasons:
         console.print(f"  - {messages.render(cli_lang(), reason)}", highlight=False)
     if show_hours:
-        table = Table(
-            "hour",
-            "events",
-            "late",
-            "clicks",
-            "echoed",
-            "rate",
-            "lag p95 s",
-            "dup %",
-            "orders again",
-        )
+        table = Table(*(cli_msg(key) for key in HOUR_COLUMNS))
         for h in health.hours:
             table.add_row(
                 h.hour[:16],

@@ -11,9 +11,10 @@ import orjson
 import typer
 from rich.table import Table
 
-from seedtrail.cli.context import console
+from seedtrail.cli.context import cli_msg, console
 from seedtrail.cli.progress import progress
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
@@ -43,7 +44,7 @@ def _source(
     from seedtrail.integrity import sources
 
     if sum((input_ is not None, world is not None, store)) != 1:
-        raise InvalidInput("give exactly one of --input FILE, --world DIR or --store")
+        raise InvalidInput(Msg("problem.invalid-input.one_source"))
     if input_ is not None:
         return sources.read_jsonl(input_), [], set()
     if world is not None:
@@ -79,13 +80,13 @@ def _scan(
         claim_terms=claim_terms,
         diversion_terms=diversion_terms,
     )
-    with progress("scanning texts") as bar:
+    with progress(cli_msg("cli.integrity.scanning")) as bar:
 
         def tick(stage: str, n: int) -> None:
             if stage == "scan":
                 bar.advance(n)
             else:
-                bar.say("clustered texts")
+                bar.say(cli_msg("cli.integrity.clustered"))
 
         return scanner.run(batches, tick, workers=workers)
 
@@ -120,8 +121,10 @@ def scan_cmd(
             fh.write(orjson.dumps(rec) + b"\n")
             written += 1
     tmp.replace(output)
-    shown = ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) or "nothing flagged"
-    console.print(f"{len(res):,} texts scanned, {written:,} lines to {output}: {shown}")
+    shown = ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
+    shown = shown or cli_msg("cli.integrity.nothing_flagged")
+    counted = {"n": f"{len(res):,}", "lines": f"{written:,}", "out": str(output), "labels": shown}
+    console.print(cli_msg("cli.integrity.scanned", **counted))
 
 
 @integrity_app.command("campaigns")
@@ -140,8 +143,8 @@ def campaigns_cmd(
     res = _scan(ctx, input_, world, store, None, None, workers)
     act = res.activity()
     if len(act) == 0:
-        raise InvalidInput("no comment has both 'author' and 'note_id': campaigns need them")
-    with console.status("looking for dense blocks"):
+        raise InvalidInput(Msg("problem.invalid-input.campaign_fields"))
+    with console.status(cli_msg("cli.integrity.dense_blocks")):
         found = find_campaigns(act, CampaignParams(min_score=min_score))
     tmp = output.with_name(f".{output.name}.part")
     with tmp.open("w", encoding="utf-8") as fh:
@@ -149,9 +152,13 @@ def campaigns_cmd(
             rec = {"campaign": n, **c.to_json(res.activity_ids)}
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     tmp.replace(output)
-    console.print(f"{len(act):,} comments, {len(found)} campaigns written to {output}")
+    console.print(
+        cli_msg("cli.integrity.campaigns", comments=f"{len(act):,}", n=len(found), out=str(output))
+    )
     for n, c in enumerate(found[:10], 1):
-        console.print(f"  #{n} score {c.score:.2f}: {c.evidence['summary'][0]}", highlight=False)
+        score = f"{c.score:.2f}"
+        said = cli_msg("cli.integrity.campaign", n=n, score=score, summary=c.evidence["summary"][0])
+        console.print("  " + said, highlight=False)
 
 
 @integrity_app.command("evaluate")
@@ -174,7 +181,7 @@ def evaluate_cmd(
     parts |= {"organic"} if organic is not None else set()
     unknown = parts - {"independent", "diversion", "injected", "world", "organic"}
     if unknown:
-        raise InvalidInput(f"unknown --part {', '.join(sorted(unknown))}")
+        raise InvalidInput(Msg("problem.invalid-input.part", {"parts": ", ".join(sorted(unknown))}))
     report: dict[str, object] = {}
     for name in ("independent", "diversion", "injected", "world"):
         if name in parts:
@@ -197,7 +204,7 @@ def _organic(path: Path) -> dict[str, object]:
     from seedtrail.integrity.sources import Item
 
     if not path.exists():
-        raise InvalidInput(f"{path} does not exist")
+        raise InvalidInput(Msg("problem.invalid-input.path_missing", {"path": str(path)}))
     texts = sorted({line.strip() for line in path.read_text("utf-8").splitlines() if line.strip()})
     scanner = Scanner()
     flagged = []
@@ -273,7 +280,7 @@ def _eval_injected(world: Path | None, seeds: int) -> Any:
 def _eval_world(world: Path | None, seeds: int) -> Any:
     """`integrity evaluate --part world`: print its table, return its figures."""
     if world is None:
-        raise InvalidInput("--part world needs --world DIR")
+        raise InvalidInput(Msg("problem.invalid-input.part_world"))
     from seedtrail.integrity.evaluation.world_eval import evaluate_world
 
     with console.status(f"scanning and finding campaigns in {world}"):

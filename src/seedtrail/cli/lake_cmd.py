@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import func, select
 
-from seedtrail.cli.context import console, open_store, state
+from seedtrail.cli.context import cli_msg, console, open_store, state
 from seedtrail.cli.progress import progress
 from seedtrail.intake import sealer
 from seedtrail.lake import lock
@@ -14,6 +14,7 @@ from seedtrail.lake.compact import compact
 from seedtrail.lake.layout import Lake
 from seedtrail.lake.stats import stats
 from seedtrail.links.mover import ClickMover
+from seedtrail.messages import N_
 from seedtrail.store.schema import inbox
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
@@ -32,16 +33,21 @@ def seal_cmd(ctx: typer.Context) -> None:
     with open_store(ctx) as store:
         moved = ClickMover(store.engine, settings.data_dir / "clicks").move_once().moved
         if moved:
-            console.print(f"copied {moved} clicks from the click segments into the store")
+            console.print(cli_msg("cli.lake.copied", n=moved))
         with store.read() as conn:
             waiting = int(conn.execute(select(func.count()).select_from(inbox)).scalar_one())
-        with progress("sealing", total=waiting) as bar:
+        with progress(cli_msg("cli.lake.sealing"), total=waiting) as bar:
             report = sealer.seal(
                 store, Lake(settings.effective_lake_url), settings.data_dir, progress=bar.advance
             )
     console.print(
-        f"sealed {report.read} events: {report.written} written in {len(report.files)} files, "
-        f"{report.duplicates} already in the lake"
+        cli_msg(
+            "cli.lake.sealed",
+            read=report.read,
+            written=report.written,
+            files=len(report.files),
+            duplicates=report.duplicates,
+        )
     )
 
 
@@ -51,12 +57,14 @@ def stats_cmd(
 ) -> None:
     """Files, rows and bytes per event type and day."""
     lake = Lake(state(ctx).settings.effective_lake_url)
-    table = Table("type", "day", "files", "rows", "bytes", title=f"lake {lake.url}")
+    heads = [N_("cli.lake.col.type"), N_("cli.lake.col.day"), N_("cli.lake.col.files")]
+    heads += [N_("cli.lake.col.rows"), N_("cli.lake.col.bytes")]
+    table = Table(*map(cli_msg, heads), title=cli_msg("cli.lake.title", url=lake.url))
     rows = stats(lake, type_)
     for s in rows:
         table.add_row(s.type, s.day, str(s.files), str(s.rows), f"{s.bytes:,}")
     table.add_row(
-        "total",
+        cli_msg("cli.lake.total"),
         "",
         str(sum(s.files for s in rows)),
         str(sum(s.rows for s in rows)),
@@ -79,10 +87,15 @@ def compact_cmd(
     with (
         open_store(settings) as store,
         lock.exclusive(store.engine, settings.data_dir, "compactor"),
-        progress("compacting", total=len(parts)) as bar,
+        progress(cli_msg("cli.lake.compacting"), total=len(parts)) as bar,
     ):
         report = compact(lake, type_=type_, min_files=min_files, progress=lambda _: bar.advance())
     console.print(
-        f"compacted {report.partitions} partitions: {report.files_before} files into "
-        f"{report.files_after}, {report.duplicates} repeated rows dropped"
+        cli_msg(
+            "cli.lake.compacted",
+            partitions=report.partitions,
+            before=report.files_before,
+            after=report.files_after,
+            duplicates=report.duplicates,
+        )
     )

@@ -24,6 +24,7 @@ from seedtrail.core.catalog import CRUD
 from seedtrail.core.errors import validated
 from seedtrail.links import mounts, partners
 from seedtrail.links.policy import DecisionJSON
+from seedtrail.messages import N_, term
 from seedtrail.store import audit
 from seedtrail.store.schema import clicks
 
@@ -54,7 +55,9 @@ def collab_accept(
             creator = principals.authenticate(conn, key)
         with store.transaction() as conn:
             row = collabs.accept(conn, creator, ident)
-    console.print(f"collab {ident} accepted by {creator.label} at {row['accepted_at']}")
+    console.print(
+        cli_msg("cli.links.collab_accepted", id=ident, who=creator.label, at=row["accepted_at"])
+    )
 
 
 mounts_app = resource_commands(mounts.RESOURCE, create=False, update=False)
@@ -76,7 +79,7 @@ def mount_create(
     _print_decision(result["decision"])
     row = mounts.raise_if_denied(result)
     row.pop("decision")
-    show_rows([row], False, "mount created")
+    show_rows([row], False, cli_msg("cli.store.created", what=term("object", "mount")))
 
 
 @mounts_app.command("status")
@@ -88,7 +91,7 @@ def mount_status(ctx: typer.Context, ident: int, status: str) -> None:
     if result["decision"] is not None:
         _print_decision(result["decision"])
     mounts.raise_if_denied(result)
-    console.print(f"mount {ident} is {body.status}")
+    console.print(cli_msg("cli.links.mount_status", id=ident, status=term("state", body.status)))
 
 
 def _print_decision(decision: DecisionJSON) -> None:
@@ -124,7 +127,8 @@ def kill_switch(
     """Close (or reopen) every link of a partner at once."""
     with open_store(ctx) as store, store.transaction() as conn:
         row = partners.set_links_enabled(conn, cli_actor(), partner_id, not off, reason)
-    console.print(f"partner {row['slug']}: links {'enabled' if row['links_enabled'] else 'OFF'}")
+    key = N_("cli.links.partner_on") if row["links_enabled"] else N_("cli.links.partner_off")
+    console.print(cli_msg(key, partner=row["slug"]))
 
 
 @policy_app.command("evaluate")
@@ -144,9 +148,9 @@ def rotate_secret(ctx: typer.Context, partner_id: int) -> None:
     """Add a signing secret for a partner (printed once; the oldest beyond two is revoked)."""
     with open_store(ctx) as store, store.transaction() as conn:
         out = partners.rotate_secret(conn, cli_actor(), partner_id)
-    console.print(f"secret {out['id']} (shown once): [bold]{out['secret']}[/]")
+    console.print(cli_msg("cli.links.secret", id=out["id"], secret=f"[bold]{out['secret']}[/]"))
     if out["revoked_ids"]:
-        console.print(f"revoked: {out['revoked_ids']}")
+        console.print(cli_msg("cli.links.revoked", ids=out["revoked_ids"]))
 
 
 @app.command("audit")
@@ -160,7 +164,7 @@ def audit_cmd(
     """Show the audit log, newest first."""
     with open_store(ctx) as store, store.read() as conn:
         rows = audit.entries(conn, object_type=object_type, action_prefix=action, limit=limit)
-    show_rows(rows, as_json, "audit log")
+    show_rows(rows, as_json, cli_msg("cli.links.audit_log"))
 
 
 @app.command("clicks")
@@ -175,7 +179,7 @@ def clicks_cmd(
                 select(clicks).order_by(clicks.c.id.desc()).limit(limit)
             ).mappings()
         ]
-    show_rows(rows, as_json, "clicks")
+    show_rows(rows, as_json, messages.render(cli_lang(), term("resource", "clicks")))
 
 
 @app.command()
@@ -202,9 +206,9 @@ def serve(
     if st.config_file:
         os.environ["SEEDTRAIL_CONFIG"] = str(st.config_file)
     bind_host, bind_port = host or settings.host, port or settings.port
-    console.print(f"seedtrail serving on http://{bind_host}:{bind_port} (docs at /docs)")
+    console.print(cli_msg("cli.links.serving", url=f"http://{bind_host}:{bind_port}"))
     if interface.lower() not in ("rsgi", "asgi"):
-        raise typer.BadParameter("--interface must be rsgi or asgi")
+        raise typer.BadParameter(cli_msg("cli.links.interface"))
     rsgi = interface.lower() == "rsgi"
     Granian(
         "seedtrail.api.rsgi:rsgi_from_env" if rsgi else "seedtrail.api.app:app_from_env",

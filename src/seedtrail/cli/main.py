@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import typer
+import typer.main
 from rich.markup import escape
 
 from seedtrail import __version__
@@ -16,6 +17,7 @@ from seedtrail.cli import (
     cleanroom_cmd,
     config_cmd,
     demo_cmd,
+    helptext,
     intake_cmd,
     integrity_cmd,
     lake_cmd,
@@ -82,7 +84,9 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     try:
         # Without standalone mode click returns, rather than raises, the code of `typer.Exit(n)`.
-        code = app(args=args, standalone_mode=False)
+        command = typer.main.get_command(app)
+        helptext.localize(command, cli_lang())
+        code = command(args=args, standalone_mode=False)
     except SeedtrailError as exc:
         if debug:
             raise

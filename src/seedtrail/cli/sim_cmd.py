@@ -7,9 +7,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from seedtrail.cli.context import console
+from seedtrail.cli.context import cli_msg, console
 from seedtrail.cli.progress import progress
 from seedtrail.core.errors import SimError
+from seedtrail.messages import Msg
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
@@ -37,24 +38,31 @@ def simulate(
     from seedtrail.sim.spec import load_spec
 
     if out is None:
-        raise SimError("seedtrail sim: --out DIR is required")
+        raise SimError(Msg("problem.sim-error.out_required"))
     if out.exists() and any(out.iterdir()) and not force:
-        raise SimError(f"output directory {out} is not empty (use --force to overwrite)")
+        raise SimError(Msg("problem.sim-error.out_not_empty", {"path": str(out)}))
     spec = load_spec(scale).with_days(days)
-    label = f"simulating {spec.name}, {spec.days} days"
-    with progress(label, count=False, extra="{task.fields[rows]:,} rows") as bar:
+    label = cli_msg("cli.sim.simulating", name=spec.name, days=spec.days)
+    with progress(label, count=False, extra=cli_msg("cli.sim.rows")) as bar:
 
         def tick(done: int, total: int, rows: int) -> None:
             bar.update(done, total, rows=rows)
 
         summary = generate(spec, seed, out, tick)
-    table = Table("file", "rows", title=f"world {spec.name} (seed {seed}) in {out}")
+    heads = cli_msg("cli.sim.file"), cli_msg("cli.sim.rows_col")
+    title = cli_msg("cli.sim.title", name=spec.name, seed=seed, out=str(out))
+    table = Table(*heads, title=title)
     for name, rows in sorted(summary.rows.items()):
         table.add_row(name, f"{rows:,}")
     console.print(table)
+    rate = f"[bold]{summary.events_per_second:,.0f}[/]"
     console.print(
-        f"{summary.events:,} events in {summary.seconds:.1f} s "
-        f"= [bold]{summary.events_per_second:,.0f} events/s[/]"
+        cli_msg(
+            "cli.sim.speed",
+            events=f"{summary.events:,}",
+            seconds=f"{summary.seconds:.1f}",
+            rate=rate,
+        )
     )
     if load:
         _load(ctx, out)
@@ -76,9 +84,9 @@ def _load(ctx: typer.Context, world_dir: Path) -> None:
 
     manifest = world_dir / "manifest.json"
     if not manifest.exists():
-        raise SimError(f"{manifest} is missing: not a directory written by `seedtrail sim`")
+        raise SimError(Msg("problem.sim-error.no_manifest", {"path": str(manifest)}))
     seed = int(json.loads(manifest.read_text("utf-8"))["seed"])
     with open_store(ctx) as store:
         counts = load_world(store, world_dir, seed)
     loaded = ", ".join(f"{n:,} {name}" for name, n in counts.items())
-    console.print(f"loaded into the store: {loaded}")
+    console.print(cli_msg("cli.sim.loaded", what=loaded))

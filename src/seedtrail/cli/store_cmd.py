@@ -13,10 +13,12 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from seedtrail.cli.context import console, open_store
+from seedtrail import messages
+from seedtrail.cli.context import cli_msg, console, lang, open_store
 from seedtrail.core import principals, resources
 from seedtrail.core.errors import InvalidInput, validated
 from seedtrail.core.resources import Resource
+from seedtrail.messages import Msg, term
 from seedtrail.store import migrate
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
@@ -36,12 +38,14 @@ def parse_pairs(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key:
-            raise InvalidInput(f"expected field=value, got {pair!r}")
+            raise InvalidInput(Msg("problem.invalid-input.pair", {"value": repr(pair)}))
         if raw[:1] in ("[", "{"):
             try:
                 out[key] = json.loads(raw)
             except json.JSONDecodeError as exc:
-                raise InvalidInput(f"{key}: not valid JSON ({exc.msg})") from None
+                raise InvalidInput(
+                    Msg("problem.invalid-input.pair_json", {"field": key, "why": exc.msg})
+                ) from None
         else:
             out[key] = None if raw == "null" else raw  # the models coerce numbers and booleans
     return out
@@ -52,7 +56,7 @@ def show_rows(rows: list[dict[str, Any]], as_json: bool, title: str) -> None:
         typer.echo(json.dumps(rows, ensure_ascii=False, default=str, indent=1))
         return
     if not rows:
-        console.print(f"[dim]no {title}[/]")
+        console.print("[dim]" + cli_msg("cli.store.none", what=title) + "[/]")
         return
     table = Table(*rows[0].keys(), title=title)
     for row in rows:
@@ -72,13 +76,16 @@ def init(
         before, after = migrate.upgrade(store.engine)
         url = store.engine.url.render_as_string(hide_password=True)
         if before == after:
-            console.print(f"schema already at {after} ({url})")
+            console.print(cli_msg("cli.store.schema_current", version=after, url=url))
         else:
-            console.print(f"schema upgraded {before or 'empty'} → {after} ({url})")
+            before_text = before or cli_msg("cli.store.schema_empty")
+            console.print(
+                cli_msg("cli.store.schema_upgraded", before=before_text, version=after, url=url)
+            )
         if operator_key:
             with store.transaction() as conn:
                 _, key = principals.create(conn, name=operator_key, role="operator")
-            console.print(f"operator key (shown once): [bold]{key}[/]")
+            console.print(cli_msg("cli.store.operator_key", secret=f"[bold]{key}[/]"))
 
 
 keys_app = typer.Typer(
@@ -101,14 +108,23 @@ def keys_create(
         principal, key = principals.create(
             conn, name=name, role=role, account_id=account_id, partner_id=partner_id
         )
-    console.print(f"{principal.label} key (shown once): [bold]{key}[/]")
+    console.print(cli_msg("cli.store.key", who=principal.label, secret=f"[bold]{key}[/]"))
 
 
 @keys_app.command("revoke")
 def keys_revoke(ctx: typer.Context, principal_id: int) -> None:
     with open_store(ctx) as store, store.transaction() as conn:
         principals.revoke(conn, principal_id)
-    console.print(f"key {principal_id} revoked")
+    console.print(cli_msg("cli.store.key_revoked", id=principal_id))
+
+
+def _noun(res: Resource) -> str:
+    """One of the resource's objects, in the terminal's language (``object.<noun>``)."""
+    return messages.render(lang(), term("object", res.noun))
+
+
+def _name(res: Resource) -> str:
+    return messages.render(lang(), term("resource", res.name))
 
 
 def resource_commands(res: Resource, *, create: bool = True, update: bool = True) -> typer.Typer:
@@ -123,7 +139,7 @@ def resource_commands(res: Resource, *, create: bool = True, update: bool = True
             body = validated(res.create_model, parse_pairs(pairs))
             with open_store(ctx) as store, store.transaction() as conn:
                 row = resources.create(conn, res, cli_actor(), body)
-            show_rows([res.present(row)], False, f"{res.noun} created")
+            show_rows([res.present(row)], False, cli_msg("cli.store.created", what=_noun(res)))
 
     @group.command("list")
     def list_cmd(
@@ -137,7 +153,7 @@ def resource_commands(res: Resource, *, create: bool = True, update: bool = True
             rows = resources.list_rows(
                 conn, res, cli_actor(), parse_pairs(where), limit=limit, offset=offset
             )
-        show_rows([res.present(r) for r in rows], as_json, res.name)
+        show_rows([res.present(r) for r in rows], as_json, _name(res))
 
     @group.command("show")
     def show_cmd(
@@ -145,7 +161,7 @@ def resource_commands(res: Resource, *, create: bool = True, update: bool = True
     ) -> None:
         with open_store(ctx) as store, store.read() as conn:
             row = resources.get(conn, res, cli_actor(), ident)
-        show_rows([res.present(row)], as_json, res.noun)
+        show_rows([res.present(row)], as_json, _noun(res))
 
     if update:
 
@@ -158,6 +174,6 @@ def resource_commands(res: Resource, *, create: bool = True, update: bool = True
             body = validated(res.update_model, parse_pairs(pairs))
             with open_store(ctx) as store, store.transaction() as conn:
                 row = resources.update(conn, res, cli_actor(), ident, body)
-            show_rows([res.present(row)], False, f"{res.noun} updated")
+            show_rows([res.present(row)], False, cli_msg("cli.store.updated", what=_noun(res)))
 
     return group

@@ -13,6 +13,7 @@ from seedtrail.community import collabs
 from seedtrail.core.errors import Forbidden, InvalidInput
 from seedtrail.core.principals import Principal
 from seedtrail.core.resources import Resource, own_account, owned_by
+from seedtrail.messages import Msg
 from seedtrail.store import audit, epoch
 from seedtrail.store.schema import accounts, campaign_notes, campaign_spend, campaigns, notes
 from seedtrail.store.types import Id
@@ -41,9 +42,9 @@ def _prepare(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict[str,
     v["brand_id"] = own_account(actor, v.get("brand_id"), field_name="brand_id")
     kind = conn.execute(select(accounts.c.kind).where(accounts.c.id == v["brand_id"])).scalar()
     if kind not in ("brand", "enterprise"):
-        raise InvalidInput(f"account {v['brand_id']} is not a brand or enterprise account")
+        raise InvalidInput(Msg("problem.invalid-input.not_brand", {"id": v["brand_id"]}))
     if v.get("ends_on") and v["ends_on"] < v["starts_on"]:
-        raise InvalidInput("ends_on is before starts_on")
+        raise InvalidInput(Msg("problem.invalid-input.ends_on"))
     v["status"] = "active"
     return v
 
@@ -79,14 +80,13 @@ def add_notes(
     )
     missing = sorted(set(note_ids) - set(authors))
     if missing:
-        raise InvalidInput(f"notes {missing} do not exist")
+        raise InvalidInput(Msg("problem.invalid-input.notes_missing", {"ids": str(missing)}))
     others = [n for n, author in authors.items() if author != brand]
     usable = set(conn.execute(collabs.accepted(brand, others)).scalars()) if others else set()
     refused = sorted(set(others) - usable)
     if refused:
         raise Forbidden(
-            f"notes {refused} are not brand {brand}'s own and have no collab registration "
-            "their creator accepted"
+            Msg("problem.forbidden.campaign_notes", {"ids": str(refused), "brand": brand})
         )
     have = set(
         conn.execute(
@@ -120,7 +120,12 @@ def note_ids(conn: Connection, campaign_id: int) -> list[int]:
 
 def set_spend(conn: Connection, actor: Principal, campaign_id: int, spend: SpendIn) -> None:
     if spend.note_id not in note_ids(conn, campaign_id):
-        raise InvalidInput(f"note {spend.note_id} is not in campaign {campaign_id}")
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.note_campaign",
+                {"note": spend.note_id, "campaign": campaign_id},
+            )
+        )
     key = (
         (campaign_spend.c.campaign_id == campaign_id)
         & (campaign_spend.c.note_id == spend.note_id)

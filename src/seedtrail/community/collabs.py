@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Connection, select, update
 from seedtrail.core.errors import Conflict, Forbidden, InvalidInput
 from seedtrail.core.principals import Principal
 from seedtrail.core.resources import Resource, get, own_account, owned_by
+from seedtrail.messages import Msg, term
 from seedtrail.store import audit, epoch
 from seedtrail.store.schema import accounts, collab_registrations, notes
 from seedtrail.store.types import Id, utcnow
@@ -34,19 +35,24 @@ class CollabPatch(BaseModel):
 
 def _prepare(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict[str, Any]:
     if actor.role == "creator":
-        raise InvalidInput("collabs are registered by the brand")
+        raise InvalidInput(Msg("problem.invalid-input.collab_by_brand"))
     v["brand_id"] = own_account(actor, v.get("brand_id"), field_name="brand_id")
     query = select(accounts.c.id, accounts.c.kind).where(
         accounts.c.id.in_([v["brand_id"], v["creator_id"]])
     )
     kinds: dict[int, str] = {row.id: row.kind for row in conn.execute(query)}
     if kinds.get(v["brand_id"]) not in ("brand", "enterprise"):
-        raise InvalidInput(f"account {v['brand_id']} is not a brand or enterprise account")
+        raise InvalidInput(Msg("problem.invalid-input.not_brand", {"id": v["brand_id"]}))
     if kinds.get(v["creator_id"]) != "creator":
-        raise InvalidInput(f"account {v['creator_id']} is not a creator")
+        raise InvalidInput(Msg("problem.invalid-input.not_a_creator", {"id": v["creator_id"]}))
     author = conn.execute(select(notes.c.author_id).where(notes.c.id == v["note_id"])).scalar()
     if author != v["creator_id"]:
-        raise InvalidInput(f"note {v['note_id']} is not by creator {v['creator_id']}")
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.note_author",
+                {"note": v["note_id"], "creator": v["creator_id"]},
+            )
+        )
     v["status"] = "pending"
     return v
 
@@ -56,8 +62,10 @@ def _check(
 ) -> dict[str, Any]:
     if v.get("status") == ACCEPTED and before["status"] != ACCEPTED:
         raise Forbidden(
-            f"collab {before['id']} becomes active only when creator {before['creator_id']} "
-            f"accepts it (POST /collabs/{before['id']}/accept)"
+            Msg(
+                "problem.forbidden.collab_accept",
+                {"id": before["id"], "creator": before["creator_id"]},
+            )
         )
     return v
 
@@ -67,9 +75,16 @@ def accept(conn: Connection, actor: Principal, collab_id: int) -> dict[str, Any]
     creator named in it may accept (not the brand, not an operator)."""
     row = get(conn, RESOURCE, actor, collab_id)
     if actor.role != "creator" or actor.account_id != row["creator_id"]:
-        raise Forbidden(f"only creator {row['creator_id']} accepts collab {collab_id}")
+        raise Forbidden(
+            Msg("problem.forbidden.collab_creator", {"id": collab_id, "creator": row["creator_id"]})
+        )
     if row["status"] != "pending":
-        raise Conflict(f"collab {collab_id} is {row['status']}, not pending")
+        raise Conflict(
+            Msg(
+                "problem.conflict.collab_status",
+                {"id": collab_id, "status": term("state", row["status"])},
+            )
+        )
     now = utcnow()
     values = {"status": ACCEPTED, "accepted_at": now, "accepted_by": actor.label}
     _, after = RESOURCE.repo.update(conn, collab_id, values)

@@ -8,9 +8,10 @@ never contain a secret.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from seedtrail.messages import Msg, term
+from seedtrail.messages import N_, Msg, term
 
 
 class SeedtrailError(Exception):
@@ -161,6 +162,50 @@ def forbidden(role: str, verb: str, resource: str) -> Forbidden:
     return Forbidden(Msg(verb, {"role": term("role", role), "what": term("resource", resource)}))
 
 
+#: Pydantic's error types that have a message of their own (``validation.<type>``, the error's
+#: ``ctx`` as fields; the English text is pydantic's own); any other type shows pydantic's text.
+VALIDATION_TYPES = frozenset(
+    key.removeprefix("validation.")
+    for key in (
+        *(
+            N_("validation.missing"),
+            N_("validation.extra_forbidden"),
+            N_("validation.json_invalid"),
+        ),
+        *(N_("validation.greater_than"), N_("validation.greater_than_equal")),
+        *(N_("validation.less_than"), N_("validation.less_than_equal")),
+        *(N_("validation.finite_number"), N_("validation.string_type")),
+        *(N_("validation.string_too_short"), N_("validation.string_too_long")),
+        *(N_("validation.string_pattern_mismatch"), N_("validation.enum")),
+        *(N_("validation.literal_error"), N_("validation.dict_type"), N_("validation.list_type")),
+        *(N_("validation.bool_type"), N_("validation.bool_parsing"), N_("validation.int_type")),
+        *(N_("validation.int_parsing"), N_("validation.int_from_float")),
+        *(N_("validation.float_type"), N_("validation.float_parsing")),
+        *(N_("validation.date_type"), N_("validation.date_parsing")),
+        *(N_("validation.date_from_datetime_parsing"), N_("validation.datetime_type")),
+        *(N_("validation.datetime_parsing"), N_("validation.datetime_from_date_parsing")),
+        *(N_("validation.url_parsing"), N_("validation.decimal_parsing")),
+        N_("validation.model_attributes_type"),
+    )
+)
+
+
+def field_errors(errors: Sequence[Any]) -> list[Msg]:
+    """Pydantic's validation errors as messages: ``where: what`` each, ``what`` in the reader's
+    language for the types of :data:`VALIDATION_TYPES` (else pydantic's English text)."""
+    out = []
+    for e in errors:
+        where = ".".join(str(p) for p in e.get("loc", ())) or "input"
+        kind, ctx = str(e.get("type")), dict(e.get("ctx") or {})
+        if kind in VALIDATION_TYPES:
+            key = "validation." + kind
+            what: Msg | str = Msg(key, {k: str(v) for k, v in ctx.items()})
+        else:
+            what = str(e.get("msg", ""))
+        out.append(Msg("problem.invalid-input.field", {"where": where, "what": what}))
+    return out
+
+
 def validated(model: Any, values: dict[str, Any]) -> Any:
     """``model.model_validate(values)``, with a validation error turned into :class:`InvalidInput`
     naming each bad field (used by the CLI and the dashboard's forms)."""
@@ -169,7 +214,5 @@ def validated(model: Any, values: dict[str, Any]) -> Any:
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors()
-        )
+        problems = field_errors(exc.errors())
         raise InvalidInput(Msg("problem.invalid-input.request", {"where": problems})) from None

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from seedtrail.core.errors import InvalidInput, Unauthorized
-from seedtrail.messages import Msg
+from seedtrail.messages import Msg, term
 from seedtrail.store.repo import Repo
 from seedtrail.store.schema import ROLES, Role, accounts, principals
 from seedtrail.store.types import utcnow
@@ -50,19 +50,28 @@ def create(
 ) -> tuple[Principal, str]:
     """Create a principal and return it with its key (shown once, never stored)."""
     if role not in ROLES:
-        raise InvalidInput(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise InvalidInput(
+            Msg("problem.invalid-input.role", {"allowed": ", ".join(ROLES), "value": repr(role)})
+        )
     if role in ("brand", "creator") and account_id is None:
-        raise InvalidInput(f"a {role} key needs --account-id")
+        raise InvalidInput(Msg("problem.invalid-input.key_account", {"role": term("role", role)}))
     if role == "partner" and partner_id is None:
-        raise InvalidInput("a partner key needs --partner-id")
+        raise InvalidInput(Msg("problem.invalid-input.key_partner"))
     if role in ("brand", "creator"):
         kind = conn.execute(select(accounts.c.kind).where(accounts.c.id == account_id)).scalar()
         if kind is None:
-            raise InvalidInput(f"account {account_id} does not exist")
+            raise InvalidInput(
+                Msg(
+                    "problem.invalid-input.missing",
+                    {"what": term("object", "account"), "id": account_id},
+                )
+            )
         if role == "creator" and kind != "creator":
-            raise InvalidInput(f"account {account_id} is a {kind}, not a creator")
+            raise InvalidInput(
+                Msg("problem.invalid-input.not_creator", {"id": account_id, "kind": kind})
+            )
         if role == "brand" and kind == "creator":
-            raise InvalidInput(f"account {account_id} is a creator, not a brand")
+            raise InvalidInput(Msg("problem.invalid-input.creator_not_brand", {"id": account_id}))
     key = KEY_PREFIX + secrets.token_urlsafe(24)
     row = repo.insert(
         conn,

@@ -19,7 +19,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from seedtrail import holdout
-from seedtrail.core.errors import ConfigError
+from seedtrail.core.errors import ConfigError, field_errors
+from seedtrail.messages import Msg
 
 
 class Settings(BaseSettings):
@@ -149,12 +150,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
     except FileNotFoundError as exc:
-        raise ConfigError(f"config file {path} does not exist") from exc
+        raise ConfigError(Msg("problem.config-error.file_missing", {"path": str(path)})) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+        raise ConfigError(
+            Msg("problem.config-error.file_toml", {"path": str(path), "error": str(exc)})
+        ) from exc
     section = data.get("seedtrail", data)
     if not isinstance(section, dict):
-        raise ConfigError(f"config file {path}: [seedtrail] must be a table")
+        raise ConfigError(Msg("problem.config-error.file_table", {"path": str(path)}))
     return section
 
 
@@ -174,8 +177,12 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     try:
         return Settings(**init)
     except ValidationError as exc:
-        where = f" (file {config_file})" if config_file else ""
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"invalid settings{where}: {problems}") from exc
+        problems = field_errors(exc.errors())
+        if config_file:
+            raise ConfigError(
+                Msg(
+                    "problem.config-error.settings_file",
+                    {"file": str(config_file), "where": problems},
+                )
+            ) from exc
+        raise ConfigError(Msg("problem.config-error.settings", {"where": problems})) from exc

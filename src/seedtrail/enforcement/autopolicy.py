@@ -27,6 +27,7 @@ from sqlalchemy import Connection, select
 from seedtrail.core.errors import ConfigError
 from seedtrail.core.principals import Principal
 from seedtrail.enforcement import actions, subjects
+from seedtrail.messages import Msg
 from seedtrail.store import audit
 from seedtrail.store.repo import Row
 from seedtrail.store.schema import collab_registrations
@@ -78,43 +79,57 @@ def load(path: Path | None = None) -> list[AutoRule]:
             with path.open("rb") as fh:
                 data = tomllib.load(fh)
     except FileNotFoundError:
-        raise ConfigError(f"auto-enforcement policy {where} does not exist") from None
+        raise ConfigError(Msg("problem.config-error.auto_missing", {"where": where})) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"auto-enforcement policy {where} is not valid TOML: {exc}") from None
+        raise ConfigError(
+            Msg("problem.config-error.auto_toml", {"where": where, "error": str(exc)})
+        ) from None
     raw = data.get("rule", [])
     if not isinstance(raw, list):
-        raise ConfigError(f"{where}: 'rule' must be an array of tables ([[rule]])")
+        raise ConfigError(Msg("problem.config-error.auto_rules", {"where": where}))
     return [_rule(r, i, where) for i, r in enumerate(raw, 1)]
 
 
 def _rule(r: Any, i: int, where: str) -> AutoRule:
-    at = f"{where}, rule {i}"
+    at = Msg("problem.config-error.auto_at", {"where": where, "i": i})
     if not isinstance(r, dict):
-        raise ConfigError(f"{at}: must be a table")
+        raise ConfigError(Msg("problem.config-error.auto_table", {"at": at}))
     missing = [k for k in ("name", "detector", "subject", "actions", "why") if k not in r]
     if missing:
-        raise ConfigError(f"{at}: missing {', '.join(missing)}")
+        raise ConfigError(
+            Msg("problem.config-error.auto_missing_keys", {"at": at, "keys": ", ".join(missing)})
+        )
     unknown = set(r) - _KEYS
     if unknown:
-        raise ConfigError(f"{at}: unknown keys {', '.join(sorted(unknown))}")
+        raise ConfigError(
+            Msg("problem.config-error.auto_unknown", {"at": at, "keys": ", ".join(sorted(unknown))})
+        )
     subject = r["subject"]
     if subject not in subjects.SUBJECT_TYPES:
-        raise ConfigError(f"{at}: subject must be one of {', '.join(subjects.SUBJECT_TYPES)}")
+        raise ConfigError(
+            Msg(
+                "problem.config-error.auto_subject",
+                {"at": at, "allowed": ", ".join(subjects.SUBJECT_TYPES)},
+            )
+        )
     acts = r["actions"]
     if not isinstance(acts, list) or not acts:
-        raise ConfigError(f"{at}: actions must be a non-empty list")
+        raise ConfigError(Msg("problem.config-error.auto_actions", {"at": at}))
     for a in acts:
         if (a, subject) not in actions.EFFECTS:
+            allowed = ", ".join(actions.allowed_for(subject))
             raise ConfigError(
-                f"{at}: {a!r} does not apply to a {subject} "
-                f"(allowed: {', '.join(actions.allowed_for(subject))})"
+                Msg(
+                    "problem.config-error.auto_action",
+                    {"at": at, "action": repr(a), "subject": subject, "allowed": allowed},
+                )
             )
     unless = r.get("unless_registered", False)
     if not isinstance(unless, bool) or (unless and subject != "note"):
-        raise ConfigError(f"{at}: unless_registered is true or false, and only for notes")
+        raise ConfigError(Msg("problem.config-error.auto_unless", {"at": at}))
     sev = r.get("min_severity", 1)
     if not isinstance(sev, int) or not 1 <= sev <= 4:
-        raise ConfigError(f"{at}: min_severity must be 1..4")
+        raise ConfigError(Msg("problem.config-error.auto_severity", {"at": at}))
     return AutoRule(
         name=str(r["name"]),
         detector=str(r["detector"]),

@@ -70,7 +70,11 @@ def take(
         )
     rows = _rows(conn, ids)
     taken, refused = effects.apply(conn, actor, rows, action, reason)
-    skipped = [{"case_id": case_id, "why": exc.detail} for case_id, exc in refused]
+    skipped = [
+        # the reason in any reader's language
+        {"case_id": case_id, "why": exc.detail, "why_msg": exc.msg.as_dict() if exc.msg else None}
+        for case_id, exc in refused
+    ]
     if taken:
         _mark_campaign(conn, actor, group_key, action, len(taken))
     audit.record(

@@ -51,7 +51,7 @@ from typing import Any
 from seedtrail.core.errors import InvalidInput
 from seedtrail.core.principals import Principal
 from seedtrail.enforcement import autopolicy, cases, subjects
-from seedtrail.messages import N_
+from seedtrail.messages import N_, Msg
 from seedtrail.store.store import Store
 
 LABELS = ("diversion", "duplicate", "soft_ad", "claim")
@@ -87,7 +87,9 @@ def _json_lines(path: Path) -> Iterator[tuple[int, Any]]:
     try:
         fh = path.open(encoding="utf-8")
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+        raise InvalidInput(
+            Msg("problem.invalid-input.unreadable", {"path": str(path), "error": exc.strerror})
+        ) from None
     with fh:
         for no, raw in enumerate(fh, 1):
             if raw.strip():
@@ -120,10 +122,11 @@ def _validated(path: Path, check: Callable[[dict[str, Any]], Any]) -> list[Any]:
         except (ValueError, TypeError, KeyError) as exc:
             errors.append(f"{path.name}:{no}: {exc}")
     if errors:
-        more = f" (and {len(errors) - MAX_ERRORS} more)" if len(errors) > MAX_ERRORS else ""
-        raise InvalidInput(
-            f"{len(errors)} bad line(s), nothing imported: " + "; ".join(errors[:MAX_ERRORS]) + more
-        )
+        shown = {"n": len(errors), "lines": "; ".join(errors[:MAX_ERRORS])}
+        if len(errors) > MAX_ERRORS:
+            more = len(errors) - MAX_ERRORS
+            raise InvalidInput(Msg("problem.invalid-input.bad_lines_more", {**shown, "more": more}))
+        raise InvalidInput(Msg("problem.invalid-input.bad_lines", shown))
     return good
 
 
@@ -202,11 +205,18 @@ def load_texts(path: Path | None, ids: set[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     for no, obj in _json_lines(path):
         if not isinstance(obj, dict) or "id" not in obj:
-            raise InvalidInput(f"{path.name}:{no}: each line must be an object with 'id'")
+            raise InvalidInput(
+                Msg("problem.invalid-input.text_line", {"file": path.name, "line": no})
+            )
         try:
             ident = _int(obj["id"], "id")
         except ValueError as exc:
-            raise InvalidInput(f"{path.name}:{no}: {exc}") from None
+            raise InvalidInput(
+                Msg(
+                    "problem.invalid-input.line",
+                    {"file": path.name, "line": no, "error": str(exc)},
+                )
+            ) from None
         if ident in ids:
             out[ident] = obj
     return out
@@ -311,7 +321,12 @@ def import_findings(
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     if subject not in subjects.SUBJECT_TYPES:
-        raise InvalidInput(f"--subject must be one of {', '.join(subjects.SUBJECT_TYPES)}")
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.option_one_of",
+                {"option": "--subject", "allowed": ", ".join(subjects.SUBJECT_TYPES)},
+            )
+        )
     cases.require_staff(actor, N_("staff.import_detections"))
     checked = [obj for _, obj in _validated(path, lambda o: _check_finding_line(o, subject))]
     lines = [ln for ln in checked if ln is not None]

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from seedtrail.core.errors import Unauthorized
 from seedtrail.links.partners import active_secret_values
+from seedtrail.messages import Msg
 from seedtrail.store.schema import partners
 from seedtrail.store.store import Store
 from seedtrail.store.types import MAX_INT
@@ -55,6 +56,6 @@ class PartnerDirectory:
                 )
             ).first()
             if row is None:
-                raise Unauthorized(f"unknown partner {ident!r} or bad signature")
+                raise Unauthorized(Msg("problem.unauthorized.partner", {"partner": repr(ident)}))
             secrets = tuple(active_secret_values(conn, row.id))
         return PartnerEntry(row.id, row.slug, float(row.declared_sample_rate), secrets, now)

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 FORMATS = ("jsonl", "csv", "parquet")
 ALIASES = {
@@ -32,7 +33,7 @@ def detect(path: Path) -> str:
         fmt = "parquet"
     if fmt is None:
         raise InvalidInput(
-            f"{path}: unknown file type {path.suffix!r}; use .jsonl, .csv or .parquet"
+            Msg("problem.invalid-input.file_type", {"path": str(path), "suffix": repr(path.suffix)})
         )
     return fmt
 

@@ -23,7 +23,7 @@ import numpy as np
 from scipy import stats
 from sqlalchemy import Connection, select
 
-from seedtrail.core.errors import NotFound
+from seedtrail.core.errors import NotFound, not_found
 from seedtrail.intake import gaps, holds
 from seedtrail.intake.directory import PartnerEntry
 from seedtrail.intake.series import HOUR_US, Series, collect, data_end, floor_hour, iso, to_us
@@ -99,7 +99,7 @@ def entry(conn: Connection, partner: str | int | PartnerEntry) -> PartnerEntry:
         )
     ).first()
     if row is None:
-        raise NotFound(f"partner {partner!r} not found")
+        raise NotFound(not_found("partner", repr(partner)))
     return PartnerEntry(row.id, row.slug, float(row.declared_sample_rate), (), 0.0)
 
 

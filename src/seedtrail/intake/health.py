@@ -36,7 +36,7 @@ def require_reader(actor: Principal, partner_id: int) -> None:
         return
     if actor.role == "partner" and actor.partner_id == partner_id:
         return
-    raise Forbidden("backhaul health is for operators and the partner itself")
+    raise Forbidden(Msg("problem.forbidden.health"))
 
 
 @dataclass

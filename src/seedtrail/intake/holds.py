@@ -11,8 +11,9 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, or_, select, update
 
-from seedtrail.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from seedtrail.core.errors import Conflict, Forbidden, InvalidInput, NotFound, not_found
 from seedtrail.core.principals import Principal
+from seedtrail.messages import N_, Msg, term
 from seedtrail.store import audit
 from seedtrail.store.schema import partner_holds, partners
 from seedtrail.store.types import utcnow
@@ -40,13 +41,13 @@ class Hold:
 
 def _require_operator(actor: Principal, what: str) -> None:
     if actor.role != "operator":
-        raise Forbidden(f"a {actor.role} may not {what} a partner's backhaul")
+        raise Forbidden(Msg(what, {"role": term("role", actor.role)}))
 
 
 def _reason(reason: str) -> str:
     reason = reason.strip()
     if not 3 <= len(reason) <= 500:
-        raise InvalidInput("reason: between 3 and 500 characters, saying why")
+        raise InvalidInput(Msg("problem.invalid-input.reason_length"))
     return reason
 
 
@@ -74,7 +75,7 @@ def _hold(row: Any) -> Hold:
 def _partner_slug(conn: Connection, partner_id: int) -> str:
     slug = conn.execute(select(partners.c.slug).where(partners.c.id == partner_id)).scalar()
     if slug is None:
-        raise NotFound(f"partner {partner_id} not found")
+        raise NotFound(not_found("partner", partner_id))
     return str(slug)
 
 
@@ -89,11 +90,13 @@ def current(conn: Connection, partner_id: int) -> Hold | None:
 
 def hold(conn: Connection, actor: Principal, partner_id: int, reason: str) -> Hold:
     """Hold ``partner_id``'s figures (operators only); 409 if a hold is already in force."""
-    _require_operator(actor, "hold")
+    _require_operator(actor, N_("problem.forbidden.hold"))
     reason = _reason(reason)
     _partner_slug(conn, partner_id)
     if (existing := current(conn, partner_id)) is not None:
-        raise Conflict(f"partner {existing.partner} is already held since {existing.held_at}")
+        raise Conflict(
+            Msg("problem.conflict.held", {"partner": existing.partner, "at": str(existing.held_at)})
+        )
     hold_id = conn.execute(
         insert(partner_holds).returning(partner_holds.c.id),
         {"partner_id": partner_id, "reason": reason, "held_by": actor.label, "held_at": utcnow()},
@@ -115,12 +118,12 @@ def hold(conn: Connection, actor: Principal, partner_id: int, reason: str) -> Ho
 
 def release(conn: Connection, actor: Principal, partner_id: int, reason: str) -> Hold:
     """Release the hold in force on ``partner_id`` (operators only); 409 if there is none."""
-    _require_operator(actor, "release")
+    _require_operator(actor, N_("problem.forbidden.release"))
     reason = _reason(reason)
     slug = _partner_slug(conn, partner_id)
     existing = current(conn, partner_id)
     if existing is None:
-        raise Conflict(f"partner {slug} is not held")
+        raise Conflict(Msg("problem.conflict.not_held", {"partner": slug}))
     conn.execute(
         update(partner_holds)
         .where(partner_holds.c.id == existing.id)

@@ -23,6 +23,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from seedtrail.core.errors import Unauthorized
+from seedtrail.messages import Msg
 
 HEADER = "Seedtrail-Signature"
 WEBHOOK_ID = "webhook-id"
@@ -44,13 +45,13 @@ def sign(secret: bytes, body: bytes, t: int) -> str:
 def _timestamp(value: str, header: str) -> int:
     if value.isascii() and value.isdigit() and len(value) <= _MAX_T_DIGITS:
         return int(value)
-    raise Unauthorized(f"{header} timestamp must be unix seconds (ASCII digits)")
+    raise Unauthorized(Msg("problem.unauthorized.timestamp", {"header": header}))
 
 
 def _fresh(t: int, now: float, tolerance_s: int, header: str) -> None:
     if abs(now - t) > tolerance_s:
         raise Unauthorized(
-            f"{header} timestamp is outside the {tolerance_s} s tolerance (replay or clock skew)"
+            Msg("problem.unauthorized.stale", {"header": header, "seconds": tolerance_s})
         )
 
 
@@ -64,7 +65,7 @@ def _parse(header: str) -> tuple[int, list[str]]:
         elif key == "v1" and value:
             macs.append(value)
     if t is None or not macs:
-        raise Unauthorized(f"{HEADER} header must look like t=<unix seconds>,v1=<hex>")
+        raise Unauthorized(Msg("problem.unauthorized.signature_form", {"header": HEADER}))
     return t, macs
 
 
@@ -82,7 +83,7 @@ def verify(
     """Raise :class:`Unauthorized` unless ``header`` signs ``body`` under one of ``secrets``
     within ``tolerance_s`` of ``now``. Every candidate is compared in constant time."""
     if not header:
-        raise Unauthorized(f"missing {HEADER} header")
+        raise Unauthorized(Msg("problem.unauthorized.no_signature", {"header": HEADER}))
     t, macs = _parse(header)
     _fresh(t, now, tolerance_s, HEADER)
     signed = str(t).encode() + b"." + body
@@ -92,7 +93,7 @@ def verify(
         for mac in macs:
             ok |= hmac.compare_digest(expected, mac)
     if not ok:
-        raise Unauthorized(f"{HEADER} does not match the body under any active partner secret")
+        raise Unauthorized(Msg("problem.unauthorized.signature_mismatch", {"header": HEADER}))
 
 
 def _b64(value: bytes) -> bytes | None:
@@ -145,12 +146,12 @@ def verify_standard(
     stamp = headers.get(WEBHOOK_TIMESTAMP) or ""
     signatures = headers.get(WEBHOOK_SIGNATURE) or ""
     if not (msg_id and stamp and signatures):
-        raise Unauthorized(
-            f"a Standard Webhooks postback needs {WEBHOOK_ID}, {WEBHOOK_TIMESTAMP} and "
-            f"{WEBHOOK_SIGNATURE} headers"
-        )
+        names = {"id": WEBHOOK_ID, "timestamp": WEBHOOK_TIMESTAMP, "signature": WEBHOOK_SIGNATURE}
+        raise Unauthorized(Msg("problem.unauthorized.webhook_headers", names))
     if len(msg_id) > _MAX_ID or not msg_id.isascii() or "." in msg_id:
-        raise Unauthorized(f"{WEBHOOK_ID} must be at most {_MAX_ID} ASCII characters, no dots")
+        raise Unauthorized(
+            Msg("problem.unauthorized.webhook_id", {"header": WEBHOOK_ID, "max": _MAX_ID})
+        )
     _fresh(_timestamp(stamp, WEBHOOK_TIMESTAMP), now, tolerance_s, WEBHOOK_TIMESTAMP)
     signed = f"{msg_id}.{stamp}.".encode() + body
     ok = False
@@ -164,7 +165,7 @@ def verify_standard(
             ok |= _matches(version, raw, signed, key)
     if not ok:
         raise Unauthorized(
-            f"{WEBHOOK_SIGNATURE} does not match the body under any active partner key"
+            Msg("problem.unauthorized.webhook_mismatch", {"header": WEBHOOK_SIGNATURE})
         )
     return msg_id
 

@@ -21,6 +21,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from seedtrail.core.errors import ConfigError
+from seedtrail.messages import Msg
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,9 @@ def _remote(url: str) -> tuple[pafs.FileSystem, str]:
 
         fs, path = fsspec.core.url_to_fs(url)
     except (ImportError, ValueError) as exc:
-        raise ConfigError(f"lake URL {url!r}: no file system for it ({exc})") from exc
+        raise ConfigError(
+            Msg("problem.config-error.lake_url", {"url": repr(url), "error": str(exc)})
+        ) from exc
     return pafs.PyFileSystem(pafs.FSSpecHandler(fs)), path
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from seedtrail.core.errors import Conflict
+from seedtrail.messages import Msg
 
 LOCK_KEY = zlib.crc32(b"seedtrail.lake.sealer")
 
@@ -23,7 +24,7 @@ def exclusive(engine: Engine, lock_dir: Path, name: str = "sealer") -> Iterator[
         with engine.connect() as conn:
             got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar()
             if not got:
-                raise Conflict(f"another {name} holds the lake lock (PostgreSQL advisory lock)")
+                raise Conflict(Msg("problem.conflict.lake_lock_pg", {"name": name}))
             try:
                 yield
             finally:
@@ -37,7 +38,9 @@ def exclusive(engine: Engine, lock_dir: Path, name: str = "sealer") -> Iterator[
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise Conflict(f"another {name} holds the lake lock ({path})") from exc
+            raise Conflict(
+                Msg("problem.conflict.lake_lock", {"name": name, "path": str(path)})
+            ) from exc
         yield
     finally:
         os.close(fd)  # closing releases the lock

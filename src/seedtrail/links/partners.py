@@ -16,6 +16,7 @@ from seedtrail.core.errors import Forbidden, InvalidInput, UnsafeDestination
 from seedtrail.core.principals import Principal
 from seedtrail.core.resources import Resource
 from seedtrail.links import destinations
+from seedtrail.messages import Msg, term
 from seedtrail.store import audit, epoch
 from seedtrail.store.repo import Repo
 from seedtrail.store.schema import partner_secrets, partners
@@ -62,24 +63,22 @@ class PartnerPatch(BaseModel):
 def validate_targets(v: dict[str, Any]) -> dict[str, Any]:
     hosts = v["allowed_hosts"]
     if v.get("web_url_template"):
-        destinations.check_template(v["web_url_template"], what="web URL template")
+        destinations.check_template(v["web_url_template"], what="web_template")
         destinations.check_web_url(
             destinations.fill(v["web_url_template"], "1"),
             hosts,
-            what="web URL template",
+            what="web_template",
             allow_http=bool(v.get("allow_http")),
         )
     if v.get("app_url_template"):
         destinations.check_app_template(v["app_url_template"], hosts)
     if v.get("kind") == "mini_program":
         if not _WX_APPID.match(v.get("mini_program_app_id") or ""):
-            raise UnsafeDestination(
-                "mini-program partners need a WeChat app id like wx0123456789abcdef"
-            )
+            raise UnsafeDestination(Msg("problem.unsafe-destination.wx_app_id"))
         path = v.get("mini_program_path_template") or ""
-        destinations.check_template(path, what="mini-program path template")
+        destinations.check_template(path, what="path_template")
         if not re.match(r"^[A-Za-z0-9_/\-]+(\?[A-Za-z0-9_=&{}\-]*)?$", path):
-            raise UnsafeDestination("mini-program path template must be a plain page path")
+            raise UnsafeDestination(Msg("problem.unsafe-destination.page_path"))
     return v
 
 
@@ -129,9 +128,9 @@ def set_links_enabled(
 ) -> dict[str, Any]:
     """The kill switch: closes (or reopens) every link of a partner at once (operators only)."""
     if actor.role != "operator":
-        raise Forbidden(f"a {actor.role} may not use the kill switch")
+        raise Forbidden(Msg("problem.forbidden.kill_switch", {"role": term("role", actor.role)}))
     if len(reason.strip()) < 3:
-        raise InvalidInput("the kill switch needs a reason (at least 3 characters)")
+        raise InvalidInput(Msg("problem.invalid-input.kill_switch_reason"))
     before, after = RESOURCE.repo.update(conn, partner_id, {"links_enabled": enabled})
     audit.record(
         conn,
@@ -180,7 +179,7 @@ def add_public_key(
     except (binascii.Error, ValueError):
         decoded = b""
     if not public_key.startswith("whpk_") or len(decoded) != 32:
-        raise InvalidInput("public_key must be whpk_ followed by the base64 of 32 bytes")
+        raise InvalidInput(Msg("problem.invalid-input.public_key"))
     row, revoked = _add_key(conn, actor, partner_id, public_key, "partner.add_public_key")
     return {"id": row["id"], "partner_id": partner_id, "created_at": row["created_at"],
             "revoked_ids": revoked}  # fmt: skip

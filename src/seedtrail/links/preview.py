@@ -20,7 +20,7 @@ from seedtrail.core.principals import Principal
 from seedtrail.links import mounts, partners, rules
 from seedtrail.links.lookup import Prefetched
 from seedtrail.links.policy import Rule, decide
-from seedtrail.messages import Msg
+from seedtrail.messages import Msg, term
 from seedtrail.store.schema import link_mounts, offers, policy_rules
 from seedtrail.store.types import utcnow
 
@@ -67,10 +67,15 @@ def _unresolved(mount: dict[str, Any], exc: InvalidInput) -> dict[str, Any]:
     }
 
 
+def _unpatchable(unknown: set[str]) -> InvalidInput:
+    fields = {"allowed": str(sorted(PATCHABLE)), "fields": str(sorted(unknown))}
+    return InvalidInput(Msg("problem.invalid-input.preview_fields", fields))
+
+
 def run(conn: Connection, actor: Principal, change: Change) -> Preview:
     """Dry-run ``change`` for anyone who may read the rules; nothing is written."""
     if actor.role not in rules.RESOURCE.read_roles:
-        raise Forbidden(f"a {actor.role} may not preview policy changes")
+        raise Forbidden(Msg("problem.forbidden.preview", {"role": term("role", actor.role)}))
     all_rules = [Rule.from_row(dict(r)) for r in conn.execute(select(policy_rules)).mappings()]
     after_rules = all_rules
     kill_partner: int | None = None
@@ -84,9 +89,9 @@ def run(conn: Connection, actor: Principal, change: Change) -> Preview:
         row = resources.get(conn, rules.RESOURCE, actor, change.rule_id)
         unknown = set(change.rule_patch) - PATCHABLE
         if unknown:
-            raise InvalidInput(f"a preview may change {sorted(PATCHABLE)}, not {sorted(unknown)}")
+            raise _unpatchable(unknown)
         if not change.rule_patch:
-            raise InvalidInput("say what would change: enabled, effect or min_followers")
+            raise InvalidInput(Msg("problem.invalid-input.preview_empty"))
         rule = Rule.from_row(row)
         new = replace(rule, **change.rule_patch)
         after_rules = [new if r.id == rule.id else r for r in all_rules]
@@ -105,7 +110,7 @@ def run(conn: Connection, actor: Principal, change: Change) -> Preview:
         q = q.where(offers.c.partner_id == kill_partner)
         describe = Msg("preview.kill_switch", {"partner": p["slug"]})
     else:
-        raise InvalidInput("a preview needs a rule_id or a partner_id")
+        raise InvalidInput(Msg("problem.invalid-input.preview_target"))
     now = utcnow()
     out = Preview(describe.english, describe)
     candidates = [dict(m) for m in conn.execute(q).mappings()]

@@ -12,6 +12,7 @@ from seedtrail.core.errors import InvalidInput
 from seedtrail.core.principals import Principal
 from seedtrail.core.resources import Resource
 from seedtrail.links.policy import Rule
+from seedtrail.messages import Msg
 from seedtrail.store.schema import PLACEMENTS, policy_rules
 from seedtrail.store.types import Count, Id
 
@@ -39,9 +40,9 @@ class RulePatch(BaseModel):
 
 def _dates(v: dict[str, Any]) -> None:
     if v.get("starts_at") and v.get("ends_at") and v["ends_at"] <= v["starts_at"]:
-        raise InvalidInput("ends_at must be after starts_at")
+        raise InvalidInput(Msg("problem.invalid-input.ends_before_starts"))
     if v.get("placement") not in (None, *PLACEMENTS):
-        raise InvalidInput(f"placement must be one of {PLACEMENTS}")
+        raise InvalidInput(Msg("problem.invalid-input.placement", {"allowed": str(PLACEMENTS)}))
 
 
 def _prepare(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from seedtrail.core.errors import ConfigError
 from seedtrail.core.extras import require
+from seedtrail.messages import Msg
 
 #: Execution option marking a connection that only reads (see :meth:`Store.read`).
 READ_ONLY = "seedtrail_read_only"
@@ -21,7 +22,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     try:
         parsed = make_url(url)
     except Exception as exc:
-        raise ConfigError("database URL is not a valid SQLAlchemy URL") from exc
+        raise ConfigError(Msg("problem.config-error.database_url")) from exc
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             from pathlib import Path
@@ -52,9 +53,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if parsed.drivername == "postgresql+psycopg":
             require("psycopg", "postgres")
         return create_engine(parsed, pool_pre_ping=True, **kwargs)
-    raise ConfigError(
-        f"unsupported database backend {parsed.get_backend_name()!r}: use sqlite or postgresql"
-    )
+    backend = repr(parsed.get_backend_name())
+    raise ConfigError(Msg("problem.config-error.database_backend", {"backend": backend}))
 
 
 def insert_ignoring_duplicates(conn: Connection, table: Table) -> Insert:

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 
 from seedtrail.core.errors import StoreError
 from seedtrail.core.settings import Settings
+from seedtrail.messages import Msg
 from seedtrail.store import migrate
 from seedtrail.store.db import READ_ONLY, make_engine
 
@@ -47,8 +48,7 @@ class Store:
         current, head = migrate.current_revision(self.engine), migrate.head_revision(self.engine)
         if current != head:
             raise StoreError(
-                f"database schema is at {current or 'nothing'}, this seedtrail needs {head}: "
-                "run `seedtrail init`"
+                Msg("problem.store-error.schema", {"current": current or "nothing", "head": head})
             )
 
     def __enter__(self) -> Store:
