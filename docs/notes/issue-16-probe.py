@@ -230,7 +230,7 @@ def probe_errors(api: Api, base: str, ids: dict[str, Any]) -> None:
 
 
 def probe_cli(data: Path) -> None:
-    for args in (("health", "--json"), ("keys", "create"), ("notes", "show"),
+    for args in (("health", "--jsn"), ("keys", "create"), ("notes", "show"),
                  ("mounts", "create", "--bogus"), ("cases", "act")):  # fmt: skip
         out = cli(data, *args)
         ok = out.returncode == 2 and "Usage:" in out.stderr and "internal error" not in out.stderr
