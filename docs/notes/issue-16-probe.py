@@ -74,28 +74,48 @@ class Api:
 
 def setup(api: Api) -> dict[str, Any]:
     ids: dict[str, Any] = {}
-    for name, kind in (("brand", "brand"), ("brand2", "brand"), ("cr", "creator"),
-                       ("cr2", "creator")):  # fmt: skip
+    for name, kind in (
+        ("brand", "brand"),
+        ("brand2", "brand"),
+        ("cr", "creator"),
+        ("cr2", "creator"),
+    ):
         ids[name] = api.make(
             "/accounts",
-            {"handle": name, "display_name": name, "kind": kind, "verified": True,
-             "enterprise": kind == "brand"},
-        )["id"]  # fmt: skip
+            {
+                "handle": name,
+                "display_name": name,
+                "kind": kind,
+                "verified": True,
+                "enterprise": kind == "brand",
+            },
+        )["id"]
     ids["shop"] = api.make(
         "/partners",
-        {"slug": "shop", "name": "Shop", "kind": "web_shop", "allowed_hosts": ["shop.example.com"],
-         "web_url_template": "https://shop.example.com/p/{item_id}"},
-    )["id"]  # fmt: skip
+        {
+            "slug": "shop",
+            "name": "Shop",
+            "kind": "web_shop",
+            "allowed_hosts": ["shop.example.com"],
+            "web_url_template": "https://shop.example.com/p/{item_id}",
+        },
+    )["id"]
     ids["shop2"] = api.make(
         "/partners",
-        {"slug": "shop2", "name": "Shop 2", "kind": "web_shop", "allowed_hosts": ["s2.example.com"],
-         "web_url_template": "https://s2.example.com/p/{item_id}"},
-    )["id"]  # fmt: skip
+        {
+            "slug": "shop2",
+            "name": "Shop 2",
+            "kind": "web_shop",
+            "allowed_hosts": ["s2.example.com"],
+            "web_url_template": "https://s2.example.com/p/{item_id}",
+        },
+    )["id"]
     api.make("/rules", {"name": "open", "effect": "open", "category": "skincare"})
     keys = {"operator": api.key, "moderator": api.key_for("moderator")}
     for name in ("brand", "brand2", "cr", "cr2"):
-        keys[name] = api.key_for("brand" if name.startswith("brand") else "creator",
-                                 account_id=ids[name])  # fmt: skip
+        keys[name] = api.key_for(
+            "brand" if name.startswith("brand") else "creator", account_id=ids[name]
+        )
     keys["partner"] = api.key_for("partner", partner_id=ids["shop"])
     ids["cr_note"] = api.as_(keys["cr"]).make("/notes", {"title": "n", "category": "skincare"})[
         "id"
@@ -106,8 +126,13 @@ def setup(api: Api) -> dict[str, Any]:
     ids["cr2_comment"] = api.as_(keys["cr2"]).make(
         "/comments", {"note_id": ids["cr2_note"], "body": "c2"}
     )["id"]
-    offer = {"partner_id": ids["shop"], "item_id": "1", "title": "o", "price": "1",
-             "category": "skincare"}  # fmt: skip
+    offer = {
+        "partner_id": ids["shop"],
+        "item_id": "1",
+        "title": "o",
+        "price": "1",
+        "category": "skincare",
+    }
     ids["brand_offer"] = api.as_(keys["brand"]).make("/offers", offer)["id"]
     ids["brand2_offer"] = api.as_(keys["brand2"]).make("/offers", offer)["id"]
     ids["cr_offer"] = api.as_(keys["cr"]).make("/offers", offer)["id"]
@@ -129,30 +154,44 @@ def probe_tenants(api: Api, ids: dict[str, Any], keys: dict[str, str]) -> None:
     }
     r = brand.req("POST", "/mounts", body)
     record(f, r.status_code == 403, f"brand POST /mounts → {r.status_code}")
-    for placement, anchor in (("note_card", {"note_id": ids["cr2_note"]}),
-                              ("comment", {"comment_id": ids["cr2_comment"]})):  # fmt: skip
+    for placement, anchor in (
+        ("note_card", {"note_id": ids["cr2_note"]}),
+        ("comment", {"comment_id": ids["cr2_comment"]}),
+    ):
         body = {"placement": placement, "offer_id": ids["cr_offer"], **anchor}
         r = cr.req("POST", "/mounts", body)
-        record(f"creator's offer on another creator's {placement}", r.status_code == 403,
-               f"creator POST /mounts → {r.status_code}")  # fmt: skip
+        record(
+            f"creator's offer on another creator's {placement}",
+            r.status_code == 403,
+            f"creator POST /mounts → {r.status_code}",
+        )
     f = "collab without the creator's consent"
     r = brand.req("POST", "/collabs", {"creator_id": ids["cr2"], "note_id": ids["cr2_note"]})
     pending = r.status_code == 201 and r.json()["status"] == "pending"
     cid = r.json().get("id")
-    m = brand.req("POST", "/mounts", {"placement": "note_card", "offer_id": ids["brand_offer"],
-                                      "note_id": ids["cr2_note"]})  # fmt: skip
+    m = brand.req(
+        "POST",
+        "/mounts",
+        {"placement": "note_card", "offer_id": ids["brand_offer"], "note_id": ids["cr2_note"]},
+    )
     self_accept = brand.req("POST", f"/collabs/{cid}/accept", {})
-    record(f, pending and m.status_code == 403 and self_accept.status_code in (403, 404),
-           f"collab {r.status_code} {r.json().get('status')}, mount before acceptance "
-           f"{m.status_code}, brand accepting {self_accept.status_code}")  # fmt: skip
+    record(
+        f,
+        pending and m.status_code == 403 and self_accept.status_code in (403, 404),
+        f"collab {r.status_code} {r.json().get('status')}, mount before acceptance "
+        f"{m.status_code}, brand accepting {self_accept.status_code}",
+    )
     f = "campaign membership for a note that is not the brand's"
     r = brand.req(
         "POST", f"/campaigns/{ids['brand_campaign']}/notes", {"note_ids": [ids["cr_note"]]}
     )
     a = brand.req("GET", f"/attribution/notes/{ids['cr_note']}")
-    record(f, r.status_code in (403, 422) and a.status_code in (403, 404),
-           f"POST /campaigns/{{own}}/notes → {r.status_code}; GET /attribution/notes → "
-           f"{a.status_code}")  # fmt: skip
+    record(
+        f,
+        r.status_code in (403, 422) and a.status_code in (403, 404),
+        f"POST /campaigns/{{own}}/notes → {r.status_code}; GET /attribution/notes → "
+        f"{a.status_code}",
+    )
     f = "policy/evaluate reveals another account's standing"
     body = {"placement": "note_card", "offer_id": ids["brand_offer"], "note_id": ids["cr2_note"]}
     r = brand.req("POST", "/policy/evaluate", body)
@@ -174,64 +213,119 @@ ESCAPES = [
 
 def probe_destinations(api: Api, ids: dict[str, Any], keys: dict[str, str]) -> None:
     for n, template in enumerate(ESCAPES):
-        new = {"slug": f"app{n}", "name": "a", "kind": "marketplace",
-               "allowed_hosts": ["shop.example.com"],
-               "web_url_template": "https://shop.example.com/p/{item_id}",
-               "app_url_template": template}  # fmt: skip
+        new = {
+            "slug": f"app{n}",
+            "name": "a",
+            "kind": "marketplace",
+            "allowed_hosts": ["shop.example.com"],
+            "web_url_template": "https://shop.example.com/p/{item_id}",
+            "app_url_template": template,
+        }
         r1 = api.req("POST", "/partners", new)
         r2 = api.req("PATCH", f"/partners/{ids['shop']}", {"app_url_template": template})
-        record("browser-opening app scheme", r1.status_code == 422 and r2.status_code == 422,
-               f"{template.split(':')[0]}: POST {r1.status_code}, PATCH {r2.status_code}")  # fmt: skip
+        record(
+            "browser-opening app scheme",
+            r1.status_code == 422 and r2.status_code == 422,
+            f"{template.split(':')[0]}: POST {r1.status_code}, PATCH {r2.status_code}",
+        )
     brand = api.as_(keys["brand"])
     for url in ("http://shop.example.com/p/1", "https://shop.example.com:8443/p/1"):
-        body = {"partner_id": ids["shop"], "url": url, "title": "t", "price": "1",
-                "category": "skincare"}  # fmt: skip
+        body = {
+            "partner_id": ids["shop"],
+            "url": url,
+            "title": "t",
+            "price": "1",
+            "category": "skincare",
+        }
         r = brand.req("POST", "/offers", body)
         record("http:// and explicit ports", r.status_code == 422, f"{url} → {r.status_code}")
-    for url in ("https://shop.example.com／x", "https://shop.example.com＃x",
-                "https://evil.example＠shop.example.com/", "https://shop.example.com？x",
-                "https://evil.example／@shop.example.com/", "https://[shop.example.com]/x",
-                "https://[::1]/x", "https://[shop.example.com/x"):  # fmt: skip
-        body = {"partner_id": ids["shop"], "url": url, "title": "t", "price": "1",
-                "category": "skincare"}  # fmt: skip
+    for url in (
+        "https://shop.example.com／x",
+        "https://shop.example.com＃x",
+        "https://evil.example＠shop.example.com/",
+        "https://shop.example.com？x",
+        "https://evil.example／@shop.example.com/",
+        "https://[shop.example.com]/x",
+        "https://[::1]/x",
+        "https://[shop.example.com/x",
+    ):
+        body = {
+            "partner_id": ids["shop"],
+            "url": url,
+            "title": "t",
+            "price": "1",
+            "category": "skincare",
+        }
         r = brand.req("POST", "/offers", body)
         ok = r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
         record("odd offer URL host", ok, f"{url} → {r.status_code}")
 
 
 def probe_errors(api: Api, base: str, ids: dict[str, Any]) -> None:
-    for path in ("/notes/100000000000000000000", f"/notes?offset={10**23}",
-                 f"/notes?author_id={10**20}", f"/clicks?mount_id={2**63}",
-                 f"/attribution/notes?ids={10**20}", f"/cases?subject_id={-(2**63) - 1}"):  # fmt: skip
+    for path in (
+        "/notes/100000000000000000000",
+        f"/notes?offset={10**23}",
+        f"/notes?author_id={10**20}",
+        f"/clicks?mount_id={2**63}",
+        f"/attribution/notes?ids={10**20}",
+        f"/cases?subject_id={-(2**63) - 1}",
+    ):
         r = api.req("GET", path)
         ok = 400 <= r.status_code < 500 and r.headers["content-type"] == "application/problem+json"
         record("ids beyond 64 bits", ok, f"GET {path} → {r.status_code}")
-    raw = json.dumps([{"event_id": "e1", "kind": "store_visit", "ts": "2026-11-20T08:00:00Z",
-                       "click_id": "c1", "sample_rate": 1.0}]).encode()  # fmt: skip
+    raw = json.dumps(
+        [
+            {
+                "event_id": "e1",
+                "kind": "store_visit",
+                "ts": "2026-11-20T08:00:00Z",
+                "click_id": "c1",
+                "sample_rate": 1.0,
+            }
+        ]
+    ).encode()
     now = int(time.time())
-    for value in (f"t=²{now},v1=00".encode("latin-1"), f"t={now}¹,v1=00".encode("latin-1"),
-                  f"t={'9' * 400},v1=00".encode()):  # fmt: skip
-        r = httpx.post(f"{base}/partners/shop/events", content=raw,
-                       headers={"Seedtrail-Signature": value})  # fmt: skip
+    for value in (
+        f"t=²{now},v1=00".encode("latin-1"),
+        f"t={now}¹,v1=00".encode("latin-1"),
+        f"t={'9' * 400},v1=00".encode(),
+    ):
+        r = httpx.post(
+            f"{base}/partners/shop/events", content=raw, headers={"Seedtrail-Signature": value}
+        )
         record(
             "odd signature timestamps", r.status_code == 401, f"{value[:14]!r} → {r.status_code}"
         )
     for seg in ("%C2%B2", "%EF%BC%91", "9" * 30, "no-such-partner"):
-        r = httpx.post(f"{base}/partners/{seg}/events", content=raw,
-                       headers={"Seedtrail-Signature": f"t={now},v1=00"})  # fmt: skip
-        record("odd/unknown partner segment", r.status_code == 401, f"/partners/{seg}/events → "
-               f"{r.status_code}")  # fmt: skip
+        r = httpx.post(
+            f"{base}/partners/{seg}/events",
+            content=raw,
+            headers={"Seedtrail-Signature": f"t={now},v1=00"},
+        )
+        record(
+            "odd/unknown partner segment",
+            r.status_code == 401,
+            f"/partners/{seg}/events → {r.status_code}",
+        )
     doc = httpx.get(f"{base}/openapi.json").json()
     responses = doc["paths"]["/partners/{partner}/events"]["post"]["responses"]
     docs = (Path(__file__).parents[1] / "intake.md").read_text("utf-8")
     agree = "404" not in responses and "unknown partner" in responses["401"]["description"]
-    record("docs vs OpenAPI on an unknown partner", agree and "Unknown partner" in docs,
-           f"OpenAPI answers {sorted(responses)}; docs/intake.md says 401")  # fmt: skip
+    record(
+        "docs vs OpenAPI on an unknown partner",
+        agree and "Unknown partner" in docs,
+        f"OpenAPI answers {sorted(responses)}; docs/intake.md says 401",
+    )
 
 
 def probe_cli(data: Path) -> None:
-    for args in (("health", "--jsn"), ("keys", "create"), ("notes", "show"),
-                 ("mounts", "create", "--bogus"), ("cases", "act")):  # fmt: skip
+    for args in (
+        ("health", "--jsn"),
+        ("keys", "create"),
+        ("notes", "show"),
+        ("mounts", "create", "--bogus"),
+        ("cases", "act"),
+    ):
         out = cli(data, *args)
         ok = out.returncode == 2 and "Usage:" in out.stderr and "internal error" not in out.stderr
         record("CLI usage mistake", ok, f"seedtrail {' '.join(args)} → exit {out.returncode}")
@@ -240,28 +334,61 @@ def probe_cli(data: Path) -> None:
 def probe_webhooks(base: str, ids: dict[str, Any]) -> None:
     from standardwebhooks import Webhook
 
-    raw = json.dumps([{"event_id": "w1", "kind": "store_visit", "ts": "2026-11-20T08:00:00Z",
-                       "click_id": "c1", "sample_rate": 1.0}]).encode()  # fmt: skip
+    raw = json.dumps(
+        [
+            {
+                "event_id": "w1",
+                "kind": "store_visit",
+                "ts": "2026-11-20T08:00:00Z",
+                "click_id": "c1",
+                "sample_rate": 1.0,
+            }
+        ]
+    ).encode()
     sig = Webhook(ids["secret"]).sign("msg_1", datetime.now(UTC), raw)
-    headers = {"webhook-id": "msg_1", "webhook-timestamp": str(int(time.time())),
-               "webhook-signature": "v1,AAAA " + sig, "content-type": "application/json"}  # fmt: skip
+    headers = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(int(time.time())),
+        "webhook-signature": "v1,AAAA " + sig,
+        "content-type": "application/json",
+    }
     first = httpx.post(f"{base}/partners/shop/events", content=raw, headers=headers)
     again = httpx.post(f"{base}/partners/shop/events", content=raw, headers=headers)
     ok = first.status_code == 200 and first.json()["stored"] == 1 and again.json()["stored"] == 0
-    record("Standard Webhooks v1 (library-signed), retry stored once", ok,
-           f"{first.status_code} {first.json()}, retry {again.json()}")  # fmt: skip
-    forged = {**headers, "webhook-signature": Webhook(base64.b64encode(b"x" * 32).decode()).sign(
-        "msg_1", datetime.now(UTC), raw)}  # fmt: skip
+    record(
+        "Standard Webhooks v1 (library-signed), retry stored once",
+        ok,
+        f"{first.status_code} {first.json()}, retry {again.json()}",
+    )
+    forged = {
+        **headers,
+        "webhook-signature": Webhook(base64.b64encode(b"x" * 32).decode()).sign(
+            "msg_1", datetime.now(UTC), raw
+        ),
+    }
     r = httpx.post(f"{base}/partners/shop/events", content=raw, headers=forged)
     record("Standard Webhooks forged", r.status_code == 401, f"→ {r.status_code}")
 
 
 def serve(data: Path, port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [PY, "-m", "seedtrail", "--data-dir", str(data), "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--interface", "asgi"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            PY,
+            "-m",
+            "seedtrail",
+            "--data-dir",
+            str(data),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--interface",
+            "asgi",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:

@@ -72,7 +72,7 @@ def _generic(method: str, path: str) -> bool:
         return False
     if method == "POST":  # mounts are made through the policy (POST /mounts has a row)
         return len(parts) == 1 and parts[0] != mounts.RESOURCE.name
-    return len(parts) == 1 and method == "GET" or parts[1:] == ["{ident}"]
+    return (len(parts) == 1 and method == "GET") or parts[1:] == ["{ident}"]
 
 
 def test_every_route_has_a_row_and_the_rows_are_what_the_code_answers(
