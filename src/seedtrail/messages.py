@@ -116,7 +116,7 @@ def has(lang: str, key: str) -> bool:
     return key in catalogue(lang)
 
 
-def translate(lang: str, key: str, **fields: object) -> str:
+def translate(lang: str, key: str, /, **fields: object) -> str:
     """The text of ``key`` in ``lang`` (the default language's, then the key, if missing)."""
     msg = catalogue(lang).get(key) or catalogue(DEFAULT).get(key) or key
     return msg.format(**{k: _field(lang, k, v) for k, v in fields.items()}) if fields else msg

@@ -43,7 +43,7 @@ def lang() -> str:
     return messages.from_environment()
 
 
-def cli_msg(key: str, **fields: object) -> str:
+def cli_msg(key: str, /, **fields: object) -> str:
     """A CLI message in the terminal's language."""
     return messages.translate(lang(), key, **fields)
 
