@@ -370,6 +370,28 @@ def probe_webhooks(base: str, ids: dict[str, Any]) -> None:
     record("Standard Webhooks forged", r.status_code == 401, f"→ {r.status_code}")
 
 
+def probe_outside(api: Api, ids: dict[str, Any]) -> None:
+    """Step 4 of the hardening pass: what else an outsider sends."""
+    r = api.req("GET", "/notes?x=1")
+    record("unknown list filter", r.status_code == 422, f"GET /notes?x=1 → {r.status_code}")
+    big = b'{"display_name": "' + b"a" * (10 * 1024 * 1024) + b'"}'
+    for name, raw, want in (
+        ("10 MB body", big, 413),
+        ("JSON nested 100,000 deep", b"[" * 100_000 + b"]" * 100_000, 400),
+        ("NUL in a name", b'{"display_name": "a\\u0000b"}', 422),
+    ):
+        r = api.req(
+            "PATCH",
+            f"/accounts/{ids['brand']}",
+            content=raw,
+            headers={"content-type": "application/json"},
+        )
+        record(name, r.status_code == want, f"PATCH /accounts/{{id}} → {r.status_code}")
+    for query in ("limit=0", "offset=-1", "limit=-1", "q=" + "a" * 60_000):
+        r = api.req("GET", f"/notes?{query}")
+        record("paging and long queries", r.status_code == 422, f"?{query[:12]} → {r.status_code}")
+
+
 def serve(data: Path, port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [
@@ -383,8 +405,6 @@ def serve(data: Path, port: int) -> subprocess.Popen[bytes]:
             "127.0.0.1",
             "--port",
             str(port),
-            "--interface",
-            "asgi",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -414,6 +434,7 @@ def main() -> int:
             lambda: probe_destinations(api, world["ids"], world["keys"]),
             lambda: probe_errors(api, base, world["ids"]),
             lambda: probe_webhooks(base, world["ids"]),
+            lambda: probe_outside(api, world["ids"]),
             lambda: probe_cli(data),
         ]
         for step in steps:

@@ -106,3 +106,24 @@ def test_an_unknown_list_filter_is_a_422_naming_it(client: TestClient, store: St
             assert r.status_code == 422, (res.name, lang, r.text)
             assert r.headers["content-type"] == "application/problem+json"
             assert "key" in r.json()["detail"] and res.filters[0] in r.json()["detail"]
+
+
+def test_nul_in_stored_text_is_a_422_on_every_backend(client: TestClient, store: Store) -> None:
+    """SQLite kept it and PostgreSQL refused it: both refuse it now, naming the field."""
+    w = build_world(store)
+    for who, method, url, body in (
+        ("operator", "PATCH", f"/accounts/{w.ids['brand']}", {"display_name": "a\x00b"}),
+        ("creator", "POST", "/notes", {"title": "t\x00", "category": "food"}),
+        ("creator", "PATCH", f"/notes/{w.ids['note']}", {"title": "ok", "body": "\x00"}),
+    ):
+        for lang, says in (("en", "NUL character"), ("zh-CN", "NUL 字符")):
+            headers = {**auth(w.keys[who]), "accept-language": lang}
+            r = client.request(method, url, json=body, headers=headers)
+            assert r.status_code == 422, (url, r.text)
+            assert says in r.json()["detail"], r.json()
+            field = next(k for k, v in body.items() if "\x00" in v)
+            assert ["body", field] in [e["loc"] for e in r.json()["errors"]]
+    assert (
+        client.get(f"/notes/{w.ids['note']}", headers=auth(w.keys["creator"])).json()["title"]
+        != "ok"
+    )
