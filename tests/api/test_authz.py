@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from factories import OPERATOR, World, auth, build_world, campaign_cases
+from factories import OPERATOR, World, auth, build_world, campaign_cases, make
+from seedtrail.community import collabs, notes
+from seedtrail.core import principals
 from seedtrail.enforcement import actions, appeals, cases
 from seedtrail.store.store import Store
 
@@ -216,6 +218,37 @@ def matrix(w: World) -> list[tuple[str, str, Any, dict[str, str]]]:
             {"name": "夏季", "starts_on": "2025-06-01"},
             {**{r: NO for r in ROLES}, "brand": OK},
         ),
+        *_owned_routes(w),
+    ]
+
+
+def _owned_routes(w: World) -> list[tuple[str, str, Any, dict[str, str]]]:
+    """Routes whose answer turns on ownership: a mount's status, a campaign's notes and spend,
+    a pending collab's acceptance, a key's revocation, clicks, health, intake, clean room."""
+    i = w.ids
+    no = dict.fromkeys(ROLES, NO)
+    op, brand_op = {**no, "operator": OK}, {**no, "operator": OK, "brand": OK}
+    return [
+        # the brand's offer on the creator's note: either of them may disable it
+        (
+            "POST",
+            f"/mounts/{i['mount']}/status",
+            {"status": "disabled"},
+            {**brand_op, "creator": OK},
+        ),
+        ("GET", "/clicks", None, {**dict.fromkeys(ROLES, OK), "moderator": NO}),
+        ("POST", f"/campaigns/{i['campaign']}/notes", {"note_ids": [i["note"]]}, brand_op),
+        (
+            "PUT",
+            f"/campaigns/{i['campaign']}/spend",
+            {"note_id": i["note"], "day": "2025-06-02", "amount": "1"},
+            brand_op,
+        ),
+        ("GET", f"/campaigns/{i['campaign']}/spend", None, {**brand_op, "moderator": OK}),
+        ("POST", f"/collabs/{i['pending_collab']}/accept", None, {**no, "other_creator": OK}),
+        ("DELETE", f"/keys/{i['spare_key']}", None, op),
+        ("GET", "/partners/taobao/health", None, {**op, "moderator": OK, "partner": OK}),
+        ("POST", "/community/events", [], op),
     ]
 
 
@@ -249,6 +282,16 @@ def with_cases(store: Store) -> World:
         appealed = new("account", i["creator"], "diversion profile")
         actions.take(conn, OPERATOR, appealed, "label", "contact in bio")
         i["appeal"] = appeals.file(conn, OPERATOR, appealed, "not mine")["id"]
+        spare = principals.create(conn, name="spare", role="moderator")[0]
+        i["spare_key"] = spare.id
+    i["mount"] = w.mount()["id"]
+    second_note = make(
+        store, notes.NOTES, author_id=i["other_creator"], title="第二篇", category="skincare"
+    )["id"]
+    i["pending_collab"] = make(
+        store, collabs.RESOURCE, brand_id=i["brand"], creator_id=i["other_creator"],
+        note_id=second_note,
+    )["id"]  # fmt: skip
     return w
 
 
@@ -291,16 +334,8 @@ def test_every_endpoint_is_in_the_matrix(store: Store, client: TestClient) -> No
 
 
 _COVERED_ELSEWHERE = {
-    # signed by partner secrets or role-checked in tests/intake
+    # signed by partner secrets, no API key: tests/intake/test_routes.py
     "/partners/{partner}/events",
-    "/community/events",
-    "/partners/{partner}/health",
-    # exercised with ownership checks in tests/api/test_links_api.py
-    "/mounts/{ident}/status",
-    "/campaigns/{ident}/notes",
-    "/campaigns/{ident}/spend",
-    "/keys/{ident}",
-    "/clicks",
     # released only for the asker's own campaigns, in tests/api/test_cleanroom_api.py
     "/cleanroom/reports",
     # operators only, every other role refused, on a deployment with data, in
@@ -329,5 +364,7 @@ def _template(path: str, w: World) -> str:
     if parts[1] == "holdout":
         parts[2] = "{user_key}"
     if parts[1] == "shop":
+        parts[2] = "{partner}"
+    if parts[1:2] == ["partners"] and parts[3:4] == ["health"]:
         parts[2] = "{partner}"
     return "/".join("{ident}" if p.isdigit() else p for p in parts)

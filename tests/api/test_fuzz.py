@@ -46,8 +46,11 @@ def tally(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
         f"API fuzzing: {len(counts['operations'])} operations x {len(ROLES)} roles, "
         f"{counts['requests']} requests, {len(counts['failures'])} server errors"
     )
-    if reporter is not None:
-        reporter.write_line(line)
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():  # teardown output is captured otherwise
+            reporter.ensure_newline()
+            reporter.write_line(line)
 
 
 def _operations(app: Any) -> list[Any]:

@@ -306,3 +306,78 @@ def test_standard_webhooks_v1a_ed25519(client: TestClient, world: World) -> None
         f"/partners/{world.partner_id}/public-keys", json={"public_key": "whpk_abc"}, headers=op
     )
     assert bad.status_code == 422
+
+
+def test_a_library_retry_resigned_later_under_the_same_webhook_id_is_stored_once(
+    client: TestClient, world: World
+) -> None:
+    """``standardwebhooks`` retries a delivery with the same id and body, signed anew at a later
+    time: acknowledged, its events counted as duplicates."""
+    from datetime import UTC, datetime, timedelta
+
+    from standardwebhooks import Webhook
+
+    raw = orjson.dumps([back(1), back(2)])
+    hook = Webhook(world.secrets[0].decode())
+    first = datetime.now(UTC) - timedelta(seconds=120)
+    for at, stored_now in ((first, 2), (first + timedelta(seconds=90), 0)):
+        headers = {
+            "webhook-id": "msg_retry",
+            "webhook-timestamp": str(int(at.timestamp())),
+            "webhook-signature": hook.sign("msg_retry", at, raw),
+        }
+        r = client.post(f"/partners/{world.slug}/events", content=raw, headers=headers)
+        assert r.status_code == 200, r.text
+        assert (r.json()["stored"], r.json()["duplicates"]) == (stored_now, 2 - stored_now)
+    assert stored(world) == 2
+
+
+def _ed25519(client: TestClient, world: World) -> Any:
+    import base64
+
+    from nacl.signing import SigningKey
+
+    key = SigningKey.generate()
+    public = "whpk_" + base64.b64encode(bytes(key.verify_key)).decode()
+    r = client.post(
+        f"/partners/{world.partner_id}/public-keys",
+        json={"public_key": public},
+        headers={"x-api-key": world.operator_key},
+    )
+    assert r.status_code == 201, r.text
+    return key
+
+
+def _v1a(key: Any, msg_id: str, raw: bytes) -> dict[str, str]:
+    import base64
+
+    t = str(int(time.time()))
+    sig = key.sign(f"{msg_id}.{t}.".encode() + raw).signature
+    return {"webhook-id": msg_id, "webhook-timestamp": t, "webhook-signature": "v1a," + (
+        base64.b64encode(sig).decode()
+    )}  # fmt: skip
+
+
+def test_v1a_keys_rotate_two_active_and_several_signatures(
+    client: TestClient, world: World
+) -> None:
+    """Two Ed25519 keys active at once: either signs; a header may carry several signatures
+    (v1 and v1a, garbage among them); a third key retires the oldest, whose signatures are
+    then refused at once."""
+    old, new = _ed25519(client, world), _ed25519(client, world)
+    url = f"/partners/{world.slug}/events"
+    for n, key in enumerate((old, new)):
+        raw = orjson.dumps([back(10 + n)])
+        r = client.post(url, content=raw, headers=_v1a(key, f"msg_k{n}", raw))
+        assert r.status_code == 200 and r.json()["stored"] == 1, r.text
+    raw = orjson.dumps([back(20)])
+    both = _v1a(old, "msg_both", raw)
+    fresh = _v1a(new, "msg_both", raw)["webhook-signature"]
+    both["webhook-signature"] = f"v1a,AAAA v1,{fresh[4:]} {both['webhook-signature']} {fresh}"
+    r = client.post(url, content=raw, headers=both)
+    assert r.status_code == 200 and r.json()["stored"] == 1, r.text
+    _ed25519(client, world)  # a third key: the oldest (old) is revoked
+    raw = orjson.dumps([back(30)])
+    assert client.post(url, content=raw, headers=_v1a(old, "msg_old", raw)).status_code == 401
+    assert client.post(url, content=raw, headers=_v1a(new, "msg_new", raw)).status_code == 200
+    assert stored(world) == 4

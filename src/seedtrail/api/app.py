@@ -29,6 +29,7 @@ from seedtrail.api import (
     problems,
     shop_routes,
 )
+from seedtrail.api.body_limit import BodyLimit
 from seedtrail.api.crud import crud_router
 from seedtrail.attribution import runs
 from seedtrail.core.catalog import CRUD
@@ -147,6 +148,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> SeedtrailAp
     api.state.click_mover = mover
     api.state.reports = runs.Reports(settings.data_dir)
     problems.install(api)
+    api.add_middleware(BodyLimit, limit=settings.api_max_bytes)
     _routes(api)
 
     api.mount(web_app.PREFIX, create_web(settings, store, api.state.reports))

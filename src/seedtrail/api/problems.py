@@ -85,6 +85,12 @@ def problem(
 
 async def _seedtrail_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SeedtrailError)
+    return for_error(request, exc)
+
+
+def for_error(request: Request, exc: SeedtrailError) -> JSONResponse:
+    """The problem document of ``exc``, in the reader's language (also used outside FastAPI's
+    handlers, by the body limit)."""
     extra = dict(exc.extra)
     if isinstance(exc, RateLimited):
         extra["retry_after"] = exc.retry_after

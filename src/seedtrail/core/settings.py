@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         default=5 * 1024 * 1024, ge=1024, description="Largest postback body, in bytes."
     )
     intake_signature_tolerance_s: int = Field(default=300, ge=1)
+    api_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body of the JSON API (postbacks and community batches: "
+        "intake_max_bytes).",
+    )
     partner_key_cache_s: float = Field(
         default=5.0, ge=0, description="How long a revoked partner secret may still verify."
     )

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, insert, select, u
 from sqlalchemy.exc import IntegrityError
 
 from seedtrail.core.errors import Conflict, InvalidInput, NotFound, not_found
+from seedtrail.messages import Msg
 from seedtrail.store.types import utcnow
 
 Row = dict[str, Any]
@@ -24,12 +25,23 @@ def _integrity_message(exc: IntegrityError) -> str:
     return text.replace("UNIQUE constraint failed: ", "duplicate value for ")
 
 
+def _no_nul(values: dict[str, Any]) -> None:
+    """PostgreSQL text cannot hold NUL and SQLite would keep it: refused alike on both."""
+    bad = sorted(k for k, v in values.items() if isinstance(v, str) and "\x00" in v)
+    if bad:
+        raise InvalidInput(
+            Msg("problem.invalid-input.nul", {"fields": ", ".join(bad)}),
+            errors=[{"loc": ["body", k], "msg": "contains a NUL character"} for k in bad],
+        )
+
+
 @dataclass(frozen=True)
 class Repo:
     table: Table
     noun: str
 
     def _stamp(self, values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+        _no_nul(values)
         now = utcnow()
         cols = self.table.c
         if creating and "created_at" in cols and "created_at" not in values:

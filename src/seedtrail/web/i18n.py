@@ -40,7 +40,7 @@ def catalogue(lang: str) -> dict[str, str]:
     return messages.catalogue(lang)
 
 
-def translate(lang: str, key: str, **fields: object) -> str:
+def translate(lang: str, key: str, /, **fields: object) -> str:
     return messages.translate(lang, key, **fields)
 
 
