@@ -8,9 +8,15 @@ from typing import Any
 import pytest
 
 from seedtrail.attribution import calibration
+from seedtrail.attribution.report import ReportSpec, score_world
 from seedtrail.attribution.spec import Calibration
 from seedtrail.attribution.summary import Z95
 from seedtrail.core.errors import InvalidInput
+from seedtrail.sim.runner import generate
+from seedtrail.sim.spec import spec_from_mapping
+
+# bench/coverage_lift.toml's world: a tiny one with enough viewers and holdout for lift
+LIFT_WORLD = {"base": "tiny", "viewers": 6000, "brands": 3, "enterprises": 2, "holdout_share": 0.3}
 
 
 def _lift(
@@ -128,3 +134,26 @@ def test_no_measured_lift_keeps_the_fallback_and_says_so() -> None:
 def test_bad_factor_is_refused() -> None:
     with pytest.raises(InvalidInput, match="finite number"):
         Calibration((("1", -0.5),))
+
+
+def test_calibrated_credit_on_a_world_follows_the_pooled_factors(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """On a simulated world whose campaigns have enough data for lift: every factor lies between
+    the pooled one and the campaign's own, and the engine applied exactly those factors (the
+    calibrated model credits each campaign its attributed purchases times its factor)."""
+    out = tmp_path_factory.mktemp("lift-world")
+    generate(spec_from_mapping(LIFT_WORLD), 3, out)
+    spec = ReportSpec(models=("last_click", "linear"), primary="linear")
+    scores, _lifts, chosen = score_world(out, spec)
+    cal, pool = chosen["calibrated"], chosen["calibrated"]["pooled"]
+    assert pool["measured"]
+    rows = cal["campaigns"]
+    own = [r for r in rows if r["status"] == calibration.CALIBRATED]
+    assert own, "the world's campaigns should have enough data for their own lift"
+    for r in own:
+        low, high = sorted((pool["factor"], r["raw_factor"]))
+        assert low - 1e-9 <= r["factor"] <= high + 1e-9
+    credited = {s["model"]: s["credited_purchases"] for s in scores}
+    moved = sum(r["attributed_purchases"] * (r["factor"] - 1) for r in rows if r["factor"])
+    assert credited["calibrated"] == pytest.approx(credited[cal["base_model"]] + moved)

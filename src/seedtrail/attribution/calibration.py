@@ -120,9 +120,7 @@ def _tau2(ratios: Iterable[tuple[float, float]]) -> float:
     return max(0.0, (q - (len(pairs) - 1)) / (sw - sum(x * x for x in w) / sw))
 
 
-def pooled(
-    by_key: Mapping[str, Mapping[str, Any]], attributed: Mapping[str, float]
-) -> Pooled:
+def pooled(by_key: Mapping[str, Mapping[str, Any]], attributed: Mapping[str, float]) -> Pooled:
     """The pooled factor: a normal prior ``N(PRIOR_FACTOR, PRIOR_SD²)`` updated by the pooled
     lift's ratio ``I_all / ΣA_c`` (campaigns with a holdout) and its variance."""
     precision, weighted = 1.0 / PRIOR_SD**2, PRIOR_FACTOR / PRIOR_SD**2
