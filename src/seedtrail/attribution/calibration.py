@@ -4,15 +4,25 @@ its randomized holdout measures (:mod:`seedtrail.attribution.lift`), in the spir
 experiment calibration of media-mix tools (Meridian's ROI priors from experiments, Robyn's
 ``calibration_input``), applied here to touch-level credit rather than a media-mix model.
 
-For a campaign *c* with a measured lift (enough data, :func:`lift.enough_data`) and a positive
-attributed total ``A_c`` (purchases credited to its boosted touches, scaled for sampling), the
-factor is ``k_c = max(0, I_c) / A_c`` where ``I_c`` is the incremental purchases; every credit on
-a touch of *c* is multiplied by ``k_c``. Its uncertainty is the lift's: the calibrated total's
-95% interval is ``[max(0, I_low), max(0, I_high)]`` (it contains the estimate ``max(0, I_c)``).
-Credit on touches of campaigns without a measured lift (no holdout, not enough data, nothing
-attributed) and on organic touches keeps the base model's value and is marked uncalibrated.
-Calibrated credits of one conversion need not sum to 1: the calibration removes the share of a
-campaign's credit that the holdout says the boost did not cause.
+A campaign's own evidence is its ratio ``r_c = I_c / A_c`` (``I_c`` the incremental purchases
+its holdout measures, ``A_c`` the purchases the base model credits to its boosted touches, scaled
+for sampling) with variance ``v_c = (se_c / A_c)²``. Taken alone it is often noise: a handful of
+holdout buyers once gave factors from 0 to 11.8 on one world. So the factors are partially pooled
+(empirical Bayes, :func:`per_campaign`):
+
+* the pooled factor ``μ`` is a normal prior ``N(PRIOR_FACTOR, PRIOR_SD²)`` (the base model as it
+  is) updated by the holdout's pooled lift, ``I_all / ΣA_c`` (:func:`pooled`);
+* ``τ²``, the spread of the campaigns' true factors, is the DerSimonian–Laird estimate;
+* a campaign with its own measured lift (:func:`lift.enough_data`) gets the normal posterior
+  ``(μ / (τ² + v_μ) + r_c / v_c) / (1 / (τ² + v_μ) + 1 / v_c)``, floored at 0, one without enough
+  data of its own the pooled factor (status ``pooled``; uncalibrated when no pooled lift was
+  measured either).
+
+Every credit on a touch of *c* is multiplied by its factor ``k_c``; the calibrated total
+``A_c · k_c`` carries the posterior's 95% interval, floored at 0 (it contains the estimate).
+Organic touches keep the base model's credit. Calibrated credits of one conversion need not sum
+to 1: the calibration removes the share of a campaign's credit that the holdout says the boost
+did not cause (or adds what it says the base model missed).
 
 The base model is the one whose attributed totals agree best with the measured lifts across
 campaigns (:func:`choose_base`): the smallest ``Σ|A_c − max(0, I_c)|`` over the campaigns with
