@@ -1,7 +1,13 @@
 """Score the models and the lift-calibrated one against a simulated world's truth (world files,
-not the deployment path): per-note wMAPE, uncaused share, campaign GMV vs truth, lift per campaign.
+not the deployment path): per-note wMAPE, uncaused share, campaign GMV vs truth, lift per campaign,
+and the calibration's pooled factor and each campaign's own and applied factor. The baseline is
+last_click, the best uncalibrated model on every world scored so far: the calibrated model's
+wMAPE is printed beside it as a ratio.
 
-    PYTHONPATH=src python bench/calibration_score.py <world dir>
+    seedtrail sim --seed 8 --scale medium --out /tmp/w/medium-8
+    PYTHONPATH=src python bench/calibration_score.py /tmp/w/medium-8
+
+Measured figures: docs/notes/issue-12-calibration.md.
 """
 
 import sys
@@ -39,5 +45,11 @@ for r in lifts.to_pylist():
         r["true_incremental_gmv"],
     )
 print(chosen["why"])
-print([(c["campaign"], c["status"], c["factor"]) for c in chosen["calibrated"]["campaigns"]])
-print("seconds", time.time() - t)
+print("pooled", chosen["calibrated"]["pooled"])
+for c in chosen["calibrated"]["campaigns"]:
+    print("campaign", c["campaign"], c["status"], "own", c["raw_factor"], "applied", c["factor"])
+wmape = {s["model"]: s["wmape"] for s in scores}
+cal, lc = wmape["calibrated"], wmape["last_click"]
+best, best_model = min((w, m) for m, w in wmape.items() if m != "calibrated")
+print(f"calibrated wmape {cal:.3f}, last_click {lc:.3f} (ratio {cal / lc:.3f}), ", end="")
+print(f"best uncalibrated {best_model} {best:.3f}")

@@ -20,6 +20,16 @@ import time
 from seedtrail.validate import coverage
 
 NOMINAL = 0.95
+Z = 1.959963984540054
+
+
+def wilson(hits: int, n: int) -> tuple[float, float]:
+    """The Wilson 95% interval of a binomial proportion: where the true coverage lies, given
+    ``hits`` of ``n`` intervals covering."""
+    p, z2 = hits / n, Z * Z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return centre - half, centre + half
 
 
 def main() -> None:
@@ -34,14 +44,17 @@ def main() -> None:
     print(f"{result.worlds} worlds at scale {args.scale} in {took:.0f} s")
     for line in result.lines():
         print(line)
-    print(f"{'kind':<20} {'coverage':>9} {'± se':>7} {'nominal':>8} {'ratio':>6} {'intervals':>9}")
+    head = f"{'kind':<20} {'coverage':>9} {'± se':>7} {'95% CI (Wilson)':>16} {'nominal':>8}"
+    print(f"{head} {'ratio':>6} {'intervals':>9}")
     for kind in coverage.KINDS:
         f, n = result.fraction(kind), result.checks[kind]
         if f is None:
-            print(f"{kind:<20} {'n/a':>9} {'':>7} {NOMINAL:>8.2f} {'':>6} {n:>9}")
+            print(f"{kind:<20} {'n/a':>9} {'':>7} {'':>16} {NOMINAL:>8.2f} {'':>6} {n:>9}")
             continue
         se = math.sqrt(f * (1 - f) / n)
-        print(f"{kind:<20} {f:>9.3f} {se:>7.3f} {NOMINAL:>8.2f} {f / NOMINAL:>6.3f} {n:>9}")
+        low, high = wilson(result.hits[kind], n)
+        ci, ratio = f"[{low:.3f}, {high:.3f}]", f / NOMINAL
+        print(f"{kind:<20} {f:>9.3f} {se:>7.3f} {ci:>16} {NOMINAL:>8.2f} {ratio:>6.3f} {n:>9}")
 
 
 if __name__ == "__main__":

@@ -3,18 +3,30 @@ the calibrated credits of a report (engine conformance: test_conformance.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from seedtrail.attribution import calibration
+from seedtrail.attribution.report import ReportSpec, score_world
 from seedtrail.attribution.spec import Calibration
+from seedtrail.attribution.summary import Z95
 from seedtrail.core.errors import InvalidInput
+from seedtrail.sim.runner import generate
+from seedtrail.sim.spec import spec_from_mapping
+
+# bench/coverage_lift.toml's world: a tiny one with enough viewers and holdout for lift
+LIFT_WORLD = {"base": "tiny", "viewers": 6000, "brands": 3, "enterprises": 2, "holdout_share": 0.3}
 
 
-def _lift(key: str, inc: float, low: float, high: float, enough: bool = True) -> dict[str, object]:
+def _lift(
+    key: str, inc: float, low: float, high: float, enough: bool = True, se: float | None = None
+) -> dict[str, object]:
     return {
         "key": key,
         "enough_data": enough,
         "incremental_purchases": inc,
+        "incremental_purchases_se": (high - low) / (2 * Z95) if se is None else se,
         "incremental_purchases_ci_low": low,
         "incremental_purchases_ci_high": high,
     }
@@ -28,28 +40,77 @@ LIFTS = [
 ]
 
 
-def test_factors_statuses_and_intervals() -> None:
-    rows = {
-        r["campaign"]: r
-        for r in calibration.per_campaign(LIFTS, {"1": 40.0, "2": 5.0, "3": 9.0, "4": 2.0})
-    }
-    assert rows["1"]["status"] == calibration.CALIBRATED
-    assert rows["1"]["factor"] == pytest.approx(0.5)
-    assert (rows["1"]["calibrated_ci_low"], rows["1"]["calibrated_ci_high"]) == (8.0, 32.0)
-    # a negative lift calibrates to zero; the interval is floored at zero and contains it
+def _rows(lifts: list[dict[str, object]], attributed: dict[str, float]) -> dict[str, Any]:
+    rows, _pool = calibration.per_campaign(lifts, attributed)
+    return {r["campaign"]: r for r in rows}
+
+
+def test_statuses_and_every_interval_holds_its_estimate() -> None:
+    rows, pool = calibration.per_campaign(LIFTS, {"1": 40.0, "2": 5.0, "3": 9.0, "4": 2.0})
+    by = {r["campaign"]: r for r in rows}
+    assert by["1"]["status"] == by["2"]["status"] == calibration.CALIBRATED
+    assert by["1"]["raw_factor"] == pytest.approx(0.5)
+    # campaign 3 has no lift of its own with enough data: the pooled factor, measured on all
+    assert by["3"]["status"] == calibration.POOLED and pool.measured
+    assert by["3"]["factor"] == pytest.approx(pool.factor)
+    assert by["4"]["status"] == calibration.NO_HOLDOUT and by["4"]["factor"] is None
+    assert by["4"]["calibrated_purchases"] == 2.0
+    for r in by.values():
+        if r["factor"] is not None:
+            assert r["factor"] >= 0
+            assert 0 <= r["calibrated_ci_low"] <= r["calibrated_purchases"]
+            assert r["calibrated_purchases"] <= r["calibrated_ci_high"]
+            assert r["calibrated_purchases"] == pytest.approx(
+                r["factor"] * r["attributed_purchases"]
+            )
+    assert calibration.calibration_of(rows).factors == tuple(
+        (k, by[k]["factor"]) for k in ("1", "2", "3")
+    )
+
+
+def test_a_negative_lift_floors_the_factor_at_zero() -> None:
+    # a precise negative lift on a campaign, nothing pooled to pull it back
+    rows = _rows([_lift("2", -30.0, -32.0, -28.0)], {"2": 5.0})
     assert rows["2"]["factor"] == 0.0 and rows["2"]["calibrated_purchases"] == 0.0
-    assert rows["2"]["calibrated_ci_low"] == 0.0 and rows["2"]["calibrated_ci_high"] == 3.0
-    assert rows["3"]["status"] == calibration.NOT_ENOUGH_DATA
-    assert rows["3"]["calibrated_purchases"] == 9.0 and rows["3"]["factor"] is None
-    assert rows["4"]["status"] == calibration.NO_HOLDOUT
-    for r in rows.values():
-        if r["calibrated_ci_low"] is not None:
-            assert r["calibrated_ci_low"] <= r["calibrated_purchases"] <= r["calibrated_ci_high"]
-    assert calibration.calibration_of(rows.values()).factors == (("1", 0.5), ("2", 0.0))
+    assert rows["2"]["calibrated_ci_low"] == 0.0 <= rows["2"]["calibrated_ci_high"]
+
+
+def test_a_noisy_holdout_cannot_blow_credit_up() -> None:
+    """A holdout that measures 11.8 times the attributed purchases with an error as large as
+    the effect moves the factor little; a precise one sets the factor near its own ratio."""
+    lifts = [
+        _lift("1", 20.0, 0, 0, se=1.0),  # 40 attributed: own factor 0.5 ± 0.025
+        _lift("2", 118.0, 0, 0, se=118.0),  # 10 attributed: own factor 11.8 ± 11.8
+        _lift("all", 138.0, 0, 0, se=118.0),
+    ]
+    rows, pool = calibration.per_campaign(lifts, {"1": 40.0, "2": 10.0})
+    by = {r["campaign"]: r for r in rows}
+    assert by["1"]["factor"] == pytest.approx(0.5, abs=0.01)
+    assert by["2"]["raw_factor"] == pytest.approx(11.8)
+    assert pool.factor < by["2"]["factor"] < 3.0
+    # each factor lies between the pooled one and its own
+    for r in by.values():
+        low, high = sorted((pool.factor, r["raw_factor"]))
+        assert low <= r["factor"] <= high
+    assert pool.tau2 == 0.0  # its own factor is too noisy to show campaigns differ
+    # two precise holdouts that disagree: campaigns do differ, and each keeps its own factor
+    precise = _lift("2", 20.0, 0, 0, se=0.5)
+    rows, pool = calibration.per_campaign([lifts[0], precise, lifts[2]], {"1": 40.0, "2": 10.0})
+    assert pool.tau2 > 1.0
+    assert [r["factor"] for r in rows] == pytest.approx([0.5, 2.0], abs=0.02)
+
+
+def test_no_pooled_lift_leaves_the_prior() -> None:
+    rows, pool = calibration.per_campaign(
+        [_lift("1", 5.0, 1.0, 9.0, False), _lift("all", 5.0, 1.0, 9.0, False)], {"1": 3.0}
+    )
+    assert not pool.measured and pool.factor == calibration.PRIOR_FACTOR
+    assert rows[0]["status"] == calibration.NOT_ENOUGH_DATA and rows[0]["factor"] is None
+    assert calibration.calibration_of(rows).factors == ()
 
 
 def test_nothing_attributed_is_left_uncalibrated() -> None:
-    rows = calibration.per_campaign([_lift("1", 5.0, 1.0, 9.0)], {})
+    rows, _pool = calibration.per_campaign([_lift("1", 5.0, 1.0, 9.0)], {})
     assert rows[0]["status"] == calibration.NOTHING_ATTRIBUTED
 
 
@@ -73,3 +134,26 @@ def test_no_measured_lift_keeps_the_fallback_and_says_so() -> None:
 def test_bad_factor_is_refused() -> None:
     with pytest.raises(InvalidInput, match="finite number"):
         Calibration((("1", -0.5),))
+
+
+def test_calibrated_credit_on_a_world_follows_the_pooled_factors(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """On a simulated world whose campaigns have enough data for lift: every factor lies between
+    the pooled one and the campaign's own, and the engine applied exactly those factors (the
+    calibrated model credits each campaign its attributed purchases times its factor)."""
+    out = tmp_path_factory.mktemp("lift-world")
+    generate(spec_from_mapping(LIFT_WORLD), 3, out)
+    spec = ReportSpec(models=("last_click", "linear"), primary="linear")
+    scores, _lifts, chosen = score_world(out, spec)
+    cal, pool = chosen["calibrated"], chosen["calibrated"]["pooled"]
+    assert pool["measured"]
+    rows = cal["campaigns"]
+    own = [r for r in rows if r["status"] == calibration.CALIBRATED]
+    assert own, "the world's campaigns should have enough data for their own lift"
+    for r in own:
+        low, high = sorted((pool["factor"], r["raw_factor"]))
+        assert low - 1e-9 <= r["factor"] <= high + 1e-9
+    credited = {s["model"]: s["credited_purchases"] for s in scores}
+    moved = sum(r["attributed_purchases"] * (r["factor"] - 1) for r in rows if r["factor"])
+    assert credited["calibrated"] == pytest.approx(credited[cal["base_model"]] + moved)

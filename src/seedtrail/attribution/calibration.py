@@ -4,15 +4,25 @@ its randomized holdout measures (:mod:`seedtrail.attribution.lift`), in the spir
 experiment calibration of media-mix tools (Meridian's ROI priors from experiments, Robyn's
 ``calibration_input``), applied here to touch-level credit rather than a media-mix model.
 
-For a campaign *c* with a measured lift (enough data, :func:`lift.enough_data`) and a positive
-attributed total ``A_c`` (purchases credited to its boosted touches, scaled for sampling), the
-factor is ``k_c = max(0, I_c) / A_c`` where ``I_c`` is the incremental purchases; every credit on
-a touch of *c* is multiplied by ``k_c``. Its uncertainty is the lift's: the calibrated total's
-95% interval is ``[max(0, I_low), max(0, I_high)]`` (it contains the estimate ``max(0, I_c)``).
-Credit on touches of campaigns without a measured lift (no holdout, not enough data, nothing
-attributed) and on organic touches keeps the base model's value and is marked uncalibrated.
-Calibrated credits of one conversion need not sum to 1: the calibration removes the share of a
-campaign's credit that the holdout says the boost did not cause.
+A campaign's own evidence is its ratio ``r_c = I_c / A_c`` (``I_c`` the incremental purchases
+its holdout measures, ``A_c`` the purchases the base model credits to its boosted touches, scaled
+for sampling) with variance ``v_c = (se_c / A_c)²``. Taken alone it is often noise: a handful of
+holdout buyers once gave factors from 0 to 11.8 on one world. So the factors are partially pooled
+(empirical Bayes, :func:`per_campaign`):
+
+* the pooled factor ``μ`` is a normal prior ``N(PRIOR_FACTOR, PRIOR_SD²)`` (the base model as it
+  is) updated by the holdout's pooled lift, ``I_all / ΣA_c`` (:func:`pooled`);
+* ``τ²``, the spread of the campaigns' true factors, is the DerSimonian–Laird estimate;
+* a campaign with its own measured lift (:func:`lift.enough_data`) gets the normal posterior
+  ``(μ / (τ² + v_μ) + r_c / v_c) / (1 / (τ² + v_μ) + 1 / v_c)``, floored at 0, one without enough
+  data of its own the pooled factor (status ``pooled``; uncalibrated when no pooled lift was
+  measured either).
+
+Every credit on a touch of *c* is multiplied by its factor ``k_c``; the calibrated total
+``A_c · k_c`` carries the posterior's 95% interval, floored at 0 (it contains the estimate).
+Organic touches keep the base model's credit. Calibrated credits of one conversion need not sum
+to 1: the calibration removes the share of a campaign's credit that the holdout says the boost
+did not cause (or adds what it says the base model missed).
 
 The base model is the one whose attributed totals agree best with the measured lifts across
 campaigns (:func:`choose_base`): the smallest ``Σ|A_c − max(0, I_c)|`` over the campaigns with
@@ -24,18 +34,27 @@ and Spark give the same calibrated credits.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from seedtrail.attribution.dialect import literal, num
 from seedtrail.attribution.plan import Step
 from seedtrail.attribution.spec import Calibration
+from seedtrail.attribution.summary import Z95
 
 MODEL = "calibrated"
 CALIBRATED = "calibrated"
 NO_HOLDOUT = "no_holdout"
 NOT_ENOUGH_DATA = "not_enough_data"
 NOTHING_ATTRIBUTED = "nothing_attributed"
+POOLED = "pooled"  # no lift of its own with enough data: the pooled factor
+# The prior on every factor: the base model is right (1) until the holdout says otherwise, with
+# this standard deviation. A holdout as noisy as the prior moves a factor half way; one much
+# noisier hardly moves it, so a few stray holdout purchases cannot blow credit up.
+PRIOR_FACTOR = 1.0
+PRIOR_SD = 0.5
 
 
 def calibration_step(calibration: Calibration, credit: str = "st_credit") -> Step:
@@ -55,40 +74,133 @@ def calibration_step(calibration: Calibration, credit: str = "st_credit") -> Ste
     )
 
 
+@dataclass(frozen=True)
+class Pooled:
+    """The factor shared by a model's campaigns: the prior (1, the base model as it is) updated by
+    the holdout's pooled lift (``all`` row) over everything the model credits to boosts, and the
+    spread of the campaigns' own factors around it (``tau``, DerSimonian–Laird)."""
+
+    factor: float
+    variance: float
+    tau2: float
+    measured: bool  # the pooled lift had enough data
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "factor": self.factor,
+            "sd": math.sqrt(self.variance),
+            "tau": math.sqrt(self.tau2),
+            "measured": self.measured,
+            "prior": PRIOR_FACTOR,
+            "prior_sd": PRIOR_SD,
+        }
+
+
+def _measured(lift: Mapping[str, Any] | None) -> bool:
+    return bool(
+        lift is not None
+        and lift.get("enough_data")
+        and lift.get("incremental_purchases") is not None
+        and lift.get("incremental_purchases_se")
+    )
+
+
+def _ratios(
+    by_key: Mapping[str, Mapping[str, Any]], attributed: Mapping[str, float]
+) -> dict[str, tuple[float, float]]:
+    """Each measured campaign's own factor ``I_c / A_c`` and its sampling variance."""
+    out = {}
+    for key, lift in by_key.items():
+        got = float(attributed.get(key, 0.0))
+        if key != "all" and _measured(lift) and got > 0:
+            se = float(lift["incremental_purchases_se"]) / got
+            out[key] = (float(lift["incremental_purchases"]) / got, se * se)
+    return out
+
+
+def _tau2(ratios: Iterable[tuple[float, float]]) -> float:
+    """DerSimonian–Laird between-campaign variance of the factors (0 with fewer than two)."""
+    pairs = list(ratios)
+    if len(pairs) < 2:
+        return 0.0
+    w = [1.0 / v for _r, v in pairs]
+    sw = sum(w)
+    mean = sum(wi * r for wi, (r, _v) in zip(w, pairs, strict=True)) / sw
+    q = sum(wi * (r - mean) ** 2 for wi, (r, _v) in zip(w, pairs, strict=True))
+    return max(0.0, (q - (len(pairs) - 1)) / (sw - sum(x * x for x in w) / sw))
+
+
+def pooled(by_key: Mapping[str, Mapping[str, Any]], attributed: Mapping[str, float]) -> Pooled:
+    """The pooled factor: a normal prior ``N(PRIOR_FACTOR, PRIOR_SD²)`` updated by the pooled
+    lift's ratio ``I_all / ΣA_c`` (campaigns with a holdout) and its variance."""
+    precision, weighted = 1.0 / PRIOR_SD**2, PRIOR_FACTOR / PRIOR_SD**2
+    total = sum(float(attributed.get(k, 0.0)) for k in by_key if k != "all")
+    everything = by_key.get("all")
+    measured = _measured(everything) and total > 0
+    if measured and everything is not None:
+        se = float(everything["incremental_purchases_se"]) / total
+        precision += 1.0 / (se * se)
+        weighted += float(everything["incremental_purchases"]) / total / (se * se)
+    tau2 = _tau2(_ratios(by_key, attributed).values())
+    return Pooled(weighted / precision, 1.0 / precision, tau2, measured)
+
+
+def _shrunk(ratio: float, variance: float, pool: Pooled) -> tuple[float, float]:
+    """A campaign's factor pulled toward the pooled one by the precision of its own holdout:
+    the normal posterior of ``k_c ~ N(pooled, tau² + var(pooled))`` given ``I_c/A_c``."""
+    spread = pool.tau2 + pool.variance
+    precision = 1.0 / spread + 1.0 / variance
+    return (pool.factor / spread + ratio / variance) / precision, 1.0 / precision
+
+
+def _calibrated(row: dict[str, Any], got: float, factor: float, variance: float) -> None:
+    """Fill ``row`` with a factor (floored at 0) and its calibrated total and 95% interval."""
+    k, sd = max(0.0, factor), math.sqrt(variance)
+    row.update(
+        factor=k,
+        factor_sd=sd,
+        calibrated_purchases=got * k,
+        calibrated_ci_low=got * max(0.0, min(k, factor - Z95 * sd)),
+        calibrated_ci_high=got * max(k, factor + Z95 * sd),
+    )
+
+
 def per_campaign(
     lifts: Iterable[Mapping[str, Any]], attributed: Mapping[str, float]
-) -> list[dict[str, Any]]:
-    """One row per campaign (the pooled ``all`` row left out): its status, factor, the base
-    model's attributed purchases and the calibrated purchases with their interval."""
-    by_key = {str(r["key"]): r for r in lifts if str(r["key"]) != "all"}
+) -> tuple[list[dict[str, Any]], Pooled]:
+    """One row per campaign (the pooled ``all`` row left out): its status, its own factor
+    ``I_c / A_c`` (``raw_factor``), the partially pooled factor applied, the base model's
+    attributed purchases and the calibrated purchases with their interval; and the pooled
+    factor."""
+    by_key = {str(r["key"]): r for r in lifts}
+    pool = pooled(by_key, attributed)
+    ratios = _ratios(by_key, attributed)
     rows = []
-    for key in sorted(set(by_key) | set(attributed)):
+    for key in sorted((set(by_key) | set(attributed)) - {"all"}):
         got = float(attributed.get(key, 0.0))
-        lift = by_key.get(key)
         row: dict[str, Any] = {"campaign": key, "attributed_purchases": got, "factor": None}
-        row.update(calibrated_purchases=got, calibrated_ci_low=None, calibrated_ci_high=None)
-        if lift is None:
+        row.update(raw_factor=None, factor_sd=None, calibrated_purchases=got)
+        row.update(calibrated_ci_low=None, calibrated_ci_high=None)
+        if key not in by_key:
             row["status"] = NO_HOLDOUT
-        elif not lift.get("enough_data") or lift.get("incremental_purchases") is None:
-            row["status"] = NOT_ENOUGH_DATA
         elif got <= 0:
             row["status"] = NOTHING_ATTRIBUTED
+        elif key in ratios:
+            ratio, variance = ratios[key]
+            row.update(status=CALIBRATED, raw_factor=ratio)
+            _calibrated(row, got, *_shrunk(ratio, variance, pool))
+        elif pool.measured:
+            row["status"] = POOLED
+            _calibrated(row, got, pool.factor, pool.variance + pool.tau2)
         else:
-            inc = max(0.0, float(lift["incremental_purchases"]))
-            row.update(
-                status=CALIBRATED,
-                factor=inc / got,
-                calibrated_purchases=inc,
-                calibrated_ci_low=max(0.0, float(lift["incremental_purchases_ci_low"])),
-                calibrated_ci_high=max(0.0, float(lift["incremental_purchases_ci_high"])),
-            )
+            row["status"] = NOT_ENOUGH_DATA
         rows.append(row)
-    return rows
+    return rows, pool
 
 
 def calibration_of(rows: Iterable[Mapping[str, Any]]) -> Calibration:
     return Calibration(
-        tuple((r["campaign"], float(r["factor"])) for r in rows if r["status"] == CALIBRATED)
+        tuple((r["campaign"], float(r["factor"])) for r in rows if r["factor"] is not None)
     )
 
 

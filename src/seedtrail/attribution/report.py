@@ -144,7 +144,7 @@ def _each_model(
             con.execute(f"DROP TABLE {table}")
         rows = lifts.to_pylist()
         base, figures, why = calibration.choose_base(rows, attributed, spec.primary)
-        campaigns = calibration.per_campaign(rows, attributed[base])
+        campaigns, pool = calibration.per_campaign(rows, attributed[base])
         say(f"calibrating {base} by the measured lift")
         table = credit_model(con, spec, base, inputs, calibration.calibration_of(campaigns))
         each(calibration.MODEL, table)
@@ -153,7 +153,7 @@ def _each_model(
         "model": base,
         "why": why,
         "agreement": figures,
-        "calibrated": {"base_model": base, "campaigns": campaigns},
+        "calibrated": {"base_model": base, "campaigns": campaigns, "pooled": pool.as_dict()},
     }
 
 

@@ -169,11 +169,20 @@ def print_calibration(chosen: dict[str, Any]) -> None:
         "campaign",
         "status",
         "attributed",
+        "own factor",
         "factor",
         "calibrated [95% CI]",
         title=f"calibrated by lift (base model {cal['base_model']}; uncalibrated where no lift "
         "is measured)",
     )
+    pool = cal.get("pooled")
+    if pool:
+        console.print(
+            f"  pooled factor {_fmt(pool['factor'], 3)} ± {_fmt(pool['sd'], 3)} (prior "
+            f"{_fmt(pool['prior'], 1)} ± {_fmt(pool['prior_sd'], 1)}, "
+            f"{'updated by' if pool['measured'] else 'no'} pooled lift; spread between "
+            f"campaigns {_fmt(pool['tau'], 3)})"
+        )
     for r in cal["campaigns"]:
         ci = (
             f" [{_fmt(r['calibrated_ci_low'], 1)}, {_fmt(r['calibrated_ci_high'], 1)}]"
@@ -184,6 +193,7 @@ def print_calibration(chosen: dict[str, Any]) -> None:
             r["campaign"],
             r["status"].replace("_", " "),
             _fmt(r["attributed_purchases"], 1),
+            _fmt(r.get("raw_factor"), 3),
             _fmt(r["factor"], 3),
             _fmt(r["calibrated_purchases"], 1) + ci,
         )
