@@ -332,6 +332,39 @@ def test_a_library_retry_resigned_later_under_the_same_webhook_id_is_stored_once
     assert stored(world) == 2
 
 
+def test_the_webhook_id_is_the_idempotency_key(client: TestClient, world: World) -> None:
+    """A delivery sent again under the same ``webhook-id`` stores nothing, even when the shop
+    rebuilt its body with new event ids; another id with the same events stores nothing new
+    either (the event ids), and each shop has its own ids."""
+    first = orjson.dumps([back(1), back(2)])
+    r = client.post(
+        f"/partners/{world.slug}/events", content=first, headers=_standard(world, first, "msg_x")
+    )
+    assert r.json()["stored"] == 2 and r.json()["repeated_delivery"] is False
+    rebuilt = orjson.dumps([back(11), back(12)])  # the same orders under new event ids
+    r = client.post(
+        f"/partners/{world.slug}/events",
+        content=rebuilt,
+        headers=_standard(world, rebuilt, "msg_x"),
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["stored"], body["duplicates"], body["repeated_delivery"]) == (0, 2, True)
+    r = client.post(
+        f"/partners/{world.slug}/events",
+        content=rebuilt,
+        headers=_standard(world, rebuilt, "msg_y"),
+    )
+    assert r.json()["stored"] == 2 and r.json()["repeated_delivery"] is False
+    plain = client.post(
+        f"/partners/{world.slug}/events",
+        content=first,
+        headers={HEADER: sign(world.secrets[0], first, int(time.time()))},
+    )
+    assert "repeated_delivery" not in plain.json() and plain.json()["duplicates"] == 2
+    assert stored(world) == 4
+
+
 def _ed25519(client: TestClient, world: World) -> Any:
     import base64
 

@@ -91,6 +91,7 @@ async def _ingest(
     stream: Stream,
     source: str,
     declared_rate: float | None = None,
+    delivery: str | None = None,
 ) -> Response:
     checked = check(events, stream, source, time.time_ns() // 1000, declared_rate=declared_rate)
     if checked.rejected and not checked.rows:
@@ -107,13 +108,15 @@ async def _ingest(
             ],
             rejected=checked.rejected,
         )
-    receipt = await st.inbox.put(checked.rows) if checked.rows else None
+    receipt = await st.inbox.put(checked.rows, delivery) if checked.rows else None
     body = {
         "accepted": len(checked.rows),
         "stored": receipt.stored if receipt else 0,
         "duplicates": receipt.duplicates if receipt else 0,
         "rejected": checked.rejected,
     }
+    if delivery is not None:
+        body["repeated_delivery"] = bool(receipt and receipt.repeated_delivery)
     return Response(orjson.dumps(body), media_type="application/json")
 
 
@@ -128,12 +131,12 @@ async def partner_events(request: Request) -> Response:
     tolerance = st.settings.intake_signature_tolerance_s
     now = time.time()
     try:
-        signature.verify_request(headers, body, entry.secrets, now, tolerance)
+        delivery = signature.verify_request(headers, body, entry.secrets, now, tolerance)
     except Unauthorized:
         entry = st.directory.get(partner, fresh=True)  # a secret created since the cache filled
-        signature.verify_request(headers, body, entry.secrets, now, tolerance)
+        delivery = signature.verify_request(headers, body, entry.secrets, now, tolerance)
     events = parse_batch(body, st.settings.intake_max_events)
-    return await _ingest(st, events, "back", entry.slug, entry.declared_sample_rate)
+    return await _ingest(st, events, "back", entry.slug, entry.declared_sample_rate, delivery)
 
 
 router.add_route("/partners/{partner}/events", partner_events, methods=["POST"])
@@ -159,7 +162,8 @@ def postback_openapi() -> dict[str, Any]:
                 "sign it as Standard Webhooks do (`webhook-id`, `webhook-timestamp`, "
                 "`webhook-signature: v1,<base64 HMAC> v1a,<base64 Ed25519>`). "
                 "Answers once every accepted event is durable; repeats of stored event ids are "
-                "counted as duplicates, never stored twice. See docs/intake.md."
+                "counted as duplicates, never stored twice, and so is a delivery whose "
+                "`webhook-id` was stored before (`repeated_delivery`). See docs/intake.md."
             ),
             "operationId": "partner_events",
             "parameters": [

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from seedtrail.intake.events import InboxRow
 from seedtrail.store import groupcommit
 from seedtrail.store.groupcommit import CommitFailed, GroupCommit
-from seedtrail.store.schema import inbox, intake_counts
+from seedtrail.store.schema import inbox, intake_counts, webhook_deliveries
 
 HOUR_US = 3_600_000_000
 _COLS = ("stream", "source", "event_id", "kind", "ts_us", "received_us", "payload")
@@ -33,6 +33,15 @@ class InboxUnavailable(CommitFailed):
 class Receipt:
     stored: int
     duplicates: int
+    repeated_delivery: bool = False  # its webhook id was stored before: nothing stored again
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One request's rows, with the shop's delivery id when it sent one (Standard Webhooks)."""
+
+    rows: Sequence[InboxRow]
+    delivery: str | None = None
 
 
 class Inbox:
@@ -51,37 +60,47 @@ class Inbox:
             f"received = {c}.received + excluded.received, "
             f"duplicates = {c}.duplicates + excluded.duplicates"
         )
-        self._group: GroupCommit[Sequence[InboxRow], Receipt] = GroupCommit(
+        w = webhook_deliveries.name
+        self._delivery = (
+            f"INSERT INTO {w} (source, webhook_id, received_us) "  # noqa: S608 (constant names)
+            f"VALUES ({mark}, {mark}, {mark}) ON CONFLICT (source, webhook_id) DO NOTHING"
+        )
+        self._group: GroupCommit[Batch, Receipt] = GroupCommit(
             engine, self._apply, max_batch=max_batch, name="inbox", error=InboxUnavailable
         )
         self._started = False
 
-    async def put(self, rows: Sequence[InboxRow]) -> Receipt:
-        """Store ``rows``; return once they are durable. Starts the writer on first use."""
+    async def put(self, rows: Sequence[InboxRow], delivery: str | None = None) -> Receipt:
+        """Store ``rows``; return once they are durable. Starts the writer on first use. With
+        ``delivery`` (a webhook id), a delivery already stored stores nothing."""
         if not self._started:
             self._group.start(asyncio.get_running_loop())
             self._started = True
-        return await self._group.submit(rows)
+        return await self._group.submit(Batch(rows, delivery))
 
-    def put_now(self, rows: Sequence[InboxRow]) -> Receipt:
+    def put_now(self, rows: Sequence[InboxRow], delivery: str | None = None) -> Receipt:
         """Store ``rows`` in one transaction of their own (batch jobs: import, replay)."""
-        return groupcommit.run_once(self.engine, self._apply, [rows])[0]
+        return groupcommit.run_once(self.engine, self._apply, [Batch(rows, delivery)])[0]
 
     def stop(self) -> None:
         if self._started:
             self._group.stop()
             self._started = False
 
-    def _apply(self, cur: Any, batches: Sequence[Sequence[InboxRow]]) -> list[Receipt]:
+    def _apply(self, cur: Any, batches: Sequence[Batch]) -> list[Receipt]:
         receipts: list[Receipt] = []
         received: Counter[tuple[str, int]] = Counter()
         repeats: Counter[tuple[str, int]] = Counter()
-        for rows in batches:
+        for batch in batches:
+            rows = batch.rows
             if not rows:
                 receipts.append(Receipt(0, 0))
                 continue
-            stored = self._insert_rows(cur, rows)
-            receipts.append(Receipt(stored, len(rows) - stored))
+            if batch.delivery is not None and not self._new_delivery(cur, rows[0], batch.delivery):
+                stored, again = 0, True  # the same delivery again: its events count as repeats
+            else:
+                stored, again = self._insert_rows(cur, rows), False
+            receipts.append(Receipt(stored, len(rows) - stored, again))
             hours = Counter((r[1], r[5] - r[5] % HOUR_US) for r in rows)
             received.update(hours)
             if stored < len(rows):
@@ -91,6 +110,11 @@ class Inbox:
                 self._count, [(s, h, n, repeats.get((s, h), 0)) for (s, h), n in received.items()]
             )
         return receipts
+
+    def _new_delivery(self, cur: Any, first: InboxRow, delivery: str) -> bool:
+        """Record the delivery of ``first``'s source; False when it was recorded before."""
+        cur.execute(self._delivery, (first[1], delivery, first[5]))
+        return int(cur.rowcount) == 1
 
     def _insert_rows(self, cur: Any, rows: Sequence[InboxRow]) -> int:
         """Insert, skipping repeats; return how many were new (the sum of affected rows)."""

@@ -459,6 +459,16 @@ intake_counts = Table(
     Column("duplicates", BigInteger, nullable=False),
 )
 
+#: Standard Webhooks deliveries already stored, by the shop's ``webhook-id`` (the idempotency
+#: key): a delivery seen again is acknowledged and stores nothing, whatever its events' ids.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("source", String(40), primary_key=True),
+    Column("webhook_id", String(256), primary_key=True),
+    Column("received_us", BigInteger, nullable=False),
+)
+
 #: Last backhaul health status per partner (the alert webhook fires when it changes).
 backhaul_status = Table(
     "backhaul_status",
