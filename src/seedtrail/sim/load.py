@@ -83,6 +83,8 @@ class _Context:
         self.partner_id = {r["partner"]: i for i, r in enumerate(partners, start=1)}
         #: collab notes, which carry the 赞助 label (what accepting the collab does)
         self.labelled = {r["note_id"] for r in world_rows(ent / "collab_registrations.parquet")}
+        #: boosted notes, which carry the 广告 label (what adding a note to a campaign does)
+        self.boosted = {r["note_id"] for r in world_rows(ent / "campaign_notes.parquet")}
 
 
 def _account(r: dict[str, Any], _: _Context) -> dict[str, Any]:
@@ -109,10 +111,16 @@ def _note(r: dict[str, Any], c: _Context) -> dict[str, Any]:
         "category": r["category"],
         "published_at": r["published_at"],
         "status": "normal",
-        "ad_label": "sponsored" if r["note_id"] in c.labelled else None,
+        "ad_label": _label(r["note_id"], c),
         "created_at": r["published_at"],
         "updated_at": r["published_at"],
     }
+
+
+def _label(note_id: int, c: _Context) -> str | None:
+    if note_id in c.labelled:
+        return "sponsored"
+    return "ad" if note_id in c.boosted else None
 
 
 def _partner(r: dict[str, Any], c: _Context) -> dict[str, Any]:
