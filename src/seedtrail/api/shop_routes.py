@@ -55,6 +55,7 @@ def shop_row_json(row: dict[str, Any]) -> dict[str, Any]:
     out["clicks"] = int(row["clicks"] or 0)
     out.update({name: attr.metric_json(row, name) for name, _, _ in METRICS})
     out["sample_rate"] = {"min": row["sample_rate_min"], "max": row["sample_rate_max"]}
+    out.update({name: attr._num(row.get(name)) for name in ("spend", "roas")})  # item rows
     return out
 
 
@@ -113,6 +114,17 @@ def brand_items(conn: Connection, actor: Principal) -> list[str] | None:
     return sorted({f"{s}:{i}" for s, i in conn.execute(query).all()})
 
 
+def item_titles(conn: Connection) -> dict[str, str]:
+    """Each item key (``<partner>:<item id>``) with the title of its first offer."""
+    query = (
+        select(partners.c.slug, offers.c.item_id, offers.c.title)
+        .join(partners, partners.c.id == offers.c.partner_id)
+        .where(offers.c.item_id.is_not(None))
+        .order_by(offers.c.id.desc())
+    )
+    return {f"{s}:{i}": str(t) for s, i, t in conn.execute(query).all()}
+
+
 @router.get(
     "/attribution/items",
     summary="Funnel per item (`<partner>:<item id>`): brands see the items of their own offers",
@@ -129,6 +141,9 @@ def items_report(
     run = attr._run(report, model)
     assert run is not None
     rows, other = attr._funnel_rows(report, run["model"], "item", keys), None
+    titles = item_titles(conn)
+    for r in rows:
+        r["title"] = titles.get(r["key"])
     if actor.role != "operator":
         rows, other = gate.release_rows(rows, attr._k(request))
     return {"run": run, "items": rows, "items_other": other}

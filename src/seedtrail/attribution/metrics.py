@@ -114,14 +114,16 @@ METRICS: tuple[Metric, ...] = (
     Metric("gmv", "GMV", "GMV", f"Order value less refunds, {_BACK}", "CNY",
            interval="horvitz_thompson_t", digits=2),
     Metric("spend", "投流花费", "Boost spend",
-           "Boost spend on the row's notes (a campaign: its own spend)", "CNY", digits=2),
+           "Boost spend on the row's notes (a campaign: its own spend; an item: each note's "
+           "spend split equally among the items its links point to)", "CNY", digits=2),
     Metric("cost_per_read", "单次阅读成本", "Cost per read", "Boost spend over reads",
            "CNY per unit", "reads", digits=2),
     Metric("cost_per_click", "单次点击成本", "Cost per click", "Boost spend over counted clicks",
            "CNY per unit", "clicks", digits=2),
     Metric("cost_per_purchase", "单次购买成本", "Cost per purchase",
            "Boost spend over purchases (scaled)", "CNY per unit", "purchases", digits=2),
-    Metric("roas", "ROAS", "ROAS", "GMV (scaled) over boost spend", "ratio", "spend", digits=2),
+    Metric("roas", "ROAS", "ROAS", "GMV (scaled) over boost spend (an item: its own GMV over "
+           "its share of spend)", "ratio", "spend", digits=2),
     Metric("sample_rate", "回传采样率", "Backhaul sample rate",
            "Share of a shop's events it sends back (smallest–largest behind the row)", "share"),
     Metric("backhaul_flags", "回传异常", "Backhaul flags",

@@ -39,6 +39,7 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
         fig = row[name]
         low, high = fig.get("ci95") or (None, None)
         out.update({name: fig["scaled"], f"{name}_low": low, f"{name}_high": high})
+    out.update({name: row.get(name) for name in ("spend", "roas")})  # item rows carry them
     return out
 
 
@@ -85,6 +86,8 @@ def shop_page(ctx: Ctx) -> Response:
         Column("gmv_low", t("shop.col.ci_low"), True),
         Column("gmv_high", t("shop.col.ci_high"), True),
     ]
+    if dimension == "item":  # the item's share of boost spend and ROAS (metric registry)
+        columns += [Column("spend", m("spend"), True), Column("roas", m("roas"), True, 2)]
     table = tables.build(
         "shop",
         columns,
