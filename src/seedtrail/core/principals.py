@@ -59,10 +59,10 @@ def create(
         kind = conn.execute(select(accounts.c.kind).where(accounts.c.id == account_id)).scalar()
         if kind is None:
             raise InvalidInput(f"account {account_id} does not exist")
-        if role == "creator" and kind != "creator":
+        if role == "creator" and kind not in ("creator", "buyer"):  # a buyer (买手) posts too
             raise InvalidInput(f"account {account_id} is a {kind}, not a creator")
-        if role == "brand" and kind == "creator":
-            raise InvalidInput(f"account {account_id} is a creator, not a brand")
+        if role == "brand" and kind in ("creator", "buyer"):
+            raise InvalidInput(f"account {account_id} is a {kind}, not a brand")
     key = KEY_PREFIX + secrets.token_urlsafe(24)
     row = repo.insert(
         conn,

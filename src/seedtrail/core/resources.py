@@ -77,6 +77,7 @@ TERMS = (
     *(N_("resource.partners"), N_("resource.offers"), N_("resource.rules")),
     *(N_("resource.cases"), N_("resource.clicks"), N_("resource.audit")),
     N_("resource.attribution"),
+    N_("resource.commission"),
     *(N_("object.account"), N_("object.collab"), N_("object.campaign"), N_("object.note")),
     *(N_("object.comment"), N_("object.mount"), N_("object.partner"), N_("object.offer")),
     *(N_("object.policy_rule"), N_("object.case"), N_("object.action"), N_("object.appeal")),
