@@ -148,3 +148,42 @@ def test_only_the_buyer_and_operators_read_it(client: TestClient, world: dict[st
     assert client.get(path, params={"since": "x"}, headers=_auth(world["op"])).status_code == 422
     missing = client.get("/buyers/99999/commission", params=params, headers=_auth(world["op"]))
     assert missing.status_code == 404
+
+
+def _cli(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> tuple[int, str, str]:
+    from seedtrail.cli.main import main
+
+    try:
+        main(["--data-dir", str(data), *args])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_the_cli_prints_the_same_statement_in_both_languages(
+    client: TestClient, world: dict[str, Any], settings: Settings, store: Store,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("the CLI opens the data directory's own SQLite store")
+    period = ["--since", "2020-01-01", "--until", "2030-01-01"]
+    api = client.get(f"/buyers/{world['buyer']}/commission",
+                     params={"since": "2020-01-01", "until": "2030-01-01"},
+                     headers=_auth(world["op"])).json()  # fmt: skip
+    data = settings.data_dir
+    code, out, _ = _cli(capsys, data, "buyers", "statement", str(world["buyer"]), *period, "--json")
+    assert code == 0 and json.loads(out) == api
+    monkeypatch.setenv("COLUMNS", "200")  # one line per row: no wrapped headings
+    monkeypatch.setenv("SEEDTRAIL_LANG", "zh-CN")
+    code, out, _ = _cli(capsys, data, "buyers", "statement", str(world["buyer"]), *period)
+    assert code == 0 and "应付佣金" in out and "合计" in out and "20.00" in out
+    monkeypatch.setenv("SEEDTRAIL_LANG", "en")
+    code, out, _ = _cli(capsys, data, "buyers", "statement", str(world["buyer"]), *period)
+    assert code == 0 and "Commission due" in out and "Total" in out
+    code, _, err = _cli(capsys, data, "buyers", "statement", str(world["brand_id"]), *period)
+    assert code != 0 and "not a buyer" in err and "Traceback" not in err
+    code, _, err = _cli(capsys, data, "buyers", "statement", "1", "--since", "soon",
+                        "--until", "2030-01-01")  # fmt: skip
+    assert code != 0 and "not a date" in err

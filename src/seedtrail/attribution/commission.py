@@ -148,6 +148,24 @@ def statement(
     }
 
 
+def default_period(conn: Connection, buyer_id: int) -> tuple[date, date]:
+    """From the day of the buyer's first counted tap to the last tap's day plus the window (the
+    period its orders can fall in); the last 30 days when it has none."""
+    taps = buyer_clicks(conn, buyer_id, datetime.now(UTC))["click_us"].to_pylist()
+    if not taps:
+        today = datetime.now(UTC).date()
+        return today - timedelta(days=30), today
+    first, last = (datetime.fromtimestamp(t / 1e6, UTC).date() for t in (min(taps), max(taps)))
+    return first, last + WINDOW
+
+
+def buyers(conn: Connection) -> list[dict[str, Any]]:
+    """Every buyer account: id, handle, name and commission rate."""
+    a = accounts.c
+    query = select(a.id, a.handle, a.display_name, a.commission_rate).where(a.kind == "buyer")
+    return [dict(r) for r in conn.execute(query.order_by(a.id)).mappings()]
+
+
 def _finish(row: dict[str, Any], rate: float) -> None:
     row["gmv"] = round(float(row["gmv"]), 2)
     row["refunded"] = round(float(row["refunded"]), 2)

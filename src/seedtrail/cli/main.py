@@ -12,6 +12,7 @@ from seedtrail import __version__
 from seedtrail.cli import (
     attribute_cmd,
     attribute_report_cmd,
+    buyers_cmd,
     cases_cmd,
     cleanroom_cmd,
     config_cmd,
@@ -67,6 +68,7 @@ COMMANDS = (
     lake_cmd,
     attribute_cmd,
     attribute_report_cmd,  # report
+    buyers_cmd,  # buyers statement
     cleanroom_cmd,
     integrity_cmd,
     cases_cmd,

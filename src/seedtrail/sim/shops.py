@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from seedtrail.sim.behaviour import CLICK, HOUR_CDF, READ, FrontChunk
+from seedtrail.sim.ownshop import OWN_SHOP
 from seedtrail.sim.world import US_PER_DAY, World
 
 SEARCH, STORE_VISIT, PRODUCT_VIEW, ADD_TO_CART, PURCHASE, REFUND, CANCEL, ORDER_STATUS = range(8)
@@ -176,13 +177,14 @@ def simulate_shops(
     qty = np.where(rng.random(n) < 0.15, 2, 1)
     price = world.offer_price[s.offer] * qty
     span = (s.end - s.start).astype(np.float64)
+    own = world.offer_partner[s.offer] == OWN_SHOP  # keeps its orders' click ids (sim.ownshop)
     out: list[tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]] = []
     for stage in range(PURCHASE + 1):
         rows = np.flatnonzero((s.first <= stage) & (stage <= s.last))
         ts = s.start[rows] + (span[rows] * _STAGE_FRACTION[stage]).astype(np.int64) + stage
         value = price[rows] if stage == PURCHASE else np.zeros(len(rows))
         if stage == PURCHASE:  # a purchase days later has lost the click id
-            keep_click = (s.end[rows] - s.start[rows]) < 3 * US_PER_DAY
+            keep_click = ((s.end[rows] - s.start[rows]) < 3 * US_PER_DAY) | own[rows]
         else:
             keep_click = np.asarray(stage != SEARCH)
         out.append((rows, stage, ts, value, keep_click))
@@ -199,7 +201,7 @@ def simulate_shops(
             REFUND,
             s.end[refund] + rng.integers(1, 11, len(refund)) * US_PER_DAY,
             -price[refund],
-            np.asarray(False),
+            own[refund],
         )
     )
     out.append(

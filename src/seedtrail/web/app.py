@@ -10,7 +10,17 @@ from seedtrail.attribution.runs import Reports
 from seedtrail.core.settings import Settings
 from seedtrail.store.store import Store
 from seedtrail.web.render import Web
-from seedtrail.web.views import auth, brand, creator, health, items, moderator, operator, shop
+from seedtrail.web.views import (
+    auth,
+    brand,
+    commission,
+    creator,
+    health,
+    items,
+    moderator,
+    operator,
+    shop,
+)
 
 
 def create_web(settings: Settings, store: Store, reports: Reports) -> Starlette:
@@ -30,6 +40,7 @@ def create_web(settings: Settings, store: Store, reports: Reports) -> Starlette:
         Route("/shop", shop.shop_page),
         Route("/brand", brand.campaigns_page),
         Route("/items", items.items_page),
+        Route("/commission", commission.commission_page),
         Route("/brand/campaigns/{ident:int}", brand.campaign_page),
         Route("/brand/campaigns/{ident:int}/export.csv", brand.export_csv),
         Route("/moderator", moderator.queue_page),

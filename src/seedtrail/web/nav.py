@@ -15,6 +15,7 @@ VIEWS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/ui/operator", "nav.operator", rules.RESOURCE.read_roles & audit.READERS),
     ("/ui/health", "nav.health", frozenset({"operator", "moderator", "partner"})),
     ("/ui/shop", "nav.shop", frozenset({"operator", "partner"})),
+    ("/ui/commission", "nav.commission", frozenset({"operator", "creator"})),
     ("/ui/moderator", "nav.moderator", cases.STAFF),
     (
         "/ui/creator",
