@@ -53,11 +53,11 @@ def commission_page(ctx: Ctx) -> Response:
     columns = [
         Column("partner", t("buyers.col.partner")),
         Column("orders", m("buyer_orders"), True),
-        Column("gmv", m("buyer_gmv"), True),
+        Column("gmv", m("buyer_gmv"), True, 2),
         Column("refunds", m("buyer_refunds"), True),
-        Column("refunded", t("buyers.col.refunded"), True),
-        Column("net_gmv", t("buyers.col.net_gmv"), True),
-        Column("commission_due", m("commission_due"), True),
+        Column("refunded", t("buyers.col.refunded"), True, 2),
+        Column("net_gmv", t("buyers.col.net_gmv"), True, 2),
+        Column("commission_due", m("commission_due"), True, 2),
     ]
     rows = got["partners"] if got else []
     table = tables.build(
