@@ -188,13 +188,12 @@ def simulate_shops(
         else:
             keep_click = np.asarray(stage != SEARCH)
         out.append((rows, stage, ts, value, keep_click))
-    bought = buyers
-    u = rng.random(len(bought))
-    refund = bought[u < world.spec.refund_rate]
-    cancel = bought[
+    u = rng.random(len(buyers))
+    refund = buyers[u < world.spec.refund_rate]
+    cancel = buyers[
         (u >= world.spec.refund_rate) & (u < world.spec.refund_rate + world.spec.cancel_rate)
     ]
-    status = bought[rng.random(len(bought)) < 0.5]
+    status = buyers[rng.random(len(buyers)) < 0.5]
     out.append(
         (
             refund,
