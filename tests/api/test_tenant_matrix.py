@@ -36,6 +36,10 @@ def tenant_b(store: Store) -> World:
         verified=True,
     )["id"]  # fmt: skip
     i["b_note"] = i["other_note"]
+    i["b_buyer"] = make(
+        store, accounts.RESOURCE, handle="b3", display_name=f"{MARK} buyer", kind="buyer",
+        commission_rate=0.1,
+    )["id"]  # fmt: skip
     with store.transaction() as conn:
         notes.NOTES.repo.update(conn, i["b_note"], {"title": f"{MARK} note"})
     i["b_comment"] = make(
@@ -82,7 +86,7 @@ def objects(w: World) -> dict[str, Any]:
         "cases": i["b_case"], "actions": i["b_action"], "appeals": i["b_appeal"],
         "keys": i["b_key"], "attribution/campaigns": i["b_campaign"],
         "attribution/notes": i["b_note"], "cases/groups": "tenantb-group",
-        "holdout": "tenantb-viewer-0001", "shop": "shop",
+        "holdout": "tenantb-viewer-0001", "shop": "shop", "buyers": i["b_buyer"],
     }  # fmt: skip
 
 
@@ -138,7 +142,10 @@ def bodies(w: World) -> dict[str, Any]:
 
 
 IDS = re.compile(r"/\d+")
-QUERIES = {"GET /attribution/notes": "ids={b_note}"}
+QUERIES = {
+    "GET /attribution/notes": "ids={b_note}",
+    "GET /buyers/{ident}/commission": "since=2025-01-01&until=2026-12-31",
+}
 
 
 def operations(client: TestClient) -> list[tuple[str, str, dict[str, Any]]]:
@@ -158,7 +165,7 @@ def _resource(path: str) -> str:
 RESOURCES = {
     "accounts", "notes", "comments", "offers", "collabs", "campaigns", "partners", "mounts",
     "rules", "cases", "actions", "appeals", "keys", "attribution/campaigns", "attribution/notes",
-    "cases/groups", "holdout", "shop",
+    "cases/groups", "holdout", "shop", "buyers",
 }  # fmt: skip
 
 
