@@ -16,14 +16,15 @@ from sqlalchemy import func, select
 
 from factories import auth
 from seedtrail.api.app import create_app
-from seedtrail.attribution import runs
+from seedtrail.attribution import commission, runs
 from seedtrail.attribution import world as attribution_world
 from seedtrail.attribution.deployment import from_settings
 from seedtrail.cleanroom.rows import load_rows
 from seedtrail.core.settings import load_settings
 from seedtrail.demo import tour as demo
-from seedtrail.store import migrate
-from seedtrail.store.schema import accounts, cases, clicks
+from seedtrail.demo import world as demo_world
+from seedtrail.store import audit, migrate
+from seedtrail.store.schema import accounts, cases, clicks, link_mounts
 from seedtrail.store.store import Store
 
 
@@ -36,7 +37,7 @@ def test_demo_world_runs_every_stage_and_signs_in_as_its_accounts(tmp_path: Path
     assert world.events > 10_000
     assert world.clicks > 0  # the world's link taps are in the redirect's click log
     stored = {slug: v["stored"] for slug, v in world.backhaul.items()}
-    assert set(stored) == {"tmall", "jd", "miniapp"} and min(stored.values()) > 0
+    assert set(stored) == {"tmall", "jd", "miniapp", "ownshop"} and min(stored.values()) > 0
     assert sum(v["duplicates"] for v in world.backhaul.values()) > 0  # the sim delivers repeats
     community = world.detail["community events"]
     assert community["rejected"] == 0 and community["stored"] > 10_000
@@ -49,7 +50,7 @@ def test_demo_world_runs_every_stage_and_signs_in_as_its_accounts(tmp_path: Path
     assert inputs["source"] == "deployment" and inputs["identity"] == "clean room"
     assert published.meta["world"] is None and published.meta["scores"] == []
     matches = inputs["matches"]
-    assert set(matches) == {"tmall", "jd", "miniapp"}
+    assert set(matches) == {"tmall", "jd", "miniapp", "ownshop"}
     assert all(0 < m["match_rate"] < 1 for m in matches.values())  # not every customer matches
     assert 0 < inputs["unmatched_share"] < 1
     # taps through a boost carry their campaign: campaign rows credit counted clicks
@@ -88,6 +89,46 @@ def test_demo_world_runs_every_stage_and_signs_in_as_its_accounts(tmp_path: Path
         _the_opening_is_measured(client, report.keys["operator"], world.detail["opened"])
     store.dispose()
     assert "the demo world (tiny, seed 7)" in out.getvalue()
+    _three_parties(world, settings, report.keys)
+
+
+def _three_parties(world: demo_world.WorldSummary, settings: Any, keys: dict[str, str]) -> None:
+    """The demo's placement, funder, item and own-shop figures are the deployment's own: the
+    API gives the same, and every link in the store went through the policy (an allowed
+    ``mount.decision`` audit entry per mount)."""
+    fig = world.detail["three_party"]
+    assert fig["placements"]["search_card"] > 0 and fig["placements"]["note_card"] > 0
+    assert {"brand", "platform"} <= set(fig["funders"]) and any(
+        k.startswith("marketplace:") for k in fig["funders"]
+    )
+    assert fig["items"]["with_gmv"] > 0 and fig["items"]["with_roas"] > 0
+    own = fig["own_shop"]
+    assert own["partners"] == ["ownshop"] and own["ownshop"]["clicks"] > 0
+    assert own["buyers"] and sum(b["clicks"] for b in own["buyers"]) > 0
+    store = Store.from_settings(settings)
+    with store.read() as conn:
+        mounts = conn.execute(select(func.count()).select_from(link_mounts)).scalar()
+        allowed = [
+            e for e in audit.entries(conn, action_prefix="mount.decision", limit=100_000)
+            if e["detail"]["decision"]["allowed"]
+        ]  # fmt: skip
+        assert mounts == len(allowed)
+        buyers = {b["handle"]: b["id"] for b in commission.buyers(conn)}
+    with TestClient(create_app(settings, store=store)) as client:
+        op = auth(keys["operator"])
+        for b in own["buyers"]:
+            since, until = _period(store, buyers[b["buyer"]])
+            got = client.get(f"/buyers/{buyers[b['buyer']]}/commission", headers=op,
+                             params={"since": since, "until": until}).json()  # fmt: skip
+            assert got["total"]["commission_due"] == b["commission_due"]
+            assert got["counted_clicks"] == b["clicks"]
+    store.dispose()
+
+
+def _period(store: Store, buyer: int) -> tuple[str, str]:
+    with store.read() as conn:
+        since, until = commission.default_period(conn, buyer)
+    return since.isoformat(), until.isoformat()
 
 
 def _the_opening_is_measured(client: TestClient, key: str, opened: dict[str, Any]) -> None:

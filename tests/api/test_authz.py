@@ -196,6 +196,12 @@ def matrix(w: World) -> list[tuple[str, str, Any, dict[str, str]]]:
         ),
         ("GET", "/attribution/scores", None, only_op),
         ("GET", "/attribution/items", None, brand_op),
+        (  # a creator is not a buyer: no one gets a statement (buyers: test_buyer_commission)
+            "GET",
+            f"/buyers/{i['creator']}/commission?since=2025-01-01&until=2025-02-01",
+            None,
+            dict.fromkeys(ROLES, NO),
+        ),
         ("GET", f"/campaigns/{i['campaign']}/funders", None, brand_op),
         ("GET", f"/shop/{i['partner']}/funding", None, {**only_op, "partner": OK}),
         (

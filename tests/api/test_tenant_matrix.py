@@ -37,6 +37,10 @@ def tenant_b(store: Store) -> World:
         verified=True,
     )["id"]  # fmt: skip
     i["b_note"] = i["other_note"]
+    i["b_buyer"] = make(
+        store, accounts.RESOURCE, handle="b3", display_name=f"{MARK} buyer", kind="buyer",
+        commission_rate=0.1,
+    )["id"]  # fmt: skip
     with store.transaction() as conn:
         notes.NOTES.repo.update(conn, i["b_note"], {"title": f"{MARK} note"})
     i["b_comment"] = make(
@@ -83,7 +87,7 @@ def objects(w: World) -> dict[str, Any]:
         "cases": i["b_case"], "actions": i["b_action"], "appeals": i["b_appeal"],
         "keys": i["b_key"], "attribution/campaigns": i["b_campaign"],
         "attribution/notes": i["b_note"], "cases/groups": "tenantb-group",
-        "holdout": "tenantb-viewer-0001", "shop": "shop",
+        "holdout": "tenantb-viewer-0001", "shop": "shop", "buyers": i["b_buyer"],
         "policy/changes": 1, "policy/studies": "0123456789ab",
     }  # fmt: skip
 
@@ -143,6 +147,7 @@ IDS = re.compile(r"/\d+")
 QUERIES = {
     "GET /attribution/notes": "ids={b_note}",
     "GET /policy/impact": "at=2025-06-02&treated=skincare",
+    "GET /buyers/{ident}/commission": "since=2025-01-01&until=2026-12-31",
 }
 
 
@@ -163,7 +168,7 @@ def _resource(path: str) -> str:
 RESOURCES = {
     "accounts", "notes", "comments", "offers", "collabs", "campaigns", "partners", "mounts",
     "rules", "cases", "actions", "appeals", "keys", "attribution/campaigns", "attribution/notes",
-    "cases/groups", "holdout", "shop", "policy/changes", "policy/studies",
+    "cases/groups", "holdout", "shop", "buyers", "policy/changes", "policy/studies",
 }  # fmt: skip
 
 

@@ -54,3 +54,48 @@ def test_an_unlabelled_commercial_note_is_refused_and_audited(
     assert labelled and labelled[0]["passed"]
     r = client.patch(f"/notes/{note}", json={"ad_label": "billboard"}, headers=auth(creator))
     assert r.status_code == 422
+
+
+def test_a_boosted_note_needs_its_label_too(store: Store, client: TestClient) -> None:
+    """Boosting is paid distribution: adding a note to a campaign labels it 广告 (audited);
+    with the label taken off, a link on the boosted note is refused with the reason and the
+    live link closes; once the campaign is paused the note is no longer paid for."""
+    w = build_world(store)
+    brand, op = auth(w.keys["brand"]), auth(w.keys["operator"])
+    note = client.post(
+        "/notes",
+        json={"author_id": w.ids["brand"], "title": "新品防晒", "category": "skincare"},
+        headers=brand,
+    ).json()["id"]
+    body = {"placement": "note_card", "offer_id": w.ids["offer"], "note_id": note}
+    first = client.post("/mounts", json=body, headers=brand)
+    assert first.status_code in (200, 201), first.text
+    assert not [c for c in first.json()["decision"]["checks"] if c["check"] == "ad_label"]
+
+    camp = w.ids["campaign"]
+    r = client.post(f"/campaigns/{camp}/notes", json={"note_ids": [note]}, headers=brand)
+    assert r.status_code == 200, r.text
+    assert client.get(f"/notes/{note}", headers=op).json()["ad_label"] == "ad"
+    with store.read() as conn:
+        [added] = audit.entries(conn, action_prefix="campaign.add_notes", limit=1)
+    assert added["after"]["labelled_ad"] == [note]
+
+    r = client.patch(f"/notes/{note}", json={"ad_label": None}, headers=brand)
+    assert r.status_code == 200 and r.json()["ad_label"] is None
+    r = client.post("/mounts", json=body, headers=brand)
+    assert r.status_code == 403, r.text
+    failed = [c for c in r.json()["decision"]["checks"] if not c["passed"]]
+    assert [c["check"] for c in failed] == ["ad_label"]
+    assert "boosted" in failed[0]["message"]
+    zh = client.post("/mounts", json=body, headers={**brand, "Accept-Language": "zh-CN"})
+    assert "投流" in zh.text
+    assert client.get(f"/r/{first.json()['code']}", follow_redirects=False).status_code == 410
+    with store.read() as conn:
+        [refused] = audit.entries(conn, action_prefix="mount.decision", limit=1)
+    assert not refused["detail"]["decision"]["allowed"]
+
+    r = client.patch(f"/campaigns/{camp}", json={"status": "paused"}, headers=brand)
+    assert r.status_code == 200, r.text
+    r = client.post("/mounts", json=body, headers=brand)
+    assert r.status_code in (200, 201), r.text
+    assert client.get(f"/r/{first.json()['code']}", follow_redirects=False).status_code != 410

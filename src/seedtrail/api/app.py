@@ -18,6 +18,7 @@ from sqlalchemy import select
 from seedtrail import __version__
 from seedtrail.api import (
     attribution_routes,
+    buyer_routes,
     cases_routes,
     cleanroom_routes,
     community_routes,
@@ -92,6 +93,7 @@ def _routes(api: FastAPI) -> None:
         shop_routes.router,
         funding_routes.router,
         impact_routes.router,
+        buyer_routes.router,
     ):
         api.include_router(router)
     for res in CRUD:

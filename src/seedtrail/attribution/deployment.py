@@ -14,7 +14,8 @@
 * ``w_identity``: the people the clean room matched: the community's own user key and the shop's
   *handle* per partner (no relation here holds both parties' raw keys), or, for an operator who
   owns both sides, an identity file (``--identity FILE``);
-* ``w_campaigns``, ``w_campaign_notes``, ``w_spend``, ``w_offers``, ``w_note_dims``: the store;
+* ``w_campaigns``, ``w_campaign_notes``, ``w_spend``, ``w_offers``, ``w_note_mounts``,
+  ``w_note_dims``: the store;
 * ``w_viewers``: every person seen in the touches with their holdout assignment
   (:mod:`seedtrail.holdout`, the same keyed hash the community's boost server uses).
 """
@@ -276,6 +277,7 @@ def _register_store(con: duckdb.DuckDBPyConnection, conn: Connection) -> None:
     for name, table in tables.items():
         con.register(name, table)
     con.execute("CREATE OR REPLACE TEMP VIEW w_offers AS SELECT * FROM d_offers")
+    con.execute("CREATE OR REPLACE TEMP VIEW w_note_mounts AS SELECT * FROM d_mounts")
     con.execute(
         "CREATE OR REPLACE TEMP VIEW w_note_dims AS SELECT CAST(n.note_id AS VARCHAR) AS note_id, "
         f"CASE WHEN n.author_kind IN {BRANDS} THEN NULL ELSE n.author_id END AS creator_id, "

@@ -8,8 +8,10 @@ clicks the shop the link led to. Back-link figures (searches, store visits, cart
 refunds, GMV) are the conversions credited by one model, scaled for sampled backhaul, with
 their 95% intervals and the sample rates behind them.
 
-Boost spend is summed per note, campaign, brand (its campaigns) and creator (spend on their
-notes); partners and placements carry no spend. ``cost_per_read``, ``cost_per_click`` and
+Boost spend is summed per note, campaign, brand (its campaigns), creator (spend on their
+notes) and item (:data:`ITEM_SPEND`: a note's spend split equally among the items its links
+point to, so the items' spend adds up to the spend on notes with links to items); partners and
+placements carry no spend. ``cost_per_read``, ``cost_per_click`` and
 ``cost_per_purchase`` divide the spend by the row's reads, clicks and scaled purchases, and
 ``roas`` is the scaled GMV over the spend. On a campaign row every figure is its boosted
 traffic, so its ROAS is the return on boost spend proper; on notes, creators and brands the
@@ -21,7 +23,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from seedtrail.attribution.rollup import DIMENSIONS, key_expr
+from seedtrail.attribution.rollup import DIMENSIONS, ITEM_KEY, key_expr
 from seedtrail.attribution.spec import ENGAGEMENT_KINDS
 from seedtrail.attribution.summary import summary_columns
 
@@ -39,6 +41,18 @@ FRONT_COUNTS = (
 PEOPLE = ("people", "")  # distinct viewers with a touch: the row's reach
 COSTS = ("spend", "cost_per_read", "cost_per_click", "cost_per_purchase", "roas")
 
+#: Each (note, item) a link on the note points to, with the note's share of spend for the item:
+#: one over the number of distinct items linked on the note (``w_note_mounts``: note, offer).
+NOTE_ITEMS = (
+    "SELECT note_id, item_key, 1.0 / COUNT(*) OVER (PARTITION BY note_id) AS share FROM ("
+    f"SELECT DISTINCT CAST(m.note_id AS VARCHAR) AS note_id, {ITEM_KEY.format(t='o')} AS item_key "
+    "FROM w_note_mounts m JOIN w_offers o USING (offer_id) WHERE o.item_id IS NOT NULL) x"
+)
+ITEM_SPEND = (
+    f"SELECT i.item_key AS k, s.spend * i.share AS spend FROM w_spend s JOIN ({NOTE_ITEMS}) i "
+    "USING (note_id)"
+)
+
 _SPEND = {
     "note": "SELECT note_id AS k, spend FROM w_spend",
     "campaign": "SELECT campaign_id AS k, spend FROM w_spend",
@@ -49,6 +63,7 @@ _SPEND = {
         "SELECT d.creator_id AS k, s.spend FROM w_spend s JOIN w_note_dims d USING (note_id) "
         "WHERE d.creator_id IS NOT NULL"
     ),
+    "item": ITEM_SPEND,
 }
 
 

@@ -198,4 +198,5 @@ def shop_row_json(row: dict[str, Any]) -> dict[str, Any]:
     out["clicks"] = int(row["clicks"] or 0)
     out.update({name: metric_json(row, name) for name, _, _ in METRICS})
     out["sample_rate"] = sample_rate_json(row)
+    out.update({name: num(row.get(name)) for name in ("spend", "roas")})  # item rows
     return out

@@ -140,9 +140,23 @@ def items_report(
     run = run_json(report, model)
     assert run is not None
     rows, other = funnel_rows(report, run["model"], "item", keys), None
+    titles = item_titles(conn)
+    for r in rows:
+        r["title"] = titles.get(r["key"])
     if actor.role != "operator":
         rows, other = gate.release_rows(rows, src.k)
     return {"run": run, "items": rows, "items_other": other}
+
+
+def item_titles(conn: Connection) -> dict[str, str]:
+    """Each item key (``<partner>:<item id>``) with the title of its first offer."""
+    query = (
+        select(partners.c.slug, offers.c.item_id, offers.c.title)
+        .join(partners, partners.c.id == offers.c.partner_id)
+        .where(offers.c.item_id.is_not(None))
+        .order_by(offers.c.id.desc())
+    )
+    return {f"{s}:{i}": str(t) for s, i, t in conn.execute(query).all()}
 
 
 def _ratio(gmv: float | None, spend: float) -> float | None:

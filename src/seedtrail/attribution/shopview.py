@@ -12,8 +12,10 @@ that sent the conversion) and the counted clicks on links to *its* offers. Keys:
 ``people`` is the row's reach as the clean room's k rule counts it: distinct community users who
 clicked one of the shop's links or whose touch was credited with one of its conversions under
 the key. Credited figures are estimated as in :mod:`seedtrail.attribution.rollup` (scaled for
-sampled backhaul, 95% intervals); there is no spend here (a shop does not pay for the boost;
-see the funder split for that).
+sampled backhaul, 95% intervals). Item rows carry the item's boost spend and ROAS as the
+funnel's item rows define them (:data:`seedtrail.attribution.funnel.ITEM_SPEND`, the metric
+registry's ``spend`` and ``roas``): an item's key names one partner, so its GMV here is the whole
+item's. Other rows carry no spend (what a shop itself pays is the funder split).
 """
 
 from __future__ import annotations
@@ -62,15 +64,19 @@ def shop_funnel(con: duckdb.DuckDBPyConnection, credit_table: str, model: str) -
     back = ", ".join(f"COALESCE(c.{n}, 0.0) AS {n}" for n in summary_columns())
     con.register("r_shop_credited", credited)
     try:
-        return con.sql(
+        rows = (
             f"SELECT '{model}' AS model, COALESCE(f.partner, c.partner) AS partner, "
             "COALESCE(f.dimension, c.dimension) AS dimension, COALESCE(f.key, c.key) AS key, "
             "CAST(COALESCE(f.clicks, 0) AS BIGINT) AS clicks, "
             f"CAST(COALESCE(f.people, 0) AS BIGINT) AS people, {back}, "
             f"c.sample_rate_min, c.sample_rate_max FROM ({reach}) f "
             "FULL OUTER JOIN r_shop_credited c ON f.partner = c.partner "
-            "AND f.dimension = c.dimension AND f.key = c.key "
-            "ORDER BY partner, dimension, key"
+            "AND f.dimension = c.dimension AND f.key = c.key"
+        )
+        return con.sql(  # r_spend: the funnel's spend per (dimension, key), items included
+            "SELECT x.*, s.spend, x.gmv_scaled / NULLIF(s.spend, 0) AS roas "
+            f"FROM ({rows}) x LEFT JOIN r_spend s ON x.dimension = 'item' "
+            "AND s.dimension = 'item' AND s.key = x.key ORDER BY partner, dimension, key"
         ).to_arrow_table()
     finally:
         con.unregister("r_shop_credited")

@@ -17,7 +17,8 @@ reports.
 * ``w_spend`` boost spend per campaign, note and day; ``w_campaigns`` campaigns and brands;
   ``w_campaign_notes`` (from the world's files, or from the store:
   :mod:`seedtrail.attribution.store_campaigns`);
-* ``w_offers`` offers (item → brand); ``w_identity`` the identity map; ``w_viewers`` the
+* ``w_offers`` offers (item → brand); ``w_note_mounts`` each note's links (note, offer);
+  ``w_identity`` the identity map; ``w_viewers`` the
   randomized holdout assignment (``truth/viewers``); ``w_truth`` the true conversions.
 
 The truth views are read only by lift and scoring, never by the attribution itself.
@@ -127,6 +128,7 @@ def register(
         ),
         "w_spend": (f"SELECT * REPLACE (CAST(note_id AS VARCHAR) AS note_id) FROM {p('spend')}"),
         "w_offers": f"SELECT * FROM {p('offers')}",
+        "w_note_mounts": f"SELECT note_id, offer_id FROM {p('mounts')} WHERE note_id IS NOT NULL",
         "w_viewers": f"SELECT community_key, holdout FROM {p('viewers')}",
         "w_truth": (f"SELECT * REPLACE (CAST(note_id AS VARCHAR) AS note_id) FROM {p('truth')}"),
         "w_note_dims": (

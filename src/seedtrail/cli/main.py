@@ -13,6 +13,7 @@ from seedtrail import __version__
 from seedtrail.cli import (
     attribute_cmd,
     attribute_report_cmd,
+    buyers_cmd,
     cases_cmd,
     cleanroom_cmd,
     config_cmd,
@@ -69,6 +70,7 @@ COMMANDS = (
     lake_cmd,
     attribute_cmd,
     attribute_report_cmd,  # report
+    buyers_cmd,  # buyers statement
     cleanroom_cmd,
     integrity_cmd,
     cases_cmd,

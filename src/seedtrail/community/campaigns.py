@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Connection, delete, insert, select
+from sqlalchemy import ColumnElement, Connection, delete, insert, select, update
 
 from seedtrail.community import collabs
 from seedtrail.core.errors import Forbidden, InvalidInput
@@ -64,6 +64,7 @@ RESOURCE = Resource(
     update_roles=frozenset({"operator", "brand"}),
     scope=_scope,
     prepare=_prepare,
+    policy_fields=frozenset({"status"}),  # an active campaign's notes need an ad label
     filters=("brand_id", "status"),
 )
 
@@ -98,6 +99,7 @@ def add_notes(
         conn.execute(
             insert(campaign_notes), [{"campaign_id": campaign_id, "note_id": n} for n in new]
         )
+        labelled = _label_notes(conn, new)
         epoch.bump(conn)  # live links know their note's campaigns (a tap's ``c`` is checked)
         audit.record(
             conn,
@@ -105,9 +107,22 @@ def add_notes(
             action="campaign.add_notes",
             object_type="campaign",
             object_id=campaign_id,
-            after={"note_ids": new},
+            after={"note_ids": new, "labelled_ad": labelled},
         )
     return sorted(have | set(new))
+
+
+def _label_notes(conn: Connection, note_ids: list[int]) -> list[int]:
+    """A boost is paid distribution, an ad: each boosted note without a label gets 广告 (``ad``);
+    returns the notes labelled (the link policy refuses links on a boosted unlabelled note)."""
+    bare = sorted(
+        conn.execute(
+            select(notes.c.id).where(notes.c.id.in_(note_ids), notes.c.ad_label.is_(None))
+        ).scalars()
+    )
+    if bare:
+        conn.execute(update(notes).where(notes.c.id.in_(bare)).values(ad_label="ad"))
+    return bare
 
 
 def note_ids(conn: Connection, campaign_id: int) -> list[int]:

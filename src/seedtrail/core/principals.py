@@ -66,11 +66,11 @@ def create(
                     {"what": term("object", "account"), "id": account_id},
                 )
             )
-        if role == "creator" and kind != "creator":
+        if role == "creator" and kind not in ("creator", "buyer"):  # a buyer (买手) posts too
             raise InvalidInput(
                 Msg("problem.invalid-input.not_creator", {"id": account_id, "kind": kind})
             )
-        if role == "brand" and kind == "creator":
+        if role == "brand" and kind in ("creator", "buyer"):
             raise InvalidInput(Msg("problem.invalid-input.creator_not_brand", {"id": account_id}))
     key = KEY_PREFIX + secrets.token_urlsafe(24)
     row = repo.insert(

@@ -78,6 +78,7 @@ TERMS = (
     *(N_("resource.cases"), N_("resource.clicks"), N_("resource.audit")),
     N_("resource.attribution"),
     N_("resource.impact"),
+    N_("resource.commission"),
     *(N_("object.account"), N_("object.collab"), N_("object.campaign"), N_("object.note")),
     *(N_("object.comment"), N_("object.mount"), N_("object.partner"), N_("object.offer")),
     *(N_("object.policy_rule"), N_("object.case"), N_("object.action"), N_("object.appeal")),

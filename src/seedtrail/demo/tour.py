@@ -126,6 +126,7 @@ def run(settings: Settings, console: Console, *, world_scale: str | None = None)
 
             report.world = demo_world.build(settings, store, say, scale=world_scale)
         _print_world(console, report.world)
+        _print_three_party(console, report.world)
     ids = _seed(store)
     console.print(
         "created a brand, a creator and her note, three shops (淘宝 app, 京东 mini "
@@ -228,6 +229,43 @@ def _print_world(console: Console, world: WorldSummary) -> None:
             "the operator's policy impact page (/ui/operator/impact) or `seedtrail policy impact "
             f"--at {opened['from']} --treated {opened['category']}`"
         )
+
+
+def _print_three_party(console: Console, world: WorldSummary) -> None:
+    """The demo's placement, funder, item and own-shop figures (``demo.threeparty``)."""
+    fig = world.detail.get("three_party")
+    if not fig:
+        return
+    console.print(
+        "links by placement: " + ", ".join(f"{k} {v:,}" for k, v in fig["placements"].items())
+    )
+    table = Table(
+        "funder", "campaigns", "spend (CNY)", "ROAS on its spend", title="co-funded boosts"
+    )
+    for who, f in fig["funders"].items():
+        roas = "—" if f["roas"] is None else f"{f['roas']:.2f}"
+        table.add_row(who, str(f["campaigns"]), f"{f['spend']:,.2f}", roas)
+    console.print(table)
+    items = fig["items"]
+    top = "; ".join(f"{t['item']} ROAS {t['roas']:.2f} (GMV {t['gmv']:,.2f} / spend "
+                    f"{t['spend']:,.2f})" for t in items["top_roas"])  # fmt: skip
+    console.print(
+        f"items ({fig['model']}): {items['items']} with touches, {items['with_gmv']} with GMV, "
+        f"{items['with_roas']} with boost spend; best: {top or 'none'}"
+    )
+    own = fig["own_shop"]
+    for slug in own["partners"]:
+        o = own[slug]
+        console.print(
+            f"own shop {slug}: {o['clicks']:,} counted clicks, {o['purchases']:.1f} purchases, "
+            f"GMV {o['gmv']:,.2f} (scaled, {fig['model']})"
+        )
+    table = Table("buyer", "counted clicks", "orders", "net GMV", "commission due",
+                  title="buyers' commission statements")  # fmt: skip
+    for b in own["buyers"]:
+        table.add_row(b["buyer"], str(b["clicks"]), str(b["orders"]), f"{b['net_gmv']:,.2f}",
+                      f"{b['commission_due']:,.2f}")  # fmt: skip
+    console.print(table)
 
 
 def _print(console: Console, report: DemoReport) -> None:

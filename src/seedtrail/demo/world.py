@@ -75,6 +75,10 @@ def build(
             ),
             ("clean room: per-person rows", lambda: _cleanroom(settings, store, out)),
             ("integrity: detectors → moderation cases", lambda: _integrity(settings, store, out)),
+            (
+                "three parties: placements, funders, items, the own shop and its buyers",
+                lambda: _three_party(settings, store, out),
+            ),
             ("picking a brand, creator and shop to sign in as", lambda: _pick(out)),
         ],
     )
@@ -311,6 +315,12 @@ def _integrity(settings: Settings, store: Store, out: WorldSummary) -> None:
         "cases opened": by_text.opened + by_campaign.opened,
         "member cases": by_campaign.members,
     }
+
+
+def _three_party(settings: Settings, store: Store, out: WorldSummary) -> None:
+    from seedtrail.demo.threeparty import figures
+
+    out.detail["three_party"] = figures(settings, store)
 
 
 def _pick(out: WorldSummary) -> None:

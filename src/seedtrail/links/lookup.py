@@ -16,6 +16,8 @@ from sqlalchemy import Connection, Table, select
 from seedtrail.links.policy import Enforcement
 from seedtrail.store.schema import (
     accounts,
+    campaign_notes,
+    campaigns,
     collab_registrations,
     comments,
     enforcement_actions,
@@ -42,6 +44,17 @@ def active_on_accounts(
     return {k: tuple(v) for k, v in out.items()}
 
 
+def boosted_notes(conn: Connection, note_ids: list[int]) -> set[int]:
+    """The notes among ``note_ids`` that an active campaign boosts (paid distribution)."""
+    cn = campaign_notes.c
+    query = (
+        select(cn.note_id)
+        .join(campaigns, campaigns.c.id == cn.campaign_id)
+        .where(cn.note_id.in_(note_ids), campaigns.c.status == "active")
+    )
+    return set(conn.execute(query).scalars())
+
+
 class Lookup:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -64,6 +77,9 @@ class Lookup:
             c.status == "active",
         )
         return self.conn.execute(query).first() is not None
+
+    def boosted(self, note_id: int) -> bool:
+        return bool(boosted_notes(self.conn, [note_id]))
 
 
 class Prefetched(Lookup):
@@ -91,6 +107,7 @@ class Prefetched(Lookup):
                 )
             ).all()
         )
+        self._boosted = boosted_notes(conn, sorted(self.rows["notes"]))
 
     def _load(self, table: Table, ids: set[int]) -> None:
         got: dict[int, dict[str, Any]] = {}
@@ -111,3 +128,6 @@ class Prefetched(Lookup):
 
     def has_collab(self, brand_id: int, creator_id: int, note_id: int) -> bool:
         return (brand_id, creator_id, note_id) in self._collabs
+
+    def boosted(self, note_id: int) -> bool:
+        return note_id in self._boosted

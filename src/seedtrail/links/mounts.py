@@ -156,6 +156,7 @@ def gather(
         expires_at=expires_at,
         ad_label=note.get("ad_label") if note is not None else None,
         starts_at=starts_at,
+        boosted=note is not None and look.boosted(note["id"]),
     )
     target = destinations.build_target(dict(partner), dict(offer))
     return Context(

@@ -29,7 +29,7 @@ _WX_APPID = re.compile(r"^wx[0-9a-f]{16}$")
 class PartnerIn(BaseModel):
     slug: str = Field(min_length=2, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str = Field(min_length=1, max_length=200)
-    kind: Literal["marketplace", "mini_program", "web_shop"]
+    kind: Literal["marketplace", "mini_program", "web_shop", "own_shop"]
     allowed_hosts: list[str] = Field(min_length=1, max_length=50)
     web_url_template: str | None = None
     app_url_template: str | None = None
@@ -72,6 +72,9 @@ def validate_targets(v: dict[str, Any]) -> dict[str, Any]:
         )
     if v.get("app_url_template"):
         destinations.check_app_template(v["app_url_template"], hosts)
+    if v.get("kind") == "own_shop" and v.get("declared_sample_rate", 1.0) != 1.0:
+        # the community's own shop records its orders itself: every order, nothing sampled
+        raise InvalidInput(Msg("problem.invalid-input.own_shop_sample"))
     if v.get("kind") == "mini_program":
         if not _WX_APPID.match(v.get("mini_program_app_id") or ""):
             raise UnsafeDestination(Msg("problem.unsafe-destination.wx_app_id"))

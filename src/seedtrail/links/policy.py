@@ -9,8 +9,9 @@ the link (the note's author, or the profile's owner). Eligibility checks apply o
 partner's kill switch, account status, active enforcement actions (a ban or revoked link
 privileges, named with their action and case), verified enterprise for profile cards and search
 cards (搜索品专), a live room's session window (直播间: from its start to its expiry), a collab
-registration when a brand's offer sits on a creator's note (and then a visible ad label on the
-note: 广告 / 赞助), note, comment and offer status, and
+registration when a brand's offer sits on a creator's note, a visible ad label (广告 / 赞助) on a
+note that is paid for (under such a collab, or boosted by an active campaign), note, comment and
+offer status, and
 the mount's own status and expiry. The same function decides at mount time and at every redirect.
 """
 
@@ -36,6 +37,7 @@ TERMS = (
     *(N_("state.active"), N_("state.suspended"), N_("state.banned"), N_("state.normal")),
     *(N_("state.throttled"), N_("state.removed"), N_("state.visible"), N_("state.hidden")),
     *(N_("state.disabled"), N_("kind.creator"), N_("kind.brand"), N_("kind.enterprise")),
+    N_("kind.buyer"),
     *(N_("enforcement.ban"), N_("enforcement.revoke_link_privileges")),
     *(N_("role.audience"), N_("role.offer_owner")),
     *(N_("ad.ad"), N_("ad.sponsored")),
@@ -117,6 +119,7 @@ class MountFacts:
     expires_at: datetime | None = None
     ad_label: str | None = None  # the note's disclosure (广告 ``ad`` / 赞助 ``sponsored``)
     starts_at: datetime | None = None  # a live room's session start
+    boosted: bool = False  # the note is in an active campaign (paid distribution, 投流)
 
 
 @dataclass(frozen=True)
@@ -335,6 +338,8 @@ def _eligibility(facts: MountFacts, now: datetime) -> list[Check]:
         out.append(Check.of("collab", facts.has_collab, Msg(code, ids)))
         if facts.has_collab:  # a paid collab is an ad: its links need a visible label
             out.append(_ad_label(facts.ad_label, ids))
+    if facts.boosted and not (brand_on_creator and facts.has_collab):
+        out.append(_boosted_label(facts.ad_label))
     mount_ok = facts.mount_status == "active"
     out.append(
         Check.of(
@@ -354,6 +359,14 @@ def _ad_label(label: str | None, ids: dict[str, int]) -> Check:
     marked 广告)."""
     if label is None:
         return Check.of("ad_label", False, Msg("policy.ad_label.missing", ids))
+    return Check.of("ad_label", True, Msg("policy.ad_label.ok", {"label": term("ad", label)}))
+
+
+def _boosted_label(label: str | None) -> Check:
+    """A boosted note is paid distribution, an ad by the same measures: links on it need the
+    note's 广告 / 赞助 label too, whoever wrote it."""
+    if label is None:
+        return Check.of("ad_label", False, Msg("policy.ad_label.boosted_missing"))
     return Check.of("ad_label", True, Msg("policy.ad_label.ok", {"label": term("ad", label)}))
 
 

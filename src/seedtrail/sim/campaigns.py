@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from seedtrail.sim import schemas
+from seedtrail.sim.spec import PARTNERS
 from seedtrail.sim.streams import stream
 from seedtrail.sim.world import BRAND, COLLAB, US_PER_DAY, World
 
@@ -77,3 +79,36 @@ def build_campaigns(world: World, seed: int) -> Campaigns:
             {"campaign_id": cid_a, "note_id": nidx_a + 1}, schema=schemas.CAMPAIGN_NOTES
         ),
     )
+
+
+#: Co-funding (红猫-style tri-party boosts): the chance a campaign has a marketplace paying part
+#: of its spend (which marketplace, and its share), and the platform a subsidy.
+MARKETPLACE_FUNDS = 0.5
+MARKETPLACE_SHARE = (0.2, 0.4)
+PLATFORM_FUNDS = 0.3
+PLATFORM_SHARE = 0.1
+
+
+def build_funders(camps: Campaigns, seed: int) -> pa.Table:
+    """Each campaign's co-funders, drawn from their own stream (``campaigns.funders``)."""
+    rng = stream(seed, "campaigns.funders")
+    marketplaces = [p.slug for p in PARTNERS if p.kind == "marketplace"]
+    rows: dict[str, list[Any]] = {c: [] for c in schemas.CAMPAIGN_FUNDERS.names}
+    for cid in camps.campaigns.column("campaign_id").to_pylist():
+        u, pick, share, v = (
+            rng.random(),
+            rng.integers(len(marketplaces)),
+            rng.uniform(*MARKETPLACE_SHARE),
+            rng.random(),
+        )
+        if u < MARKETPLACE_FUNDS:
+            for col, value in zip(
+                rows,
+                (cid, "marketplace", marketplaces[int(pick)], round(float(share), 2)),
+                strict=True,
+            ):
+                rows[col].append(value)
+        if v < PLATFORM_FUNDS:
+            for col, value in zip(rows, (cid, "platform", None, PLATFORM_SHARE), strict=True):
+                rows[col].append(value)
+    return pa.table(rows, schema=schemas.CAMPAIGN_FUNDERS)

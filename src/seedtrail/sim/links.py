@@ -26,7 +26,8 @@ from typing import Any
 import pyarrow.parquet as pq
 from sqlalchemy import insert, select
 
-from seedtrail.community import notes
+from seedtrail.community import funding, notes
+from seedtrail.contracts import ACCOUNT_PLACEMENTS
 from seedtrail.core import principals, resources
 from seedtrail.core.errors import SimError
 from seedtrail.links import mounts, rules
@@ -37,7 +38,9 @@ from seedtrail.store import schema as db
 from seedtrail.store.store import Store
 
 LOADER = principals.Principal(id=0, name="sim load", role="operator")
-ROLE: dict[str, db.Role] = {"brand": "brand", "enterprise": "brand", "creator": "creator"}
+ROLE: dict[str, db.Role] = {
+    "brand": "brand", "enterprise": "brand", "creator": "creator", "buyer": "creator",
+}  # fmt: skip
 
 
 @dataclass
@@ -85,7 +88,7 @@ def _actor(kinds: dict[int, str], account_id: int) -> principals.Principal:
 def _request(conn: Any, row: dict[str, Any], authors: dict[int, int]) -> dict[str, Any]:
     """The API request that places the world's mount ``row``."""
     req: dict[str, Any] = {"placement": row["placement"], "offer_id": row["offer_id"]}
-    if row["placement"] == "profile_card":
+    if row["placement"] in ACCOUNT_PLACEMENTS:  # a profile or search card: the account's own
         req["account_id"] = row["account_id"]
     elif row["placement"] == "note_card":
         req["note_id"] = row["note_id"]
@@ -116,6 +119,30 @@ def mount_world_links(store: Store, world_dir: Path) -> Mounted:
             else:
                 out.codes[row["mount_id"]] = str(result["mount"]["code"])
     return out
+
+
+def fund_campaigns(store: Store, world_dir: Path) -> int:
+    """Each campaign's co-funders (a marketplace's share, the platform's subsidy), named by the
+    campaign's brand as through ``PUT /campaigns/{id}/funders`` (checked and audited); returns
+    how many. A world written before co-funding has none."""
+    path = world_dir / "entities" / "campaign_funders.parquet"
+    if not path.exists():
+        return 0
+    rows = world_rows(path)
+    with store.transaction() as conn:
+        slugs = dict(conn.execute(select(db.partners.c.slug, db.partners.c.id)).all())
+        brands = dict(conn.execute(select(db.campaigns.c.id, db.campaigns.c.brand_id)).all())
+        by_campaign: dict[int, list[funding.FunderIn]] = {}
+        for r in rows:
+            partner = slugs[r["partner"]] if r["partner"] is not None else None
+            funder = funding.FunderIn(funder=r["funder"], partner_id=partner, share=r["share"])
+            by_campaign.setdefault(r["campaign_id"], []).append(funder)
+        for cid, funders in by_campaign.items():
+            brand = principals.Principal(
+                id=0, name=f"sim{brands[cid]}", role="brand", account_id=brands[cid]
+            )
+            funding.set_funders(conn, brand, cid, funding.FundingIn(funders=funders))
+    return len(rows)
 
 
 @dataclass

@@ -17,7 +17,15 @@ from typing import Any
 
 from sqlalchemy import Table, insert
 
-from seedtrail.sim.links import Mounted, Replayed, mount_world_links, replay_taps, world_rows
+from seedtrail.sim.links import (
+    Mounted,
+    Replayed,
+    fund_campaigns,
+    mount_world_links,
+    replay_taps,
+    world_rows,
+)
+from seedtrail.sim.ownshop import BUYER_COMMISSION
 from seedtrail.store import schema as db
 from seedtrail.store.store import Store
 
@@ -31,6 +39,10 @@ PARTNER_LINKS: dict[str, dict[str, Any]] = {
     "jd": {
         "allowed_hosts": ["item.jd.com"],
         "web_url_template": "https://item.jd.com/{item_id}.html",
+    },
+    "ownshop": {  # the community's own shop: its item pages live on the community's own host
+        "allowed_hosts": ["shop.seedtrail.example"],
+        "web_url_template": "https://shop.seedtrail.example/item/{item_id}",
     },
     "miniapp": {
         "allowed_hosts": ["m.brand.example.com"],
@@ -57,6 +69,7 @@ def load_world(store: Store, world_dir: Path, seed: int) -> dict[str, int]:
     taps through the redirect's decisions; returns the counts of each. ``seed`` is the world's
     (kept for callers; the links' codes are drawn by the store like any mount's)."""
     counts = load_entities(store, world_dir)
+    counts["campaign_funders"] = fund_campaigns(store, world_dir)
     mounted = mount_world_links(store, world_dir)
     counts["policy_rules"] = mounted.rules
     counts["link_mounts"] = len(mounted.codes)
@@ -83,6 +96,8 @@ class _Context:
         self.partner_id = {r["partner"]: i for i, r in enumerate(partners, start=1)}
         #: collab notes, which carry the 赞助 label (what accepting the collab does)
         self.labelled = {r["note_id"] for r in world_rows(ent / "collab_registrations.parquet")}
+        #: boosted notes, which carry the 广告 label (what adding a note to a campaign does)
+        self.boosted = {r["note_id"] for r in world_rows(ent / "campaign_notes.parquet")}
 
 
 def _stamp(at: Any) -> dict[str, Any]:
@@ -100,6 +115,7 @@ def _account(r: dict[str, Any], _: _Context) -> dict[str, Any]:
         "follower_count": r["followers"],
         "verified": r["kind"] in ("brand", "enterprise"),
         "status": "active",
+        "commission_rate": BUYER_COMMISSION if r["kind"] == "buyer" else None,
         **_stamp(r["created_at"]),
     }
 
@@ -113,9 +129,15 @@ def _note(r: dict[str, Any], c: _Context) -> dict[str, Any]:
         "category": r["category"],
         "published_at": r["published_at"],
         "status": "normal",
-        "ad_label": "sponsored" if r["note_id"] in c.labelled else None,
+        "ad_label": _label(r["note_id"], c),
         **_stamp(r["published_at"]),
     }
+
+
+def _label(note_id: int, c: _Context) -> str | None:
+    if note_id in c.labelled:
+        return "sponsored"
+    return "ad" if note_id in c.boosted else None
 
 
 def _partner(r: dict[str, Any], c: _Context) -> dict[str, Any]:

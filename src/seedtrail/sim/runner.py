@@ -32,7 +32,7 @@ from seedtrail.sim import events, parties, schemas, truth
 from seedtrail.sim.backhaul import deliver, plan_gap
 from seedtrail.sim.badactors import BadActors, build_bad_actors
 from seedtrail.sim.behaviour import CLICK, COMMENT, note_mix, simulate_front
-from seedtrail.sim.campaigns import Campaigns, build_campaigns
+from seedtrail.sim.campaigns import Campaigns, build_campaigns, build_funders
 from seedtrail.sim.population import Population, build_population
 from seedtrail.sim.shops import simulate_shops
 from seedtrail.sim.spec import PARTNERS, WorldSpec
@@ -123,6 +123,7 @@ def _write_entities(
         ("collab_registrations", world.collab_registrations),
         ("campaigns", camps.campaigns),
         ("campaign_notes", camps.campaign_notes),
+        ("campaign_funders", build_funders(camps, summary.seed)),
     ):
         path = out / "entities" / f"{name}.parquet"
         summary.rows[f"entities/{name}"] = write_table(path, table, rg)

@@ -112,6 +112,15 @@ CAMPAIGNS = pa.schema(
     ]
 )
 CAMPAIGN_NOTES = pa.schema([("campaign_id", pa.int64()), ("note_id", pa.int64())])
+#: Who pays part of a campaign's spend besides its brand (a marketplace, or the platform).
+CAMPAIGN_FUNDERS = pa.schema(
+    [
+        ("campaign_id", pa.int64()),
+        ("funder", pa.string()),
+        ("partner", pa.string()),
+        ("share", pa.float64()),
+    ]
+)
 CAMPAIGN_SPEND = pa.schema(
     [
         ("campaign_id", pa.int64()),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from seedtrail.sim.behaviour import CLICK, HOUR_CDF, READ, FrontChunk
+from seedtrail.sim.ownshop import OWN_SHOP
 from seedtrail.sim.world import US_PER_DAY, World
 
 SEARCH, STORE_VISIT, PRODUCT_VIEW, ADD_TO_CART, PURCHASE, REFUND, CANCEL, ORDER_STATUS = range(8)
@@ -182,13 +183,14 @@ def simulate_shops(
     order_local[buyers] = np.arange(len(buyers))
     qty = np.where(rng.random(n) < 0.15, 2, 1)
     price = world.offer_price[s.offer] * qty
-    out = _funnel_events(s, price) + _after_purchase(world, s, buyers, price, rng)
+    own = world.offer_partner[s.offer] == OWN_SHOP  # keeps its orders' click ids (sim.ownshop)
+    out = _funnel_events(s, price, own) + _after_purchase(world, s, buyers, price, own, rng)
     return _chunk(world, s, out, order_local)
 
 
-def _funnel_events(s: Sessions, price: np.ndarray) -> list[_Events]:
+def _funnel_events(s: Sessions, price: np.ndarray, own: np.ndarray) -> list[_Events]:
     """Each funnel stage a session passed, timed along the session; the purchase carries the
-    price, and keeps the click id unless it came days after the click."""
+    price, and keeps the click id unless it came days after the click (the own shop's keep it)."""
     span = (s.end - s.start).astype(np.float64)
     out: list[_Events] = []
     for stage in range(PURCHASE + 1):
@@ -196,7 +198,7 @@ def _funnel_events(s: Sessions, price: np.ndarray) -> list[_Events]:
         ts = s.start[rows] + (span[rows] * _STAGE_FRACTION[stage]).astype(np.int64) + stage
         value = price[rows] if stage == PURCHASE else np.zeros(len(rows))
         if stage == PURCHASE:  # a purchase days later has lost the click id
-            keep_click = (s.end[rows] - s.start[rows]) < 3 * US_PER_DAY
+            keep_click = ((s.end[rows] - s.start[rows]) < 3 * US_PER_DAY) | own[rows]
         else:
             keep_click = np.asarray(stage != SEARCH)
         out.append((rows, stage, ts, value, keep_click))
@@ -204,10 +206,15 @@ def _funnel_events(s: Sessions, price: np.ndarray) -> list[_Events]:
 
 
 def _after_purchase(
-    world: World, s: Sessions, bought: np.ndarray, price: np.ndarray, rng: np.random.Generator
+    world: World,
+    s: Sessions,
+    bought: np.ndarray,
+    price: np.ndarray,
+    own: np.ndarray,
+    rng: np.random.Generator,
 ) -> list[_Events]:
     """Refunds (days later) and cancels (minutes later) of some purchases, at minus their price,
-    and order-status updates of half of them; none keeps the click id."""
+    and order-status updates of half of them; only the own shop's refunds keep the click id."""
     u = rng.random(len(bought))
     refund = bought[u < world.spec.refund_rate]
     cancel = bought[
@@ -219,7 +226,7 @@ def _after_purchase(
     cancels = s.end[cancel] + rng.integers(5, 120, len(cancel)) * US_PER_MIN
     updates = s.end[status] + rng.integers(12, 48, len(status)) * 60 * US_PER_MIN
     return [
-        (refund, REFUND, refunds, -price[refund], no_click),
+        (refund, REFUND, refunds, -price[refund], own[refund]),
         (cancel, CANCEL, cancels, -price[cancel], no_click),
         (status, ORDER_STATUS, updates, np.zeros(len(status)), no_click),
     ]

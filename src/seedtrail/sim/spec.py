@@ -36,7 +36,7 @@ CATEGORIES: tuple[str, ...] = (
 class PartnerSpec:
     slug: str
     name: str
-    kind: str  # marketplace | mini_program
+    kind: str  # marketplace | mini_program | own_shop
     sample_rate: float
     key_prefix: str
     customer_share: float  # viewers who are its customers, besides everyone who shopped there
@@ -47,6 +47,8 @@ PARTNERS: tuple[PartnerSpec, ...] = (
     PartnerSpec("tmall", "天猫", "marketplace", 0.5, "tm", 0.55, 0.5),
     PartnerSpec("jd", "京东", "marketplace", 1.0, "jd", 0.45, 0.5),
     PartnerSpec("miniapp", "品牌小程序", "mini_program", 1.0, "wx", 0.12, 0.1),
+    # the community's own shop (号店一体): every order sent back, every customer a community user
+    PartnerSpec("ownshop", "社区自营店", "own_shop", 1.0, "os", 0.15, 0.0),
 )
 
 
@@ -63,6 +65,7 @@ class WorldSpec:
     enterprises: int = 12
     notes_per_creator: float = 4.0
     notes_per_brand: float = 6.0
+    buyers: int = 6  # 买手: accounts selling the own shop's products through links
     daily_active_share: float = 0.35
     impressions_per_active_viewer: float = 9.0
     chunk_impressions: int = 1_000_000

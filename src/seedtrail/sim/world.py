@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pyarrow as pa
 
-from seedtrail.sim import schemas
+from seedtrail.sim import ownshop, schemas
 from seedtrail.sim.spec import CATEGORIES, PARTNERS, WorldSpec
 from seedtrail.sim.streams import stream
 from seedtrail.sim.text import notes as note_text
@@ -140,6 +140,7 @@ def build_world(spec: WorldSpec, seed: int) -> World:
     acc = _accounts_stage(spec, stream(seed, "world.accounts"), t0)
     offers = _offers_stage(acc, stream(seed, "world.offers"))
     notes = _notes_stage(spec, acc, offers, stream(seed, "world.notes"), t0)
+    notes = _own_shop_stage(spec, acc, offers, notes, seed, t0)
     mounts = _mounts_stage(acc, offers, notes, stream(seed, "world.mounts"), t0)
     products, note_cols = _texts_stage(acc, notes, stream(seed, "world.texts"))
     collab = _collabs_stage(acc, notes, stream(seed, "world.collabs"))
@@ -211,7 +212,8 @@ def _offers_stage(acc: _Accounts, rng: np.random.Generator) -> _Offers:
     partner, brand, price, item, title = [], [], [], [], []
     for b in range(len(acc.ids["brand"])):
         for k in range(int(rng.integers(3, 7))):
-            p = k if k < len(PARTNERS) else int(rng.choice(len(PARTNERS), p=[0.45, 0.4, 0.15]))
+            ext = ownshop.EXTERNAL  # the own shop stocks its products apart (sim.ownshop)
+            p = k if k < ext else int(rng.choice(ext, p=[0.45, 0.4, 0.15]))
             product = note_text.product_name(rng, CATEGORIES[int(acc.brand_category[b])])
             partner.append(p)
             brand.append(b)
@@ -225,6 +227,44 @@ def _offers_stage(acc: _Accounts, rng: np.random.Generator) -> _Offers:
         np.array(partner, dtype=np.int64), np.array(brand, dtype=np.int64), price, item, title,
         of_brand,
     )  # fmt: skip
+
+
+def _own_shop_stage(
+    spec: WorldSpec, acc: _Accounts, offers: _Offers, notes: _Notes, seed: int, t0: int
+) -> _Notes:
+    """The own shop's stock, the buyers and their notes (:mod:`seedtrail.sim.ownshop`),
+    appended after everything else; returns the notes with the buyers' after them."""
+    buyers = ownshop.buyer_accounts(spec, len(acc.cols["account_id"]) + 1,
+                                    stream(seed, "world.buyers"), t0)  # fmt: skip
+    acc.ids["buyer"] = buyers.ids
+    for aid, fol, cat, at in zip(
+        buyers.ids.tolist(), buyers.followers, buyers.category, buyers.created_us, strict=True
+    ):
+        acc.kind[aid], acc.followers[aid], acc.category[aid] = "buyer", fol, cat
+        row = {"account_id": aid, "kind": "buyer", "display_name": f"买手{aid:06d}",
+               "followers": fol, "category": CATEGORIES[cat], "bio": "买手｜只推自己用过的",
+               "created_at": at}  # fmt: skip
+        for col, value in row.items():
+            acc.cols[col].append(value)
+    shelf = ownshop.stock(acc.brand_category, acc.brand_names, stream(seed, "world.own_shop"))
+    first = len(offers.price)
+    offers.partner = np.concatenate([offers.partner, np.full(len(shelf.brand), ownshop.OWN_SHOP)])
+    offers.brand = np.concatenate([offers.brand, np.array(shelf.brand, dtype=np.int64)])
+    offers.price += shelf.price
+    offers.item += shelf.item
+    offers.title += shelf.title
+    stocked = list(range(first, first + len(shelf.brand)))
+    bn = ownshop.buyer_notes(spec, buyers, stocked, shelf.brand, acc.brand_category,
+                             stream(seed, "world.buyer_notes"), t0)  # fmt: skip
+    return _Notes(
+        np.concatenate([notes.author, np.array(bn.author, dtype=np.int64)]),
+        np.concatenate([notes.kind, np.full(len(bn.author), MENTION, dtype=np.int8)]),
+        np.concatenate([notes.brand, np.array(bn.brand, dtype=np.int64)]),
+        np.concatenate([notes.category, np.array(bn.category, dtype=np.int8)]),
+        np.concatenate([notes.popularity, bn.popularity]),
+        np.concatenate([notes.publish_us, bn.publish_us]),
+        np.concatenate([notes.offer, np.array(bn.offer, dtype=np.int64)]),
+    )
 
 
 def _note_kind(spec: WorldSpec, u: float, category: int) -> int:
@@ -286,8 +326,9 @@ def _notes_stage(
 def _mounts_stage(
     acc: _Accounts, offers: _Offers, notes: _Notes, rng: np.random.Generator, t0: int
 ) -> _Mounts:
-    """Brand notes and registered collabs get a link on the note or a pinned comment;
-    enterprise accounts one on their profile card."""
+    """Brand notes, registered collabs and buyers' notes get a link on the note or a pinned
+    comment; enterprise accounts one on their profile card; each brand a search card (搜索品专,
+    no taps in the world: search traffic is not simulated)."""
     n = len(notes.author)
     out = _Mounts(
         np.full(n, -1, dtype=np.int64),
@@ -308,7 +349,7 @@ def _mounts_stage(
             out.note_mount[i], out.note_placement[i] = enterprise_mount[who], 2
             continue
         place = -1
-        if (k == BRAND and u < 0.8) or (k == COLLAB and u < 0.5):
+        if acc.kind[who] == "buyer" or (k == BRAND and u < 0.8) or (k == COLLAB and u < 0.5):
             place = 0
         elif k == COLLAB and u < 0.8:
             place = 1
@@ -317,6 +358,9 @@ def _mounts_stage(
             out.note_mount[i], out.note_placement[i] = mid, place
             offer, at = int(notes.offer[i]), int(notes.publish_us[i])
             _add_mount(out.cols, mid, offer, i + 1, who, PLACEMENTS[place], at)
+    for b, aid in enumerate(acc.ids["brand"].tolist()):  # each brand's card in search results
+        mid = len(out.cols["mount_id"]) + 1
+        _add_mount(out.cols, mid, offers.of_brand[b][0], None, aid, "search_card", t0)
     return out
 
 

@@ -38,13 +38,13 @@ metadata = MetaData(
     }
 )
 
-ACCOUNT_KINDS = ("creator", "brand", "enterprise")
+ACCOUNT_KINDS = ("creator", "brand", "enterprise", "buyer")
 ACCOUNT_STATUSES = ("active", "suspended", "banned")
 NOTE_STATUSES = ("normal", "throttled", "removed")
 #: A note's advertising disclosure, shown beside its links: 广告 (``ad``) or 赞助 (``sponsored``).
 AD_LABELS = ("ad", "sponsored")
 COMMENT_STATUSES = ("visible", "hidden", "removed")
-PARTNER_KINDS = ("marketplace", "mini_program", "web_shop")
+PARTNER_KINDS = ("marketplace", "mini_program", "web_shop", "own_shop")
 PLACEMENTS = CONTRACT_PLACEMENTS
 MOUNT_STATUSES = ("active", "disabled")
 RULE_EFFECTS = ("open", "closed")
@@ -82,10 +82,15 @@ accounts = Table(
     Column("verified", Boolean, nullable=False, default=False),
     Column("status", String(16), nullable=False, default="active"),
     Column("bio", Text),
+    Column("commission_rate", Float),  # a buyer's (买手) share of the GMV its links bring
     *_times(),
     _in("kind", ACCOUNT_KINDS),
     _in("status", ACCOUNT_STATUSES),
     CheckConstraint("follower_count >= 0", name="followers_nonnegative"),
+    CheckConstraint(
+        "commission_rate IS NULL OR (commission_rate >= 0 AND commission_rate < 1)",
+        name="commission_rate_range",
+    ),
 )
 
 notes = Table(

@@ -10,7 +10,18 @@ from seedtrail.attribution.runs import Reports
 from seedtrail.core.settings import Settings
 from seedtrail.store.store import Store
 from seedtrail.web.render import Web
-from seedtrail.web.views import auth, brand, creator, health, impact, moderator, operator, shop
+from seedtrail.web.views import (
+    auth,
+    brand,
+    commission,
+    creator,
+    health,
+    impact,
+    items,
+    moderator,
+    operator,
+    shop,
+)
 
 #: Every dashboard route; tests walk the GET pages from here, so a page added later is walked too.
 ROUTES: list[BaseRoute] = [
@@ -31,6 +42,8 @@ ROUTES: list[BaseRoute] = [
     Route("/health/partners/{ident:int}/release", health.release, methods=["POST"]),
     Route("/creator", creator.creator_page),
     Route("/shop", shop.shop_page),
+    Route("/items", items.items_page),
+    Route("/commission", commission.commission_page),
     Route("/brand", brand.campaigns_page),
     Route("/brand/campaigns/{ident:int}", brand.campaign_page),
     Route("/brand/campaigns/{ident:int}/export.csv", brand.export_csv),

@@ -31,6 +31,7 @@ BUILT_KEYS = (
     *(N_("effect.open"), N_("effect.closed"), N_("state.paused"), N_("state.ended")),
     *(N_("partner_kind.marketplace"), N_("partner_kind.mini_program")),
     *(N_("partner_kind.web_shop"), N_("placement.*"), N_("placement.note_card")),
+    N_("partner_kind.own_shop"),
     *(N_("placement.comment"), N_("placement.profile_card")),
     *(N_("empty.attribution"), N_("empty.cases_run")),
 )

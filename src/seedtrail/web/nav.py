@@ -12,10 +12,12 @@ from seedtrail.store import audit
 
 VIEWS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/ui/brand", "nav.brand", campaigns.RESOURCE.read_roles),
+    ("/ui/items", "nav.items", frozenset({"operator", "brand"})),
     ("/ui/operator", "nav.operator", rules.RESOURCE.read_roles & audit.READERS),
     ("/ui/operator/impact", "nav.impact", history.READERS),
     ("/ui/health", "nav.health", frozenset({"operator", "moderator", "partner"})),
     ("/ui/shop", "nav.shop", frozenset({"operator", "partner"})),
+    ("/ui/commission", "nav.commission", frozenset({"operator", "creator"})),
     ("/ui/moderator", "nav.moderator", cases.STAFF),
     (
         "/ui/creator",

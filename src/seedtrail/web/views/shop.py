@@ -40,6 +40,7 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
         fig = row[name]
         low, high = fig.get("ci95") or (None, None)
         out.update({name: fig["scaled"], f"{name}_low": low, f"{name}_high": high})
+    out.update({name: row.get(name) for name in ("spend", "roas")})  # item rows carry them
     return out
 
 
@@ -89,6 +90,12 @@ def shop_page(ctx: Ctx) -> Response:
         Column("gmv_low", t("shop.col.ci_low"), True, money, api="gmv/ci95/0"),
         Column("gmv_high", t("shop.col.ci_high"), True, money, api="gmv/ci95/1"),
     ]
+    if dimension == "item":  # the item's share of boost spend and ROAS (metric registry)
+        roas = metrics.get("roas").digits
+        columns += [
+            Column("spend", m("spend"), True, money, api="spend"),
+            Column("roas", m("roas"), True, roas, api="roas"),
+        ]
     model = (body["run"] or {}).get("model", "")
     table = tables.build(
         "shop",

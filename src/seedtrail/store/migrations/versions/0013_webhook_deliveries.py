@@ -4,7 +4,7 @@ A shop signing with Standard Webhooks names each delivery with ``webhook-id``; a
 again (a retry, even one whose body carries new event ids) is acknowledged and stores nothing.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
