@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from seedtrail.cleanroom.archive import StoreReleaseArchive
-from seedtrail.cleanroom.release import Release
+from seedtrail.cleanroom.cells import Cell
+from seedtrail.cleanroom.release import OTHER, Release, ReleasedCell, release_k, spend_by_cell
 from seedtrail.cleanroom.report import ReleasePolicy, run_report
-from seedtrail.cleanroom.templates import ReportRequest
+from seedtrail.cleanroom.templates import Measure, ReportRequest, ReportTemplate
 from seedtrail.core.errors import InvalidInput, NotFound
 from seedtrail.store.store import Store
 
@@ -206,3 +207,88 @@ def test_campaign_and_day_templates() -> None:
     assert days == {(PERIOD + timedelta(days=i)).isoformat() for i in range(7)}  # 50 a day
     assert sum(by_day[(d,)]["people"] for d in days) == 350
     assert report(rows.filter(pc.field("campaign_id") == 2), "funnel_by_campaign").num_rows == 0
+
+
+def _shown(*keys: tuple[str, ...]) -> Release:
+    """A release showing exactly ``keys`` (spend_by_cell reads only which cells are shown)."""
+    spec = ReportTemplate("spend3", ("brand", "creator_id", "note_id"), (Measure("gmv", 1.0),))
+    request = ReportRequest("roas", "b", 1, PERIOD)
+    return Release(spec, request, tuple(ReleasedCell(k, 100.0, {}) for k in keys), {})
+
+
+def test_spend_goes_to_the_cell_that_shows_it_or_the_nearest_other_above() -> None:
+    release = _shown(
+        (),
+        ("b1",),
+        ("b1", "c1"),
+        ("b1", "c1", "n1"),  # shown
+        ("b1", "c1", OTHER),  # n2 and n3 hidden here
+        ("b1", OTHER),  # creator c2 hidden here
+        ("b2",),
+        ("b2", "c9"),
+        ("b2", "c9", "n9"),  # b2 has no other anywhere
+        (OTHER,),  # brand b3 hidden here
+    )
+    spend = {
+        ("b1", "c1", "n1"): 10.0,
+        ("b1", "c1", "n2"): 5.0,
+        ("b1", "c1", "n3"): 2.0,
+        ("b1", "c2", "n4"): 7.0,  # its creator is hidden: the creators' other, one level up
+        ("b2", "c9", "n9"): 1.0,
+        ("b2", "c8", "n8"): 4.0,  # no other under b2 or c8: the brands' other, two levels up
+        ("b3", "c7", "n7"): 3.0,
+    }
+    assert spend_by_cell(release, spend) == {
+        ("b1", "c1", "n1"): 10.0,
+        ("b1", "c1", OTHER): 7.0,
+        ("b1", OTHER): 7.0,
+        ("b1", "c1"): 17.0,
+        ("b1",): 24.0,
+        ("b2", "c9", "n9"): 1.0,
+        ("b2", "c9"): 1.0,
+        ("b2",): 1.0,
+        (OTHER,): 7.0,
+        (): 32.0,
+    }
+
+
+def test_spend_no_shown_cell_covers_is_left_out_and_an_empty_other_has_none() -> None:
+    release = _shown((), ("b1",), ("b1", "c1"), ("b1", "c1", "n1"), ("b1", "c1", OTHER))
+    spend = {("b1", "c1", "n1"): 10.0, ("b1", "c2", "n2"): 6.0, ("b9", "c9", "n9"): 1.0}
+    # c2 is hidden, with no other at its level or above: its spend is shown nowhere, so no
+    # ROAS mixes it in; the creator's other shows no spend (0, not missing)
+    assert spend_by_cell(release, spend) == {
+        ("b1", "c1", "n1"): 10.0,
+        ("b1", "c1", OTHER): 0.0,
+        ("b1", "c1"): 10.0,
+        ("b1",): 10.0,
+        (): 10.0,
+    }
+
+
+def test_k_release_counts_people_once_across_hidden_siblings_at_every_depth() -> None:
+    """Three levels; under c1, notes n2 and n3 reach the same 30 people: hidden together they
+    still cover 30 (not 60), fewer than k, so n1 joins them in ``other``."""
+    spec = ReportTemplate("k3", ("brand", "creator_id", "note_id"), (Measure("gmv", 1.0),))
+
+    def crowd(tag: str, n: int) -> Cell:
+        return Cell({f"{tag}{i}" for i in range(n)}, {"gmv": float(n)})
+
+    finest = {
+        ("b1", "c1", "n1"): crowd("a", 60),
+        ("b1", "c1", "n2"): crowd("p", 30),
+        ("b1", "c1", "n3"): crowd("p", 30),
+        ("b1", "c2", "n4"): crowd("c", 55),
+        ("b1", "c2", "n5"): crowd("d", 70),
+    }
+    release = release_k(finest, spec, ReportRequest("k3", "b", 1, PERIOD), 50)
+    assert {c.key: c.people for c in release.cells} == {
+        (): 215.0,
+        ("b1",): 215.0,
+        ("b1", "c1"): 90.0,
+        ("b1", "c1", OTHER): 90.0,
+        ("b1", "c2"): 125.0,
+        ("b1", "c2", "n4"): 55.0,
+        ("b1", "c2", "n5"): 70.0,
+    }
+    assert next(c for c in release.cells if c.key == ("b1", "c1", OTHER)).sums == {"gmv": 120.0}
