@@ -292,3 +292,26 @@ def test_k_release_counts_people_once_across_hidden_siblings_at_every_depth() ->
         ("b1", "c2", "n5"): 70.0,
     }
     assert next(c for c in release.cells if c.key == ("b1", "c1", OTHER)).sums == {"gmv": 120.0}
+
+
+def test_the_purchase_rate_is_purchases_over_people_in_every_cell() -> None:
+    rows = funnel_rows({("c1", "n1"): 60, ("c1", "n2"): 75, ("c2", "n3"): 90})
+    bought = [1 if i % 3 == 0 else 0 for i in range(rows.num_rows)]  # a third of the people
+    rows = rows.set_column(rows.column_names.index("purchases"), "purchases", pa.array(bought))
+    table = report(rows)
+    assert table.num_rows == 6
+    for row in table.to_pylist():
+        assert row["purchase_rate"] == round(row["purchases"] / row["people"], 6), row
+        assert 0.3 < row["purchase_rate"] < 0.37
+
+
+def test_exactly_k_people_are_enough_to_show_a_cell() -> None:
+    out = cells(report(funnel_rows({("c1", "n1"): 50, ("c2", "n2"): 50})))
+    assert set(out) == {(None, None), ("c1", None), ("c1", "n1"), ("c2", None), ("c2", "n2")}
+    lift = cells(report(funnel_rows({("c", "n"): 50, ("c", "control"): 50}), "lift"))
+    assert set(lift) == {(None,), ("exposed",), ("control",)}
+    assert report(funnel_rows({("c", "n"): 49}), "lift").num_rows == 0
+
+
+def test_lift_without_a_control_group_shows_only_the_total() -> None:
+    assert set(cells(report(funnel_rows({("c", "n"): 80}), "lift"))) == {(None,)}
