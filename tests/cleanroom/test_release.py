@@ -15,7 +15,7 @@ from seedtrail.cleanroom.archive import StoreReleaseArchive
 from seedtrail.cleanroom.cells import Cell
 from seedtrail.cleanroom.release import OTHER, Release, ReleasedCell, release_k, spend_by_cell
 from seedtrail.cleanroom.report import ReleasePolicy, run_report
-from seedtrail.cleanroom.templates import Measure, ReportRequest, ReportTemplate
+from seedtrail.cleanroom.templates import Measure, Ratio, ReportRequest, ReportTemplate
 from seedtrail.core.errors import InvalidInput, NotFound
 from seedtrail.store.store import Store
 
@@ -315,3 +315,34 @@ def test_exactly_k_people_are_enough_to_show_a_cell() -> None:
 
 def test_lift_without_a_control_group_shows_only_the_total() -> None:
     assert set(cells(report(funnel_rows({("c", "n"): 80}), "lift"))) == {(None,)}
+
+
+def test_ratios_over_spend_people_or_a_measure_and_none_without_a_denominator() -> None:
+    spec = ReportTemplate(
+        "ratios",
+        ("note_id",),
+        (Measure("purchases", 5), Measure("gmv", 2000.0)),
+        (
+            Ratio("roas", "gmv", "spend"),
+            Ratio("per_person", "gmv", "people"),
+            Ratio("per_purchase", "gmv", "purchases"),
+        ),
+    )
+    release = Release(
+        spec,
+        ReportRequest("ratios", "b", 1, PERIOD),
+        (
+            ReleasedCell((), 80.0, {"purchases": 40.0, "gmv": 3000.0}),
+            ReleasedCell(("n1",), 60.0, {"purchases": 40.0, "gmv": 3000.0}),
+            ReleasedCell(("n2",), 20.0, {"purchases": 0.0, "gmv": 0.0}),
+        ),
+        {},
+    )
+    rows = release.to_arrow({(): 600.0, ("n2",): 0.0}).to_pylist()  # no spend known for n1
+    got = [(r["level"], r["note_id"], r["roas"], r["per_person"], r["per_purchase"]) for r in rows]
+    assert got == [
+        ("campaign", None, 5.0, 37.5, 75.0),
+        ("note_id", "n1", None, 50.0, 75.0),
+        ("note_id", "n2", None, 0.0, None),
+    ]
+    assert release.to_arrow().column("roas").to_pylist() == [None, None, None]  # no spend table
