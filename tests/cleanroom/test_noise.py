@@ -253,6 +253,8 @@ def test_an_empty_other_is_noisy_but_clipped_at_zero_never_shifted() -> None:
         zero_money += other.sums["gmv"] == 0
         for leaf in release.cells[1:]:  # the total is their (floating-point) sum
             assert all(round(v, 2) == v for v in leaf.sums.values()), leaf
+        shown = [v for c in release.cells[1:] if c.key != (OTHER,) for v in c.sums.values()]
+        assert any(v != round(v) for v in shown)  # to the cent, not to the yuan
     # P(0) is 1 - exp(-0.5 / b) / 2 ~ 0.52 for the people count, 1/2 for money; 80 draws put
     # both well inside (15, 65) (more than 5 standard errors each way)
     assert 15 < zero_people < 65 and 15 < zero_money < 65, (zero_people, zero_money)
