@@ -299,13 +299,17 @@ def test_the_purchase_rate_is_purchases_over_people_in_every_cell() -> None:
     bought = [1 if i % 3 == 0 else 0 for i in range(rows.num_rows)]  # a third of the people
     rows = rows.set_column(rows.column_names.index("purchases"), "purchases", pa.array(bought))
     table = report(rows)
-    assert table.num_rows == 6
+    assert table.column("level").to_pylist() == [
+        *("campaign", "creator_id", "note_id", "note_id", "creator_id", "note_id")
+    ]
     for row in table.to_pylist():
         assert row["purchase_rate"] == round(row["purchases"] / row["people"], 6), row
         assert 0.3 < row["purchase_rate"] < 0.37
 
 
 def test_exactly_k_people_are_enough_to_show_a_cell() -> None:
+    total = report(funnel_rows({("c1", "n1"): 50}), "funnel_by_campaign").to_pylist()
+    assert [(r["level"], r["people"]) for r in total] == [("campaign", 50)]
     out = cells(report(funnel_rows({("c1", "n1"): 50, ("c2", "n2"): 50})))
     assert set(out) == {(None, None), ("c1", None), ("c1", "n1"), ("c2", None), ("c2", "n2")}
     lift = cells(report(funnel_rows({("c", "n"): 50, ("c", "control"): 50}), "lift"))
@@ -335,14 +339,29 @@ def test_ratios_over_spend_people_or_a_measure_and_none_without_a_denominator() 
             ReleasedCell((), 80.0, {"purchases": 40.0, "gmv": 3000.0}),
             ReleasedCell(("n1",), 60.0, {"purchases": 40.0, "gmv": 3000.0}),
             ReleasedCell(("n2",), 20.0, {"purchases": 0.0, "gmv": 0.0}),
+            ReleasedCell(("n3",), 1.0, {"purchases": 1.0, "gmv": 10.0}),  # a noisy DP count
         ),
         {},
     )
-    rows = release.to_arrow({(): 600.0, ("n2",): 0.0}).to_pylist()  # no spend known for n1
+    spend = {(): 600.0, ("n2",): 0.0, ("n3",): 0.5}  # no spend known for n1
+    rows = release.to_arrow(spend).to_pylist()
     got = [(r["level"], r["note_id"], r["roas"], r["per_person"], r["per_purchase"]) for r in rows]
     assert got == [
         ("campaign", None, 5.0, 37.5, 75.0),
         ("note_id", "n1", None, 50.0, 75.0),
         ("note_id", "n2", None, 0.0, None),
+        ("note_id", "n3", 20.0, 10.0, 10.0),  # denominators of 0.5 and 1 divide like any other
     ]
-    assert release.to_arrow().column("roas").to_pylist() == [None, None, None]  # no spend table
+    no_spend = release.to_arrow()  # no spend table: no ROAS, still a float column
+    assert no_spend.column("roas").to_pylist() == [None] * 4
+    assert no_spend.schema.field("roas").type == pa.float64()
+
+
+def test_an_empty_release_still_has_its_typed_columns() -> None:
+    table = report(funnel_rows({("c1", "n1"): 10}))
+    assert table.num_rows == 0
+    assert table.schema.names == [
+        *("level", "creator_id", "note_id", "people"),
+        *("impressions", "reads", "clicks", "purchases", "gmv", "purchase_rate"),
+    ]
+    assert {str(t) for t in table.schema.types} == {"string", "double"}
