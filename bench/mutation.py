@@ -5,6 +5,8 @@ part of the per-commit test run (it takes minutes per module).
     .venv/bin/python bench/mutation.py                      # every module, one at a time
     .venv/bin/python bench/mutation.py cells noise          # some of them
     .venv/bin/python bench/mutation.py --list               # the modules and their tests
+    .venv/bin/python bench/mutation.py noise --keep /tmp/mut --time-limit 1800
+    .venv/bin/python bench/mutation.py noise --keep /tmp/mut --recheck   # after adding tests
 
 For each module, the working tree's ``src``, ``tests`` and ``pyproject.toml`` are copied into a
 temporary directory and mutmut (PyPI, 3.x) mutates only that module and runs only that module's
@@ -23,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -48,6 +52,10 @@ SUBPROCESS_TESTS = (
     "--deselect=tests/cleanroom/test_export.py::test_report_command_with_dp_and_budget",
 )
 CLEANROOM = ("tests/cleanroom", *SUBPROCESS_TESTS)
+# The attribution models on DuckDB (its anchor-route variants included); Spark runs the same SQL
+# and would make each mutant take a JVM's start-up.
+MODELS = ("tests/attribution/test_models.py", "tests/attribution/test_conformance.py")
+ATTRIBUTION = ("-m", "not spark", "tests/attribution/test_datadriven.py", *MODELS)
 
 
 TARGETS = (
@@ -63,6 +71,16 @@ TARGETS = (
     Target("budget", "src/seedtrail/cleanroom/budget.py", CLEANROOM),
     Target("release", "src/seedtrail/cleanroom/release.py", CLEANROOM),
     Target("policy", "src/seedtrail/links/policy.py", ("tests/links",)),
+    Target(
+        "models",
+        "src/seedtrail/attribution/models.py",
+        ("-m", "not spark", *MODELS),
+    ),
+    Target(
+        "datadriven",
+        "src/seedtrail/attribution/datadriven.py",
+        ATTRIBUTION,
+    ),
 )
 
 
@@ -95,6 +113,7 @@ class Score:
     timeouts: int
     other: int
     seconds: float
+    stopped: bool
     survivors: list[str]
 
     @property
@@ -108,6 +127,35 @@ def _mutmut(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(exe), *args], cwd=work, capture_output=True, text=True, check=False)
 
 
+def _run_bounded(
+    work: Path, children: int, limit: float | None, names: list[str] | None = None
+) -> tuple[str, bool]:
+    """``mutmut run``, stopped (its whole process group) after ``limit`` seconds. Returns its
+    output and whether it was stopped; mutmut records each mutant's result as it goes, so the
+    mutants checked before the stop still count and the rest show as ``not checked``."""
+    exe = Path(sys.executable).with_name("mutmut")
+    args = [str(exe), "run", "--max-children", str(children), *(names or [])]
+    with subprocess.Popen(
+        args,
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    ) as proc:
+        try:
+            out, _ = proc.communicate(timeout=limit)
+            return out, False
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                out, _ = proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                out, _ = proc.communicate()
+            return out, True
+
+
 def _results(work: Path) -> dict[str, str]:
     """mutant name -> status, from ``mutmut results --all true``."""
     out = _mutmut(work, "results", "--all", "true").stdout
@@ -119,15 +167,37 @@ def _results(work: Path) -> dict[str, str]:
     return statuses
 
 
-def run_target(target: Target, children: int, show: bool) -> Score:
+def _rerun_args(work: Path) -> list[str]:
+    """The mutants a re-check runs again: those not killed (or not reached) last time."""
+    again = ("survived", "no tests", "not checked")
+    return sorted(n for n, s in _results(work).items() if s in again)
+
+
+def _refresh_tests(work: Path) -> None:
+    shutil.rmtree(work / "tests")
+    shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def run_target(
+    target: Target, children: int, show: bool, limit: float | None, keep: Path | None, recheck: bool
+) -> Score:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"mutation-{target.name}-") as tmp:
-        work = Path(tmp)
-        _prepare(target, work)
-        proc = _mutmut(work, "run", "--max-children", str(children))
+        work = keep / target.name if keep else Path(tmp)
+        if recheck:
+            # Tests were only added since the kept run (the old ones still stand), so a mutant
+            # killed then is killed now: only the others run again, under the current tests.
+            _refresh_tests(work)
+            names = _rerun_args(work)
+            out, stopped = _run_bounded(work, children, limit, names) if names else ("", False)
+        else:
+            if keep:
+                work.mkdir(parents=True)
+            _prepare(target, work)
+            out, stopped = _run_bounded(work, children, limit)
         statuses = _results(work)
         if not statuses or all(s == "not checked" for s in statuses.values()):
-            sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+            sys.stderr.write(out[-8000:])
             raise SystemExit(f"{target.name}: mutmut checked no mutant (see its output above)")
         count = {s: 0 for s in ("killed", "survived", "no tests", "timeout")}
         other = 0
@@ -150,6 +220,7 @@ def run_target(target: Target, children: int, show: bool) -> Score:
         count["timeout"],
         other,
         time.perf_counter() - started,
+        stopped,
         survivors,
     )
 
@@ -161,7 +232,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--children", type=int, default=1, help="mutants run in parallel")
     parser.add_argument("--target", type=float, default=0.90, help="lowest acceptable score")
     parser.add_argument("--survivors", action="store_true", help="print surviving mutants")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help="seconds per module; mutants not reached by then count as 'other' (not checked)",
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="keep each module's mutmut directory as KEEP/<module> (it must not exist yet)",
+    )
+    parser.add_argument(
+        "--recheck",
+        action="store_true",
+        help="with --keep: copy the current tests into the kept directories and run again only "
+        "the mutants that survived, had no tests or were not reached",
+    )
     args = parser.parse_args(argv)
+    if args.recheck and not args.keep:
+        parser.error("--recheck needs --keep DIR (the directory of an earlier --keep run)")
     by_name = {t.name: t for t in TARGETS}
     if args.list:
         for t in TARGETS:
@@ -177,10 +268,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     failed = False
     for target in chosen:
-        s = run_target(target, args.children, args.survivors)
+        s = run_target(
+            target, args.children, args.survivors, args.time_limit, args.keep, args.recheck
+        )
         print(
             f"{target.name:12} {s.total:7} {s.killed:6} {s.survived:5} {s.no_tests:7} "
-            f"{s.timeouts:7} {s.other:5} {s.score:6.1%} {s.seconds:7.0f}",
+            f"{s.timeouts:7} {s.other:5} {s.score:6.1%} {s.seconds:7.0f}"
+            + ("  (stopped at the time limit)" if s.stopped else ""),
             flush=True,
         )
         failed |= not s.score >= args.target

@@ -124,3 +124,73 @@ def test_longer_impression_window_takes_in_the_earlier_impression(
     )
     got = _run(make_engine("duckdb"), world, spec)
     assert {t for c, t in got if c == "c2"} == {"t06", "t07", "t08", "t09", "t11"}
+
+
+# --- Data-driven models: a conversion's credit split by its channels' learned weights ---------
+
+
+def _split(touches: dict[str, str], weights: dict[str, float]) -> dict[str, float]:
+    """Touch -> credit: in proportion to the weights of the touches' channels; equally when
+    every weight is zero; a touch of weight zero gets nothing (and no row)."""
+    w = {t: weights.get(ch, 0.0) for t, ch in touches.items()}
+    total = sum(w.values())
+    if total == 0:
+        return {t: 1.0 / len(w) for t in w}
+    return {t: x / total for t, x in w.items() if x > 0}
+
+
+def test_data_driven_credit_splits_each_conversion_by_its_channels_weights() -> None:
+    import duckdb
+
+    from seedtrail.attribution.models import credit_step
+
+    paths = {  # anchor -> touch -> channel
+        "a1": {"t1": "read", "t2": "click"},
+        "a2": {"t3": "like", "t4": "impression"},  # no weight at all: shared equally
+        "a3": {"t5": "read", "t6": "like"},  # the like has weight 0: the read takes it all
+        "a4": {"t7": "o'brien", "t8": "click", "t9": "click"},  # a quote in a channel's name
+    }
+    weights = {"read": 3.0, "click": 1.0, "like": 0.0, "o'brien": 2.0}
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE st_paths (anchor_id VARCHAR, touch_id VARCHAR, note_id VARCHAR, "
+        "touch_kind VARCHAR, channel VARCHAR, t_ts BIGINT)"
+    )
+    for anchor, touches in paths.items():
+        for i, (touch, channel) in enumerate(touches.items()):
+            con.execute(
+                "INSERT INTO st_paths VALUES (?, ?, ?, ?, ?, ?)",
+                [anchor, touch, f"n{touch}", "read", channel, i],
+            )
+    for model in ("markov", "shapley"):
+        for given in (weights, {}):
+            sql = credit_step(ModelSpec(name=model), given).sql  # type: ignore[arg-type]
+            got = {(a, t): c for a, t, _n, _k, c in con.execute(sql).fetchall()}
+            expected = {
+                (a, t): c for a, touches in paths.items() for t, c in _split(touches, given).items()
+            }
+            assert got.keys() == expected.keys(), (model, given)
+            for key, credit in expected.items():
+                assert got[key] == pytest.approx(credit, abs=1e-12), (model, given, key)
+    assert _split(paths["a1"], weights) == {"t1": 0.75, "t2": 0.25}  # the rule, by hand
+
+
+@pytest.mark.parametrize("engine_name", ENGINE_PARAMS)
+@pytest.mark.parametrize("model", ["markov", "shapley"])
+def test_data_driven_credits_on_the_fixture_world_follow_the_learned_weights(
+    make_engine: Callable[[str], SqlEngine], world: Inputs, engine_name: str, model: str
+) -> None:
+    from .fixtures import TOUCHES
+
+    kind = {t[0]: t[3] for t in TOUCHES}
+    engine = make_engine(engine_name)
+    got = _run(engine, world, AttributionSpec(model=ModelSpec(name=model)))  # type: ignore[arg-type]
+    weights = engine.channel_weights
+    assert len(set(weights.values())) > 1  # the world tells its channels apart
+    paths: dict[str, dict[str, str]] = {}
+    for conv, touch in EXPECTED["linear"]:  # every eligible touch of each conversion
+        paths.setdefault(conv, {})[touch] = kind[touch]
+    expected = {(c, t): x for c, ts in paths.items() for t, x in _split(ts, weights).items()}
+    assert got.keys() == expected.keys()
+    for key, credit in expected.items():
+        assert got[key] == pytest.approx(credit, abs=1e-9), key

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("shapley_attribution")
+pytest.importorskip(
+    "shapley_attribution",
+    reason="the outside Shapley generator (PyPI shapley-attribution, dev extra) is not installed",
+)
 
 from attribution.outside_shapley import SETTINGS, compare
 

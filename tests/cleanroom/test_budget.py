@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from seedtrail.cleanroom.budget import HARD_CAP, StoreBudgetLedger
+from seedtrail.cleanroom.budget import HARD_CAP, StoreBudgetLedger, ledger_for
 from seedtrail.cleanroom.templates import ReportRequest
 from seedtrail.core.errors import BudgetExhausted, InvalidInput
+from seedtrail.core.settings import Settings
 from seedtrail.store.schema import privacy_budgets, privacy_spends
 from seedtrail.store.store import Store
 
@@ -147,3 +148,55 @@ def test_spent_budget_never_exceeds_the_cap(
         except BudgetExhausted:
             assert spent(store, brand) == before  # a refusal spends nothing
         assert spent(store, brand) <= min(per_period, HARD_CAP) + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("per_period", "per_report", "refused"),
+    [
+        (0.0, 1.0, r"per-period epsilon 0\.0 must be in \(0, 10"),
+        (HARD_CAP + 0.1, 1.0, r"per-period epsilon .* must be in \(0, 10"),
+        (4.0, 0.0, r"per-report epsilon 0\.0 must be in \(0, 1\]"),
+        (4.0, 1.5, r"per-report epsilon 1\.5 must be in \(0, 1\]"),
+    ],
+)
+def test_a_ledger_with_limits_out_of_range_is_refused_with_the_range(
+    store: Store, per_period: float, per_report: float, refused: str
+) -> None:
+    with store.transaction() as conn, pytest.raises(InvalidInput, match=refused):
+        StoreBudgetLedger(conn, "x", per_period=per_period, per_report=per_report)
+
+
+def test_the_edges_of_the_limits_are_allowed(store: Store) -> None:
+    with store.transaction() as conn:
+        ledger = StoreBudgetLedger(conn, "x", per_period=HARD_CAP, per_report=1.0)
+        assert (ledger.per_period, ledger.per_report) == (HARD_CAP, 1.0)
+        # a per-report limit above the period's is the period's
+        assert StoreBudgetLedger(conn, "x", per_period=0.5).per_report == 0.5
+
+
+def test_a_refusal_says_when_the_budget_renews(store: Store) -> None:
+    charge(store, 1.0, per_period=1.0)
+    with pytest.raises(BudgetExhausted, match=r"the next period starts a new budget$"):
+        charge(store, 1.0, per_period=1.0)
+
+
+def test_a_charge_moves_the_budgets_updated_at(store: Store) -> None:
+    charge(store, 0.5)
+    with store.read() as conn:
+        first = conn.execute(select(privacy_budgets.c.updated_at)).scalar_one()
+    charge(store, 0.5)
+    with store.read() as conn:
+        second = conn.execute(select(privacy_budgets.c.updated_at)).scalar_one()
+    assert second > first
+
+
+def test_the_installation_ledger_takes_its_limits_from_the_settings(store: Store) -> None:
+    settings = Settings(cleanroom_epsilon_per_period=1.5, cleanroom_epsilon_per_report=0.5)
+    with store.transaction() as conn:
+        ledger = ledger_for(settings, conn, "brand:9")
+        assert (ledger.per_period, ledger.per_report) == (1.5, 0.5)
+        with pytest.raises(InvalidInput, match=r"must be in \(0, 0\.5\] per report"):
+            ledger.charge(_request(), 0.75, "a")
+        assert ledger.charge(_request(), 0.5, "b") == pytest.approx(1.0)
+    with store.read() as conn:
+        assert conn.execute(select(privacy_spends.c.actor)).scalar_one() == "brand:9"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import pyarrow as pa
 import pytest
@@ -12,7 +13,7 @@ from seedtrail.cleanroom.noise import release_dp
 from seedtrail.cleanroom.release import OTHER, Release
 from seedtrail.cleanroom.report import ReleasePolicy, run_report
 from seedtrail.cleanroom.templates import TEMPLATES, ReportRequest
-from seedtrail.core.errors import BudgetExhausted, InvalidInput
+from seedtrail.core.errors import BudgetExhausted, ConfigError, InvalidInput
 from seedtrail.store.store import Store
 
 POLICY = ReleasePolicy(k=50)
@@ -207,3 +208,53 @@ def test_cells_far_under_the_threshold_are_never_shown_and_big_ones_always() -> 
         for name in total.sums:
             assert total.sums[name] == pytest.approx(sum(c.sums[name] for c in release.cells[1:]))
         assert all(v >= 0 for c in release.cells for v in c.sums.values())
+
+
+def test_a_dp_release_without_opendp_names_the_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where the ``dp`` extra is not installed, a DP release fails with the project's own error
+    naming it (not an ImportError or a KeyError)."""
+    for name in list(sys.modules):
+        if name == "opendp" or name.startswith("opendp."):
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "opendp", None)
+    with pytest.raises(ConfigError, match=r"pip install 'seedtrail\[dp\]'"):
+        release_dp(big_cells(3, 2000), SPEC, DP_REQUEST, epsilon=1.0, delta=1e-7)
+
+
+def test_a_dp_release_enables_the_opendp_features_it_uses() -> None:
+    """OpenDP's Laplace threshold is a ``contrib`` feature, switched on per process: the release
+    turns it on itself rather than relying on something else having done so first."""
+    import opendp.prelude as dp
+
+    dp.disable_features("contrib")
+    try:
+        release = release_dp(big_cells(3, 2000), SPEC, DP_REQUEST, epsilon=1.0, delta=1e-7)
+    finally:
+        dp.enable_features("contrib")
+    assert [c.key for c in release.cells][1:] == [*sorted(big_cells(3, 2000)), (OTHER,)]
+
+
+@pytest.mark.slow
+def test_an_empty_other_is_noisy_but_clipped_at_zero_never_shifted() -> None:
+    """When every cell is shown, ``other`` holds nobody: its count and sums are Laplace noise
+    around 0, released as max(0, ·). About half the draws are exactly 0 (a noisy value below
+    0.5 people, or below 0 in money), none is negative, and each shown cell's money is released
+    in whole cents."""
+    finest = big_cells(3, 3000)
+    zero_people = zero_money = 0
+    draws = 80
+    for _ in range(draws):
+        release = release_dp(finest, SPEC, DP_REQUEST, epsilon=1.0, delta=1e-7)
+        other = next(c for c in release.cells if c.key == (OTHER,))
+        assert other.people >= 0 and all(v >= 0 for v in other.sums.values())
+        zero_people += other.people == 0
+        zero_money += other.sums["gmv"] == 0
+        for leaf in release.cells[1:]:  # the total is their (floating-point) sum
+            assert all(round(v, 2) == v for v in leaf.sums.values()), leaf
+        shown = [v for c in release.cells[1:] if c.key != (OTHER,) for v in c.sums.values()]
+        assert any(v != round(v) for v in shown)  # to the cent, not to the yuan
+    # P(0) is 1 - exp(-0.5 / b) / 2 ~ 0.52 for the people count, 1/2 for money; 80 draws put
+    # both well inside (15, 65) (more than 5 standard errors each way)
+    assert 15 < zero_people < 65 and 15 < zero_money < 65, (zero_people, zero_money)

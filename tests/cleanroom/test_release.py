@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from seedtrail.cleanroom.archive import StoreReleaseArchive
-from seedtrail.cleanroom.release import Release
+from seedtrail.cleanroom.cells import Cell
+from seedtrail.cleanroom.release import OTHER, Release, ReleasedCell, release_k, spend_by_cell
 from seedtrail.cleanroom.report import ReleasePolicy, run_report
-from seedtrail.cleanroom.templates import ReportRequest
+from seedtrail.cleanroom.templates import Measure, Ratio, ReportRequest, ReportTemplate
 from seedtrail.core.errors import InvalidInput, NotFound
 from seedtrail.store.store import Store
 
@@ -206,3 +207,161 @@ def test_campaign_and_day_templates() -> None:
     assert days == {(PERIOD + timedelta(days=i)).isoformat() for i in range(7)}  # 50 a day
     assert sum(by_day[(d,)]["people"] for d in days) == 350
     assert report(rows.filter(pc.field("campaign_id") == 2), "funnel_by_campaign").num_rows == 0
+
+
+def _shown(*keys: tuple[str, ...]) -> Release:
+    """A release showing exactly ``keys`` (spend_by_cell reads only which cells are shown)."""
+    spec = ReportTemplate("spend3", ("brand", "creator_id", "note_id"), (Measure("gmv", 1.0),))
+    request = ReportRequest("roas", "b", 1, PERIOD)
+    return Release(spec, request, tuple(ReleasedCell(k, 100.0, {}) for k in keys), {})
+
+
+def test_spend_goes_to_the_cell_that_shows_it_or_the_nearest_other_above() -> None:
+    release = _shown(
+        (),
+        ("b1",),
+        ("b1", "c1"),
+        ("b1", "c1", "n1"),  # shown
+        ("b1", "c1", OTHER),  # n2 and n3 hidden here
+        ("b1", OTHER),  # creator c2 hidden here
+        ("b2",),
+        ("b2", "c9"),
+        ("b2", "c9", "n9"),  # b2 has no other anywhere
+        (OTHER,),  # brand b3 hidden here
+    )
+    spend = {
+        ("b1", "c1", "n1"): 10.0,
+        ("b1", "c1", "n2"): 5.0,
+        ("b1", "c1", "n3"): 2.0,
+        ("b1", "c2", "n4"): 7.0,  # its creator is hidden: the creators' other, one level up
+        ("b2", "c9", "n9"): 1.0,
+        ("b2", "c8", "n8"): 4.0,  # no other under b2 or c8: the brands' other, two levels up
+        ("b3", "c7", "n7"): 3.0,
+    }
+    assert spend_by_cell(release, spend) == {
+        ("b1", "c1", "n1"): 10.0,
+        ("b1", "c1", OTHER): 7.0,
+        ("b1", OTHER): 7.0,
+        ("b1", "c1"): 17.0,
+        ("b1",): 24.0,
+        ("b2", "c9", "n9"): 1.0,
+        ("b2", "c9"): 1.0,
+        ("b2",): 1.0,
+        (OTHER,): 7.0,
+        (): 32.0,
+    }
+
+
+def test_spend_no_shown_cell_covers_is_left_out_and_an_empty_other_has_none() -> None:
+    release = _shown((), ("b1",), ("b1", "c1"), ("b1", "c1", "n1"), ("b1", "c1", OTHER))
+    spend = {("b1", "c1", "n1"): 10.0, ("b1", "c2", "n2"): 6.0, ("b9", "c9", "n9"): 1.0}
+    # c2 is hidden, with no other at its level or above: its spend is shown nowhere, so no
+    # ROAS mixes it in; the creator's other shows no spend (0, not missing)
+    assert spend_by_cell(release, spend) == {
+        ("b1", "c1", "n1"): 10.0,
+        ("b1", "c1", OTHER): 0.0,
+        ("b1", "c1"): 10.0,
+        ("b1",): 10.0,
+        (): 10.0,
+    }
+
+
+def test_k_release_counts_people_once_across_hidden_siblings_at_every_depth() -> None:
+    """Three levels; under c1, notes n2 and n3 reach the same 30 people: hidden together they
+    still cover 30 (not 60), fewer than k, so n1 joins them in ``other``."""
+    spec = ReportTemplate("k3", ("brand", "creator_id", "note_id"), (Measure("gmv", 1.0),))
+
+    def crowd(tag: str, n: int) -> Cell:
+        return Cell({f"{tag}{i}" for i in range(n)}, {"gmv": float(n)})
+
+    finest = {
+        ("b1", "c1", "n1"): crowd("a", 60),
+        ("b1", "c1", "n2"): crowd("p", 30),
+        ("b1", "c1", "n3"): crowd("p", 30),
+        ("b1", "c2", "n4"): crowd("c", 55),
+        ("b1", "c2", "n5"): crowd("d", 70),
+    }
+    release = release_k(finest, spec, ReportRequest("k3", "b", 1, PERIOD), 50)
+    assert {c.key: c.people for c in release.cells} == {
+        (): 215.0,
+        ("b1",): 215.0,
+        ("b1", "c1"): 90.0,
+        ("b1", "c1", OTHER): 90.0,
+        ("b1", "c2"): 125.0,
+        ("b1", "c2", "n4"): 55.0,
+        ("b1", "c2", "n5"): 70.0,
+    }
+    assert next(c for c in release.cells if c.key == ("b1", "c1", OTHER)).sums == {"gmv": 120.0}
+
+
+def test_the_purchase_rate_is_purchases_over_people_in_every_cell() -> None:
+    rows = funnel_rows({("c1", "n1"): 60, ("c1", "n2"): 75, ("c2", "n3"): 90})
+    bought = [1 if i % 3 == 0 else 0 for i in range(rows.num_rows)]  # a third of the people
+    rows = rows.set_column(rows.column_names.index("purchases"), "purchases", pa.array(bought))
+    table = report(rows)
+    assert table.column("level").to_pylist() == [
+        *("campaign", "creator_id", "note_id", "note_id", "creator_id", "note_id")
+    ]
+    for row in table.to_pylist():
+        assert row["purchase_rate"] == round(row["purchases"] / row["people"], 6), row
+        assert 0.3 < row["purchase_rate"] < 0.37
+
+
+def test_exactly_k_people_are_enough_to_show_a_cell() -> None:
+    total = report(funnel_rows({("c1", "n1"): 50}), "funnel_by_campaign").to_pylist()
+    assert [(r["level"], r["people"]) for r in total] == [("campaign", 50)]
+    out = cells(report(funnel_rows({("c1", "n1"): 50, ("c2", "n2"): 50})))
+    assert set(out) == {(None, None), ("c1", None), ("c1", "n1"), ("c2", None), ("c2", "n2")}
+    lift = cells(report(funnel_rows({("c", "n"): 50, ("c", "control"): 50}), "lift"))
+    assert set(lift) == {(None,), ("exposed",), ("control",)}
+    assert report(funnel_rows({("c", "n"): 49}), "lift").num_rows == 0
+
+
+def test_lift_without_a_control_group_shows_only_the_total() -> None:
+    assert set(cells(report(funnel_rows({("c", "n"): 80}), "lift"))) == {(None,)}
+
+
+def test_ratios_over_spend_people_or_a_measure_and_none_without_a_denominator() -> None:
+    spec = ReportTemplate(
+        "ratios",
+        ("note_id",),
+        (Measure("purchases", 5), Measure("gmv", 2000.0)),
+        (
+            Ratio("roas", "gmv", "spend"),
+            Ratio("per_person", "gmv", "people"),
+            Ratio("per_purchase", "gmv", "purchases"),
+        ),
+    )
+    release = Release(
+        spec,
+        ReportRequest("ratios", "b", 1, PERIOD),
+        (
+            ReleasedCell((), 80.0, {"purchases": 40.0, "gmv": 3000.0}),
+            ReleasedCell(("n1",), 60.0, {"purchases": 40.0, "gmv": 3000.0}),
+            ReleasedCell(("n2",), 20.0, {"purchases": 0.0, "gmv": 0.0}),
+            ReleasedCell(("n3",), 1.0, {"purchases": 1.0, "gmv": 10.0}),  # a noisy DP count
+        ),
+        {},
+    )
+    spend = {(): 600.0, ("n2",): 0.0, ("n3",): 0.5}  # no spend known for n1
+    rows = release.to_arrow(spend).to_pylist()
+    got = [(r["level"], r["note_id"], r["roas"], r["per_person"], r["per_purchase"]) for r in rows]
+    assert got == [
+        ("campaign", None, 5.0, 37.5, 75.0),
+        ("note_id", "n1", None, 50.0, 75.0),
+        ("note_id", "n2", None, 0.0, None),
+        ("note_id", "n3", 20.0, 10.0, 10.0),  # denominators of 0.5 and 1 divide like any other
+    ]
+    no_spend = release.to_arrow()  # no spend table: no ROAS, still a float column
+    assert no_spend.column("roas").to_pylist() == [None] * 4
+    assert no_spend.schema.field("roas").type == pa.float64()
+
+
+def test_an_empty_release_still_has_its_typed_columns() -> None:
+    table = report(funnel_rows({("c1", "n1"): 10}))
+    assert table.num_rows == 0
+    assert table.schema.names == [
+        *("level", "creator_id", "note_id", "people"),
+        *("impressions", "reads", "clicks", "purchases", "gmv", "purchase_rate"),
+    ]
+    assert {str(t) for t in table.schema.types} == {"string", "double"}
