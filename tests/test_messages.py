@@ -77,6 +77,16 @@ def test_the_compiled_catalogues_are_up_to_date() -> None:
         )
 
 
+def test_each_key_has_one_text() -> None:
+    """Branches merge the catalogues line by line (a union merge): a key two branches added
+    would keep both texts, and the compiled catalogue one of them at random."""
+    for lang in LANGS:
+        text = (messages.catalogue_path(lang).with_suffix(".po")).read_text("utf-8")
+        ids = re.findall(r'^msgid "(.+)"$', text, re.M)
+        twice = sorted({k for k in ids if ids.count(k) > 1})
+        assert not twice, f"{lang}: keys with two texts: {twice}"
+
+
 def test_babel_negotiates_accept_language() -> None:
     assert messages.negotiate(None) == "zh-CN"
     assert messages.negotiate("") == "zh-CN"
