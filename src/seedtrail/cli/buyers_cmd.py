@@ -14,7 +14,9 @@ from seedtrail.cli.context import lang as cli_lang
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
-buyers_app = typer.Typer(help="Buyers: community members who sell through links.", no_args_is_help=True)
+buyers_app = typer.Typer(
+    help="Buyers: community members who sell through links.", no_args_is_help=True
+)
 app.add_typer(buyers_app, name="buyers")
 
 #: Statement columns and the registry figure each shows (None: the partner's slug).
