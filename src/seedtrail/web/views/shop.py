@@ -56,26 +56,10 @@ def _partner_choice(ctx: Ctx) -> tuple[list[dict[str, Any]], str | None]:
     return rows, wanted if wanted in slugs else (slugs[0] if slugs else None)
 
 
-@page
-def shop_page(ctx: Ctx) -> Response:
-    asked = ctx.query.get("dimension", "item")
-    dimension: shop_reader.Dimension = asked if asked in DIMENSIONS else "item"  # type: ignore[assignment]
-    choices, slug = _partner_choice(ctx)
-    body: dict[str, Any] = {"run": None, "rows": [], "other": None, "k": None}
-    funded: list[dict[str, Any]] = []
-    outdated = None
-    if slug is not None:
-        try:
-            src = reader.Source.of(ctx.request.app.state)
-            with ctx.web.store.read() as conn:
-                body = shop_reader.shop_attribution(
-                    src, conn, ctx.user, slug, dimension, ctx.query.get("model")
-                )
-                funded = shop_reader.shop_funding(src, conn, ctx.user, slug)["campaigns"]
-        except ReportOutdated as exc:
-            outdated = exc.detail
+def _shop_columns(ctx: Ctx, dimension: str) -> list[Column]:
+    """The shop table's columns: rows by day or item show their key, by note, creator or
+    campaign only its name; item rows add their share of boost spend and ROAS."""
     t, m = ctx.t, ctx.m
-    # rows by day or item show their key; by note, creator or campaign only its name
     columns = [Column("key", t("shop.col.key"))] if dimension in ("item", "day") else []
     if dimension != "day":
         columns.append(Column("title", t(NAME_HEADINGS[dimension])))
@@ -96,6 +80,29 @@ def shop_page(ctx: Ctx) -> Response:
             Column("spend", m("spend"), True, money, api="spend"),
             Column("roas", m("roas"), True, roas, api="roas"),
         ]
+    return columns
+
+
+@page
+def shop_page(ctx: Ctx) -> Response:
+    asked = ctx.query.get("dimension", "item")
+    dimension: shop_reader.Dimension = asked if asked in DIMENSIONS else "item"  # type: ignore[assignment]
+    choices, slug = _partner_choice(ctx)
+    body: dict[str, Any] = {"run": None, "rows": [], "other": None, "k": None}
+    funded: list[dict[str, Any]] = []
+    outdated = None
+    if slug is not None:
+        try:
+            src = reader.Source.of(ctx.request.app.state)
+            with ctx.web.store.read() as conn:
+                body = shop_reader.shop_attribution(
+                    src, conn, ctx.user, slug, dimension, ctx.query.get("model")
+                )
+                funded = shop_reader.shop_funding(src, conn, ctx.user, slug)["campaigns"]
+        except ReportOutdated as exc:
+            outdated = exc.detail
+    t, m = ctx.t, ctx.m
+    columns = _shop_columns(ctx, dimension)
     model = (body["run"] or {}).get("model", "")
     table = tables.build(
         "shop",
