@@ -108,7 +108,7 @@ def test_simulated_change_prints_the_table(capsys: pytest.CaptureFixture[str]) -
     main(["policy", "impact", "--world-spec", spec, "--change", "close partner=tmall from=day5"])
     printed = " ".join(capsys.readouterr().out.split())
     assert "Simulated: close partner=tmall from day 5" in printed
-    assert "no own shop" in printed and "Diversion" in printed
+    assert "no own shop" not in printed and "Diversion" in printed
     main(
         [
             "policy",
@@ -125,6 +125,7 @@ def test_simulated_change_prints_the_table(capsys: pytest.CaptureFixture[str]) -
         r for r in doc["rows"] if r["figure"] == "clicks" and r["scope"] == "partner:tmall"
     )
     assert tmall["with"] > tmall["without"] == 0.0  # opening brings taps where there were none
+    assert doc["own_shop"] and any(r["scope"] == "partner:ownshop" for r in doc["rows"])
 
 
 def test_simulated_change_needs_both_options(capsys: pytest.CaptureFixture[str]) -> None:

@@ -59,7 +59,10 @@ def test_closing_a_partner_removes_its_clicks_and_keeps_others() -> None:
         if r["low"] is not None:
             assert r["low"] <= r["difference"] <= r["high"]
     assert {"spend", "roas", "creator_earnings", "diversion_attempts"} <= {k[0] for k in rows}
-    assert result.to_dict()["own_shop_note"] == "this world has no own shop"
+    own = rows[("shop_gmv", f"partner:{simulated.OWN_SLUG}")]  # the community's own shop
+    assert result.own_shop and own["without"] > 0
+    assert rows[("clicks", f"partner:{simulated.OWN_SLUG}")]["difference"] == 0.0
+    assert "own-shop GMV is the shop_gmv row" in result.to_dict()["own_shop_note"]
     assert len(result.responses) == 2 and all(r["taps_closed"] > 0 for r in result.responses)
 
 

@@ -28,11 +28,13 @@ from seedtrail.core.errors import InvalidInput
 from seedtrail.impact import panel
 from seedtrail.messages import Msg
 from seedtrail.sim import responses
-from seedtrail.sim.spec import load_spec, spec_from_mapping
+from seedtrail.sim.ownshop import OWN_SHOP
+from seedtrail.sim.spec import PARTNERS, load_spec, spec_from_mapping
 
 #: Creators' share of the shop GMV their own notes' link clicks brought (a world parameter).
 CREATOR_COMMISSION = 0.06
 #: The world's truth kinds behind the registry's community-health figures.
+OWN_SLUG = PARTNERS[OWN_SHOP].slug
 HEALTH = {
     "diversion_comment": "diversion_attempts",
     "unregistered_promo": "unregistered_soft_ads",
@@ -125,7 +127,11 @@ class SimResult:
             "seeds": self.seeds,
             "level": self.level,
             "own_shop": self.own_shop,
-            "own_shop_note": None if self.own_shop else "this world has no own shop",
+            "own_shop_note": (
+                f"own-shop GMV is the shop_gmv row partner:{OWN_SLUG}"
+                if self.own_shop
+                else "this world has no own shop"
+            ),
             "responses": self.responses,
             "rows": self.rows,
         }
@@ -203,6 +209,8 @@ def measure_world(world: Path, days: list[date]) -> dict[tuple[str, str], float]
         register(con, WorldDir(world))
         out = {**_per_scope(con, "clicks", days), **_per_scope(con, "shop_gmv", days)}
         out[("creator_earnings", "all")] = _earnings(con, days[0], days[-1])
+        for figure in ("clicks", "shop_gmv"):  # the own shop's rows, even on days it sold none
+            out.setdefault((figure, f"partner:{OWN_SLUG}"), 0.0)
     finally:
         con.close()
     return {**out, **_boost(world, days), **_health(world, days)}
@@ -264,6 +272,9 @@ def run(world_spec: str, change_text: str, level: float = 0.9) -> SimResult:
     result.rows = [
         paired_row(key, pairs, level) for key, pairs in sorted(diffs.items(), key=_order)
     ]
+    # the community's own shop (号店一体), a partner of every simulated world: its GMV is the
+    # shop_gmv row of that partner
+    result.own_shop = ("shop_gmv", f"partner:{OWN_SLUG}") in diffs
     return result
 
 
