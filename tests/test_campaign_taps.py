@@ -131,5 +131,5 @@ def test_a_boosted_tap_is_a_campaign_click_in_the_report(
     signin = {"key": key, "next": f"/ui/brand/campaigns/{cid}"}
     assert client.post("/ui/signin", data=signin, follow_redirects=False).status_code == 303
     page = client.get(f"/ui/brand/campaigns/{cid}", headers={"accept-language": "en"}).text
-    shown = re.search(r'data-figure="clicks">([^<]*)<', page)
+    shown = re.search(r'data-figure="clicks"[^>]*>([^<]*)<', page)
     assert shown is not None and shown.group(1).strip() == "1"

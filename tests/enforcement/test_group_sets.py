@@ -58,7 +58,8 @@ def _one_by_one(conn: Connection, action: str) -> list[dict[str, Any]]:
             with conn.begin_nested():
                 actions.take(conn, MOD, case_id, action, "coordinated comments")
         except (Conflict, InvalidInput) as exc:
-            skipped.append({"case_id": case_id, "why": exc.detail})
+            why_msg = exc.msg.as_dict() if exc.msg else None
+            skipped.append({"case_id": case_id, "why": exc.detail, "why_msg": why_msg})
     return skipped
 
 

@@ -82,7 +82,6 @@ def test_bad_input_and_missing_studies_are_pages_not_errors(
     for path, status in [
         ("/ui/operator/impact/stated?at=March&treated=x", 422),
         ("/ui/operator/impact/stated?at=2030-01-01&treated=x", 422),
-        ("/ui/operator/impact/stated", 422),
         (f"/ui/operator/impact/stated?at=2025-03-06&treated={s.category}&level=7", 422),
         (f"/ui/operator/impact/changes/{s.late_entry}", 422),
         ("/ui/operator/impact/changes/99999999", 404),
@@ -92,6 +91,13 @@ def test_bad_input_and_missing_studies_are_pages_not_errors(
         r = client.get(path, headers=EN)
         assert r.status_code == status, (path, r.status_code)
         assert "Traceback" not in r.text and "<h1>" in r.text
+
+
+def test_stating_nothing_is_the_form(site: tuple[ImpactSite, TestClient]) -> None:
+    s, client = site
+    _as(client, s.keys["operator"])
+    r = client.get("/ui/operator/impact/stated", headers=EN, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/ui/operator/impact"
 
 
 def test_a_kept_study_is_listed_and_shown(site: tuple[ImpactSite, TestClient]) -> None:
@@ -122,7 +128,7 @@ def test_a_kept_study_is_listed_and_shown(site: tuple[ImpactSite, TestClient]) -
     assert f"/ui/operator/impact/studies/{study['id']}" in page
     shown = client.get(f"/ui/operator/impact/studies/{study['id']}", headers=EN).text
     assert [float(v) for v in _attrs(shown, "tr", "data-difference")] == [-4.0, -20.0]
-    gmv_row = shown.split('data-figure="shop_gmv"')[1].split("</tr>")[0]
+    gmv_row = shown.split('data-scope="category:beauty"')[1].split("</tr>")[0]
     assert gmv_row.rstrip().endswith("—</td>")  # one seed's worth of pairs: no interval
     assert "no own shop" in shown
 
