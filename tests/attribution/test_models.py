@@ -175,7 +175,9 @@ def test_data_driven_credit_splits_each_conversion_by_its_channels_weights() -> 
     assert _split(paths["a1"], weights) == {"t1": 0.75, "t2": 0.25}  # the rule, by hand
 
 
-@pytest.mark.parametrize("engine_name", ENGINE_PARAMS)
+# Spark is left out here (two Spark sessions cost minutes of CI): the conformance suite already
+# holds every engine, Spark included, to the same markov and shapley credits.
+@pytest.mark.parametrize("engine_name", [p for p in ENGINE_PARAMS if p.id != "spark"])
 @pytest.mark.parametrize("model", ["markov", "shapley"])
 def test_data_driven_credits_on_the_fixture_world_follow_the_learned_weights(
     make_engine: Callable[[str], SqlEngine], world: Inputs, engine_name: str, model: str
