@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, RowMapping, select
 
 from seedtrail.core.errors import InvalidInput, NotFound
 from seedtrail.impact.panel import DIMENSIONS, Dimension
@@ -61,10 +61,19 @@ def from_audit(conn: Connection, entry_id: int) -> Change:
     row = conn.execute(select(audit_log).where(audit_log.c.id == entry_id)).mappings().first()
     if row is None:
         raise NotFound(Msg("problem.not-found.audit_entry", {"id": entry_id}))
+    return from_entry(row, partner_slugs(conn))
+
+
+def partner_slugs(conn: Connection) -> dict[int, str]:
+    return dict(conn.execute(select(partners.c.id, partners.c.slug)).all())
+
+
+def from_entry(row: RowMapping, slugs: dict[int, str]) -> Change:
+    """:func:`from_audit` on an entry already read, with every partner's slug by id."""
+    entry_id = row["id"]
     after = dict(row["after"] or {})
     before = dict(row["before"] or {})
     state = {**before, **after}
-    slugs = dict(conn.execute(select(partners.c.id, partners.c.slug)).all())
     what = f"audit {entry_id}: {row['action']} by {row['actor']}"
     if row["object_type"] == "partner" and "links_enabled" in after:
         slug = slugs.get(int(row["object_id"]))

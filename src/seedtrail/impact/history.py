@@ -12,7 +12,7 @@ from sqlalchemy import Connection, or_, select
 
 from seedtrail.core.errors import InvalidInput, SeedtrailError, forbidden
 from seedtrail.core.principals import Principal
-from seedtrail.impact.change import Change, from_audit
+from seedtrail.impact.change import Change, from_entry, partner_slugs
 from seedtrail.lake.layout import Lake
 from seedtrail.messages import N_, Msg
 from seedtrail.store.schema import audit_log
@@ -72,7 +72,7 @@ def past(conn: Connection, span: tuple[date, date] | None, limit: int = LIMIT) -
     """The newest ``limit`` policy changes, newest first; a change outside ``span`` (the data's
     first and last day, :func:`lake_span`) says so instead of offering an impact."""
     query = (
-        select(audit_log.c.id, audit_log.c.at, audit_log.c.actor, audit_log.c.action)
+        select(audit_log)
         .where(
             or_(
                 audit_log.c.object_type == "policy_rule",
@@ -83,14 +83,15 @@ def past(conn: Connection, span: tuple[date, date] | None, limit: int = LIMIT) -
         .limit(limit)
     )
     out = []
-    for row in conn.execute(query).all():
+    slugs = partner_slugs(conn)  # read once, not once per entry
+    for row in conn.execute(query).mappings().all():
         change: Change | None = None
         refusal: SeedtrailError | None = None
         try:
-            change = from_audit(conn, row.id)
+            change = from_entry(row, slugs)
         except SeedtrailError as exc:
             refusal = exc
         if change is not None and (refusal := _outside(change, span)) is not None:
             change = None
-        out.append(PastChange(row.id, row.at, row.actor, row.action, change, refusal))
+        out.append(PastChange(row["id"], row["at"], row["actor"], row["action"], change, refusal))
     return out
