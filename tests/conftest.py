@@ -43,6 +43,26 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         )
 
 
+#: Session fixtures that are costly to build (a served store, a simulated world, a Spark session):
+#: under pytest-xdist (``scripts/test`` runs ``-n auto --dist loadgroup``) every test that uses
+#: one runs on the same worker, so each is built once per run, not once per worker.
+SHARED_FIXTURES = ("sim_site", "site")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group tests for pytest-xdist's ``loadgroup``: by the costly session fixture they use, else
+    by file (module fixtures are then built once, as without xdist)."""
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        names = getattr(item, "fixturenames", ())
+        group = next((name for name in SHARED_FIXTURES if name in names), None)
+        if group is None and item.get_closest_marker("spark") is not None:
+            group = "spark"
+        if group is None and "world" in names and path.startswith("tests/sim/"):
+            group = "sim-world"
+        item.add_marker(pytest.mark.xdist_group(group or path))
+
+
 @pytest.fixture(autouse=True)
 def _clean_seedtrail_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never pick up a developer's own SEEDTRAIL_* settings (except the test PG URL)."""

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import PG_SKIP, PG_URL, _pg_store
 from seedtrail.core.errors import Conflict
 from seedtrail.lake import lock
 from seedtrail.lake.compact import compact
@@ -84,6 +85,26 @@ def test_one_sealer_at_a_time(tmp_path: Path) -> None:
         pass
     with lock.exclusive(engine, tmp_path):  # released
         pass
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason=PG_SKIP)
+def test_the_postgresql_sealer_lock_is_one_deployments(tmp_path: Path) -> None:
+    """Two deployments in separate schemas of one database seal independently; two sealers of
+    the same deployment (schema) still exclude each other."""
+    stores = [_pg_store(), _pg_store()]
+    a, b = (next(s) for s in stores)
+    try:
+        with lock.exclusive(a.engine, tmp_path):
+            with lock.exclusive(b.engine, tmp_path):  # another schema: not blocked
+                pass
+            with pytest.raises(Conflict), lock.exclusive(a.engine, tmp_path):
+                pass
+        with lock.exclusive(a.engine, tmp_path):  # released
+            pass
+    finally:
+        for s in stores:
+            next(s, None)
 
 
 def test_lake_columns_are_the_validated_fields() -> None:

@@ -1,11 +1,14 @@
 """One sealer (or compactor) at a time: ``pg_try_advisory_lock`` when the inbox is PostgreSQL
-(any node may run it), else an exclusive file lock next to the SQLite database."""
+(any node may run it), else an exclusive file lock next to the SQLite database.
+
+On PostgreSQL the lock is one deployment's: its key is taken from the schema the deployment's
+tables live in (``current_schema()``), so deployments sharing one database in separate schemas
+never wait for each other's sealer."""
 
 from __future__ import annotations
 
 import fcntl
 import os
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,20 +18,24 @@ from sqlalchemy import Engine, text
 from seedtrail.core.errors import Conflict
 from seedtrail.messages import Msg
 
-LOCK_KEY = zlib.crc32(b"seedtrail.lake.sealer")
+LOCK_NAME = "seedtrail.lake.sealer:"
+#: the deployment's lock key: the name and the schema, hashed to PostgreSQL's advisory key
+_PG_KEY = "hashtext(:n || current_schema())"
 
 
 @contextmanager
 def exclusive(engine: Engine, lock_dir: Path, name: str = "sealer") -> Iterator[None]:
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar()
+            got = conn.execute(
+                text(f"SELECT pg_try_advisory_lock({_PG_KEY})"), {"n": LOCK_NAME}
+            ).scalar()
             if not got:
                 raise Conflict(Msg("problem.conflict.lake_lock_pg", {"name": name}))
             try:
                 yield
             finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+                conn.execute(text(f"SELECT pg_advisory_unlock({_PG_KEY})"), {"n": LOCK_NAME})
                 conn.commit()
         return
     lock_dir.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,10 @@ from seedtrail.store.groupcommit import run_once
 from seedtrail.store.schema import clicks
 
 log = logging.getLogger(__name__)
-ADVISORY_KEY = 0x5EED_C11C  # serialises click inserts across PostgreSQL movers
+#: serialises click inserts across one deployment's PostgreSQL movers (keyed by its schema)
+ADVISORY_LOCK = (
+    "SELECT pg_advisory_xact_lock(hashtext('seedtrail.clicks.mover:' || current_schema()))"
+)
 
 
 @dataclass
@@ -118,7 +121,7 @@ class ClickMover:
 
     def _apply(self, cur: Any, batch: Sequence[Click]) -> list[None]:
         if self._pg:
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_KEY,))
+            cur.execute(ADVISORY_LOCK)
         cur.executemany(self._sql, batch)
         return []
 
