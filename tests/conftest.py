@@ -49,6 +49,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 SHARED_FIXTURES = ("sim_site", "site")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The CLI's rich consoles take their width from COLUMNS when first imported: pytest-xdist's
+    workers inherit COLUMNS=80 (and a developer's shell its own width), so the CLI's output
+    would wrap at a width the tests never chose. Tests that need a width set COLUMNS themselves."""
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Group tests for pytest-xdist's ``loadgroup``: by the costly session fixture they use, else
     by file (module fixtures are then built once, as without xdist)."""
