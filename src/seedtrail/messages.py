@@ -40,7 +40,7 @@ class MsgJSON(TypedDict):
     """A message as JSON (API bodies, audit details, stored health): its key and parameters."""
 
     code: str
-    params: dict[str, Any]
+    params: dict[str, object]
 
 
 @dataclass(frozen=True)

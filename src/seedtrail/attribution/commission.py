@@ -135,7 +135,7 @@ def statement(
     rate = float(buyer["commission_rate"] or 0.0)
     for r in rows:
         _finish(r, rate)
-    total: dict[str, Any] = {n: sum(r[n] for r in rows) for n in ("orders", "refunds")}
+    total: dict[str, object] = {n: sum(r[n] for r in rows) for n in ("orders", "refunds")}
     total.update({n: round(sum(r[n] for r in rows), 2) for n in ("gmv", "refunded")})
     _finish(total, rate)
     return {

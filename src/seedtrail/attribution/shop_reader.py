@@ -101,7 +101,7 @@ def shop_attribution(
     partner: str,
     dimension: Dimension,
     model: str | None,
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """A shop partner's own conversions and link clicks by ``dimension``."""
     p = shop_partner(conn, actor, partner)
     base = {"partner": p["slug"], "dimension": dimension}
@@ -135,7 +135,7 @@ def brand_items(conn: Connection, actor: Principal) -> list[str] | None:
 
 def items_report(
     src: Source, conn: Connection, actor: Principal, model: str | None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The funnel per item (``<partner>:<item id>``): brands see the items of their offers."""
     require_reader(actor, ("operator", "brand"))
     keys = brand_items(conn, actor)
@@ -168,7 +168,9 @@ def _ratio(gmv: float | None, spend: float) -> float | None:
     return gmv / spend if gmv is not None and spend > 0 else None
 
 
-def campaign_funders(src: Source, conn: Connection, actor: Principal, ident: int) -> dict[str, Any]:
+def campaign_funders(
+    src: Source, conn: Connection, actor: Principal, ident: int
+) -> dict[str, object]:
     """Each funder's share of a campaign's spend, its spend and the ROAS on it (the campaign's
     attributed GMV over it; for a brand only when the campaign reached k people)."""
     own_campaign(conn, actor, ident)

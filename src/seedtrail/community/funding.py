@@ -71,7 +71,7 @@ def _check(conn: Connection, body: FundingIn) -> None:
 
 def set_funders(
     conn: Connection, actor: Principal, campaign_id: int, body: FundingIn
-) -> list[dict[str, Any]]:
+) -> list[dict[str, object]]:
     """Replace the campaign's co-funders (operators, or the owning brand; audited)."""
     if actor.role not in ("operator", "brand"):
         raise forbidden(actor.role, N_("problem.forbidden.change"), "campaigns")

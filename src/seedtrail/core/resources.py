@@ -22,17 +22,17 @@ from seedtrail.store.repo import Repo, Row
 
 PRIVILEGED = frozenset({"operator", "moderator"})
 Scope = Callable[[Principal], ColumnElement[bool] | None]
-Prepare = Callable[[Connection, Principal, dict[str, Any]], dict[str, Any]]
-CheckUpdate = Callable[[Connection, Principal, Row, dict[str, Any]], dict[str, Any]]
+Prepare = Callable[[Connection, Principal, dict[str, object]], dict[str, object]]
+CheckUpdate = Callable[[Connection, Principal, Row, dict[str, object]], dict[str, object]]
 
 
-def _no_prepare(conn: Connection, actor: Principal, values: dict[str, Any]) -> dict[str, Any]:
+def _no_prepare(conn: Connection, actor: Principal, values: dict[str, object]) -> dict[str, object]:
     return values
 
 
 def _no_check(
-    conn: Connection, actor: Principal, before: Row, values: dict[str, Any]
-) -> dict[str, Any]:
+    conn: Connection, actor: Principal, before: Row, values: dict[str, object]
+) -> dict[str, object]:
     return values
 
 

@@ -110,7 +110,7 @@ class Prefetched(Lookup):
         self._boosted = boosted_notes(conn, sorted(self.rows["notes"]))
 
     def _load(self, table: Table, ids: set[int]) -> None:
-        got: dict[int, dict[str, Any]] = {}
+        got: dict[int, dict[str, object]] = {}
         ordered = sorted(i for i in ids if i is not None)
         for start in range(0, len(ordered), 500):
             chunk = ordered[start : start + 500]
@@ -118,7 +118,7 @@ class Prefetched(Lookup):
                 got[r["id"]] = dict(r)
         self.rows[table.name] = got
 
-    def row(self, table: Table, ident: int | None) -> dict[str, Any] | None:
+    def row(self, table: Table, ident: int | None) -> dict[str, object] | None:
         if table.name not in self.rows:
             return super().row(table, ident)
         return None if ident is None else self.rows[table.name].get(ident)

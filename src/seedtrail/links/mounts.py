@@ -263,7 +263,7 @@ def raise_if_denied(result: dict[str, Any]) -> dict[str, Any]:
     return {**result["mount"], "decision": decision}
 
 
-def _insert_with_code(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
+def _insert_with_code(conn: Connection, values: dict[str, object]) -> dict[str, object]:
     for _ in range(5):
         try:
             with conn.begin_nested():

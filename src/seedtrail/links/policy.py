@@ -161,7 +161,7 @@ class DecisionJSON(TypedDict):
     summary_msg: MsgJSON
     rule_ids: list[int]
     enforcement: list[EnforcementRef]
-    checks: list[dict[str, Any]]  # each Check's fields
+    checks: list[dict[str, object]]  # each Check's fields
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def world_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of one of a world's Parquet files (a clear error when it is missing)."""
     if not path.exists():
         raise SimError(f"{path} is missing: is this a directory written by `seedtrail sim`?")
-    rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+    rows: list[dict[str, object]] = pq.read_table(path).to_pylist()
     return rows
 
 
@@ -87,7 +87,7 @@ def _actor(kinds: dict[int, str], account_id: int) -> principals.Principal:
 
 def _request(conn: Any, row: dict[str, Any], authors: dict[int, int]) -> dict[str, Any]:
     """The API request that places the world's mount ``row``."""
-    req: dict[str, Any] = {"placement": row["placement"], "offer_id": row["offer_id"]}
+    req: dict[str, object] = {"placement": row["placement"], "offer_id": row["offer_id"]}
     if row["placement"] in ACCOUNT_PLACEMENTS:  # a profile or search card: the account's own
         req["account_id"] = row["account_id"]
     elif row["placement"] == "note_card":
@@ -164,7 +164,7 @@ def replay_taps(
     resolver = Resolver(store, refresh_s=3600.0)
     repeats = Repeats(duplicate_window_s)
     out = Replayed()
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, object]] = []
     taps = pq.read_table(world_dir / "events" / "clicks.parquet").sort_by("ts").to_pylist()
     for tap in taps:
         out.taps += 1

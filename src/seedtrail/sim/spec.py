@@ -199,7 +199,7 @@ def load_spec(scale: str) -> WorldSpec:
     return spec_from_mapping(data, source=str(path))
 
 
-def spec_from_mapping(data: dict[str, Any], *, source: str = "<mapping>") -> WorldSpec:
+def spec_from_mapping(data: dict[str, object], *, source: str = "<mapping>") -> WorldSpec:
     base_name = data.get("base", "small")
     if base_name not in SCALES:
         raise ConfigError(f"scale file {source}: base {base_name!r} is not a named scale")

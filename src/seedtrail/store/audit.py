@@ -53,7 +53,7 @@ def record(
     return int(result.scalar_one())
 
 
-def record_many(conn: Connection, items: list[dict[str, Any]]) -> None:
+def record_many(conn: Connection, items: list[dict[str, object]]) -> None:
     """Append many entries (each with :func:`record`'s keyword arguments) in one statement."""
     if not items:
         return
@@ -108,7 +108,7 @@ def entries(
     action_prefix: str | None = None,
     limit: int = 100,
     offset: int = 0,
-) -> list[dict[str, Any]]:
+) -> list[dict[str, object]]:
     """The entries of one page (:func:`page`), without the cursor."""
     return page(
         conn,

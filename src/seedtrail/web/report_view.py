@@ -168,7 +168,7 @@ def figure(metric: dict[str, Any] | None, digits: int = 0) -> dict[str, str]:
     }
 
 
-def sample_rate(rate: dict[str, Any] | None) -> str:
+def sample_rate(rate: dict[str, object] | None) -> str:
     lo, hi = (rate or {}).get("min"), (rate or {}).get("max")
     if lo is None or hi is None:
         return "—"
@@ -208,7 +208,7 @@ def any_flagged(view: ReportView) -> bool:
     return any(flag_kinds(r.get("backhaul_flags")) for r in rows)
 
 
-def flat(row: Mapping[str, Any]) -> dict[str, Any]:
+def flat(row: Mapping[str, Any]) -> dict[str, object]:
     """A funnel or per-model row flattened for a sortable table (CIs as text)."""
 
     def ci(name: str, digits: int) -> str:
