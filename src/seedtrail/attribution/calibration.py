@@ -85,7 +85,7 @@ class Pooled:
     tau2: float
     measured: bool  # the pooled lift had enough data
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "factor": self.factor,
             "sd": math.sqrt(self.variance),
@@ -153,7 +153,7 @@ def _shrunk(ratio: float, variance: float, pool: Pooled) -> tuple[float, float]:
     return (pool.factor / spread + ratio / variance) / precision, 1.0 / precision
 
 
-def _calibrated(row: dict[str, object], got: float, factor: float, variance: float) -> None:
+def _calibrated(row: dict[str, Any], got: float, factor: float, variance: float) -> None:
     """Fill ``row`` with a factor (floored at 0) and its calibrated total and 95% interval."""
     k, sd = max(0.0, factor), math.sqrt(variance)
     row.update(
@@ -167,7 +167,7 @@ def _calibrated(row: dict[str, object], got: float, factor: float, variance: flo
 
 def per_campaign(
     lifts: Iterable[Mapping[str, Any]], attributed: Mapping[str, float]
-) -> tuple[list[dict[str, object]], Pooled]:
+) -> tuple[list[dict[str, Any]], Pooled]:
     """One row per campaign (the pooled ``all`` row left out): its status, its own factor
     ``I_c / A_c`` (``raw_factor``), the partially pooled factor applied, the base model's
     attributed purchases and the calibrated purchases with their interval; and the pooled
@@ -178,7 +178,7 @@ def per_campaign(
     rows = []
     for key in sorted((set(by_key) | set(attributed)) - {"all"}):
         got = float(attributed.get(key, 0.0))
-        row: dict[str, object] = {"campaign": key, "attributed_purchases": got, "factor": None}
+        row: dict[str, Any] = {"campaign": key, "attributed_purchases": got, "factor": None}
         row.update(raw_factor=None, factor_sd=None, calibrated_purchases=got)
         row.update(calibrated_ci_low=None, calibrated_ci_high=None)
         if key not in by_key:
@@ -206,7 +206,7 @@ def calibration_of(rows: Iterable[Mapping[str, Any]]) -> Calibration:
 
 def agreement(
     lifts: Iterable[Mapping[str, Any]], attributed: Mapping[str, float]
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """How far a model's attributed purchases per campaign are from the measured lift over the
     campaigns with enough data: ``Σ|A_c − max(0, I_c)| / Σ max(0, I_c)`` (``error``; None when
     no campaign has a measured lift) and the campaigns it covers."""
@@ -233,7 +233,7 @@ def agreement(
 
 def choose_base(
     lifts: list[Mapping[str, Any]], attributed: Mapping[str, Mapping[str, float]], fallback: str
-) -> tuple[str, dict[str, dict[str, object]], str]:
+) -> tuple[str, dict[str, dict[str, Any]], str]:
     """The model whose attribution agrees best with the measured lift, every model's agreement,
     and why it was chosen (``fallback`` when no campaign has a measured lift)."""
     figures = {m: agreement(lifts, a) for m, a in attributed.items()}

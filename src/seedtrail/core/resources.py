@@ -58,7 +58,7 @@ class Resource:
     filters: tuple[str, ...] = ()
     present: Callable[[Row], Row] = _identity
     moderator_fields: frozenset[str] = frozenset()
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def repo(self) -> Repo:
@@ -109,7 +109,7 @@ def list_page(
     conn: Connection,
     res: Resource,
     actor: Principal,
-    filters: Mapping[str, Any],
+    filters: Mapping[str, object],
     *,
     limit: int = 100,
     offset: int = 0,
@@ -144,7 +144,7 @@ def list_rows(
     conn: Connection,
     res: Resource,
     actor: Principal,
-    filters: Mapping[str, Any],
+    filters: Mapping[str, object],
     *,
     limit: int = 100,
     offset: int = 0,

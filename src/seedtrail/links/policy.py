@@ -134,7 +134,7 @@ class Check:
     action_id: int | None = None
     case_id: int | None = None
     code: str = ""
-    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    params: Mapping[str, object] = field(default_factory=dict, hash=False)
 
     @classmethod
     def of(cls, check: str, passed: bool, msg: Msg, **ids: int | None) -> Check:

@@ -63,20 +63,22 @@ class Page:
     position: int
 
 
-def fingerprint(listing: str, filters: Mapping[str, Any]) -> str:
+def fingerprint(listing: str, filters: Mapping[str, object]) -> str:
     """What makes two requests the same list: its name and the filters given (None left out)."""
     given = {k: v for k, v in filters.items() if v is not None}
     canonical = json.dumps([listing, given], sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def encode(listing: Listing, filters: Mapping[str, Any], position: int, key: Sequence[int]) -> str:
+def encode(
+    listing: Listing, filters: Mapping[str, object], position: int, key: Sequence[int]
+) -> str:
     payload = [VERSION, listing.name, fingerprint(listing.name, filters), position, *key]
     raw = json.dumps(payload, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode(cursor: str, listing: Listing, filters: Mapping[str, Any]) -> tuple[int, list[int]]:
+def decode(cursor: str, listing: Listing, filters: Mapping[str, object]) -> tuple[int, list[int]]:
     """(position, key) from a cursor this list gave out for these filters; 422 otherwise."""
     refused = InvalidInput(
         Msg("problem.invalid-input.cursor", {"list": term("resource", listing.name)})
@@ -137,7 +139,7 @@ def read(
     conn: Connection,
     listing: Listing,
     base: Select[Any],
-    filters: Mapping[str, Any],
+    filters: Mapping[str, object],
     *,
     limit: int,
     offset: int = 0,
