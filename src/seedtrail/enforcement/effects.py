@@ -240,7 +240,7 @@ def _write(
     return taken
 
 
-def _entry(actor: Principal, row: Row, closes: dict[int, list[int]]) -> dict[str, object]:
+def _entry(actor: Principal, row: Row, closes: dict[int, list[int]]) -> audit.Entry:
     account = row["account_id"]
     return {
         "actor": actor.label,

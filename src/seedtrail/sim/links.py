@@ -16,7 +16,6 @@ passes its campaign as the community's app would (``c``), checked as the redirec
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ from seedtrail.links import mounts, rules
 from seedtrail.links.clicklog import COLUMNS
 from seedtrail.links.resolver import Resolver
 from seedtrail.links.taps import Repeats, campaign, click_row, destination
+from seedtrail.sim.spec import read_manifest
 from seedtrail.store import schema as db
 from seedtrail.store.store import Store
 
@@ -63,7 +63,7 @@ def open_categories(store: Store, world_dir: Path) -> int:
     links into those categories), from the day the world's ``policy`` history opened it if it
     did (:func:`seedtrail.sim.responses.open_from`); returns how many were created."""
     cats = sorted({r["category"] for r in world_rows(world_dir / "entities" / "offers.parquet")})
-    manifest = json.loads((world_dir / "manifest.json").read_text("utf-8"))
+    manifest = read_manifest(world_dir)
     opened = {p["category"]: p["from"] for p in manifest.get("policy", []) if p["effect"] == "open"}
     with store.transaction() as conn:
         for cat in cats:
