@@ -33,6 +33,7 @@ from seedtrail.core.errors import InvalidInput, NotFound, forbidden, not_found
 from seedtrail.core.principals import Principal
 from seedtrail.lake.layout import Lake
 from seedtrail.messages import N_, Msg
+from seedtrail.store.repo import Row
 from seedtrail.store.schema import accounts, clicks, link_mounts, notes, partners
 
 #: How long after a tap an order still counts as the buyer's (the attribution spec's click window).
@@ -40,7 +41,7 @@ WINDOW = timedelta(days=15)
 FIGURES = ("orders", "gmv", "refunds", "refunded", "net_gmv", "commission_due")
 
 
-def _buyer(conn: Connection, buyer_id: int) -> dict[str, Any]:
+def _buyer(conn: Connection, buyer_id: int) -> Row:
     row = conn.execute(select(accounts).where(accounts.c.id == buyer_id)).mappings().first()
     if row is None:
         raise NotFound(not_found("account", buyer_id))

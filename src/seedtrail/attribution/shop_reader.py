@@ -23,6 +23,7 @@ from seedtrail.attribution.reader import (
     require_reader,
 )
 from seedtrail.attribution.report_json import (
+    Record,
     RowJSON,
     run_json,
     scaled_value,
@@ -199,7 +200,7 @@ def shop_funding(src: Source, conn: Connection, actor: Principal, partner: str) 
     spend = funding.total_spend(conn, list(owned))
     report = src.latest()
     k = src.k
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, Record] = {}
     if report is not None and owned:
         found = {
             r["key"]: r

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 from seedtrail.links.policy import Enforcement
+from seedtrail.store.repo import Row
 from seedtrail.store.schema import (
     accounts,
     campaign_notes,
@@ -59,7 +60,7 @@ class Lookup:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def row(self, table: Table, ident: int | None) -> dict[str, Any] | None:
+    def row(self, table: Table, ident: int | None) -> Row | None:
         if ident is None:
             return None
         found = self.conn.execute(select(table).where(table.c.id == ident)).mappings().first()
@@ -88,7 +89,7 @@ class Prefetched(Lookup):
     def __init__(self, conn: Connection, mounts: Iterable[Mapping[str, Any]]) -> None:
         super().__init__(conn)
         ms = list(mounts)
-        self.rows: dict[str, dict[int, dict[str, Any]]] = {}
+        self.rows: dict[str, dict[int, Row]] = {}
         self._load(offers, {m["offer_id"] for m in ms})
         self._load(partners, {o["partner_id"] for o in self.rows["offers"].values()})
         self._load(comments, {m["comment_id"] for m in ms if m["comment_id"] is not None})

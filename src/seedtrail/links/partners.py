@@ -18,7 +18,7 @@ from seedtrail.core.resources import Resource
 from seedtrail.links import destinations
 from seedtrail.messages import Msg, term
 from seedtrail.store import audit, epoch
-from seedtrail.store.repo import Repo
+from seedtrail.store.repo import Repo, Row
 from seedtrail.store.schema import partner_secrets, partners
 from seedtrail.store.types import utcnow
 
@@ -210,7 +210,7 @@ def _add_key(
     return row, revoked
 
 
-def list_secrets(conn: Connection, partner_id: int) -> list[dict[str, Any]]:
+def list_secrets(conn: Connection, partner_id: int) -> list[Row]:
     """Active secrets, newest first (values included: callers must not expose them)."""
     rows = conn.execute(
         select(partner_secrets)

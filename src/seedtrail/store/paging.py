@@ -32,6 +32,7 @@ from sqlalchemy import Column, ColumnElement, Connection, Select, and_, select, 
 
 from seedtrail.core.errors import InvalidInput
 from seedtrail.messages import Msg, term
+from seedtrail.store.repo import Row
 
 #: The deepest offset a list accepts; past it, page on with the cursor.
 MAX_OFFSET = 10_000
@@ -58,7 +59,7 @@ class Page:
     """Rows of one page; ``next`` is the cursor of the page after it (None on the last page);
     ``position`` is how many rows of the list come before this page."""
 
-    rows: list[dict[str, Any]]
+    rows: list[Row]
     next: str | None
     position: int
 
