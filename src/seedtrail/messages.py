@@ -40,7 +40,7 @@ class MsgJSON(TypedDict):
     """A message as JSON (API bodies, audit details, stored health): its key and parameters."""
 
     code: str
-    params: dict[str, Any]
+    params: dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Msg:
     """A message for people: a catalogue key and its parameters (plain JSON values)."""
 
     code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, object] = field(default_factory=dict)
 
     def as_dict(self) -> MsgJSON:
         return {"code": self.code, "params": {k: _plain(v) for k, v in self.params.items()}}

@@ -100,7 +100,7 @@ def _routes(api: FastAPI) -> None:
         api.include_router(crud_router(res))
     api.include_router(crud_router(mounts.RESOURCE, create=False, update=False))
 
-    def openapi() -> dict[str, Any]:
+    def openapi() -> dict[str, object]:
         if api.openapi_schema is None:
             doc = get_openapi(
                 title=api.title, version=api.version, description=api.description, routes=api.routes

@@ -9,11 +9,9 @@ JSON shapes: docs/attribution-reports.md."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, Request
 
-from seedtrail.api.deps import Actor, Reader
+from seedtrail.api.deps import Actor, Body, Reader
 from seedtrail.attribution import lift as lift_calc
 from seedtrail.attribution import metrics, reader
 from seedtrail.store.types import Id
@@ -32,13 +30,13 @@ def source(request: Request) -> reader.Source:
     summary="The metric registry: every figure's labels, definition, unit, "
     "denominator, and the methods of the intervals",
 )
-def metric_registry(actor: Actor) -> dict[str, Any]:
+def metric_registry(actor: Actor) -> Body:
     reader.require_reader(actor, ("operator", "brand", "creator"))
     return metrics.registry_json()
 
 
 @router.get("/report", summary="The published attribution report: run, models, windows")
-def report_meta(request: Request, actor: Actor) -> dict[str, Any]:
+def report_meta(request: Request, actor: Actor) -> Body:
     return reader.report_meta(source(request), actor)
 
 
@@ -49,24 +47,24 @@ def report_meta(request: Request, actor: Actor) -> dict[str, Any]:
 )
 def list_campaigns(
     request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ
-) -> dict[str, Any]:
+) -> Body:
     return reader.list_campaigns(source(request), conn, actor, model)
 
 
 @router.get("/campaigns/{ident}", summary="A campaign's funnel and the funnel of each of its notes")
 def campaign_funnel(
     ident: Id, request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ
-) -> dict[str, Any]:
+) -> Body:
     return reader.campaign_funnel(source(request), conn, actor, ident, model)
 
 
 @router.get("/campaigns/{ident}/models", summary="Each model's credit to a campaign, side by side")
-def campaign_models(ident: Id, request: Request, actor: Actor, conn: Reader) -> dict[str, Any]:
+def campaign_models(ident: Id, request: Request, actor: Actor, conn: Reader) -> Body:
     return reader.campaign_models(source(request), conn, actor, ident)
 
 
 @router.get("/campaigns/{ident}/lift", summary="Holdout lift of a campaign beside attribution")
-def campaign_lift(ident: Id, request: Request, actor: Actor, conn: Reader) -> dict[str, Any]:
+def campaign_lift(ident: Id, request: Request, actor: Actor, conn: Reader) -> Body:
     return reader.campaign_lift(source(request), conn, actor, ident)
 
 
@@ -80,7 +78,7 @@ def holdout_advice(
     ),
     lift: float = Query(0.2, ge=1e-4, le=100, description="Relative lift to detect (0.2 = 20%)"),
     power: float = Query(0.8, gt=0, lt=1, description="Chance of detecting it"),
-) -> dict[str, Any]:
+) -> Body:
     reader.require_reader(actor, ("operator", "brand"))
     share = lift_calc.holdout_share(reach, baseline, lift, power)
     current = source(request).holdout_share
@@ -107,7 +105,7 @@ def holdout_advice(
 )
 def campaign_daily(
     ident: Id, request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ
-) -> dict[str, Any]:
+) -> Body:
     return reader.campaign_daily(source(request), conn, actor, ident, model)
 
 
@@ -125,17 +123,17 @@ def notes_report(
     conn: Reader,
     ids: list[Id] = IdsQ,
     model: str | None = ModelQ,
-) -> dict[str, Any]:
+) -> Body:
     return reader.notes_report(source(request), conn, actor, ids, model)
 
 
 @router.get("/notes/{ident}", summary="A note's funnel, and each model's credit to it")
 def note_report(
     ident: Id, request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ
-) -> dict[str, Any]:
+) -> Body:
     return reader.note_report(source(request), conn, actor, ident, model)
 
 
 @router.get("/scores", summary="Models scored against a simulated world's ground truth")
-def scores(request: Request, actor: Actor) -> dict[str, Any]:
+def scores(request: Request, actor: Actor) -> Body:
     return reader.scores(source(request), actor)

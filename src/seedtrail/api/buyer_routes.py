@@ -8,11 +8,10 @@ account) its own; everyone else 403. JSON shape: docs/attribution-reports.md."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from seedtrail.api.deps import Actor, Reader
+from seedtrail.api.deps import Actor, Body, Reader
 from seedtrail.attribution import commission
 from seedtrail.store.types import Id
 
@@ -30,7 +29,7 @@ def commission_statement(
     conn: Reader,
     since: date = Query(description="First day of the period (UTC)"),
     until: date = Query(description="Last day of the period (UTC), included"),
-) -> dict[str, Any]:
+) -> Body:
     commission.require_reader(actor, ident)
     lake_url = str(request.app.state.settings.effective_lake_url)
     return commission.statement(conn, lake_url, ident, since, until)

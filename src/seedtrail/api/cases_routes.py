@@ -5,12 +5,12 @@ their own account, notes and comments, and appeals them."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from seedtrail.api.deps import Actor, Reader, Writer
+from seedtrail.api.deps import Actor, Bodies, Body, Reader, Writer
 from seedtrail.api.pages import Cursor, Offset, respond
 from seedtrail.enforcement import actions, appeals, cases, distribution, groups, queue
 from seedtrail.store.types import Id
@@ -38,7 +38,7 @@ def queue_page(
     limit: int = Query(100, ge=1, le=1000),
     offset: Offset = 0,
     cursor: Cursor = None,
-) -> list[dict[str, Any]]:
+) -> Bodies:
     filters = {
         "status": status,
         "detector": detector,
@@ -61,12 +61,12 @@ def queue_page(
 
 
 @router.post("/cases", status_code=201, summary="Open a case by hand")
-def open_case(body: cases.CaseIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+def open_case(body: cases.CaseIn, actor: Actor, conn: Writer) -> Body:
     return cases.open_manual(conn, actor, body)
 
 
 @router.get("/cases/{ident}", summary="A case with its evidence, actions and appeal")
-def case_detail(ident: Id, actor: Actor, conn: Reader) -> dict[str, Any]:
+def case_detail(ident: Id, actor: Actor, conn: Reader) -> Body:
     out = cases.detail(conn, actor, ident)
     if actor.role in cases.STAFF:
         out["allowed_actions"] = actions.offered(conn, out)
@@ -75,7 +75,7 @@ def case_detail(ident: Id, actor: Actor, conn: Reader) -> dict[str, Any]:
 
 
 @router.post("/cases/{ident}/actions", status_code=201, summary="Act on a case's subject")
-def act(ident: Id, body: actions.ActionIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+def act(ident: Id, body: actions.ActionIn, actor: Actor, conn: Writer) -> Body:
     return actions.take(conn, actor, ident, body.action, body.reason)
 
 
@@ -89,7 +89,7 @@ def act_on_group(
     body: groups.GroupActionIn,
     actor: Actor,
     conn: Writer,
-) -> dict[str, Any]:
+) -> Body:
     return groups.take(conn, actor, group_key, body.action, body.reason)
 
 
@@ -98,22 +98,22 @@ class Reason(BaseModel):
 
 
 @router.post("/cases/{ident}/dismiss", summary="Close a case without action")
-def dismiss(ident: Id, body: Reason, actor: Actor, conn: Writer) -> dict[str, Any]:
+def dismiss(ident: Id, body: Reason, actor: Actor, conn: Writer) -> Body:
     return cases.dismiss(conn, actor, ident, body.reason)
 
 
 @router.post("/actions/{ident}/reverse", summary="Reverse an action, restoring the prior state")
-def reverse(ident: Id, body: Reason, actor: Actor, conn: Writer) -> dict[str, Any]:
+def reverse(ident: Id, body: Reason, actor: Actor, conn: Writer) -> Body:
     return actions.reverse(conn, actor, ident, body.reason)
 
 
 @router.post("/cases/{ident}/appeal", status_code=201, summary="Appeal a case (its owner)")
-def appeal(ident: Id, body: appeals.AppealIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+def appeal(ident: Id, body: appeals.AppealIn, actor: Actor, conn: Writer) -> Body:
     return appeals.file(conn, actor, ident, body.statement)
 
 
 @router.post("/appeals/{ident}/decision", summary="Uphold or overturn an appeal")
-def decide(ident: Id, body: appeals.DecisionIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+def decide(ident: Id, body: appeals.DecisionIn, actor: Actor, conn: Writer) -> Body:
     return appeals.decide(conn, actor, ident, body.outcome, body.reason)
 
 
@@ -125,5 +125,5 @@ def notes_distribution(
     actor: Actor,
     conn: Reader,
     ids: Annotated[list[int], Query(min_length=1, max_length=distribution.MAX_NOTES)],
-) -> list[dict[str, Any]]:
+) -> Bodies:
     return distribution.for_notes(conn, actor, ids)

@@ -6,13 +6,12 @@ links to its offers."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, select
 
-from seedtrail.api.deps import Actor, StoreDep
+from seedtrail.api.deps import Actor, Bodies, Body, StoreDep
 from seedtrail.cleanroom.export import release_table
 from seedtrail.cleanroom.report import release_audited
 from seedtrail.cleanroom.rows import load_rows
@@ -40,7 +39,7 @@ class ReportIn(BaseModel):
 
 
 @router.get("/templates", summary="The report templates brands and shops may ask for")
-def list_templates(actor: Actor) -> list[dict[str, Any]]:
+def list_templates(actor: Actor) -> Bodies:
     _may_ask(actor)
     return [
         {
@@ -55,7 +54,7 @@ def list_templates(actor: Actor) -> list[dict[str, Any]]:
 
 
 @router.post("/reports", summary="Release a report (k-threshold, or DP under a budget)")
-def report(body: ReportIn, actor: Actor, store: StoreDep, request: Request) -> dict[str, Any]:
+def report(body: ReportIn, actor: Actor, store: StoreDep, request: Request) -> Body:
     _may_ask(actor)
     settings: Settings = request.app.state.settings
     # Charge, freeze and audit in one transaction, committed before any cell goes out.

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from seedtrail.api.deps import Actor, Reader, Writer
+from seedtrail.api.deps import Actor, Bodies, Body, Reader, Writer
 from seedtrail.community import campaigns, collabs
 from seedtrail.core import principals, resources
 from seedtrail.core.errors import Forbidden, forbidden
@@ -24,7 +24,7 @@ class NoteIds(BaseModel):
 
 
 @router.post("/campaigns/{ident}/notes", tags=["campaigns"], summary="Add notes to a campaign")
-def add_notes(ident: Id, body: NoteIds, actor: Actor, conn: Writer) -> dict[str, Any]:
+def add_notes(ident: Id, body: NoteIds, actor: Actor, conn: Writer) -> Body:
     row = resources.get(conn, campaigns.RESOURCE, actor, ident)
     if actor.role not in ("operator", "brand"):
         raise forbidden(actor.role, N_("problem.forbidden.change"), "campaigns")
@@ -39,7 +39,7 @@ def add_notes(ident: Id, body: NoteIds, actor: Actor, conn: Writer) -> dict[str,
     tags=["collabs"],
     summary="The creator accepts a brand's collab registration on her note (then it counts)",
 )
-def accept_collab(ident: Id, actor: Actor, conn: Writer) -> dict[str, Any]:
+def accept_collab(ident: Id, actor: Actor, conn: Writer) -> Body:
     return collabs.accept(conn, actor, ident)
 
 
@@ -48,7 +48,7 @@ def accept_collab(ident: Id, actor: Actor, conn: Writer) -> dict[str, Any]:
     tags=["campaigns"],
     summary="Set the boost spend of one note on one day",
 )
-def set_spend(ident: Id, body: campaigns.SpendIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+def set_spend(ident: Id, body: campaigns.SpendIn, actor: Actor, conn: Writer) -> Body:
     resources.get(conn, campaigns.RESOURCE, actor, ident)
     if actor.role not in ("operator", "brand"):
         raise forbidden(actor.role, N_("problem.forbidden.change"), "campaigns")
@@ -57,7 +57,7 @@ def set_spend(ident: Id, body: campaigns.SpendIn, actor: Actor, conn: Writer) ->
 
 
 @router.get("/campaigns/{ident}/spend", tags=["campaigns"], summary="Boost spend per note/day")
-def get_spend(ident: Id, actor: Actor, conn: Reader) -> list[dict[str, Any]]:
+def get_spend(ident: Id, actor: Actor, conn: Reader) -> Bodies:
     resources.get(conn, campaigns.RESOURCE, actor, ident)
     return campaigns.spend_rows(conn, ident)
 
@@ -70,7 +70,7 @@ class KeyIn(BaseModel):
 
 
 @router.post("/keys", status_code=201, tags=["access"], summary="Create an API key (shown once)")
-def create_key(body: KeyIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+def create_key(body: KeyIn, actor: Actor, conn: Writer) -> Body:
     if actor.role != "operator":
         raise Forbidden(Msg("problem.forbidden.create_keys"))
     principal, key = principals.create(conn, **body.model_dump())
@@ -86,7 +86,7 @@ def create_key(body: KeyIn, actor: Actor, conn: Writer) -> dict[str, Any]:
 
 
 @router.delete("/keys/{ident}", tags=["access"], summary="Revoke an API key")
-def revoke_key(ident: Id, actor: Actor, conn: Writer) -> dict[str, Any]:
+def revoke_key(ident: Id, actor: Actor, conn: Writer) -> Body:
     if actor.role != "operator":
         raise Forbidden(Msg("problem.forbidden.revoke_keys"))
     row = principals.revoke(conn, ident)

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from seedtrail.api.deps import Actor, Reader, Writer
+from seedtrail.api.deps import Actor, Bodies, Body, Reader, Writer
 from seedtrail.api.pages import Cursor, Offset, respond
 from seedtrail.core import resources
 from seedtrail.core.errors import InvalidInput
@@ -25,7 +25,7 @@ def crud_router(res: Resource, *, create: bool = True, update: bool = True) -> A
     if create:
 
         @router.post("", status_code=201, summary=f"Create a {res.noun}")
-        def create_one(body: create_model, actor: Actor, conn: Writer) -> dict[str, Any]:  # type: ignore[valid-type]
+        def create_one(body: create_model, actor: Actor, conn: Writer) -> Body:  # type: ignore[valid-type]
             return res.present(resources.create(conn, res, actor, body))
 
     @router.get("", summary=f"List {res.name}")
@@ -37,7 +37,7 @@ def crud_router(res: Resource, *, create: bool = True, update: bool = True) -> A
         limit: int = Query(100, ge=1, le=1000),
         offset: Offset = 0,
         cursor: Cursor = None,
-    ) -> list[dict[str, Any]]:
+    ) -> Bodies:
         filters = {
             k: _coerce(k, v)
             for k, v in request.query_params.items()
@@ -50,14 +50,14 @@ def crud_router(res: Resource, *, create: bool = True, update: bool = True) -> A
         return respond(request, response, paging.Page(rows, page.next, page.position))
 
     @router.get("/{ident}", summary=f"Get a {res.noun}")
-    def get_one(ident: Id, actor: Actor, conn: Reader) -> dict[str, Any]:
+    def get_one(ident: Id, actor: Actor, conn: Reader) -> Body:
         return res.present(resources.get(conn, res, actor, ident))
 
     if not update:
         return router
 
     @router.patch("/{ident}", summary=f"Change a {res.noun}")
-    def update_one(ident: Id, body: update_model, actor: Actor, conn: Writer) -> dict[str, Any]:  # type: ignore[valid-type]
+    def update_one(ident: Id, body: update_model, actor: Actor, conn: Writer) -> Body:  # type: ignore[valid-type]
         return res.present(resources.update(conn, res, actor, ident, body))
 
     return router

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -44,3 +44,10 @@ Actor = Annotated[Principal, Depends(get_principal)]
 Writer = Annotated[Connection, Depends(write_conn)]
 Reader = Annotated[Connection, Depends(read_conn)]
 StoreDep = Annotated[Store, Depends(get_store)]
+
+#: A response body the OpenAPI document leaves open (a JSON object; docs/ spell out its fields).
+#: The layer below builds it, mostly as a TypedDict; a mapping of objects is what FastAPI is told,
+#: so the document and the serialisation stay those of a free-form object.
+Body = Mapping[str, object]
+#: A list of such bodies (a page of rows).
+Bodies = Sequence[Mapping[str, object]]

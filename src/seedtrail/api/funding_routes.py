@@ -9,12 +9,10 @@ funder's return on its own spend.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 
 from seedtrail.api.attribution_routes import source
-from seedtrail.api.deps import Actor, Reader, Writer
+from seedtrail.api.deps import Actor, Body, Reader, Writer
 from seedtrail.attribution import shop_reader
 from seedtrail.community import campaigns, funding
 from seedtrail.core import resources
@@ -24,7 +22,7 @@ router = APIRouter(tags=["campaigns"])
 
 
 @router.put("/campaigns/{ident}/funders", summary="Name a campaign's co-funders and their shares")
-def put_funders(ident: Id, body: funding.FundingIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+def put_funders(ident: Id, body: funding.FundingIn, actor: Actor, conn: Writer) -> Body:
     resources.get(conn, campaigns.RESOURCE, actor, ident)
     return {"campaign_id": ident, "funders": funding.set_funders(conn, actor, ident, body)}
 
@@ -33,7 +31,7 @@ def put_funders(ident: Id, body: funding.FundingIn, actor: Actor, conn: Writer) 
     "/campaigns/{ident}/funders",
     summary="Each funder's share of a campaign's spend, its spend and the ROAS on it",
 )
-def get_funders(ident: Id, request: Request, actor: Actor, conn: Reader) -> dict[str, Any]:
+def get_funders(ident: Id, request: Request, actor: Actor, conn: Reader) -> Body:
     return shop_reader.campaign_funders(source(request), conn, actor, ident)
 
 
@@ -43,5 +41,5 @@ def get_funders(ident: Id, request: Request, actor: Actor, conn: Reader) -> dict
     summary="A marketplace's share of the campaigns it co-funds, and the ROAS of its own "
     "conversions on its spend",
 )
-def shop_funding(partner: str, request: Request, actor: Actor, conn: Reader) -> dict[str, Any]:
+def shop_funding(partner: str, request: Request, actor: Actor, conn: Reader) -> Body:
     return shop_reader.shop_funding(source(request), conn, actor, partner)

@@ -6,11 +6,11 @@ that knew it could aim other spend at it and bias its own lift. The rule is in
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from seedtrail.api.deps import Actor
+from seedtrail.api.deps import Actor, Body
 from seedtrail.core.errors import Forbidden
 from seedtrail.core.settings import Settings
 from seedtrail.holdout import in_holdout
@@ -26,7 +26,7 @@ router = APIRouter()
 )
 def holdout(
     user_key: Annotated[str, Path(min_length=1, max_length=256)], actor: Actor, request: Request
-) -> dict[str, Any]:
+) -> Body:
     if actor.role != "operator":
         raise Forbidden(Msg("problem.forbidden.holdout", {"role": term("role", actor.role)}))
     settings: Settings = request.app.state.settings

@@ -5,11 +5,11 @@ The same estimator and figures as ``seedtrail policy impact`` (docs/impact.md)."
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 
-from seedtrail.api.deps import Actor, Reader, StoreDep
+from seedtrail.api.deps import Actor, Body, Reader, StoreDep
 from seedtrail.api.problems import language
 from seedtrail.core.settings import Settings
 from seedtrail.impact import change as changes
@@ -25,7 +25,7 @@ OutcomeQ = Query(description=f"Figures (repeat); default all: {', '.join(OUTCOME
 
 
 @router.get("/policy/changes", summary="Past policy changes (audit log) and kept simulations")
-def policy_changes(request: Request, actor: Actor, conn: Reader) -> dict[str, Any]:
+def policy_changes(request: Request, actor: Actor, conn: Reader) -> Body:
     history.require_reader(actor)
     settings: Settings = request.app.state.settings
     lang = language(request)
@@ -47,7 +47,7 @@ def change_impact(
     store: StoreDep,
     level: float = LevelQ,
     outcome: Annotated[list[Outcome] | None, OutcomeQ] = None,
-) -> dict[str, Any]:
+) -> Body:
     history.require_reader(actor)
     with store.read() as conn:
         found = changes.from_audit(conn, entry_id)
@@ -66,7 +66,7 @@ def stated_impact(
     dimension: Literal["category", "partner"] = "category",
     level: float = LevelQ,
     outcome: Annotated[list[Outcome] | None, OutcomeQ] = None,
-) -> dict[str, Any]:
+) -> Body:
     history.require_reader(actor)
     found = changes.stated(at, treated, dimension)
     settings: Settings = request.app.state.settings
@@ -77,7 +77,7 @@ def stated_impact(
 @router.get("/policy/studies/{study_id}", summary="A kept simulation of a proposed change")
 def study(
     study_id: Annotated[str, Path(min_length=1, max_length=64)], request: Request, actor: Actor
-) -> dict[str, Any]:
+) -> Body:
     history.require_reader(actor)
     settings: Settings = request.app.state.settings
     return studies.load(settings.data_dir, study_id)

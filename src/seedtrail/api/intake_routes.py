@@ -11,7 +11,7 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, TypeAdapter
 
-from seedtrail.api.deps import Actor, Reader, Writer
+from seedtrail.api.deps import Actor, Bodies, Body, Reader, Writer
 from seedtrail.core.errors import BadRequest, Forbidden, InvalidInput, PayloadTooLarge, Unauthorized
 from seedtrail.core.settings import Settings
 from seedtrail.intake import holds, signature
@@ -142,7 +142,7 @@ async def partner_events(request: Request) -> Response:
 router.add_route("/partners/{partner}/events", partner_events, methods=["POST"])
 
 
-def postback_openapi() -> dict[str, Any]:
+def postback_openapi() -> dict[str, object]:
     """The OpenAPI path item of the postback, which as a plain route FastAPI cannot describe."""
     event = TypeAdapter(BackEvent).json_schema(ref_template="#/components/schemas/{model}")
     batch = {
@@ -235,7 +235,7 @@ class HoldIn(BaseModel):
     tags=["partners"],
     summary="Hold a partner: its figures are withheld from brand reports until released",
 )
-def hold_partner(ident: int, body: HoldIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+def hold_partner(ident: int, body: HoldIn, actor: Actor, conn: Writer) -> Body:
     return holds.hold(conn, actor, ident, body.reason).to_dict()
 
 
@@ -244,12 +244,12 @@ def hold_partner(ident: int, body: HoldIn, actor: Actor, conn: Writer) -> dict[s
     tags=["partners"],
     summary="Release a partner's hold: its figures return to brand reports",
 )
-def release_partner(ident: int, body: HoldIn, actor: Actor, conn: Writer) -> dict[str, Any]:
+def release_partner(ident: int, body: HoldIn, actor: Actor, conn: Writer) -> Body:
     return holds.release(conn, actor, ident, body.reason).to_dict()
 
 
 @router.get("/holds", tags=["partners"], summary="Partners held now, with the reason")
-def holds_now(actor: Actor, conn: Reader) -> list[dict[str, Any]]:
+def holds_now(actor: Actor, conn: Reader) -> Bodies:
     if actor.role not in ("operator", "moderator"):
         raise Forbidden(Msg("problem.forbidden.holds"))
     return [h.to_dict() for h in holds.holds_in_force(conn).values()]

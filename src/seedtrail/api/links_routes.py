@@ -3,12 +3,12 @@ and secrets, policy dry runs, the audit log and the click log."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from seedtrail.api.deps import Actor, Reader, StoreDep, Writer
+from seedtrail.api.deps import Actor, Bodies, Body, Reader, StoreDep, Writer
 from seedtrail.api.pages import Cursor, Offset, respond
 from seedtrail.core.errors import Forbidden
 from seedtrail.core.principals import Principal
@@ -21,14 +21,14 @@ router = APIRouter()
 
 
 @router.post("/mounts", status_code=201, tags=["mounts"], summary="Mount a link (policy-checked)")
-def create_mount(body: mounts.MountIn, actor: Actor, store: StoreDep) -> dict[str, Any]:
+def create_mount(body: mounts.MountIn, actor: Actor, store: StoreDep) -> Body:
     with store.transaction() as conn:  # commit the audited decision even when denied
         result = mounts.create(conn, actor, body)
     return mounts.raise_if_denied(result)
 
 
 @router.post("/mounts/{ident}/status", tags=["mounts"], summary="Disable or re-enable a mount")
-def mount_status(ident: Id, body: mounts.MountPatch, actor: Actor, conn: Writer) -> dict[str, Any]:
+def mount_status(ident: Id, body: mounts.MountPatch, actor: Actor, conn: Writer) -> Body:
     return mounts.set_status(conn, actor, ident, body.status)
 
 
@@ -37,7 +37,7 @@ def mount_status(ident: Id, body: mounts.MountPatch, actor: Actor, conn: Writer)
     tags=["policy"],
     summary="Dry run: what the policy would decide for a mount request",
 )
-def evaluate(body: mounts.MountIn, actor: Actor, conn: Reader) -> dict[str, Any]:
+def evaluate(body: mounts.MountIn, actor: Actor, conn: Reader) -> Body:
     _, decision = mounts.evaluate(conn, actor, body)
     return dict(decision.as_dict())  # a plain dict: the response is not re-validated
 
@@ -57,7 +57,7 @@ class PreviewIn(BaseModel):
     tags=["policy"],
     summary="Dry run of a rule change or kill switch: which live links it would close",
 )
-def preview_change(body: PreviewIn, actor: Actor, conn: Reader) -> dict[str, Any]:
+def preview_change(body: PreviewIn, actor: Actor, conn: Reader) -> Body:
     patch = body.model_dump(include={"enabled", "effect", "min_followers"}, exclude_none=True)
     if body.partner_id is not None:
         change = preview.Change(partner_id=body.partner_id, links_enabled=False)
@@ -76,7 +76,7 @@ class KillSwitch(BaseModel):
     tags=["partners"],
     summary="Close (or reopen) all links of a partner at once",
 )
-def kill_switch(ident: Id, body: KillSwitch, actor: Actor, conn: Writer) -> dict[str, Any]:
+def kill_switch(ident: Id, body: KillSwitch, actor: Actor, conn: Writer) -> Body:
     return partners.set_links_enabled(conn, actor, ident, body.links_enabled, body.reason)
 
 
@@ -92,7 +92,7 @@ def _own_partner(actor: Principal, ident: int) -> None:
     tags=["partners"],
     summary="Add a signing secret (shown once); the oldest beyond two is revoked",
 )
-def rotate(ident: Id, actor: Actor, conn: Writer) -> dict[str, Any]:
+def rotate(ident: Id, actor: Actor, conn: Writer) -> Body:
     _own_partner(actor, ident)
     return partners.rotate_secret(conn, actor, ident)
 
@@ -103,9 +103,7 @@ def rotate(ident: Id, actor: Actor, conn: Writer) -> dict[str, Any]:
     tags=["partners"],
     summary="Register an Ed25519 public key (whpk_...) for Standard Webhooks v1a signatures",
 )
-def add_public_key(
-    ident: Id, body: partners.PublicKeyIn, actor: Actor, conn: Writer
-) -> dict[str, Any]:
+def add_public_key(ident: Id, body: partners.PublicKeyIn, actor: Actor, conn: Writer) -> Body:
     _own_partner(actor, ident)
     return partners.add_public_key(conn, actor, ident, body.public_key)
 
@@ -115,7 +113,7 @@ def add_public_key(
     tags=["partners"],
     summary="Active signing keys (ids, kinds and dates only, never values)",
 )
-def list_secrets(ident: Id, actor: Actor, conn: Reader) -> list[dict[str, Any]]:
+def list_secrets(ident: Id, actor: Actor, conn: Reader) -> Bodies:
     _own_partner(actor, ident)
     return [
         {"id": s["id"], "kind": partners.key_kind(s["secret"]), "created_at": s["created_at"]}
@@ -135,7 +133,7 @@ def audit_log(
     limit: int = Query(100, ge=1, le=1000),
     offset: Offset = 0,
     cursor: Cursor = None,
-) -> list[dict[str, Any]]:
+) -> Bodies:
     audit.require_reader(actor)
     page = audit.page(
         conn,
@@ -160,7 +158,7 @@ def click_log(
     limit: int = Query(100, ge=1, le=1000),
     offset: Offset = 0,
     cursor: Cursor = None,
-) -> list[dict[str, Any]]:
+) -> Bodies:
     q = clickstats.log_query(actor, mount_id=mount_id, counted_only=counted_only)
     given = {"mount_id": mount_id, "counted_only": counted_only or None}
     page = paging.read(conn, clickstats.LOG, q, given, limit=limit, offset=offset, cursor=cursor)
@@ -168,7 +166,7 @@ def click_log(
 
 
 @router.get("/me", tags=["access"], summary="Who am I")
-def me(actor: Actor) -> dict[str, Any]:
+def me(actor: Actor) -> Body:
     return {
         "id": actor.id,
         "name": actor.name,

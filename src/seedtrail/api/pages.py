@@ -5,10 +5,11 @@ a cursor that this list did not give out for these filters, the answer is a 422 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query, Request, Response
 
+from seedtrail.api.deps import Bodies
 from seedtrail.store import paging
 from seedtrail.store.types import MAX_INT
 
@@ -29,7 +30,7 @@ Offset = Annotated[
 ]
 
 
-def respond(request: Request, response: Response, page: paging.Page) -> list[dict[str, Any]]:
+def respond(request: Request, response: Response, page: paging.Page) -> Bodies:
     """The page's rows, with its next cursor in the headers."""
     if page.next is not None:
         url = request.url.remove_query_params("offset").include_query_params(cursor=page.next)

@@ -69,7 +69,7 @@ def problem(
     lang: str = "en",
     **extra: Any,
 ) -> JSONResponse:
-    body: dict[str, Any] = {
+    body: dict[str, object] = {
         "type": PROBLEM_BASE + code,
         "title": title,
         "status": status,

@@ -6,8 +6,9 @@ bridge, and the ASGI lifespan (the click log, the mover) runs in the worker's in
 from __future__ import annotations
 
 import asyncio
-from collections.abc import MutableMapping
 from typing import Any
+
+from starlette.types import Message
 
 from seedtrail.api.app import SeedtrailApp, app_from_env
 from seedtrail.links.redirect import PREFIX
@@ -22,9 +23,9 @@ class RsgiApp:
     def __init__(self, app: SeedtrailApp) -> None:
         self.app = app
         self.redirect = app.redirect.__rsgi__
-        self._state: dict[str, Any] = {}
-        self._lifespan: asyncio.Queue[dict[str, Any]] | None = None
-        self._events: asyncio.Queue[dict[str, Any]] | None = None
+        self._state: dict[str, object] = {}
+        self._lifespan: asyncio.Queue[Message] | None = None
+        self._events: asyncio.Queue[Message] | None = None
         self._task: asyncio.Task[None] | None = None
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -39,7 +40,7 @@ class RsgiApp:
             scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": self._state}
             events = self._events
 
-            async def send(message: MutableMapping[str, Any]) -> None:
+            async def send(message: Message) -> None:
                 await events.put(dict(message))
 
             self._task = asyncio.ensure_future(self.app.api(scope, self._lifespan.get, send))
@@ -78,7 +79,7 @@ class RsgiApp:
         }
         sent_body = False
 
-        async def receive() -> dict[str, Any]:
+        async def receive() -> Message:
             nonlocal sent_body
             if not sent_body:
                 sent_body = True
@@ -86,10 +87,10 @@ class RsgiApp:
             await proto.client_disconnect()
             return {"type": "http.disconnect"}
 
-        start: dict[str, Any] = {}
+        start: Message = {}
         stream: Any = None
 
-        async def send(message: MutableMapping[str, Any]) -> None:
+        async def send(message: Message) -> None:
             nonlocal stream
             if message["type"] == "http.response.start":
                 start.update(message)
@@ -108,7 +109,7 @@ class RsgiApp:
         await self.app.api(asgi_scope, receive, send)
 
 
-def _headers(start: dict[str, Any]) -> list[tuple[str, str]]:
+def _headers(start: Message) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start.get("headers", [])]
 
 

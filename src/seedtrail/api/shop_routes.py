@@ -14,12 +14,10 @@ JSON shapes: docs/attribution-reports.md."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, Request
 
 from seedtrail.api.attribution_routes import ModelQ, source
-from seedtrail.api.deps import Actor, Reader
+from seedtrail.api.deps import Actor, Body, Reader
 from seedtrail.attribution import shop_reader
 from seedtrail.attribution.shop_reader import Dimension
 
@@ -38,7 +36,7 @@ def shop_attribution(
     conn: Reader,
     dimension: Dimension = Query("item", description="Group rows by this key"),
     model: str | None = ModelQ,
-) -> dict[str, Any]:
+) -> Body:
     return shop_reader.shop_attribution(source(request), conn, actor, partner, dimension, model)
 
 
@@ -46,7 +44,5 @@ def shop_attribution(
     "/attribution/items",
     summary="Funnel per item (`<partner>:<item id>`): brands see the items of their own offers",
 )
-def items_report(
-    request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ
-) -> dict[str, Any]:
+def items_report(request: Request, actor: Actor, conn: Reader, model: str | None = ModelQ) -> Body:
     return shop_reader.items_report(source(request), conn, actor, model)

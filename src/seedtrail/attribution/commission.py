@@ -21,7 +21,7 @@ rate, per partner and in total.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TypedDict
 
 import duckdb
 import pyarrow as pa
@@ -33,6 +33,7 @@ from seedtrail.core.errors import InvalidInput, NotFound, forbidden, not_found
 from seedtrail.core.principals import Principal
 from seedtrail.lake.layout import Lake
 from seedtrail.messages import N_, Msg
+from seedtrail.store.repo import Row
 from seedtrail.store.schema import accounts, clicks, link_mounts, notes, partners
 
 #: How long after a tap an order still counts as the buyer's (the attribution spec's click window).
@@ -40,7 +41,7 @@ WINDOW = timedelta(days=15)
 FIGURES = ("orders", "gmv", "refunds", "refunded", "net_gmv", "commission_due")
 
 
-def _buyer(conn: Connection, buyer_id: int) -> dict[str, Any]:
+def _buyer(conn: Connection, buyer_id: int) -> Row:
     row = conn.execute(select(accounts).where(accounts.c.id == buyer_id)).mappings().first()
     if row is None:
         raise NotFound(not_found("account", buyer_id))
@@ -87,9 +88,52 @@ def _orders_sql(files: list[str]) -> str:
     )
 
 
+class Figures(TypedDict):
+    """Orders, GMV, refunds and the commission due on them: the statement's total."""
+
+    orders: int
+    refunds: int
+    gmv: float
+    refunded: float
+    net_gmv: float
+    commission_due: float
+
+
+class PartnerFigures(Figures):
+    """One partner's line of the statement (``sample_rate``: the lowest its events declared)."""
+
+    partner: str
+    sample_rate: float | None
+
+
+class BuyerRef(TypedDict):
+    id: int
+    handle: str
+    name: str
+
+
+class Statement(TypedDict):
+    """A buyer's commission statement (``GET /buyers/{id}/commission``)."""
+
+    buyer: BuyerRef
+    period: dict[str, str]  # since, until: ISO dates, both included
+    commission_rate: float
+    window_days: int
+    counted_clicks: int
+    partners: list[PartnerFigures]
+    total: Figures
+
+
+def _due(gmv: float, refunded: float, rate: float) -> tuple[float, float, float, float]:
+    """GMV and refunds rounded to cents, net GMV and the commission due on it."""
+    gmv, refunded = round(float(gmv), 2), round(float(refunded), 2)
+    net = round(gmv - refunded, 2)
+    return gmv, refunded, net, round(net * rate, 2)
+
+
 def _per_partner(
-    con: duckdb.DuckDBPyConnection, files: list[str], since: datetime, until: datetime
-) -> list[dict[str, Any]]:
+    con: duckdb.DuckDBPyConnection, files: list[str], since: datetime, until: datetime, rate: float
+) -> list[PartnerFigures]:
     window_us = int(WINDOW.total_seconds() * 1_000_000)
     start, end = literal(since.isoformat()), literal(until.isoformat())
     sql = (
@@ -107,13 +151,18 @@ def _per_partner(
         "COALESCE(-SUM(value) FILTER (WHERE kind = 'refund'), 0) AS refunded, "
         "MIN(sample_rate) AS sample_rate FROM period GROUP BY partner ORDER BY partner"
     )
-    cols = ("partner", "orders", "gmv", "refunds", "refunded", "sample_rate")
-    return [dict(zip(cols, r, strict=True)) for r in con.execute(sql).fetchall()]
+    out: list[PartnerFigures] = []
+    for partner, orders, gmv, refunds, refunded, sample_rate in con.execute(sql).fetchall():
+        gmv, refunded, net, due = _due(gmv, refunded, rate)
+        out.append({"partner": partner, "orders": orders, "gmv": gmv, "refunds": refunds,
+                    "refunded": refunded, "sample_rate": sample_rate, "net_gmv": net,
+                    "commission_due": due})  # fmt: skip
+    return out
 
 
 def statement(
     conn: Connection, lake_url: str, buyer_id: int, since: date, until: date
-) -> dict[str, Any]:
+) -> Statement:
     """The buyer's commission statement for the days ``since`` to ``until`` (both included, UTC):
     per partner and in total, orders, GMV, refunds, net GMV and commission due."""
     if until < since:
@@ -123,21 +172,21 @@ def statement(
     end = datetime.combine(until + timedelta(days=1), time(), UTC)
     taps = buyer_clicks(conn, buyer_id, end)
     files = sorted(str(p) for p in Lake(lake_url).file_paths(("purchase", "refund")))
-    rows: list[dict[str, Any]] = []
+    rate = float(buyer["commission_rate"] or 0.0)
+    rows: list[PartnerFigures] = []
     if files and taps.num_rows:
         con = duckdb.connect()
         try:
             con.execute("SET TimeZone = 'UTC'")
             con.register("b_clicks", taps)
-            rows = _per_partner(con, files, start, end)
+            rows = _per_partner(con, files, start, end, rate)
         finally:
             con.close()
-    rate = float(buyer["commission_rate"] or 0.0)
-    for r in rows:
-        _finish(r, rate)
-    total: dict[str, Any] = {n: sum(r[n] for r in rows) for n in ("orders", "refunds")}
-    total.update({n: round(sum(r[n] for r in rows), 2) for n in ("gmv", "refunded")})
-    _finish(total, rate)
+    gmv, refunded = (round(sum(r[n] for r in rows), 2) for n in ("gmv", "refunded"))
+    gmv, refunded, net, due = _due(gmv, refunded, rate)
+    total: Figures = {"orders": sum(r["orders"] for r in rows),
+                      "refunds": sum(r["refunds"] for r in rows), "gmv": gmv,
+                      "refunded": refunded, "net_gmv": net, "commission_due": due}  # fmt: skip
     return {
         "buyer": {"id": buyer["id"], "handle": buyer["handle"], "name": buyer["display_name"]},
         "period": {"since": since.isoformat(), "until": until.isoformat()},
@@ -160,18 +209,11 @@ def default_period(conn: Connection, buyer_id: int) -> tuple[date, date]:
     return first, last + WINDOW
 
 
-def buyers(conn: Connection) -> list[dict[str, Any]]:
+def buyers(conn: Connection) -> list[Row]:
     """Every buyer account: id, handle, name and commission rate."""
     a = accounts.c
     query = select(a.id, a.handle, a.display_name, a.commission_rate).where(a.kind == "buyer")
     return [dict(r) for r in conn.execute(query.order_by(a.id)).mappings()]
-
-
-def _finish(row: dict[str, Any], rate: float) -> None:
-    row["gmv"] = round(float(row["gmv"]), 2)
-    row["refunded"] = round(float(row["refunded"]), 2)
-    row["net_gmv"] = round(row["gmv"] - row["refunded"], 2)
-    row["commission_due"] = round(row["net_gmv"] * rate, 2)
 
 
 def require_reader(actor: Principal, buyer_id: int) -> None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -70,7 +69,7 @@ class IdentityFile:
     def rekeys(self) -> bool:
         return False
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, object]:
         return {"identity": "file", "path": str(self.path.resolve())}
 
 
@@ -91,7 +90,7 @@ class CleanRoomIdentity:
     def rekeys(self) -> bool:
         return True
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, object]:
         from seedtrail.cleanroom.identity import match_stats
 
         stats = {p: asdict(m) for p, m in match_stats(self.root).items()}
@@ -109,7 +108,7 @@ class Deployment:
     holdout_share: float = 0.1
     holdout_salt: str = "seedtrail-holdout-v1"
     uncounted_clicks: bool = False  # True: bots, repeats and 410s are touches too
-    stats: dict[str, Any] = field(default_factory=dict, compare=False)
+    stats: dict[str, object] = field(default_factory=dict, compare=False)
 
     def register(self, con: duckdb.DuckDBPyConnection, as_of: datetime | None = None) -> None:
         con.execute("SET TimeZone = 'UTC'")
@@ -130,7 +129,7 @@ class Deployment:
         self._viewers(con)
         self.stats.update(_match_stats(con))
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, object]:
         return {
             "source": "deployment",
             "lake": self.lake.url,
@@ -155,7 +154,7 @@ class Deployment:
         """``w_flags``: every window in which a partner's backhaul was degraded (gap, lag,
         duplicates, orders sent again, off sample rate), over the span of the conversions."""
         span = con.execute("SELECT MIN(ts), MAX(ts) FROM w_conv").fetchall()[0]
-        found: list[dict[str, Any]] = []
+        found: list[dict[str, object]] = []
         if span[0] is not None:
             start = span[0].replace(minute=0, second=0, microsecond=0)
             end = (
@@ -293,7 +292,7 @@ def _register_store(con: duckdb.DuckDBPyConnection, conn: Connection) -> None:
     )
 
 
-def _match_stats(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def _match_stats(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     """How many purchases could be tied to a person: by click id (the shop echoed a counted
     click's id) or through the identity map; the rest are unmatched and credit no touch."""
     row = con.execute(

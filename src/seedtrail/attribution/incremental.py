@@ -66,7 +66,7 @@ def _windows_json(w: Windows) -> dict[str, float]:
 
 def _state(state_dir: Path) -> dict[str, Any] | None:
     path = state_dir / "state.json"
-    data: dict[str, Any] | None = json.loads(path.read_text()) if path.exists() else None
+    data: dict[str, object] | None = json.loads(path.read_text()) if path.exists() else None
     return data
 
 

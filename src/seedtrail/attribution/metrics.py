@@ -19,7 +19,7 @@ Horvitz–Thompson interval of sampled backhaul, lift the two-sample test of the
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal, TypedDict
+from typing import Literal, TypedDict
 
 Unit = Literal["count", "people", "CNY", "CNY per unit", "ratio", "share", "kinds"]
 Lang = Literal["zh-CN", "en"]
@@ -233,7 +233,7 @@ def rate(step: str, value: float | None, denominator: float | None) -> Rate:
     return Rate(step=step, denominator=den, nested=False, value=shown, per=100)
 
 
-def registry_json() -> dict[str, Any]:
+def registry_json() -> dict[str, object]:
     return {
         "metrics": [asdict(m) for m in METRICS],
         "interval_methods": INTERVAL_METHODS,

@@ -3,18 +3,19 @@ handle, a campaign row its name, so pages show names and clients keep the ids to
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Connection, select
 
+from seedtrail.attribution.report_json import RowJSON
 from seedtrail.store.schema import accounts, campaigns, notes
 
 
-def _ids(rows: list[dict[str, Any]]) -> list[int]:
-    return sorted({int(r["key"]) for r in rows if str(r.get("key", "")).isdigit()})
+def _ids(rows: Sequence[Mapping[str, object]]) -> list[int]:
+    return sorted({int(str(r["key"])) for r in rows if str(r.get("key", "")).isdigit()})
 
 
-def name_notes(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def name_notes(conn: Connection, rows: list[RowJSON]) -> list[RowJSON]:
     """Add ``title``, ``author_id`` and ``author_handle`` to note rows (keyed by note id); rows
     of notes not in the store get nulls, rows the clean room withheld stay as they are."""
     found: dict[int, tuple[str, int, str]] = {}
@@ -29,16 +30,16 @@ def name_notes(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, A
     for r in rows:
         if "withheld" in r:
             continue
-        hit = found.get(int(r["key"])) if str(r.get("key", "")).isdigit() else None
+        hit = found.get(int(str(r["key"]))) if str(r.get("key", "")).isdigit() else None
         r["title"], r["author_id"], r["author_handle"] = hit or (None, None, None)
     return rows
 
 
-def name_campaigns(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def name_campaigns(conn: Connection, rows: list[RowJSON]) -> list[RowJSON]:
     """Add ``name`` to campaign rows (keyed by campaign id; ``none`` and unknown keys: null)."""
     ids = _ids(rows)
     query = select(campaigns.c.id, campaigns.c.name).where(campaigns.c.id.in_(ids))
     found = {int(i): str(n) for i, n in conn.execute(query)} if ids else {}
     for r in rows:
-        r["name"] = found.get(int(r["key"])) if str(r.get("key", "")).isdigit() else None
+        r["name"] = found.get(int(str(r["key"]))) if str(r.get("key", "")).isdigit() else None
     return rows

@@ -11,7 +11,7 @@ JSON shapes: docs/attribution-reports.md."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, select, union_all
 
@@ -19,7 +19,9 @@ from seedtrail.attribution import lift as lift_calc
 from seedtrail.attribution import runs
 from seedtrail.attribution.names import name_campaigns, name_notes
 from seedtrail.attribution.report_json import (
+    LiftJSON,
     ModelCredit,
+    RowJSON,
     Run,
     cumulate,
     day_json,
@@ -28,6 +30,8 @@ from seedtrail.attribution.report_json import (
     num,
     per_model_json,
     run_json,
+    withheld,
+    withheld_reason,
 )
 from seedtrail.cleanroom import gate
 from seedtrail.community import campaigns as campaign_res
@@ -36,9 +40,34 @@ from seedtrail.core import resources
 from seedtrail.core.errors import InvalidInput, NotFound, forbidden, not_found
 from seedtrail.core.principals import Principal
 from seedtrail.messages import N_, Msg
+from seedtrail.store.repo import Row
 from seedtrail.store.schema import campaign_notes, campaigns, link_mounts, notes, offers
 
 MAX_NOTES = 1000
+
+
+class Body(TypedDict, total=False):
+    """A response body (docs/attribution-reports.md): the run it was read from, the ids asked
+    for and the rows (their shapes in :mod:`seedtrail.attribution.report_json`). Which keys a
+    response carries depends on the endpoint, and on whether the clean room withheld it."""
+
+    run: Run | None
+    windows_days: list[int]
+    campaigns: list[RowJSON]
+    campaign_id: int
+    note_id: int
+    funnel: RowJSON | None
+    notes: list[RowJSON]
+    notes_other: RowJSON | None
+    k: int
+    models: list[ModelCredit]
+    lift: LiftJSON | None
+    attributed: list[RowJSON]
+    days: list[RowJSON]
+    days_other: RowJSON | None
+    scores: list[RowJSON]
+    key: str
+    withheld: str
 
 
 @dataclass(frozen=True)
@@ -67,19 +96,21 @@ def require_reader(actor: Principal, roles: tuple[str, ...]) -> None:
         raise forbidden(actor.role, N_("problem.forbidden.read"), "attribution")
 
 
-def own_campaign(conn: Connection, actor: Principal, ident: int) -> dict[str, Any]:
+def own_campaign(conn: Connection, actor: Principal, ident: int) -> Row:
     """The campaign, if ``actor`` (an operator, or its brand) may read its report."""
     require_reader(actor, ("operator", "brand"))
     return resources.get(conn, campaign_res.RESOURCE, actor, ident)
 
 
-def withheld(key: str, k: int) -> dict[str, Any]:
-    return {"key": key, "withheld": f"reached fewer than {k} people (clean-room rule)"}
+def _withheld(body: Body, key: str, k: int) -> Body:
+    """``body`` with the key of what the clean room withheld from it, and why."""
+    body["key"], body["withheld"] = key, withheld_reason(k)
+    return body
 
 
 def funnel_rows(
     report: runs.StoredReport, model: str, dimension: str, keys: list[str] | None
-) -> list[dict[str, Any]]:
+) -> list[RowJSON]:
     """The funnel rows of ``dimension`` under ``model`` (only ``keys``, when given) as JSON."""
     if keys is not None and not keys:
         return []
@@ -97,7 +128,7 @@ def _model_run(report: runs.StoredReport, model: str | None) -> Run:
     return run
 
 
-def report_meta(src: Source, actor: Principal) -> dict[str, Any]:
+def report_meta(src: Source, actor: Principal) -> Body:
     require_reader(actor, ("operator", "brand", "creator"))
     report = src.latest()
     if report is None:
@@ -105,9 +136,7 @@ def report_meta(src: Source, actor: Principal) -> dict[str, Any]:
     return {"run": run_json(report, None), "windows_days": report.meta["windows_days"]}
 
 
-def list_campaigns(
-    src: Source, conn: Connection, actor: Principal, model: str | None
-) -> dict[str, Any]:
+def list_campaigns(src: Source, conn: Connection, actor: Principal, model: str | None) -> Body:
     """Each visible campaign's funnel (a brand: its own, each released or withheld under k)."""
     require_reader(actor, ("operator", "brand"))
     ids = None
@@ -122,19 +151,17 @@ def list_campaigns(
     return {"run": run, "campaigns": name_campaigns(conn, rows)}
 
 
-def _each_released(
-    src: Source, actor: Principal, rows: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+def _each_released(src: Source, actor: Principal, rows: list[RowJSON]) -> list[RowJSON]:
     """The rows as ``actor`` may read them: each released on its own under the k rule, else
     withheld with the reason (operators: as they are)."""
     if actor.role == "operator":
         return rows
-    return [gate.release_one(r, src.k) or withheld(r["key"], src.k) for r in rows]
+    return [gate.release_one(r, src.k) or withheld(str(r["key"]), src.k) for r in rows]
 
 
 def campaign_funnel(
     src: Source, conn: Connection, actor: Principal, ident: int, model: str | None
-) -> dict[str, Any]:
+) -> Body:
     """A campaign's funnel and the funnel of each of its notes."""
     own_campaign(conn, actor, ident)
     query = (
@@ -181,7 +208,7 @@ def _per_model(report: runs.StoredReport, dimension: str, key: str) -> list[Mode
     return [per_model_json(r) for r in rows]
 
 
-def campaign_models(src: Source, conn: Connection, actor: Principal, ident: int) -> dict[str, Any]:
+def campaign_models(src: Source, conn: Connection, actor: Principal, ident: int) -> Body:
     """Each model's credit to a campaign, side by side."""
     own_campaign(conn, actor, ident)
     report = src.latest()
@@ -189,19 +216,20 @@ def campaign_models(src: Source, conn: Connection, actor: Principal, ident: int)
         return {"run": None, "campaign_id": ident, "models": []}
     run = run_json(report, None)
     if not campaign_released(src, actor, report, ident):
-        return {"run": run, "campaign_id": ident, "models": [], **withheld(str(ident), src.k)}
+        return _withheld({"run": run, "campaign_id": ident, "models": []}, str(ident), src.k)
     return {"run": run, "campaign_id": ident, "models": _per_model(report, "campaign", str(ident))}
 
 
-def campaign_lift(src: Source, conn: Connection, actor: Principal, ident: int) -> dict[str, Any]:
+def campaign_lift(src: Source, conn: Connection, actor: Principal, ident: int) -> Body:
     """A campaign's holdout lift beside each model's attributed figures."""
     own_campaign(conn, actor, ident)
     report = src.latest()
     if report is None:
         return {"run": None, "campaign_id": ident, "lift": None, "attributed": []}
     if not campaign_released(src, actor, report, ident):
-        return {"run": run_json(report, None), "campaign_id": ident, "lift": None,
-                "attributed": [], **withheld(str(ident), src.k)}  # fmt: skip
+        body: Body = {"run": run_json(report, None), "campaign_id": ident, "lift": None,
+                      "attributed": []}  # fmt: skip
+        return _withheld(body, str(ident), src.k)
     key = str(ident)
     rows = report.query("SELECT * FROM {lift} WHERE key = ?", [key])
     lift = lift_json(rows[0]) if rows else None
@@ -222,7 +250,7 @@ def campaign_lift(src: Source, conn: Connection, actor: Principal, ident: int) -
 
 def campaign_daily(
     src: Source, conn: Connection, actor: Principal, ident: int, model: str | None
-) -> dict[str, Any]:
+) -> Body:
     """A campaign's boosted traffic, credited purchases, GMV, spend and ROAS per day."""
     own_campaign(conn, actor, ident)
     report = src.latest()
@@ -235,8 +263,8 @@ def campaign_daily(
     days, other = [day_json(r) for r in rows], None
     if actor.role != "operator":  # each released day covers k people; the rest sum to "other"
         if not campaign_released(src, actor, report, ident):
-            return {"run": run, "campaign_id": ident, "days": [], "days_other": None,
-                    **withheld(str(ident), src.k)}  # fmt: skip
+            body: Body = {"run": run, "campaign_id": ident, "days": [], "days_other": None}
+            return _withheld(body, str(ident), src.k)
         days, other = gate.release_rows(days, src.k)
     cumulate(days)
     return {"run": run, "campaign_id": ident, "days": days, "days_other": other}
@@ -271,7 +299,7 @@ def visible_notes(conn: Connection, actor: Principal, ids: list[int]) -> set[int
 
 def notes_report(
     src: Source, conn: Connection, actor: Principal, ids: list[int], model: str | None
-) -> dict[str, Any]:
+) -> Body:
     """The funnels of the notes of ``ids`` that ``actor`` may read (the rest are left out),
     each released as :func:`note_report` releases it."""
     if len(ids) > MAX_NOTES:
@@ -288,7 +316,7 @@ def notes_report(
 
 def note_report(
     src: Source, conn: Connection, actor: Principal, ident: int, model: str | None
-) -> dict[str, Any]:
+) -> Body:
     """A note's funnel, and each model's credit to it (404 for a note ``actor`` may not read)."""
     if ident not in visible_notes(conn, actor, [ident]):
         raise NotFound(not_found("note", ident))
@@ -299,8 +327,8 @@ def note_report(
     rows = funnel_rows(report, run["model"], "note", [str(ident)])
     funnel = rows[0] if rows else None
     if actor.role != "operator" and gate.release_one(funnel, src.k) is None:
-        return {"run": run, "note_id": ident, "funnel": None, "models": [],
-                **withheld(str(ident), src.k)}  # fmt: skip
+        body: Body = {"run": run, "note_id": ident, "funnel": None, "models": []}
+        return _withheld(body, str(ident), src.k)
     return {
         "run": run,
         "note_id": ident,
@@ -309,7 +337,7 @@ def note_report(
     }
 
 
-def scores(src: Source, actor: Principal) -> dict[str, Any]:
+def scores(src: Source, actor: Principal) -> Body:
     """Models scored against a simulated world's ground truth (operators only)."""
     require_reader(actor, ("operator",))
     report = src.latest()

@@ -118,7 +118,7 @@ class Source(Protocol):
 
     def register(self, con: duckdb.DuckDBPyConnection, as_of: datetime | None = None) -> None: ...
 
-    def describe(self) -> dict[str, Any]: ...
+    def describe(self) -> dict[str, object]: ...
 
 
 def _each_model(
@@ -127,7 +127,7 @@ def _each_model(
     lifts: pa.Table,
     each: Callable[[str, str], None],
     say: Progress,
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """Credit every model of the spec in turn and hand ``(model, credit table)`` to ``each``;
     then the base model chosen by agreement with the measured lift, calibrated by it
     (:mod:`~seedtrail.attribution.calibration`), as the model ``calibrated``. Returns the
@@ -199,7 +199,7 @@ def _lift_with_truth(con: duckdb.DuckDBPyConnection, spec: ReportSpec) -> pa.Tab
 
 def score_world(
     world_dir: Path, spec: ReportSpec, progress: Progress | None = None
-) -> tuple[list[dict[str, object]], pa.Table, dict[str, Any]]:
+) -> tuple[list[dict[str, object]], pa.Table, dict[str, object]]:
     """Ground-truth scores per model and the lift beside the true incremental effect, on the
     world's own files."""
     return score(world.WorldSource(world.WorldDir(world_dir)), world_dir, spec, progress)
@@ -207,7 +207,7 @@ def score_world(
 
 def score(
     source: Source, truth_world: Path, spec: ReportSpec, progress: Progress | None = None
-) -> tuple[list[dict[str, object]], pa.Table, dict[str, Any]]:
+) -> tuple[list[dict[str, object]], pa.Table, dict[str, object]]:
     """Score each model run on ``source`` against the truth of the simulated world it came
     from (the truth is read here only: it never enters the attribution)."""
     say = progress or (lambda _msg: None)

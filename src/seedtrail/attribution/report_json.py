@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any, TypedDict
+from collections.abc import Mapping
+from typing import Any, NotRequired, TypedDict
 
 from seedtrail.attribution import lift as lift_calc
 from seedtrail.attribution import metrics, runs
@@ -39,6 +40,14 @@ class SampleRate(TypedDict):
     max: float | None
 
 
+#: A report table's row as DuckDB returns it (see :meth:`runs.StoredReport.query`): read-only here,
+#: its values typed by the SQL.
+Record = Mapping[str, Any]
+#: A report row as JSON (a funnel row, a campaign-day, a shop row): its figures' names come from
+#: the metric registry (:data:`METRICS`, :data:`FRONT_COUNTS`), so its keys stay open here.
+RowJSON = dict[str, object]
+
+
 class ModelCredit(TypedDict):
     """One model's credit to a campaign or note (the side-by-side comparison)."""
 
@@ -71,7 +80,16 @@ def run_json(report: runs.StoredReport | None, model: str | None) -> Run | None:
     }
 
 
-def metric_json(row: dict[str, Any], name: str) -> Metric:
+def withheld_reason(k: int) -> str:
+    return f"reached fewer than {k} people (clean-room rule)"
+
+
+def withheld(key: str, k: int) -> RowJSON:
+    """A row the clean room withheld: its key, and why."""
+    return {"key": key, "withheld": withheld_reason(k)}
+
+
+def metric_json(row: Record, name: str) -> Metric:
     """A credited metric as JSON: as sampled, scaled for the sample rate, its 95% CI and the
     CI's method (a key of ``GET /attribution/metrics``'s ``interval_methods``)."""
     return {
@@ -82,20 +100,20 @@ def metric_json(row: dict[str, Any], name: str) -> Metric:
     }
 
 
-def sample_rate_json(row: dict[str, Any]) -> SampleRate:
+def sample_rate_json(row: Record) -> SampleRate:
     return {"min": row["sample_rate_min"], "max": row["sample_rate_max"]}
 
 
-def backhaul_flags(row: dict[str, Any]) -> list[str]:
+def backhaul_flags(row: Record) -> list[str]:
     """The kinds of degraded backhaul (gap, lag, duplicates, orders_again, sample_rate) behind
     the row's credited conversions; empty when none (a report built before flags: empty)."""
     flags = row.get("backhaul_flags")
     return sorted(str(flags).split(",")) if flags else []
 
 
-def funnel_json(row: dict[str, Any]) -> dict[str, Any]:
+def funnel_json(row: Record) -> RowJSON:
     """One funnel row as JSON: front counts, credited metrics (sampled, scaled, 95% CI), costs."""
-    out: dict[str, Any] = {"key": row["key"], "people": int(row.get("people") or 0)}
+    out: RowJSON = {"key": row["key"], "people": int(row.get("people") or 0)}
     out.update({name: int(row[name]) for name, _ in FRONT_COUNTS})
     out.update({name: metric_json(row, name) for name, _, _ in METRICS})
     out["sample_rate"] = sample_rate_json(row)
@@ -105,21 +123,26 @@ def funnel_json(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _value(row: dict[str, Any], name: str) -> float | None:
+def scaled_value(row: Mapping[str, object], name: str) -> float | None:
+    """A figure of a JSON row: a metric's scaled value, or the figure itself."""
     v = row.get(name)
-    return v.get("scaled") if isinstance(v, dict) else v
+    if isinstance(v, dict):
+        v = v.get("scaled")
+    return v if isinstance(v, int | float) else None
 
 
-def funnel_rates(row: dict[str, Any]) -> list[metrics.Rate]:
+def funnel_rates(row: Mapping[str, object]) -> list[metrics.Rate]:
     """Each funnel step relative to its registered denominator (see :func:`metrics.rate`)."""
     out = []
     for step in metrics.FUNNEL_STEPS:
         den = metrics.get(step).denominator
-        out.append(metrics.rate(step, _value(row, step), _value(row, den) if den else None))
+        out.append(
+            metrics.rate(step, scaled_value(row, step), scaled_value(row, den) if den else None)
+        )
     return out
 
 
-def per_model_json(row: dict[str, Any]) -> ModelCredit:
+def per_model_json(row: Record) -> ModelCredit:
     """One model's credit to a campaign or note (the side-by-side comparison)."""
     return {
         "model": row["model"],
@@ -129,10 +152,57 @@ def per_model_json(row: dict[str, Any]) -> ModelCredit:
     }
 
 
-def lift_json(r: dict[str, Any]) -> dict[str, Any]:
+class LiftOutcome(TypedDict):
+    """The lift in one outcome (purchases or GMV); its estimates null below the data minimum."""
+
+    incremental: float | None
+    ci95: list[float | None]
+    per_viewer_exposed: float | None
+    per_viewer_holdout: float | None
+    relative_lift: float | None
+    p_value: float | None
+    significant: bool
+
+
+class LiftJSON(TypedDict):
+    """A campaign's holdout lift (docs/attribution-reports.md)."""
+
+    viewers_exposed: int
+    viewers_holdout: int
+    buyers_exposed: int
+    buyers_holdout: int
+    test: str
+    method: str | None
+    enough_data: bool
+    mde: float | None
+    power: float | None
+    power_at_relative_lift: float
+    min_buyers: int
+    purchases: LiftOutcome
+    gmv: LiftOutcome
+    not_enough_data: NotRequired[str]
+    holdout_advice: NotRequired[dict[str, float | None]]
+
+
+def _lift_outcome(r: Record, o: str) -> LiftOutcome:
+    shown = bool(r["enough_data"])
+    return {
+        "incremental": num(r[f"incremental_{o}"]) if shown else None,
+        "ci95": [num(r[f"incremental_{o}_ci_low"]), num(r[f"incremental_{o}_ci_high"])]
+        if shown
+        else [None, None],
+        "per_viewer_exposed": num(r[f"{o}_per_viewer_exposed"]) if shown else None,
+        "per_viewer_holdout": num(r[f"{o}_per_viewer_holdout"]) if shown else None,
+        "relative_lift": num(r[f"relative_lift_{o}"]) if shown else None,
+        "p_value": num(r[f"p_value_{o}"]) if shown else None,
+        "significant": bool(r[f"significant_{o}"]),
+    }
+
+
+def lift_json(r: Record) -> LiftJSON:
     """A campaign's holdout lift with its stated test, MDE and power; below the stated minimum
     of data (``enough_data`` false) the estimates are withheld and ``not_enough_data`` says why."""
-    out: dict[str, Any] = {
+    out: LiftJSON = {
         "viewers_exposed": r["viewers_exposed"],
         "viewers_holdout": r["viewers_holdout"],
         "buyers_exposed": r["buyers_exposed"],
@@ -145,31 +215,20 @@ def lift_json(r: dict[str, Any]) -> dict[str, Any]:
         "power": num(r["power_purchases"]),
         "power_at_relative_lift": lift_calc.REFERENCE_LIFT,
         "min_buyers": lift_calc.MIN_BUYERS,
+        "purchases": _lift_outcome(r, "purchases"),
+        "gmv": _lift_outcome(r, "gmv"),
     }
     if not r["enough_data"]:
         out["not_enough_data"] = (
             f"fewer than {lift_calc.MIN_BUYERS} buying viewers in the exposed group "
             f"({r['buyers_exposed']}) or the holdout ({r['buyers_holdout']}): no lift is shown"
         )
-    for o in ("purchases", "gmv"):
-        shown = bool(r["enough_data"])
-        out[o] = {
-            "incremental": num(r[f"incremental_{o}"]) if shown else None,
-            "ci95": [num(r[f"incremental_{o}_ci_low"]), num(r[f"incremental_{o}_ci_high"])]
-            if shown
-            else [None, None],
-            "per_viewer_exposed": num(r[f"{o}_per_viewer_exposed"]) if shown else None,
-            "per_viewer_holdout": num(r[f"{o}_per_viewer_holdout"]) if shown else None,
-            "relative_lift": num(r[f"relative_lift_{o}"]) if shown else None,
-            "p_value": num(r[f"p_value_{o}"]) if shown else None,
-            "significant": bool(r[f"significant_{o}"]),
-        }
     return out
 
 
-def day_json(row: dict[str, Any]) -> dict[str, Any]:
+def day_json(row: Record) -> RowJSON:
     """One campaign-day: its boosted traffic, what was credited that day, spend and ROAS."""
-    out: dict[str, Any] = {"key": str(row["day"]), "people": int(row["people"] or 0)}
+    out: RowJSON = {"key": str(row["day"]), "people": int(row["people"] or 0)}
     out.update({name: int(row[name]) for name in DAILY_COUNTS})
     out.update({name: metric_json(row, name) for name in ("purchases", "gmv")})
     out["sample_rate"] = sample_rate_json(row)
@@ -179,12 +238,12 @@ def day_json(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def cumulate(days: list[dict[str, Any]]) -> None:
+def cumulate(days: list[RowJSON]) -> None:
     """Running totals of scaled GMV and spend over the days as listed, and their ratio."""
     gmv = spend = 0.0
     for d in days:
-        gmv += d["gmv"]["scaled"] or 0.0
-        spend += d["spend"] or 0.0
+        gmv += scaled_value(d, "gmv") or 0.0
+        spend += scaled_value(d, "spend") or 0.0
         d["cumulative"] = {
             "gmv_scaled": gmv,
             "spend": spend,
@@ -192,9 +251,9 @@ def cumulate(days: list[dict[str, Any]]) -> None:
         }
 
 
-def shop_row_json(row: dict[str, Any]) -> dict[str, Any]:
+def shop_row_json(row: Record) -> RowJSON:
     """One shop row as JSON: reach, clicks, credited metrics (sampled, scaled, 95% CI)."""
-    out: dict[str, Any] = {"key": row["key"], "people": int(row["people"] or 0)}
+    out: RowJSON = {"key": row["key"], "people": int(row["people"] or 0)}
     out["clicks"] = int(row["clicks"] or 0)
     out.update({name: metric_json(row, name) for name, _, _ in METRICS})
     out["sample_rate"] = sample_rate_json(row)

@@ -46,7 +46,7 @@ def run_dir(data_dir: Path, run_id: str) -> Path:
     return root(data_dir) / "reports" / run_id
 
 
-def publish(data_dir: Path, report_dir: Path) -> dict[str, Any]:
+def publish(data_dir: Path, report_dir: Path) -> dict[str, object]:
     """Make the report in ``report_dir`` the one the API serves."""
     meta = json.loads((report_dir / "report.json").read_text())
     pointer = {"run_id": meta["run_id"], "path": str(report_dir.resolve())}
@@ -119,7 +119,7 @@ class StoredReport:
 
     @cached_property
     def meta(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads((self.path / "report.json").read_text())
+        data: dict[str, object] = json.loads((self.path / "report.json").read_text())
         return data
 
     def check_format(self) -> None:

@@ -21,9 +21,15 @@ from seedtrail.attribution.reader import (
     funnel_rows,
     own_campaign,
     require_reader,
-    withheld,
 )
-from seedtrail.attribution.report_json import run_json, shop_row_json
+from seedtrail.attribution.report_json import (
+    Record,
+    RowJSON,
+    run_json,
+    scaled_value,
+    shop_row_json,
+    withheld_reason,
+)
 from seedtrail.cleanroom import gate
 from seedtrail.community import funding
 from seedtrail.community.campaigns import names as campaign_names
@@ -69,16 +75,16 @@ def _item_titles(conn: Connection, partner_id: int) -> dict[str, str]:
     return {str(i): str(t) for i, t in conn.execute(query.order_by(offers.c.id)).all()}
 
 
-def _name_rows(
-    conn: Connection, partner_id: int, dimension: str, rows: list[dict[str, Any]]
-) -> None:
+def _name_rows(conn: Connection, partner_id: int, dimension: str, rows: list[RowJSON]) -> None:
     """Each row's ``title``: the item's offer title, the note's title, the creator's @handle or
     the campaign's name (pages show names, never ids); None for a day or an unknown key."""
-    ids = [int(r["key"]) for r in rows if str(r["key"]).isdigit()]
+    ids = [int(str(r["key"])) for r in rows if str(r["key"]).isdigit()]
     names: dict[str, str] = {}
     if dimension == "item":
         items = _item_titles(conn, partner_id)
-        names = {r["key"]: items[k] for r in rows if (k := r["key"].split(":", 1)[-1]) in items}
+        names = {
+            str(r["key"]): items[k] for r in rows if (k := str(r["key"]).split(":", 1)[-1]) in items
+        }
     elif dimension in ("note", "creator") and ids:
         handles, titles = subjects.names(conn, ids if dimension == "creator" else [], ids)
         found = {i: f"@{h}" for i, h in handles.items()} if dimension == "creator" else titles
@@ -96,7 +102,7 @@ def shop_attribution(
     partner: str,
     dimension: Dimension,
     model: str | None,
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """A shop partner's own conversions and link clicks by ``dimension``."""
     p = shop_partner(conn, actor, partner)
     base = {"partner": p["slug"], "dimension": dimension}
@@ -130,7 +136,7 @@ def brand_items(conn: Connection, actor: Principal) -> list[str] | None:
 
 def items_report(
     src: Source, conn: Connection, actor: Principal, model: str | None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The funnel per item (``<partner>:<item id>``): brands see the items of their offers."""
     require_reader(actor, ("operator", "brand"))
     keys = brand_items(conn, actor)
@@ -142,7 +148,7 @@ def items_report(
     rows, other = funnel_rows(report, run["model"], "item", keys), None
     titles = item_titles(conn)
     for r in rows:
-        r["title"] = titles.get(r["key"])
+        r["title"] = titles.get(str(r["key"]))
     if actor.role != "operator":
         rows, other = gate.release_rows(rows, src.k)
     return {"run": run, "items": rows, "items_other": other}
@@ -163,7 +169,9 @@ def _ratio(gmv: float | None, spend: float) -> float | None:
     return gmv / spend if gmv is not None and spend > 0 else None
 
 
-def campaign_funders(src: Source, conn: Connection, actor: Principal, ident: int) -> dict[str, Any]:
+def campaign_funders(
+    src: Source, conn: Connection, actor: Principal, ident: int
+) -> dict[str, object]:
     """Each funder's share of a campaign's spend, its spend and the ROAS on it (the campaign's
     attributed GMV over it; for a brand only when the campaign reached k people)."""
     own_campaign(conn, actor, ident)
@@ -174,9 +182,9 @@ def campaign_funders(src: Source, conn: Connection, actor: Principal, ident: int
     if report is not None:
         rows = funnel_rows(report, report.model(None), "campaign", [str(ident)])
         if rows and campaign_released(src, actor, report, ident):
-            gmv = rows[0]["gmv"]["scaled"]
+            gmv = scaled_value(rows[0], "gmv")
         elif rows:
-            withheld_why = withheld(str(ident), src.k)["withheld"]
+            withheld_why = withheld_reason(src.k)
     for f in funders:
         f["spend"] = spend * f["share"]
         f["roas"] = _ratio(gmv, f["spend"])
@@ -192,7 +200,7 @@ def shop_funding(src: Source, conn: Connection, actor: Principal, partner: str) 
     spend = funding.total_spend(conn, list(owned))
     report = src.latest()
     k = src.k
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, Record] = {}
     if report is not None and owned:
         found = {
             r["key"]: r
@@ -213,6 +221,6 @@ def shop_funding(src: Source, conn: Connection, actor: Principal, partner: str) 
         item.update(spend=mine, gmv_scaled=gmv)
         item["roas"] = _ratio(gmv, mine)
         if row is not None and not shown:
-            item["withheld"] = withheld(str(cid), k)["withheld"]
+            item["withheld"] = withheld_reason(k)
         out.append(item)
     return {"run": run_json(report, None), "partner": p["slug"], "campaigns": out, "k": k}

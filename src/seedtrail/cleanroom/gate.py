@@ -11,36 +11,45 @@ anyway, read the rows as they are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
-Row = dict[str, Any]
+#: A report row: a JSON object whose ``people`` is its reach.
+Row = TypeVar("Row", bound=Mapping[str, object])
+#: The ``other`` row: the withheld rows' sums.
+Other = dict[str, object]
 #: Rates and ratios: summing them means nothing, so ``other`` leaves them out.
 NOT_ADDITIVE = frozenset(
     {"sample_rate", "cost_per_read", "cost_per_click", "cost_per_purchase", "roas"}
 )
 
 
-def _people(row: Row) -> int:
-    return int(row.get("people") or 0)
+def _people(row: Mapping[str, object]) -> int:
+    people = row.get("people") or 0
+    return int(people) if isinstance(people, int | float) else int(str(people))
 
 
-def _add(total: Row, row: Row) -> None:
+def _sum(total: object, value: int | float) -> int | float:
+    return (total if isinstance(total, int | float) else 0) + value
+
+
+def _add(total: Other, row: Mapping[str, object]) -> None:
     for name, value in row.items():
         if name == "key":
             continue
         if isinstance(value, bool) or value is None:
             continue
         if isinstance(value, int | float):
-            total[name] = (total.get(name) or 0) + value
+            total[name] = _sum(total.get(name), value)
         elif isinstance(value, dict):
             inner = total.setdefault(name, {})
+            assert isinstance(inner, dict)
             for sub, v in value.items():
                 if isinstance(v, int | float) and not isinstance(v, bool):
-                    inner[sub] = (inner.get(sub) or 0) + v
+                    inner[sub] = _sum(inner.get(sub), v)
 
 
-def release_rows(rows: Sequence[Row], k: int) -> tuple[list[Row], Row | None]:
+def release_rows(rows: Sequence[Row], k: int) -> tuple[list[Row], Other | None]:
     """The rows a non-operator may see, and the ``other`` row of what was withheld (or None).
 
     ``other`` carries sums only (a distinct count cannot be summed: its ``people`` is the sum of
@@ -52,7 +61,7 @@ def release_rows(rows: Sequence[Row], k: int) -> tuple[list[Row], Row | None]:
             hidden.append(shown.pop(0))
     if hidden and sum(_people(r) for r in hidden) < k:
         return [], None
-    other: Row | None = None
+    other: Other | None = None
     if hidden:
         other = {"key": "other", "rows": len(hidden)}
         for row in hidden:

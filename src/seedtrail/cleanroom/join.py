@@ -11,7 +11,6 @@ per-type counts under the threshold are hidden with complementary suppression.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -31,7 +30,7 @@ MATCH_SCHEMA = pa.schema(
 @dataclass
 class JoinResult:
     matches: pa.Table
-    report: dict[str, Any]
+    report: dict[str, object]
 
 
 def check_pair(a_meta: TokenMeta, b_meta: TokenMeta) -> None:
@@ -104,7 +103,7 @@ def match_report(
     rows: dict[str, int],
     total: int,
     threshold: int,
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The report both parties receive; matched counts under ``threshold`` are ``None``."""
     revealed = total >= threshold
     # A type one side did not supply cannot match: its zero is public (a_ids or b_ids is 0).

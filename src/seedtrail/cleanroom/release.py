@@ -39,7 +39,7 @@ class Release:
     spec: ReportTemplate
     request: ReportRequest
     cells: tuple[ReleasedCell, ...]
-    rule: dict[str, Any]  # {"mode": "k", "k": 50} or {"mode": "dp", "epsilon": ..., ...}
+    rule: dict[str, object]  # {"mode": "k", "k": 50} or {"mode": "dp", "epsilon": ..., ...}
     #: Names this release in the budget ledger, the release archive and the audit log.
     release_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 

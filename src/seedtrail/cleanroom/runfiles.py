@@ -30,7 +30,7 @@ TOKEN_TYPE = pa.binary(POINT_BYTES)
 PARTIES = ("a", "b")
 
 
-def _write_private(path: Path, payload: dict[str, Any]) -> None:
+def _write_private(path: Path, payload: dict[str, object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         path.unlink()

@@ -171,7 +171,7 @@ def _simulated(
     print_simulated(result)
 
 
-def _save(ctx: typer.Context, world_spec: str, change: str, result: dict[str, Any]) -> None:
+def _save(ctx: typer.Context, world_spec: str, change: str, result: dict[str, object]) -> None:
     """Keep the study under the data directory and audit who kept it."""
     from seedtrail.cli.context import open_store
     from seedtrail.cli.store_cmd import cli_actor

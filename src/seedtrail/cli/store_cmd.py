@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import getpass
 import json
-from typing import Any
 
 import typer
 from rich.table import Table
@@ -33,8 +32,8 @@ def cli_actor() -> principals.Principal:
     return principals.Principal(id=0, name=f"cli:{user}", role="operator")
 
 
-def parse_pairs(pairs: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def parse_pairs(pairs: list[str]) -> dict[str, object]:
+    out: dict[str, object] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key:
@@ -51,7 +50,7 @@ def parse_pairs(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
-def show_rows(rows: list[dict[str, Any]], as_json: bool, title: str) -> None:
+def show_rows(rows: list[dict[str, object]], as_json: bool, title: str) -> None:
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, default=str, indent=1))
         return

@@ -39,7 +39,7 @@ class AccountPatch(BaseModel):
     commission_rate: float | None = Field(default=None, ge=0, lt=1)
 
 
-def _buyer_only(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+def _buyer_only(kind: str, values: dict[str, object]) -> dict[str, object]:
     if values.get("commission_rate") is not None and kind != "buyer":
         raise InvalidInput(Msg("problem.invalid-input.commission_not_buyer", {"kind": kind}))
     return values
@@ -51,7 +51,7 @@ def _prepare(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict[str,
 
 def _check(
     conn: Connection, actor: Principal, before: dict[str, Any], v: dict[str, Any]
-) -> dict[str, Any]:
+) -> dict[str, object]:
     return _buyer_only(before["kind"], v)
 
 

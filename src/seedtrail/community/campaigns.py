@@ -15,6 +15,7 @@ from seedtrail.core.principals import Principal
 from seedtrail.core.resources import Resource, own_account, owned_by
 from seedtrail.messages import Msg
 from seedtrail.store import audit, epoch
+from seedtrail.store.repo import Row
 from seedtrail.store.schema import accounts, campaign_notes, campaign_spend, campaigns, notes
 from seedtrail.store.types import Id
 
@@ -172,7 +173,7 @@ def names(conn: Connection, ids: list[int]) -> dict[int, str]:
     return {int(i): str(n) for i, n in conn.execute(query).all()}
 
 
-def spend_rows(conn: Connection, campaign_id: int) -> list[dict[str, Any]]:
+def spend_rows(conn: Connection, campaign_id: int) -> list[Row]:
     rows = conn.execute(
         select(campaign_spend)
         .where(campaign_spend.c.campaign_id == campaign_id)

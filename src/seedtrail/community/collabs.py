@@ -58,8 +58,8 @@ def _prepare(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict[str,
 
 
 def _check(
-    conn: Connection, actor: Principal, before: dict[str, Any], v: dict[str, Any]
-) -> dict[str, Any]:
+    conn: Connection, actor: Principal, before: dict[str, object], v: dict[str, object]
+) -> dict[str, object]:
     if v.get("status") == ACCEPTED and before["status"] != ACCEPTED:
         raise Forbidden(
             Msg(
@@ -70,7 +70,7 @@ def _check(
     return v
 
 
-def accept(conn: Connection, actor: Principal, collab_id: int) -> dict[str, Any]:
+def accept(conn: Connection, actor: Principal, collab_id: int) -> dict[str, object]:
     """The creator's consent: a pending registration on her note becomes active. Only the
     creator named in it may accept (not the brand, not an operator)."""
     row = get(conn, RESOURCE, actor, collab_id)

@@ -11,7 +11,7 @@ own conversions in the campaign (it never sees a rival shop's sales).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import Connection, delete, func, insert, select
@@ -20,6 +20,7 @@ from seedtrail.core.errors import InvalidInput, forbidden
 from seedtrail.core.principals import Principal
 from seedtrail.messages import N_, Msg, term
 from seedtrail.store import audit
+from seedtrail.store.repo import Row
 from seedtrail.store.schema import campaign_funders, campaign_spend, campaigns, partners
 from seedtrail.store.types import Id, utcnow
 
@@ -71,7 +72,7 @@ def _check(conn: Connection, body: FundingIn) -> None:
 
 def set_funders(
     conn: Connection, actor: Principal, campaign_id: int, body: FundingIn
-) -> list[dict[str, Any]]:
+) -> list[dict[str, object]]:
     """Replace the campaign's co-funders (operators, or the owning brand; audited)."""
     if actor.role not in ("operator", "brand"):
         raise forbidden(actor.role, N_("problem.forbidden.change"), "campaigns")
@@ -101,7 +102,7 @@ def set_funders(
     return after
 
 
-def shares(conn: Connection, campaign_id: int) -> list[dict[str, Any]]:
+def shares(conn: Connection, campaign_id: int) -> list[Row]:
     """Every funder of the campaign with its share, the brand first (it pays the rest)."""
     c = campaign_funders.c
     rows = conn.execute(

@@ -66,8 +66,8 @@ def _prepare_note(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict
 
 
 def _check_note(
-    conn: Connection, actor: Principal, before: dict[str, Any], v: dict[str, Any]
-) -> dict[str, Any]:
+    conn: Connection, actor: Principal, before: dict[str, object], v: dict[str, object]
+) -> dict[str, object]:
     if "status" in v and actor.role not in ("operator", "moderator"):
         raise Forbidden(Msg("problem.forbidden.staff_status", {"what": term("object", "note")}))
     return v
@@ -122,8 +122,8 @@ def _prepare_comment(conn: Connection, actor: Principal, v: dict[str, Any]) -> d
 
 
 def _check_comment(
-    conn: Connection, actor: Principal, before: dict[str, Any], v: dict[str, Any]
-) -> dict[str, Any]:
+    conn: Connection, actor: Principal, before: dict[str, object], v: dict[str, object]
+) -> dict[str, object]:
     if "status" in v and actor.role not in ("operator", "moderator"):
         raise Forbidden(Msg("problem.forbidden.staff_status", {"what": term("object", "comment")}))
     if "body" in v and before["author_id"] != actor.account_id and actor.role != "operator":

@@ -26,7 +26,7 @@ class SeedtrailError(Exception):
     title: ClassVar[str] = "Internal error"
 
     def __init__(
-        self, detail: str | Msg, *, errors: list[dict[str, Any]] | None = None, **extra: Any
+        self, detail: str | Msg, *, errors: list[dict[str, object]] | None = None, **extra: Any
     ) -> None:
         self.msg = detail if isinstance(detail, Msg) else None
         self.detail = detail.english if isinstance(detail, Msg) else detail
@@ -206,7 +206,7 @@ def field_errors(errors: Sequence[Any]) -> list[Msg]:
     return out
 
 
-def validated(model: Any, values: dict[str, Any]) -> Any:
+def validated(model: Any, values: dict[str, object]) -> Any:
     """``model.model_validate(values)``, with a validation error turned into :class:`InvalidInput`
     naming each bad field (used by the CLI and the dashboard's forms)."""
     from pydantic import ValidationError

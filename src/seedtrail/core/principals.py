@@ -109,6 +109,6 @@ def by_id(conn: Connection, principal_id: int) -> Principal:
     return _principal(row)
 
 
-def revoke(conn: Connection, principal_id: int) -> dict[str, Any]:
+def revoke(conn: Connection, principal_id: int) -> dict[str, object]:
     _, after = repo.update(conn, principal_id, {"revoked_at": utcnow()})
     return after

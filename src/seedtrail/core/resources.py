@@ -22,17 +22,17 @@ from seedtrail.store.repo import Repo, Row
 
 PRIVILEGED = frozenset({"operator", "moderator"})
 Scope = Callable[[Principal], ColumnElement[bool] | None]
-Prepare = Callable[[Connection, Principal, dict[str, Any]], dict[str, Any]]
-CheckUpdate = Callable[[Connection, Principal, Row, dict[str, Any]], dict[str, Any]]
+Prepare = Callable[[Connection, Principal, dict[str, object]], dict[str, object]]
+CheckUpdate = Callable[[Connection, Principal, Row, dict[str, object]], dict[str, object]]
 
 
-def _no_prepare(conn: Connection, actor: Principal, values: dict[str, Any]) -> dict[str, Any]:
+def _no_prepare(conn: Connection, actor: Principal, values: dict[str, object]) -> dict[str, object]:
     return values
 
 
 def _no_check(
-    conn: Connection, actor: Principal, before: Row, values: dict[str, Any]
-) -> dict[str, Any]:
+    conn: Connection, actor: Principal, before: Row, values: dict[str, object]
+) -> dict[str, object]:
     return values
 
 
@@ -58,7 +58,7 @@ class Resource:
     filters: tuple[str, ...] = ()
     present: Callable[[Row], Row] = _identity
     moderator_fields: frozenset[str] = frozenset()
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def repo(self) -> Repo:
@@ -109,7 +109,7 @@ def list_page(
     conn: Connection,
     res: Resource,
     actor: Principal,
-    filters: Mapping[str, Any],
+    filters: Mapping[str, object],
     *,
     limit: int = 100,
     offset: int = 0,
@@ -144,7 +144,7 @@ def list_rows(
     conn: Connection,
     res: Resource,
     actor: Principal,
-    filters: Mapping[str, Any],
+    filters: Mapping[str, object],
     *,
     limit: int = 100,
     offset: int = 0,

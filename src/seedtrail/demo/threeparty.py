@@ -76,7 +76,7 @@ def _funders(conn: Connection, campaigns: dict[str, dict[str, Any]]) -> dict[str
     }
 
 
-def _funder(f: dict[str, Any]) -> str:
+def _funder(f: dict[str, object]) -> str:
     return f"marketplace:{f['partner']}" if f["funder"] == "marketplace" else str(f["funder"])
 
 
@@ -93,10 +93,10 @@ def _items(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _own_shop(
     conn: Connection, settings: Settings, by_partner: dict[str, dict[str, Any]]
-) -> dict[str, Any]:
+) -> dict[str, object]:
     query = select(partners.c.slug).where(partners.c.kind == "own_shop")
     slugs = list(conn.execute(query).scalars())
-    out: dict[str, Any] = {"partners": slugs}
+    out: dict[str, object] = {"partners": slugs}
     for slug in slugs:
         r = by_partner.get(slug) or {}
         out[slug] = {

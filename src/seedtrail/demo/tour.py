@@ -51,7 +51,7 @@ class _Ref:
 
 
 #: The demo's hand-made community, created in this order; a :class:`_Ref` is an earlier row's id.
-_SEED: tuple[tuple[str, resources.Resource, dict[str, Any]], ...] = (
+_SEED: tuple[tuple[str, resources.Resource, dict[str, object]], ...] = (
     ("brand", accounts.RESOURCE, {"handle": "florasis", "display_name": "花西子", "kind": "brand",
                                   "verified": True, "follower_count": 820_000}),
     ("creator", accounts.RESOURCE, {"handle": "xiaohong", "display_name": "小红同学",

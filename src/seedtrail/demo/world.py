@@ -205,7 +205,7 @@ def _match(settings: Settings, out: WorldSummary) -> None:
     root = settings.data_dir / CLEANROOM_DIR
     parties = out.world_dir / "parties"
     users = parties / "community" / "users.parquet"
-    rates: dict[str, Any] = {}
+    rates: dict[str, object] = {}
     for shop in sorted((parties / "shops").iterdir()):
         rates[shop.name] = match(
             users,

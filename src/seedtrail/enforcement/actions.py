@@ -24,8 +24,6 @@ to a campaign's members at once).
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select, update
 
@@ -101,8 +99,8 @@ def reverse(
             Msg("problem.conflict.reversed", {"id": action_id, "at": str(row["reversed_at"])})
         )
     kind, sid = row["subject_type"], row["subject_id"]
-    restored: dict[str, Any] | None = None
-    drift: dict[str, Any] | None = None
+    restored: dict[str, object] | None = None
+    drift: dict[str, object] | None = None
     if row["applied_state"]:
         later = _later_on_same_field(conn, row)
         if later is not None:
@@ -186,7 +184,7 @@ def _later_on_same_field(conn: Connection, row: Row) -> Row | None:
     return None
 
 
-def _set_subject(conn: Connection, kind: str, sid: int, values: dict[str, Any] | None) -> None:
+def _set_subject(conn: Connection, kind: str, sid: int, values: dict[str, object] | None) -> None:
     if not values:
         return
     table = subjects.table_of(kind)

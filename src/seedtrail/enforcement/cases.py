@@ -47,7 +47,7 @@ class CaseIn(BaseModel):
     detector: str = Field(default="manual", min_length=1, max_length=32)
     severity: int = Field(default=2, ge=1, le=4)
     summary: str = Field(min_length=3, max_length=2000)
-    evidence: dict[str, Any] = Field(default_factory=dict)
+    evidence: dict[str, object] = Field(default_factory=dict)
 
 
 def evidence_hash(evidence: Any) -> str:
@@ -66,7 +66,7 @@ class CaseSpec:
     detector: str
     severity: int
     summary: str
-    evidence: dict[str, Any]
+    evidence: dict[str, object]
     identity: Any = None
     reach: int | None = None
     owner_id: int | None = None
@@ -74,7 +74,7 @@ class CaseSpec:
     parent_id: int | None = None
     #: the summary as a code and its parameters, rendered in the reader's language
     summary_code: str | None = None
-    summary_params: dict[str, Any] | None = None
+    summary_params: dict[str, object] | None = None
 
     @property
     def digest(self) -> str:
@@ -274,7 +274,7 @@ def present(row: Row, *, full: bool = True) -> Row:
     return out
 
 
-def _redact(evidence: dict[str, Any], own_id: int) -> dict[str, Any]:
+def _redact(evidence: dict[str, object], own_id: int) -> dict[str, object]:
     """An owner sees their own part of a campaign, not the other accounts in it."""
     campaign = evidence.get("campaign")
     if not isinstance(campaign, dict):

@@ -9,8 +9,6 @@ feed and the note's owner can see why and appeal.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Connection, select
 
 from seedtrail.core.principals import Principal
@@ -24,7 +22,7 @@ DISTRIBUTION = {"normal": "full", "throttled": "reduced", "removed": "none"}
 MAX_NOTES = 1000
 
 
-def for_notes(conn: Connection, actor: Principal, note_ids: list[int]) -> list[dict[str, Any]]:
+def for_notes(conn: Connection, actor: Principal, note_ids: list[int]) -> list[dict[str, object]]:
     """One row per note of ``note_ids`` that exists (staff only), in the order asked."""
     cases.require_staff(actor, N_("staff.read_distribution"))
     ids = list(dict.fromkeys(in_range(note_ids)))[:MAX_NOTES]

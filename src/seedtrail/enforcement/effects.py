@@ -117,11 +117,11 @@ def _active(conn: Connection, case_ids: list[int], action: str) -> set[int]:
     return found
 
 
-def _subjects(conn: Connection, kind: str, ids: list[Any]) -> dict[int, dict[str, Any]]:
+def _subjects(conn: Connection, kind: str, ids: list[Any]) -> dict[int, dict[str, object]]:
     """The subjects of one kind that are in the store: their id and the fields actions set."""
     table = subjects.table_of(kind)
     fields = {"id", *(e[0] for (_, k), e in EFFECTS.items() if k == kind and e is not None)}
-    found: dict[int, dict[str, Any]] = {}
+    found: dict[int, dict[str, object]] = {}
     for chunk in _chunks(sorted(set(subjects.in_range(ids)))):
         query = select(*[table.c[f] for f in sorted(fields)]).where(table.c.id.in_(chunk))
         for r in conn.execute(query).mappings():
@@ -129,7 +129,7 @@ def _subjects(conn: Connection, kind: str, ids: list[Any]) -> dict[int, dict[str
     return found
 
 
-def _set_subjects(conn: Connection, kind: str, ids: list[int], values: dict[str, Any]) -> None:
+def _set_subjects(conn: Connection, kind: str, ids: list[int], values: dict[str, object]) -> None:
     table = subjects.table_of(kind)
     now = utcnow()
     for chunk in _chunks(sorted(set(ids))):
@@ -192,7 +192,7 @@ def _write(
     conn: Connection,
     actor: Principal,
     fit: list[Row],
-    found: dict[str, dict[int, dict[str, Any]]],
+    found: dict[str, dict[int, dict[str, object]]],
     action: str,
     reason: str,
     rule: str | None,
@@ -240,7 +240,7 @@ def _write(
     return taken
 
 
-def _entry(actor: Principal, row: Row, closes: dict[int, list[int]]) -> dict[str, Any]:
+def _entry(actor: Principal, row: Row, closes: dict[int, list[int]]) -> audit.Entry:
     account = row["account_id"]
     return {
         "actor": actor.label,

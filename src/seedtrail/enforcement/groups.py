@@ -94,9 +94,9 @@ def take(
     return {"group_key": group_key, "action": action, "taken": taken, "skipped": skipped}
 
 
-def _rows(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
+def _rows(conn: Connection, ids: list[int]) -> list[dict[str, object]]:
     """The member cases (the fields an action needs), in ``ids``' order (staff see every case)."""
-    found: dict[int, dict[str, Any]] = {}
+    found: dict[int, dict[str, object]] = {}
     for start in range(0, len(ids), effects.CHUNK):
         query = select(*[cases_table.c[k] for k in effects.CASE_FIELDS]).where(
             cases_table.c.id.in_(ids[start : start + effects.CHUNK])

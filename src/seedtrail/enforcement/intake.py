@@ -109,7 +109,7 @@ def _int(value: Any, what: str) -> int:
     raise ValueError(f"{what} must be an integer id, not {value!r}")
 
 
-def _validated(path: Path, check: Callable[[dict[str, Any]], Any]) -> list[Any]:
+def _validated(path: Path, check: Callable[[dict[str, object]], Any]) -> list[Any]:
     good: list[Any] = []
     errors: list[str] = []
     for no, obj in _json_lines(path):
@@ -130,7 +130,7 @@ def _validated(path: Path, check: Callable[[dict[str, Any]], Any]) -> list[Any]:
     return good
 
 
-def _check_finding_line(obj: dict[str, Any], default_subject: str) -> dict[str, Any] | None:
+def _check_finding_line(obj: dict[str, object], default_subject: str) -> dict[str, object] | None:
     """The line, checked; None for a line without labels."""
     if "id" not in obj:
         raise ValueError("missing 'id'")
@@ -179,7 +179,7 @@ def _check_finding_line(obj: dict[str, Any], default_subject: str) -> dict[str, 
     return out
 
 
-def _check_campaign(obj: dict[str, Any]) -> dict[str, Any]:
+def _check_campaign(obj: dict[str, object]) -> dict[str, object]:
     out = dict(obj)
     for key in ("accounts", "comments", "notes"):
         value = obj.get(key, [])
@@ -198,11 +198,11 @@ def _check_campaign(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def load_texts(path: Path | None, ids: set[int]) -> dict[int, dict[str, Any]]:
+def load_texts(path: Path | None, ids: set[int]) -> dict[int, dict[str, object]]:
     """Text, author, note and time of the given ids from the scan's input file."""
     if path is None or not ids:
         return {}
-    out: dict[int, dict[str, Any]] = {}
+    out: dict[int, dict[str, object]] = {}
     for no, obj in _json_lines(path):
         if not isinstance(obj, dict) or "id" not in obj:
             raise InvalidInput(
@@ -263,7 +263,7 @@ def _finding_cases(
             for f in line.get("findings", [])
             if KIND_LABEL.get(f["kind"], label) == label  # unknown kinds go with every label
         ]
-        evidence: dict[str, Any] = {
+        evidence: dict[str, object] = {
             "label": label,
             "findings": [
                 {
@@ -388,7 +388,7 @@ def import_findings(
 
 def _comment_rows(
     batch: list[dict[str, Any]], texts: dict[int, dict[str, Any]]
-) -> list[dict[str, Any]]:
+) -> list[dict[str, object]]:
     """The flagged comments with what adopting them into the store needs (line, then texts)."""
     out = []
     for ln in batch:
@@ -439,7 +439,7 @@ def _import_campaign(
     store: Store,
     actor: Principal,
     camp: dict[str, Any],
-    joined: dict[int, dict[str, Any]],
+    joined: dict[int, dict[str, object]],
     auto: list[autopolicy.AutoRule] | None,
     report: Report,
 ) -> None:
@@ -517,7 +517,7 @@ def _import_campaign(
                 report.skipped += skipped
 
 
-def _timeline(comments: list[int], joined: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+def _timeline(comments: list[int], joined: dict[int, dict[str, object]]) -> list[dict[str, object]]:
     """The campaign's comments in time order (those the scan's input names)."""
     return sorted(
         (
@@ -535,8 +535,8 @@ def _timeline(comments: list[int], joined: dict[int, dict[str, Any]]) -> list[di
     )
 
 
-def _by_author(timeline: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
-    out: dict[int, list[dict[str, Any]]] = {}
+def _by_author(timeline: list[dict[str, object]]) -> dict[int, list[dict[str, object]]]:
+    out: dict[int, list[dict[str, object]]] = {}
     for e in timeline:
         try:
             who = _int(e["account"], "author") if e["account"] is not None else None

@@ -39,7 +39,7 @@ LISTING = paging.Listing(
 def page(
     conn: Connection,
     actor: Principal,
-    filters: Mapping[str, Any],
+    filters: Mapping[str, object],
     *,
     min_severity: int | None = None,
     group_key: str | None = None,
@@ -60,14 +60,14 @@ def page(
     return paging.Page([present(r, full=full) for r in found.rows], found.next, found.position)
 
 
-def rows(conn: Connection, actor: Principal, filters: Mapping[str, Any], **kw: Any) -> list[Row]:
+def rows(conn: Connection, actor: Principal, filters: Mapping[str, object], **kw: Any) -> list[Row]:
     """The cases of one page (:func:`page`'s keywords), without the cursor."""
     return page(conn, actor, filters, **kw).rows
 
 
 def _clauses(
     actor: Principal,
-    filters: Mapping[str, Any],
+    filters: Mapping[str, object],
     min_severity: int | None,
     group_key: str | None,
 ) -> list[ColumnElement[bool]]:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import Column, Connection, Table, func, insert, select
 
 from seedtrail.store import audit
+from seedtrail.store.repo import Row
 from seedtrail.store.schema import accounts, comments, notes
 from seedtrail.store.types import utcnow
 
@@ -35,7 +36,7 @@ def in_range(ids: list[int]) -> list[int]:
 class Subject:
     type: str
     id: int
-    row: dict[str, Any] | None  # None: not in the store
+    row: Row | None  # None: not in the store
 
     @property
     def in_store(self) -> bool:

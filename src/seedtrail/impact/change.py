@@ -24,7 +24,7 @@ class Change:
     source: str = "stated"
     description: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         out = asdict(self)
         out["at"] = self.at.isoformat()
         return out

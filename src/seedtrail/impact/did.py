@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -112,7 +111,7 @@ class Estimate:
     def covers(self, value: float) -> bool:
         return self.low <= value <= self.high
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         out = asdict(self)
         out["relative"] = self.relative
         out["total"] = self.total

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import Connection, or_, select
 
@@ -36,7 +35,7 @@ class PastChange:
     change: Change | None  # None when its impact cannot be measured
     refusal: SeedtrailError | None  # why not
 
-    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+    def to_dict(self, lang: str = "en") -> dict[str, object]:
         return {
             "entry_id": self.entry_id,
             "at": self.at.isoformat(),

@@ -5,7 +5,7 @@ units the change did not touch."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -25,7 +25,7 @@ class Row:
     unit: str  # "*" for every touched unit together
     estimate: did.Estimate
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {"outcome": self.outcome, "unit": self.unit, **self.estimate.to_dict()}
 
 
@@ -38,7 +38,7 @@ class ImpactReport:
     days: dict[str, list[str]] = field(default_factory=dict)
     curves: dict[str, Curve] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "change": self.change.to_dict(),
             "level": self.level,
@@ -60,7 +60,7 @@ class Curve:
     counterfactual: list[float]
     first_after: int  # index of the first day after the change
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "days": self.days,
             "treated": self.treated,

@@ -87,7 +87,7 @@ def parse_change(text: str, start: date) -> SimChange:
     )
 
 
-def parse_world_spec(text: str) -> tuple[dict[str, Any], int, int]:
+def parse_world_spec(text: str) -> tuple[dict[str, object], int, int]:
     """``scale=tiny,seed=1,days=30[,runs=3]`` → (spec mapping, first seed, runs)."""
     try:
         kv = dict(p.split("=", 1) for p in text.split(",") if p.strip())
@@ -104,7 +104,7 @@ def parse_world_spec(text: str) -> tuple[dict[str, Any], int, int]:
     if not 1 <= runs <= 20:
         raise InvalidInput(Msg("problem.invalid-input.world_spec_runs", {"min": 1, "max": 20}))
     base = load_spec(scale)
-    mapping: dict[str, Any] = {"base": scale, "name": f"{base.name}-impact"}
+    mapping: dict[str, object] = {"base": scale, "name": f"{base.name}-impact"}
     if days is not None:
         mapping["days"] = days
     return mapping, seed, runs
@@ -113,14 +113,14 @@ def parse_world_spec(text: str) -> tuple[dict[str, Any], int, int]:
 @dataclass
 class SimResult:
     change: SimChange
-    world: dict[str, Any]
+    world: dict[str, object]
     seeds: list[int]
     level: float
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[dict[str, object]] = field(default_factory=list)
     responses: list[dict[str, int]] = field(default_factory=list)
     own_shop: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "change": self.change.describe(),
             "world": self.world,
@@ -288,7 +288,7 @@ def _order(item: tuple[tuple[str, str], Any]) -> tuple[int, str]:
 
 def paired_row(
     key: tuple[str, str], pairs: list[tuple[float, float]], level: float
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """A figure with and without the change over seeds: means, the mean paired difference and
     its Student t interval (none from one seed)."""
     without = np.array([p[0] for p in pairs])

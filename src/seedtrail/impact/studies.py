@@ -11,7 +11,6 @@ import re
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from seedtrail.core.errors import NotFound
 from seedtrail.messages import Msg
@@ -23,7 +22,7 @@ def root(data_dir: Path) -> Path:
     return data_dir / "impact" / "studies"
 
 
-def save(data_dir: Path, result: dict[str, Any], *, actor: str) -> dict[str, Any]:
+def save(data_dir: Path, result: dict[str, object], *, actor: str) -> dict[str, object]:
     """Keep a simulated result (``SimResult.to_dict()``); returns the study with its id."""
     study = {
         "id": secrets.token_hex(6),
@@ -39,7 +38,7 @@ def save(data_dir: Path, result: dict[str, Any], *, actor: str) -> dict[str, Any
     return study
 
 
-def listing(data_dir: Path) -> list[dict[str, Any]]:
+def listing(data_dir: Path) -> list[dict[str, object]]:
     """Every kept study without its rows, newest first."""
     out = []
     for path in root(data_dir).glob("*.json"):
@@ -50,9 +49,9 @@ def listing(data_dir: Path) -> list[dict[str, Any]]:
     return sorted(out, key=lambda s: s["created_at"], reverse=True)
 
 
-def load(data_dir: Path, study_id: str) -> dict[str, Any]:
+def load(data_dir: Path, study_id: str) -> dict[str, object]:
     path = root(data_dir) / f"{study_id}.json"
     if not _ID.match(study_id) or not path.is_file():
         raise NotFound(Msg("problem.not-found.impact_study", {"id": study_id}))
-    study: dict[str, Any] = json.loads(path.read_text())
+    study: dict[str, object] = json.loads(path.read_text())
     return study

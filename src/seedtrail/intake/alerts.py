@@ -5,7 +5,6 @@ retried on the next check)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import httpx
 from sqlalchemy import Connection, insert, select, update
@@ -28,7 +27,7 @@ def changed(conn: Connection, partner_id: int, health: Health) -> bool:
 
 
 def remember(conn: Connection, partner_id: int, health: Health) -> None:
-    values: dict[str, Any] = {
+    values: dict[str, object] = {
         "status": health.status,
         "reasons": health.reasons,
         "changed_at": utcnow(),

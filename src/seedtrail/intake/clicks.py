@@ -62,7 +62,7 @@ def touch_payload(row: Any, partner: str) -> bytes:
     )
 
 
-def _insert_ignoring_repeats(conn: Connection, values: Sequence[dict[str, Any]]) -> None:
+def _insert_ignoring_repeats(conn: Connection, values: Sequence[dict[str, object]]) -> None:
     dialect = conn.dialect.name
     if dialect == "postgresql":
         stmt: Any = postgresql.insert(inbox).on_conflict_do_nothing()

@@ -57,7 +57,7 @@ class BackEvent(_Event):
 Problem = tuple[str, str] | None  # (field, message)
 
 
-def _front_rules(ev: dict[str, Any]) -> Problem:
+def _front_rules(ev: dict[str, object]) -> Problem:
     ev.setdefault("boosted", False)
     if ev["kind"] == "click":
         return "kind", (
@@ -88,7 +88,10 @@ ADAPTERS: dict[str, TypeAdapter[Any]] = {
     "front": TypeAdapter(FrontEvent),
     "back": TypeAdapter(BackEvent),
 }
-RULES: dict[str, Callable[[dict[str, Any]], Problem]] = {"front": _front_rules, "back": _back_rules}
+RULES: dict[str, Callable[[dict[str, object]], Problem]] = {
+    "front": _front_rules,
+    "back": _back_rules,
+}
 
 
 def micros(t: datetime) -> int:
@@ -121,7 +124,7 @@ def check(
     validate = ADAPTERS[stream].validate_python
     rules = RULES[stream]
     rows: list[InboxRow] = []
-    rejected: list[dict[str, Any]] = []
+    rejected: list[dict[str, object]] = []
     for i, rec in enumerate(records, first_index):
         if not isinstance(rec, Mapping):
             err = {"loc": [], "msg": "an event must be a JSON object"}
@@ -151,7 +154,7 @@ def check(
     return Checked(rows, rejected)
 
 
-def _rejection(i: int, rec: Any, exc: ValidationError) -> dict[str, Any]:
+def _rejection(i: int, rec: Any, exc: ValidationError) -> dict[str, object]:
     errors = [
         {"loc": [str(p) for p in e["loc"]] or ["event"], "msg": e["msg"]} for e in exc.errors()
     ]

@@ -65,7 +65,7 @@ class Flag:
     end: datetime
     evidence: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "partner": self.partner,
             "kind": self.kind,
@@ -267,7 +267,7 @@ def _runs(
     breaks = np.flatnonzero(np.diff(idx) > 1)
     for a, b in zip(np.r_[0, breaks + 1], np.r_[breaks, len(idx) - 1], strict=True):
         lo, hi = int(idx[a]), int(idx[b]) + 1
-        ev: dict[str, Any] = {label: int(counts[lo:hi].sum())}
+        ev: dict[str, object] = {label: int(counts[lo:hi].sum())}
         if declared is not None:
             ev["declared_sample_rate"] = declared.declared_sample_rate
         out.append(_window(p, s, kind, lo, hi, ev))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection
@@ -68,9 +67,9 @@ class Health:
     flags: list[Flag] = field(default_factory=list)
     reason_msgs: list[MsgJSON] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """Plain JSON types only (the statistics are computed with numpy)."""
-        shown: dict[str, Any] = plain(asdict(self))
+        shown: dict[str, object] = plain(asdict(self))
         return shown
 
 

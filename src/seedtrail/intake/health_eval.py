@@ -49,7 +49,7 @@ class Score:
     duplicates_found: int = 0
     flags: int = 0
     false_alarms: int = 0
-    false: list[dict[str, Any]] = field(default_factory=list)
+    false: list[dict[str, object]] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
         for name in (

@@ -35,7 +35,7 @@ class Hold:
     def in_force(self) -> bool:
         return self.released_at is None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {**asdict(self), "in_force": self.in_force}
 
 

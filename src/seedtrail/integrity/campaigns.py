@@ -63,7 +63,7 @@ class Campaign:
     evidence: dict[str, Any]
     time_span: tuple[float, float] | None
 
-    def to_json(self, ids: Callable[[np.ndarray], list[str]]) -> dict[str, Any]:
+    def to_json(self, ids: Callable[[np.ndarray], list[str]]) -> dict[str, object]:
         span = None
         if self.time_span is not None:
             span = [_iso(self.time_span[0]), _iso(self.time_span[1])]

@@ -18,7 +18,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -397,6 +397,6 @@ def _plausible_id(value: str, explicit: bool) -> bool:
     return explicit or any(c.isdigit() or c in "_-" for c in value)
 
 
-def describe(findings: list[Finding]) -> list[dict[str, Any]]:
+def describe(findings: list[Finding]) -> list[dict[str, object]]:
     """Findings as JSON-ready dicts."""
     return [f.to_json() for f in findings]

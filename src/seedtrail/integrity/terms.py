@@ -29,7 +29,7 @@ def load_terms(name: str, path: Path | None = None) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=8)
-def _packaged(name: str) -> dict[str, Any]:
+def _packaged(name: str) -> dict[str, object]:
     ref = resources.files("seedtrail.integrity").joinpath("data", f"{name}.toml")
     try:
         return tomllib.loads(ref.read_text(encoding="utf-8"))

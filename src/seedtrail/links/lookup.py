@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 from seedtrail.links.policy import Enforcement
+from seedtrail.store.repo import Row
 from seedtrail.store.schema import (
     accounts,
     campaign_notes,
@@ -59,7 +60,7 @@ class Lookup:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def row(self, table: Table, ident: int | None) -> dict[str, Any] | None:
+    def row(self, table: Table, ident: int | None) -> Row | None:
         if ident is None:
             return None
         found = self.conn.execute(select(table).where(table.c.id == ident)).mappings().first()
@@ -88,7 +89,7 @@ class Prefetched(Lookup):
     def __init__(self, conn: Connection, mounts: Iterable[Mapping[str, Any]]) -> None:
         super().__init__(conn)
         ms = list(mounts)
-        self.rows: dict[str, dict[int, dict[str, Any]]] = {}
+        self.rows: dict[str, dict[int, Row]] = {}
         self._load(offers, {m["offer_id"] for m in ms})
         self._load(partners, {o["partner_id"] for o in self.rows["offers"].values()})
         self._load(comments, {m["comment_id"] for m in ms if m["comment_id"] is not None})
@@ -110,7 +111,7 @@ class Prefetched(Lookup):
         self._boosted = boosted_notes(conn, sorted(self.rows["notes"]))
 
     def _load(self, table: Table, ids: set[int]) -> None:
-        got: dict[int, dict[str, Any]] = {}
+        got: dict[int, dict[str, object]] = {}
         ordered = sorted(i for i in ids if i is not None)
         for start in range(0, len(ordered), 500):
             chunk = ordered[start : start + 500]
@@ -118,7 +119,7 @@ class Prefetched(Lookup):
                 got[r["id"]] = dict(r)
         self.rows[table.name] = got
 
-    def row(self, table: Table, ident: int | None) -> dict[str, Any] | None:
+    def row(self, table: Table, ident: int | None) -> dict[str, object] | None:
         if table.name not in self.rows:
             return super().row(table, ident)
         return None if ident is None else self.rows[table.name].get(ident)

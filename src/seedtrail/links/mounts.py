@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from sqlalchemy import ColumnElement, Connection, or_, select
@@ -26,10 +26,18 @@ from seedtrail.core.principals import Principal
 from seedtrail.core.resources import Resource
 from seedtrail.links import codes, destinations
 from seedtrail.links.lookup import Lookup
-from seedtrail.links.policy import Account, Decision, Enforcement, MountFacts, decide
+from seedtrail.links.policy import (
+    Account,
+    Decision,
+    DecisionJSON,
+    Enforcement,
+    MountFacts,
+    decide,
+)
 from seedtrail.links.rules import load_rules
 from seedtrail.messages import N_, Msg, term
 from seedtrail.store import audit, epoch
+from seedtrail.store.repo import Row
 from seedtrail.store.schema import (
     accounts,
     comments,
@@ -198,7 +206,25 @@ def evaluate(conn: Connection, actor: Principal, req: MountIn) -> tuple[Context,
     return ctx, decide(ctx.facts, load_rules(conn), utcnow())
 
 
-def create(conn: Connection, actor: Principal, req: MountIn) -> dict[str, Any]:
+class Decided(TypedDict):
+    """What :func:`create` did: the mount (None when the policy denied it), the decision and
+    the action, for :func:`raise_if_denied`."""
+
+    mount: Row | None
+    decision: DecisionJSON
+    action: str
+
+
+class Outcome(TypedDict):
+    """What :func:`set_status` did: as :class:`Decided`, with no decision for a change no
+    policy decides."""
+
+    mount: Row | None
+    decision: DecisionJSON | None
+    action: str
+
+
+def create(conn: Connection, actor: Principal, req: MountIn) -> Decided:
     """Decide and, if allowed, mount. The decision is audited either way; a denial is returned
     (``mount`` is None) rather than raised, so the caller commits the audit entry and then
     raises with :func:`raise_if_denied`."""
@@ -247,11 +273,12 @@ def _missing(subject: str, ident: object) -> Msg:
 _ACTIONS = {"mount": N_("policy.action.mount"), "re-enabling mount": N_("policy.action.reenable")}
 
 
-def raise_if_denied(result: dict[str, Any]) -> dict[str, Any]:
+def raise_if_denied(result: Decided | Outcome) -> Row:
     """After the caller's transaction committed the decision: raise on a denial, else return
     the mount with its decision."""
     decision = result["decision"]
     if result["mount"] is None:
+        assert decision is not None  # a denial always carries its decision
         action = Msg(_ACTIONS[result["action"]])
         raise PolicyDenied(
             Msg(
@@ -263,7 +290,7 @@ def raise_if_denied(result: dict[str, Any]) -> dict[str, Any]:
     return {**result["mount"], "decision": decision}
 
 
-def _insert_with_code(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
+def _insert_with_code(conn: Connection, values: dict[str, object]) -> Row:
     for _ in range(5):
         try:
             with conn.begin_nested():
@@ -273,7 +300,7 @@ def _insert_with_code(conn: Connection, values: dict[str, Any]) -> dict[str, Any
     raise Conflict(Msg("problem.conflict.code_exhausted"))
 
 
-def set_status(conn: Connection, actor: Principal, mount_id: int, status: str) -> dict[str, Any]:
+def set_status(conn: Connection, actor: Principal, mount_id: int, status: str) -> Outcome:
     """Like :func:`create`, a denied re-enable is returned for the caller to raise."""
     from seedtrail.core.resources import get
 
@@ -316,7 +343,7 @@ def set_status(conn: Connection, actor: Principal, mount_id: int, status: str) -
     return {"mount": after, "decision": None, "action": "update"}
 
 
-def by_code(conn: Connection, code: str) -> dict[str, Any]:
+def by_code(conn: Connection, code: str) -> Row:
     row = conn.execute(select(link_mounts).where(link_mounts.c.code == code)).mappings().first()
     if row is None:
         raise NotFound(Msg("problem.not-found.link", {"code": code}))

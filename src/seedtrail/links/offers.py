@@ -52,8 +52,8 @@ def _prepare(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict[str,
 
 
 def _check(
-    conn: Connection, actor: Principal, before: dict[str, Any], v: dict[str, Any]
-) -> dict[str, Any]:
+    conn: Connection, actor: Principal, before: dict[str, object], v: dict[str, object]
+) -> dict[str, object]:
     if "url" in v:
         partner = partners_mod.RESOURCE.repo.get(conn, before["partner_id"])
         destinations.build_target(partner, {**before, **v})

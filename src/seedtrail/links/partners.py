@@ -18,7 +18,7 @@ from seedtrail.core.resources import Resource
 from seedtrail.links import destinations
 from seedtrail.messages import Msg, term
 from seedtrail.store import audit, epoch
-from seedtrail.store.repo import Repo
+from seedtrail.store.repo import Repo, Row
 from seedtrail.store.schema import partner_secrets, partners
 from seedtrail.store.types import utcnow
 
@@ -85,14 +85,14 @@ def validate_targets(v: dict[str, Any]) -> dict[str, Any]:
     return v
 
 
-def _prepare(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict[str, Any]:
+def _prepare(conn: Connection, actor: Principal, v: dict[str, object]) -> dict[str, object]:
     v["links_enabled"] = True
     return validate_targets(v)
 
 
 def _check(
-    conn: Connection, actor: Principal, before: dict[str, Any], v: dict[str, Any]
-) -> dict[str, Any]:
+    conn: Connection, actor: Principal, before: dict[str, object], v: dict[str, object]
+) -> dict[str, object]:
     validate_targets({**before, **v})
     return v
 
@@ -128,7 +128,7 @@ secrets_repo = Repo(partner_secrets, "partner_secret")
 
 def set_links_enabled(
     conn: Connection, actor: Principal, partner_id: int, enabled: bool, reason: str
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The kill switch: closes (or reopens) every link of a partner at once (operators only)."""
     if actor.role != "operator":
         raise Forbidden(Msg("problem.forbidden.kill_switch", {"role": term("role", actor.role)}))
@@ -149,7 +149,7 @@ def set_links_enabled(
     return after
 
 
-def rotate_secret(conn: Connection, actor: Principal, partner_id: int) -> dict[str, Any]:
+def rotate_secret(conn: Connection, actor: Principal, partner_id: int) -> dict[str, object]:
     """Add a signing secret; the oldest beyond two active is revoked. The secret is returned
     here once and never again."""
     # whsec_ + standard base64 of 32 random bytes: the Standard Webhooks secret format, so a
@@ -173,7 +173,7 @@ class PublicKeyIn(BaseModel):
 
 def add_public_key(
     conn: Connection, actor: Principal, partner_id: int, public_key: str
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """Register an Ed25519 public key for Standard Webhooks ``v1a`` signatures; it counts among
     the partner's active keys (two at once), so adding one rotates like a secret."""
     raw = public_key.removeprefix("whpk_")
@@ -190,7 +190,7 @@ def add_public_key(
 
 def _add_key(
     conn: Connection, actor: Principal, partner_id: int, value: str, action: str
-) -> tuple[dict[str, Any], list[int]]:
+) -> tuple[dict[str, object], list[int]]:
     RESOURCE.repo.get(conn, partner_id)
     row = secrets_repo.insert(
         conn, {"partner_id": partner_id, "secret": value, "created_at": utcnow()}
@@ -210,7 +210,7 @@ def _add_key(
     return row, revoked
 
 
-def list_secrets(conn: Connection, partner_id: int) -> list[dict[str, Any]]:
+def list_secrets(conn: Connection, partner_id: int) -> list[Row]:
     """Active secrets, newest first (values included: callers must not expose them)."""
     rows = conn.execute(
         select(partner_secrets)

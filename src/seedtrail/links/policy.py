@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from seedtrail.messages import N_, Msg, MsgJSON, term
+from seedtrail.store.repo import Row
 
 #: Enforcement actions on an account that close its links (see seedtrail.enforcement.actions).
 BLOCKING_ENFORCEMENTS = frozenset({"ban", "revoke_link_privileges"})
@@ -58,7 +59,7 @@ class Rule:
     enabled: bool = True
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Rule:
+    def from_row(cls, row: Row) -> Rule:
         return cls(**{k: row[k] for k in cls.__dataclass_fields__})
 
     def matches(self, partner_id: int, category: str, placement: str) -> bool:
@@ -134,7 +135,7 @@ class Check:
     action_id: int | None = None
     case_id: int | None = None
     code: str = ""
-    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    params: Mapping[str, object] = field(default_factory=dict, hash=False)
 
     @classmethod
     def of(cls, check: str, passed: bool, msg: Msg, **ids: int | None) -> Check:
@@ -161,7 +162,7 @@ class DecisionJSON(TypedDict):
     summary_msg: MsgJSON
     rule_ids: list[int]
     enforcement: list[EnforcementRef]
-    checks: list[dict[str, Any]]  # each Check's fields
+    checks: list[dict[str, object]]  # each Check's fields
 
 
 @dataclass(frozen=True)

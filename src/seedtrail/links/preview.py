@@ -43,9 +43,9 @@ class Preview:
     open_now: int = 0
     opens: int = 0
     closes: list[dict[str, Any]] = field(default_factory=list)
-    unresolved: list[dict[str, Any]] = field(default_factory=list)
+    unresolved: list[dict[str, object]] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         return {
             "change": self.describe,
             "change_msg": self.describe_msg.as_dict(),
@@ -57,7 +57,7 @@ class Preview:
         }
 
 
-def _unresolved(mount: dict[str, Any], exc: InvalidInput) -> dict[str, Any]:
+def _unresolved(mount: dict[str, object], exc: InvalidInput) -> dict[str, object]:
     reason = exc.msg.as_dict() if exc.msg else exc.detail
     return {
         "mount_id": mount["id"],

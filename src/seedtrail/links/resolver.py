@@ -25,6 +25,7 @@ from seedtrail.links.destinations import Target
 from seedtrail.links.policy import Rule, decide, next_change
 from seedtrail.links.rules import load_rules
 from seedtrail.store import epoch
+from seedtrail.store.repo import Row
 from seedtrail.store.schema import campaign_notes
 from seedtrail.store.store import Store
 from seedtrail.store.types import utcnow
@@ -164,7 +165,7 @@ class Resolver:
         )
 
     @staticmethod
-    def _closed(row: dict[str, Any], reason: str, partner_id: int | None) -> LiveLink:
+    def _closed(row: Row, reason: str, partner_id: int | None) -> LiveLink:
         return LiveLink(
             row["id"],
             row["code"],

@@ -45,14 +45,14 @@ def _dates(v: dict[str, Any]) -> None:
         raise InvalidInput(Msg("problem.invalid-input.placement", {"allowed": str(PLACEMENTS)}))
 
 
-def _prepare(conn: Connection, actor: Principal, v: dict[str, Any]) -> dict[str, Any]:
+def _prepare(conn: Connection, actor: Principal, v: dict[str, object]) -> dict[str, object]:
     _dates(v)
     return v
 
 
 def _check(
-    conn: Connection, actor: Principal, before: dict[str, Any], v: dict[str, Any]
-) -> dict[str, Any]:
+    conn: Connection, actor: Principal, before: dict[str, object], v: dict[str, object]
+) -> dict[str, object]:
     _dates({**before, **v})
     return v
 

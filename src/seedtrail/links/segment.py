@@ -29,7 +29,6 @@ import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -235,5 +234,5 @@ class ClickSegment:
                 os.close(fd)
         self._fd = self._lock_fd = -1
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> dict[str, object]:
         return {"groups": self.groups, "written": self.written, "writer": self.writer}

@@ -16,7 +16,6 @@ passes its campaign as the community's app would (``c``), checked as the redirec
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ from seedtrail.links import mounts, rules
 from seedtrail.links.clicklog import COLUMNS
 from seedtrail.links.resolver import Resolver
 from seedtrail.links.taps import Repeats, campaign, click_row, destination
+from seedtrail.sim.spec import read_manifest
 from seedtrail.store import schema as db
 from seedtrail.store.store import Store
 
@@ -54,7 +54,7 @@ def world_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of one of a world's Parquet files (a clear error when it is missing)."""
     if not path.exists():
         raise SimError(f"{path} is missing: is this a directory written by `seedtrail sim`?")
-    rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+    rows: list[dict[str, object]] = pq.read_table(path).to_pylist()
     return rows
 
 
@@ -63,7 +63,7 @@ def open_categories(store: Store, world_dir: Path) -> int:
     links into those categories), from the day the world's ``policy`` history opened it if it
     did (:func:`seedtrail.sim.responses.open_from`); returns how many were created."""
     cats = sorted({r["category"] for r in world_rows(world_dir / "entities" / "offers.parquet")})
-    manifest = json.loads((world_dir / "manifest.json").read_text("utf-8"))
+    manifest = read_manifest(world_dir)
     opened = {p["category"]: p["from"] for p in manifest.get("policy", []) if p["effect"] == "open"}
     with store.transaction() as conn:
         for cat in cats:
@@ -87,7 +87,7 @@ def _actor(kinds: dict[int, str], account_id: int) -> principals.Principal:
 
 def _request(conn: Any, row: dict[str, Any], authors: dict[int, int]) -> dict[str, Any]:
     """The API request that places the world's mount ``row``."""
-    req: dict[str, Any] = {"placement": row["placement"], "offer_id": row["offer_id"]}
+    req: dict[str, object] = {"placement": row["placement"], "offer_id": row["offer_id"]}
     if row["placement"] in ACCOUNT_PLACEMENTS:  # a profile or search card: the account's own
         req["account_id"] = row["account_id"]
     elif row["placement"] == "note_card":
@@ -164,7 +164,7 @@ def replay_taps(
     resolver = Resolver(store, refresh_s=3600.0)
     repeats = Repeats(duplicate_window_s)
     out = Replayed()
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, object]] = []
     taps = pq.read_table(world_dir / "events" / "clicks.parquet").sort_by("ts").to_pylist()
     for tap in taps:
         out.taps += 1

@@ -30,7 +30,7 @@ from seedtrail.store import schema as db
 from seedtrail.store.store import Store
 
 BATCH = 5_000
-PARTNER_LINKS: dict[str, dict[str, Any]] = {
+PARTNER_LINKS: dict[str, dict[str, object]] = {
     "tmall": {
         "allowed_hosts": ["detail.tmall.com", "page.tm"],  # page.tm: the app's deep-link host
         "web_url_template": "https://detail.tmall.com/item.htm?id={item_id}",
@@ -51,7 +51,7 @@ PARTNER_LINKS: dict[str, dict[str, Any]] = {
         "mini_program_path_template": "pages/item/index?id={item_id}",
     },
 }
-_LINK_DEFAULTS: dict[str, Any] = {
+_LINK_DEFAULTS: dict[str, object] = {
     "web_url_template": None,
     "app_url_template": None,
     "mini_program_app_id": None,
@@ -59,7 +59,7 @@ _LINK_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _batches(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+def _batches(rows: list[dict[str, object]]) -> Iterator[list[dict[str, object]]]:
     for i in range(0, len(rows), BATCH):
         yield rows[i : i + BATCH]
 
@@ -82,7 +82,7 @@ def load_world(store: Store, world_dir: Path, seed: int) -> dict[str, int]:
     return counts
 
 
-Convert = Callable[[dict[str, Any], "_Context"], dict[str, Any]]
+Convert = Callable[[dict[str, object], "_Context"], dict[str, object]]
 
 
 class _Context:
@@ -100,12 +100,12 @@ class _Context:
         self.boosted = {r["note_id"] for r in world_rows(ent / "campaign_notes.parquet")}
 
 
-def _stamp(at: Any) -> dict[str, Any]:
+def _stamp(at: Any) -> dict[str, object]:
     """A row created at ``at`` and not changed since (the world has no later edits)."""
     return {"created_at": at, "updated_at": at}
 
 
-def _account(r: dict[str, Any], _: _Context) -> dict[str, Any]:
+def _account(r: dict[str, object], _: _Context) -> dict[str, object]:
     return {
         "id": r["account_id"],
         "handle": f"sim{r['account_id']}",
@@ -169,7 +169,7 @@ def _offer(r: dict[str, Any], c: _Context) -> dict[str, Any]:
     }
 
 
-def _collab(r: dict[str, Any], _: _Context) -> dict[str, Any]:
+def _collab(r: dict[str, object], _: _Context) -> dict[str, object]:
     return {
         "id": r["registration_id"],
         "brand_id": r["brand_id"],
@@ -194,12 +194,12 @@ def _campaign(r: dict[str, Any], c: _Context) -> dict[str, Any]:
     }
 
 
-def _spend(r: dict[str, Any], _: _Context) -> dict[str, Any]:
+def _spend(r: dict[str, object], _: _Context) -> dict[str, object]:
     return {"campaign_id": r["campaign_id"], "note_id": r["note_id"], "day": r["day"],
             "amount": r["spend"]}  # fmt: skip
 
 
-def _as_is(r: dict[str, Any], _: _Context) -> dict[str, Any]:
+def _as_is(r: dict[str, object], _: _Context) -> dict[str, object]:
     return r
 
 

@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from seedtrail.sim.schemas import Columns
-from seedtrail.sim.spec import CATEGORIES, PARTNERS
+from seedtrail.sim.spec import CATEGORIES, PARTNERS, read_manifest
 from seedtrail.sim.streams import stream
 from seedtrail.sim.text import diversion
 from seedtrail.sim.world import US_PER_DAY
@@ -313,9 +313,9 @@ def apply(
     """Write to ``out`` the world of ``src`` responding to ``closure`` (see the module
     docstring); returns counts of what changed."""
     shutil.copytree(src, out)
-    spec = json.loads((src / "manifest.json").read_text("utf-8"))["spec"]
-    span = range(closure.first_day, min(closure.end_day, int(spec["days"])))
-    r = _Run(src, out, closure, params, seed, date.fromisoformat(spec["start"]), span)
+    spec = read_manifest(src)["spec"]
+    span = range(closure.first_day, min(closure.end_day, int(str(spec["days"]))))
+    r = _Run(src, out, closure, params, seed, date.fromisoformat(str(spec["start"])), span)
     taps, closed_notes = _links(r)
     own = _creators(r, closed_notes)
     counts = _community(r, closed_notes, own)
@@ -338,8 +338,8 @@ def open_from(
     if work.exists():  # a run stopped half-way: this function made it
         shutil.rmtree(work)
     counts = apply(world_dir, work, Closure(0, first_day, category=category), params, seed)
-    manifest = json.loads((work / "manifest.json").read_text("utf-8"))
-    start = date.fromisoformat(manifest["spec"]["start"])
+    manifest = read_manifest(work)
+    start = date.fromisoformat(str(manifest["spec"]["start"]))
     opened = (start + timedelta(days=first_day)).isoformat()
     manifest["policy"] = [{"effect": "open", "category": category, "from": opened}]
     (work / "manifest.json").write_text(

@@ -35,7 +35,7 @@ from seedtrail.sim.behaviour import CLICK, COMMENT, note_mix, simulate_front
 from seedtrail.sim.campaigns import Campaigns, build_campaigns, build_funders
 from seedtrail.sim.population import Population, build_population
 from seedtrail.sim.shops import simulate_shops
-from seedtrail.sim.spec import PARTNERS, WorldSpec
+from seedtrail.sim.spec import PARTNERS, Manifest, WorldSpec
 from seedtrail.sim.streams import stream
 from seedtrail.sim.world import US_PER_DAY, World, build_world
 from seedtrail.sim.writer import ParquetSink, write_table
@@ -242,7 +242,7 @@ def _write_parties(
 
 
 def _manifest(out: Path, summary: Summary) -> None:
-    doc = {
+    doc: Manifest = {
         "format_version": FORMAT_VERSION,
         "seed": summary.seed,
         "spec": dataclasses.asdict(summary.spec),

@@ -15,7 +15,7 @@ import json
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from seedtrail import holdout
 from seedtrail.core.errors import ConfigError, InvalidInput
@@ -30,6 +30,37 @@ CATEGORIES: tuple[str, ...] = (
     "food",
     "digital",
 )
+
+
+class Holdout(TypedDict):
+    """Who is in the platform's holdout: ``seedtrail.holdout.in_holdout(key, share, salt)``."""
+
+    share: float
+    salt: str
+
+
+#: A category whose links opened from a day on (``from``: an ISO date; a keyword, hence this
+#: form), as :func:`seedtrail.sim.responses.open_from` records it.
+Opening = TypedDict("Opening", {"effect": str, "category": str, "from": str})
+
+
+class Manifest(TypedDict):
+    """A world's ``manifest.json``: what ``seedtrail sim`` generated it from and how many rows
+    each table has (no timings: byte-identical per seed)."""
+
+    format_version: int
+    seed: int
+    spec: dict[str, object]  # the WorldSpec's fields
+    partners: list[dict[str, object]]  # each PartnerSpec's fields
+    holdout: Holdout
+    rows: dict[str, int]
+    policy: NotRequired[list[Opening]]
+
+
+def read_manifest(world_dir: Path) -> Manifest:
+    """The manifest of the world written to ``world_dir``."""
+    manifest: Manifest = json.loads((world_dir / "manifest.json").read_text("utf-8"))
+    return manifest
 
 
 @dataclass(frozen=True)
@@ -199,7 +230,7 @@ def load_spec(scale: str) -> WorldSpec:
     return spec_from_mapping(data, source=str(path))
 
 
-def spec_from_mapping(data: dict[str, Any], *, source: str = "<mapping>") -> WorldSpec:
+def spec_from_mapping(data: dict[str, object], *, source: str = "<mapping>") -> WorldSpec:
     base_name = data.get("base", "small")
     if base_name not in SCALES:
         raise ConfigError(f"scale file {source}: base {base_name!r} is not a named scale")

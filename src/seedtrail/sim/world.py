@@ -1,7 +1,8 @@
 """The world's entities: accounts, notes, partners, offers, link mounts and collab registrations.
 
 Built once per run (sizes are in the hundreds of thousands at most), kept as numpy arrays for the
-behaviour engine plus Arrow tables for the writer.
+behaviour engine plus Arrow tables for the writer. The accounts and offers stages are in
+:mod:`seedtrail.sim.accounts`; the notes, mounts, texts and collabs stages here.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from datetime import UTC, datetime
 import numpy as np
 import pyarrow as pa
 
-from seedtrail.sim import ownshop, schemas
-from seedtrail.sim.spec import CATEGORIES, PARTNERS, WorldSpec
+from seedtrail.sim import accounts, ownshop, schemas
+from seedtrail.sim.accounts import CREATOR_BIOS as CREATOR_BIOS
+from seedtrail.sim.accounts import US_PER_DAY as US_PER_DAY
+from seedtrail.sim.accounts import Accounts, Offers
+from seedtrail.sim.spec import CATEGORIES, WorldSpec
 from seedtrail.sim.streams import stream
 from seedtrail.sim.text import notes as note_text
-
-US_PER_DAY = 86_400 * 1_000_000
 
 # note kinds (ground truth only)
 ORGANIC, MENTION, COLLAB, BRAND, PROMO_UNREG, MEDICAL = range(6)
@@ -31,14 +33,6 @@ NOTE_KINDS = (
 )
 # mount placements
 PLACEMENTS = ("note_card", "comment", "profile_card")
-CREATOR_BIOS = (
-    "坐标{city}｜{h}cm｜分享日常",
-    "{y}后宝妈，记录带娃生活",
-    "护肤{n}年，成分党",
-    "{city}打工人，周末露营",
-    "只分享自用好物，不接硬广",
-    "数码博主｜测评第{n}年",
-)
 
 
 def start_us(spec: WorldSpec) -> int:
@@ -84,28 +78,6 @@ class World:
 
 
 @dataclass
-class _Accounts:
-    ids: dict[str, np.ndarray]  # account ids per kind
-    kind: dict[int, str]
-    followers: dict[int, int]
-    category: dict[int, int]
-    cols: schemas.Columns  # the accounts table
-    brand_names: list[str]
-    brand_category: np.ndarray
-    enterprise_brand: np.ndarray  # index into brands, per enterprise account
-
-
-@dataclass
-class _Offers:
-    partner: np.ndarray
-    brand: np.ndarray
-    price: list[float]
-    item: list[str]
-    title: list[str]
-    of_brand: list[list[int]]  # offer indexes per brand index
-
-
-@dataclass
 class _Notes:
     author: np.ndarray
     kind: np.ndarray
@@ -123,22 +95,13 @@ class _Mounts:
     cols: schemas.Columns  # the link_mounts table
 
 
-_ACCOUNT_GROUPS = (  # kind, spec attribute with the count, log-normal followers (mu, sigma)
-    ("creator", "creators", 6.0, 2.0),
-    ("brand", "brands", 9.0, 1.2),
-    ("enterprise", "enterprises", 7.0, 1.2),
-    ("water_army", "water_army_accounts", 2.0, 1.0),
-    ("diverter", "diversion_accounts", 3.0, 1.0),
-)
-
-
 def build_world(spec: WorldSpec, seed: int) -> World:
     """The world's entities, one stage per entity. Each stage draws from its own named random
     stream (``world.<stage>``), so changing one stage's draws leaves every other stage's output
     as it was, and the same seed always gives the same bytes."""
     t0 = start_us(spec)
-    acc = _accounts_stage(spec, stream(seed, "world.accounts"), t0)
-    offers = _offers_stage(acc, stream(seed, "world.offers"))
+    acc = accounts.accounts_stage(spec, stream(seed, "world.accounts"), t0)
+    offers = accounts.offers_stage(acc, stream(seed, "world.offers"))
     notes = _notes_stage(spec, acc, offers, stream(seed, "world.notes"), t0)
     notes = _own_shop_stage(spec, acc, offers, notes, seed, t0)
     mounts = _mounts_stage(acc, offers, notes, stream(seed, "world.mounts"), t0)
@@ -168,69 +131,21 @@ def build_world(spec: WorldSpec, seed: int) -> World:
         offer_price=np.array(offers.price),
         offer_item=offers.item,
         offer_brand=offers.brand,
-        offers=_offers_table(acc, offers),
-        partners=_partners_table(),
+        offers=accounts.offers_table(acc, offers),
+        partners=accounts.partners_table(),
         link_mounts=pa.table(mounts.cols, schema=schemas.LINK_MOUNTS),
         mount_offer=np.array(mounts.cols["offer_id"], dtype=np.int64) - 1,
         collab_registrations=pa.table(collab, schema=schemas.COLLAB_REGISTRATIONS),
     )
 
 
-def _accounts_stage(spec: WorldSpec, rng: np.random.Generator, t0: int) -> _Accounts:
-    ids: dict[str, np.ndarray] = {}
-    cols: schemas.Columns = {c: [] for c in schemas.ACCOUNTS.names}
-    acc = _Accounts(ids, {}, {}, {}, cols, [], np.zeros(0), np.zeros(0))
-    next_id = 1
-    for kind, attribute, mu, sigma in _ACCOUNT_GROUPS:
-        count = int(getattr(spec, attribute))
-        ids[kind] = np.arange(next_id, next_id + count, dtype=np.int64)
-        next_id += count
-        followers = np.minimum(rng.lognormal(mu, sigma, count), 5e7).astype(np.int64)
-        cats = rng.integers(0, len(CATEGORIES), count)
-        for aid, fol, cat in zip(
-            ids[kind].tolist(), followers.tolist(), cats.tolist(), strict=True
-        ):
-            acc.kind[aid], acc.followers[aid], acc.category[aid] = kind, fol, cat
-            acc.cols["account_id"].append(aid)
-            acc.cols["kind"].append(kind)
-            acc.cols["display_name"].append(f"{kind[:2]}{aid:06d}")
-            acc.cols["followers"].append(fol)
-            acc.cols["category"].append(CATEGORIES[cat])
-            acc.cols["bio"].append(_bio(rng, kind))
-            acc.cols["created_at"].append(t0 - int(rng.integers(30, 2000)) * US_PER_DAY)
-    brand_ids = ids["brand"]
-    acc.brand_names = [note_text.brand_name(rng) + f"{i}" * (i > 40) for i in range(len(brand_ids))]
-    for i, aid in enumerate(brand_ids.tolist()):
-        acc.cols["display_name"][aid - 1] = acc.brand_names[i] + "官方"
-    acc.brand_category = np.array([acc.category[b] for b in brand_ids.tolist()], dtype=np.int64)
-    acc.enterprise_brand = rng.integers(0, len(brand_ids), len(ids["enterprise"]))
-    return acc
-
-
-def _offers_stage(acc: _Accounts, rng: np.random.Generator) -> _Offers:
-    """Every brand sells on every partner, some more than once."""
-    partner, brand, price, item, title = [], [], [], [], []
-    for b in range(len(acc.ids["brand"])):
-        for k in range(int(rng.integers(3, 7))):
-            ext = ownshop.EXTERNAL  # the own shop stocks its products apart (sim.ownshop)
-            p = k if k < ext else int(rng.choice(ext, p=[0.45, 0.4, 0.15]))
-            product = note_text.product_name(rng, CATEGORIES[int(acc.brand_category[b])])
-            partner.append(p)
-            brand.append(b)
-            price.append(round(float(rng.lognormal(4.6, 0.8)), 1))
-            item.append(f"{PARTNERS[p].key_prefix}{int(rng.integers(10**8, 10**9))}")
-            title.append(f"{acc.brand_names[b]}{product}")
-    of_brand: list[list[int]] = [[] for _ in acc.ids["brand"]]
-    for i, b in enumerate(brand):
-        of_brand[b].append(i)
-    return _Offers(
-        np.array(partner, dtype=np.int64), np.array(brand, dtype=np.int64), price, item, title,
-        of_brand,
-    )  # fmt: skip
-
-
 def _own_shop_stage(
-    spec: WorldSpec, acc: _Accounts, offers: _Offers, notes: _Notes, seed: int, t0: int
+    spec: WorldSpec,
+    acc: Accounts,
+    offers: Offers,
+    notes: _Notes,
+    seed: int,
+    t0: int,
 ) -> _Notes:
     """The own shop's stock, the buyers and their notes (:mod:`seedtrail.sim.ownshop`),
     appended after everything else; returns the notes with the buyers' after them."""
@@ -278,7 +193,11 @@ def _note_kind(spec: WorldSpec, u: float, category: int) -> int:
 
 
 def _notes_stage(
-    spec: WorldSpec, acc: _Accounts, offers: _Offers, rng: np.random.Generator, t0: int
+    spec: WorldSpec,
+    acc: Accounts,
+    offers: Offers,
+    rng: np.random.Generator,
+    t0: int,
 ) -> _Notes:
     author, kind, nbrand, cat_l = [], [], [], []
     for aid in acc.ids["creator"].tolist():
@@ -324,7 +243,11 @@ def _notes_stage(
 
 
 def _mounts_stage(
-    acc: _Accounts, offers: _Offers, notes: _Notes, rng: np.random.Generator, t0: int
+    acc: Accounts,
+    offers: Offers,
+    notes: _Notes,
+    rng: np.random.Generator,
+    t0: int,
 ) -> _Mounts:
     """Brand notes, registered collabs and buyers' notes get a link on the note or a pinned
     comment; enterprise accounts one on their profile card; each brand a search card (搜索品专,
@@ -365,7 +288,7 @@ def _mounts_stage(
 
 
 def _texts_stage(
-    acc: _Accounts, notes: _Notes, rng: np.random.Generator
+    acc: Accounts, notes: _Notes, rng: np.random.Generator
 ) -> tuple[list[str], schemas.Columns]:
     """Each note's product, title and body: the notes table."""
     products: list[str] = []
@@ -388,7 +311,7 @@ def _texts_stage(
     return products, cols
 
 
-def _collabs_stage(acc: _Accounts, notes: _Notes, rng: np.random.Generator) -> schemas.Columns:
+def _collabs_stage(acc: Accounts, notes: _Notes, rng: np.random.Generator) -> schemas.Columns:
     collab: schemas.Columns = {c: [] for c in schemas.COLLAB_REGISTRATIONS.names}
     for i in np.flatnonzero(notes.kind == COLLAB).tolist():
         collab["registration_id"].append(len(collab["registration_id"]) + 1)
@@ -399,35 +322,6 @@ def _collabs_stage(acc: _Accounts, notes: _Notes, rng: np.random.Generator) -> s
         at = int(notes.publish_us[i]) - int(rng.integers(1, 10)) * US_PER_DAY
         collab["registered_at"].append(at)
     return collab
-
-
-def _partners_table() -> pa.Table:
-    return pa.table(
-        {
-            "partner": [p.slug for p in PARTNERS],
-            "name": [p.name for p in PARTNERS],
-            "kind": [p.kind for p in PARTNERS],
-            "declared_sample_rate": [p.sample_rate for p in PARTNERS],
-        },
-        schema=schemas.PARTNERS,
-    )
-
-
-def _offers_table(acc: _Accounts, offers: _Offers) -> pa.Table:
-    brands = offers.brand.tolist()
-    return pa.table(
-        {
-            "offer_id": np.arange(1, len(brands) + 1, dtype=np.int64),
-            "partner": [PARTNERS[p].slug for p in offers.partner.tolist()],
-            "brand_id": acc.ids["brand"][offers.brand],
-            "item_id": offers.item,
-            "title": offers.title,
-            "category": [CATEGORIES[int(acc.brand_category[b])] for b in brands],
-            "price": offers.price,
-            "currency": ["CNY"] * len(brands),
-        },
-        schema=schemas.OFFERS,
-    )
 
 
 def _add_mount(
@@ -445,15 +339,3 @@ def _add_mount(
     mounts["account_id"].append(account_id)
     mounts["placement"].append(placement)
     mounts["created_at"].append(at_us)
-
-
-def _bio(rng: np.random.Generator, kind: str) -> str:
-    if kind not in ("creator", "water_army"):
-        return ""
-    template = CREATOR_BIOS[int(rng.integers(len(CREATOR_BIOS)))]
-    return template.format(
-        city=("上海", "成都", "杭州", "深圳")[int(rng.integers(4))],
-        h=int(rng.integers(150, 185)),
-        y=(85, 90, 95, "00")[int(rng.integers(4))],
-        n=int(rng.integers(2, 12)),
-    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import Connection, insert, select
@@ -18,6 +18,18 @@ if TYPE_CHECKING:
 
 #: Who may read the audit log (the API and the dashboard both check with :func:`require_reader`).
 READERS = frozenset({"operator", "moderator"})
+
+
+class Entry(TypedDict):
+    """One entry for :func:`record_many`: :func:`record`'s keyword arguments."""
+
+    actor: str
+    action: str
+    object_type: str
+    object_id: NotRequired[object]
+    before: NotRequired[object]
+    after: NotRequired[object]
+    detail: NotRequired[object]
 
 
 def require_reader(actor: Principal) -> None:
@@ -53,7 +65,7 @@ def record(
     return int(result.scalar_one())
 
 
-def record_many(conn: Connection, items: list[dict[str, Any]]) -> None:
+def record_many(conn: Connection, items: list[Entry]) -> None:
     """Append many entries (each with :func:`record`'s keyword arguments) in one statement."""
     if not items:
         return
@@ -108,7 +120,7 @@ def entries(
     action_prefix: str | None = None,
     limit: int = 100,
     offset: int = 0,
-) -> list[dict[str, Any]]:
+) -> list[dict[str, object]]:
     """The entries of one page (:func:`page`), without the cursor."""
     return page(
         conn,

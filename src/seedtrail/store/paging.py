@@ -32,6 +32,7 @@ from sqlalchemy import Column, ColumnElement, Connection, Select, and_, select, 
 
 from seedtrail.core.errors import InvalidInput
 from seedtrail.messages import Msg, term
+from seedtrail.store.repo import Row
 
 #: The deepest offset a list accepts; past it, page on with the cursor.
 MAX_OFFSET = 10_000
@@ -58,25 +59,27 @@ class Page:
     """Rows of one page; ``next`` is the cursor of the page after it (None on the last page);
     ``position`` is how many rows of the list come before this page."""
 
-    rows: list[dict[str, Any]]
+    rows: list[Row]
     next: str | None
     position: int
 
 
-def fingerprint(listing: str, filters: Mapping[str, Any]) -> str:
+def fingerprint(listing: str, filters: Mapping[str, object]) -> str:
     """What makes two requests the same list: its name and the filters given (None left out)."""
     given = {k: v for k, v in filters.items() if v is not None}
     canonical = json.dumps([listing, given], sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def encode(listing: Listing, filters: Mapping[str, Any], position: int, key: Sequence[int]) -> str:
+def encode(
+    listing: Listing, filters: Mapping[str, object], position: int, key: Sequence[int]
+) -> str:
     payload = [VERSION, listing.name, fingerprint(listing.name, filters), position, *key]
     raw = json.dumps(payload, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode(cursor: str, listing: Listing, filters: Mapping[str, Any]) -> tuple[int, list[int]]:
+def decode(cursor: str, listing: Listing, filters: Mapping[str, object]) -> tuple[int, list[int]]:
     """(position, key) from a cursor this list gave out for these filters; 422 otherwise."""
     refused = InvalidInput(
         Msg("problem.invalid-input.cursor", {"list": term("resource", listing.name)})
@@ -137,7 +140,7 @@ def read(
     conn: Connection,
     listing: Listing,
     base: Select[Any],
-    filters: Mapping[str, Any],
+    filters: Mapping[str, object],
     *,
     limit: int,
     offset: int = 0,

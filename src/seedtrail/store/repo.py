@@ -25,7 +25,7 @@ def _integrity_message(exc: IntegrityError) -> str:
     return text.replace("UNIQUE constraint failed: ", "duplicate value for ")
 
 
-def _no_nul(values: dict[str, Any]) -> None:
+def _no_nul(values: dict[str, object]) -> None:
     """PostgreSQL text cannot hold NUL and SQLite would keep it: refused alike on both."""
     bad = sorted(k for k, v in values.items() if isinstance(v, str) and "\x00" in v)
     if bad:
@@ -40,7 +40,7 @@ class Repo:
     table: Table
     noun: str
 
-    def _stamp(self, values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    def _stamp(self, values: dict[str, object], *, creating: bool) -> dict[str, object]:
         _no_nul(values)
         now = utcnow()
         cols = self.table.c
@@ -50,7 +50,7 @@ class Repo:
             values["updated_at"] = now
         return values
 
-    def insert(self, conn: Connection, values: dict[str, Any]) -> Row:
+    def insert(self, conn: Connection, values: dict[str, object]) -> Row:
         values = self._stamp(dict(values), creating=True)
         try:
             # values as execution parameters: the statement compiles once per column set
@@ -84,7 +84,7 @@ class Repo:
             query = query.where(and_(*where))
         return [dict(r) for r in conn.execute(query).mappings()]
 
-    def update(self, conn: Connection, ident: Any, values: dict[str, Any]) -> tuple[Row, Row]:
+    def update(self, conn: Connection, ident: Any, values: dict[str, object]) -> tuple[Row, Row]:
         """Change a row; returns (before, after) for the audit log."""
         before = self.get(conn, ident)
         if not values:

@@ -10,7 +10,7 @@ rates, models side by side, lift against the holdout, credit by note and by crea
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +19,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 
 from seedtrail.attribution import metrics, reader
+from seedtrail.attribution.report_json import LiftJSON, ModelCredit, RowJSON, Run, scaled_value
 from seedtrail.core.principals import Principal
 from seedtrail.messages import N_
 from seedtrail.store.store import Store
@@ -29,17 +30,17 @@ from seedtrail.web import charts
 class ReportView:
     """One campaign's slice of the published report, under one model."""
 
-    run: dict[str, Any]
-    funnel: dict[str, Any] | None
-    notes: list[dict[str, Any]] = field(default_factory=list)
-    models: list[dict[str, Any]] = field(default_factory=list)
-    lift: dict[str, Any] | None = None
-    attributed: list[dict[str, Any]] = field(default_factory=list)
-    creators: list[dict[str, Any]] = field(default_factory=list)
+    run: Run
+    funnel: RowJSON | None
+    notes: list[RowJSON] = field(default_factory=list)
+    models: list[ModelCredit] = field(default_factory=list)
+    lift: LiftJSON | None = None
+    attributed: list[RowJSON] = field(default_factory=list)
+    creators: list[RowJSON] = field(default_factory=list)
     k: int | None = None  # the clean room's k, when the API withheld something from this reader
-    notes_other: dict[str, Any] | None = None  # notes under k, summed (clean-room rule)
-    days: list[dict[str, Any]] = field(default_factory=list)  # GMV, spend, ROAS per day
-    days_other: dict[str, Any] | None = None  # days under k, summed (clean-room rule)
+    notes_other: RowJSON | None = None  # notes under k, summed (clean-room rule)
+    days: list[RowJSON] = field(default_factory=list)  # GMV, spend, ROAS per day
+    days_other: RowJSON | None = None  # days under k, summed (clean-room rule)
 
 
 def load(
@@ -49,7 +50,7 @@ def load(
     four reads run side by side (each on its own connection; DuckDB releases the GIL)."""
     src = reader.Source.of(request.app.state)
 
-    def call(fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    def call(fn: Callable[..., reader.Body], *args: Any) -> reader.Body:
         with store.read() as conn:
             return fn(src, conn, actor, campaign_id, *args)
 
@@ -108,23 +109,30 @@ def by_creator(note_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _key(day: RowJSON) -> str:
+    return str(day["key"])
+
+
+def _running_roas(day: RowJSON) -> float | None:
+    running = day["cumulative"]
+    return scaled_value(running, "roas") if isinstance(running, dict) else None
+
+
 def daily_charts(view: ReportView, t: Any) -> tuple[Markup, Markup]:
     """GMV (scaled) beside boost spend per day, and ROAS per day beside the running ROAS."""
     days = view.days
     gmv = charts.line(
         [
-            charts.Series(t("brand.gmv_scaled"), [(d["key"], d["gmv"]["scaled"]) for d in days]),
-            charts.Series(t("col.spend"), [(d["key"], d["spend"]) for d in days]),
+            charts.Series(t("brand.gmv_scaled"), [(_key(d), scaled_value(d, "gmv")) for d in days]),
+            charts.Series(t("col.spend"), [(_key(d), scaled_value(d, "spend")) for d in days]),
         ],
         label=t("brand.gmv_per_day"),
         digits=2,
     )
     roas = charts.line(
         [
-            charts.Series(t("brand.roas_day"), [(d["key"], d["roas"]) for d in days]),
-            charts.Series(
-                t("brand.roas_cumulative"), [(d["key"], d["cumulative"]["roas"]) for d in days]
-            ),
+            charts.Series(t("brand.roas_day"), [(_key(d), scaled_value(d, "roas")) for d in days]),
+            charts.Series(t("brand.roas_cumulative"), [(_key(d), _running_roas(d)) for d in days]),
         ],
         label=t("brand.roas_over_time"),
         digits=2,
@@ -160,7 +168,7 @@ def figure(metric: dict[str, Any] | None, digits: int = 0) -> dict[str, str]:
     }
 
 
-def sample_rate(rate: dict[str, Any] | None) -> str:
+def sample_rate(rate: dict[str, object] | None) -> str:
     lo, hi = (rate or {}).get("min"), (rate or {}).get("max")
     if lo is None or hi is None:
         return "—"
@@ -200,7 +208,7 @@ def any_flagged(view: ReportView) -> bool:
     return any(flag_kinds(r.get("backhaul_flags")) for r in rows)
 
 
-def flat(row: dict[str, Any]) -> dict[str, Any]:
+def flat(row: Mapping[str, Any]) -> dict[str, object]:
     """A funnel or per-model row flattened for a sortable table (CIs as text)."""
 
     def ci(name: str, digits: int) -> str:

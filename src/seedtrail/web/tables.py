@@ -40,7 +40,7 @@ class Source:
 class Table:
     name: str
     columns: Sequence[Column]
-    rows: list[dict[str, Any]]
+    rows: list[Mapping[str, object]]
     sort: str | None
     desc: bool
     page: int
@@ -50,11 +50,11 @@ class Table:
     empty: str = ""
     source: Source | None = None
 
-    def row_source(self, row: dict[str, Any]) -> str:
+    def row_source(self, row: Mapping[str, object]) -> str:
         """The API path a row's figures come from (``data-source`` on its ``<tr>``)."""
         return self.source.path.format(**row) if self.source else ""
 
-    def cell_path(self, row: dict[str, Any], column: Column) -> str:
+    def cell_path(self, row: Mapping[str, object], column: Column) -> str:
         """Where a cell's figure is in the API answer (``data-path``); empty when it is not."""
         if self.source is None or column.api is None:
             return ""
@@ -82,7 +82,7 @@ def _key(value: Any) -> tuple[int, Any]:
 def build(
     name: str,
     columns: Sequence[Column],
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Mapping[str, object]],
     query: Mapping[str, str],
     *,
     default_sort: str | None = None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from statistics import mean
-from typing import Any
 
 from seedtrail.integrity.evaluation.injection import Setting, evaluate
 
@@ -18,7 +17,7 @@ def grid(
     seeds: Iterable[int] = (1, 2),
     base: Setting | None = None,
     progress: Callable[[], None] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[dict[str, object]]:
     """One row per setting: mean precision, recall and F1 over ``seeds``."""
     base = base or Setting(0.04, "none", False)
     rows = []

@@ -13,7 +13,6 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 _FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in "0123456789abcdefghijklmnopqrstuvwxyz"}
 _CIRCLED = dict(zip("0123456789", "⓪①②③④⑤⑥⑦⑧⑨", strict=True))
@@ -160,7 +159,7 @@ def families_for(contact: str) -> list[str]:
     return [n for n in names if n != "lookalike"]
 
 
-def positive(contact: str, family: str, r: random.Random, rid: str) -> dict[str, Any]:
+def positive(contact: str, family: str, r: random.Random, rid: str) -> dict[str, object]:
     cue, value = _contact(contact, r)
     shown = value
     if family == "traditional":
@@ -246,14 +245,14 @@ def _organic_fill(r: random.Random) -> dict[str, str]:
     }
 
 
-def organic(r: random.Random, rid: str) -> dict[str, Any]:
+def organic(r: random.Random, rid: str) -> dict[str, object]:
     text = r.choice(_ORGANIC).format_map(_organic_fill(r))
     return {"id": rid, "text": text, "family": "organic", "contact": None, "labels": []}
 
 
 def generate(
     seed: int = 7, per_cell: int = 60, organic_n: int = 10_000
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[dict[str, object]]:
     """Yield ``per_cell`` positives per (contact, family) and ``organic_n`` organic negatives."""
     r = random.Random(seed)
     n = 0
@@ -266,7 +265,7 @@ def generate(
         yield organic(r, f"o{i}")
 
 
-def write_jsonl(records: Iterator[dict[str, Any]], path: Path) -> int:
+def write_jsonl(records: Iterator[dict[str, object]], path: Path) -> int:
     count = 0
     with path.open("w", encoding="utf-8") as fh:
         for rec in records:

@@ -78,7 +78,7 @@ def score(records: Iterable[dict[str, Any]], detector: DiversionDetector) -> Div
     s = DiversionScore()
     recs = list(records)
     for rec, findings in zip(recs, detector.find_many([r["text"] for r in recs]), strict=True):
-        labels: list[dict[str, Any]] = rec.get("labels") or []
+        labels: list[dict[str, object]] = rec.get("labels") or []
         if labels:
             family = str(rec.get("family") or "unknown")
             contact = str(rec.get("contact") or labels[0]["kind"])
@@ -101,7 +101,7 @@ def score(records: Iterable[dict[str, Any]], detector: DiversionDetector) -> Div
     return s
 
 
-def read_labelled(path: Path) -> Iterator[dict[str, Any]]:
+def read_labelled(path: Path) -> Iterator[dict[str, object]]:
     """Records from a labelled JSONL file; bad lines raise with their line number."""
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):

@@ -20,10 +20,10 @@ def ratio(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
-def score(records: list[Record], detector: DiversionDetector | None = None) -> dict[str, Any]:
+def score(records: list[Record], detector: DiversionDetector | None = None) -> dict[str, object]:
     det = detector or DiversionDetector()
     found = det.find_many([r.text for r in records])
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for split in SPLITS:
         tp = fp = fn = negatives = 0
         fam_hit: dict[str, int] = defaultdict(int)

@@ -30,7 +30,7 @@ def _ratio(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
-def _prf(tp: int, predicted: int, actual: int) -> dict[str, Any]:
+def _prf(tp: int, predicted: int, actual: int) -> dict[str, object]:
     """Precision, recall, F1; ``None`` (printed n/a) when their count is empty."""
     p, r = _ratio(tp, predicted), _ratio(tp, actual)
     f1 = round(2 * p * r / (p + r), 4) if p is not None and r is not None and p + r else None
@@ -39,8 +39,8 @@ def _prf(tp: int, predicted: int, actual: int) -> dict[str, Any]:
 
 @dataclass
 class WorldReport:
-    scan: dict[str, Any]
-    campaigns: dict[str, Any]
+    scan: dict[str, object]
+    campaigns: dict[str, object]
 
     def as_dict(self) -> dict[str, Any]:
         return {"scan": self.scan, "campaigns": self.campaigns}
@@ -53,7 +53,7 @@ def evaluate_world(world: Path, params: CampaignParams | None = None) -> WorldRe
     return WorldReport(score_scan(world, res), score_campaigns(world, found))
 
 
-def score_scan(world: Path, res: ScanResult) -> dict[str, Any]:
+def score_scan(world: Path, res: ScanResult) -> dict[str, object]:
     """Every label the scan gives, scored on every content type it flags (comments, notes,
     profiles)."""
     items = pq.read_table(world / "truth" / "bad_items.parquet").to_pylist()
@@ -115,13 +115,13 @@ def score_scan(world: Path, res: ScanResult) -> dict[str, Any]:
     return out
 
 
-def score_campaigns(world: Path, found: list[Campaign]) -> dict[str, Any]:
+def score_campaigns(world: Path, found: list[Campaign]) -> dict[str, object]:
     actors = pq.read_table(world / "truth" / "bad_actors.parquet").to_pylist()
     truth: dict[str, int] = {
         str(a["account_id"]): int(a["wa_campaign_id"]) for a in actors if a["kind"] == "water_army"
     }
     predicted = {a for c in found for a in c.accounts}
-    out: dict[str, Any] = _prf(len(predicted & set(truth)), len(predicted), len(truth))
+    out: dict[str, object] = _prf(len(predicted & set(truth)), len(predicted), len(truth))
     recovered = 0
     for cid in sorted(set(truth.values())):
         members = {a for a, c in truth.items() if c == cid}

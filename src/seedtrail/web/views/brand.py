@@ -27,7 +27,7 @@ from seedtrail.web.render import Ctx, page
 from seedtrail.web.tables import Column, Source
 
 
-def load_campaigns(conn: Connection, actor: Principal) -> list[dict[str, Any]]:
+def load_campaigns(conn: Connection, actor: Principal) -> list[dict[str, object]]:
     """Campaigns ``actor`` may read (as ``GET /campaigns``), with notes and total spend."""
     rows = resources.list_rows(conn, campaigns.RESOURCE, actor, {}, limit=1000)
     ids = [r["id"] for r in rows]
@@ -117,7 +117,7 @@ def campaigns_page(ctx: Ctx) -> Response:
     return ctx.render("brand.html", campaigns=table, campaign_link=_campaign_link)
 
 
-def _campaign_link(row: dict[str, Any]) -> Markup:
+def _campaign_link(row: dict[str, object]) -> Markup:
     return Markup('<a href="/ui/brand/campaigns/{}">{}</a>').format(row["id"], row["name"])
 
 

@@ -75,7 +75,7 @@ def _ints(values: Iterable[Any]) -> list[int]:
     return [i for i in (_int(v) for v in values) if i is not None]
 
 
-def ids_of(rows: Iterable[dict[str, Any]]) -> tuple[list[Any], list[Any]]:
+def ids_of(rows: Iterable[dict[str, object]]) -> tuple[list[Any], list[Any]]:
     """The accounts and notes named by these cases (subjects, owners, summary parameters)."""
     accounts: list[Any] = []
     notes: list[Any] = []
@@ -133,11 +133,11 @@ def summary(t: Translate, row: dict[str, Any], names: Names) -> str:
     return str(row.get("summary", ""))
 
 
-def _counts(p: dict[str, Any]) -> dict[str, Any]:
+def _counts(p: dict[str, object]) -> dict[str, object]:
     return {k: p.get(k, "?") for k in ("accounts", "comments", "notes")}
 
 
-def ties(t: Translate, evidence: dict[str, Any]) -> list[str]:
+def ties(t: Translate, evidence: dict[str, object]) -> list[str]:
     """What tied a campaign's accounts, one sentence per figure the detector gave."""
     out = []
     for key in TIES:

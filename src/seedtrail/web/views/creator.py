@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from seedtrail.attribution import reader
+from seedtrail.attribution.report_json import Run, scaled_value
 from seedtrail.community import notes
 from seedtrail.core import resources
 from seedtrail.core.errors import Forbidden, ReportOutdated
@@ -72,7 +73,7 @@ def load_creator(conn: Connection, actor: Principal) -> dict[str, Any]:
 
 def attributed(
     request: Request, conn: Connection, actor: Principal, note_rows: list[dict[str, Any]]
-) -> dict[str, Any] | None:
+) -> Run | None:
     """Each note's attributed purchases and GMV (scaled) as ``GET /attribution/notes`` gives
     them to ``actor``, set on ``note_rows`` (None where withheld or absent); the report's run,
     or None before any report."""
@@ -81,10 +82,9 @@ def attributed(
     funnels = {str(r["key"]): r for r in body["notes"]}
     for n in note_rows:
         f = funnels.get(str(n["id"]), {})
-        n["purchases"] = (f.get("purchases") or {}).get("scaled")
-        n["gmv"] = (f.get("gmv") or {}).get("scaled")
-    run: dict[str, Any] | None = body["run"]
-    return run
+        n["purchases"] = scaled_value(f, "purchases")
+        n["gmv"] = scaled_value(f, "gmv")
+    return body["run"]
 
 
 def _case_table(ctx: Ctx, data: dict[str, Any]) -> tables.Table:

@@ -45,7 +45,7 @@ def load_health(
     return out
 
 
-def _charts(ctx: Ctx, h: health.Health) -> dict[str, Any]:
+def _charts(ctx: Ctx, h: health.Health) -> dict[str, object]:
     def series(name: str, attr: str, scale: float = 1.0) -> charts.Series:
         return charts.Series(
             name,

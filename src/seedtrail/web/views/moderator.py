@@ -56,7 +56,7 @@ def load_case(conn: Connection, actor: Principal, case_id: int) -> dict[str, Any
     return out
 
 
-def label_rows(ctx: Ctx, rows: list[dict[str, Any]], names: Names) -> None:
+def label_rows(ctx: Ctx, rows: list[dict[str, object]], names: Names) -> None:
     """Set each queued case's summary, subject and detector in the reader's language."""
     for r in rows:
         r["summary_text"] = case_text.summary(ctx.t, r, names)
@@ -64,7 +64,7 @@ def label_rows(ctx: Ctx, rows: list[dict[str, Any]], names: Names) -> None:
         r["detector_label"] = case_text.term(ctx.t, "detector", r["detector"])
 
 
-def case_link(row: dict[str, Any]) -> Markup:
+def case_link(row: dict[str, object]) -> Markup:
     return Markup('<a href="/ui/moderator/cases/{}">{}</a>').format(row["id"], row["summary_text"])
 
 
@@ -124,7 +124,7 @@ def queue_page(ctx: Ctx) -> Response:
 
 
 def _severity_cell(ctx: Ctx) -> Any:
-    def cell(row: dict[str, Any]) -> Markup:
+    def cell(row: dict[str, object]) -> Markup:
         return Markup('<span class="sev sev{}" data-severity="{}">{}</span>').format(
             row["severity"], row["severity"], ctx.label("severity", row["severity_name"])
         )
@@ -184,7 +184,7 @@ def case_page(ctx: Ctx) -> Response:
     member = (ev.get("member") or {}).get("account_id") if campaign else None
     for m in members:
         m["status_label"] = ctx.label("case.status", m["status"])
-    detector_ev: dict[str, Any] = ev["detector"] if isinstance(ev.get("detector"), dict) else {}
+    detector_ev: dict[str, object] = ev["detector"] if isinstance(ev.get("detector"), dict) else {}
     return ctx.render(
         "case.html",
         case=case,

@@ -44,7 +44,7 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _partner_choice(ctx: Ctx) -> tuple[list[dict[str, Any]], str | None]:
+def _partner_choice(ctx: Ctx) -> tuple[list[dict[str, object]], str | None]:
     """Partners the principal may pick (an operator: all; a partner key: its own) and the one
     shown (``?partner=``, else the first)."""
     with ctx.web.store.read() as conn:
@@ -89,7 +89,7 @@ def shop_page(ctx: Ctx) -> Response:
     dimension: shop_reader.Dimension = asked if asked in DIMENSIONS else "item"  # type: ignore[assignment]
     choices, slug = _partner_choice(ctx)
     body: dict[str, Any] = {"run": None, "rows": [], "other": None, "k": None}
-    funded: list[dict[str, Any]] = []
+    funded: list[dict[str, object]] = []
     outdated = None
     if slug is not None:
         try:
