@@ -57,11 +57,21 @@ TRANSLATED = (
     "store/store.py",
 )
 #: Packages whose every module is translated (a module added to them must raise no sentence).
-TRANSLATED_PACKAGES = ("cli", "intake", "links", "cleanroom", "enforcement")
+TRANSLATED_PACKAGES = (
+    "cli",
+    "intake",
+    "links",
+    "cleanroom",
+    "enforcement",
+    "attribution",
+    "integrity",
+    "sim",
+)
 # measured 2026-12-04 (294 before enforcement, notes and mounts were converted; 310 after the
 # impact, funding and shop merges, 274 once they were converted; 84 after the CLI, intake, links,
-# clean room, enforcement, API, community, core, store and lake modules were)
-BASELINE = 84
+# clean room, enforcement, API, community, core, store and lake modules were; 0 once attribution,
+# integrity and sim were)
+BASELINE = 0
 
 
 def sentences_raised(path: Path) -> list[int]:

@@ -38,6 +38,7 @@ from seedtrail.attribution.spec import (
 )
 from seedtrail.attribution.store_campaigns import StoreCampaigns
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 # Each table is written sorted by the columns the API looks rows up by, so that DuckDB skips
 # every 2,048-row group whose min/max statistics exclude the key asked for.
@@ -64,9 +65,16 @@ class ReportSpec:
     def __post_init__(self) -> None:
         for m in self.models:
             if m not in MODELS:
-                raise InvalidInput(f"unknown model {m!r}; expected some of {', '.join(MODELS)}")
+                raise InvalidInput(
+                    Msg(
+                        "problem.invalid-input.models_some",
+                        {"model": repr(m), "allowed": ", ".join(MODELS)},
+                    )
+                )
         if self.primary not in self.models:
-            raise InvalidInput(f"primary model {self.primary!r} is not among the models run")
+            raise InvalidInput(
+                Msg("problem.invalid-input.primary_model", {"model": repr(self.primary)})
+            )
 
     def attribution(self, model: str) -> AttributionSpec:
         return AttributionSpec(

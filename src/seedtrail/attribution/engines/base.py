@@ -14,7 +14,7 @@ import pyarrow as pa
 from seedtrail.attribution import datadriven
 from seedtrail.attribution.calibration import calibration_step
 from seedtrail.attribution.dialect import Dialect
-from seedtrail.attribution.inputs import Inputs, Role, describe, resolve_columns
+from seedtrail.attribution.inputs import Inputs, Role, describe, resolve_columns, role_term
 from seedtrail.attribution.models import credit_step
 from seedtrail.attribution.plan import (
     Source,
@@ -28,6 +28,7 @@ from seedtrail.attribution.plan import (
 from seedtrail.attribution.spec import AttributionSpec
 from seedtrail.attribution.summary import summary_step
 from seedtrail.core.errors import AttributionInputError
+from seedtrail.messages import Msg
 
 #: Told each step of a run as it starts ("credit", "writing files" ...): the one progress
 #: callback of attribution (engines, reports and incremental builds).
@@ -115,7 +116,14 @@ class SqlEngine(ABC):
                     if failed is None or failed not in files:
                         raise
                     raise AttributionInputError(
-                        f"{failed} file {describe(files[failed])}: {exc.detail}"
+                        Msg(
+                            "problem.attribution-input.role_file",
+                            {
+                                "role": role_term(failed),
+                                "files": describe(files[failed]),
+                                "error": exc.msg or exc.detail,
+                            },
+                        )
                     ) from exc
             self._base_key = key
         say(f"crediting touches ({spec.model.name})")
