@@ -1,0 +1,66 @@
+"""The report tables `seedtrail report build|show|score` print read in the terminal's language
+(docs/i18n.md), in process: the figures as given, the words around them from the catalogues."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from seedtrail.cli import attribute_report_cmd as report_cmd
+from seedtrail.cli.context import console
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+LIFT = {
+    "key": "c7", "incremental_purchases": 12.5, "incremental_purchases_ci_low": 3.0,
+    "incremental_purchases_ci_high": 22.0, "true_incremental_purchases": 11,
+    "incremental_gmv": 1800.0, "incremental_gmv_ci_low": 400.0, "incremental_gmv_ci_high": 3200.0,
+    "true_incremental_gmv": 1650.0, "mde_purchases": 9.0, "power_purchases": 0.41,
+}  # fmt: skip
+CHOSEN = {
+    "model": "last_touch",
+    "why": "",
+    "agreement": {"last_touch": {"gap_purchases": 2.5, "error": 0.2, "campaigns": 1}},
+    "calibrated": {
+        "base_model": "last_touch",
+        "pooled": {"factor": 0.8, "sd": 0.1, "prior": 1.0, "prior_sd": 0.5, "measured": True,
+                   "tau": 0.05},
+        "campaigns": [
+            {"campaign": "c7", "status": "not_enough_data", "attributed_purchases": 10.0,
+             "raw_factor": None, "factor": 0.8, "calibrated_purchases": 8.0,
+             "calibrated_ci_low": None, "calibrated_ci_high": None},
+        ],
+    },
+}  # fmt: skip
+SCORES = [{"model": "last_touch", "credited_purchases": 10.0, "wmape": 0.31}]
+
+
+def _printed(capsys: pytest.CaptureFixture[str]) -> str:
+    thin = {**LIFT, "key": "c8", "enough_data": False, "buyers_exposed": 3, "buyers_holdout": 2}
+    report_cmd.print_lift([LIFT, thin], {"c7": 10.0})
+    report_cmd.print_calibration(CHOSEN)
+    report_cmd.print_scores(SCORES)
+    return " ".join(capsys.readouterr().out.split())
+
+
+def test_report_tables_read_in_chinese_under_a_chinese_locale_and_in_english_otherwise(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(console, "width", 400)
+    monkeypatch.setenv("SEEDTRAIL_LANG", "zh_CN")
+    zh = _printed(capsys)
+    for said in (
+        *("随机对照组测得的提升", "数据不足（3 / 2 名购买者）", "按提升校准（基础模型 last_touch"),
+        *("合并系数 0.800 ± 0.100", "各模型与真实数据的对比", "加权平均绝对百分比误差"),
+    ):
+        assert said in zh, said
+    assert not re.search(r"lift from|not enough data|pooled factor|ground truth", zh)
+    assert "12.5 [3.0, 22.0]" in zh  # the figures are the same in both
+
+    monkeypatch.setenv("SEEDTRAIL_LANG", "en")
+    en = _printed(capsys)
+    for said in ("lift from the randomized holdout", "not enough data (3 / 2 buyers)",
+                 "calibrated by lift (base model last_touch", "pooled factor 0.800 ± 0.100",
+                 "models against the ground truth", "wmape", "12.5 [3.0, 22.0]"):  # fmt: skip
+        assert said in en, said
+    assert not HAN.search(en), en
