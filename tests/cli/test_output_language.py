@@ -1,14 +1,19 @@
-"""The report tables `seedtrail report build|show|score` print read in the terminal's language
-(docs/i18n.md), in process: the figures as given, the words around them from the catalogues."""
+"""The report tables `seedtrail report build|show|score` print, and Click's usage errors, read in
+the terminal's language (docs/i18n.md), in process: the figures as given, the words around them
+from the catalogues; in English, Click's own words."""
 
 from __future__ import annotations
 
+import io
 import re
 
+import click
 import pytest
+import typer.main
 
 from seedtrail.cli import attribute_report_cmd as report_cmd
 from seedtrail.cli.context import console
+from seedtrail.cli.main import app, main
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LIFT = {
@@ -64,3 +69,44 @@ def test_report_tables_read_in_chinese_under_a_chinese_locale_and_in_english_oth
                  "models against the ground truth", "wmape", "12.5 [3.0, 22.0]"):  # fmt: skip
         assert said in en, said
     assert not HAN.search(en), en
+
+
+USAGE_ERRORS = (
+    ["cases", "list", "--nope"],  # no such option, with the possible ones
+    ["partners", "create"],  # missing argument
+    ["notes", "lst"],  # no such command, did you mean
+    ["validate", "coverage", "--seeds", "0"],  # a value pydantic refused, by its type
+    ["notes", "list", "extra"],  # an extra argument
+)
+
+
+def _usage_error(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, lang: str
+) -> str:
+    monkeypatch.setenv("SEEDTRAIL_LANG", lang)
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_click_usage_errors_read_in_the_terminals_language(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zh = [_usage_error(a, capsys, monkeypatch, "zh_CN") for a in USAGE_ERRORS]
+    said = (
+        *("没有这个选项：--nope（可用的选项：", "缺少参数 'pairs'"),
+        *("没有这个命令 'lst'。您是指 'list'", "'--seeds' 的值无效：应大于或等于 1"),
+        "收到多余的参数（extra）",
+    )
+    for err, words in zip(zh, said, strict=True):
+        assert words in err and "用法：" in err and "查看帮助" in err, err
+        assert not re.search(r"Error|Usage|No such|Missing|Invalid|unexpected", err), err
+    # in English the lines are Click's own, word for word
+    for args in USAGE_ERRORS:
+        en = _usage_error(args, capsys, monkeypatch, "en")
+        with pytest.raises((click.ClickException, typer.TyperException)) as raised:
+            typer.main.get_command(app)(args=args, standalone_mode=False)
+        shown = io.StringIO()
+        raised.value.show(shown)  # type: ignore[call-arg]
+        assert en.split() == shown.getvalue().split() and not HAN.search(en)
