@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import seedtrail
 from seedtrail.core import errors
 
@@ -111,3 +113,15 @@ def test_the_scan_finds_a_sentence_and_passes_a_message(tmp_path: Path) -> None:
         "utf-8",
     )
     assert sentences_raised(code) == [1, 2]
+
+
+def test_a_validators_refusal_reads_in_the_readers_language() -> None:
+    """A model validator raises InvalidValue (a message), not a ValueError with a sentence:
+    pydantic keeps it, and the field's error shows it in the reader's language."""
+    from seedtrail.links.offers import OfferIn
+
+    offer = {"partner_id": 1, "title": "散粉", "price": "149.00", "category": "beauty"}
+    with pytest.raises(errors.InvalidInput) as exc:
+        errors.validated(OfferIn, offer)
+    assert "请给出 item_id 或 url" in exc.value.detail_in("zh-CN")
+    assert "give item_id or url" in exc.value.detail and "请" not in exc.value.detail
