@@ -47,6 +47,14 @@ class DemoReport:
         return translate(self.lang, key, **fields)
 
 
+#: The demo world's integrity counts (``WorldSummary.cases``), by the key of their label.
+CASE_KEYS = {
+    "texts scanned": N_("demo.case.texts_scanned"),
+    "texts flagged": N_("demo.case.texts_flagged"),
+    "campaigns found": N_("demo.case.campaigns_found"),
+    "cases opened": N_("demo.case.cases_opened"),
+    "member cases": N_("demo.case.member_cases"),
+}
 #: The links the tour taps, by the key of their label.
 TAPS = (N_("demo.tap.taobao"), N_("demo.tap.jd"), N_("demo.tap.web"))
 
@@ -137,8 +145,8 @@ def run(
         with console.status(report.t("demo.building")) as status:
 
             def say(step: str) -> None:
-                console.log(step)
-                status.update(step)
+                console.log(report.t(step))
+                status.update(report.t(step))
 
             report.world = demo_world.build(settings, store, say, scale=world_scale)
         _print_world(console, report.world, report.t)
@@ -226,7 +234,7 @@ def _print_world(console: Console, world: WorldSummary, t: Say) -> None:
         title=t("demo.world_title", scale=world.scale, seed=world.seed),
     )
     for step, seconds in world.seconds.items():
-        table.add_row(step, f"{seconds:.1f}")
+        table.add_row(t(step), f"{seconds:.1f}")
     console.print(table)
     delivered = sum(v["stored"] for v in world.backhaul.values())
     repeats = sum(v["duplicates"] for v in world.backhaul.values())
@@ -239,7 +247,7 @@ def _print_world(console: Console, world: WorldSummary, t: Say) -> None:
             **{k: f"{v:,}" for k, v in figures.items()},
             run=world.report_run,
             model=world.primary_model,
-            cases=", ".join(f"{k} {v:,}" for k, v in world.cases.items()),
+            cases=", ".join(f"{t(CASE_KEYS.get(k, k))} {v:,}" for k, v in world.cases.items()),
         )
     )
     opened = world.detail.get("opened")
