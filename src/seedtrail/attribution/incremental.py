@@ -199,14 +199,14 @@ def run_daily(
     con = duckdb.connect()
     try:
         source.register(con, as_of)
-        say("finding the days new events touched")
+        say(Msg("progress.days"))
         days = dirty_days(con, previous, windows.longest)
         total = con.execute("SELECT COUNT(DISTINCT CAST(ts AS DATE)) FROM w_conv").fetchone()
         rows = 0
         if days:
             with tempfile.TemporaryDirectory(prefix="seedtrail-daily-") as tmp:
                 inputs = _inputs(con, Path(tmp), windows.longest)
-                say(f"crediting {len(days)} day(s) ({model})")
+                say(Msg("progress.crediting_days", {"n": len(days), "model": model}))
                 spec = AttributionSpec(model=ModelSpec(name=model), windows=windows)  # type: ignore[arg-type]
                 with DuckDBEngine() as engine:
                     engine.run(spec, inputs)

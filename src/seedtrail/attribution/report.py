@@ -142,10 +142,10 @@ def _each_model(
     choice and the calibration per campaign."""
     attributed: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="seedtrail-report-") as tmp:
-        say("preparing inputs")
+        say(Msg("progress.preparing"))
         inputs = world.engine_inputs(con, Path(tmp))
         for model in spec.models:
-            say(f"crediting ({model})")
+            say(Msg("progress.crediting_model", {"model": model}))
             table = credit_model(con, spec, model, inputs)
             attributed[model] = calibration.attributed_by_campaign(con, table)
             each(model, table)
@@ -153,7 +153,7 @@ def _each_model(
         rows = lifts.to_pylist()
         base, figures, why = calibration.choose_base(rows, attributed, spec.primary)
         campaigns, pool = calibration.per_campaign(rows, attributed[base])
-        say(f"calibrating {base} by the measured lift")
+        say(Msg("progress.calibrating_base", {"model": base}))
         table = credit_model(con, spec, base, inputs, calibration.calibration_of(campaigns))
         each(calibration.MODEL, table)
         con.execute(f"DROP TABLE {table}")
@@ -225,7 +225,7 @@ def score(
         world.register_truth(con, world.WorldDir(truth_world))
         world.touch_keys(con)
         scores: list[dict[str, object]] = []
-        say("measuring lift")
+        say(Msg("progress.lift"))
         lifts = _lift_with_truth(con, spec)
 
         def each(model: str, table: str) -> None:
@@ -277,7 +277,7 @@ def build_from(source: Source, spec: ReportSpec, progress: Progress | None = Non
             if scoring:
                 scores.append(truth.score(con, model, table))
 
-        say("measuring lift")
+        say(Msg("progress.lift"))
         lifts = _lift_with_truth(con, spec)
         chosen = _each_model(con, spec, lifts, each, say)
         all_funnels = pa.concat_tables(funnels)

@@ -107,14 +107,18 @@ def list_cmd(
             offset=offset,
             cursor=after,
         )
+        names = case_text.Names.load(conn, *case_text.ids_of(found.rows))
     rows = found.rows
     if found.next:
-        typer.echo(f"next page: --after {found.next}", err=True)
+        typer.echo(cli_msg("cli.cases.next_page", cursor=found.next), err=True)
     if as_json:
         show_rows(rows, True, "")
         return
     keys = ("id", "severity_name", "reach", "status", "detector", "subject_type", "subject_id")
-    brief = [{k: r[k] for k in keys} | {"summary": r["summary"][:60]} for r in rows]
+    t = partial(messages.translate, lang())
+    brief = [
+        {k: r[k] for k in keys} | {"summary": case_text.summary(t, r, names)[:60]} for r in rows
+    ]
     show_rows(brief, False, messages.render(lang(), term("resource", "cases")))
 
 

@@ -30,9 +30,9 @@ from seedtrail.attribution.summary import summary_step
 from seedtrail.core.errors import AttributionInputError
 from seedtrail.messages import Msg
 
-#: Told each step of a run as it starts ("credit", "writing files" ...): the one progress
-#: callback of attribution (engines, reports and incremental builds).
-Progress = Callable[[str], None]
+#: Told each step of a run as it starts, as a message (``progress.*``) the caller renders in its
+#: reader's language: the one progress callback of attribution (engines, reports, incremental).
+Progress = Callable[[Msg], None]
 
 
 class SqlEngine(ABC):
@@ -82,7 +82,7 @@ class SqlEngine(ABC):
             return [*steps, credit_step(spec.model)]
         for step in steps:
             self.execute(step)
-        progress("learning channel weights")
+        progress(Msg("progress.learning"))
         rows = self.fetch(path_counts_sql(spec, self.dialect))
         paths = [(list(p), float(c), float(n)) for p, c, n in rows]
         if spec.model.name == "markov":
@@ -101,13 +101,13 @@ class SqlEngine(ABC):
             self._base_key = None
             sources: dict[Role, Source] = {}
             for role, paths in files.items():
-                say(f"reading {role} ({describe(paths)})")
+                say(Msg("progress.reading", {"role": role_term(role), "files": describe(paths)}))
                 relation = f"raw_{role}"
                 columns = self.register(relation, paths)
                 sources[role] = Source(
                     relation, paths, resolve_columns(role, describe(paths), columns)
                 )
-            say("matching conversions to people")
+            say(Msg("progress.matching"))
             for step in base_steps(spec, sources, self.dialect):
                 try:
                     self.execute(step)
@@ -126,16 +126,16 @@ class SqlEngine(ABC):
                         )
                     ) from exc
             self._base_key = key
-        say(f"crediting touches ({spec.model.name})")
+        say(Msg("progress.crediting_touches", {"model": spec.model.name}))
         for step in self.credit_steps(spec, say):
             self.execute(step)
         credit = "st_credit"
         if spec.calibration is not None:
-            say("calibrating credit by the measured lift")
+            say(Msg("progress.calibrating"))
             step = calibration_step(spec.calibration)
             self.execute(step)
             credit = step.name
-        say("writing credits and summary")
+        say(Msg("progress.writing"))
         self.execute(output_step(credit))
         self.execute(summary_step(spec.group_by))
 
