@@ -77,14 +77,15 @@ BASELINE = 0
 
 
 def sentences_raised(path: Path) -> list[int]:
-    """Lines where a seedtrail error is raised with text (a literal or an f-string)."""
+    """Lines where a seedtrail error is made with text (a literal or an f-string), whether it is
+    raised there or built to be raised (or returned) later."""
     found = []
     for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-        if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+        if not isinstance(node, ast.Call):
             continue
-        func = node.exc.func
+        func = node.func
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-        args = node.exc.args
+        args = node.args
         if name in ERRORS and args and isinstance(args[0], ast.JoinedStr | ast.Constant):
             found.append(node.lineno)
     return found
@@ -109,10 +110,11 @@ def test_the_scan_finds_a_sentence_and_passes_a_message(tmp_path: Path) -> None:
     code = tmp_path / "m.py"
     code.write_text(
         'raise NotFound(f"case {i} not found")\nraise Conflict("no")\n'
-        'raise NotFound(Msg("problem.not-found.object", {}))\nraise ValueError("x")\n',
+        'raise NotFound(Msg("problem.not-found.object", {}))\nraise ValueError("x")\n'
+        'hidden = InvalidInput("kept for later")\n',
         "utf-8",
     )
-    assert sentences_raised(code) == [1, 2]
+    assert sorted(sentences_raised(code)) == [1, 2, 5]
 
 
 def test_a_validators_refusal_reads_in_the_readers_language() -> None:
