@@ -24,7 +24,7 @@ def coverage_cmd(
     truth: `coverage <kind> <fraction> (<N> worlds, <M> intervals)`. 95% intervals: aim 0.95."""
     from seedtrail.validate import coverage
 
-    with progress("worlds", total=seeds) as bar:
+    with progress(cli_msg("cli.validate.worlds"), total=seeds) as bar:
         result = coverage.run(seeds, scale, first_seed, lambda done, n: bar.update(done, n))
     console.print(cli_msg("cli.validate.heading"), highlight=False, soft_wrap=True)
     # `coverage <kind> <fraction> (<N> worlds, <M> intervals)` is a machine line, the same in
