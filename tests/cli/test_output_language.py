@@ -14,6 +14,7 @@ import typer.main
 from seedtrail.cli import attribute_report_cmd as report_cmd
 from seedtrail.cli.context import console
 from seedtrail.cli.main import app, main
+from seedtrail.cli.store_cmd import show_rows
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LIFT = {
@@ -110,3 +111,17 @@ def test_click_usage_errors_read_in_the_terminals_language(
         shown = io.StringIO()
         raised.value.show(shown)  # type: ignore[call-arg]
         assert en.split() == shown.getvalue().split() and not HAN.search(en)
+
+
+def test_table_headings_are_the_fields_in_english_and_the_dashboards_words_in_chinese(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [{"id": 7, "handle": "xiaohong", "status": "active"}]
+    monkeypatch.setenv("SEEDTRAIL_LANG", "zh_CN")
+    show_rows(rows, False, "accounts")
+    zh = capsys.readouterr().out
+    assert "账号" in zh and "状态" in zh and "handle" not in zh and "status" not in zh
+    monkeypatch.setenv("SEEDTRAIL_LANG", "en")
+    show_rows(rows, False, "accounts")
+    en = capsys.readouterr().out
+    assert "handle" in en and "status" in en and not HAN.search(en)
