@@ -108,11 +108,11 @@ class Inputs:
         return out
 
 
-def describe(paths: Files) -> str:
-    """How error messages name a role's files."""
+def describe(paths: Files) -> str | Msg:
+    """How messages name a role's files (a message parameter)."""
     if len(paths) == 1:
         return str(paths[0])
-    return f"{paths[0]} (and {len(paths) - 1} more files)"
+    return Msg("attribution.files_more", {"first": str(paths[0]), "n": len(paths) - 1})
 
 
 def from_world(world: Path) -> Inputs:
@@ -191,7 +191,9 @@ def file_format(path: Path) -> Literal["parquet", "csv"]:
     )
 
 
-def resolve_columns(role: Role, path: Path | str, available: list[str]) -> dict[str, str | None]:
+def resolve_columns(
+    role: Role, path: Path | str | Msg, available: list[str]
+) -> dict[str, str | None]:
     """Map each contract column to the file's column name (``None`` when optional and absent)."""
     present = {c.lower(): c for c in available}
     mapping: dict[str, str | None] = {}
@@ -208,7 +210,7 @@ def resolve_columns(role: Role, path: Path | str, available: list[str]) -> dict[
                     key,
                     {
                         "role": role_term(role),
-                        "path": str(path),
+                        "path": path if isinstance(path, Msg) else str(path),
                         "column": repr(col.name),
                         "aliases": ", ".join(col.aliases),
                         "available": ", ".join(available) or Msg("attribution.no_columns"),
