@@ -176,14 +176,15 @@ def _seedtrail(model: str, touches: Path, conv: Path, out: Path, engine: str = "
     from seedtrail.attribution.engines.spark import SparkEngine, local_session
     from seedtrail.attribution.inputs import Inputs
     from seedtrail.attribution.spec import AttributionSpec, ModelSpec
+    from seedtrail.messages import Msg
 
     steps: list[tuple[str, float]] = []
     last: list[tuple[str, float]] = [("start", time.perf_counter())]
 
-    def progress(msg: str) -> None:  # time of each phase, under the phase's own name
+    def progress(msg: Msg | str) -> None:  # time of each phase, under the phase's own name
         now = time.perf_counter()
         steps.append((last[0][0], now - last[0][1]))
-        last[0] = (msg, now)
+        last[0] = (msg.english if isinstance(msg, Msg) else msg, now)
 
     eng = (
         DuckDBEngine(

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import dataclasses
 import io
+import re
 from pathlib import Path
 
 from rich.console import Console
@@ -11,8 +13,16 @@ from seedtrail.demo import tour as demo
 
 def test_demo_exercises_policy_redirect_and_kill_switch(tmp_path: Path) -> None:
     out = io.StringIO()
-    report = demo.run(load_settings(data_dir=tmp_path), Console(file=out))
-    assert "the redirect at work" in out.getvalue()
+    report = demo.run(load_settings(data_dir=tmp_path), Console(file=out, width=200), lang="zh-CN")
+    # the tour reads in the terminal's language (the CLI passes it): Chinese here ...
+    zh = out.getvalue()
+    assert "运行中的跳转" in zh and "看板登录" in zh and "网店（主页卡片）" in zh
+    assert "the redirect at work" not in zh and "shown once" not in zh
+    # ... and English otherwise, with no Chinese but the demo's own names (花西子's shop)
+    out = io.StringIO()
+    demo._print(Console(file=out, width=200), dataclasses.replace(report, lang="en"))
+    assert "the redirect at work" in out.getvalue() and "web shop (profile card)" in out.getvalue()
+    assert not re.search(r"[\u4e00-\u9fff]", out.getvalue())
     statuses = [status for _, _, status, _ in report.outcomes]
     assert statuses == [302, 302, 302, 302, 302, 410]
     assert report.outcomes[2][3].startswith("https://shop.florasis.example/p/1?st_click=")

@@ -4,12 +4,14 @@ act, appeal, decide; errors are one line without a traceback."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from factories import OPERATOR, build_world, campaign_cases
+from seedtrail import messages
 from seedtrail.cli.main import main
 from seedtrail.community import notes
 from seedtrail.core import resources
@@ -29,7 +31,9 @@ def run(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> tuple[int
     return code, out.out, out.err
 
 
-def test_cases_cli_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cases_cli_round_trip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = Store(make_engine(f"sqlite:///{tmp_path / 'seedtrail.db'}"))
     migrate.upgrade(store.engine)
     w = build_world(store)
@@ -73,6 +77,12 @@ def test_cases_cli_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     case = str(rows[0]["id"])
     code, out, _ = run(capsys, tmp_path, "cases", "show", case)
     assert "私我 V信 ⟦abc_12345⟧" in out and "wechat abc_12345" in out
+    monkeypatch.setenv("SEEDTRAIL_LANG", "zh_CN")  # the same case, read in Chinese
+    code, zh, _ = run(capsys, tmp_path, "cases", "show", case)
+    assert f"案件 {case}" in zh and "所有者" in zh and "私我 V信 ⟦abc_12345⟧" in zh
+    assert messages.translate("zh-CN", "detector.diversion") in zh
+    assert not re.search(r"owner|reach|case \d", zh), zh
+    monkeypatch.delenv("SEEDTRAIL_LANG")
 
     code, _, err = run(capsys, tmp_path, "cases", "act", case, "ban", "--reason", "contact")
     assert code == 2 and "can get: label, hide, remove" in err and "Traceback" not in err

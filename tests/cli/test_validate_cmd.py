@@ -8,9 +8,15 @@ from seedtrail.cli.main import main
 from seedtrail.validate.coverage import KINDS
 
 
-def test_prints_one_line_per_kind(capsys: pytest.CaptureFixture[str]) -> None:
+def test_prints_one_line_per_kind(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the coverage lines are machine lines: the same under a Chinese locale (docs/i18n.md)
+    monkeypatch.setenv("SEEDTRAIL_LANG", "zh_CN")
     main(["validate", "coverage", "--seeds", "2", "--scale", "tiny"])
-    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("coverage ")]
+    out = capsys.readouterr().out
+    assert "95% 区间覆盖模拟真实值的比例" in out and "不包含其估计值或低于零的区间" in out
+    lines = [ln for ln in out.splitlines() if ln.startswith("coverage ")]
     assert [ln.split()[1] for ln in lines] == list(KINDS)
     assert all("(2 worlds" in ln for ln in lines)
     # a fraction or n/a, never a made-up number

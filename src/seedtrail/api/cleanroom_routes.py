@@ -16,7 +16,7 @@ from seedtrail.cleanroom.export import release_table
 from seedtrail.cleanroom.report import release_audited
 from seedtrail.cleanroom.rows import load_rows
 from seedtrail.cleanroom.templates import TEMPLATES, ReportRequest
-from seedtrail.core.errors import Forbidden, NotFound
+from seedtrail.core.errors import Forbidden, NotFound, not_found
 from seedtrail.core.principals import Principal
 from seedtrail.core.settings import Settings
 from seedtrail.messages import Msg, term
@@ -95,7 +95,7 @@ def _campaign_brand(conn: Connection, actor: Principal, campaign_id: int) -> int
     brand_id = conn.execute(
         select(campaigns.c.brand_id).where(campaigns.c.id == campaign_id)
     ).scalar()
-    hidden = NotFound(f"campaign {campaign_id} not found")
+    hidden = NotFound(not_found("campaign", campaign_id))
     if brand_id is None:
         raise hidden
     if actor.role == "brand" and brand_id != actor.account_id:

@@ -32,6 +32,7 @@ from math import factorial
 import numpy as np
 
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 PathCount = tuple[Sequence[str], float, float]
 MAX_STATES = 20_000
@@ -65,8 +66,10 @@ def markov_removal_effects(paths: Iterable[PathCount], order: int = 1) -> dict[s
     states = sorted(counts, key=lambda s: (s != _START, s))
     if len(states) > MAX_STATES:
         raise InvalidInput(
-            f"markov order {order} gives {len(states)} states (limit {MAX_STATES}); "
-            "use a lower order or a coarser channel dimension"
+            Msg(
+                "problem.invalid-input.markov_states",
+                {"order": order, "states": len(states), "limit": MAX_STATES},
+            )
         )
     index = {s: i for i, s in enumerate(states)}
     n = len(states)

@@ -39,6 +39,7 @@ from seedtrail.core.errors import AttributionInputError
 from seedtrail.core.settings import Settings
 from seedtrail.intake import flags
 from seedtrail.lake.layout import Lake
+from seedtrail.messages import Msg
 from seedtrail.store import schema as db
 from seedtrail.store.store import Store
 
@@ -54,7 +55,9 @@ class IdentityFile:
 
     def register(self, con: duckdb.DuckDBPyConnection) -> None:
         if not self.path.exists():
-            raise AttributionInputError(f"identity file {self.path} does not exist")
+            raise AttributionInputError(
+                Msg("problem.attribution-input.identity_missing", {"path": str(self.path)})
+            )
         con.execute(
             "CREATE OR REPLACE TEMP VIEW w_identity AS SELECT CAST(community_key AS VARCHAR) "
             "AS community_key, CAST(shop_key AS VARCHAR) AS shop_key, CAST(partner AS VARCHAR) "
@@ -327,14 +330,16 @@ def from_settings(
     room's matches (``cleanroom``, default ``<data dir>/cleanroom/identity`` when it exists) or,
     for an operator owning both sides, an identity file; else by click ids only."""
     if cleanroom is not None and identity is not None:
-        raise AttributionInputError("give --cleanroom or --identity, not both")
+        raise AttributionInputError(Msg("problem.attribution-input.cleanroom_or_identity"))
     chosen: Identity | None = None
     if identity is not None:
         chosen = IdentityFile(identity)
     else:
         root = cleanroom or settings.data_dir / CLEANROOM_DIR
         if cleanroom is not None and not root.is_dir():
-            raise AttributionInputError(f"clean-room folder {root} does not exist")
+            raise AttributionInputError(
+                Msg("problem.attribution-input.cleanroom_missing", {"path": str(root)})
+            )
         chosen = CleanRoomIdentity(root) if root.is_dir() else None
     return Deployment(
         store=store,

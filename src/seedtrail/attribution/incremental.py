@@ -40,6 +40,7 @@ from seedtrail.attribution.inputs import Inputs
 from seedtrail.attribution.report import Source
 from seedtrail.attribution.spec import AttributionSpec, ModelSpec, Windows
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 INCREMENTAL_MODELS = (
     "last_click",
@@ -169,8 +170,10 @@ def run_daily(
     say = progress or (lambda _msg: None)
     if model not in INCREMENTAL_MODELS:
         raise InvalidInput(
-            f"model {model!r} cannot run incrementally (it learns from every path at once); "
-            f"use one of {', '.join(INCREMENTAL_MODELS)} or a full report"
+            Msg(
+                "problem.invalid-input.not_incremental",
+                {"model": repr(model), "allowed": ", ".join(INCREMENTAL_MODELS)},
+            )
         )
     windows = windows or Windows()
     state = None if full else _state(state_dir)
@@ -178,27 +181,32 @@ def run_daily(
     if state is not None:
         if state["model"] != model or state["windows_s"] != _windows_json(windows):
             raise InvalidInput(
-                f"{state_dir} holds credits of model {state['model']} with other windows; "
-                "run with --full to rebuild it"
+                Msg(
+                    "problem.invalid-input.incremental_windows",
+                    {"path": str(state_dir), "model": state["model"]},
+                )
             )
         previous = datetime.fromisoformat(state["as_of"])
         if as_of <= previous:
             raise InvalidInput(
-                f"--as-of {as_of.isoformat()} is not after the last run ({previous})"
+                Msg(
+                    "problem.invalid-input.as_of_not_after",
+                    {"as_of": as_of.isoformat(), "previous": str(previous)},
+                )
             )
     elif full:
         shutil.rmtree(state_dir / "credits", ignore_errors=True)
     con = duckdb.connect()
     try:
         source.register(con, as_of)
-        say("finding the days new events touched")
+        say(Msg("progress.days"))
         days = dirty_days(con, previous, windows.longest)
         total = con.execute("SELECT COUNT(DISTINCT CAST(ts AS DATE)) FROM w_conv").fetchone()
         rows = 0
         if days:
             with tempfile.TemporaryDirectory(prefix="seedtrail-daily-") as tmp:
                 inputs = _inputs(con, Path(tmp), windows.longest)
-                say(f"crediting {len(days)} day(s) ({model})")
+                say(Msg("progress.crediting_days", {"n": len(days), "model": model}))
                 spec = AttributionSpec(model=ModelSpec(name=model), windows=windows)  # type: ignore[arg-type]
                 with DuckDBEngine() as engine:
                     engine.run(spec, inputs)

@@ -12,8 +12,19 @@ from pathlib import Path
 from typing import Literal
 
 from seedtrail.core.errors import AttributionInputError
+from seedtrail.messages import N_, Msg, term
 
 Role = Literal["touches", "conversions", "identity"]
+ROLE_TERMS = (
+    N_("attribution.role.touches"),
+    N_("attribution.role.conversions"),
+    N_("attribution.role.identity"),
+)
+
+
+def role_term(role: str) -> Msg:
+    """A role's name as a message parameter (``touches`` → 触达 in Chinese)."""
+    return term("attribution.role", role)
 
 
 @dataclass(frozen=True)
@@ -77,22 +88,31 @@ class Inputs:
         for role, given in found.items():
             paths = (given,) if isinstance(given, Path) else tuple(given)
             if not paths:
-                raise AttributionInputError(f"no {role} files given")
+                raise AttributionInputError(
+                    Msg("problem.attribution-input.no_files", {"role": role_term(role)})
+                )
             formats = {file_format(p) for p in paths}
             if len(formats) > 1:
-                raise AttributionInputError(f"{role}: mixed Parquet and CSV files")
+                raise AttributionInputError(
+                    Msg("problem.attribution-input.mixed", {"role": role_term(role)})
+                )
             for path in paths:
                 if not path.exists():
-                    raise AttributionInputError(f"{role} file {path} does not exist")
+                    raise AttributionInputError(
+                        Msg(
+                            "problem.attribution-input.file_missing",
+                            {"role": role_term(role), "path": str(path)},
+                        )
+                    )
             out[role] = paths
         return out
 
 
-def describe(paths: Files) -> str:
-    """How error messages name a role's files."""
+def describe(paths: Files) -> str | Msg:
+    """How messages name a role's files (a message parameter)."""
     if len(paths) == 1:
         return str(paths[0])
-    return f"{paths[0]} (and {len(paths) - 1} more files)"
+    return Msg("attribution.files_more", {"first": str(paths[0]), "n": len(paths) - 1})
 
 
 def from_world(world: Path) -> Inputs:
@@ -103,7 +123,10 @@ def from_world(world: Path) -> Inputs:
     for path in (touches, conversions, identity):
         if not path.exists():
             raise AttributionInputError(
-                f"{world} does not look like a sim world: {path} is missing"
+                Msg(
+                    "problem.attribution-input.not_a_world",
+                    {"world": str(world), "path": str(path)},
+                )
             )
     return Inputs(touches, conversions, identity)
 
@@ -111,7 +134,9 @@ def from_world(world: Path) -> Inputs:
 def lake_root(root: Path) -> Path:
     """The lake directory: ``root`` itself, or the ``lake/`` of a data directory."""
     if not root.is_dir():
-        raise AttributionInputError(f"lake {root} does not exist or is not a directory")
+        raise AttributionInputError(
+            Msg("problem.attribution-input.lake_missing", {"path": str(root)})
+        )
     return root / "lake" if (root / "lake").is_dir() else root
 
 
@@ -130,7 +155,9 @@ def lake_conversions(root: Path) -> Files:
     root = lake_root(root)
     conversions = lake_files(root, CONVERSION_KINDS)
     if not conversions:
-        raise AttributionInputError(f"lake {root} holds no back-link events (conversions)")
+        raise AttributionInputError(
+            Msg("problem.attribution-input.lake_no_conversions", {"path": str(root)})
+        )
     return conversions
 
 
@@ -143,7 +170,9 @@ def from_lake(root: Path, identity: Path | None = None) -> Inputs:
     root = lake_root(root)
     touches = lake_files(root, TOUCH_KINDS)
     if not touches:
-        raise AttributionInputError(f"lake {root} holds no front-link events (touches)")
+        raise AttributionInputError(
+            Msg("problem.attribution-input.lake_no_touches", {"path": str(root)})
+        )
     return Inputs(touches, lake_conversions(root), identity)
 
 
@@ -155,21 +184,38 @@ def file_format(path: Path) -> Literal["parquet", "csv"]:
     if suffix in (".csv", ".tsv"):
         return "csv"
     raise AttributionInputError(
-        f"{path}: unknown file type {suffix or '(none)'}; use .parquet or .csv"
+        Msg(
+            "problem.attribution-input.file_type",
+            {"path": str(path), "suffix": suffix or Msg("attribution.no_suffix")},
+        )
     )
 
 
-def resolve_columns(role: Role, path: Path | str, available: list[str]) -> dict[str, str | None]:
+def resolve_columns(
+    role: Role, path: Path | str | Msg, available: list[str]
+) -> dict[str, str | None]:
     """Map each contract column to the file's column name (``None`` when optional and absent)."""
     present = {c.lower(): c for c in available}
     mapping: dict[str, str | None] = {}
     for col in CONTRACT[role]:
         found = next((present[n] for n in (col.name, *col.aliases) if n in present), None)
         if found is None and col.required:
-            alt = f" (or {', '.join(col.aliases)})" if col.aliases else ""
+            key = (
+                N_("problem.attribution-input.no_column_or")
+                if col.aliases
+                else N_("problem.attribution-input.no_column")
+            )
             raise AttributionInputError(
-                f"{role} file {path} has no column {col.name!r}{alt}; "
-                f"it has: {', '.join(available) or 'no columns'}"
+                Msg(
+                    key,
+                    {
+                        "role": role_term(role),
+                        "path": path if isinstance(path, Msg) else str(path),
+                        "column": repr(col.name),
+                        "aliases": ", ".join(col.aliases),
+                        "available": ", ".join(available) or Msg("attribution.no_columns"),
+                    },
+                )
             )
         mapping[col.name] = found
     return mapping

@@ -46,6 +46,7 @@ import pyarrow as pa
 
 from seedtrail.attribution.summary import Z95, t975
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 _N = NormalDist()
 ALPHA = 0.05
@@ -205,7 +206,7 @@ def holdout_share(
     groups' means has variance ``p (1/(N(1-h)) + 1/(N h))``; the lift is detected when
     ``(z_α + z_β) · SE ≤ relative · p``, i.e. ``h (1 - h) ≥ (z_α + z_β)² / (N p relative²)``."""
     if reach <= 0 or baseline <= 0 or relative <= 0 or not 0.0 < power_ < 1.0:
-        raise InvalidInput("reach, baseline and lift must be positive and power in (0, 1)")
+        raise InvalidInput(Msg("problem.invalid-input.lift_inputs"))
     signal = reach * baseline * relative**2
     if not signal > 0 or not math.isfinite(signal):  # a lift too small to detect at all
         return None

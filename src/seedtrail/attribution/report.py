@@ -38,6 +38,7 @@ from seedtrail.attribution.spec import (
 )
 from seedtrail.attribution.store_campaigns import StoreCampaigns
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 # Each table is written sorted by the columns the API looks rows up by, so that DuckDB skips
 # every 2,048-row group whose min/max statistics exclude the key asked for.
@@ -64,9 +65,16 @@ class ReportSpec:
     def __post_init__(self) -> None:
         for m in self.models:
             if m not in MODELS:
-                raise InvalidInput(f"unknown model {m!r}; expected some of {', '.join(MODELS)}")
+                raise InvalidInput(
+                    Msg(
+                        "problem.invalid-input.models_some",
+                        {"model": repr(m), "allowed": ", ".join(MODELS)},
+                    )
+                )
         if self.primary not in self.models:
-            raise InvalidInput(f"primary model {self.primary!r} is not among the models run")
+            raise InvalidInput(
+                Msg("problem.invalid-input.primary_model", {"model": repr(self.primary)})
+            )
 
     def attribution(self, model: str) -> AttributionSpec:
         return AttributionSpec(
@@ -134,10 +142,10 @@ def _each_model(
     choice and the calibration per campaign."""
     attributed: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="seedtrail-report-") as tmp:
-        say("preparing inputs")
+        say(Msg("progress.preparing"))
         inputs = world.engine_inputs(con, Path(tmp))
         for model in spec.models:
-            say(f"crediting ({model})")
+            say(Msg("progress.crediting_model", {"model": model}))
             table = credit_model(con, spec, model, inputs)
             attributed[model] = calibration.attributed_by_campaign(con, table)
             each(model, table)
@@ -145,7 +153,7 @@ def _each_model(
         rows = lifts.to_pylist()
         base, figures, why = calibration.choose_base(rows, attributed, spec.primary)
         campaigns, pool = calibration.per_campaign(rows, attributed[base])
-        say(f"calibrating {base} by the measured lift")
+        say(Msg("progress.calibrating_base", {"model": base}))
         table = credit_model(con, spec, base, inputs, calibration.calibration_of(campaigns))
         each(calibration.MODEL, table)
         con.execute(f"DROP TABLE {table}")
@@ -217,7 +225,7 @@ def score(
         world.register_truth(con, world.WorldDir(truth_world))
         world.touch_keys(con)
         scores: list[dict[str, object]] = []
-        say("measuring lift")
+        say(Msg("progress.lift"))
         lifts = _lift_with_truth(con, spec)
 
         def each(model: str, table: str) -> None:
@@ -269,7 +277,7 @@ def build_from(source: Source, spec: ReportSpec, progress: Progress | None = Non
             if scoring:
                 scores.append(truth.score(con, model, table))
 
-        say("measuring lift")
+        say(Msg("progress.lift"))
         lifts = _lift_with_truth(con, spec)
         chosen = _each_model(con, spec, lifts, each, say)
         all_funnels = pa.concat_tables(funnels)

@@ -24,6 +24,7 @@ import duckdb
 
 from seedtrail.attribution.dialect import literal
 from seedtrail.core.errors import InvalidInput, NotFound, ReportOutdated
+from seedtrail.messages import N_, Msg
 
 FORMAT_VERSION = 4
 """The report layout this build writes and reads (``format_version`` in ``report.json``; a run
@@ -128,11 +129,12 @@ class StoredReport:
         if found == FORMAT_VERSION:
             return
         newer = isinstance(found, int) and found > FORMAT_VERSION
+        key = N_("problem.report-outdated.newer") if newer else N_("problem.report-outdated.older")
         raise ReportOutdated(
-            f"the published attribution report (run {self.meta.get('run_id')}) was built by "
-            f"{'a newer' if newer else 'an older'} version of seedtrail (report format {found}; "
-            f"this version reads format {FORMAT_VERSION}); rebuild it with `seedtrail report "
-            "build`",
+            Msg(
+                key,
+                {"run": str(self.meta.get("run_id")), "found": found, "expected": FORMAT_VERSION},
+            ),
             run_id=self.meta.get("run_id"),
             format_version=found,
             expected_format_version=FORMAT_VERSION,
@@ -166,7 +168,10 @@ class StoredReport:
         model = requested or str(meta["primary_model"])
         if model not in meta["models"]:
             raise InvalidInput(
-                f"model {model!r} is not in this report; it has {', '.join(meta['models'])}"
+                Msg(
+                    "problem.invalid-input.model_not_in_report",
+                    {"model": repr(model), "models": ", ".join(meta["models"])},
+                )
             )
         return model
 
@@ -180,9 +185,7 @@ def _published(data_dir: Path) -> tuple[Path, os.stat_result] | None:
     try:
         return path, (path / "report.json").stat()
     except FileNotFoundError:
-        raise NotFound(
-            f"the published attribution report at {path} is missing; run a new one"
-        ) from None
+        raise NotFound(Msg("problem.not-found.report", {"path": str(path)})) from None
 
 
 def latest(data_dir: Path, con: duckdb.DuckDBPyConnection | None = None) -> StoredReport | None:

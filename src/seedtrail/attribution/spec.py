@@ -54,8 +54,7 @@ def parse_duration(text: str, *, what: str = "duration") -> timedelta:
     m = _DURATION.match(text)
     if not m:
         raise InvalidInput(
-            f"{what}: cannot read {text!r} as a duration; use a number and a unit "
-            "s, m, h, d or w, e.g. 15d or 12h"
+            Msg("problem.invalid-input.duration", {"what": what, "text": repr(text)})
         )
     return timedelta(seconds=float(m.group(1)) * _UNIT[m.group(2)])
 
@@ -63,7 +62,7 @@ def parse_duration(text: str, *, what: str = "duration") -> timedelta:
 def _check_window(name: str, value: timedelta) -> None:
     if not MIN_WINDOW <= value <= MAX_WINDOW:
         raise InvalidInput(
-            f"{name} window {value} is out of range: windows must be from 1 hour to 30 days"
+            Msg("problem.invalid-input.window_range", {"name": name, "value": str(value)})
         )
 
 
@@ -102,7 +101,12 @@ class Windows:
             return self.named(kind)
         if kind in WINDOW_OF_KIND:
             return self.named(WINDOW_OF_KIND[kind])
-        raise InvalidInput(f"unknown touch kind {kind!r}; expected one of {', '.join(TOUCH_KINDS)}")
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.touch_kind",
+                {"kind": repr(kind), "allowed": ", ".join(TOUCH_KINDS)},
+            )
+        )
 
     def micros_by_kind(self) -> dict[str, int]:
         return {k: int(self.for_kind(k).total_seconds() * 1_000_000) for k in TOUCH_KINDS}
@@ -124,20 +128,34 @@ class ModelSpec:
 
     def __post_init__(self) -> None:
         if self.name not in MODELS:
-            raise InvalidInput(f"unknown model {self.name!r}; expected one of {', '.join(MODELS)}")
+            raise InvalidInput(
+                Msg(
+                    "problem.invalid-input.model",
+                    {"model": repr(self.name), "allowed": ", ".join(MODELS)},
+                )
+            )
         if self.half_life <= timedelta(0):
-            raise InvalidInput(f"half-life must be positive, got {self.half_life}")
+            raise InvalidInput(
+                Msg("problem.invalid-input.half_life", {"value": str(self.half_life)})
+            )
         first, middle, last = self.position_weights
         if min(self.position_weights) < 0 or abs(first + middle + last - 1.0) > 1e-9:
             raise InvalidInput(
-                f"position weights {self.position_weights} must be non-negative and sum to 1"
+                Msg(
+                    "problem.invalid-input.position_weights",
+                    {"value": str(self.position_weights)},
+                )
             )
         if self.markov_order not in (1, 2, 3):
-            raise InvalidInput(f"markov order must be 1, 2 or 3, got {self.markov_order}")
+            raise InvalidInput(
+                Msg("problem.invalid-input.markov_order", {"value": self.markov_order})
+            )
         if self.channel not in CHANNEL_DIMENSIONS:
             raise InvalidInput(
-                f"channel dimension {self.channel!r} unknown; expected one of "
-                f"{', '.join(CHANNEL_DIMENSIONS)}"
+                Msg(
+                    "problem.invalid-input.channel_dimension",
+                    {"value": repr(self.channel), "allowed": ", ".join(CHANNEL_DIMENSIONS)},
+                )
             )
 
     @property
@@ -158,10 +176,14 @@ class Filters:
             object.__setattr__(self, "note_ids", tuple(str(n) for n in self.note_ids))
         for kind in self.touch_kinds or ():
             if kind not in TOUCH_KINDS:
-                raise InvalidInput(f"filter: unknown touch kind {kind!r}")
+                raise InvalidInput(
+                    Msg("problem.invalid-input.filter_touch_kind", {"kind": repr(kind)})
+                )
         for kind in self.conversion_kinds or ():
             if kind not in CONVERSION_KINDS:
-                raise InvalidInput(f"filter: unknown conversion kind {kind!r}")
+                raise InvalidInput(
+                    Msg("problem.invalid-input.filter_conversion_kind", {"kind": repr(kind)})
+                )
 
 
 @dataclass(frozen=True)
@@ -196,10 +218,13 @@ class AttributionSpec:
         for col in self.group_by:
             if col not in allowed:
                 raise InvalidInput(
-                    f"cannot group by {col!r}; expected some of {', '.join(allowed)}"
+                    Msg(
+                        "problem.invalid-input.group_by",
+                        {"column": repr(col), "allowed": ", ".join(allowed)},
+                    )
                 )
         if not self.group_by:
-            raise InvalidInput("group_by needs at least one column")
+            raise InvalidInput(Msg("problem.invalid-input.group_by_empty"))
 
     def with_model(self, name: ModelName, **params: object) -> AttributionSpec:
         return replace(self, model=replace(self.model, name=name, **params))  # type: ignore[arg-type]

@@ -38,6 +38,7 @@ from seedtrail.attribution.inputs import Inputs, lake_conversions
 from seedtrail.attribution.rollup import ITEM_KEY
 from seedtrail.contracts import SHOP_EVENT
 from seedtrail.core.errors import AttributionInputError
+from seedtrail.messages import Msg
 
 if TYPE_CHECKING:
     from seedtrail.attribution.store_campaigns import StoreCampaigns
@@ -76,12 +77,16 @@ class WorldDir:
 
     def check(self) -> None:
         if not self.root.is_dir():
-            raise AttributionInputError(f"world directory {self.root} does not exist")
+            raise AttributionInputError(
+                Msg("problem.attribution-input.world_missing", {"path": str(self.root)})
+            )
         missing = [rel for rel in FILES.values() if not (self.root / rel).exists()]
         if missing:
             raise AttributionInputError(
-                f"{self.root} is not a complete world written by `seedtrail sim`: "
-                f"missing {', '.join(missing)}"
+                Msg(
+                    "problem.attribution-input.world_incomplete",
+                    {"path": str(self.root), "missing": ", ".join(missing)},
+                )
             )
 
     def parquet(self, name: str) -> str:
@@ -156,7 +161,12 @@ def register(
             kind = "TABLE" if name == "w_conv" else "VIEW"
             con.execute(f"CREATE OR REPLACE TEMP {kind} {name} AS {sql}")
     except duckdb.Error as exc:
-        raise AttributionInputError(f"cannot read the world in {world.root}: {exc}") from exc
+        raise AttributionInputError(
+            Msg(
+                "problem.attribution-input.world_unreadable",
+                {"path": str(world.root), "error": str(exc)},
+            )
+        ) from exc
 
 
 def touch_keys(con: duckdb.DuckDBPyConnection) -> None:
@@ -214,7 +224,9 @@ def register_truth(con: duckdb.DuckDBPyConnection, world: WorldDir) -> None:
     """``w_truth``: a simulated world's true conversions, for scoring only."""
     path = world.path("truth")
     if not path.exists():
-        raise AttributionInputError(f"{world.root} has no ground truth ({path} is missing)")
+        raise AttributionInputError(
+            Msg("problem.attribution-input.no_truth", {"world": str(world.root), "path": str(path)})
+        )
     con.execute(
         "CREATE OR REPLACE TEMP VIEW w_truth AS SELECT * REPLACE (CAST(note_id AS VARCHAR) AS "
         f"note_id) FROM {world.parquet('truth')}"

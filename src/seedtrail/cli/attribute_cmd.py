@@ -87,8 +87,8 @@ def attribute_cmd(
     started = time.perf_counter()
     with progress(cli_msg("cli.attribute.starting", engine=engine_name), count=False) as bar:
 
-        def say(message: str) -> None:
-            bar.say(f"attribute: {message}")
+        def say(message: Msg | str) -> None:
+            bar.say(cli_msg("cli.attribute.step", step=message))
 
         with open_engine(engine_name) as engine:
             engine.run(spec, inputs, progress=say)

@@ -18,10 +18,11 @@ from seedtrail.attribution import metrics, runs
 if TYPE_CHECKING:
     from seedtrail.attribution.report import ReportSpec
 from seedtrail.attribution.spec import MODELS, Windows, parse_duration
-from seedtrail.cli.context import console, state
+from seedtrail.cli.context import cli_msg, console, lang, state
 from seedtrail.cli.progress import progress
+from seedtrail.cli.report_text import CALIBRATION_HEADS, SCORE_HEADS, status_key
 from seedtrail.core.errors import InvalidInput
-from seedtrail.messages import Msg
+from seedtrail.messages import N_, Msg
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
@@ -78,8 +79,8 @@ def _spec(
 
 @contextmanager
 def _progress() -> Iterator[Any]:
-    with progress("attribution: starting", count=False) as bar:
-        yield lambda msg: bar.say(f"attribution: {msg}")
+    with progress(cli_msg("cli.report.starting"), count=False) as bar:
+        yield lambda msg: bar.say(cli_msg("cli.report.step", step=msg))
 
 
 def _fmt(value: Any, digits: int = 2) -> str:
@@ -106,24 +107,29 @@ def print_scores(scores: list[dict[str, Any]]) -> None:
         "campaign_gmv_error",
     )
     cols = tuple(c for c in cols if any(c in r for r in scores)) or cols[:1]
-    table = Table(*cols, title="models against the ground truth (per-note purchases)")
+    heads = (cli_msg(SCORE_HEADS[c]) for c in cols)
+    table = Table(*heads, title=cli_msg("cli.report.scores_title"))
     for row in sorted(scores, key=lambda r: r["wmape"] if r["wmape"] is not None else 1e9):
         table.add_row(*(_fmt(row.get(c), 3) for c in cols))
     console.print(table)
 
 
 def print_lift(lifts: list[dict[str, Any]], attributed: dict[str, float] | None = None) -> None:
+    lang_ = lang()
     table = Table(
-        "campaign",
-        f"{metrics.label('incremental_purchases', 'en')} [95% CI]",
-        "true",
-        f"{metrics.get('incremental_gmv').heading('en')} [95% CI]",
-        "true GMV",
-        metrics.label("mde", "en"),
-        f"{metrics.label('power', 'en')} (20% lift)",
-        *(["attributed", "over/under"] if attributed is not None else []),
-        title="lift from the randomized holdout (two-sided t test, 5% level; "
-        "at least 5 buying viewers per group)",
+        cli_msg("cli.report.col.campaign"),
+        cli_msg("cli.report.col.ci", what=metrics.label("incremental_purchases", lang_)),
+        cli_msg("cli.report.col.true"),
+        cli_msg("cli.report.col.ci", what=metrics.get("incremental_gmv").heading(lang_)),
+        cli_msg("cli.report.col.true_gmv"),
+        metrics.label("mde", lang_),
+        cli_msg("cli.report.col.power", what=metrics.label("power", lang_)),
+        *(
+            [cli_msg("cli.report.col.attributed"), cli_msg("cli.report.col.over_under")]
+            if attributed is not None
+            else []
+        ),
+        title=cli_msg("cli.report.lift_title"),
     )
     for r in lifts:
         extra = []
@@ -140,8 +146,8 @@ def print_lift(lifts: list[dict[str, Any]], attributed: dict[str, float] | None 
             f"{_fmt(r['incremental_gmv_ci_high'], 0)}]"
         )
         if r.get("enough_data") is False:
-            purchases = gmv = (
-                f"not enough data ({r['buyers_exposed']} / {r['buyers_holdout']} buyers)"
+            purchases = gmv = cli_msg(
+                "cli.report.not_enough", exposed=r["buyers_exposed"], holdout=r["buyers_holdout"]
             )
         table.add_row(
             r["key"],
@@ -158,40 +164,37 @@ def print_lift(lifts: list[dict[str, Any]], attributed: dict[str, float] | None 
 
 def print_calibration(chosen: dict[str, Any]) -> None:
     """The default model, why, and the calibration by lift per campaign."""
-    console.print(f"default model: {chosen['model']}: {chosen['why']}")
+    console.print(cli_msg("cli.report.default_model", model=chosen["model"], why=chosen["why"]))
     for model, f in sorted(chosen["agreement"].items()):
         console.print(
-            f"  {model}: |attributed − incremental| {_fmt(f.get('gap_purchases'), 1)} purchases "
-            f"(relative {_fmt(f['error'], 3)}) over {f['campaigns']} campaign(s)"
+            cli_msg(
+                "cli.report.agreement",
+                model=model,
+                gap=_fmt(f.get("gap_purchases"), 1),
+                error=_fmt(f["error"], 3),
+                n=f["campaigns"],
+            )
         )
     cal = chosen["calibrated"]
     table = Table(
-        "campaign",
-        "status",
-        "attributed",
-        "own factor",
-        "factor",
-        "calibrated [95% CI]",
-        title=f"calibrated by lift (base model {cal['base_model']}; uncalibrated where no lift "
-        "is measured)",
+        *map(cli_msg, CALIBRATION_HEADS),
+        title=cli_msg("cli.report.calibration_title", model=cal["base_model"]),
     )
     pool = cal.get("pooled")
     if pool:
-        console.print(
-            f"  pooled factor {_fmt(pool['factor'], 3)} ± {_fmt(pool['sd'], 3)} (prior "
-            f"{_fmt(pool['prior'], 1)} ± {_fmt(pool['prior_sd'], 1)}, "
-            f"{'updated by' if pool['measured'] else 'no'} pooled lift; spread between "
-            f"campaigns {_fmt(pool['tau'], 3)})"
-        )
+        figures = {k: _fmt(pool[k], 3) for k in ("factor", "sd", "tau")}
+        key = N_("cli.report.pooled_measured") if pool["measured"] else N_("cli.report.pooled")
+        prior = {"prior": _fmt(pool["prior"], 1), "prior_sd": _fmt(pool["prior_sd"], 1)}
+        console.print(cli_msg(key, **figures, **prior))
     for r in cal["campaigns"]:
         ci = (
             f" [{_fmt(r['calibrated_ci_low'], 1)}, {_fmt(r['calibrated_ci_high'], 1)}]"
             if r["calibrated_ci_low"] is not None
-            else " (uncalibrated)"
+            else cli_msg("cli.report.uncalibrated")
         )
         table.add_row(
             r["campaign"],
-            r["status"].replace("_", " "),
+            cli_msg(status_key(r["status"])),
             _fmt(r["attributed_purchases"], 1),
             _fmt(r.get("raw_factor"), 3),
             _fmt(r["factor"], 3),
@@ -208,9 +211,9 @@ def print_report(report: runs.StoredReport) -> None:
     )
     heads = ("impressions", "reads", "clicks", "purchases", "gmv", "spend", "roas", "sample_rate")
     table = Table(
-        "campaign",
-        *(metrics.get(h).heading("en") for h in heads),
-        title=f"boosted traffic per campaign ({model})",
+        cli_msg("cli.report.col.campaign"),
+        *(metrics.get(h).heading(lang()) for h in heads),
+        title=cli_msg("cli.report.funnel_title", model=model),
     )
     for r in rows:
         table.add_row(
@@ -311,9 +314,8 @@ def build_cmd(
     if publish:
         runs.publish(settings.data_dir, target)
     print_report(runs.StoredReport(target))
-    console.print(
-        f"report {report.meta['run_id']} written to {target}" + (" (published)" if publish else "")
-    )
+    key = N_("cli.report.published") if publish else N_("cli.report.written")
+    console.print(cli_msg(key, run=report.meta["run_id"], path=str(target)))
 
 
 @report_app.command("score")
@@ -381,10 +383,22 @@ def daily_cmd(
     with open_store(settings) as store, _progress() as say:
         source = _deployment(settings, store, cleanroom, identity, uncounted)
         result = run_daily(source, target, model, spec.as_of, full=full, progress=say)
-    since = f"since {result.previous.isoformat()}" if result.previous else "first run"
-    days = ", ".join(d.isoformat() for d in result.days_recomputed) or "none"
+    since = (
+        cli_msg("cli.report.since", at=result.previous.isoformat())
+        if result.previous
+        else cli_msg("cli.report.first_run")
+    )
+    days = ", ".join(d.isoformat() for d in result.days_recomputed) or cli_msg("cli.report.none")
     console.print(
-        f"{model} credits up to {result.as_of.isoformat()} ({since}): recomputed "
-        f"{len(result.days_recomputed)} of {result.days_total} day(s) [{days}], "
-        f"{result.rows_written:,} rows, in {target}"
+        cli_msg(
+            "cli.report.daily",
+            model=model,
+            as_of=result.as_of.isoformat(),
+            since=since,
+            n=len(result.days_recomputed),
+            total=result.days_total,
+            days=days,
+            rows=f"{result.rows_written:,}",
+            path=str(target),
+        )
     )

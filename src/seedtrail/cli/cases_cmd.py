@@ -5,10 +5,12 @@ The CLI acts as an operator (``operator:cli:<user>``); everything it does is aud
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -18,7 +20,8 @@ from seedtrail.cli.progress import progress
 from seedtrail.cli.store_cmd import cli_actor, show_rows
 from seedtrail.core.errors import InvalidInput, validated
 from seedtrail.enforcement import actions, appeals, autopolicy, cases, groups, intake, queue
-from seedtrail.messages import Msg, term
+from seedtrail.messages import N_, Msg, term
+from seedtrail.web.views import case_text
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
@@ -104,14 +107,18 @@ def list_cmd(
             offset=offset,
             cursor=after,
         )
+        names = case_text.Names.load(conn, *case_text.ids_of(found.rows))
     rows = found.rows
     if found.next:
-        typer.echo(f"next page: --after {found.next}", err=True)
+        typer.echo(cli_msg("cli.cases.next_page", cursor=found.next), err=True)
     if as_json:
         show_rows(rows, True, "")
         return
     keys = ("id", "severity_name", "reach", "status", "detector", "subject_type", "subject_id")
-    brief = [{k: r[k] for k in keys} | {"summary": r["summary"][:60]} for r in rows]
+    t = partial(messages.translate, lang())
+    brief = [
+        {k: r[k] for k in keys} | {"summary": case_text.summary(t, r, names)[:60]} for r in rows
+    ]
     show_rows(brief, False, messages.render(lang(), term("resource", "cases")))
 
 
@@ -120,55 +127,88 @@ def show_cmd(ctx: typer.Context, ident: int, as_json: bool = typer.Option(False,
     """A case: summary, evidence (findings highlighted ⟦like this⟧), actions and appeal."""
     with open_store(ctx) as store, store.read() as conn:
         row = cases.detail(conn, cli_actor(), ident)
+        names = case_text.Names.load(conn, *case_text.ids_of([row]))
     if as_json:
         typer.echo(json.dumps(row, ensure_ascii=False, default=str, indent=1))
         return
-    _print_case(row)
+    _print_case(row, names)
 
 
-def _print_case(row: dict[str, Any]) -> None:
-    console.print(
-        Panel(
-            f"{row['summary']}\n[dim]{row['subject_type']} {row['subject_id']} · owner "
-            f"{row['owner_account_id']} · {row['detector']} · {row['severity_name']} · reach "
-            f"{row['reach']} · {row['status']}[/]",
-            title=f"case {row['id']}",
-        ),
-        highlight=False,
+def _print_case(row: dict[str, Any], names: case_text.Names) -> None:
+    """A case for people, in the terminal's language (the summary from its code, as the
+    dashboard shows it; the evidence's own words and values as they are)."""
+    t = partial(messages.translate, lang())
+    owner = row["owner_account_id"]
+    meta = cli_msg(
+        "cli.cases.show.meta",
+        subject=case_text.subject(t, row, names),
+        owner=names.account(owner) if owner is not None else "—",
+        detector=case_text.term(t, "detector", row["detector"]),
+        severity=case_text.term(t, "severity", row["severity_name"]),
+        reach=row["reach"],
+        status=case_text.term(t, "case.status", row["status"]),
     )
+    summary = case_text.summary(t, row, names)
+    title = cli_msg("cli.cases.show.title", id=row["id"])
+    console.print(Panel(f"{escape(summary)}\n[dim]{escape(meta)}[/]", title=title), highlight=False)
     ev = row["evidence"]
     if ev.get("highlighted"):
-        console.print(f"  text: {ev['highlighted']}", highlight=False, markup=False)
+        said = cli_msg("cli.cases.show.text", text=ev["highlighted"])
+        console.print(said, highlight=False, markup=False)
     for f in ev.get("findings", []):
-        console.print(f"  • {f['kind']} {f.get('value')} at {f['span']}", highlight=False)
+        said = cli_msg(
+            "cli.cases.show.finding", kind=f["kind"], value=f.get("value"), span=f["span"]
+        )
+        console.print(said, highlight=False, markup=False)
     camp = ev.get("campaign")
     if camp:
         console.print(
-            f"  campaign {camp['key'][:12]}: {len(camp.get('accounts', []))} accounts, "
-            f"{camp['comment_count']} comments on {len(camp['notes'])} notes, span {camp['span']}",
-            highlight=False,
-        )
+            cli_msg("cli.cases.show.campaign", key=camp["key"][:12],
+                    accounts=len(camp.get("accounts", [])), comments=camp["comment_count"],
+                    notes=len(camp["notes"]), span=camp["span"]),
+            highlight=False, markup=False,
+        )  # fmt: skip
         for e in camp.get("timeline", [])[:10]:
             console.print(
-                f"    {e['ts']}  account {e['account']} on note {e['note']}: {e['text']}",
-                highlight=False,
-                markup=False,
-            )
+                cli_msg("cli.cases.show.timeline", ts=e["ts"], account=e["account"],
+                        note=e["note"], text=e["text"]),
+                highlight=False, markup=False,
+            )  # fmt: skip
     if row["actions"]:
-        table = Table("action", "what", "by", "when", "reason", "reversed", title="actions")
-        for a in row["actions"]:
-            reversed_ = f"{a['reversed_at']} ({a['reversal_reason']})" if a["reversed_at"] else ""
-            table.add_row(
-                str(a["id"]), a["action"], a["actor"], str(a["created_at"]), a["reason"], reversed_
-            )
-        console.print(table)
+        _print_actions(row["actions"], t)
     if row["appeal"]:
         ap = row["appeal"]
+        outcome = case_text.term(t, "case.outcome", ap["outcome"]) if ap["outcome"] else None
         console.print(
-            f"  appeal {ap['id']} by {ap['filed_by']}: {ap['statement']} → "
-            f"{ap['outcome'] or 'pending'} {ap['reviewer'] or ''} {ap['decision_reason'] or ''}",
-            highlight=False,
+            cli_msg("cli.cases.show.appeal", id=ap["id"], by=ap["filed_by"],
+                    statement=ap["statement"], outcome=outcome or cli_msg("cli.cases.show.pending"),
+                    reviewer=ap["reviewer"] or "", reason=ap["decision_reason"] or ""),
+            highlight=False, markup=False,
+        )  # fmt: skip
+
+
+def _print_actions(rows: list[dict[str, Any]], t: case_text.Translate) -> None:
+    table = Table(
+        *map(cli_msg, ACTION_HEADS), title=cli_msg("cli.cases.show.actions"), highlight=False
+    )
+    for a in rows:
+        reversed_ = f"{a['reversed_at']} ({a['reversal_reason']})" if a["reversed_at"] else ""
+        table.add_row(
+            str(a["id"]),
+            case_text.term(t, "action", a["action"]),
+            a["actor"],
+            str(a["created_at"]),
+            a["reason"],
+            reversed_,
         )
+    console.print(table)
+
+
+ACTION_HEADS = (
+    *(N_("cli.cases.show.col.action"), N_("cli.cases.show.col.what")),
+    *(N_("cli.cases.show.col.by"), N_("cli.cases.show.col.when")),
+    *(N_("cli.cases.show.col.reason"), N_("cli.cases.show.col.reversed")),
+)
 
 
 @cases_app.command("open")

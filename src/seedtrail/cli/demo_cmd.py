@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from seedtrail.cli.context import console, state
+from seedtrail.cli.context import console, lang, state
 from seedtrail.core.errors import InvalidInput
 from seedtrail.core.settings import load_settings
 from seedtrail.messages import Msg
@@ -76,7 +76,7 @@ def demo(
         data_dir=data_dir,
         database_url=f"sqlite:///{(data_dir / 'seedtrail.db').resolve()}",
     )
-    demo_mod.run(settings, console, world_scale=scale if world else None)
+    demo_mod.run(settings, console, world_scale=scale if world else None, lang=lang())
     if serve:
         from seedtrail.cli.links_cmd import serve as serve_cmd
 

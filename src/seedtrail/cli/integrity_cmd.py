@@ -190,12 +190,17 @@ def evaluate_cmd(
         report["organic"] = _organic(organic)
     if json_out is not None:
         json_out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-        console.print(f"figures written to {json_out}")
+        console.print(cli_msg("cli.integrity.eval.written", path=str(json_out)))
 
 
 def _fig(value: float | None, digits: int = 4) -> str:
     """A figure, or ``n/a`` when its count was empty (never a perfect score by default)."""
-    return "n/a" if value is None else f"{value:.{digits}f}"
+    return cli_msg("cli.integrity.eval.na") if value is None else f"{value:.{digits}f}"
+
+
+def _heads() -> tuple[str, str]:
+    """The precision and recall columns' headings."""
+    return cli_msg("cli.integrity.eval.col.precision"), cli_msg("cli.integrity.eval.col.recall")
 
 
 def _organic(path: Path) -> dict[str, object]:
@@ -214,7 +219,12 @@ def _organic(path: Path) -> dict[str, object]:
             flagged.append({"text": text, "findings": [f.to_json() for f in found]})
     per_10k = 10_000 * len(flagged) / max(1, len(texts))
     console.print(
-        f"{len(flagged)} of {len(texts):,} distinct texts flagged ({per_10k:.1f} per 10k):"
+        cli_msg(
+            "cli.integrity.eval.organic",
+            n=len(flagged),
+            texts=f"{len(texts):,}",
+            per_10k=f"{per_10k:.1f}",
+        )
     )
     for item in flagged:
         kinds = ", ".join(f"{f['kind']}={f['value']}" for f in item["findings"])  # type: ignore[index]
@@ -227,10 +237,13 @@ def _eval_independent(world: Path | None, seeds: int) -> Any:
     """`integrity evaluate --part independent`: print its table, return its figures."""
     from seedtrail.integrity.evaluation.independent_eval import evaluate
 
-    with console.status("independent corpus: real reviews, sound and shape tables"):
+    with console.status(cli_msg("cli.integrity.eval.independent_status")):
         ind = evaluate()
-    table = Table("split", "precision", "recall", "positives", "negatives", "FP / 10k",
-                  title="diversion, independent corpus (never used for tuning)")  # fmt: skip
+    table = Table(cli_msg("cli.integrity.eval.col.split"), *_heads(),
+                  cli_msg("cli.integrity.eval.col.positives"),
+                  cli_msg("cli.integrity.eval.col.negatives"),
+                  cli_msg("cli.integrity.eval.col.fp_10k"),
+                  title=cli_msg("cli.integrity.eval.independent_title"))  # fmt: skip
     for split, row in ind.items():
         table.add_row(split, _fig(row["precision"]), _fig(row["recall"]),
                       str(row["positives"]), str(row["negatives"]),
@@ -247,16 +260,20 @@ def _eval_diversion(world: Path | None, seeds: int) -> Any:
 
     div = score(generate(), DiversionDetector()).as_dict()
     table = Table(
-        "family",
-        "recall",
-        title="diversion, TUNING corpus (seed 7; shares the detector's cues)",
+        cli_msg("cli.integrity.eval.col.family"),
+        cli_msg("cli.integrity.eval.col.recall"),
+        title=cli_msg("cli.integrity.eval.tuning_title"),
     )
     for fam, r in div["recall_by_family"].items():
         table.add_row(fam, f"{r:.3f}")
     console.print(table)
     console.print(
-        f"tuning figures: recall {_fig(div['recall'])}, precision {_fig(div['precision'])}, "
-        f"{_fig(div['fp_per_10k_organic'], 2)} false positives per 10k organic comments"
+        cli_msg(
+            "cli.integrity.eval.tuning",
+            recall=_fig(div["recall"]),
+            precision=_fig(div["precision"]),
+            fp=_fig(div["fp_per_10k_organic"], 2),
+        )
     )
     return div
 
@@ -265,10 +282,13 @@ def _eval_injected(world: Path | None, seeds: int) -> Any:
     """`integrity evaluate --part injected`: print its table, return its figures."""
     from seedtrail.integrity.evaluation.campaign_eval import grid
 
-    with console.status("injected blocks: 42 settings"):
+    with console.status(cli_msg("cli.integrity.eval.injected_status")):
         rows = grid(seeds=range(1, seeds + 1))
-    table = Table("density", "camouflage", "hijacked", "precision", "recall", "F1", "min F1",
-                  title=f"campaigns, 200x200 injected blocks ({seeds} seeds each)")  # fmt: skip
+    table = Table(cli_msg("cli.integrity.eval.col.density"),
+                  cli_msg("cli.integrity.eval.col.camouflage"),
+                  cli_msg("cli.integrity.eval.col.hijacked"), *_heads(), "F1",
+                  cli_msg("cli.integrity.eval.col.min_f1"),
+                  title=cli_msg("cli.integrity.eval.injected_title", seeds=seeds))  # fmt: skip
     for r in rows:
         table.add_row(str(r["density"]), str(r["camouflage"]), str(r["hijacked"]),
                       f"{r['precision']:.3f}", f"{r['recall']:.3f}", f"{r['f1']:.3f}",
@@ -283,10 +303,14 @@ def _eval_world(world: Path | None, seeds: int) -> Any:
         raise InvalidInput(Msg("problem.invalid-input.part_world"))
     from seedtrail.integrity.evaluation.world_eval import evaluate_world
 
-    with console.status(f"scanning and finding campaigns in {world}"):
+    with console.status(cli_msg("cli.integrity.eval.world_status", world=str(world))):
         rep = evaluate_world(world).as_dict()
-    table = Table("content", "label", "precision", "recall", "truly bad", "flagged",
-                  "FP / 10k clean", title=f"world {world} (simulator truth)")  # fmt: skip
+    table = Table(cli_msg("cli.integrity.eval.col.content"),
+                  cli_msg("cli.integrity.eval.col.label"), *_heads(),
+                  cli_msg("cli.integrity.eval.col.truly_bad"),
+                  cli_msg("cli.integrity.eval.col.flagged"),
+                  cli_msg("cli.integrity.eval.col.fp_10k_clean"),
+                  title=cli_msg("cli.integrity.eval.world_title", world=str(world)))  # fmt: skip
     for row in rep["scan"]["per_type"]:
         table.add_row(row["content"], row["label"], _fig(row["precision"]),
                       _fig(row["recall"]), str(row["actual"]), str(row["predicted"]),
@@ -294,9 +318,13 @@ def _eval_world(world: Path | None, seeds: int) -> Any:
     console.print(table)
     dup = rep["scan"]["duplicates"]
     console.print(
-        f"duplicates: {dup['flagged']} comments flagged, organic share "
-        f"{_fig(dup['organic_share_of_flagged'])}; campaigns: precision "
-        f"{_fig(rep['campaigns']['precision'])}, recall {_fig(rep['campaigns']['recall'])}"
+        cli_msg(
+            "cli.integrity.eval.world",
+            flagged=dup["flagged"],
+            organic=_fig(dup["organic_share_of_flagged"]),
+            precision=_fig(rep["campaigns"]["precision"]),
+            recall=_fig(rep["campaigns"]["recall"]),
+        )
     )
     return rep
 

@@ -25,6 +25,7 @@ from seedtrail.cli import (
     links_cmd,
     sim_cmd,
     store_cmd,
+    usage,
     validate_cmd,
 )
 from seedtrail.cli.context import CliState, cli_msg, err_console
@@ -108,7 +109,11 @@ def main(argv: list[str] | None = None) -> None:
 
         # typer vendors its own click: its usage errors are typer.TyperException, not click's
         if isinstance(exc, click.ClickException | typer.TyperException) and hasattr(exc, "show"):
-            exc.show()
+            if hasattr(exc, "format_message") and hasattr(exc, "ctx"):  # a usage error
+                for line in usage.lines(exc, cli_lang()):
+                    err_console.print(line, markup=False, highlight=False)
+            else:
+                exc.show()
             sys.exit(getattr(exc, "exit_code", 2))
         if debug:
             raise

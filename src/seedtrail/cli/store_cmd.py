@@ -50,6 +50,16 @@ def parse_pairs(pairs: list[str]) -> dict[str, object]:
     return out
 
 
+def heading(column: str) -> str:
+    """A table column's heading: in English the field's name (as in ``--json``), in another
+    language the dashboard's heading of that column (``col.<name>``) where it has one."""
+    reader = lang()
+    key = f"col.{column}"
+    return (
+        messages.translate(reader, key) if reader != "en" and messages.has(reader, key) else column
+    )
+
+
 def show_rows(rows: list[dict[str, object]], as_json: bool, title: str) -> None:
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, default=str, indent=1))
@@ -57,7 +67,7 @@ def show_rows(rows: list[dict[str, object]], as_json: bool, title: str) -> None:
     if not rows:
         console.print("[dim]" + cli_msg("cli.store.none", what=title) + "[/]")
         return
-    table = Table(*rows[0].keys(), title=title)
+    table = Table(*map(heading, rows[0]), title=title)
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row.values()))
     console.print(table)

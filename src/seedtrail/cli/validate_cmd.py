@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from seedtrail.cli.context import console
+from seedtrail.cli.context import cli_msg, console
 from seedtrail.cli.progress import progress
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
@@ -24,7 +24,11 @@ def coverage_cmd(
     truth: `coverage <kind> <fraction> (<N> worlds, <M> intervals)`. 95% intervals: aim 0.95."""
     from seedtrail.validate import coverage
 
-    with progress("worlds", total=seeds) as bar:
+    with progress(cli_msg("cli.validate.worlds"), total=seeds) as bar:
         result = coverage.run(seeds, scale, first_seed, lambda done, n: bar.update(done, n))
-    for line in result.lines():
+    console.print(cli_msg("cli.validate.heading"), highlight=False, soft_wrap=True)
+    # `coverage <kind> <fraction> (<N> worlds, <M> intervals)` is a machine line, the same in
+    # every language (docs/attribution-reports.md); the last line is for people.
+    for line in result.lines()[:-1]:
         console.print(line, highlight=False, soft_wrap=True)
+    console.print(cli_msg("cli.validate.malformed", n=result.malformed), highlight=False)

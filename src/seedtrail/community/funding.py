@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import Connection, delete, func, insert, select
 
-from seedtrail.core.errors import InvalidInput, forbidden
+from seedtrail.core.errors import InvalidInput, InvalidValue, forbidden
 from seedtrail.core.principals import Principal
 from seedtrail.messages import N_, Msg, term
 from seedtrail.store import audit
@@ -33,7 +33,7 @@ class FunderIn(BaseModel):
     @model_validator(mode="after")
     def _partner(self) -> FunderIn:
         if (self.funder == "marketplace") != (self.partner_id is not None):
-            raise ValueError("a marketplace names its partner_id; the platform names none")
+            raise InvalidValue(Msg("invalid.funder_partner"))
         return self
 
 

@@ -151,6 +151,16 @@ class EngineUnavailable(ConfigError):
     title = "Engine unavailable"
 
 
+class InvalidValue(ValueError):
+    """A value a validator refuses, with a message for people (key and parameters). Pydantic
+    keeps the exception as its error's ``ctx["error"]``, so :func:`field_errors` shows the
+    message in the reader's language; ``str()`` is its English text."""
+
+    def __init__(self, msg: Msg) -> None:
+        super().__init__(msg.english)
+        self.msg = msg
+
+
 def not_found(noun: str, ident: object) -> Msg:
     """ "{noun} {ident} not found": ``noun`` a name of the ``object.*`` family (``case``)."""
     return Msg("problem.not-found.object", {"noun": term("object", noun), "id": ident})
@@ -197,9 +207,11 @@ def field_errors(errors: Sequence[Any]) -> list[Msg]:
     for e in errors:
         where = ".".join(str(p) for p in e.get("loc", ())) or "input"
         kind, ctx = str(e.get("type")), dict(e.get("ctx") or {})
-        if kind in VALIDATION_TYPES:
+        if isinstance(ctx.get("error"), InvalidValue):
+            what: Msg | str = ctx["error"].msg
+        elif kind in VALIDATION_TYPES:
             key = "validation." + kind
-            what: Msg | str = Msg(key, {k: str(v) for k, v in ctx.items()})
+            what = Msg(key, {k: str(v) for k, v in ctx.items()})
         else:
             what = str(e.get("msg", ""))
         out.append(Msg("problem.invalid-input.field", {"where": where, "what": what}))

@@ -19,7 +19,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from seedtrail import holdout
-from seedtrail.core.errors import ConfigError, field_errors
+from seedtrail.core.errors import ConfigError, InvalidValue, field_errors
 from seedtrail.messages import Msg
 
 
@@ -120,7 +120,7 @@ class Settings(BaseSettings):
     @classmethod
     def _salt(cls, v: str) -> str:
         if len(v.encode("utf-8")) > holdout.MAX_SALT_BYTES:
-            raise ValueError(f"at most {holdout.MAX_SALT_BYTES} bytes of UTF-8")
+            raise InvalidValue(Msg("invalid.salt_bytes", {"max": holdout.MAX_SALT_BYTES}))
         return v
 
     @field_validator("data_dir")

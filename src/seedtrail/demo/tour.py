@@ -3,6 +3,7 @@ the redirect exercised as a user's phone would — all on embedded defaults."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,15 @@ from seedtrail.core.settings import Settings
 from seedtrail.demo import world as demo_world
 from seedtrail.demo.world import WorldSummary
 from seedtrail.links import clickstats, mounts, offers, partners, rules
+from seedtrail.messages import N_, render, term, translate
 from seedtrail.store import migrate
 from seedtrail.store.schema import clicks
 from seedtrail.store.schema import partners as partners_table
 from seedtrail.store.store import Store
 
 DEMO = principals.Principal(id=0, name="demo", role="operator")
+#: A text in the tour's language: a key and its fields.
+Say = Callable[..., str]
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 MicroMessenger"
 
 
@@ -37,6 +41,22 @@ class DemoReport:
     counted: int = 0
     keys: dict[str, str] = field(default_factory=dict)
     world: WorldSummary | None = None
+    lang: str = "en"  # the language the tour is printed in
+
+    def t(self, key: str, /, **fields: object) -> str:
+        return translate(self.lang, key, **fields)
+
+
+#: The demo world's integrity counts (``WorldSummary.cases``), by the key of their label.
+CASE_KEYS = {
+    "texts scanned": N_("demo.case.texts_scanned"),
+    "texts flagged": N_("demo.case.texts_flagged"),
+    "campaigns found": N_("demo.case.campaigns_found"),
+    "cases opened": N_("demo.case.cases_opened"),
+    "member cases": N_("demo.case.member_cases"),
+}
+#: The links the tour taps, by the key of their label.
+TAPS = (N_("demo.tap.taobao"), N_("demo.tap.jd"), N_("demo.tap.web"))
 
 
 def _make(conn: Any, res: resources.Resource, **values: Any) -> int:
@@ -109,36 +129,37 @@ def _mount(store: Store, **values: Any) -> str:
     return str(mounts.raise_if_denied(result)["code"])
 
 
-def run(settings: Settings, console: Console, *, world_scale: str | None = None) -> DemoReport:
+def run(
+    settings: Settings, console: Console, *, world_scale: str | None = None, lang: str = "en"
+) -> DemoReport:
     """The redirect tour; with ``world_scale`` (the CLI's default: ``demo``) first a simulated
-    community run end to end (:mod:`seedtrail.demo.world`), whose accounts the keys sign in as."""
+    community run end to end (:mod:`seedtrail.demo.world`), whose accounts the keys sign in as.
+    Printed in ``lang`` (the CLI passes the terminal's language)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store.from_settings(settings)
     migrate.upgrade(store.engine)
-    report = DemoReport(settings.data_dir)
-    console.rule("[bold]seedtrail demo[/]")
+    report = DemoReport(settings.data_dir, lang=lang)
+    title = report.t("demo.title")
+    console.rule(f"[bold]{title}[/]")
     if world_scale:
-        with console.status("building the demo world") as status:
+        with console.status(report.t("demo.building")) as status:
 
             def say(step: str) -> None:
-                console.log(step)
-                status.update(step)
+                console.log(report.t(step))
+                status.update(report.t(step))
 
             report.world = demo_world.build(settings, store, say, scale=world_scale)
-        _print_world(console, report.world)
-        _print_three_party(console, report.world)
+        _print_world(console, report.world, report.t)
+        _print_three_party(console, report.world, report.t)
     ids = _seed(store)
-    console.print(
-        "created a brand, a creator and her note, three shops (淘宝 app, 京东 mini "
-        "program, a web shop), offers, a collab registration and an open rule"
-    )
-    report.codes["淘宝 app (note card)"] = _mount(
+    console.print(report.t("demo.created"))
+    report.codes["demo.tap.taobao"] = _mount(
         store, placement="note_card", offer_id=ids["offer_tb"], note_id=ids["note"]
     )
-    report.codes["京东 mini program (note card)"] = _mount(
+    report.codes["demo.tap.jd"] = _mount(
         store, placement="note_card", offer_id=ids["offer_jd"], note_id=ids["note"]
     )
-    report.codes["web shop (profile card)"] = _mount(
+    report.codes["demo.tap.web"] = _mount(
         store, placement="profile_card", offer_id=ids["offer_web"], account_id=ids["brand"]
     )
     _tour(settings, store, report, ids)
@@ -163,10 +184,10 @@ def _tour(settings: Settings, store: Store, report: DemoReport, ids: dict[str, i
 
         for label, code in report.codes.items():
             tap(label, code)
-        tap("same viewer again (duplicate)", report.codes["web shop (profile card)"])
+        tap(N_("demo.tap.duplicate"), report.codes["demo.tap.web"])
         tap(
-            "link-preview bot",
-            report.codes["web shop (profile card)"],
+            N_("demo.tap.bot"),
+            report.codes["demo.tap.web"],
             ua="facebookexternalhit/1.1",
             viewer="bot-viewer-1",
         )
@@ -175,8 +196,8 @@ def _tour(settings: Settings, store: Store, report: DemoReport, ids: dict[str, i
                 conn, DEMO, ids["taobao"], False, "demo: operator closes 淘宝 links"
             )
         tap(
-            "淘宝 after the kill switch",
-            report.codes["淘宝 app (note card)"],
+            N_("demo.tap.killed"),
+            report.codes["demo.tap.taobao"],
             viewer="demo-viewer-2",
         )
     with store.read() as conn:
@@ -206,62 +227,74 @@ def _sign_in_keys(store: Store, report: DemoReport, ids: dict[str, int]) -> None
             _, report.keys[role] = principals.create(conn, name=f"demo {role}", role=role, **who)
 
 
-def _print_world(console: Console, world: WorldSummary) -> None:
-    table = Table("step", "seconds", title=f"the demo world ({world.scale}, seed {world.seed})")
+def _print_world(console: Console, world: WorldSummary, t: Say) -> None:
+    table = Table(
+        t("demo.col.step"),
+        t("demo.col.seconds"),
+        title=t("demo.world_title", scale=world.scale, seed=world.seed),
+    )
     for step, seconds in world.seconds.items():
-        table.add_row(step, f"{seconds:.1f}")
+        table.add_row(t(step), f"{seconds:.1f}")
     console.print(table)
     delivered = sum(v["stored"] for v in world.backhaul.values())
     repeats = sum(v["duplicates"] for v in world.backhaul.values())
+    figures = {"events": world.events, "clicks": world.clicks, "delivered": delivered,
+               "repeats": repeats, "sealed": world.sealed,
+               "rows": world.cleanroom_rows}  # fmt: skip
     console.print(
-        f"{world.events:,} community events simulated ({world.clicks:,} link taps in the click "
-        f"log); shops delivered {delivered:,} back-link "
-        f"events ({repeats:,} repeats dropped), {world.sealed:,} sealed into the lake; "
-        f"attribution report {world.report_run} published ({world.primary_model} first); "
-        f"{world.cleanroom_rows:,} clean-room rows; integrity: "
-        + ", ".join(f"{k} {v:,}" for k, v in world.cases.items())
+        t(
+            "demo.world_summary",
+            **{k: f"{v:,}" for k, v in figures.items()},
+            run=world.report_run,
+            model=world.primary_model,
+            cases=", ".join(f"{t(CASE_KEYS.get(k, k))} {v:,}" for k, v in world.cases.items()),
+        )
     )
     opened = world.detail.get("opened")
     if opened:
         console.print(
-            f"policy history: {opened['category']} links opened on {opened['from']} "
-            f"({opened['taps_closed']:,} taps before it never happened); what that did: "
-            "the operator's policy impact page (/ui/operator/impact) or `seedtrail policy impact "
-            f"--at {opened['from']} --treated {opened['category']}`"
+            t(
+                "demo.policy_history",
+                category=opened["category"],
+                at=opened["from"],
+                taps=f"{opened['taps_closed']:,}",
+            )
         )
 
 
-def _print_three_party(console: Console, world: WorldSummary) -> None:
+def _print_three_party(console: Console, world: WorldSummary, t: Say) -> None:
     """The demo's placement, funder, item and own-shop figures (``demo.threeparty``)."""
     fig = world.detail.get("three_party")
     if not fig:
         return
-    console.print(
-        "links by placement: " + ", ".join(f"{k} {v:,}" for k, v in fig["placements"].items())
-    )
-    table = Table(
-        "funder", "campaigns", "spend (CNY)", "ROAS on its spend", title="co-funded boosts"
-    )
+    placed = ", ".join(f"{k} {v:,}" for k, v in fig["placements"].items())
+    console.print(t("demo.placements", placements=placed))
+    table = Table(t("demo.col.funder"), t("demo.col.campaigns"), t("demo.col.spend"),
+                  t("demo.col.roas"), title=t("demo.funders_title"))  # fmt: skip
     for who, f in fig["funders"].items():
         roas = "—" if f["roas"] is None else f"{f['roas']:.2f}"
         table.add_row(who, str(f["campaigns"]), f"{f['spend']:,.2f}", roas)
     console.print(table)
     items = fig["items"]
-    top = "; ".join(f"{t['item']} ROAS {t['roas']:.2f} (GMV {t['gmv']:,.2f} / spend "
-                    f"{t['spend']:,.2f})" for t in items["top_roas"])  # fmt: skip
+    top = "; ".join(
+        t("demo.item_top", item=i["item"], roas=f"{i['roas']:.2f}", gmv=f"{i['gmv']:,.2f}",
+          spend=f"{i['spend']:,.2f}")
+        for i in items["top_roas"]
+    )  # fmt: skip
     console.print(
-        f"items ({fig['model']}): {items['items']} with touches, {items['with_gmv']} with GMV, "
-        f"{items['with_roas']} with boost spend; best: {top or 'none'}"
-    )
+        t("demo.items", model=fig["model"], items=items["items"], with_gmv=items["with_gmv"],
+          with_roas=items["with_roas"], top=top or t("demo.none"))
+    )  # fmt: skip
     own = fig["own_shop"]
     for slug in own["partners"]:
         o = own[slug]
         console.print(
-            f"own shop {slug}: {o['clicks']:,} counted clicks, {o['purchases']:.1f} purchases, "
-            f"GMV {o['gmv']:,.2f} (scaled, {fig['model']})"
-        )
-    table = Table("buyer", "counted clicks", "orders", "net GMV", "commission due",
-                  title="buyers' commission statements")  # fmt: skip
+            t("demo.own_shop", slug=slug, clicks=f"{o['clicks']:,}",
+              purchases=f"{o['purchases']:.1f}", gmv=f"{o['gmv']:,.2f}", model=fig["model"])
+        )  # fmt: skip
+    table = Table(t("demo.col.buyer"), t("demo.col.counted_clicks"), t("demo.col.orders"),
+                  t("demo.col.net_gmv"), t("demo.col.commission_due"),
+                  title=t("demo.buyers_title"))  # fmt: skip
     for b in own["buyers"]:
         table.add_row(b["buyer"], str(b["clicks"]), str(b["orders"]), f"{b['net_gmv']:,.2f}",
                       f"{b['commission_due']:,.2f}")  # fmt: skip
@@ -269,20 +302,15 @@ def _print_three_party(console: Console, world: WorldSummary) -> None:
 
 
 def _print(console: Console, report: DemoReport) -> None:
-    table = Table("tap", "code", "status", "goes to", title="the redirect at work")
+    t = report.t
+    table = Table(t("demo.col.tap"), t("demo.col.code"), t("demo.col.status"),
+                  t("demo.col.goes_to"), title=t("demo.redirect_title"))  # fmt: skip
     for label, code, status, location in report.outcomes:
-        table.add_row(label, code, str(status), location or "(neutral 'link unavailable' page)")
+        table.add_row(t(label), code, str(status), location or t("demo.neutral"))
     console.print(table)
-    console.print(
-        f"clicks logged durably: {report.clicks_logged} "
-        f"(counted: {report.counted}; bots and repeats are kept but flagged)"
-    )
-    console.print(
-        f"data: {report.data_dir.resolve()} · next: "
-        f"`seedtrail --data-dir {report.data_dir} serve`, then open the dashboard at "
-        "http://127.0.0.1:8000/ui/ (API docs at /docs) · `seedtrail audit` shows every decision"
-    )
-    keys = Table("role", "API key (shown once)", title="dashboard sign-in / 看板登录")
+    console.print(t("demo.clicks", logged=report.clicks_logged, counted=report.counted))
+    console.print(t("demo.next", path=str(report.data_dir.resolve()), dir=str(report.data_dir)))
+    keys = Table(t("demo.col.role"), t("demo.col.key"), title=t("demo.keys_title"))
     for role, key in report.keys.items():
-        keys.add_row(role, key)
+        keys.add_row(render(report.lang, term("role", role)), key)
     console.print(keys)

@@ -29,6 +29,7 @@ import duckdb
 
 from seedtrail.attribution.dialect import literal
 from seedtrail.core.settings import Settings
+from seedtrail.messages import N_
 from seedtrail.store.store import Store
 
 Say = Callable[[str], None]
@@ -63,23 +64,17 @@ def build(
     settings: Settings, store: Store, say: Say, *, scale: str = "demo", seed: int = 7
 ) -> WorldSummary:
     out = WorldSummary(settings.data_dir / "world", seed, scale)
-    _run(out, say, [("simulating the community", lambda: _simulate(out))])
+    _run(out, say, [(N_("demo.step.simulate"), lambda: _simulate(out))])
     deliver(settings, store, out, say)
     _run(
         out,
         say,
         [
-            (
-                "attribution: every model, funnel, ROAS, lift",
-                lambda: _attribute(settings, store, out),
-            ),
-            ("clean room: per-person rows", lambda: _cleanroom(settings, store, out)),
-            ("integrity: detectors → moderation cases", lambda: _integrity(settings, store, out)),
-            (
-                "three parties: placements, funders, items, the own shop and its buyers",
-                lambda: _three_party(settings, store, out),
-            ),
-            ("picking a brand, creator and shop to sign in as", lambda: _pick(out)),
+            (N_("demo.step.attribution"), lambda: _attribute(settings, store, out)),
+            (N_("demo.step.cleanroom"), lambda: _cleanroom(settings, store, out)),
+            (N_("demo.step.integrity"), lambda: _integrity(settings, store, out)),
+            (N_("demo.step.three_party"), lambda: _three_party(settings, store, out)),
+            (N_("demo.step.pick"), lambda: _pick(out)),
         ],
     )
     return out
@@ -93,22 +88,17 @@ def deliver(settings: Settings, store: Store, out: WorldSummary, say: Say) -> No
         out,
         say,
         [
-            (
-                "loading accounts and notes; links through the policy; taps through the redirect",
-                lambda: _load(store, out),
-            ),
-            ("the community posts its events (intake)", lambda: _community(store, out)),
-            ("shops deliver back-link events (intake)", lambda: _backhaul(store, out)),
-            ("sealing the event lake (clicks included)", lambda: _seal(settings, store, out)),
-            (
-                "clean room: community × each shop matched on blinded ids",
-                lambda: _match(settings, out),
-            ),
+            (N_("demo.step.load"), lambda: _load(store, out)),
+            (N_("demo.step.community"), lambda: _community(store, out)),
+            (N_("demo.step.backhaul"), lambda: _backhaul(store, out)),
+            (N_("demo.step.seal"), lambda: _seal(settings, store, out)),
+            (N_("demo.step.match"), lambda: _match(settings, out)),
         ],
     )
 
 
 def _run(out: WorldSummary, say: Say, steps: list[tuple[str, Callable[[], None]]]) -> None:
+    """Each step in turn, timed; ``say`` is given the step's key (``demo.step.*``)."""
     for label, step in steps:
         say(label)
         t0 = time.monotonic()
@@ -308,6 +298,7 @@ def _integrity(settings: Settings, store: Store, out: WorldSummary) -> None:
     demo = Principal(id=0, name="demo", role="operator")
     by_text = intake.import_findings(store, demo, findings, texts=texts)
     by_campaign = intake.import_campaigns(store, demo, campaigns, texts=texts)
+    # the keys are the labels of demo.tour.CASE_KEYS
     out.cases = {
         "texts scanned": len(result),
         "texts flagged": flagged,

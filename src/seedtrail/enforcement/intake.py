@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seedtrail.core.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput, InvalidValue
 from seedtrail.core.principals import Principal
 from seedtrail.enforcement import autopolicy, cases, subjects
 from seedtrail.messages import N_, Msg
@@ -96,33 +96,35 @@ def _json_lines(path: Path) -> Iterator[tuple[int, Any]]:
                 try:
                     yield no, json.loads(raw)
                 except json.JSONDecodeError as exc:
-                    yield no, InvalidInput(f"not valid JSON ({exc.msg})")
+                    yield no, InvalidValue(Msg("invalid.line_json", {"error": exc.msg}))
 
 
 def _int(value: Any, what: str) -> int:
     if isinstance(value, bool):
-        raise ValueError(f"{what} must be an integer id")
+        raise InvalidValue(Msg("invalid.integer_id", {"what": what}))
     if isinstance(value, int):
         return value
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
-    raise ValueError(f"{what} must be an integer id, not {value!r}")
+    raise InvalidValue(Msg("invalid.integer_id_not", {"what": what, "value": repr(value)}))
 
 
 def _validated(path: Path, check: Callable[[dict[str, object]], Any]) -> list[Any]:
     good: list[Any] = []
-    errors: list[str] = []
+    errors: list[Msg] = []
     for no, obj in _json_lines(path):
         try:
-            if isinstance(obj, InvalidInput):
-                raise ValueError(obj.detail)
+            if isinstance(obj, InvalidValue):
+                raise obj
             if not isinstance(obj, dict):
-                raise ValueError("each line must be a JSON object")
+                raise InvalidValue(Msg("invalid.line_object"))
             good.append((no, check(obj)))
         except (ValueError, TypeError, KeyError) as exc:
-            errors.append(f"{path.name}:{no}: {exc}")
+            said = exc.msg if isinstance(exc, InvalidValue) else str(exc)
+            where = {"file": path.name, "line": no, "error": said}
+            errors.append(Msg("problem.invalid-input.line", where))
     if errors:
-        shown = {"n": len(errors), "lines": "; ".join(errors[:MAX_ERRORS])}
+        shown = {"n": len(errors), "lines": errors[:MAX_ERRORS]}
         if len(errors) > MAX_ERRORS:
             more = len(errors) - MAX_ERRORS
             raise InvalidInput(Msg("problem.invalid-input.bad_lines_more", {**shown, "more": more}))
@@ -133,18 +135,20 @@ def _validated(path: Path, check: Callable[[dict[str, object]], Any]) -> list[An
 def _check_finding_line(obj: dict[str, object], default_subject: str) -> dict[str, object] | None:
     """The line, checked; None for a line without labels."""
     if "id" not in obj:
-        raise ValueError("missing 'id'")
+        raise InvalidValue(Msg("invalid.line_id"))
     labels = obj.get("labels")
     if not isinstance(labels, list):
-        raise ValueError("'labels' must be a list")
+        raise InvalidValue(Msg("invalid.line_list", {"key": "labels"}))
     if not labels:
         return None
     bad = [x for x in labels if x not in LABELS]
     if bad:
-        raise ValueError(f"unknown label(s) {bad}; labels are {', '.join(LABELS)}")
+        raise InvalidValue(
+            Msg("invalid.line_labels", {"bad": str(bad), "allowed": ", ".join(LABELS)})
+        )
     findings = obj.get("findings", [])
     if not isinstance(findings, list):
-        raise ValueError("'findings' must be a list")
+        raise InvalidValue(Msg("invalid.line_list", {"key": "findings"}))
     for i, f in enumerate(findings):
         span = f.get("span") if isinstance(f, dict) else None
         if (
@@ -155,23 +159,28 @@ def _check_finding_line(obj: dict[str, object], default_subject: str) -> dict[st
             or not all(isinstance(x, int) and x >= 0 for x in span)
             or span[0] > span[1]
         ):
-            raise ValueError(f"findings[{i}] needs kind (text), value and span [start, end]")
+            raise InvalidValue(Msg("invalid.line_finding", {"i": i}))
     subject, ident = obj.get("subject", default_subject), obj["id"]
     if isinstance(ident, str) and ":" in ident:
         prefix, _, ident = ident.partition(":")
         if prefix == "dm":  # a direct message: the case is about its sender
             if obj.get("author") is None:
-                raise ValueError("a direct message (dm:) needs its sender as 'author'")
+                raise InvalidValue(Msg("invalid.line_dm"))
             obj = dict(obj, message_id=ident)
             ident = obj["author"]
             prefix = "account"
         if prefix not in PREFIXES:
-            raise ValueError(
-                f"id prefix must be one of {', '.join(PREFIXES)} or dm, not {prefix!r}"
+            raise InvalidValue(
+                Msg(
+                    "invalid.line_prefix",
+                    {"allowed": ", ".join(PREFIXES), "value": repr(prefix)},
+                )
             )
         subject = PREFIXES[prefix]
     if subject not in subjects.SUBJECT_TYPES:
-        raise ValueError(f"subject must be one of {', '.join(subjects.SUBJECT_TYPES)}")
+        raise InvalidValue(
+            Msg("invalid.line_subject", {"allowed": ", ".join(subjects.SUBJECT_TYPES)})
+        )
     out = dict(obj, id=_int(ident, "id"), subject=subject)
     for key in ("author", "note_id", "reach"):
         if obj.get(key) is not None:
@@ -184,17 +193,17 @@ def _check_campaign(obj: dict[str, object]) -> dict[str, object]:
     for key in ("accounts", "comments", "notes"):
         value = obj.get(key, [])
         if not isinstance(value, list):
-            raise ValueError(f"'{key}' must be a list of ids")
+            raise InvalidValue(Msg("invalid.line_ids", {"key": key}))
         out[key] = sorted({_int(v, f"{key} entry") for v in value})
     if not out["accounts"]:
-        raise ValueError("'accounts' must list at least one account")
+        raise InvalidValue(Msg("invalid.line_accounts"))
     if obj.get("id") is None and obj.get("campaign") is not None:
         out["id"] = obj["campaign"]
     score = obj.get("score")
     if score is not None and not isinstance(score, int | float):
-        raise ValueError("'score' must be a number")
+        raise InvalidValue(Msg("invalid.line_score"))
     if not isinstance(obj.get("evidence", {}), dict):
-        raise ValueError("'evidence' must be an object")
+        raise InvalidValue(Msg("invalid.line_evidence"))
     return out
 
 
@@ -214,7 +223,7 @@ def load_texts(path: Path | None, ids: set[int]) -> dict[int, dict[str, object]]
             raise InvalidInput(
                 Msg(
                     "problem.invalid-input.line",
-                    {"file": path.name, "line": no, "error": str(exc)},
+                    {"file": path.name, "line": no, "error": getattr(exc, "msg", str(exc))},
                 )
             ) from None
         if ident in ids:

@@ -18,6 +18,7 @@ from seedtrail.integrity.findings import Finding
 from seedtrail.integrity.normalize import Normalized, Normalizer
 from seedtrail.integrity.prefilter import Prefilter
 from seedtrail.integrity.terms import load_terms, string_list
+from seedtrail.messages import Msg
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -29,19 +30,23 @@ class ClaimDetector:
         where = str(terms_path or "packaged claims.toml")
         categories = sorted(terms.get("claims", {}))
         if not categories:
-            raise ConfigError(f"{where}: needs a [claims] table with one list per category")
+            raise ConfigError(Msg("problem.config-error.claims_table", {"where": where}))
         self._normalize = normalizer or Normalizer()
         parts = []
         for cat in categories:
             if not re.fullmatch(r"[a-z_]+", cat):
-                raise ConfigError(f"{where}: category name {cat!r} must be lower_snake_case")
+                raise ConfigError(
+                    Msg("problem.config-error.claims_category", {"where": where, "name": repr(cat)})
+                )
             pats = string_list(terms, "claims", cat, where)
             if pats:
                 parts.append(f"(?P<{cat}>{'|'.join(f'(?:{p})' for p in pats)})")
         try:
             self._pattern = re.compile("|".join(parts) or r"(?!x)x")
         except re.error as exc:
-            raise ConfigError(f"{where}: bad pattern in [claims]: {exc}") from exc
+            raise ConfigError(
+                Msg("problem.config-error.claims_pattern", {"where": where, "error": str(exc)})
+            ) from exc
         self._prefilter = Prefilter([self._pattern])
 
     def candidates(self, folded: pa.Array) -> np.ndarray:

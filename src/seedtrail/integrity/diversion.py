@@ -25,7 +25,13 @@ import numpy as np
 from seedtrail.integrity.findings import Finding
 from seedtrail.integrity.normalize import Normalized, Normalizer, Squeezer, squeezed_out
 from seedtrail.integrity.prefilter import Prefilter, char_class
-from seedtrail.integrity.terms import chars_read_as, chars_shaped_like, load_terms, string_list
+from seedtrail.integrity.terms import (
+    bad_pattern,
+    chars_read_as,
+    chars_shaped_like,
+    load_terms,
+    string_list,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -249,12 +255,10 @@ class DiversionDetector:
 
 
 def _compile(patterns: list[str], where: str) -> re.Pattern[str]:
-    from seedtrail.core.errors import ConfigError
-
     try:
         return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!x)x")
     except re.error as exc:
-        raise ConfigError(f"{where}: bad pattern in term list: {exc}") from exc
+        raise bad_pattern(where, exc) from exc
 
 
 def _is_digit(ch: str) -> bool:

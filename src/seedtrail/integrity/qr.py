@@ -28,6 +28,7 @@ from seedtrail.core.extras import require
 from seedtrail.integrity.diversion import DiversionDetector
 from seedtrail.integrity.findings import Finding
 from seedtrail.integrity.terms import load_terms, string_list
+from seedtrail.messages import Msg
 
 _CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("wechat", re.compile(r"^(?:wxp|weixin)://|(?:^|\.)(?:wechat\.com|weixin\.qq\.com|wx\.qq\.com)$")),
@@ -62,7 +63,9 @@ def decode(image: Any) -> list[str]:
         return [r.text for r in zxingcpp.read_barcodes(image)]
     except (OSError, UnidentifiedImageError) as exc:
         where = image if isinstance(image, str | Path) else "image"
-        raise InvalidInput(f"{where}: not a readable image ({exc})") from exc
+        raise InvalidInput(
+            Msg("problem.invalid-input.image", {"where": where, "error": str(exc)})
+        ) from exc
 
 
 class QrDetector:

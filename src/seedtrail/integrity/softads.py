@@ -17,6 +17,7 @@ from seedtrail.core.errors import ConfigError
 from seedtrail.integrity.findings import Finding
 from seedtrail.integrity.normalize import Normalized, Normalizer
 from seedtrail.integrity.terms import load_terms, string_list
+from seedtrail.messages import Msg
 
 
 class SoftAdDetector:
@@ -44,7 +45,9 @@ class SoftAdDetector:
                 or r"(?!x)x"
             )
         except re.error as exc:
-            raise ConfigError(f"{where}: bad pattern in [softad]: {exc}") from exc
+            raise ConfigError(
+                Msg("problem.config-error.softad_pattern", {"where": where, "error": str(exc)})
+            ) from exc
         self._min = int(terms.get("softad", {}).get("min_signals", 1))
 
     def find(

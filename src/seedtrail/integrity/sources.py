@@ -20,6 +20,7 @@ import orjson
 import pyarrow.parquet as pq
 
 from seedtrail.core.errors import InvalidInput
+from seedtrail.messages import Msg
 
 #: What a text can be: a comment, a note, a profile (display name and bio), a direct message
 KINDS = ("comment", "note", "profile", "dm")
@@ -52,9 +53,14 @@ def _time(value: Any, where: str, field: str) -> float | None:
             pass
         else:
             if dt.tzinfo is None:
-                raise InvalidInput(f"{where}: {field} {value!r} has no time zone")
+                raise InvalidInput(
+                    Msg(
+                        "problem.invalid-input.time_zone",
+                        {"where": where, "field": field, "value": repr(value)},
+                    )
+                )
             return dt.timestamp()
-    raise InvalidInput(f"{where}: {field} must be ISO 8601 with a zone or unix seconds")
+    raise InvalidInput(Msg("problem.invalid-input.time_format", {"where": where, "field": field}))
 
 
 def read_jsonl(path: Path, batch: int = 50_000) -> Iterator[list[Item]]:
@@ -64,7 +70,7 @@ def read_jsonl(path: Path, batch: int = 50_000) -> Iterator[list[Item]]:
     at a million lines this loop is most of what the main process does during a scan.
     """
     if not path.exists():
-        raise InvalidInput(f"{path} does not exist")
+        raise InvalidInput(Msg("problem.invalid-input.path_missing", {"path": str(path)}))
     out: list[Item] = []
     with path.open("rb") as fh:
         for lineno, line in enumerate(fh, 1):
@@ -73,22 +79,41 @@ def read_jsonl(path: Path, batch: int = 50_000) -> Iterator[list[Item]]:
             except orjson.JSONDecodeError as exc:
                 if not line.strip():
                     continue
-                raise InvalidInput(f"{path}:{lineno}: not valid JSON ({exc})") from exc
+                raise InvalidInput(
+                    Msg(
+                        "problem.invalid-input.jsonl_invalid",
+                        {"path": str(path), "line": lineno, "error": str(exc)},
+                    )
+                ) from exc
             if not isinstance(rec, dict):
-                raise InvalidInput(f"{path}:{lineno}: each line must be a JSON object")
+                raise InvalidInput(
+                    Msg("problem.invalid-input.jsonl_object", {"path": str(path), "line": lineno})
+                )
             rid, text = rec.get("id"), rec.get("text")
             if rid is None or rid == "" or not isinstance(text, str):
-                raise InvalidInput(f"{path}:{lineno}: needs 'id' and a string 'text'")
+                raise InvalidInput(
+                    Msg("problem.invalid-input.jsonl_id_text", {"path": str(path), "line": lineno})
+                )
             kind = rec.get("kind", "comment")
             if kind != "comment" and kind not in KINDS:
                 raise InvalidInput(
-                    f"{path}:{lineno}: kind must be one of {', '.join(KINDS)}, got {kind!r}"
+                    Msg(
+                        "problem.invalid-input.jsonl_kind",
+                        {
+                            "path": str(path),
+                            "line": lineno,
+                            "allowed": ", ".join(KINDS),
+                            "kind": repr(kind),
+                        },
+                    )
                 )
             images = rec.get("images") or ()
             if images and (
                 not isinstance(images, list) or not all(isinstance(i, str) for i in images)
             ):
-                raise InvalidInput(f"{path}:{lineno}: images must be a list of file paths")
+                raise InvalidInput(
+                    Msg("problem.invalid-input.jsonl_images", {"path": str(path), "line": lineno})
+                )
             author, note = rec.get("author"), rec.get("note_id")
             out.append(
                 Item(
@@ -123,7 +148,7 @@ def read_world(world: Path, batch: int = 200_000) -> Iterator[list[Item]]:
     world written by ``seedtrail sim``."""
     comments = world / "events" / "comments.parquet"
     if not comments.exists():
-        raise InvalidInput(f"{comments} is missing: not a directory written by `seedtrail sim`")
+        raise InvalidInput(Msg("problem.sim-error.no_manifest", {"path": str(comments)}))
     created = _account_created(world)
     pf = pq.ParquetFile(comments)
     for rb in pf.iter_batches(
@@ -183,7 +208,7 @@ def read_dms(path: Path, batch: int = 50_000) -> Iterator[list[Item]]:
     """Direct messages the community chose to send (opt-in): JSONL lines with ``id``, ``text``,
     ``sender`` and optionally ``ts``; each becomes a ``dm:<id>`` text by its sender."""
     if not path.exists():
-        raise InvalidInput(f"{path} does not exist")
+        raise InvalidInput(Msg("problem.invalid-input.path_missing", {"path": str(path)}))
     out: list[Item] = []
     with path.open("rb") as fh:
         for lineno, line in enumerate(fh, 1):
@@ -192,11 +217,20 @@ def read_dms(path: Path, batch: int = 50_000) -> Iterator[list[Item]]:
             try:
                 rec = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                raise InvalidInput(f"{path}:{lineno}: not valid JSON ({exc})") from exc
+                raise InvalidInput(
+                    Msg(
+                        "problem.invalid-input.jsonl_invalid",
+                        {"path": str(path), "line": lineno, "error": str(exc)},
+                    )
+                ) from exc
             if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-                raise InvalidInput(f"{path}:{lineno}: needs 'id', a string 'text' and 'sender'")
+                raise InvalidInput(
+                    Msg("problem.invalid-input.jsonl_message", {"path": str(path), "line": lineno})
+                )
             if rec.get("id") in (None, "") or rec.get("sender") in (None, ""):
-                raise InvalidInput(f"{path}:{lineno}: needs 'id', a string 'text' and 'sender'")
+                raise InvalidInput(
+                    Msg("problem.invalid-input.jsonl_message", {"path": str(path), "line": lineno})
+                )
             ts = _time_at(rec.get("ts"), path, lineno, "ts")
             out.append(
                 Item(f"dm:{rec['id']}", rec["text"], str(rec["sender"]), None, ts, None, "dm")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from seedtrail.core.errors import ConfigError
+from seedtrail.messages import Msg
 
 
 def load_terms(name: str, path: Path | None = None) -> dict[str, Any]:
@@ -22,9 +23,13 @@ def load_terms(name: str, path: Path | None = None) -> dict[str, Any]:
             with path.open("rb") as fh:
                 return tomllib.load(fh)
         except FileNotFoundError as exc:
-            raise ConfigError(f"term list {path} does not exist") from exc
+            raise ConfigError(
+                Msg("problem.config-error.terms_missing", {"path": str(path)})
+            ) from exc
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"term list {path} is not valid TOML: {exc}") from exc
+            raise ConfigError(
+                Msg("problem.config-error.terms_toml", {"path": str(path), "error": str(exc)})
+            ) from exc
     return _packaged(name)
 
 
@@ -34,14 +39,26 @@ def _packaged(name: str) -> dict[str, object]:
     try:
         return tomllib.loads(ref.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ConfigError(f"no packaged term list named {name!r}") from exc
+        raise ConfigError(Msg("problem.config-error.terms_packaged", {"name": repr(name)})) from exc
+
+
+def bad_pattern(where: str, exc: Exception) -> ConfigError:
+    """The error of a term list whose patterns do not compile (``where`` names the list)."""
+    return ConfigError(
+        Msg("problem.config-error.terms_pattern", {"where": where, "error": str(exc)})
+    )
 
 
 def string_list(table: dict[str, Any], section: str, key: str, where: str) -> list[str]:
     """``table[section][key]`` as a list of strings, or a ConfigError naming the bad entry."""
     value = table.get(section, {}).get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: [{section}].{key} must be a list of strings")
+        raise ConfigError(
+            Msg(
+                "problem.config-error.terms_strings",
+                {"where": where, "section": section, "key": key},
+            )
+        )
     return list(value)
 
 

@@ -18,6 +18,7 @@ from seedtrail.core.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
+    InvalidValue,
     NotFound,
     PolicyDenied,
     forbidden,
@@ -65,12 +66,14 @@ class MountIn(BaseModel):
         need = {"note_card": "note_id", "comment": "comment_id"}
         field = need.get(self.placement, "account_id")
         if getattr(self, field) is None:
-            raise ValueError(f"a {self.placement} mount needs {field}")
+            raise InvalidValue(
+                Msg("invalid.mount_anchor", {"placement": self.placement, "field": field})
+            )
         if self.placement == "live_room":
             if self.starts_at is None or self.expires_at is None:
-                raise ValueError("a live_room mount needs the session's starts_at and expires_at")
+                raise InvalidValue(Msg("invalid.live_session"))
             if self.starts_at >= self.expires_at:
-                raise ValueError("a live session starts before it ends")
+                raise InvalidValue(Msg("invalid.live_order"))
         return self
 
 

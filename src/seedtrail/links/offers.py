@@ -9,10 +9,12 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import ColumnElement, Connection
 
 from seedtrail.community.notes import Category
+from seedtrail.core.errors import InvalidValue
 from seedtrail.core.principals import Principal
 from seedtrail.core.resources import Resource, own_account, owned_by
 from seedtrail.links import destinations
 from seedtrail.links import partners as partners_mod
+from seedtrail.messages import Msg
 from seedtrail.store.schema import offers
 from seedtrail.store.types import Id
 
@@ -32,7 +34,7 @@ class OfferIn(BaseModel):
     @model_validator(mode="after")
     def _item_or_url(self) -> OfferIn:
         if not self.item_id and not self.url:
-            raise ValueError("give item_id or url")
+            raise InvalidValue(Msg("invalid.item_or_url"))
         return self
 
 

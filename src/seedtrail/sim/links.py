@@ -34,6 +34,7 @@ from seedtrail.links.clicklog import COLUMNS
 from seedtrail.links.resolver import Resolver
 from seedtrail.links.taps import Repeats, campaign, click_row, destination
 from seedtrail.sim.spec import read_manifest
+from seedtrail.messages import Msg
 from seedtrail.store import schema as db
 from seedtrail.store.store import Store
 
@@ -53,7 +54,7 @@ class Mounted:
 def world_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of one of a world's Parquet files (a clear error when it is missing)."""
     if not path.exists():
-        raise SimError(f"{path} is missing: is this a directory written by `seedtrail sim`?")
+        raise SimError(Msg("problem.sim-error.not_a_world", {"path": str(path)}))
     rows: list[dict[str, object]] = pq.read_table(path).to_pylist()
     return rows
 

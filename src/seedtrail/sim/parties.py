@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seedtrail.core.errors import SimError
+from seedtrail.messages import Msg
 from seedtrail.sim import schemas
 from seedtrail.sim.population import Population
 from seedtrail.sim.spec import PARTNERS, PartnerSpec
@@ -99,7 +100,7 @@ class Contacts:
 
 def contacts(pop: Population, seed: int) -> Contacts:
     if pop.n > OLD_NUMBER_BASE // 4:  # room for outsiders and old numbers below 10**8
-        raise SimError(f"{pop.n:,} viewers: the party directories allow at most 12.5M")
+        raise SimError(Msg("problem.sim-error.too_many_viewers", {"n": f"{pop.n:,}"}))
     rng = stream(seed, "parties", 1)
     ios = rng.random(pop.n) < IOS_SHARE
     device = rng.integers(0, 256, (pop.n, 16), dtype=np.uint8)

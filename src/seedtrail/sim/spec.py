@@ -19,6 +19,7 @@ from typing import Any, NotRequired, TypedDict
 
 from seedtrail import holdout
 from seedtrail.core.errors import ConfigError, InvalidInput
+from seedtrail.messages import Msg
 
 CATEGORIES: tuple[str, ...] = (
     "beauty",
@@ -133,15 +134,25 @@ class WorldSpec:
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
-                raise ConfigError(f"scale {self.name!r}: field {f.name} must be >= 0, got {value}")
+                raise ConfigError(
+                    Msg(
+                        "problem.config-error.scale_negative",
+                        {"scale": repr(self.name), "field": f.name, "value": value},
+                    )
+                )
         if self.days < 1:
-            raise ConfigError(f"scale {self.name!r}: days must be >= 1")
+            raise ConfigError(Msg("problem.config-error.scale_days", {"scale": repr(self.name)}))
         if self.viewers < 10 or self.creators < 5 or self.brands < 2:
-            raise ConfigError(f"scale {self.name!r}: needs viewers>=10, creators>=5, brands>=2")
+            raise ConfigError(Msg("problem.config-error.scale_minimum", {"scale": repr(self.name)}))
         try:
             holdout.check(self.holdout_share, self.holdout_salt)
         except InvalidInput as exc:
-            raise ConfigError(f"scale {self.name!r}: {exc}") from exc
+            raise ConfigError(
+                Msg(
+                    "problem.config-error.scale_holdout",
+                    {"scale": repr(self.name), "error": exc.msg or exc.detail},
+                )
+            ) from exc
 
     def with_days(self, days: int | None) -> WorldSpec:
         return self if days is None else dataclasses.replace(self, days=days)
@@ -211,12 +222,17 @@ def load_spec(scale: str) -> WorldSpec:
     path = Path(scale)
     if path.suffix.lower() not in {".toml", ".json"}:
         raise ConfigError(
-            f"unknown scale {scale!r}: use one of {', '.join(SCALES)} or a .toml/.json file"
+            Msg(
+                "problem.config-error.scale_unknown",
+                {"scale": repr(scale), "allowed": ", ".join(SCALES)},
+            )
         )
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"scale file {path}: cannot read ({exc.strerror})") from exc
+        raise ConfigError(
+            Msg("problem.config-error.scale_unreadable", {"path": str(path), "error": exc.strerror})
+        ) from exc
     try:
         data: Any = (
             tomllib.loads(raw.decode("utf-8"))
@@ -224,16 +240,23 @@ def load_spec(scale: str) -> WorldSpec:
             else json.loads(raw.decode("utf-8"))
         )
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"scale file {path}: not valid {path.suffix[1:]}: {exc}") from exc
+        raise ConfigError(
+            Msg(
+                "problem.config-error.scale_syntax",
+                {"path": str(path), "format": path.suffix[1:], "error": str(exc)},
+            )
+        ) from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"scale file {path}: top level must be a table/object")
+        raise ConfigError(Msg("problem.config-error.scale_top", {"path": str(path)}))
     return spec_from_mapping(data, source=str(path))
 
 
 def spec_from_mapping(data: dict[str, object], *, source: str = "<mapping>") -> WorldSpec:
     base_name = data.get("base", "small")
     if base_name not in SCALES:
-        raise ConfigError(f"scale file {source}: base {base_name!r} is not a named scale")
+        raise ConfigError(
+            Msg("problem.config-error.scale_base", {"path": source, "base": repr(base_name)})
+        )
     base = SCALES[base_name]
     known = {f.name: f for f in fields(WorldSpec)}
     overrides: dict[str, Any] = {"name": data.get("name", Path(source).stem)}
@@ -241,11 +264,21 @@ def spec_from_mapping(data: dict[str, object], *, source: str = "<mapping>") -> 
         if key in {"base", "name"}:
             continue
         if key not in known:
-            raise ConfigError(f"scale file {source}: unknown field {key!r}")
+            raise ConfigError(
+                Msg("problem.config-error.scale_field", {"path": source, "field": repr(key)})
+            )
         default = getattr(base, key)
         if isinstance(default, bool) or not isinstance(value, type(default) | int):
             raise ConfigError(
-                f"scale file {source}: field {key} must be {type(default).__name__}, got {value!r}"
+                Msg(
+                    "problem.config-error.scale_field_type",
+                    {
+                        "path": source,
+                        "field": key,
+                        "type": type(default).__name__,
+                        "value": repr(value),
+                    },
+                )
             )
         overrides[key] = type(default)(value)
     return dataclasses.replace(base, **overrides)

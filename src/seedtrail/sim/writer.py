@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from seedtrail.core.errors import SimError
+from seedtrail.messages import Msg
 
 WRITER_OPTIONS: dict[str, object] = {
     "compression": "zstd",
@@ -36,7 +37,9 @@ class ParquetSink:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = pq.ParquetWriter(str(path), schema, **WRITER_OPTIONS)
         except OSError as exc:
-            raise SimError(f"cannot open {path} for writing: {exc.strerror}") from exc
+            raise SimError(
+                Msg("problem.sim-error.unwritable", {"path": str(path), "error": exc.strerror})
+            ) from exc
 
     def write(self, table: pa.Table) -> None:
         if table.num_rows == 0:

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, insert, select, u
 from sqlalchemy.exc import IntegrityError
 
 from seedtrail.core.errors import Conflict, InvalidInput, NotFound, not_found
-from seedtrail.messages import Msg
+from seedtrail.messages import Msg, term
 from seedtrail.store.types import utcnow
 
 Row = dict[str, Any]
@@ -100,8 +100,9 @@ class Repo:
     def _integrity(self, exc: IntegrityError) -> Exception:
         msg = _integrity_message(exc)
         lowered = msg.lower()
+        said = {"noun": term("object", self.noun), "error": msg}
         if "foreign key" in lowered:
-            return InvalidInput(f"{self.noun}: a referenced object does not exist ({msg})")
+            return InvalidInput(Msg("problem.invalid-input.foreign_key", said))
         if "check constraint" in lowered or "violates check" in lowered:
-            return InvalidInput(f"{self.noun}: value out of range ({msg})")
-        return Conflict(f"{self.noun}: {msg}")
+            return InvalidInput(Msg("problem.invalid-input.out_of_range", said))
+        return Conflict(Msg("problem.conflict.integrity", said))

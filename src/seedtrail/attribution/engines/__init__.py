@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from seedtrail.core.errors import EngineUnavailable, InvalidInput
 from seedtrail.core.extras import require
+from seedtrail.messages import Msg
 
 if TYPE_CHECKING:
     from seedtrail.attribution.engines.base import SqlEngine
@@ -24,4 +25,6 @@ def open_engine(name: str) -> SqlEngine:
         from seedtrail.attribution.engines.spark import SparkEngine
 
         return SparkEngine()
-    raise InvalidInput(f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}")
+    raise InvalidInput(
+        Msg("problem.invalid-input.engine", {"name": repr(name), "allowed": ", ".join(ENGINES)})
+    )

@@ -14,7 +14,7 @@ import pyarrow as pa
 from seedtrail.attribution import datadriven
 from seedtrail.attribution.calibration import calibration_step
 from seedtrail.attribution.dialect import Dialect
-from seedtrail.attribution.inputs import Inputs, Role, describe, resolve_columns
+from seedtrail.attribution.inputs import Inputs, Role, describe, resolve_columns, role_term
 from seedtrail.attribution.models import credit_step
 from seedtrail.attribution.plan import (
     Source,
@@ -28,10 +28,11 @@ from seedtrail.attribution.plan import (
 from seedtrail.attribution.spec import AttributionSpec
 from seedtrail.attribution.summary import summary_step
 from seedtrail.core.errors import AttributionInputError
+from seedtrail.messages import Msg
 
-#: Told each step of a run as it starts ("credit", "writing files" ...): the one progress
-#: callback of attribution (engines, reports and incremental builds).
-Progress = Callable[[str], None]
+#: Told each step of a run as it starts, as a message (``progress.*``) the caller renders in its
+#: reader's language: the one progress callback of attribution (engines, reports, incremental).
+Progress = Callable[[Msg], None]
 
 
 class SqlEngine(ABC):
@@ -81,7 +82,7 @@ class SqlEngine(ABC):
             return [*steps, credit_step(spec.model)]
         for step in steps:
             self.execute(step)
-        progress("learning channel weights")
+        progress(Msg("progress.learning"))
         rows = self.fetch(path_counts_sql(spec, self.dialect))
         paths = [(list(p), float(c), float(n)) for p, c, n in rows]
         if spec.model.name == "markov":
@@ -100,13 +101,13 @@ class SqlEngine(ABC):
             self._base_key = None
             sources: dict[Role, Source] = {}
             for role, paths in files.items():
-                say(f"reading {role} ({describe(paths)})")
+                say(Msg("progress.reading", {"role": role_term(role), "files": describe(paths)}))
                 relation = f"raw_{role}"
                 columns = self.register(relation, paths)
                 sources[role] = Source(
                     relation, paths, resolve_columns(role, describe(paths), columns)
                 )
-            say("matching conversions to people")
+            say(Msg("progress.matching"))
             for step in base_steps(spec, sources, self.dialect):
                 try:
                     self.execute(step)
@@ -115,19 +116,26 @@ class SqlEngine(ABC):
                     if failed is None or failed not in files:
                         raise
                     raise AttributionInputError(
-                        f"{failed} file {describe(files[failed])}: {exc.detail}"
+                        Msg(
+                            "problem.attribution-input.role_file",
+                            {
+                                "role": role_term(failed),
+                                "files": describe(files[failed]),
+                                "error": exc.msg or exc.detail,
+                            },
+                        )
                     ) from exc
             self._base_key = key
-        say(f"crediting touches ({spec.model.name})")
+        say(Msg("progress.crediting_touches", {"model": spec.model.name}))
         for step in self.credit_steps(spec, say):
             self.execute(step)
         credit = "st_credit"
         if spec.calibration is not None:
-            say("calibrating credit by the measured lift")
+            say(Msg("progress.calibrating"))
             step = calibration_step(spec.calibration)
             self.execute(step)
             credit = step.name
-        say("writing credits and summary")
+        say(Msg("progress.writing"))
         self.execute(output_step(credit))
         self.execute(summary_step(spec.group_by))
 

@@ -27,6 +27,7 @@ from seedtrail.attribution.inputs import describe, file_format
 from seedtrail.attribution.plan import Step
 from seedtrail.attribution.spec import AttributionSpec
 from seedtrail.core.errors import AttributionInputError
+from seedtrail.messages import Msg
 
 DUCKDB = Dialect(
     name="duckdb",
@@ -76,14 +77,21 @@ class DuckDBEngine(SqlEngine):
             self.con.execute(f"CREATE OR REPLACE VIEW {relation} AS SELECT * FROM {reader}")
             return [row[0] for row in self.con.execute(f"DESCRIBE {relation}").fetchall()]
         except duckdb.Error as exc:
-            raise AttributionInputError(f"cannot read {describe(paths)}: {exc}") from exc
+            raise AttributionInputError(
+                Msg(
+                    "problem.attribution-input.unreadable",
+                    {"what": describe(paths), "error": str(exc)},
+                )
+            ) from exc
 
     def execute(self, step: Step) -> None:
         kind = "TEMP TABLE" if step.materialize and not step.rereadable else "TEMP VIEW"
         try:
             self.con.execute(f"CREATE OR REPLACE {kind} {step.name} AS {step.sql}")
         except duckdb.ConversionException as exc:
-            raise AttributionInputError(f"bad value in the input ({step.name}): {exc}") from exc
+            raise AttributionInputError(
+                Msg("problem.attribution-input.bad_value", {"step": step.name, "error": str(exc)})
+            ) from exc
 
     def fetch(self, sql: str) -> list[tuple[Any, ...]]:
         return self.con.execute(sql).fetchall()

