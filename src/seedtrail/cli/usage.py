@@ -74,7 +74,9 @@ def message(exc: Any, lang: str) -> str:
     if found is None:
         return said
     if found.code == "cli.usage.invalid_value":
-        found = Msg(found.code, {**found.params, "error": _bad_value(exc, found.params["error"])})
+        found = Msg(
+            found.code, {**found.params, "error": _bad_value(exc, str(found.params["error"]))}
+        )
     return found.render(lang)
 
 

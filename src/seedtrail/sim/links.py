@@ -33,8 +33,8 @@ from seedtrail.links import mounts, rules
 from seedtrail.links.clicklog import COLUMNS
 from seedtrail.links.resolver import Resolver
 from seedtrail.links.taps import Repeats, campaign, click_row, destination
-from seedtrail.sim.spec import read_manifest
 from seedtrail.messages import Msg
+from seedtrail.sim.spec import read_manifest
 from seedtrail.store import schema as db
 from seedtrail.store.store import Store
 
