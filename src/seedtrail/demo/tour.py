@@ -37,6 +37,7 @@ class DemoReport:
     counted: int = 0
     keys: dict[str, str] = field(default_factory=dict)
     world: WorldSummary | None = None
+    note_id: int | None = None  # the tour's note: its public page is where a person taps
 
 
 def _make(conn: Any, res: resources.Resource, **values: Any) -> int:
@@ -128,6 +129,7 @@ def run(settings: Settings, console: Console, *, world_scale: str | None = None)
         _print_world(console, report.world)
         _print_three_party(console, report.world)
     ids = _seed(store)
+    report.note_id = ids["note"]
     console.print(
         "created a brand, a creator and her note, three shops (淘宝 app, 京东 mini "
         "program, a web shop), offers, a collab registration and an open rule"
@@ -281,6 +283,11 @@ def _print(console: Console, report: DemoReport) -> None:
         f"data: {report.data_dir.resolve()} · next: "
         f"`seedtrail --data-dir {report.data_dir} serve`, then open the dashboard at "
         "http://127.0.0.1:8000/ui/ (API docs at /docs) · `seedtrail audit` shows every decision"
+    )
+    console.print(
+        f"tap through as a reader: the note's page http://127.0.0.1:8000/ui/n/{report.note_id} "
+        "(no key: a link card → the app's interstitial or the WeChat consent page → the shop; "
+        "the tap then shows in `seedtrail clicks` and the dashboard)"
     )
     keys = Table("role", "API key (shown once)", title="dashboard sign-in / 看板登录")
     for role, key in report.keys.items():
