@@ -70,15 +70,32 @@ def test_file_schemas(world: Summary, name: str) -> None:
 
 def test_front_kinds_and_funnel_shape(db: duckdb.DuckDBPyConnection) -> None:
     counts = dict(db.execute("SELECT kind, count(*) FROM events_front GROUP BY 1").fetchall())
-    # the simulator does not generate search-card or live-room views (yet)
-    assert set(counts) == set(schemas.FRONT_KINDS) - {"search_view", "live_view"}
+    # the simulator does not generate live-room views (yet)
+    assert set(counts) == set(schemas.FRONT_KINDS) - {"live_view"}
     assert counts["impression"] > counts["read"] > counts["like"] > counts["click"] > 0
+    assert counts["search_view"] > 0
     bad = db.execute(
         "SELECT count(*) FROM events_front WHERE (kind = 'read') != (dwell_ms IS NOT NULL)"
         " OR (kind = 'click') != (click_id IS NOT NULL)"
-        " OR (kind = 'click') != (placement IS NOT NULL)"
+        " OR (kind IN ('click', 'search_view')) != (placement IS NOT NULL)"
+        # only a search card's views and taps come without a note
+        " OR (note_id IS NULL) != (placement = 'search_card')"
+        " OR (kind = 'search_view') AND placement != 'search_card'"
     ).fetchone()
     assert bad == (0,)
+    taps = db.execute(  # each tap on a search card is a click on a brand's search-card link
+        "SELECT count(*), count(*) FILTER (WHERE m.placement = 'search_card' AND c.note_id IS NULL)"
+        " FROM events_clicks c JOIN entities_link_mounts m USING (mount_id)"
+        " WHERE c.placement = 'search_card'"
+    ).fetchone()
+    assert (
+        taps[0]
+        == taps[1]
+        == counts["click"]
+        - db.execute(
+            "SELECT count(*) FROM events_front WHERE kind = 'click' AND note_id IS NOT NULL"
+        ).fetchone()[0]
+    )
 
 
 def test_follower_counts_are_heavy_tailed(db: duckdb.DuckDBPyConnection) -> None:

@@ -238,9 +238,10 @@ def _print_three_party(console: Console, world: WorldSummary) -> None:
     fig = world.detail.get("three_party")
     if not fig:
         return
-    console.print(
-        "links by placement: " + ", ".join(f"{k} {v:,}" for k, v in fig["placements"].items())
-    )
+    places = Table("placement", "links", "card views", "counted clicks", title="placements")
+    for where, p in fig["placements"].items():
+        places.add_row(where, f"{p['links']:,}", f"{p['views']:,}", f"{p['clicks']:,}")
+    console.print(places)
     table = Table(
         "funder", "campaigns", "spend (CNY)", "ROAS on its spend", title="co-funded boosts"
     )
