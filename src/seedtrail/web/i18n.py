@@ -35,6 +35,7 @@ BUILT_KEYS = (
     *(N_("note.label.ad"), N_("note.label.sponsored")),
     *(N_("note.go.web"), N_("note.go.app"), N_("note.go.mini_program")),
     *(N_("placement.comment"), N_("placement.profile_card")),
+    *(N_("placement.search_card"), N_("placement.live_room")),
     *(N_("empty.attribution"), N_("empty.cases_run")),
 )
 
