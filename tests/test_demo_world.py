@@ -97,7 +97,10 @@ def _three_parties(world: demo_world.WorldSummary, settings: Any, keys: dict[str
     API gives the same, and every link in the store went through the policy (an allowed
     ``mount.decision`` audit entry per mount)."""
     fig = world.detail["three_party"]
-    assert fig["placements"]["search_card"] > 0 and fig["placements"]["note_card"] > 0
+    places = fig["placements"]
+    assert places["note_card"]["links"] > 0 and places["note_card"]["clicks"] > 0
+    search = places["search_card"]  # brands' cards in search results: seen and tapped
+    assert search["links"] > 0 and search["views"] > search["clicks"] > 0
     assert {"brand", "platform"} <= set(fig["funders"]) and any(
         k.startswith("marketplace:") for k in fig["funders"]
     )
@@ -116,6 +119,9 @@ def _three_parties(world: demo_world.WorldSummary, settings: Any, keys: dict[str
         buyers = {b["handle"]: b["id"] for b in commission.buyers(conn)}
     with TestClient(create_app(settings, store=store)) as client:
         op = auth(keys["operator"])
+        logged = client.get("/clicks", params={"counted_only": True, "limit": 1000}, headers=op)
+        taps = [c for c in logged.json() if c["placement"] == "search_card"]
+        assert len(taps) == search["clicks"] and all(c["note_id"] is None for c in taps)
         for b in own["buyers"]:
             since, until = _period(store, buyers[b["buyer"]])
             got = client.get(f"/buyers/{buyers[b['buyer']]}/commission", headers=op,

@@ -184,6 +184,17 @@ def test_community_events_need_operator_and_dedup(client: TestClient, world: Wor
     r = client.post("/community/events", json=[dict(ev, kind="click")], headers=auth)
     assert r.status_code == 422
     assert "redirect" in r.text  # clicks come from seedtrail's own click log, never posted
+    # a brand card seen in search results has no note; any other event needs one
+    seen = {"event_id": "s1", "user_key": "u1", "kind": "search_view", "ts": 1_790_000_000}
+    r = client.post(
+        "/community/events", json=[dict(seen, placement="search_card"), seen], headers=auth
+    )
+    assert r.json()["stored"] == 1, r.text
+    (bad,) = r.json()["rejected"]
+    assert bad["index"] == 1 and "note_id" in str(bad["errors"])
+    no_note = {k: v for k, v in ev.items() if k != "note_id"}
+    r = client.post("/community/events", json=[dict(no_note, event_id="f2")], headers=auth)
+    assert r.status_code == 422 and "search_view" in r.text
 
 
 def test_health_endpoint_is_for_operators_and_the_partner(client: TestClient, world: World) -> None:

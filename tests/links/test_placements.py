@@ -64,3 +64,41 @@ def test_view_kinds_have_their_own_windows(kind: str, days: int) -> None:
     assert Windows().for_kind(kind) == timedelta(days=days)
     assert Windows(search=timedelta(days=3)).for_kind("search_view") == timedelta(days=3)
     assert Windows().longest == timedelta(days=15)
+
+
+def test_a_past_session_is_replayed_at_its_own_time_through_the_policy(store: Store) -> None:
+    """Replaying history (``sim load``, the demo): a live room whose session is over is refused
+    now (expired) but decided by the same policy at the session's start (``as_of``, audited as
+    such); a replayed tap is served while the session was live and closed after it."""
+    from seedtrail.core.principals import Principal
+    from seedtrail.links import mounts
+    from seedtrail.links.resolver import Resolver
+    from seedtrail.store import audit
+
+    w = build_world(store)
+    start = datetime(2025, 3, 5, 12, tzinfo=UTC)
+    room = mounts.MountIn(
+        placement="live_room", offer_id=w.ids["web_offer"], account_id=w.ids["creator"],
+        starts_at=start, expires_at=start + timedelta(hours=2),
+    )  # fmt: skip
+    creator = Principal(id=0, name="creator", role="creator", account_id=w.ids["creator"])
+    with store.transaction() as conn:
+        now = mounts.create(conn, creator, room)
+        before = mounts.create(conn, creator, room, as_of=start - timedelta(minutes=1))
+        then = mounts.create(conn, creator, room, as_of=start)
+    assert now["mount"] is None and before["mount"] is None and then["mount"] is not None
+    failed = {c["check"] for c in now["decision"]["checks"] if not c["passed"]}
+    assert failed == {"expiry"}
+    assert {c["check"] for c in before["decision"]["checks"] if not c["passed"]} == {"live_session"}
+    with store.read() as conn:
+        entries = audit.entries(conn, action_prefix="mount.decision", limit=3)
+    assert [e["detail"].get("as_of") for e in entries] == [
+        start.isoformat(),
+        (start - timedelta(minutes=1)).isoformat(),
+        None,
+    ]  # newest first
+    code = then["mount"]["code"]
+    resolver = Resolver(store, refresh_s=3600.0)
+    assert resolver.lookup(code).target is None  # today: the session is over
+    assert resolver.at(code, start + timedelta(minutes=30)).target is not None
+    assert resolver.at(code, start + timedelta(hours=2)).target is None

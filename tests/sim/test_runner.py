@@ -70,15 +70,41 @@ def test_file_schemas(world: Summary, name: str) -> None:
 
 def test_front_kinds_and_funnel_shape(db: duckdb.DuckDBPyConnection) -> None:
     counts = dict(db.execute("SELECT kind, count(*) FROM events_front GROUP BY 1").fetchall())
-    # the simulator does not generate search-card or live-room views (yet)
-    assert set(counts) == set(schemas.FRONT_KINDS) - {"search_view", "live_view"}
+    assert set(counts) == set(schemas.FRONT_KINDS)
     assert counts["impression"] > counts["read"] > counts["like"] > counts["click"] > 0
+    assert counts["search_view"] > 0 and counts["live_view"] > 0
     bad = db.execute(
         "SELECT count(*) FROM events_front WHERE (kind = 'read') != (dwell_ms IS NOT NULL)"
         " OR (kind = 'click') != (click_id IS NOT NULL)"
-        " OR (kind = 'click') != (placement IS NOT NULL)"
+        " OR (kind IN ('click', 'search_view', 'live_view')) != (placement IS NOT NULL)"
+        # only the views and taps of a search card or a live room come without a note
+        " OR (note_id IS NULL) != (placement IN ('search_card', 'live_room'))"
+        " OR (kind = 'search_view') AND placement != 'search_card'"
+        " OR (kind = 'live_view') AND placement != 'live_room'"
     ).fetchone()
     assert bad == (0,)
+
+
+def test_search_and_live_taps_are_on_their_links_and_live_ones_while_live(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    """A tap on a search card is a click on the brand's search-card link; one in a live room a
+    click on the session's link between its start and its end."""
+    rows = db.execute(
+        "SELECT c.placement, count(*), count(*) FILTER (WHERE m.placement = c.placement"
+        " AND c.note_id IS NULL AND (c.placement = 'search_card' OR c.ts >= m.starts_at"
+        " AND c.ts < m.expires_at)) FROM events_clicks c JOIN entities_link_mounts m"
+        " USING (mount_id) WHERE c.placement IN ('search_card', 'live_room') GROUP BY 1"
+    ).fetchall()
+    assert {p for p, _, _ in rows} == {"search_card", "live_room"}
+    assert all(n == ok > 0 for _, n, ok in rows), rows
+    front = dict(
+        db.execute(
+            "SELECT placement, count(*) FROM events_front WHERE kind = 'click'"
+            " AND note_id IS NULL GROUP BY 1"
+        ).fetchall()
+    )
+    assert front == {p: n for p, n, _ in rows}, "the app logs each tap too"
 
 
 def test_follower_counts_are_heavy_tailed(db: duckdb.DuckDBPyConnection) -> None:

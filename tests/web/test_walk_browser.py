@@ -43,6 +43,12 @@ DETAIL = {
     ),
     "/operator/impact/studies/{ident}": ("/policy/studies/{ident}", "/policy/changes", "proposed"),
 }  # fmt: skip
+#: Public pages (the community's, no key): every role sees them as the public does, whatever its
+#: API may read; (the API object whose ``status`` says whether it is public, the listing the walk
+#: takes a few ids from, their id field). A note page is walked for a few notes that carry links.
+PUBLIC = {"/n/{ident:int}": ("/notes/{ident}", "/mounts", "note_id")}
+PUBLIC_SAMPLE = 3
+GONE = {"removed"}  # a status that takes an object off the public pages
 #: Pages walked with these queries (filled from the operator's API): the preview needs one, the
 #: shop page shows each dimension in its own tab.
 QUERY = {
@@ -117,6 +123,14 @@ def concrete(w: Walk, path: str) -> list[tuple[str, str | None]]:
         partner = w.get("operator", "/partners")[0]["id"]
         return [
             (render.PREFIX + path + q.format(partner=partner), None) for q in QUERY.get(path, [""])
+        ]
+    if path in PUBLIC:
+        api_path, listing, key = PUBLIC[path]
+        ids = list(dict.fromkeys(r[key] for r in w.get("operator", listing) if r[key] is not None))
+        assert ids or not w.every_page, f"{path}: the world has no {listing} with {key}"
+        return [
+            (render.PREFIX + re.sub(r"\{ident(:int)?\}", str(i), path), api_path.format(ident=i))
+            for i in ids[:PUBLIC_SAMPLE]
         ]
     assert path in DETAIL, f"{path}: say in DETAIL which API object it shows and where its ids are"
     api_path, listing, *where = DETAIL[path]
@@ -274,13 +288,22 @@ def check_figures(w: Walk, role: str, url: str, figures: list[dict[str, Any]]) -
             w.fail(where, f"shown {f['text']!r}, the API has {want}")
 
 
+def is_public(url: str) -> bool:
+    path = url.removeprefix(render.PREFIX).split("?")[0]
+    return any(re.fullmatch(re.sub(r"\{ident(:int)?\}", r"\\d+", p), path) for p in PUBLIC)
+
+
 def visit(w: Walk, page: Any, role: str, lang: str, url: str, api_path: str | None) -> None:
-    verdict = w.get(role, api_path) if api_path else None
-    allowed = (
-        verdict not in (403, 404)
-        if api_path
-        else nav_allows(url.removeprefix(render.PREFIX).split("?")[0], role)
-    )
+    if api_path and is_public(url):  # the public's verdict: whether the object is public
+        verdict = w.get("operator", api_path)
+        allowed = isinstance(verdict, dict) and verdict.get("status") not in GONE
+    else:
+        verdict = w.get(role, api_path) if api_path else None
+        allowed = (
+            verdict not in (403, 404)
+            if api_path
+            else nav_allows(url.removeprefix(render.PREFIX).split("?")[0], role)
+        )
     if not allowed and lang != LANGS[0]:
         return  # a refusal does not depend on the language: checked once
     if url.endswith(".csv"):  # a download: fetched with the page's session cookie
@@ -347,6 +370,9 @@ def _report(w: Walk, label: str) -> None:
 
 def test_the_walk_covers_every_page() -> None:
     for path in pages():
+        if path in PUBLIC:  # the community's public pages belong to no view: anyone sees them
+            assert not any(path.startswith(v.removeprefix(render.PREFIX)) for v, _, _ in nav.VIEWS)
+            continue
         if "{" in path:
             assert path in DETAIL, path
         nav_allows(path.split("{")[0], "operator")  # every page belongs to a view

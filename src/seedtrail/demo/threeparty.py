@@ -2,7 +2,9 @@
 see of the demo world, read back from the deployment (store, published report, lake) the way the
 API reads them; never from the world's truth.
 
-* **placements**: live link mounts per placement, as the policy let them in;
+* **placements**: per placement, the link mounts the policy let in, the views of the cards the
+  community sent (``search_view``, ``live_view``: sealed in the lake) and the counted clicks of
+  the click log;
 * **funders**: per co-funder kind, the campaigns it pays part of, its spend (its share of each
   campaign's spend) and the campaigns' attributed GMV over that spend (``roas``, the registry's);
 * **items**: items with credited GMV, and the three with the highest ROAS (spend split among a
@@ -16,13 +18,19 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import duckdb
 from sqlalchemy import Connection, func, select
 
 from seedtrail.attribution import commission, runs
 from seedtrail.community import funding
 from seedtrail.core.settings import Settings
-from seedtrail.store.schema import campaign_funders, link_mounts, partners
+from seedtrail.lake.layout import Lake
+from seedtrail.links import clickstats
+from seedtrail.store.schema import campaign_funders, clicks, link_mounts, partners
 from seedtrail.store.store import Store
+
+#: The views of an account's card: a search result's brand card, a live room.
+VIEW_KINDS = ("search_view", "live_view")
 
 
 def figures(settings: Settings, store: Store) -> dict[str, Any]:
@@ -39,7 +47,7 @@ def figures(settings: Settings, store: Store) -> dict[str, Any]:
     with store.read() as conn:
         out = {
             "model": model,
-            "placements": _placements(conn),
+            "placements": _placements(conn, settings),
             "funders": _funders(conn, {r["key"]: r for r in rows("campaign")}),
             "items": _items(rows("item")),
             "own_shop": _own_shop(conn, settings, {r["key"]: r for r in rows("partner")}),
@@ -47,9 +55,25 @@ def figures(settings: Settings, store: Store) -> dict[str, Any]:
     return out
 
 
-def _placements(conn: Connection) -> dict[str, int]:
+def _placements(conn: Connection, settings: Settings) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = defaultdict(lambda: {"links": 0, "views": 0, "clicks": 0})
     query = select(link_mounts.c.placement, func.count()).group_by(link_mounts.c.placement)
-    return {str(p): int(n) for p, n in conn.execute(query).all()}
+    for p, n in conn.execute(query).all():
+        out[str(p)]["links"] = int(n)
+    tapped = select(clicks.c.placement, func.count()).where(clickstats.counted())
+    for p, n in conn.execute(tapped.group_by(clicks.c.placement)).all():
+        out[str(p)]["clicks"] = int(n)
+    files = Lake(settings.effective_lake_url).file_paths(VIEW_KINDS)
+    if files:
+        con = duckdb.connect()
+        seen = con.execute(
+            "SELECT placement, count(*) FROM read_parquet(?, union_by_name = true) GROUP BY 1",
+            [files],
+        ).fetchall()
+        con.close()
+        for p, n in seen:
+            out[str(p)]["views"] = int(n)
+    return {k: out[k] for k in sorted(out)}
 
 
 def _funders(conn: Connection, campaigns: dict[str, dict[str, Any]]) -> dict[str, Any]:

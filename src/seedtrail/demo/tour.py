@@ -42,6 +42,7 @@ class DemoReport:
     keys: dict[str, str] = field(default_factory=dict)
     world: WorldSummary | None = None
     lang: str = "en"  # the language the tour is printed in
+    note_id: int | None = None  # the tour's note: its public page is where a person taps
 
     def t(self, key: str, /, **fields: object) -> str:
         return translate(self.lang, key, **fields)
@@ -152,6 +153,7 @@ def run(
         _print_world(console, report.world, report.t)
         _print_three_party(console, report.world, report.t)
     ids = _seed(store)
+    report.note_id = ids["note"]
     console.print(report.t("demo.created"))
     report.codes["demo.tap.taobao"] = _mount(
         store, placement="note_card", offer_id=ids["offer_tb"], note_id=ids["note"]
@@ -267,8 +269,11 @@ def _print_three_party(console: Console, world: WorldSummary, t: Say) -> None:
     fig = world.detail.get("three_party")
     if not fig:
         return
-    placed = ", ".join(f"{k} {v:,}" for k, v in fig["placements"].items())
-    console.print(t("demo.placements", placements=placed))
+    places = Table(t("demo.col.placement"), t("demo.col.links"), t("demo.col.card_views"),
+                   t("demo.col.counted_clicks"), title=t("demo.placements_title"))  # fmt: skip
+    for where, p in fig["placements"].items():
+        places.add_row(where, f"{p['links']:,}", f"{p['views']:,}", f"{p['clicks']:,}")
+    console.print(places)
     table = Table(t("demo.col.funder"), t("demo.col.campaigns"), t("demo.col.spend"),
                   t("demo.col.roas"), title=t("demo.funders_title"))  # fmt: skip
     for who, f in fig["funders"].items():
@@ -310,6 +315,7 @@ def _print(console: Console, report: DemoReport) -> None:
     console.print(table)
     console.print(t("demo.clicks", logged=report.clicks_logged, counted=report.counted))
     console.print(t("demo.next", path=str(report.data_dir.resolve()), dir=str(report.data_dir)))
+    console.print(t("demo.note_page", note=str(report.note_id)))
     keys = Table(t("demo.col.role"), t("demo.col.key"), title=t("demo.keys_title"))
     for role, key in report.keys.items():
         keys.add_row(render(report.lang, term("role", role)), key)

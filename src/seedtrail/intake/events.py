@@ -32,7 +32,8 @@ class _Event(TypedDict):
 
 class FrontEvent(_Event):
     user_key: Annotated[str, Key]
-    note_id: Annotated[str, Key] | Annotated[int, Field(ge=0)]
+    #: none only for a view of an account's card: a search result's brand card or a live room
+    note_id: NotRequired[Annotated[str, Key] | Annotated[int, Field(ge=0)] | None]
     kind: FrontKind
     click_id: NotRequired[Annotated[str, Field(max_length=64)] | None]
     placement: NotRequired[Placement | None]
@@ -55,6 +56,8 @@ class BackEvent(_Event):
 
 
 Problem = tuple[str, str] | None  # (field, message)
+#: Views of an account's card, which carry no note: the kind and the placements it may sit on.
+NOTELESS = {"search_view": ("search_card",), "live_view": ("live_room",)}
 
 
 def _front_rules(ev: dict[str, object]) -> Problem:
@@ -64,7 +67,15 @@ def _front_rules(ev: dict[str, object]) -> Problem:
             "clicks are recorded by seedtrail's own redirect (/r/{code}) and sealed from its "
             "click log; post impressions, reads and engagements"
         )
-    ev["note_id"] = str(ev["note_id"])  # external ids are strings, kept unchanged
+    if ev.get("note_id") is None:
+        if ev["kind"] not in NOTELESS or ev.get("placement") not in NOTELESS[ev["kind"]]:
+            return "note_id", (
+                "an event needs note_id; only search_view (placement search_card) and live_view "
+                "(placement live_room) may come without one"
+            )
+        ev["note_id"] = None
+    else:
+        ev["note_id"] = str(ev["note_id"])  # external ids are strings, kept unchanged
     if ev.get("dwell_ms") is not None and ev["kind"] != "read":
         return "dwell_ms", "dwell_ms is only for read events"
     return None

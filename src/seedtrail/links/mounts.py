@@ -200,13 +200,16 @@ def _may_mount(actor: Principal, ctx: Context) -> None:
         raise Forbidden(Msg("problem.forbidden.collab_needed", {"id": ctx.audience_id}))
 
 
-def evaluate(conn: Connection, actor: Principal, req: MountIn) -> tuple[Context, Decision]:
+def evaluate(
+    conn: Connection, actor: Principal, req: MountIn, at: datetime | None = None
+) -> tuple[Context, Decision]:
+    """The mount's facts and the policy's decision on them at ``at`` (default: now)."""
     times = {"expires_at", "starts_at"}
     ctx = gather(
         conn, **req.model_dump(exclude=times), expires_at=req.expires_at, starts_at=req.starts_at
     )
     _may_mount(actor, ctx)
-    return ctx, decide(ctx.facts, load_rules(conn), utcnow())
+    return ctx, decide(ctx.facts, load_rules(conn), at or utcnow())
 
 
 class Decided(TypedDict):
@@ -227,18 +230,28 @@ class Outcome(TypedDict):
     action: str
 
 
-def create(conn: Connection, actor: Principal, req: MountIn) -> Decided:
+def create(
+    conn: Connection, actor: Principal, req: MountIn, *, as_of: datetime | None = None
+) -> Decided:
     """Decide and, if allowed, mount. The decision is audited either way; a denial is returned
     (``mount`` is None) rather than raised, so the caller commits the audit entry and then
-    raises with :func:`raise_if_denied`."""
-    ctx, decision = evaluate(conn, actor, req)
+    raises with :func:`raise_if_denied`.
+
+    ``as_of`` is for replaying recorded history only (``sim load``, the demo; never the API): the
+    mount is decided by the same policy, its rules and facts as they are, at the moment the
+    history placed it (a live room's session, in the past, was live then), and the audit entry
+    says so (``as_of``)."""
+    ctx, decision = evaluate(conn, actor, req, as_of)
     request = req.model_dump(mode="json")
+    detail: dict[str, object] = {"request": request, "decision": decision.as_dict()}
+    if as_of is not None:
+        detail["as_of"] = as_of.isoformat()
     audit.record(
         conn,
         actor=actor.label,
         action="mount.decision",
         object_type="mount_request",
-        detail={"request": request, "decision": decision.as_dict()},
+        detail=detail,
     )
     if not decision.allowed:
         return {"mount": None, "decision": decision.as_dict(), "action": "mount"}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -120,14 +121,22 @@ class Resolver:
         self._rules = (generation, rules)
         return rules
 
-    def _load(self, code: str, generation: dict[str, LiveLink | None]) -> LiveLink | None:
+    def at(self, code: str, when: datetime) -> LiveLink | None:
+        """What ``code`` led to at ``when``, decided afresh by the policy (never cached): for
+        replaying recorded taps at their own time (``sim load``), where a link's time window (a
+        live room's session) decides. None when no such link exists."""
+        return self._load(code, {}, when)
+
+    def _load(
+        self, code: str, generation: dict[str, LiveLink | None], when: datetime | None = None
+    ) -> LiveLink | None:
         with self.store.read() as conn:
             try:
                 row = mounts.by_code(conn, code)
             except SeedtrailError:
                 return None
-            at = utcnow()
-            rules = self._rules_for(generation, conn)
+            at = when or utcnow()
+            rules = self._rules_for(generation, conn) if when is None else load_rules(conn)
             try:
                 ctx = mounts.gather(
                     conn,

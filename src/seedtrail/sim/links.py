@@ -5,6 +5,9 @@ created by an operator principal like any rule (audited), then mounts each of th
 the account that placed it (a brand on its own profile or on a note under a collab registration,
 a creator on her own note), so every mount is decided and audited by the same policy as the API's.
 A denied mount is not created; the taps the world recorded on it answer 410 when replayed.
+A live room's link is valid only while its session is live, so it is decided at the moment the
+world placed it (the session's start, ``as_of`` in its audit entry) and each tap on it at the
+tap's own time: the same policy, on the replay's clock (docs/links.md, "Replaying history").
 
 The world's taps (``events/clicks.parquet``) are then replayed through the redirect's decisions
 (:mod:`seedtrail.links.taps`) against the live link table (:class:`~seedtrail.links.resolver.
@@ -89,8 +92,10 @@ def _actor(kinds: dict[int, str], account_id: int) -> principals.Principal:
 def _request(conn: Any, row: dict[str, Any], authors: dict[int, int]) -> dict[str, Any]:
     """The API request that places the world's mount ``row``."""
     req: dict[str, object] = {"placement": row["placement"], "offer_id": row["offer_id"]}
-    if row["placement"] in ACCOUNT_PLACEMENTS:  # a profile or search card: the account's own
+    if row["placement"] in ACCOUNT_PLACEMENTS:  # a profile or search card, a live room: its own
         req["account_id"] = row["account_id"]
+        if row.get("starts_at") is not None:  # a live room's session
+            req["starts_at"], req["expires_at"] = row["starts_at"], row["expires_at"]
     elif row["placement"] == "note_card":
         req["note_id"] = row["note_id"]
     else:  # a link in the comment area: the note's author pins a comment that carries it
@@ -114,7 +119,11 @@ def mount_world_links(store: Store, world_dir: Path) -> Mounted:
         authors = dict(conn.execute(select(db.notes.c.id, db.notes.c.author_id)).all())
         for row in world_rows(ent / "link_mounts.parquet"):
             req = _request(conn, row, authors)
-            result = mounts.create(conn, _actor(kinds, row["account_id"]), mounts.MountIn(**req))
+            # a link with a time window (a live room's session) is decided at the moment the
+            # world placed it, as the policy decided it then; every other link as of now
+            as_of = row["created_at"] if row.get("starts_at") is not None else None
+            actor = _actor(kinds, row["account_id"])
+            result = mounts.create(conn, actor, mounts.MountIn(**req), as_of=as_of)
             if result["mount"] is None:
                 out.denied[row["mount_id"]] = str(result["decision"]["summary"])
             else:
@@ -171,6 +180,8 @@ def replay_taps(
         out.taps += 1
         code = codes.get(tap["mount_id"])
         link = resolver.lookup(code) if code else None
+        if link is not None and link.placement == "live_room":  # its session decides: then
+            link = resolver.at(link.code, tap["ts"])
         if link is None:  # the world's link was never mounted: no code, nothing to log
             out.not_mounted += 1
             continue

@@ -28,12 +28,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from seedtrail.sim import events, parties, schemas, truth
+from seedtrail.sim import events, live, parties, schemas, search, truth
 from seedtrail.sim.backhaul import deliver, plan_gap
 from seedtrail.sim.badactors import BadActors, build_bad_actors
 from seedtrail.sim.behaviour import CLICK, COMMENT, note_mix, simulate_front
 from seedtrail.sim.campaigns import Campaigns, build_campaigns, build_funders
 from seedtrail.sim.population import Population, build_population
+from seedtrail.sim.search import SearchCards, simulate_search
 from seedtrail.sim.shops import simulate_shops
 from seedtrail.sim.spec import PARTNERS, Manifest, WorldSpec
 from seedtrail.sim.streams import stream
@@ -137,8 +138,8 @@ def _write_entities(
 
 class _Days:
     """The simulated days, each in chunks of about ``spec.chunk_impressions`` impressions; every
-    chunk draws from its own streams (``front``, ``comments``, ``shops``, ``backhaul`` × day ×
-    chunk) and numbers its rows after the chunks before it."""
+    chunk draws from its own streams (``front``, ``comments``, ``shops``, ``backhaul``, ``search``,
+    ``live`` × day × chunk) and numbers its rows after the chunks before it."""
 
     def __init__(
         self,
@@ -161,6 +162,7 @@ class _Days:
         self.boosted = np.zeros((spec.days, len(camps.campaign_id)), dtype=np.int64)
         self.shopped = np.zeros((len(PARTNERS), pop.n), dtype=bool)  # viewers known to each shop
         self.cdfs = (pop.exposed_cdf(), pop.activity_cdf)
+        self.cards = SearchCards.of(world)
         sinks["events/comments"].write(bad.comments)
 
     def run(self, progress: Progress | None) -> None:
@@ -223,6 +225,28 @@ class _Days:
         counters["comment"] += int((front.kind == COMMENT).sum())
         counters["conv"] += len(conv)
         counters["order"] += int(conv.order_local.max(initial=-1)) + 1
+        self._search(day, part)
+
+    def _search(self, day: int, part: int) -> None:
+        """The chunk's search views and taps (:mod:`seedtrail.sim.search`), then its live-room
+        views and taps (:mod:`seedtrail.sim.live`), numbered after its note traffic."""
+        pop, sinks, counters = self.pop, self.sinks, self.counters
+        rng = stream(self.seed, "search", day, part)
+        got = simulate_search(self.world, pop, self.cards, rng, day, self.parts, self.cdfs[1])
+        front, click = counters["front"], counters["click"]
+        sinks["events/front"].write(search.front_table(got, front, click, pop))
+        sinks["events/clicks"].write(search.clicks_table(self.world, got, self.cards, click, pop))
+        taps = int(got.tapped.sum())
+        counters["front"] += len(got.viewer) + taps
+        counters["click"] += taps
+        lrng = stream(self.seed, "live", day, part)
+        watched = live.simulate_live(self.world, pop, lrng, day, self.parts, self.cdfs[1])
+        front, click = counters["front"], counters["click"]
+        sinks["events/front"].write(live.front_table(watched, front, click, pop))
+        sinks["events/clicks"].write(live.clicks_table(self.world, watched, click, pop))
+        taps = int(watched.tapped.sum())
+        counters["front"] += len(watched.viewer) + taps
+        counters["click"] += taps
 
 
 def _write_parties(

@@ -89,6 +89,8 @@ LINK_MOUNTS = pa.schema(
         ("account_id", pa.int64()),
         ("placement", pa.string()),
         ("created_at", TS),
+        ("starts_at", TS),  # a live room's session (its link valid only while it is live)
+        ("expires_at", TS),
     ]
 )
 COLLAB_REGISTRATIONS = pa.schema(

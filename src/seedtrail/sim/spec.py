@@ -108,6 +108,11 @@ class WorldSpec:
     share_rate: float = 0.02
     follow_rate: float = 0.015
     click_rate: float = 0.06  # per read of a note with a mounted link
+    search_views_per_active_viewer: float = 0.15  # brand cards seen in search results, per day
+    search_click_rate: float = 0.06  # per search view: a tap on the brand card's link
+    live_sessions: int = 1  # live-stream sessions (直播) per brand, two hours each
+    live_viewers_per_session: float = 40.0
+    live_click_rate: float = 0.1  # per live view: a tap on the session's link while it is live
     caused_purchase_per_click: float = 0.09
     caused_purchase_per_read: float = 0.006
     abandoned_funnel_per_click: float = 0.25

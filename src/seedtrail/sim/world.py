@@ -17,6 +17,7 @@ from seedtrail.sim import accounts, ownshop, schemas
 from seedtrail.sim.accounts import CREATOR_BIOS as CREATOR_BIOS
 from seedtrail.sim.accounts import US_PER_DAY as US_PER_DAY
 from seedtrail.sim.accounts import Accounts, Offers
+from seedtrail.sim.sessions import Sessions, plan_sessions
 from seedtrail.sim.spec import CATEGORIES, WorldSpec
 from seedtrail.sim.streams import stream
 from seedtrail.sim.text import notes as note_text
@@ -71,6 +72,7 @@ class World:
     link_mounts: pa.Table
     mount_offer: np.ndarray  # index mount_id - 1 -> offer index
     collab_registrations: pa.Table
+    live: Sessions  # the brands' live-stream sessions (their links are link_mounts rows too)
 
     @property
     def n_notes(self) -> int:
@@ -105,6 +107,7 @@ def build_world(spec: WorldSpec, seed: int) -> World:
     notes = _notes_stage(spec, acc, offers, stream(seed, "world.notes"), t0)
     notes = _own_shop_stage(spec, acc, offers, notes, seed, t0)
     mounts = _mounts_stage(acc, offers, notes, stream(seed, "world.mounts"), t0)
+    live = _live_stage(spec, acc, offers, mounts, stream(seed, "world.live"), t0)
     products, note_cols = _texts_stage(acc, notes, stream(seed, "world.texts"))
     collab = _collabs_stage(acc, notes, stream(seed, "world.collabs"))
     brand_ids = acc.ids["brand"]
@@ -136,7 +139,27 @@ def build_world(spec: WorldSpec, seed: int) -> World:
         link_mounts=pa.table(mounts.cols, schema=schemas.LINK_MOUNTS),
         mount_offer=np.array(mounts.cols["offer_id"], dtype=np.int64) - 1,
         collab_registrations=pa.table(collab, schema=schemas.COLLAB_REGISTRATIONS),
+        live=live,
     )
+
+
+def _live_stage(
+    spec: WorldSpec,
+    acc: Accounts,
+    offers: Offers,
+    mounts: _Mounts,
+    rng: np.random.Generator,
+    t0: int,
+) -> Sessions:
+    """The brands' live sessions (:mod:`seedtrail.sim.live`), each a ``live_room`` link placed
+    when its session starts and valid until it ends."""
+    first = len(mounts.cols["mount_id"]) + 1
+    live = plan_sessions(spec, acc.ids["brand"], offers.of_brand, first, t0, rng)
+    for i in range(len(live.mount)):
+        _add_mount(mounts.cols, int(live.mount[i]), int(live.offer[i]), None,
+                   int(live.account[i]), "live_room", int(live.start_us[i]),
+                   window=(int(live.start_us[i]), int(live.end_us[i])))  # fmt: skip
+    return live
 
 
 def _own_shop_stage(
@@ -332,6 +355,7 @@ def _add_mount(
     account_id: int,
     placement: str,
     at_us: int,
+    window: tuple[int, int] | None = None,
 ) -> None:
     mounts["mount_id"].append(mid)
     mounts["offer_id"].append(offer + 1)
@@ -339,3 +363,5 @@ def _add_mount(
     mounts["account_id"].append(account_id)
     mounts["placement"].append(placement)
     mounts["created_at"].append(at_us)
+    mounts["starts_at"].append(window[0] if window else None)
+    mounts["expires_at"].append(window[1] if window else None)

@@ -19,6 +19,7 @@ from seedtrail.web.views import (
     impact,
     items,
     moderator,
+    note,
     operator,
     shop,
 )
@@ -47,6 +48,7 @@ ROUTES: list[BaseRoute] = [
     Route("/brand", brand.campaigns_page),
     Route("/brand/campaigns/{ident:int}", brand.campaign_page),
     Route("/brand/campaigns/{ident:int}/export.csv", brand.export_csv),
+    Route("/n/{ident:int}", note.note_page),  # the community's public note page (no key)
     Route("/moderator", moderator.queue_page),
     Route("/moderator/cases/{ident:int}", moderator.case_page),
     Route("/moderator/cases/{ident:int}/actions", moderator.take_action, methods=["POST"]),

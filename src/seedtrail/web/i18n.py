@@ -32,7 +32,10 @@ BUILT_KEYS = (
     *(N_("partner_kind.marketplace"), N_("partner_kind.mini_program")),
     *(N_("partner_kind.web_shop"), N_("placement.*"), N_("placement.note_card")),
     N_("partner_kind.own_shop"),
+    *(N_("note.label.ad"), N_("note.label.sponsored")),
+    *(N_("note.go.web"), N_("note.go.app"), N_("note.go.mini_program")),
     *(N_("placement.comment"), N_("placement.profile_card")),
+    *(N_("placement.search_card"), N_("placement.live_room")),
     *(N_("empty.attribution"), N_("empty.cases_run")),
 )
 

@@ -249,6 +249,24 @@ def page(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
     return endpoint
 
 
+def public(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """A public GET page (the community's own pages): no sign-in, the same language choice and
+    error pages as the dashboard; a signed-in visitor is only who they are, never more."""
+
+    async def endpoint(request: Request) -> Response:
+        ctx = await run_in_threadpool(context, request)
+        try:
+            return await run_in_threadpool(fn, ctx)
+        except SeedtrailError as exc:
+            return error_page(ctx, exc)
+        except Exception:
+            log.exception("public page %s failed", request.url.path)
+            return error_page(ctx, SeedtrailError(Msg("web.error.page_failed")))
+
+    endpoint.__name__ = fn.__name__
+    return endpoint
+
+
 FormHandler = Callable[[Ctx, dict[str, str]], Response]
 
 
