@@ -196,3 +196,61 @@ def test_data_driven_credits_on_the_fixture_world_follow_the_learned_weights(
     assert got.keys() == expected.keys()
     for key, credit in expected.items():
         assert got[key] == pytest.approx(credit, abs=1e-9), key
+
+
+def _credits_on(paths: dict[str, list[str]], model: ModelSpec) -> dict[tuple[str, str], float]:
+    """A model's credits over a hand-written ``st_paths`` (anchor -> touches, in time order; the
+    last two touches of an anchor share an instant, so ``touch_id`` orders them)."""
+    import duckdb
+
+    from seedtrail.attribution.models import credit_step
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE st_paths (anchor_id VARCHAR, touch_id VARCHAR, note_id VARCHAR, "
+        "touch_kind VARCHAR, channel VARCHAR, t_ts BIGINT, c_ts BIGINT, matched_click VARCHAR)"
+    )
+    for anchor, touches in paths.items():
+        for i, touch in enumerate(touches):
+            ts = min(i, len(touches) - 2) if len(touches) > 2 else i
+            con.execute(
+                "INSERT INTO st_paths VALUES (?, ?, ?, 'read', 'read', ?, 100, NULL)",
+                [anchor, touch, f"n{touch}", ts],
+            )
+    rows = con.execute(credit_step(model).sql).fetchall()
+    return {(a, t): c for a, t, _n, _k, c in rows}
+
+
+POSITION_PATHS = {
+    "one": ["a"],
+    "two": ["b1", "b2"],
+    "three": ["c1", "c2", "c3"],
+    "four": ["d1", "d2", "d4", "d3"],  # d4 and d3 at one instant: d3 comes third, d4 last
+}
+
+
+@pytest.mark.parametrize(
+    ("weights", "expected"),
+    [
+        # uneven ends: two touches share first + last in their ratio (0.5 : 0.3)
+        (
+            (0.5, 0.2, 0.3),
+            {"a": 1.0, "b1": 0.625, "b2": 0.375, "c1": 0.5, "c2": 0.2, "c3": 0.3}
+            | {"d1": 0.5, "d2": 0.1, "d3": 0.1, "d4": 0.3},
+        ),
+        # nothing at the ends: two touches split evenly; ends of longer paths get no row
+        ((0.0, 1.0, 0.0), {"a": 1.0, "b1": 0.5, "b2": 0.5, "c2": 1.0, "d2": 0.5, "d3": 0.5}),
+        # nothing in the middle: middle touches get no row
+        (
+            (0.6, 0.0, 0.4),
+            {"a": 1.0, "b1": 0.6, "b2": 0.4, "c1": 0.6, "c3": 0.4, "d1": 0.6, "d4": 0.4},
+        ),
+    ],
+)
+def test_position_based_credit_by_hand(
+    weights: tuple[float, float, float], expected: dict[str, float]
+) -> None:
+    spec = ModelSpec(name="position_based", position_weights=weights)  # type: ignore[arg-type]
+    got = _credits_on(POSITION_PATHS, spec)
+    anchor = {t: a for a, ts in POSITION_PATHS.items() for t in ts}
+    assert got == pytest.approx({(anchor[t], t): c for t, c in expected.items()}, abs=1e-12)
