@@ -254,3 +254,15 @@ def test_position_based_credit_by_hand(
     got = _credits_on(POSITION_PATHS, spec)
     anchor = {t: a for a, ts in POSITION_PATHS.items() for t in ts}
     assert got == pytest.approx({(anchor[t], t): c for t, c in expected.items()}, abs=1e-12)
+
+
+def test_an_engine_shows_only_its_last_runs_channel_weights(
+    make_engine: Callable[[str], SqlEngine], world: Inputs
+) -> None:
+    """A pooled engine that ran a data-driven model and then a heuristic one shows no weights
+    (the conformance suite compares them, in whatever order its cases run)."""
+    engine = make_engine("duckdb")
+    engine.run(AttributionSpec(model=ModelSpec(name="shapley")), world)
+    assert engine.channel_weights
+    engine.run(AttributionSpec(model=ModelSpec(name="last_touch")), world)
+    assert engine.channel_weights == {}
