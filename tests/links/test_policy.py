@@ -263,7 +263,35 @@ def test_a_denied_decision_names_only_the_failed_checks() -> None:
         "note is hidden; brand 1's offer on creator 2's note needs a collab registration; "
         "link is disabled; link expired at 2025-03-01T12:00:00+00:00"
     )
-    assert {c.check for c in d.checks if c.passed} == {"enforcement"}  # the owner's: none
+    assert [(c.check, c.passed) for c in d.checks] == [
+        ("rule", False),
+        ("kill_switch", False),
+        ("offer", False),
+        ("account", False),
+        ("enforcement", False),
+        ("account", False),
+        ("enforcement", True),  # the owner has no blocking action
+        ("note", False),
+        ("collab", False),
+        ("mount", False),
+        ("expiry", False),
+    ]
+    assert d.as_dict()["rule_ids"] == [3] and d.as_dict()["checks"][4]["passed"] is False
+
+
+def test_a_refused_rule_check_is_a_failed_rule_check() -> None:
+    """The JSON keeps each check's name and a boolean ``passed``: a closed default, a closing
+    rule and a follower bar all fail the ``rule`` check."""
+    for rules in (
+        [],
+        [Rule(1, "shut", "closed")],
+        [Rule(2, "big", "open", min_followers=10**6)],
+        [Rule(3, "open", "open")],
+    ):
+        d = decide(facts(), rules, NOW)
+        rule = d.as_dict()["checks"][0]
+        assert (rule["check"], rule["passed"]) == ("rule", bool(rules and rules[0].id == 3))
+        assert d.as_dict()["rule_ids"] == [r.id for r in rules]
 
 
 def test_every_closing_rule_at_the_top_level_is_named() -> None:
@@ -337,7 +365,17 @@ def test_a_boosted_note_needs_a_label_once() -> None:
         "denied: the note is boosted (paid distribution) but carries no ad label (广告 / 赞助): "
         "label the note first"
     )
-    assert decide(facts(**own, boosted=True, ad_label="ad"), rules, NOW).allowed
+    labelled = decide(facts(**own, boosted=True, ad_label="ad"), rules, NOW)
+    assert labelled.allowed
+    assert [c for c in labelled.checks if c.check == "ad_label"][0].message == (
+        "the note is labelled 广告 (ad)"
+    )
+    missing = [c for c in d.checks if c.check == "ad_label"]
+    assert [c.passed for c in missing] == [False]
+    unlabelled = decide(facts(ad_label=None), rules, NOW).as_dict()["checks"]
+    assert [(c["check"], c["passed"]) for c in unlabelled if c["check"] == "ad_label"] == [
+        ("ad_label", False)
+    ]
     collab = decide(facts(boosted=True, ad_label="ad"), rules, NOW)
     assert [c.check for c in collab.checks].count("ad_label") == 1 and collab.allowed
 
@@ -357,7 +395,15 @@ def test_profile_card_refusals_say_whether_the_account_is_verified() -> None:
 def test_a_live_room_opens_at_its_start_and_not_without_one() -> None:
     rules = [Rule(1, "open", "open")]
     room = dict(placement="live_room", offer_owner=CREATOR, note_status=None)
-    assert decide(facts(**room, starts_at=NOW), rules, NOW).allowed
+    live = decide(facts(**room, starts_at=NOW), rules, NOW)
+    assert live.allowed
+    assert [c.message for c in live.checks if c.check == "live_session"] == [
+        "the live session started at 2025-03-01T12:00:00+00:00"
+    ]
+    soon = decide(facts(**room, starts_at=NOW + timedelta(minutes=1)), rules, NOW)
+    assert soon.summary() == (
+        "denied: the live session starts at 2025-03-01T12:01:00+00:00: its links open then"
+    )
     d = decide(facts(**room), rules, NOW)
     assert not d.allowed
     assert d.summary() == "denied: the live session starts at ?: its links open then"
