@@ -45,6 +45,13 @@ def test_markov_counts_weigh_transitions() -> None:
     assert markov_removal_effects(paths) == pytest.approx({"A": 0.75, "B": 0.25})
 
 
+def test_markov_adds_up_a_path_listed_more_than_once() -> None:
+    # A: 2 conversions of 3, B: 1 of 3; start -> A, B each 1/2: P = 1/2 (2/3 + 1/3) = 1/2.
+    # Without A: 1/6 (effect 2/3); without B: 1/3 (effect 1/3).
+    paths = [(("A",), 1.0, 0.0), (("A",), 0.0, 1.0), (("A",), 1.0, 0.0), (("B",), 1.0, 2.0)]
+    assert markov_removal_effects(paths) == pytest.approx({"A": 2 / 3, "B": 1 / 3})
+
+
 def test_markov_never_converting() -> None:
     assert markov_removal_effects([(("A",), 0.0, 2.0), ((), 1.0, 0.0)]) == {"A": 0.0}
 
