@@ -383,13 +383,31 @@ def test_a_boosted_note_needs_a_label_once() -> None:
 def test_profile_card_refusals_say_whether_the_account_is_verified() -> None:
     rules = [Rule(1, "open", "open")]
 
-    def refusal(audience: Account) -> str:
+    def refusal(audience: Account) -> tuple[str, str]:
         d = decide(facts(placement="profile_card", audience=audience, note_status=None), rules, NOW)
-        return next(c.code for c in d.checks if c.check == "verified_enterprise")
+        return next((c.code, c.message) for c in d.checks if c.check == "verified_enterprise")
 
-    assert refusal(Account(3, "creator", 10, True, "active")) == "policy.verified.no"
-    assert refusal(Account(3, "brand", 10, False, "active")) == "policy.verified.unverified"
-    assert refusal(Account(3, "enterprise", 10, True, "active")) == "policy.verified.ok"
+    need = "profile cards need a verified enterprise account; account 3 is"
+    assert refusal(Account(3, "creator", 10, True, "active")) == (
+        "policy.verified.no",
+        f"{need} verified creator",
+    )
+    assert refusal(Account(3, "brand", 10, False, "active")) == (
+        "policy.verified.unverified",
+        f"{need} unverified brand",
+    )
+    assert refusal(Account(3, "enterprise", 10, True, "active")) == (
+        "policy.verified.ok",
+        f"{need} one",
+    )
+
+
+def test_a_comment_link_follows_the_comments_status() -> None:
+    rules = [Rule(1, "open", "open")]
+    for status, allowed in (("visible", True), ("hidden", False)):
+        d = decide(facts(placement="comment", comment_status=status), rules, NOW)
+        assert d.allowed is allowed
+        assert [c.message for c in d.checks if c.check == "comment"] == [f"comment is {status}"]
 
 
 def test_a_live_room_opens_at_its_start_and_not_without_one() -> None:
