@@ -266,3 +266,49 @@ def test_an_engine_shows_only_its_last_runs_channel_weights(
     assert engine.channel_weights
     engine.run(AttributionSpec(model=ModelSpec(name="last_touch")), world)
     assert engine.channel_weights == {}
+
+
+def test_the_single_touch_and_spread_rules_of_credit_step_by_hand() -> None:
+    """``credit_step``'s own SQL for the heuristic models (engines may answer some of them their
+    own way; this is the rule they are held to), over a written ``st_paths``: anchor p has a
+    read at 0 h, a click at 1 h and a click at 3 h, converting at 4 h with click id k1 (the first
+    click); anchor q has one read at 4 h, converting at 5 h."""
+    from datetime import timedelta
+
+    import duckdb
+
+    from seedtrail.attribution.models import credit_step
+
+    hour = 3_600_000_000
+    rows = [
+        ("p", "r1", "read", 0, 4, None),
+        ("p", "k1", "click", 1, 4, "k1"),
+        ("p", "k2", "click", 3, 4, "k1"),
+        ("q", "r2", "read", 4, 5, None),
+    ]
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE st_paths (anchor_id VARCHAR, touch_id VARCHAR, note_id VARCHAR, "
+        "touch_kind VARCHAR, channel VARCHAR, t_ts BIGINT, c_ts BIGINT, matched_click VARCHAR)"
+    )
+    for a, t, kind, t_h, c_h, matched in rows:
+        con.execute(
+            "INSERT INTO st_paths VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [a, t, f"n{t}", kind, kind, t_h * hour, c_h * hour, matched],
+        )
+
+    def credits(**kw: object) -> dict[str, float]:
+        sql = credit_step(ModelSpec(**kw)).sql  # type: ignore[arg-type]
+        return {t: c for _a, t, _n, _k, c in con.execute(sql).fetchall()}
+
+    assert credits(name="last_touch") == {"k2": 1.0, "r2": 1.0}
+    assert credits(name="first_touch") == {"r1": 1.0, "r2": 1.0}
+    assert credits(name="last_click") == {"k1": 1.0}  # the click its id names; q has no click
+    assert credits(name="linear") == pytest.approx(
+        {"r1": 1 / 3, "k1": 1 / 3, "k2": 1 / 3, "r2": 1.0}
+    )
+    # ages 4 h, 3 h, 1 h at a half-life of 2 h: weights 1/4, 2^-1.5, 2^-0.5
+    w = {"r1": 0.25, "k1": 2**-1.5, "k2": 2**-0.5}
+    expected = {t: x / sum(w.values()) for t, x in w.items()} | {"r2": 1.0}
+    got = credits(name="time_decay", half_life=timedelta(hours=2))
+    assert got == pytest.approx(expected, abs=1e-12)

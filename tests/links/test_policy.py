@@ -367,15 +367,18 @@ def test_a_boosted_note_needs_a_label_once() -> None:
     )
     labelled = decide(facts(**own, boosted=True, ad_label="ad"), rules, NOW)
     assert labelled.allowed
-    assert [c for c in labelled.checks if c.check == "ad_label"][0].message == (
+    assert [c.message for c in labelled.checks if c.check == "ad_label"] == [
         "the note is labelled 广告 (ad)"
-    )
+    ]
     missing = [c for c in d.checks if c.check == "ad_label"]
     assert [c.passed for c in missing] == [False]
     unlabelled = decide(facts(ad_label=None), rules, NOW).as_dict()["checks"]
     assert [(c["check"], c["passed"]) for c in unlabelled if c["check"] == "ad_label"] == [
         ("ad_label", False)
     ]
+    # a collab flag on a mount that is not a brand's paid link does not excuse a boosted note
+    flagged = decide(facts(**{**own, "has_collab": True}, boosted=True, ad_label=None), rules, NOW)
+    assert [c.code for c in flagged.checks if not c.passed] == ["policy.ad_label.boosted_missing"]
     collab = decide(facts(boosted=True, ad_label="ad"), rules, NOW)
     assert [c.check for c in collab.checks].count("ad_label") == 1 and collab.allowed
 
