@@ -46,9 +46,9 @@ def test_markov_counts_weigh_transitions() -> None:
 
 
 def test_markov_adds_up_a_path_listed_more_than_once() -> None:
-    # A: 2 conversions of 3, B: 1 of 3; start -> A, B each 1/2: P = 1/2 (2/3 + 1/3) = 1/2.
-    # Without A: 1/6 (effect 2/3); without B: 1/3 (effect 1/3).
-    paths = [(("A",), 1.0, 0.0), (("A",), 0.0, 1.0), (("A",), 1.0, 0.0), (("B",), 1.0, 2.0)]
+    # A: 2 conversions of 3, B: 1 of 4; start -> A 3/7, B 4/7: P = 3/7 · 2/3 + 4/7 · 1/4 = 3/7.
+    # Without A: 1/7 (effect 2/3); without B: 2/7 (effect 1/3).
+    paths = [(("A",), 1.0, 0.0), (("A",), 0.0, 1.0), (("A",), 1.0, 0.0), (("B",), 1.0, 3.0)]
     assert markov_removal_effects(paths) == pytest.approx({"A": 2 / 3, "B": 1 / 3})
 
 
