@@ -238,6 +238,12 @@ POSITION_PATHS = {
             {"a": 1.0, "b1": 0.625, "b2": 0.375, "c1": 0.5, "c2": 0.2, "c3": 0.3}
             | {"d1": 0.5, "d2": 0.1, "d3": 0.1, "d4": 0.3},
         ),
+        # the last end heavier than the first: two touches 0.2 : 0.5
+        (
+            (0.2, 0.3, 0.5),
+            {"a": 1.0, "b1": 2 / 7, "b2": 5 / 7, "c1": 0.2, "c2": 0.3, "c3": 0.5}
+            | {"d1": 0.2, "d2": 0.15, "d3": 0.15, "d4": 0.5},
+        ),
         # nothing at the ends: two touches split evenly; ends of longer paths get no row
         ((0.0, 1.0, 0.0), {"a": 1.0, "b1": 0.5, "b2": 0.5, "c2": 1.0, "d2": 0.5, "d3": 0.5}),
         # nothing in the middle: middle touches get no row
