@@ -78,6 +78,7 @@ TARGETS = (
         "src/seedtrail/links/policy.py",
         (
             "tests/links/test_policy.py",
+            "tests/links/test_policy_text.py",
             "tests/links/test_ad_label.py",
             "tests/links/test_mounts.py",
         ),
