@@ -256,7 +256,7 @@ POSITION_PATHS = {
 def test_position_based_credit_by_hand(
     weights: tuple[float, float, float], expected: dict[str, float]
 ) -> None:
-    spec = ModelSpec(name="position_based", position_weights=weights)  # type: ignore[arg-type]
+    spec = ModelSpec(name="position_based", position_weights=weights)
     got = _credits_on(POSITION_PATHS, spec)
     anchor = {t: a for a, ts in POSITION_PATHS.items() for t in ts}
     assert got == pytest.approx({(anchor[t], t): c for t, c in expected.items()}, abs=1e-12)
