@@ -196,3 +196,125 @@ def test_data_driven_credits_on_the_fixture_world_follow_the_learned_weights(
     assert got.keys() == expected.keys()
     for key, credit in expected.items():
         assert got[key] == pytest.approx(credit, abs=1e-9), key
+
+
+def _credits_on(paths: dict[str, list[str]], model: ModelSpec) -> dict[tuple[str, str], float]:
+    """A model's credits over a hand-written ``st_paths`` (anchor -> touches, in time order; the
+    last two touches of an anchor share an instant, so ``touch_id`` orders them)."""
+    import duckdb
+
+    from seedtrail.attribution.models import credit_step
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE st_paths (anchor_id VARCHAR, touch_id VARCHAR, note_id VARCHAR, "
+        "touch_kind VARCHAR, channel VARCHAR, t_ts BIGINT, c_ts BIGINT, matched_click VARCHAR)"
+    )
+    for anchor, touches in paths.items():
+        for i, touch in enumerate(touches):
+            ts = min(i, len(touches) - 2) if len(touches) > 2 else i
+            con.execute(
+                "INSERT INTO st_paths VALUES (?, ?, ?, 'read', 'read', ?, 100, NULL)",
+                [anchor, touch, f"n{touch}", ts],
+            )
+    rows = con.execute(credit_step(model).sql).fetchall()
+    return {(a, t): c for a, t, _n, _k, c in rows}
+
+
+POSITION_PATHS = {
+    "one": ["a"],
+    "two": ["b1", "b2"],
+    "three": ["c1", "c2", "c3"],
+    "four": ["d1", "d2", "d4", "d3"],  # d4 and d3 at one instant: d3 comes third, d4 last
+}
+
+
+@pytest.mark.parametrize(
+    ("weights", "expected"),
+    [
+        # uneven ends: two touches share first + last in their ratio (0.5 : 0.3)
+        (
+            (0.5, 0.2, 0.3),
+            {"a": 1.0, "b1": 0.625, "b2": 0.375, "c1": 0.5, "c2": 0.2, "c3": 0.3}
+            | {"d1": 0.5, "d2": 0.1, "d3": 0.1, "d4": 0.3},
+        ),
+        # the last end heavier than the first: two touches 0.2 : 0.5
+        (
+            (0.2, 0.3, 0.5),
+            {"a": 1.0, "b1": 2 / 7, "b2": 5 / 7, "c1": 0.2, "c2": 0.3, "c3": 0.5}
+            | {"d1": 0.2, "d2": 0.15, "d3": 0.15, "d4": 0.5},
+        ),
+        # nothing at the ends: two touches split evenly; ends of longer paths get no row
+        ((0.0, 1.0, 0.0), {"a": 1.0, "b1": 0.5, "b2": 0.5, "c2": 1.0, "d2": 0.5, "d3": 0.5}),
+        # nothing in the middle: middle touches get no row
+        (
+            (0.6, 0.0, 0.4),
+            {"a": 1.0, "b1": 0.6, "b2": 0.4, "c1": 0.6, "c3": 0.4, "d1": 0.6, "d4": 0.4},
+        ),
+    ],
+)
+def test_position_based_credit_by_hand(
+    weights: tuple[float, float, float], expected: dict[str, float]
+) -> None:
+    spec = ModelSpec(name="position_based", position_weights=weights)
+    got = _credits_on(POSITION_PATHS, spec)
+    anchor = {t: a for a, ts in POSITION_PATHS.items() for t in ts}
+    assert got == pytest.approx({(anchor[t], t): c for t, c in expected.items()}, abs=1e-12)
+
+
+def test_an_engine_shows_only_its_last_runs_channel_weights(
+    make_engine: Callable[[str], SqlEngine], world: Inputs
+) -> None:
+    """A pooled engine that ran a data-driven model and then a heuristic one shows no weights
+    (the conformance suite compares them, in whatever order its cases run)."""
+    engine = make_engine("duckdb")
+    engine.run(AttributionSpec(model=ModelSpec(name="shapley")), world)
+    assert engine.channel_weights
+    engine.run(AttributionSpec(model=ModelSpec(name="last_touch")), world)
+    assert engine.channel_weights == {}
+
+
+def test_the_single_touch_and_spread_rules_of_credit_step_by_hand() -> None:
+    """``credit_step``'s own SQL for the heuristic models (engines may answer some of them their
+    own way; this is the rule they are held to), over a written ``st_paths``: anchor p has a
+    read at 0 h, a click at 1 h and a click at 3 h, converting at 4 h with click id k1 (the first
+    click); anchor q has one read at 4 h, converting at 5 h."""
+    from datetime import timedelta
+
+    import duckdb
+
+    from seedtrail.attribution.models import credit_step
+
+    hour = 3_600_000_000
+    rows = [
+        ("p", "r1", "read", 0, 4, None),
+        ("p", "k1", "click", 1, 4, "k1"),
+        ("p", "k2", "click", 3, 4, "k1"),
+        ("q", "r2", "read", 4, 5, None),
+    ]
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE st_paths (anchor_id VARCHAR, touch_id VARCHAR, note_id VARCHAR, "
+        "touch_kind VARCHAR, channel VARCHAR, t_ts BIGINT, c_ts BIGINT, matched_click VARCHAR)"
+    )
+    for a, t, kind, t_h, c_h, matched in rows:
+        con.execute(
+            "INSERT INTO st_paths VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [a, t, f"n{t}", kind, kind, t_h * hour, c_h * hour, matched],
+        )
+
+    def credits(**kw: object) -> dict[str, float]:
+        sql = credit_step(ModelSpec(**kw)).sql  # type: ignore[arg-type]
+        return {t: c for _a, t, _n, _k, c in con.execute(sql).fetchall()}
+
+    assert credits(name="last_touch") == {"k2": 1.0, "r2": 1.0}
+    assert credits(name="first_touch") == {"r1": 1.0, "r2": 1.0}
+    assert credits(name="last_click") == {"k1": 1.0}  # the click its id names; q has no click
+    assert credits(name="linear") == pytest.approx(
+        {"r1": 1 / 3, "k1": 1 / 3, "k2": 1 / 3, "r2": 1.0}
+    )
+    # ages 4 h, 3 h, 1 h at a half-life of 2 h: weights 1/4, 2^-1.5, 2^-0.5
+    w = {"r1": 0.25, "k1": 2**-1.5, "k2": 2**-0.5}
+    expected = {t: x / sum(w.values()) for t, x in w.items()} | {"r2": 1.0}
+    got = credits(name="time_decay", half_life=timedelta(hours=2))
+    assert got == pytest.approx(expected, abs=1e-12)

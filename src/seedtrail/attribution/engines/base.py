@@ -127,6 +127,7 @@ class SqlEngine(ABC):
                     ) from exc
             self._base_key = key
         say(Msg("progress.crediting_touches", {"model": spec.model.name}))
+        self.channel_weights = {}  # the weights shown are this run's own (none for heuristics)
         for step in self.credit_steps(spec, say):
             self.execute(step)
         credit = "st_credit"
