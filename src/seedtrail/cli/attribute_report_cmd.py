@@ -160,9 +160,14 @@ def print_calibration(chosen: dict[str, Any]) -> None:
     """The default model, why, and the calibration by lift per campaign."""
     console.print(f"default model: {chosen['model']}: {chosen['why']}")
     for model, f in sorted(chosen["agreement"].items()):
+        floor = f.get("floor") or {}
         console.print(
             f"  {model}: |attributed − incremental| {_fmt(f.get('gap_purchases'), 1)} purchases "
-            f"(relative {_fmt(f['error'], 3)}) over {f['campaigns']} campaign(s)"
+            f"(relative {_fmt(f['error'], 3)}, misfit Σ((A − I)/se)² {_fmt(f.get('chi2'), 1)}) "
+            f"over {f['campaigns']} campaign(s); organic floor keeps "
+            f"{_fmt(floor.get('kept'), 3)} ± {_fmt(floor.get('kept_sd'), 3)} of the credit on "
+            f"purchases matched by brand ({_fmt(floor.get('explained_purchases'), 1)} purchases), "
+            f"{_fmt(floor.get('off_brand'), 3)} of its credit on touches of another brand"
         )
     cal = chosen["calibrated"]
     table = Table(
