@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from seedtrail.attribution import calibration
+from seedtrail.attribution.organic import Floor
 from seedtrail.attribution.report import ReportSpec, score_world
 from seedtrail.attribution.spec import Calibration
-from seedtrail.attribution.organic import Floor
 from seedtrail.attribution.summary import Z95
 from seedtrail.core.errors import InvalidInput
 from seedtrail.sim.runner import generate
