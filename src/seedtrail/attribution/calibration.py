@@ -18,18 +18,17 @@ holdout buyers once gave factors from 0 to 11.8 on one world. So the factors are
   data of its own the pooled factor (status ``pooled``; uncalibrated when no pooled lift was
   measured either).
 
-Every credit on a touch of *c* is multiplied by its factor ``k_c``; the calibrated total
-``A_c · k_c`` carries the posterior's 95% interval, floored at 0 (it contains the estimate).
-Organic touches keep the base model's credit. Calibrated credits of one conversion need not sum
-to 1: the calibration removes the share of a campaign's credit that the holdout says the boost
-did not cause (or adds what it says the base model missed).
+In a report the base model's credit first goes through the organic floor
+(:mod:`~seedtrail.attribution.organic`): ``A_c`` is what the floor kept on *c*'s boosted touches.
+Every credit on a touch of *c* is multiplied by its factor ``k_c`` (:func:`scaled`; in an engine,
+:func:`calibration_step`); the calibrated total ``A_c · k_c`` carries the posterior's 95%
+interval, floored at 0 (it contains the estimate). Organic touches keep their credit.
 
-The base model is the one whose attributed totals agree best with the measured lifts across
-campaigns (:func:`choose_base`): the smallest ``Σ|A_c − max(0, I_c)|`` over the campaigns with
-a measured lift (also shown relative to ``Σ max(0, I_c)``).
-
-The calibration runs inside the engines (:func:`calibration_step`, on ``st_credit``), so DuckDB
-and Spark give the same calibrated credits.
+The base model (:func:`choose_base`) is the data's own choice (:func:`by_floor`: the model whose
+credit the organic floor keeps on the most purchases, then the least credit on touches of
+another brand), unless the measured lifts show that another model fits them better: the
+smallest precision-weighted misfit ``Σ ((A_c − I_c) / se_c)²``, smaller than the prior
+choice's by more than ``CHI2_SWITCH``.
 """
 
 from __future__ import annotations
