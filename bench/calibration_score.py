@@ -45,6 +45,20 @@ for r in lifts.to_pylist():
         r["true_incremental_gmv"],
     )
 print(chosen["why"])
+for model, fig in chosen["agreement"].items():
+    f = fig.get("floor") or {}
+    print(
+        "floor",
+        model,
+        "kept={:.3f}±{:.3f} baseline_share={:.3f} explained={:.1f} off_brand={:.3f} chi2={}".format(
+            f.get("kept", 0),
+            f.get("kept_sd", 0),
+            f.get("baseline_share", 0),
+            f.get("explained_purchases", 0),
+            f.get("off_brand", 0),
+            fig.get("chi2"),
+        ),
+    )
 print("pooled", chosen["calibrated"]["pooled"])
 for c in chosen["calibrated"]["campaigns"]:
     print("campaign", c["campaign"], c["status"], "own", c["raw_factor"], "applied", c["factor"])

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from seedtrail.attribution import calibration
+from seedtrail.attribution.organic import Floor
 from seedtrail.attribution.report import ReportSpec, score_world
 from seedtrail.attribution.spec import Calibration
 from seedtrail.attribution.summary import Z95
@@ -131,6 +132,34 @@ def test_no_measured_lift_keeps_the_fallback_and_says_so() -> None:
     assert best == "a" and "no campaign has a measured lift" in why
 
 
+def _floor(explained: float, off_brand: float) -> Floor:
+    return Floor(100.0, 80.0, 20.0, 0.2, 5.0, 0.9, 0.02, explained, off_brand)
+
+
+def test_without_lift_the_data_choose_the_base_model() -> None:
+    """No measured lift: the model whose credit the organic floor keeps on the most purchases,
+    then the one with the least credit on touches of another brand (not the fallback)."""
+    floors = {"a": _floor(70.0, 0.8), "b": _floor(70.0, 0.6), "c": _floor(40.0, 0.1)}
+    unmeasured = [_lift("1", 5.0, 1.0, 9.0, False)]
+    best, figures, why = calibration.choose_base(unmeasured, {m: {} for m in floors}, "a", floors)
+    assert best == "b" and "no campaign has a measured lift" in why and "b credits" in why
+    assert figures["b"]["floor"]["off_brand"] == 0.6
+
+
+def test_a_noisy_lift_cannot_move_the_base_model_off_the_data_choice() -> None:
+    floors = {"a": _floor(70.0, 0.8), "b": _floor(70.0, 0.6)}
+    # b's prior; a fits the lift better, but by less than the chi-squared threshold
+    noisy = [_lift("1", 10.0, 0, 0, se=20.0), _lift("all", 10.0, 0, 0, se=20.0)]
+    attributed = {"a": {"1": 12.0}, "b": {"1": 40.0}}
+    best, figures, why = calibration.choose_base(noisy, attributed, "a", floors)
+    assert best == "b" and "does not tell the models apart" in why
+    assert figures["b"]["chi2"] == pytest.approx((30.0 / 20.0) ** 2)
+    # the same gap measured precisely moves it
+    precise = [_lift("1", 10.0, 0, 0, se=2.0), _lift("all", 10.0, 0, 0, se=2.0)]
+    best, _figures, why = calibration.choose_base(precise, attributed, "a", floors)
+    assert best == "a" and "a agrees best" in why
+
+
 def test_bad_factor_is_refused() -> None:
     with pytest.raises(InvalidInput, match="finite number"):
         Calibration((("1", -0.5),))
@@ -154,6 +183,9 @@ def test_calibrated_credit_on_a_world_follows_the_pooled_factors(
     for r in own:
         low, high = sorted((pool["factor"], r["raw_factor"]))
         assert low - 1e-9 <= r["factor"] <= high + 1e-9
+    # the calibrated model credits what the organic floor kept of its base model, each
+    # campaign's kept purchases times its factor
     credited = {s["model"]: s["credited_purchases"] for s in scores}
     moved = sum(r["attributed_purchases"] * (r["factor"] - 1) for r in rows if r["factor"])
-    assert credited["calibrated"] == pytest.approx(credited[cal["base_model"]] + moved)
+    assert credited["calibrated"] == pytest.approx(cal["floor"]["explained_purchases"] + moved)
+    assert credited["calibrated"] < credited[cal["base_model"]]

@@ -78,6 +78,10 @@ def test_spend_costs_and_roas(
         assert got == pytest.approx(total), dim
     for dim in ("partner", "placement"):
         assert all(r["spend"] is None for r in _dim(rows, dim).values())
+    # a note nothing was spent on has spend 0 (as in its campaign's notes), and no cost or ROAS
+    unspent = [r for r in _dim(rows, "note").values() if not r["spend"]]
+    assert unspent and all(r["spend"] == 0.0 and r["roas"] is None for r in unspent)
+    assert all(r["cost_per_read"] is None for r in unspent)
     assert set(funnel.COSTS) <= set(rows[0])
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 import reportworld
+from seedtrail.attribution import calibration
 from seedtrail.attribution.report import ReportSpec
 from seedtrail.attribution.runs import TABLES
 from seedtrail.core.errors import InvalidInput
@@ -24,13 +25,23 @@ def test_report_writes_every_table_and_describes_the_run(
     assert meta["primary_model"] in reportworld.MODELS
     assert meta["primary_model"] in meta["primary_model_why"]
     assert set(meta["agreement_with_lift"]) == set(reportworld.MODELS)
-    gaps = {
-        m: f["gap_purchases"]
-        for m, f in meta["agreement_with_lift"].items()
-        if f["gap_purchases"] is not None
-    }
-    if gaps:
-        assert gaps[meta["primary_model"]] == min(gaps.values())
+    # the data's own choice (the organic floor's), unless the lift fits another model better by
+    # more than the chi-squared threshold
+    figures = meta["agreement_with_lift"]
+    floors = {m: f["floor"] for m, f in figures.items()}
+    top = max(f["explained_purchases"] for f in floors.values())
+    prior = min(
+        floors,
+        key=lambda m: (
+            -round(floors[m]["explained_purchases"] / top, 6),
+            floors[m]["off_brand"],
+            m,
+        ),
+    )
+    fits = {m: f["chi2"] for m, f in figures.items() if f["chi2"] is not None}
+    if meta["primary_model"] != prior:
+        assert fits[prior] - fits[meta["primary_model"]] > calibration.CHI2_SWITCH
+    assert 0 < meta["calibration"]["floor"]["kept"] <= 1
     cal = meta["calibration"]
     assert cal["base_model"] == meta["primary_model"]
     assert cal["campaigns"] and all(

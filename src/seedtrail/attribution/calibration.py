@@ -18,18 +18,17 @@ holdout buyers once gave factors from 0 to 11.8 on one world. So the factors are
   data of its own the pooled factor (status ``pooled``; uncalibrated when no pooled lift was
   measured either).
 
-Every credit on a touch of *c* is multiplied by its factor ``k_c``; the calibrated total
-``A_c · k_c`` carries the posterior's 95% interval, floored at 0 (it contains the estimate).
-Organic touches keep the base model's credit. Calibrated credits of one conversion need not sum
-to 1: the calibration removes the share of a campaign's credit that the holdout says the boost
-did not cause (or adds what it says the base model missed).
+In a report the base model's credit first goes through the organic floor
+(:mod:`~seedtrail.attribution.organic`): ``A_c`` is what the floor kept on *c*'s boosted touches.
+Every credit on a touch of *c* is multiplied by its factor ``k_c`` (:func:`scaled`; in an engine,
+:func:`calibration_step`); the calibrated total ``A_c · k_c`` carries the posterior's 95%
+interval, floored at 0 (it contains the estimate). Organic touches keep their credit.
 
-The base model is the one whose attributed totals agree best with the measured lifts across
-campaigns (:func:`choose_base`): the smallest ``Σ|A_c − max(0, I_c)|`` over the campaigns with
-a measured lift (also shown relative to ``Σ max(0, I_c)``).
-
-The calibration runs inside the engines (:func:`calibration_step`, on ``st_credit``), so DuckDB
-and Spark give the same calibrated credits.
+The base model (:func:`choose_base`) is the data's own choice (:func:`by_floor`: the model whose
+credit the organic floor keeps on the most purchases, then the least credit on touches of
+another brand), unless the measured lifts show that another model fits them better: the
+smallest precision-weighted misfit ``Σ ((A_c − I_c) / se_c)²``, smaller than the prior
+choice's by more than ``CHI2_SWITCH``.
 """
 
 from __future__ import annotations
@@ -40,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from seedtrail.attribution.dialect import literal, num
+from seedtrail.attribution.organic import Floor
 from seedtrail.attribution.plan import Step
 from seedtrail.attribution.spec import Calibration
 from seedtrail.attribution.summary import Z95
@@ -55,6 +55,9 @@ POOLED = "pooled"  # no lift of its own with enough data: the pooled factor
 # noisier hardly moves it, so a few stray holdout purchases cannot blow credit up.
 PRIOR_FACTOR = 1.0
 PRIOR_SD = 0.5
+# The lift replaces the data's own choice of base model only when another model's misfit is
+# smaller by more than this: the 95% point of a chi-squared with one degree of freedom.
+CHI2_SWITCH = 3.84
 
 
 def calibration_step(calibration: Calibration, credit: str = "st_credit") -> Step:
@@ -72,6 +75,20 @@ def calibration_step(calibration: Calibration, credit: str = "st_credit") -> Ste
         "GROUP BY touch_id) t ON t.touch_id = c.touch_id",
         materialize=True,
     )
+
+
+def scaled(con: Any, credit_table: str, calibration: Calibration) -> str:
+    """``r_credit_calibrated``: the rows of ``credit_table`` (a report's credit table, after the
+    organic floor) with the credit and value of each touch of a calibrated campaign times its
+    factor; the same factors :func:`calibration_step` applies inside an engine."""
+    whens = " ".join(f"WHEN {literal(c)} THEN {num(f)}" for c, f in sorted(calibration.factors))
+    factor = f"CASE CAST(campaign_id AS VARCHAR) {whens} ELSE 1.0 END" if whens else "1.0"
+    out = f"r_credit_{MODEL}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT * REPLACE (credit * {factor} AS credit, "
+        f"value * {factor} AS value) FROM {credit_table}"
+    )
+    return out
 
 
 @dataclass(frozen=True)
@@ -231,33 +248,87 @@ def agreement(
     }
 
 
-def choose_base(
-    lifts: list[Mapping[str, Any]], attributed: Mapping[str, Mapping[str, float]], fallback: str
-) -> tuple[str, dict[str, dict[str, Any]], str]:
-    """The model whose attribution agrees best with the measured lift, every model's agreement,
-    and why it was chosen (``fallback`` when no campaign has a measured lift)."""
-    figures = {m: agreement(lifts, a) for m, a in attributed.items()}
-    ranked = sorted(
-        (f["gap_purchases"], m) for m, f in figures.items() if f["gap_purchases"] is not None
+def _chi2(lifts: Iterable[Mapping[str, Any]], attributed: Mapping[str, float]) -> float | None:
+    """``Σ ((A_c − I_c) / se_c)²`` over the campaigns with a measured lift: how far a model's
+    attributed purchases lie from the lift, each campaign weighted by its holdout's precision
+    (None when no campaign has one)."""
+    terms = [
+        (
+            (attributed.get(str(r["key"]), 0.0) - float(r["incremental_purchases"]))
+            / float(r["incremental_purchases_se"])
+        )
+        ** 2
+        for r in lifts
+        if str(r["key"]) != "all" and _measured(r)
+    ]
+    return sum(terms) if terms else None
+
+
+def by_floor(floors: Mapping[str, Floor]) -> str:
+    """The model the data favour when no lift tells the models apart: the one whose credit the
+    organic floor keeps on the most purchases (``explained``), then the one that put the least
+    of its credit on touches of another brand than the one bought (``off_brand``)."""
+    top = max(f.explained for f in floors.values()) or 1.0
+    return min(floors, key=lambda m: (-round(floors[m].explained / top, 6), floors[m].off_brand, m))
+
+
+def _prior(fallback: str, floors: Mapping[str, Floor] | None) -> tuple[str, str]:
+    if not floors:
+        return fallback, f"{fallback} is the configured default"
+    best = by_floor(floors)
+    f = floors[best]
+    return best, (
+        f"{best} credits the most purchases that a touch of the bought brand preceded "
+        f"({f.explained:,.1f} after the organic floor) and put the least of its credit on "
+        f"touches of another brand ({f.off_brand:.0%})"
     )
-    if not ranked:
+
+
+def choose_base(
+    lifts: list[Mapping[str, Any]],
+    attributed: Mapping[str, Mapping[str, float]],
+    fallback: str,
+    floors: Mapping[str, Floor] | None = None,
+) -> tuple[str, dict[str, dict[str, Any]], str]:
+    """The base model of the calibration, every model's agreement with the lift, and why.
+
+    The prior choice is the data's own (:func:`by_floor` over ``floors``; ``fallback`` without
+    them). The lift moves the choice off it only with evidence: the model with the smallest
+    precision-weighted misfit (:func:`_chi2`) replaces it when its misfit is smaller by more
+    than ``CHI2_SWITCH`` (a 5% test with one degree of freedom), so a few noisy holdouts cannot
+    choose the model shown to brands."""
+    figures = {m: {**agreement(lifts, a), "chi2": _chi2(lifts, a)} for m, a in attributed.items()}
+    for m, f in (floors or {}).items():
+        if m in figures:
+            figures[m]["floor"] = f.as_dict()
+    prior, why_prior = _prior(fallback, floors)
+    fits = {m: f["chi2"] for m, f in figures.items() if f["chi2"] is not None}
+    if not fits:
         return (
-            fallback,
+            prior,
+            figures,
+            f"no campaign has a measured lift (holdout with enough data): {why_prior}",
+        )
+    best = min(fits, key=lambda m: (fits[m], m))
+    n = figures[best]["campaigns"]
+    if prior in fits and fits[prior] - fits[best] <= CHI2_SWITCH:
+        return (
+            prior,
             figures,
             (
-                f"no campaign has a measured lift (holdout with enough data): {fallback} is shown "
-                "uncalibrated"
+                f"the lift measured on {n} campaign(s) does not tell the models apart (misfit "
+                f"{fits[prior]:,.1f} against the best {fits[best]:,.1f}, Σ((attributed − "
+                f"incremental)/se)²): {why_prior}"
             ),
         )
-    gap, best = ranked[0]
-    n = figures[best]["campaigns"]
     return (
         best,
         figures,
         (
-            f"{best} agrees best with the lift measured on {n} campaign(s): its attributed "
-            f"purchases differ from the incremental ones by {gap:,.1f} in all "
-            "(Σ|attributed − incremental|), the least of the models run"
+            f"{best} agrees best with the lift measured on {n} campaign(s): its "
+            f"precision-weighted misfit Σ((attributed − incremental)/se)² is {fits[best]:,.1f}, "
+            f"the least of the models run, and smaller than the data's own choice {prior}'s by "
+            f"more than {CHI2_SWITCH}"
         ),
     )
 

@@ -11,7 +11,8 @@ their 95% intervals and the sample rates behind them.
 Boost spend is summed per note, campaign, brand (its campaigns), creator (spend on their
 notes) and item (:data:`ITEM_SPEND`: a note's spend split equally among the items its links
 point to, so the items' spend adds up to the spend on notes with links to items); partners and
-placements carry no spend. ``cost_per_read``, ``cost_per_click`` and
+placements carry no spend (null). A row of a dimension with spend on which nothing was spent
+has spend 0, and no costs or ROAS. ``cost_per_read``, ``cost_per_click`` and
 ``cost_per_purchase`` divide the spend by the row's reads, clicks and scaled purchases, and
 ``roas`` is the scaled GMV over the spend. On a campaign row every figure is its boosted
 traffic, so its ROAS is the return on boost spend proper; on notes, creators and brands the
@@ -67,6 +68,14 @@ _SPEND = {
 }
 
 
+#: A row's spend: 0 where its dimension carries spend and nothing was spent on it (one
+#: definition for every table: a note's spend is 0 in its campaign's notes and in its credit
+#: table alike); none (null) for partners and placements. Costs and ROAS stay null without spend.
+_SPEND_OR_ZERO = "CASE WHEN x.dimension IN ({}) THEN COALESCE(s.spend, 0.0) END".format(
+    ", ".join(f"'{d}'" for d in _SPEND)
+)
+
+
 def front_counts(con: duckdb.DuckDBPyConnection) -> None:
     """``r_front``: front-link counts per (dimension, key), for every dimension at once."""
     counts = ", ".join(f"COUNT(*) FILTER (WHERE {cond}) AS {name}" for name, cond in FRONT_COUNTS)
@@ -99,7 +108,8 @@ def funnel(con: duckdb.DuckDBPyConnection, credited: pa.Table, model: str) -> pa
             "FULL OUTER JOIN r_credited c ON f.dimension = c.dimension AND f.key = c.key"
         )
         return con.sql(
-            "SELECT x.*, s.spend, s.spend / NULLIF(x.reads, 0) AS cost_per_read, "
+            f"SELECT x.*, {_SPEND_OR_ZERO} AS spend, "
+            "s.spend / NULLIF(x.reads, 0) AS cost_per_read, "
             "s.spend / NULLIF(x.clicks, 0) AS cost_per_click, "
             "s.spend / NULLIF(x.purchases_scaled, 0) AS cost_per_purchase, "
             "x.gmv_scaled / NULLIF(s.spend, 0) AS roas "

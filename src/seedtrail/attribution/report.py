@@ -23,7 +23,16 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from seedtrail.attribution import calibration, funnel, lift, rollup, shopview, truth, world
+from seedtrail.attribution import (
+    calibration,
+    funnel,
+    lift,
+    organic,
+    rollup,
+    shopview,
+    truth,
+    world,
+)
 from seedtrail.attribution.engines.base import Progress
 from seedtrail.attribution.engines.duckdb import DuckDBEngine
 from seedtrail.attribution.inputs import Inputs
@@ -141,27 +150,36 @@ def _each_model(
     (:mod:`~seedtrail.attribution.calibration`), as the model ``calibrated``. Returns the
     choice and the calibration per campaign."""
     attributed: dict[str, dict[str, float]] = {}
+    floors: dict[str, organic.Floor] = {}
     with tempfile.TemporaryDirectory(prefix="seedtrail-report-") as tmp:
         say(Msg("progress.preparing"))
         inputs = world.engine_inputs(con, Path(tmp))
         for model in spec.models:
             say(Msg("progress.crediting_model", {"model": model}))
             table = credit_model(con, spec, model, inputs)
-            attributed[model] = calibration.attributed_by_campaign(con, table)
             each(model, table)
-            con.execute(f"DROP TABLE {table}")
+            floored, floors[model] = organic.apply(con, table)
+            attributed[model] = calibration.attributed_by_campaign(con, floored)
+            con.execute(f"DROP TABLE {table}; DROP TABLE {floored}")
         rows = lifts.to_pylist()
-        base, figures, why = calibration.choose_base(rows, attributed, spec.primary)
+        base, figures, why = calibration.choose_base(rows, attributed, spec.primary, floors)
         campaigns, pool = calibration.per_campaign(rows, attributed[base])
         say(Msg("progress.calibrating_base", {"model": base}))
-        table = credit_model(con, spec, base, inputs, calibration.calibration_of(campaigns))
-        each(calibration.MODEL, table)
-        con.execute(f"DROP TABLE {table}")
+        table = credit_model(con, spec, base, inputs)
+        floored, _floor = organic.apply(con, table)
+        done = calibration.scaled(con, floored, calibration.calibration_of(campaigns))
+        each(calibration.MODEL, done)
+        con.execute(f"DROP TABLE {done}; DROP TABLE {floored}; DROP TABLE {table}")
     return {
         "model": base,
         "why": why,
         "agreement": figures,
-        "calibrated": {"base_model": base, "campaigns": campaigns, "pooled": pool.as_dict()},
+        "calibrated": {
+            "base_model": base,
+            "campaigns": campaigns,
+            "pooled": pool.as_dict(),
+            "floor": floors[base].as_dict(),
+        },
     }
 
 

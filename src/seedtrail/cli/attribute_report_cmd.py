@@ -166,13 +166,19 @@ def print_calibration(chosen: dict[str, Any]) -> None:
     """The default model, why, and the calibration by lift per campaign."""
     console.print(cli_msg("cli.report.default_model", model=chosen["model"], why=chosen["why"]))
     for model, f in sorted(chosen["agreement"].items()):
+        floor = f.get("floor") or {}
         console.print(
             cli_msg(
                 "cli.report.agreement",
                 model=model,
                 gap=_fmt(f.get("gap_purchases"), 1),
                 error=_fmt(f["error"], 3),
+                chi2=_fmt(f.get("chi2"), 1),
                 n=f["campaigns"],
+                kept=_fmt(floor.get("kept"), 3),
+                kept_sd=_fmt(floor.get("kept_sd"), 3),
+                explained=_fmt(floor.get("explained_purchases"), 1),
+                off_brand=_fmt(floor.get("off_brand"), 3),
             )
         )
     cal = chosen["calibrated"]
