@@ -127,7 +127,9 @@ class DiversionDetector:
         )
         self._trigger = re.compile("|".join(p.pattern for p in triggers))
         # what _possible checks, for a whole batch at once (see candidates)
-        self._pre_squeezed = Prefilter([_NEAR_DIGITS, self._trigger])
+        # one RE2 pattern each: joined, the two outgrow RE2's DFA budget and run 5x slower
+        self._pre_digits = Prefilter([_NEAR_DIGITS])
+        self._pre_squeezed = Prefilter([self._trigger])
         self._pre_full = Prefilter([self._trigger])
         self._squeeze_re2 = char_class(squeezed_out())
 
@@ -144,7 +146,11 @@ class DiversionDetector:
         rest = np.flatnonzero(~hit)
         if len(rest):
             squeezed = pc.replace_substring_regex(folded.take(rest), self._squeeze_re2, "")
-            hit[rest] = self._pre_squeezed.possible(squeezed)
+            digits = self._pre_digits.possible(squeezed)
+            hit[rest[digits]] = True
+            others = np.flatnonzero(~digits)
+            if len(others):
+                hit[rest[others]] = self._pre_squeezed.possible(squeezed.take(others))
         return hit
 
     def find_many(self, texts: list[str]) -> list[list[Finding]]:
