@@ -153,9 +153,14 @@ def scan_stage(args: argparse.Namespace) -> tuple[object, int]:
     _line(f"baseline: one normalization pass (every {args.baseline_every}. batch, scaled)",
           base, total, "texts", None)  # fmt: skip
 
+    n_comments = len(data)
+    source = [data]  # the generated columns, dropped once scanned (the scan keeps its own)
+    del data
+
     def batches():  # type: ignore[no-untyped-def]
-        yield from data.batches()
-        yield from others
+        yield from source.pop().batches()
+        while others:
+            yield others.pop(0)
 
     t = time.perf_counter()
     res = Scanner().run(batches(), progress=_progress(total), workers=args.workers)
@@ -172,7 +177,7 @@ def scan_stage(args: argparse.Namespace) -> tuple[object, int]:
     print(f"labels {dict(sorted(counts.items()))}", flush=True)
     t = time.perf_counter()
     found = find_campaigns(res.activity())
-    _line("find campaigns", time.perf_counter() - t, len(data), "comments", None)
+    _line("find campaigns", time.perf_counter() - t, n_comments, "comments", None)
     print(f"campaigns found: {len(found)}", flush=True)
     return found, total
 
