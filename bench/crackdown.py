@@ -65,10 +65,22 @@ def _peak_gb() -> str:
     return f"peak RSS so far: main {own:.2f} GB, largest worker {kids:.2f} GB"
 
 
+def _cpu() -> str:
+    """CPU seconds so far (user + system) of this process and of its finished workers: on a
+    shared machine the wall time says more about the load than about the code."""
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    main, workers = own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
+    return f"CPU so far: main {main:,.0f} s, workers {workers:,.0f} s"
+
+
 def _line(stage: str, seconds: float, n: int, unit: str, base: float | None) -> None:
     rate = n / seconds if seconds > 0 else float("inf")
     ratio = f"{seconds / base:7.2f}x baseline time" if base else ""
-    print(f"{stage:<46} {seconds:9.3f} s {rate:12,.0f} {unit}/s {ratio}  {_peak_gb()}", flush=True)
+    print(f"{stage:<46} {seconds:9.3f} s {rate:12,.0f} {unit}/s {ratio}  {_peak_gb()}; {_cpu()}",
+          flush=True)  # fmt: skip
 
 
 def _other_texts(n_notes: int, n_profiles: int, seed: int) -> list[list[Item]]:
