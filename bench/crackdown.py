@@ -31,6 +31,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +65,22 @@ def _peak_gb() -> str:
     return f"peak RSS so far: main {own:.2f} GB, largest worker {kids:.2f} GB"
 
 
+def _cpu() -> str:
+    """CPU seconds so far (user + system) of this process and of its finished workers: on a
+    shared machine the wall time says more about the load than about the code."""
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    main, workers = own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
+    return f"CPU so far: main {main:,.0f} s, workers {workers:,.0f} s"
+
+
 def _line(stage: str, seconds: float, n: int, unit: str, base: float | None) -> None:
     rate = n / seconds if seconds > 0 else float("inf")
     ratio = f"{seconds / base:7.2f}x baseline time" if base else ""
-    print(f"{stage:<46} {seconds:9.3f} s {rate:12,.0f} {unit}/s {ratio}  {_peak_gb()}", flush=True)
+    print(f"{stage:<46} {seconds:9.3f} s {rate:12,.0f} {unit}/s {ratio}  {_peak_gb()}; {_cpu()}",
+          flush=True)  # fmt: skip
 
 
 def _other_texts(n_notes: int, n_profiles: int, seed: int) -> list[list[Item]]:
@@ -98,6 +111,46 @@ def _other_texts(n_notes: int, n_profiles: int, seed: int) -> list[list[Item]]:
     return batches
 
 
+def _baseline(data: Any, others: list[list[Item]], every: int) -> float:
+    """Seconds one normalization pass over every text takes, timed on every ``every``-th batch
+    (texts are generated in shuffled order, so batches are alike) and scaled to all texts."""
+    norm = Normalizer()
+    timed = seen = 0
+    took = 0.0
+    chunks = [*data.texts(), *([it.text for it in b] for b in others)]
+    for k, texts in enumerate(chunks):
+        seen += len(texts)
+        if k % every:
+            continue
+        t = time.perf_counter()
+        for s in texts:
+            norm(s)
+        took += time.perf_counter() - t
+        timed += len(texts)
+    return took * seen / max(1, timed)
+
+
+def _progress(total: int) -> Callable[[str, int], None]:
+    """Scanner progress as one rich line per million texts (and at the end of each stage)."""
+    from rich.console import Console
+
+    console = Console(highlight=False, markup=False, width=160)
+    start = time.perf_counter()
+    done = [0, 0]
+
+    def report(stage: str, n: int) -> None:
+        done[0] += n
+        if stage == "scan" and done[0] - done[1] < 1_000_000 and done[0] < total:
+            return
+        done[1] = done[0]
+        took = time.perf_counter() - start
+        what = f"{done[0]:,}/{total:,} texts" if stage == "scan" else "clusters found"
+        console.print(f"  {stage}: {what}, {took:,.0f} s, {done[0] / took:,.0f}/s; {_peak_gb()}")
+        sys.stdout.flush()
+
+    return report
+
+
 def scan_stage(args: argparse.Namespace) -> tuple[object, int]:
     n = int(10_000_000 * args.scale)
     n_acc = max(1000, int(1_000_000 * args.scale))
@@ -108,34 +161,35 @@ def scan_stage(args: argparse.Namespace) -> tuple[object, int]:
     print(f"data: {len(data):,} comments, {n_side:,} notes, {n_side:,} profiles, {n_acc:,} "
           f"accounts ({time.perf_counter() - t:.0f} s to build)", flush=True)  # fmt: skip
     total = len(data) + 2 * n_side
-    norm = Normalizer()
-    t = time.perf_counter()
-    for texts in data.texts():
-        for s in texts:
-            norm(s)
-    for batch in others:
-        for it in batch:
-            norm(it.text)
-    base = time.perf_counter() - t
-    _line("baseline: one normalization pass", base, total, "texts", None)
+    base = _baseline(data, others, args.baseline_every)
+    _line(f"baseline: one normalization pass (every {args.baseline_every}. batch, scaled)",
+          base, total, "texts", None)  # fmt: skip
+
+    n_comments = len(data)
+    source = [data]  # the generated columns, dropped once scanned (the scan keeps its own)
+    del data
 
     def batches():  # type: ignore[no-untyped-def]
-        yield from data.batches()
-        yield from others
+        yield from source.pop().batches()
+        while others:
+            yield others.pop(0)
 
     t = time.perf_counter()
-    res = Scanner().run(batches(), workers=args.workers)
+    res = Scanner().run(batches(), progress=_progress(total), workers=args.workers)
     _line(f"scan comments+notes+profiles ({args.workers} workers)",
           time.perf_counter() - t, total, "texts", base)  # fmt: skip
     counts: dict[str, int] = {}
-    for i in range(len(res)):
+    rows = set(res.findings)
+    if res.clusters is not None:
+        rows.update(np.flatnonzero(res.clusters.label >= 0).tolist())
+    for i in sorted(rows):  # a text with no finding and in no cluster has no label
         kind = res.cols.kind(i)
-        for lab in res.labels(i) if i in res.findings or res.clusters is not None else []:
+        for lab in res.labels(i):
             counts[f"{kind}:{lab}"] = counts.get(f"{kind}:{lab}", 0) + 1
     print(f"labels {dict(sorted(counts.items()))}", flush=True)
     t = time.perf_counter()
     found = find_campaigns(res.activity())
-    _line("find campaigns", time.perf_counter() - t, len(data), "comments", None)
+    _line("find campaigns", time.perf_counter() - t, n_comments, "comments", None)
     print(f"campaigns found: {len(found)}", flush=True)
     return found, total
 
@@ -294,6 +348,9 @@ def main() -> None:
         "--scale", type=float, default=1.0, help="1.0 = 10M comments, 1M notes, 1M profiles"
     )
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--baseline-every", type=int, default=10, help="time the baseline on every n-th batch"
+    )
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--campaign-size", type=int, default=10_000)
     ap.add_argument("--queue-cases", type=int, default=1_000_000)

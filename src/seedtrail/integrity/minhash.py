@@ -192,8 +192,10 @@ def cluster(sk: Sketches, threshold: float = 0.45, min_size: int = 3) -> Cluster
     """Connected components of LSH candidate pairs whose estimated similarity ≥ ``threshold``."""
     n = len(sk)
     left, right = _candidates(sk)
-    sim = estimate(sk.sketch, left, right)
-    ok = sim >= threshold
+    ok = np.empty(len(left), dtype=bool)
+    step = 1_000_000  # a million pairs at a time: the similarities of every pair at once would
+    for s in range(0, len(left), step):  # be several float arrays of 8 bytes a pair (GBs at 10M)
+        ok[s : s + step] = estimate(sk.sketch, left[s : s + step], right[s : s + step]) >= threshold
     kept_l, kept_r = left[ok], right[ok]
     graph = coo_matrix((np.ones(len(kept_l), np.int8), (kept_l, kept_r)), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
@@ -215,20 +217,21 @@ def _candidates(sk: Sketches) -> tuple[np.ndarray, np.ndarray]:
     with one in-place sort (identical texts repeat their pairs in every band).
     """
     n = len(sk)
+    if n == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
     rows = np.flatnonzero(sk.valid)
-    keys = []
-    for j in range(sk.bands.shape[1] if n else 0):
+    pair = np.empty(0, np.int64)
+    for j in range(sk.bands.shape[1]):
         key = sk.bands[rows, j]
         order = np.argsort(key, kind="stable")
         key = key[order]
         same = np.flatnonzero(key[1:] == key[:-1])
-        keys.append(rows[order[same]] * np.int64(n) + rows[order[same + 1]])
+        found = rows[order[same]] * np.int64(n) + rows[order[same + 1]]
         del key, order, same
-    if not keys:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    pair = np.concatenate(keys)
-    del keys
-    pair = unique_ints(pair, overwrite=True)
+        # merged band by band: repeated texts give the same pairs in every band, so the distinct
+        # pairs so far stay far smaller than all bands' pairs together (GBs at 10M texts)
+        pair = unique_ints(np.concatenate([pair, found]), overwrite=True)
+        del found
     return pair // n, pair % n
 
 

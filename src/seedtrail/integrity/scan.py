@@ -170,8 +170,18 @@ def _scan_in_worker(payload: _Payload) -> _Scanned:
 
 
 def _payload(batch: list[Item]) -> _Payload:
-    special = {j: it for j, it in enumerate(batch) if it.kind != "comment" or it.images}
+    """Texts, and the items whose findings need more than their text: notes (soft ads depend on
+    the note's registration) and items with images (QR codes). A comment, bio, name or message is
+    scanned by its text alone, so equal texts share one result."""
+    special = {j: it for j, it in enumerate(batch) if it.kind == "note" or it.images}
     return [it.text for it in batch], special
+
+
+def distinct(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct texts in first-seen order, and for each text its index among them."""
+    index: dict[str, int] = {}
+    inverse = np.fromiter((index.setdefault(t, len(index)) for t in texts), np.int64, len(texts))
+    return list(index), inverse
 
 
 class Scanner:
@@ -248,25 +258,41 @@ class Scanner:
         return self.scan_texts(*_payload(batch))
 
     def scan_texts(self, texts: list[str], special: dict[int, Item]) -> _Scanned:
-        """Findings and sketches of ``texts``; ``special`` holds the items that are not plain
-        comments (notes, items with images) by position.
+        """Findings and sketches of ``texts``; ``special`` holds the notes and items with images
+        by position (see :func:`_payload`).
 
-        Every text is folded once; RE2 prefilters (necessary conditions, see ``prefilter.py``)
-        pick the texts that may have a diversion or claim finding, and only those (and the
-        special items) go through the per-text detectors.
+        Each distinct text is folded, prefiltered and sketched once (water-army comments and
+        stock phrases repeat). RE2 prefilters (necessary conditions, see ``prefilter.py``) pick
+        the texts that may have a diversion, claim or brand finding; only those, and items with
+        images, go through the per-text detectors: once per distinct text for plain items, once
+        per item for notes. The result equals :meth:`detect` on every item.
         """
-        folded = self._norm.fold_many(texts)
+        uniq, inverse = distinct(texts)
+        folded = self._norm.fold_many(uniq)
+        sk = self._minhash.sketches(folded, normalized=True)
+        sketches = Sketches(sk.bands[inverse], sk.sketch[inverse], sk.valid[inverse])
         found: dict[int, list[Finding]] = {}
         if not self._per_text:
-            return found, self._minhash.sketches(folded, normalized=True)
+            return found, sketches
         arr = pa.array(folded, pa.string())
         maybe = self._diversion.candidates(arr) | self._claims.candidates(arr)
-        maybe[list(special)] = True
-        for j in np.flatnonzero(maybe).tolist():
-            f = self.detect(special.get(j) or Item("", texts[j]))
-            if f:
-                found[j] = f
-        return found, self._minhash.sketches(folded, normalized=True)
+        notes = any(it.kind == "note" for it in special.values())
+        brand = self._softads.candidates(arr) if notes else np.zeros(len(uniq), dtype=bool)
+        by_text: dict[int, list[Finding]] = {}
+        for j in np.flatnonzero(maybe[inverse]).tolist():
+            if j not in special:
+                u = int(inverse[j])
+                if u not in by_text:
+                    by_text[u] = self.detect(Item("", texts[j]))
+                if by_text[u]:
+                    found[j] = list(by_text[u])
+        for j, item in special.items():
+            u = int(inverse[j])
+            if item.images or maybe[u] or (item.kind == "note" and brand[u]):
+                f = self.detect(item)
+                if f:
+                    found[j] = f
+        return dict(sorted(found.items())), sketches
 
     def detect(self, item: Item, norm: Normalized | None = None) -> list[Finding]:
         """The per-text findings of one item (everything but near-duplicates)."""

@@ -12,12 +12,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from seedtrail.core.errors import ConfigError
 from seedtrail.integrity.findings import Finding
 from seedtrail.integrity.normalize import Normalized, Normalizer
+from seedtrail.integrity.prefilter import Prefilter
 from seedtrail.integrity.terms import load_terms, string_list
 from seedtrail.messages import Msg
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class SoftAdDetector:
@@ -49,6 +56,14 @@ class SoftAdDetector:
                 Msg("problem.config-error.softad_pattern", {"where": where, "error": str(exc)})
             ) from exc
         self._min = int(terms.get("softad", {}).get("min_signals", 1))
+        self._prefilter = Prefilter([self._brand]) if self._brand is not None else None
+
+    def candidates(self, folded: pa.Array) -> np.ndarray:
+        """Which notes (in normal form) may be soft ads: they may name a brand (a necessary
+        condition for :meth:`find`, checked with RE2 over the batch)."""
+        if self._prefilter is None:
+            return np.zeros(len(folded), dtype=bool)
+        return self._prefilter.possible(folded)
 
     def find(
         self,

