@@ -83,7 +83,6 @@ def _shop_columns(ctx: Ctx, dimension: str) -> list[Column]:
     return columns
 
 
-@page
 def _identity_hint(ctx: Ctx, identity: dict[str, Any] | None) -> str | None:
     """How the report knew the shop's buyers: natively (the platform's own shop) or through the
     clean room's match, with the match rate."""
@@ -95,6 +94,7 @@ def _identity_hint(ctx: Ctx, identity: dict[str, Any] | None) -> str | None:
     return str(ctx.t(key, rate=rate))
 
 
+@page
 def shop_page(ctx: Ctx) -> Response:
     asked = ctx.query.get("dimension", "item")
     dimension: shop_reader.Dimension = asked if asked in DIMENSIONS else "item"  # type: ignore[assignment]
