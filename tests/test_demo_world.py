@@ -51,6 +51,10 @@ def test_demo_world_runs_every_stage_and_signs_in_as_its_accounts(tmp_path: Path
     assert published.meta["world"] is None and published.meta["scores"] == []
     matches = inputs["matches"]
     assert set(matches) == {"tmall", "jd", "miniapp", "ownshop"}
+    own_match = matches.pop("ownshop")  # the own shop records its buyers' community keys
+    assert world.detail["native"] == ["ownshop"] and "ownshop" not in world.detail["matching"]
+    assert own_match["identity"] == "native" and own_match["match_rate"] == 1.0
+    assert own_match["purchases"] > 0
     assert all(0 < m["match_rate"] < 1 for m in matches.values())  # not every customer matches
     assert 0 < inputs["unmatched_share"] < 1
     # taps through a boost carry their campaign: campaign rows credit counted clicks
@@ -119,6 +123,8 @@ def _three_parties(world: demo_world.WorldSummary, settings: Any, keys: dict[str
         buyers = {b["handle"]: b["id"] for b in commission.buyers(conn)}
     with TestClient(create_app(settings, store=store)) as client:
         op = auth(keys["operator"])
+        shop = client.get("/shop/ownshop/attribution", headers=op).json()  # its buyers known
+        assert shop["identity"] == {"source": "native", "match_rate": 1.0}
         logged = client.get("/clicks", params={"counted_only": True, "limit": 1000}, headers=op)
         taps = [c for c in logged.json() if c["placement"] == "search_card"]
         assert len(taps) == search["clicks"] and all(c["note_id"] is None for c in taps)

@@ -350,6 +350,10 @@ _COVERED_ELSEWHERE = {
     "/policy/changes/{entry_id}/impact",
     "/policy/impact",
     "/policy/studies/{study_id}",
+    # the platform's own shop's orders: the factory world has no own shop; operators and the own
+    # shop's key record, every other role and other shops' keys are refused, in
+    # tests/api/test_own_shop_orders.py
+    "/partners/{partner}/orders",
 }
 
 

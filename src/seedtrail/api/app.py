@@ -27,6 +27,7 @@ from seedtrail.api import (
     impact_routes,
     intake_routes,
     links_routes,
+    ownshop_routes,
     problems,
     shop_routes,
 )
@@ -94,6 +95,7 @@ def _routes(api: FastAPI) -> None:
         funding_routes.router,
         impact_routes.router,
         buyer_routes.router,
+        ownshop_routes.router,
     ):
         api.include_router(router)
     for res in CRUD:

@@ -16,7 +16,7 @@ from seedtrail.core.errors import BadRequest, Forbidden, InvalidInput, PayloadTo
 from seedtrail.core.settings import Settings
 from seedtrail.intake import holds, signature
 from seedtrail.intake.directory import PartnerDirectory
-from seedtrail.intake.events import COMMUNITY, BackEvent, Stream, check
+from seedtrail.intake.events import COMMUNITY, BackEvent, Checked, Stream, check
 from seedtrail.intake.health import assess, require_reader, window_end
 from seedtrail.intake.inbox import Inbox
 from seedtrail.lake.layout import Lake
@@ -66,17 +66,17 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def parse_batch(body: bytes, max_events: int) -> list[Any]:
-    """``{"events": [...]}`` or a bare JSON array."""
+def parse_batch(body: bytes, max_events: int, field: str = "events") -> list[Any]:
+    """``{"<field>": [...]}`` or a bare JSON array."""
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(Msg("problem.bad-request.json", {"error": str(exc)})) from exc
-    events = doc.get("events") if isinstance(doc, dict) else doc
+    events = doc.get(field) if isinstance(doc, dict) else doc
     if not isinstance(events, list):
         raise InvalidInput(
             Msg("problem.invalid-input.batch_shape"),
-            errors=[{"loc": ["events"], "msg": "must be an array"}],
+            errors=[{"loc": [field], "msg": "must be an array"}],
         )
     if len(events) > max_events:
         raise PayloadTooLarge(
@@ -94,15 +94,23 @@ async def _ingest(
     delivery: str | None = None,
 ) -> Response:
     checked = check(events, stream, source, time.time_ns() // 1000, declared_rate=declared_rate)
+    return await store_checked(st, checked, delivery)
+
+
+async def store_checked(
+    st: IntakeState, checked: Checked, delivery: str | None = None, field: str = "events"
+) -> Response:
+    """Store the valid records of ``checked`` durably and answer with the counts; 422 naming
+    the first problems when no record is valid."""
     if checked.rejected and not checked.rows:
         where = "; ".join(
-            f"event {r['index']} {'.'.join(r['errors'][0]['loc'])}: {r['errors'][0]['msg']}"
+            f"{field[:-1]} {r['index']} {'.'.join(r['errors'][0]['loc'])}: {r['errors'][0]['msg']}"
             for r in checked.rejected[:5]
         )
         raise InvalidInput(
             Msg("problem.invalid-input.batch_invalid", {"where": where}),
             errors=[
-                {"loc": ["events", r["index"], *e["loc"]], "msg": e["msg"]}
+                {"loc": [field, r["index"], *e["loc"]], "msg": e["msg"]}
                 for r in checked.rejected
                 for e in r["errors"]
             ],

@@ -13,7 +13,9 @@
   bring the customer to the match);
 * ``w_identity``: the people the clean room matched: the community's own user key and the shop's
   *handle* per partner (no relation here holds both parties' raw keys), or, for an operator who
-  owns both sides, an identity file (``--identity FILE``);
+  owns both sides, an identity file (``--identity FILE``); and the platform's own shops' buyers,
+  known directly: an own shop records each order with the community's user key
+  (:mod:`seedtrail.intake.ownshop`), never re-keyed and paired with itself;
 * ``w_campaigns``, ``w_campaign_notes``, ``w_spend``, ``w_offers``, ``w_note_mounts``,
   ``w_note_dims``: the store;
 * ``w_viewers``: every person seen in the touches with their holdout assignment
@@ -44,6 +46,7 @@ from seedtrail.store import schema as db
 from seedtrail.store.store import Store
 
 BRANDS = ("brand", "enterprise")
+OWN_SHOP = db.partners.c.kind == "own_shop"
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,9 @@ class Deployment:
             _no_identity(con)
         with self.store.read() as conn:
             held = flags.holds_in_force(conn)
-        self._conversions(con, cut, sorted(held))
+            own = sorted(conn.execute(select(db.partners.c.slug).where(OWN_SHOP)).scalars())
+        self._conversions(con, cut, sorted(held), own)
+        self.stats["native_matches"] = _native_identity(con, own)
         self._flags(con, as_of)
         self.stats["withheld"] = {slug: h.reason for slug, h in held.items()}
         store_campaigns.load(self.store).register(con)
@@ -133,13 +138,22 @@ class Deployment:
         self.stats.update(_match_stats(con))
 
     def describe(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "source": "deployment",
             "lake": self.lake.url,
             "counted_clicks_only": not self.uncounted_clicks,
             **(self.identity.describe() if self.identity else {"identity": "click ids only"}),
-            **self.stats,
+            **{k: v for k, v in self.stats.items() if k != "native_matches"},
         }
+        native = self.stats.get("native_matches")
+        if (
+            isinstance(native, dict) and native
+        ):  # the own shops' people are known: they replace any clean-room run of theirs
+            runs = out.get("matches")
+            found = runs.items() if isinstance(runs, dict) else ()
+            matched = {k: v for k, v in found if k not in native}
+            out["matches"] = {**matched, **native}
+        return out
 
     def _touches(self, con: duckdb.DuckDBPyConnection, cut: str | None) -> None:
         con.register("d_front", self.lake.dataset(TOUCH_KINDS, FRONT))
@@ -186,7 +200,7 @@ class Deployment:
         self.stats["backhaul_flags"] = found
 
     def _conversions(
-        self, con: duckdb.DuckDBPyConnection, cut: str | None, held: list[str]
+        self, con: duckdb.DuckDBPyConnection, cut: str | None, held: list[str], own: list[str]
     ) -> None:
         con.register("d_back", self.lake.dataset(CONVERSION_KINDS, BACK))
         where = [f"received_at < {cut}"] if cut else []
@@ -204,8 +218,15 @@ class Deployment:
             "kind, order_id ORDER BY received_at, event_id) ELSE 1 END AS rn "
             f"FROM ({once}) y) z WHERE rn = 1"
         )
+        # an own shop's key is the community's user key (identity known): never re-keyed
+        handle = (
+            f"CASE WHEN c.partner IN ({', '.join(literal(o) for o in own)}) THEN c.shop_user_key "
+            "ELSE h.shop_handle END"
+            if own
+            else "h.shop_handle"
+        )
         rekey = (
-            "SELECT c.* REPLACE (h.shop_handle AS shop_user_key) FROM ({q}) c "
+            f"SELECT c.* REPLACE ({handle} AS shop_user_key) FROM ({{q}}) c "
             "LEFT JOIN w_shop_handles h ON h.partner = c.partner "
             "AND h.shop_user_key = c.shop_user_key"
         )
@@ -220,6 +241,41 @@ class Deployment:
         table = pa.table({"community_key": keys, "holdout": pa.array(mask)})
         con.register("d_viewers", table)
         con.execute("CREATE OR REPLACE TEMP VIEW w_viewers AS SELECT * FROM d_viewers")
+
+
+def _native_identity(con: duckdb.DuckDBPyConnection, own: list[str]) -> dict[str, object]:
+    """The own shops' people, known without the clean room: an own shop records each order with
+    the buyer's community user key (:mod:`seedtrail.intake.ownshop`), so its identity rows pair
+    that key with itself (any clean-room rows of an own shop are replaced). Returns per own shop
+    its purchases and the share of them joined to a person, by the buyer's key or a counted
+    click's id (1 by construction for orders recorded natively)."""
+    if not own:
+        return {}
+    names = ", ".join(literal(o) for o in own)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE w_identity_native AS SELECT * FROM w_identity "
+        f"WHERE partner NOT IN ({names}) UNION ALL SELECT DISTINCT shop_user_key, "
+        f"shop_user_key, partner FROM w_conv WHERE partner IN ({names}) "
+        "AND shop_user_key IS NOT NULL"
+    )
+    con.execute("CREATE OR REPLACE TEMP VIEW w_identity AS SELECT * FROM w_identity_native")
+    rows = con.execute(
+        "SELECT partner, COUNT(*), COUNT(*) FILTER (WHERE shop_user_key IS NOT NULL OR click_id "
+        "IN (SELECT click_id FROM w_touches WHERE kind = 'click')), "
+        f"COUNT(DISTINCT shop_user_key) FROM w_conv WHERE partner IN ({names}) "
+        "AND kind = 'purchase' GROUP BY partner"
+    ).fetchall()
+    got = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+    return {
+        slug: {
+            "partner": slug,
+            "identity": "native",
+            "purchases": got.get(slug, (0, 0, 0))[0],
+            "matched_people": got.get(slug, (0, 0, 0))[2],
+            "match_rate": got[slug][1] / got[slug][0] if slug in got else None,
+        }
+        for slug in own
+    }
 
 
 def _no_identity(con: duckdb.DuckDBPyConnection) -> None:

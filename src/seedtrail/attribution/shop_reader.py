@@ -119,7 +119,18 @@ def shop_attribution(
     _name_rows(conn, p["id"], dimension, rows)
     if actor.role != "operator":
         rows, other = gate.release_rows(rows, src.k)
-    return {"run": run, **base, "rows": rows, "other": other, "k": src.k}
+    identity = _identity(report.meta, p["slug"])
+    return {"run": run, **base, "rows": rows, "other": other, "k": src.k, "identity": identity}
+
+
+def _identity(meta: dict[str, Any], slug: str) -> dict[str, Any] | None:
+    """How the report knew the partner's buyers: ``native`` for the platform's own shop (every
+    order names its community user: a match rate of 1 by construction), else the clean room's
+    match (its match rate); None when the report had no match for the partner."""
+    found = ((meta.get("inputs") or {}).get("matches") or {}).get(slug)
+    if not found:
+        return None
+    return {"source": found.get("identity", "clean room"), "match_rate": found.get("match_rate")}
 
 
 def brand_items(conn: Connection, actor: Principal) -> list[str] | None:

@@ -3,11 +3,12 @@
 One call builds what the dashboard shows, by the path a real community runs on its own data: a
 `seedtrail sim` world (creators, brands, viewers, shops, boosts, bad actors) is loaded into the
 store, its links mounted through the link policy and its taps replayed through the redirect's
-decisions; the community posts its events and the shops their back-link events through intake;
-the sealer moves both, and the redirect's clicks, into the lake; the community and each shop
-match their customers in the clean room on blinded contact ids; the attribution report for every
-model is built from the store, the lake and those matches (published for the API), then the clean
-room's per-person rows and the integrity detectors' cases.
+decisions; the community posts its events and the shops their back-link events through intake
+(the community's own shop records its orders natively, with the buyer's community user key);
+the sealer moves both, and the redirect's clicks, into the lake; the community and each external
+shop match their customers in the clean room on blinded contact ids; the attribution report for
+every model is built from the store, the lake and those matches (published for the API), then the
+clean room's per-person rows and the integrity detectors' cases.
 
 The world's ground truth is never read here: it is for `seedtrail report score --world` only.
 Each step is the same library call a user's command makes (`seedtrail sim --load`, `import`,
@@ -167,6 +168,10 @@ def _backhaul(store: Store, out: WorldSummary) -> None:
     directory = PartnerDirectory(store)
     for path in sorted((out.world_dir / "conversions").glob("*.parquet")):
         entry = directory.get(path.stem)
+        if entry.kind == "own_shop":  # the community's own shop records its orders natively
+            out.backhaul[entry.slug] = _own_shop(inbox, entry, path)
+            out.detail.setdefault("native", []).append(entry.slug)
+            continue
         report = import_file(
             inbox, path, "back", entry.slug, declared_rate=entry.declared_sample_rate
         )
@@ -176,6 +181,32 @@ def _backhaul(store: Store, out: WorldSummary) -> None:
             "duplicates": report.duplicates,
             "rejected": report.rejected,
         }
+
+
+def _own_shop(inbox: Any, entry: Any, path: Path) -> dict[str, int]:
+    """The own shop's order system records its history as ``POST /partners/{slug}/orders`` does
+    (:mod:`seedtrail.intake.ownshop`): each event with its buyer's community user key, no
+    signature, every order; replayed with the times it was recorded (``received_at``)."""
+    import pyarrow.parquet as pq
+
+    from seedtrail.intake.ownshop import check_orders, require_own_shop
+
+    require_own_shop(entry)
+    dropped = ("partner", "sample_rate", "shop_user_key")
+    got = {"read": 0, "stored": 0, "duplicates": 0, "rejected": 0}
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000):
+        orders = [
+            {"user_key": r["shop_user_key"],
+             **{k: v for k, v in r.items() if v is not None and k not in dropped}}
+            for r in batch.to_pylist()
+        ]  # fmt: skip
+        checked = check_orders(orders, entry.slug, time.time_ns() // 1000, keep_received=True)
+        receipt = inbox.put_now(checked.rows)
+        got["read"] += len(orders)
+        got["stored"] += receipt.stored
+        got["duplicates"] += receipt.duplicates
+        got["rejected"] += len(checked.rejected)
+    return got
 
 
 def _seal(settings: Settings, store: Store, out: WorldSummary) -> None:
@@ -196,7 +227,8 @@ def _match(settings: Settings, out: WorldSummary) -> None:
     parties = out.world_dir / "parties"
     users = parties / "community" / "users.parquet"
     rates: dict[str, object] = {}
-    for shop in sorted((parties / "shops").iterdir()):
+    native = out.detail.get("native", [])  # the own shop knows its buyers: nothing to match
+    for shop in sorted(p for p in (parties / "shops").iterdir() if p.name not in native):
         rates[shop.name] = match(
             users,
             shop / "customers.parquet",

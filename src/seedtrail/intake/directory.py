@@ -1,4 +1,5 @@
-"""Partner lookup for the intake hot path: slug or id → id, slug, declared rate, active secrets.
+"""Partner lookup for the intake hot path: slug or id → id, slug, declared rate, active secrets,
+kind.
 
 Entries are cached for ``ttl_s`` seconds; a signature that fails under cached secrets is checked
 once more against fresh ones, so a new secret works at once and a revoked one stops working
@@ -27,6 +28,7 @@ class PartnerEntry:
     declared_sample_rate: float
     secrets: tuple[bytes, ...]
     loaded_at: float
+    kind: str = ""  # marketplace, mini_program, web_shop, own_shop (when loaded here)
 
 
 class PartnerDirectory:
@@ -51,11 +53,16 @@ class PartnerDirectory:
         key: int | str = int(ident) if numeric else ident
         with self.store.read() as conn:
             row = conn.execute(
-                select(partners.c.id, partners.c.slug, partners.c.declared_sample_rate).where(
-                    col == key
-                )
+                select(
+                    partners.c.id,
+                    partners.c.slug,
+                    partners.c.declared_sample_rate,
+                    partners.c.kind,
+                ).where(col == key)
             ).first()
             if row is None:
                 raise Unauthorized(Msg("problem.unauthorized.partner", {"partner": repr(ident)}))
             secrets = tuple(active_secret_values(conn, row.id))
-        return PartnerEntry(row.id, row.slug, float(row.declared_sample_rate), secrets, now)
+        return PartnerEntry(
+            row.id, row.slug, float(row.declared_sample_rate), secrets, now, row.kind
+        )

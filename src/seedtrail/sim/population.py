@@ -1,7 +1,9 @@
 """Viewers: activity, interests, holdout assignment and pseudonymous keys.
 
 Keys are affine bijections of the viewer index modulo 2**40, different per side (community, each
-shop), so they never collide, look unrelated across sides, and cost nothing to store.
+shop), so they never collide, look unrelated across sides, and cost nothing to store. The
+community's own shop (kind ``own_shop``) is the community's side: its customers are its users,
+known by their community keys.
 """
 
 from __future__ import annotations
@@ -83,5 +85,9 @@ def build_population(spec: WorldSpec, seed: int) -> Population:
         # the same rule a deployment's boost server applies to its users' keys
         holdout=holdout_mask(keys, spec.holdout_share, spec.holdout_salt),
         community=community,
-        shops={p.slug: _scheme(seed, p.slug, p.key_prefix) for p in PARTNERS},
+        # the community's own shop knows its buyers by the community's own user keys
+        shops={
+            p.slug: community if p.kind == "own_shop" else _scheme(seed, p.slug, p.key_prefix)
+            for p in PARTNERS
+        },
     )

@@ -83,6 +83,17 @@ def _shop_columns(ctx: Ctx, dimension: str) -> list[Column]:
     return columns
 
 
+def _identity_hint(ctx: Ctx, identity: dict[str, Any] | None) -> str | None:
+    """How the report knew the shop's buyers: natively (the platform's own shop) or through the
+    clean room's match, with the match rate."""
+    if not identity or identity.get("match_rate") is None:
+        return None
+    rate = f"{identity['match_rate']:.0%}"
+    native = identity["source"] == "native"
+    key = N_("shop.identity.native") if native else N_("shop.identity.cleanroom")
+    return str(ctx.t(key, rate=rate))
+
+
 @page
 def shop_page(ctx: Ctx) -> Response:
     asked = ctx.query.get("dimension", "item")
@@ -143,6 +154,7 @@ def shop_page(ctx: Ctx) -> Response:
         other=_flat({**other, "people": other.get("people", 0)}) if other else None,
         other_rows=other.get("rows") if other else 0,
         run=body["run"],
+        identity=_identity_hint(ctx, body.get("identity")),
         k=body.get("k") or ctx.web.settings.cleanroom_k,
         report_outdated=outdated,
     )
