@@ -181,6 +181,29 @@ def gather(
     )
 
 
+def gather_row(
+    conn: Connection,
+    row: Row,
+    *,
+    lookup: Lookup | None = None,
+    with_status: bool = False,
+) -> Context:
+    """:func:`gather` for a stored mount ``row``: its placement, offer, anchors and time window
+    (and its own status when ``with_status``, else decided as if active)."""
+    return gather(
+        conn,
+        placement=row["placement"],
+        offer_id=row["offer_id"],
+        note_id=row["note_id"],
+        comment_id=row["comment_id"],
+        account_id=row["account_id"],
+        mount_status=row["status"] if with_status else "active",
+        expires_at=row["expires_at"],
+        lookup=lookup,
+        starts_at=row.get("starts_at"),
+    )
+
+
 def _may_mount(actor: Principal, ctx: Context) -> None:
     """Operators mount anywhere. A brand or creator mounts on her own notes, comment areas and
     profile; on another account's note (or its comments) only an offer of her own, and only
@@ -324,16 +347,7 @@ def set_status(conn: Connection, actor: Principal, mount_id: int, status: str) -
     if actor.role not in ("operator", "brand", "creator"):
         raise forbidden(actor.role, N_("problem.forbidden.change"), "mounts")
     if status == "active" and row["status"] != "active":
-        ctx = gather(
-            conn,
-            placement=row["placement"],
-            offer_id=row["offer_id"],
-            note_id=row["note_id"],
-            comment_id=row["comment_id"],
-            account_id=row["account_id"],
-            expires_at=row["expires_at"],
-            starts_at=row.get("starts_at"),
-        )
+        ctx = gather_row(conn, row)
         decision = decide(ctx.facts, load_rules(conn), utcnow())
         audit.record(
             conn,

@@ -120,17 +120,7 @@ def live_cards(
     out: dict[tuple[str, int], list[LinkCard]] = {}
     for m in rows:
         try:
-            ctx = mounts.gather(
-                conn,
-                placement=m["placement"],
-                offer_id=m["offer_id"],
-                note_id=m["note_id"],
-                comment_id=m["comment_id"],
-                account_id=m["account_id"],
-                expires_at=m["expires_at"],
-                starts_at=m["starts_at"],
-                lookup=look,
-            )
+            ctx = mounts.gather_row(conn, m, lookup=look)
         except InvalidInput:  # its comment or offer is gone: the redirect cannot serve it either
             continue
         if not decide(ctx.facts, rules, now).allowed:

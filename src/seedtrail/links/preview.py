@@ -117,17 +117,7 @@ def run(conn: Connection, actor: Principal, change: Change) -> Preview:
     look = Prefetched(conn, candidates)
     for m in candidates:
         try:
-            ctx = mounts.gather(
-                conn,
-                placement=m["placement"],
-                offer_id=m["offer_id"],
-                note_id=m["note_id"],
-                comment_id=m["comment_id"],
-                account_id=m["account_id"],
-                expires_at=m["expires_at"],
-                lookup=look,
-                starts_at=m.get("starts_at"),
-            )
+            ctx = mounts.gather_row(conn, m, lookup=look)
         except InvalidInput as exc:  # e.g. its comment is gone: the redirect cannot serve it
             out.unresolved.append(_unresolved(m, exc))
             continue

@@ -138,17 +138,7 @@ class Resolver:
             at = when or utcnow()
             rules = self._rules_for(generation, conn) if when is None else load_rules(conn)
             try:
-                ctx = mounts.gather(
-                    conn,
-                    placement=row["placement"],
-                    offer_id=row["offer_id"],
-                    note_id=row["note_id"],
-                    comment_id=row["comment_id"],
-                    account_id=row["account_id"],
-                    mount_status=row["status"],
-                    expires_at=row["expires_at"],
-                    starts_at=row.get("starts_at"),
-                )
+                ctx = mounts.gather_row(conn, row, with_status=True)
             except SeedtrailError as exc:  # e.g. a destination no longer on the allowed hosts
                 return self._closed(row, str(exc), None)
             decision = decide(ctx.facts, rules, at)

@@ -17,6 +17,8 @@ from seedtrail.sim.spec import PARTNERS
 from seedtrail.sim.text.comments import organic_comments
 from seedtrail.sim.world import PLACEMENTS, World
 
+CLICK_KIND = schemas.FRONT_KINDS.index("click")
+
 
 def ids(prefix: str, seq: np.ndarray) -> pa.Array:
     """``prefix + seq`` as strings; null where ``seq < 0``."""
@@ -45,6 +47,40 @@ def note_ids(values: np.ndarray) -> pa.Array:
 
 def nullable(values: np.ndarray, typ: pa.DataType) -> pa.Array:
     return pa.array(values, typ, mask=values < 0)
+
+
+def card_front_table(
+    views: tuple[np.ndarray, np.ndarray],
+    taps: tuple[np.ndarray, np.ndarray],
+    view_kind: int,
+    placement: str,
+    seqs: tuple[int, int],
+    pop: Population,
+) -> pa.Table:
+    """Front events of a card seen outside any note (a search card, a live room): each view
+    (``view_kind``, ``views`` = viewers and times), then for each tap the app's ``click``
+    (``taps`` = which views were tapped, a boolean mask, and the taps' times); front events
+    ``f{seqs[0]}...``, click ids ``k{seqs[1]}...`` in the taps' order."""
+    (seen_by, seen_at), (tapped, tap_ts) = views, taps
+    viewer = np.concatenate([seen_by, seen_by[tapped]])
+    n, k, v = len(viewer), int(tapped.sum()), len(seen_by)
+    kind = np.concatenate([np.full(v, view_kind), np.full(k, CLICK_KIND)])
+    click = np.concatenate([np.full(v, -1), seqs[1] + np.arange(k)])
+    return pa.table(
+        [
+            ids("f", seqs[0] + np.arange(n, dtype=np.int64)),
+            pop.community.strings(viewer),
+            pa.nulls(n, pa.string()),
+            codes(schemas.FRONT_KINDS, kind.astype(np.int64)),
+            ts(np.concatenate([seen_at, tap_ts])),
+            ids("k", click.astype(np.int64)),
+            pa.array([placement] * n, pa.string()),
+            pa.nulls(n, pa.int32()),
+            pa.nulls(n, pa.int64()),
+            pa.array(np.zeros(n, dtype=bool)),
+        ],
+        schema=schemas.FRONT_EVENTS,
+    )
 
 
 def campaign_of(chunk: FrontChunk, camps: Campaigns) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from seedtrail.sim import schemas
-from seedtrail.sim.events import codes, ids, nullable, ts
+from seedtrail.sim.events import card_front_table, codes, ids, nullable, ts
 from seedtrail.sim.population import Population
 from seedtrail.sim.sessions import SESSION_US, US_PER_DAY
 from seedtrail.sim.spec import PARTNERS
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from seedtrail.sim.world import World
 
 LIVE_VIEW = schemas.FRONT_KINDS.index("live_view")
-CLICK = schemas.FRONT_KINDS.index("click")
 PLACEMENT = "live_room"
 
 
@@ -61,25 +60,8 @@ def simulate_live(
 
 def front_table(w: Watching, seq0: int, click_seq0: int, pop: Population) -> pa.Table:
     """The views (``live_view``) and the app's ``click`` for each tap."""
-    k = int(w.tapped.sum())
-    viewer = np.concatenate([w.viewer, w.viewer[w.tapped]])
-    n = len(viewer)
-    kind = np.concatenate([np.full(len(w.viewer), LIVE_VIEW), np.full(k, CLICK)])
-    click = np.concatenate([np.full(len(w.viewer), -1), click_seq0 + np.arange(k)])
-    return pa.table(
-        [
-            ids("f", seq0 + np.arange(n, dtype=np.int64)),
-            pop.community.strings(viewer),
-            pa.nulls(n, pa.string()),
-            codes(schemas.FRONT_KINDS, kind.astype(np.int64)),
-            ts(np.concatenate([w.ts, w.tap_ts])),
-            ids("k", click.astype(np.int64)),
-            pa.array([PLACEMENT] * n, pa.string()),
-            pa.nulls(n, pa.int32()),
-            pa.nulls(n, pa.int64()),
-            pa.array(np.zeros(n, dtype=bool)),
-        ],
-        schema=schemas.FRONT_EVENTS,
+    return card_front_table(
+        (w.viewer, w.ts), (w.tapped, w.tap_ts), LIVE_VIEW, PLACEMENT, (seq0, click_seq0), pop
     )
 
 

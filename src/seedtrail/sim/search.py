@@ -18,13 +18,12 @@ import pyarrow as pa
 
 from seedtrail.sim import schemas
 from seedtrail.sim.behaviour import _times
-from seedtrail.sim.events import codes, ids, nullable, ts
+from seedtrail.sim.events import card_front_table, codes, ids, nullable, ts
 from seedtrail.sim.population import Population
 from seedtrail.sim.spec import PARTNERS
 from seedtrail.sim.world import US_PER_DAY, World
 
 SEARCH_VIEW = schemas.FRONT_KINDS.index("search_view")
-CLICK = schemas.FRONT_KINDS.index("click")
 PLACEMENT = "search_card"
 
 
@@ -88,25 +87,8 @@ def simulate_search(
 def front_table(s: Search, seq0: int, click_seq0: int, pop: Population) -> pa.Table:
     """The views (``search_view``) and, for each tap, the app's ``click`` a second or more later:
     front events ``f{seq0}...``, click ids ``k{click_seq0}...`` (the taps' order)."""
-    taps = np.flatnonzero(s.tapped)
-    viewer = np.concatenate([s.viewer, s.viewer[taps]])
-    n, k = len(viewer), len(taps)
-    kind = np.concatenate([np.full(len(s.viewer), SEARCH_VIEW), np.full(k, CLICK)])
-    click = np.concatenate([np.full(len(s.viewer), -1), click_seq0 + np.arange(k)])
-    return pa.table(
-        [
-            ids("f", seq0 + np.arange(n, dtype=np.int64)),
-            pop.community.strings(viewer),
-            pa.nulls(n, pa.string()),
-            codes(schemas.FRONT_KINDS, kind.astype(np.int64)),
-            ts(np.concatenate([s.ts, tap_times(s)])),
-            ids("k", click.astype(np.int64)),
-            pa.array([PLACEMENT] * n, pa.string()),
-            pa.nulls(n, pa.int32()),
-            pa.nulls(n, pa.int64()),
-            pa.array(np.zeros(n, dtype=bool)),
-        ],
-        schema=schemas.FRONT_EVENTS,
+    return card_front_table(
+        (s.viewer, s.ts), (s.tapped, tap_times(s)), SEARCH_VIEW, PLACEMENT, (seq0, click_seq0), pop
     )
 
 
