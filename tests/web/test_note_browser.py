@@ -66,7 +66,7 @@ def test_a_reader_taps_from_a_note_through_consent_to_the_shop(browser: Any, sit
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "fits a phone"
     shot(page, "note-zh")
 
-    page.click(f"a.link-card[data-code={site.codes['mini']}]")
+    page.click(f"a.link-card[data-code='{site.codes['mini']}']")
     page.wait_for_url("**/wechat?st_click=*")
     assert page.locator(".ad-label").text_content() == "赞助 · Sponsored"
     assert str(page.get_attribute("#continue", "href")).startswith("weixin://dl/business/")
@@ -85,7 +85,7 @@ def test_a_reader_taps_from_a_note_through_consent_to_the_shop(browser: Any, sit
         # aborted), then falls back to the shop's web page
         shop = "https://item.taobao.com/"
         with page.expect_request(lambda r: r.url.startswith(shop), timeout=15_000) as sent:
-            page.click(f"a.link-card[data-code={site.codes['note']}]")
+            page.click(f"a.link-card[data-code='{site.codes['note']}']")
         row = _logged(site, app["id"] if app else 0, _click_id(sent.value.url))
         assert row["outcome"] == "interstitial"
     page.context.close()
