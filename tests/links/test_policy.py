@@ -2,28 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from policyfacts import BRAND, CREATOR, NOW, facts
 from seedtrail.links.policy import Account, Enforcement, MountFacts, Rule, decide, next_change
-
-NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
-CREATOR = Account(2, "creator", 12_000, False, "active")
-BRAND = Account(1, "brand", 50_000, True, "active")
-
-
-def facts(**kw: object) -> MountFacts:
-    base: dict[str, object] = dict(
-        placement="note_card",
-        partner_id=1,
-        partner_slug="taobao",
-        partner_links_enabled=True,
-        category="skincare",
-        audience=CREATOR,
-        offer_owner=BRAND,
-        note_status="normal",
-        has_collab=True,
-        ad_label="sponsored",
-    )
-    base.update(kw)
-    return MountFacts(**base)  # type: ignore[arg-type]
 
 
 def test_closed_by_default_names_the_gap() -> None:
@@ -171,7 +151,7 @@ def test_a_decision_reads_in_each_language_from_its_codes() -> None:
     import re
 
     from seedtrail import messages
-    from seedtrail.links.policy import Account, Enforcement, MountFacts, Rule, decide
+    from seedtrail.links.policy import Account, Enforcement, Rule, decide
 
     audience = Account(1, "creator", 10, False, "suspended")
     owner = Account(2, "brand", 10, True, "active", (Enforcement("ban", 5, 7),))

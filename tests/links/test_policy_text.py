@@ -3,31 +3,10 @@ the edges of each rule (which rules and checks apply, in what order, with which 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from seedtrail.links.policy import Account, Enforcement, MountFacts, Rule, decide, next_change
-
-NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
-CREATOR = Account(2, "creator", 12_000, False, "active")
-BRAND = Account(1, "brand", 50_000, True, "active")
-
-
-def facts(**kw: object) -> MountFacts:
-    """A brand's offer on a creator's labelled note under a collab (as in test_policy.py)."""
-    base: dict[str, object] = dict(
-        placement="note_card",
-        partner_id=1,
-        partner_slug="taobao",
-        partner_links_enabled=True,
-        category="skincare",
-        audience=CREATOR,
-        offer_owner=BRAND,
-        note_status="normal",
-        has_collab=True,
-        ad_label="sponsored",
-    )
-    base.update(kw)
-    return MountFacts(**base)  # type: ignore[arg-type]
+from policyfacts import CREATOR, NOW, facts
+from seedtrail.links.policy import Account, Enforcement, Rule, decide, next_change
 
 
 def test_an_allowed_decision_states_every_check_in_order() -> None:
