@@ -30,3 +30,36 @@ def test_codes_are_short_and_distinct() -> None:
     made = {codes.new_code() for _ in range(2000)}
     assert len(made) == 2000
     assert all(codes.CODE_RE.match(c) and len(c) == 8 for c in made)
+
+
+def test_pooled_click_ids_are_distinct_across_refills_and_carry_the_time() -> None:
+    ids = codes.ClickIds(batch=8)  # a refill every 8 ids
+    before = codes.new_click_id()[:7]
+    made = [ids() for _ in range(1000)]
+    after = codes.new_click_id()[:7]
+    assert len(set(made)) == 1000
+    assert all(codes.CLICK_ID_RE.match(i) and len(i) == 23 for i in made)
+    assert all(before <= i[:7] <= after for i in made)
+    assert [i[:7] for i in made] == sorted(i[:7] for i in made)
+    assert all(len(base64.urlsafe_b64decode(i[7:])) == 12 for i in made)
+
+
+def test_a_forked_child_does_not_reuse_its_parents_pool() -> None:
+    import os
+
+    ids = codes.ClickIds()
+    ids()  # the pool is filled; 511 ids left in it
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next ids, to the parent
+        os.close(read)
+        os.write(write, "".join(ids() for _ in range(10)).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as fh:
+        child = fh.read().decode()
+    os.waitpid(pid, 0)
+    parent = "".join(ids() for _ in range(10))
+    assert {child[k : k + 23][7:] for k in range(0, 230, 23)}.isdisjoint(
+        parent[k : k + 23][7:] for k in range(0, 230, 23)
+    )

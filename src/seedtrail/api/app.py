@@ -39,6 +39,7 @@ from seedtrail.core.settings import Settings, load_settings
 from seedtrail.links import mounts
 from seedtrail.links.clicklog import ClickLog
 from seedtrail.links.mover import ClickMover
+from seedtrail.links.moverproc import MoverProcess
 from seedtrail.links.ratelimit import RateLimiter
 from seedtrail.links.redirect import PREFIX, Receive, RedirectApp, Scope, Send
 from seedtrail.links.resolver import Resolver
@@ -118,10 +119,13 @@ def create_app(settings: Settings, *, store: Store | None = None) -> SeedtrailAp
     store = store or Store.from_settings(settings)
     resolver = Resolver(store, settings.policy_refresh_s)
     clicklog: ClickLog | ClickSegment
-    mover = None
+    mover = mover_proc = None
     if settings.click_log == "segment":
         clicklog = ClickSegment(settings.data_dir / "clicks")
-        mover = ClickMover(store.engine, settings.data_dir / "clicks")
+        mover = ClickMover(store.engine, settings.data_dir / "clicks")  # for explicit rounds
+        mover_proc = MoverProcess(
+            store.engine, settings.data_dir / "clicks", settings.click_move_interval_s
+        )
     else:
         clicklog = ClickLog(store.engine, settings.click_flush_max)
 
@@ -129,14 +133,14 @@ def create_app(settings: Settings, *, store: Store | None = None) -> SeedtrailAp
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store.ensure_current()
         clicklog.start(asyncio.get_running_loop())
-        if mover is not None:
-            mover.start(settings.click_move_interval_s)
+        if mover_proc is not None:
+            mover_proc.start()
         try:
             yield
         finally:
             clicklog.stop()
-            if mover is not None:
-                mover.stop()
+            if mover_proc is not None:
+                mover_proc.stop()
 
     api = FastAPI(
         title="seedtrail",

@@ -14,9 +14,6 @@ row ids are assigned in commit order and the sealer's watermark never skips a ro
 from __future__ import annotations
 
 import contextlib
-import logging
-import threading
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,7 +27,6 @@ from seedtrail.links.segment import lock_path, parse_name, read_records, writer_
 from seedtrail.store.groupcommit import run_once
 from seedtrail.store.schema import clicks
 
-log = logging.getLogger(__name__)
 #: serialises click inserts across one deployment's PostgreSQL movers (keyed by its schema)
 ADVISORY_LOCK = (
     "SELECT pg_advisory_xact_lock(hashtext('seedtrail.clicks.mover:' || current_schema()))"
@@ -63,8 +59,6 @@ class ClickMover:
                 "ON CONFLICT (click_id) DO NOTHING"
             )
         self._pg = dialect == "postgresql"
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def move_once(self) -> MoveReport:
         """One round over every segment file; returns what it copied and removed."""
@@ -124,29 +118,3 @@ class ClickMover:
             cur.execute(ADVISORY_LOCK)
         cur.executemany(self._sql, batch)
         return []
-
-    def start(self, interval_s: float = 0.2) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, args=(interval_s,), name="click mover", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self, interval_s: float) -> None:
-        while not self._stop.wait(interval_s):
-            try:
-                self.move_once()
-            except Exception:  # the segment keeps the clicks; try again next round
-                log.exception("click mover: round failed, retrying")
-                time.sleep(min(5.0, interval_s * 10))
-
-    def stop(self) -> None:
-        """Stop the thread, then one last round so a clean shutdown leaves nothing behind."""
-        if self._thread is not None:
-            self._stop.set()
-            self._thread.join(timeout=30)
-            self._thread = None
-        try:
-            self.move_once()
-        except Exception:
-            log.exception("click mover: final round failed; the segment keeps the clicks")

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from seedtrail.links import codes
-from seedtrail.links.clicklog import ClickLog, ClickLogError
+from seedtrail.links.clicklog import Click, ClickLog, ClickLogError
 from seedtrail.links.ratelimit import RateLimiter
 from seedtrail.links.resolver import LiveLink, Miss, Resolver
 from seedtrail.links.segment import ClickSegment
@@ -64,7 +64,7 @@ class Headers(Protocol):
     def get(self, key: str, default: Any = None) -> Any: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Request:
     """What the redirect needs from a request, whatever the server interface."""
 
@@ -102,6 +102,7 @@ class RedirectApp:
         self.env = templates()
         self.classify = cached_classifier()
         self.repeats = Repeats(duplicate_window_s)
+        self.click_ids = codes.ClickIds()
         #: taps whose campaign (``c``) was dropped, by reason (:data:`taps.DROPPED`)
         self.campaigns_dropped: Counter[str] = Counter()
         self._pages = {
@@ -180,7 +181,12 @@ class RedirectApp:
             return _response(404, self._pages["not_found"], [], head)
         if sub:
             return self._interstitial(req, link, sub, head)
-        return await self._click(req, link, now)
+        row, answer = self._click(req, link, now)
+        try:
+            await self.clicklog.write(row)
+        except ClickLogError:
+            return _response(503, self._pages["unavailable_log"], [("retry-after", "1")], head)
+        return answer
 
     def _client(self, req: Request) -> str:
         if self.trust_xff:
@@ -189,7 +195,8 @@ class RedirectApp:
                 return str(forwarded.split(",")[0].strip())
         return req.client
 
-    async def _click(self, req: Request, link: LiveLink, now: float) -> Response:
+    def _click(self, req: Request, link: LiveLink, now: float) -> tuple[Click, Response]:
+        """The click log row of a tap, and the answer to send once the row is durable."""
         get = req.headers.get
         method = req.method
         header_key = get(HEADER)
@@ -204,7 +211,7 @@ class RedirectApp:
         ua_class = self.classify(get("user-agent") or "")
         is_bot = ua_class in BOT_CLASSES or method == "HEAD"  # previewers probe with HEAD
         is_dup = not is_bot and self.repeats.seen(viewer, link.mount_id, now)
-        click_id = codes.new_click_id()
+        click_id = self.click_ids()
         outcome, location = destination(link, click_id, self.param)
         referer = get("referer")
         ref_host = (urlsplit(referer).hostname or "")[:255] if referer else None
@@ -224,10 +231,6 @@ class RedirectApp:
             ),
         )
         head = method == "HEAD"
-        try:
-            await self.clicklog.write(row)
-        except ClickLogError:
-            return _response(503, self._pages["unavailable_log"], [("retry-after", "1")], head)
         extra = []
         if set_cookie:
             extra.append(
@@ -237,9 +240,9 @@ class RedirectApp:
                 )
             )
         if location is None:
-            return _response(410, self._pages["unavailable"], extra, head)
+            return row, _response(410, self._pages["unavailable"], extra, head)
         extra.append(("location", location))
-        return _response(302, b"", extra, head)
+        return row, _response(302, b"", extra, head)
 
     def _interstitial(self, req: Request, link: LiveLink, sub: str, head: bool) -> Response:
         target = link.target

@@ -4,34 +4,39 @@ before its redirect is sent, without a database on the hot path.
 Records are length-prefixed: ``<u32 length><u32 crc32>`` then the payload, a JSON array
 ``[1, click_id, ts_us, mount_id, ..., is_duplicate, campaign_id]`` (the leading 1 is the format
 version; fields may be added at the end, and a reader pads a shorter record with None, so an
-older record reads as having no campaign). The event loop appends each click's bytes to the
-current group; one syncer thread writes the group with a single ``write`` and one
-``fdatasync``, then releases every request of that group at once. Requests arriving meanwhile
-form the next group.
+older record reads as having no campaign).
+
+The event loop collects the clicks of one loop iteration into a group, appends the group to the
+file with one ``write`` (into the page cache), and asks the syncer process
+(:mod:`seedtrail.links.syncer`) to ``fdatasync`` it; every request of the group is answered once
+the syncer reports the group on disk. While one sync runs, the next groups are written and wait
+together for the next sync (a group commit), so neither the loop nor a thread of this process
+waits on the disk, and no other thread of this process needs the interpreter lock per group.
 
 Each process owns ``w-<id>.lock`` (an ``flock`` held for its life) and writes
-``w-<id>-<seq>.seg`` files, starting a new one past ``max_bytes``. The mover
-(:mod:`seedtrail.links.mover`) copies records into the store's ``clicks`` table; a file whose
-owner's lock is free (the process died, kill -9 included) is replayed to its last complete
-record and removed.
+``w-<id>-<seq>.seg`` files, starting a new one past ``max_bytes`` or after a failed write or
+sync. The mover (:mod:`seedtrail.links.mover`) copies records into the store's ``clicks`` table;
+a file whose owner's lock is free (the process died, kill -9 included) is replayed to its last
+complete record and removed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fcntl
 import os
-import queue
 import secrets
+import socket
 import struct
-import threading
+import subprocess
+import sys
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 
+from seedtrail.links import syncer
 from seedtrail.links.clicklog import COLUMNS, Click, ClickLogError
 
 VERSION = 1
@@ -101,29 +106,31 @@ def writer_alive(directory: Path, writer: str) -> bool:
     return False
 
 
+class GroupFuture(asyncio.Future[None]):
+    """A group's outcome, awaited by every request of the group. It cannot be cancelled: a
+    cancelled request (its client gone) must not cancel the others' wait; the request's own task
+    is cancelled once the group is settled."""
+
+    def cancel(self, msg: object = None) -> bool:
+        return False
+
+
 class ClickSegment:
     """The writer: ``await write(click)`` returns once the click is on disk (fdatasync'd)."""
 
-    def __init__(
-        self, directory: Path, *, max_bytes: int = 64 << 20, sync: bool = True, syncers: int = 2
-    ) -> None:
+    def __init__(self, directory: Path, *, max_bytes: int = 64 << 20) -> None:
         self.directory = directory
-        self.syncers = syncers
         self.max_bytes = max_bytes
-        self.sync = sync
         self.writer = f"{os.getpid()}{secrets.token_hex(4)}"
-        self.groups = 0
-        self.written = 0
+        self.groups = 0  # groups settled on disk
+        self.written = 0  # clicks settled on disk
         self._pending: list[bytes] = []
-        self._future: asyncio.Future[None] | None = None
-        self._inflight = 0
+        self._future: GroupFuture | None = None
+        self._group = 0  # the last group number handed to the syncer
+        self._waiting: dict[int, tuple[int, GroupFuture, int]] = {}  # group -> file, future, clicks
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._work: queue.SimpleQueue[tuple[list[bytes], asyncio.Future[None]] | None] = (
-            queue.SimpleQueue()
-        )
-        self._threads: list[threading.Thread] = []
-        self._file_lock = threading.Lock()
-        self._users: dict[int, int] = {}  # fd -> syncers writing or syncing it
+        self._sock: socket.socket | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
         self._lock_fd = -1
         self._fd = -1
         self._seq = 0
@@ -133,102 +140,157 @@ class ClickSegment:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._lock_fd = os.open(lock_path(self.directory, self.writer), os.O_RDWR | os.O_CREAT)
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-        self._open(1)
         self._loop = loop
-        self._threads = [
-            threading.Thread(target=self._run, name=f"click segment {i}", daemon=True)
-            for i in range(self.syncers)
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._spawn()
+        self._open(1)
+
+    def _spawn(self) -> None:
+        """Start the syncer process, on a socket pair; its replies are read by the event loop."""
+        assert self._loop is not None
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with theirs:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-I", syncer.__file__, str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+            )
+        ours.setblocking(False)
+        self._sock = ours
+        self._loop.add_reader(ours.fileno(), self._on_replies)
 
     def _open(self, seq: int) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # the syncer holds its own descriptor until it is synced
         path = self.directory / segment_name(self.writer, seq)
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        if self.sync:  # the new name must survive a power cut too
-            dir_fd = os.open(self.directory, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+        dir_fd = os.open(self.directory, os.O_RDONLY)  # the new name must survive a power cut
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
         self._seq, self._size = seq, 0
+        self._send(syncer.OPEN, seq, 0, [self._fd])
 
-    async def write(self, click: Click) -> None:
-        """Return once ``click`` is durable; raise :class:`ClickLogError` if it cannot be."""
+    def _send(self, kind: bytes, file_no: int, group: int, fds: list[int] | None = None) -> None:
+        sock = self._sock
+        if sock is None:
+            return
+        message = syncer.MESSAGE.pack(kind, file_no, group, 0)
+        try:
+            _send(sock, message, fds)
+        except BlockingIOError:  # the syncer is behind by thousands of messages: wait for it
+            sock.setblocking(True)
+            try:
+                _send(sock, message, fds)
+            except OSError:
+                self._syncer_gone()
+            finally:
+                sock.setblocking(False)
+        except OSError:
+            self._syncer_gone()
+
+    def write(self, click: Click) -> GroupFuture:
+        """A future settled once ``click`` is durable (or with :class:`ClickLogError` if it
+        cannot be): ``await segment.write(click)``."""
         self._pending.append(encode(click))
         fut = self._future
         if fut is None:
-            assert self._loop is not None, "click segment not started"
-            fut = self._future = self._loop.create_future()
-        if self._inflight < self.syncers:
-            self._kick()
-        # shield: one cancelled request must not cancel the whole group's future
-        await asyncio.shield(fut)
+            loop = self._loop
+            assert loop is not None, "click segment not started"
+            fut = self._future = GroupFuture(loop=loop)
+            loop.call_soon(self._flush)  # after the other requests ready in this iteration
+        return fut
 
-    def _kick(self) -> None:
-        fut = self._future
+    def _flush(self) -> None:
+        """Append the current group and ask the syncer to make it durable."""
+        batch, fut = self._pending, self._future
+        self._pending, self._future = [], None
         if fut is None:
             return
-        batch, self._pending, self._future = self._pending, [], None
-        self._inflight += 1
-        self._work.put((batch, fut))
-
-    def _settled(self, fut: asyncio.Future[None], error: str | None) -> None:
-        self._inflight -= 1
-        if not fut.done():
-            if error is None:
-                fut.set_result(None)
-            else:
-                fut.set_exception(ClickLogError(f"click log unavailable: {error}"))
-        if self._pending:
-            self._kick()
-
-    def _run(self) -> None:
-        while True:
-            item = self._work.get()
-            if item is None:
-                return
-            batch, fut = item
-            error = None
-            try:
-                self._append(b"".join(batch))
-                self.groups += 1
-                self.written += len(batch)
-            except OSError as exc:
-                error = type(exc).__name__
-            assert self._loop is not None
-            with contextlib.suppress(RuntimeError):  # the loop closed while we synced
-                self._loop.call_soon_threadsafe(self._settled, fut, error)
-
-    def _append(self, data: bytes) -> None:
-        """Write one group (one ``write``: groups never interleave) and fdatasync it. Several
-        syncers overlap their fdatasyncs; each returns once everything written before it, its
-        own group included, is on disk."""
-        with self._file_lock:
-            fd = self._fd
-            self._users[fd] = self._users.get(fd, 0) + 1
-            done = os.write(fd, data)
-            self._size += done
-            if done < len(data) or self._size >= self.max_bytes:
-                self._open(self._seq + 1)  # later groups start clean in a new file
+        if self._sock is None:
+            self._spawn()
+            self._send(syncer.OPEN, self._seq, 0, [self._fd])
+        data = b"".join(batch)
         try:
-            if done < len(data):  # a full disk: this group is not durable
-                raise OSError(28, "short write to the click segment")
-            if self.sync:
-                os.fdatasync(fd)
-        finally:
-            with self._file_lock:
-                self._users[fd] -= 1
-                if fd != self._fd and not self._users[fd]:  # retired and no syncer left on it
-                    del self._users[fd]
-                    os.close(fd)
+            done = os.write(self._fd, data)
+        except OSError:
+            done = -1
+        if done < len(data):  # a full disk: this group is not durable; start clean
+            _settle(fut, "short write to the click segment")
+            self._open(self._seq + 1)
+            return
+        self._size += done
+        self._group += 1
+        self._waiting[self._group] = (self._seq, fut, len(batch))
+        self._send(syncer.SYNC, self._seq, self._group)
+        if self._size >= self.max_bytes:
+            self._open(self._seq + 1)
+
+    def _on_replies(self) -> None:
+        sock = self._sock
+        assert sock is not None
+        while True:
+            try:
+                data = sock.recv(syncer.MESSAGE.size * syncer.MAX_ROUND)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._syncer_gone()
+                return
+            for pos in range(0, len(data) - syncer.MESSAGE.size + 1, syncer.MESSAGE.size):
+                _, file_no, group, error = syncer.MESSAGE.unpack_from(data, pos)
+                self._settle_groups(file_no, group, error)
+
+    def _settle_groups(self, file_no: int, upto: int, error: int) -> None:
+        for group in [g for g, w in self._waiting.items() if g <= upto and w[0] == file_no]:
+            _, fut, clicks = self._waiting.pop(group)
+            if error:
+                _settle(fut, os.strerror(error))
+            else:
+                self.groups += 1
+                self.written += clicks
+                _settle(fut, None)
+        if error and file_no == self._seq:  # a failed sync may have lost the file's pages
+            self._open(self._seq + 1)
+
+    def _syncer_gone(self) -> None:
+        """The syncer died: no waiting group can be acknowledged; the next group starts a new
+        syncer on the same file (what was written stays in it for the mover)."""
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(sock.fileno())
+            sock.close()
+        if self._proc is not None:
+            self._proc.wait()
+            self._proc = None
+        waiting, self._waiting = self._waiting, {}
+        for _, fut, _ in waiting.values():
+            _settle(fut, "the click segment's syncer stopped")
 
     def stop(self) -> None:
-        for _ in self._threads:
-            self._work.put(None)
-        for thread in self._threads:
-            thread.join(timeout=30)
-        self._threads = []
+        """Sync what is pending, let the syncer finish and close the files."""
+        if self._future is not None:
+            self._flush()
+        sock = self._sock
+        if sock is not None and self._proc is not None:
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(sock.fileno())
+            sock.shutdown(socket.SHUT_WR)  # the syncer ends after what it was sent
+            sock.setblocking(True)
+            sock.settimeout(30)
+            try:
+                while data := sock.recv(syncer.MESSAGE.size * syncer.MAX_ROUND):
+                    for pos in range(0, len(data) - syncer.MESSAGE.size + 1, syncer.MESSAGE.size):
+                        _, file_no, group, error = syncer.MESSAGE.unpack_from(data, pos)
+                        self._settle_groups(file_no, group, error)
+            except OSError:
+                pass
+            self._sock = sock
+        self._syncer_gone()
         for fd in (self._fd, self._lock_fd):
             if fd >= 0:
                 os.close(fd)
@@ -236,3 +298,19 @@ class ClickSegment:
 
     def stats(self) -> dict[str, object]:
         return {"groups": self.groups, "written": self.written, "writer": self.writer}
+
+
+def _send(sock: socket.socket, message: bytes, fds: list[int] | None) -> None:
+    if fds:
+        socket.send_fds(sock, [message], fds)
+    else:
+        sock.send(message)
+
+
+def _settle(fut: asyncio.Future[None], error: str | None) -> None:
+    if fut.done():
+        return
+    if error is None:
+        fut.set_result(None)
+    else:
+        fut.set_exception(ClickLogError(f"click log unavailable: {error}"))
