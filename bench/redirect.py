@@ -3,6 +3,7 @@ the click log on, then a kill -9 crash check of the click log.
 
     PYTHONPATH=src .venv/bin/python bench/redirect.py [--duration 10] [--connections 64]
         [--threads 2] [--links 1000] [--skip-nginx] [--crash-seconds 5] [--data-root DIR]
+        [--listener redirect|api] [--workers N] [--click-log segment|store]
 
 Needs ``wrk`` and ``/usr/sbin/nginx`` (Debian packages ``wrk`` and ``nginx-light``): checked
 before anything starts; ``--install`` installs the missing ones with apt-get (as root), otherwise
@@ -11,8 +12,10 @@ loopback in temporary directories. Both servers get the same load: wrk with a Lu
 over the link codes, a desktop browser user-agent and a distinct ``X-Seedtrail-Viewer`` per
 request, so every seedtrail click is a real (not bot, not duplicate) click. nginx is also measured
 with a static request (the cheapest load wrk can generate); the ratio uses the faster nginx figure.
-A second baseline is the same Python server (granian, 1 worker, uvloop) running a bare ASGI app
-that answers a constant 302: the ceiling of any Python redirect on this machine.
+A second baseline is the same kind of Python server answering a constant 302: uvloop + httptools
+on the event loop, like seedtrail's own redirect listener (``serve --redirect-port``, measured by
+default), or granian with the same interface and workers for ``--listener api`` (clicks to /r/ on
+the API port). It is the ceiling of any redirect written in Python on this machine.
 
 Exit status: 1 if a click is missing (wrk's 302s not all in the click log, or a 302 received
 before the kill -9 without its click in the log after the restart); the speed targets
@@ -221,15 +224,41 @@ async def app(scope, proto):
     proto.response_empty(302, [("location", "https://shop.example.com/item/1?st_click=x")])
 """
 
+# The same kind of server as seedtrail's own redirect listener (uvloop + httptools, on the event
+# loop), answering a constant 302: the ceiling of that listener on this machine.
+BARE_LISTENER = """
+import asyncio, sys, httptools, uvloop
+RESP = (b"HTTP/1.1 302 Found\\r\\nlocation: https://shop.example.com/item/1?st_click=x\\r\\n"
+        b"content-length: 0\\r\\n\\r\\n")
+class Bare(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.transport, self.parser = transport, httptools.HttpRequestParser(self)
+    def data_received(self, data):
+        self.parser.feed_data(data)
+    def on_message_complete(self):
+        self.transport.write(RESP)
+async def main():
+    server = await asyncio.get_running_loop().create_server(Bare, "127.0.0.1", int(sys.argv[1]))
+    await server.serve_forever()
+uvloop.run(main())
+"""
+
 
 def bench_bare_python(tmp: Path, rotate: Path, args: argparse.Namespace) -> WrkResult:
-    """The Python ceiling: the same server (granian, same workers and interface) running an app that
-    answers every request with a constant 302 and does nothing else (no lookup, no log)."""
-    (tmp / "bare_app.py").write_text(BARE_RSGI if args.interface == "rsgi" else BARE_APP)
+    """The Python ceiling: the same kind of server (seedtrail's own redirect listener, or granian
+    with the same interface and workers for ``--listener api``) answering every request with a
+    constant 302 and doing nothing else (no lookup, no log)."""
     port = free_port()
-    granian = Path(sys.executable).with_name("granian")
-    cmd = [str(granian), "--interface", args.interface, "--loop", "uvloop", "--no-ws"]
-    cmd += ["--port", str(port), "--workers", str(args.workers), "bare_app:app"]
+    if args.listener == "redirect":
+        (tmp / "bare_listener.py").write_text(BARE_LISTENER)
+        label = "uvloop+httptools bare 302"
+        cmd = [sys.executable, str(tmp / "bare_listener.py"), str(port)]
+    else:
+        (tmp / "bare_app.py").write_text(BARE_RSGI if args.interface == "rsgi" else BARE_APP)
+        label = "granian bare 302"
+        granian = Path(sys.executable).with_name("granian")
+        cmd = [str(granian), "--interface", args.interface, "--loop", "uvloop", "--no-ws"]
+        cmd += ["--port", str(port), "--workers", str(args.workers), "bare_app:app"]
     env = dict(os.environ, PYTHONPATH=str(tmp))
     proc = subprocess.Popen(
         cmd,
@@ -241,7 +270,7 @@ def bench_bare_python(tmp: Path, rotate: Path, args: argparse.Namespace) -> WrkR
     )
     try:
         wait_http(f"http://127.0.0.1:{port}/r/x")
-        return run_wrk("granian bare 302", f"http://127.0.0.1:{port}/", rotate, args)
+        return run_wrk(label, f"http://127.0.0.1:{port}/", rotate, args)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
@@ -298,6 +327,7 @@ class Server:
         self.data_dir, self.db_url, self.log = data_dir, db_url, log
         self.extra = ["--workers", str(args.workers), "--interface", args.interface]
         self.click_log = args.click_log
+        self.listener = args.listener
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
 
@@ -313,12 +343,18 @@ class Server:
         )
         self.port = free_port()
         cmd = [sys.executable, "-m", "seedtrail", "serve", "--port", str(self.port), *self.extra]
+        redirect_port = free_port() if self.listener == "redirect" else 0
+        if redirect_port:
+            cmd += ["--redirect-port", str(redirect_port)]
         with self.log.open("ab") as fh:
             self.proc = subprocess.Popen(
                 cmd, env=env, cwd=self.data_dir, stdout=fh, stderr=fh, start_new_session=True
             )
         base = f"http://127.0.0.1:{self.port}"
         wait_http(f"{base}/healthz")
+        if redirect_port:  # the clicks go to the redirect's own listener
+            base = f"http://127.0.0.1:{redirect_port}"
+            wait_http(f"{base}/healthz")
         return base
 
     def kill9(self) -> None:
@@ -512,7 +548,16 @@ def main() -> int:
     )
     ap.add_argument("--workers", type=int, default=1, help="seedtrail serve --workers")
     ap.add_argument("--nginx-workers", type=int, default=1, help="nginx worker_processes")
-    ap.add_argument("--interface", default="rsgi", choices=["rsgi", "asgi"])
+    ap.add_argument(
+        "--listener",
+        default="redirect",
+        choices=["redirect", "api"],
+        help="redirect: clicks go to serve --redirect-port (the redirect's own listener); "
+        "api: to /r/ on the API port (granian)",
+    )
+    ap.add_argument(
+        "--interface", default="rsgi", choices=["rsgi", "asgi"], help="the API port's interface"
+    )
     ap.add_argument(
         "--click-log",
         default="segment",
@@ -543,11 +588,11 @@ def main() -> int:
         if not args.skip_nginx:
             print("nginx return 302 ...", file=sys.stderr, flush=True)
             results += bench_nginx(tmp, rotate, static, link_codes[0], args)
-        print("granian with a bare 302 app (the Python ceiling) ...", file=sys.stderr, flush=True)
+        print("a bare Python 302 server (the Python ceiling) ...", file=sys.stderr, flush=True)
         bare = bench_bare_python(tmp, rotate, args)
 
         print(
-            f"seedtrail serve (granian {args.interface}, {args.workers} worker(s), "
+            f"seedtrail serve ({args.listener} listener, {args.workers} worker(s), "
             f"click log: {args.click_log}) ...",
             file=sys.stderr,
             flush=True,
@@ -595,21 +640,23 @@ def report(
     print(
         f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
         f"{args.links} links, loopback, data in {args.data_root or tempfile.gettempdir()}, "
-        f"seedtrail {args.interface} x{args.workers} worker(s), click log {args.click_log}, "
+        f"seedtrail {args.listener} listener"
+        f"{'' if args.listener == 'redirect' else ' (' + args.interface + ')'} "
+        f"x{args.workers} worker(s), click log {args.click_log}, "
         f"nginx x{args.nginx_workers}, "
         f"load average {os.getloadavg()[0]:.1f}\n"
         f"seedtrail measured after a warm-up that clicked every link once "
         f"({warm_s:.1f} s with a cold link cache)"
     )
     head = (
-        f"{'server':<20}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'requests':>11}"
+        f"{'server':<26}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'requests':>11}"
         f"{'non-2xx/3xx':>13}{'sock err':>10}"
     )
     print(head)
     print("-" * len(head))
     for r in results:
         print(
-            f"{r.label:<20}{r.rps:>10,.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.requests:>11,}"
+            f"{r.label:<26}{r.rps:>10,.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.requests:>11,}"
             f"{r.bad_status:>13,}{r.socket_errors:>10,}"
         )
     nginx = [r for r in results if r.label.startswith("nginx")]

@@ -33,6 +33,7 @@ from seedtrail.api import (
 )
 from seedtrail.api.body_limit import BodyLimit
 from seedtrail.api.crud import crud_router
+from seedtrail.api.redirect_server import RedirectServer
 from seedtrail.attribution import runs
 from seedtrail.core.catalog import CRUD
 from seedtrail.core.settings import Settings, load_settings
@@ -129,15 +130,32 @@ def create_app(settings: Settings, *, store: Store | None = None) -> SeedtrailAp
     else:
         clicklog = ClickLog(store.engine, settings.click_flush_max)
 
+    redirect = RedirectApp(
+        resolver=resolver,
+        clicklog=clicklog,
+        viewer_keys=ViewerKeys(settings.resolved_secret_key()),
+        limiter=RateLimiter(settings.redirect_rate_per_s, settings.redirect_rate_burst),
+        click_param=settings.click_param,
+        duplicate_window_s=settings.duplicate_click_window_s,
+        partner_names=_partner_names(store),
+        trust_forwarded_for=settings.trust_forwarded_for,
+        secure_cookies=settings.public_base_url.startswith("https://"),
+    )
+    listener = RedirectServer(redirect) if settings.redirect_port else None
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store.ensure_current()
         clicklog.start(asyncio.get_running_loop())
         if mover_proc is not None:
             mover_proc.start()
+        if listener is not None and settings.redirect_port:
+            await listener.start(settings.host, settings.redirect_port)
         try:
             yield
         finally:
+            if listener is not None:
+                await listener.stop()
             clicklog.stop()
             if mover_proc is not None:
                 mover_proc.stop()
@@ -154,6 +172,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> SeedtrailAp
     api.state.resolver = resolver
     api.state.clicklog = clicklog
     api.state.click_mover = mover
+    api.state.redirect_listener = listener
     api.state.reports = runs.Reports(settings.data_dir)
     problems.install(api)
     api.add_middleware(BodyLimit, limit=settings.api_max_bytes)
@@ -169,17 +188,6 @@ def create_app(settings: Settings, *, store: Store | None = None) -> SeedtrailAp
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    redirect = RedirectApp(
-        resolver=resolver,
-        clicklog=clicklog,
-        viewer_keys=ViewerKeys(settings.resolved_secret_key()),
-        limiter=RateLimiter(settings.redirect_rate_per_s, settings.redirect_rate_burst),
-        click_param=settings.click_param,
-        duplicate_window_s=settings.duplicate_click_window_s,
-        partner_names=_partner_names(store),
-        trust_forwarded_for=settings.trust_forwarded_for,
-        secure_cookies=settings.public_base_url.startswith("https://"),
-    )
     return SeedtrailApp(api, redirect)
 
 

@@ -193,6 +193,13 @@ def serve(
     interface: str = typer.Option(
         "rsgi", help="rsgi (the redirect answered without ASGI) or asgi.", case_sensitive=False
     ),
+    redirect_port: int | None = typer.Option(
+        None,
+        help="Also answer /r/ on this port, on the event loop itself: the fastest way to serve "
+        "links (setting redirect_port).",
+        min=1,
+        max=65535,
+    ),
 ) -> None:
     """Run the API and the click redirect (granian, uvloop)."""
     from granian import Granian
@@ -205,8 +212,13 @@ def serve(
     os.environ["SEEDTRAIL_DATABASE_URL"] = settings.effective_database_url
     if st.config_file:
         os.environ["SEEDTRAIL_CONFIG"] = str(st.config_file)
+    if redirect_port is not None:
+        os.environ["SEEDTRAIL_REDIRECT_PORT"] = str(redirect_port)
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(cli_msg("cli.links.serving", url=f"http://{bind_host}:{bind_port}"))
+    if redirect_port is not None or settings.redirect_port:
+        url = f"http://{bind_host}:{redirect_port or settings.redirect_port}"
+        console.print(cli_msg("cli.links.serving-redirect", url=url))
     if interface.lower() not in ("rsgi", "asgi"):
         raise typer.BadParameter(cli_msg("cli.links.interface"))
     rsgi = interface.lower() == "rsgi"

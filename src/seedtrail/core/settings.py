@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = 8000
+    redirect_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="A listener of its own for the click redirect (/r/...), on host: answered "
+        "on the event loop with no framework and no thread in between, the fastest way to serve "
+        "links. /r/ on port keeps working either way.",
+    )
     click_param: str = Field(default="st_click", pattern=r"^[a-z_]{2,20}$")
     duplicate_click_window_s: float = Field(default=60.0, ge=0)
     redirect_rate_per_s: float = Field(

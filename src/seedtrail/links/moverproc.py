@@ -5,8 +5,9 @@ the server's process and hold its interpreter lock while the event loop answers 
 server starts ``python -m seedtrail.links.moverproc DIRECTORY INTERVAL`` (the database URL in
 the environment, never on the command line) with a pipe on its standard input, and stops it by
 closing the pipe; the mover then makes one last round and exits. The pipe also closes when the
-server dies (kill -9 included), so the mover never outlives it. Signals are ignored: a Ctrl-C or
-a SIGTERM to the process group reaches the server, which stops its mover after its last click.
+server dies (kill -9 included), so the mover never outlives it by more than its last round.
+It runs in a session of its own and ignores SIGINT and SIGTERM: a Ctrl-C or a SIGTERM to the
+server's process group reaches the server, which stops its mover after its last click.
 
 Several servers on one data directory (``--workers 2``) each start one; an ``flock`` on
 ``DIRECTORY/mover.lock`` lets one move while the others stand by to take over.
@@ -50,7 +51,9 @@ class MoverProcess:
         self.directory.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, **{URL_ENV: self.url})
         cmd = [sys.executable, "-m", __name__, str(self.directory), repr(self.interval_s)]
-        self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE)
+        # a session of its own: a Ctrl-C or SIGTERM to the server's process group (even while the
+        # mover is still starting) must not cut its last round short; it ends on the pipe
+        self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, start_new_session=True)
 
     def stop(self, timeout_s: float = 60.0) -> None:
         """Close the pipe, then wait for the last round (killed only past ``timeout_s``)."""

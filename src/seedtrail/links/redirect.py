@@ -38,7 +38,19 @@ from seedtrail.links.viewer import COOKIE, HEADER, ViewerKeys, cookie_from_heade
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-__all__ = ["PREFIX", "Receive", "RedirectApp", "Scope", "Send", "add_param", "templates"]
+__all__ = [
+    "PREFIX",
+    "Pending",
+    "Receive",
+    "RedirectApp",
+    "Request",
+    "Response",
+    "Scope",
+    "Send",
+    "Unresolved",
+    "add_param",
+    "templates",
+]
 
 
 def templates() -> Environment:
@@ -73,6 +85,23 @@ class Request:
     query: str
     headers: Headers  # lower-case names
     client: str
+
+
+@dataclass(slots=True)
+class Pending:
+    """A click to make durable (:attr:`row`), and the answer to send once it is."""
+
+    row: Click
+    response: Response
+
+
+@dataclass(slots=True)
+class Unresolved:
+    """The link is not in memory: load ``code`` (off the event loop), then :meth:`finish`."""
+
+    code: str
+    sub: str
+    now: float
 
 
 class RedirectApp:
@@ -152,7 +181,23 @@ class RedirectApp:
             proto.response_empty(status, hdrs)
 
     async def respond(self, req: Request) -> Response:
-        """The answer to one request under ``/r/``."""
+        """The answer to one request under ``/r/``, once its click (if any) is durable."""
+        got = self.answer(req)
+        if isinstance(got, Unresolved):
+            link = await asyncio.to_thread(self.resolver.lookup, got.code)
+            got = self.finish(req, link, got.sub, got.now)
+        if isinstance(got, Pending):
+            try:
+                await self.clicklog.write(got.row)
+            except ClickLogError:
+                return self.log_failed(req.method == "HEAD")
+            return got.response
+        return got
+
+    def answer(self, req: Request) -> Response | Pending | Unresolved:
+        """What to do with one request, without waiting: the answer; or the click to make durable
+        first and the answer after it (:class:`Pending`); or a link to load from the store first
+        (:class:`Unresolved`, then :meth:`finish`)."""
         method = req.method
         head = method == "HEAD"
         if method not in ("GET", "HEAD"):
@@ -169,24 +214,31 @@ class RedirectApp:
             page = self.env.get_template("rate_limited.html").render(retry_after=wait).encode()
             return _response(429, page, [("retry-after", str(wait))], head)
         code, _, sub = req.path[len(PREFIX) :].partition("/")
-        link = None
-        if codes.CODE_RE.match(code):
-            found = self.resolver.cached(code)
-            link = (
-                await asyncio.to_thread(self.resolver.lookup, code)
-                if isinstance(found, Miss)
-                else found
-            )
+        if not codes.CODE_RE.match(code):
+            return self.not_found(head)
+        found = self.resolver.cached(code)
+        if isinstance(found, Miss):
+            return Unresolved(code, sub, now)
+        return self.finish(req, found, sub, now)
+
+    def finish(
+        self, req: Request, link: LiveLink | None, sub: str, now: float
+    ) -> Response | Pending:
+        """The answer once the link is known (None: no such link)."""
+        head = req.method == "HEAD"
         if link is None:
-            return _response(404, self._pages["not_found"], [], head)
+            return self.not_found(head)
         if sub:
             return self._interstitial(req, link, sub, head)
-        row, answer = self._click(req, link, now)
-        try:
-            await self.clicklog.write(row)
-        except ClickLogError:
-            return _response(503, self._pages["unavailable_log"], [("retry-after", "1")], head)
-        return answer
+        row, response = self._click(req, link, now)
+        return Pending(row, response)
+
+    def not_found(self, head: bool) -> Response:
+        return _response(404, self._pages["not_found"], [], head)
+
+    def log_failed(self, head: bool) -> Response:
+        """503: the click could not be made durable, so no redirect."""
+        return _response(503, self._pages["unavailable_log"], [("retry-after", "1")], head)
 
     def _client(self, req: Request) -> str:
         if self.trust_xff:

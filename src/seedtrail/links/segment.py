@@ -154,6 +154,7 @@ class ClickSegment:
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
+                start_new_session=True,  # group signals go to the server; the syncer ends on EOF
             )
         ours.setblocking(False)
         self._sock = ours

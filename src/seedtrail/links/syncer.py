@@ -48,6 +48,8 @@ def receive(sock: socket.socket, files: dict[int, int]) -> dict[int, int] | None
             data, fds = _recv(sock, flags)
         except BlockingIOError:
             break
+        except OSError:  # reset: the server died
+            data, fds = b"", []
         if not data:
             for fd in fds:
                 os.close(fd)
