@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from typing import cast
 
@@ -33,16 +32,20 @@ from seedtrail.links.redirect import (
     Response,
     Unresolved,
 )
+from seedtrail.links.segment import GroupFuture
 from seedtrail.links.viewer import HEADER
 
 log = logging.getLogger(__name__)
 MAX_URL = 8 * 1024
-MAX_HEADERS = 100
+#: the request's header block, counting 4 bytes of framing per header (so also a cap on headers)
 MAX_HEADER_BYTES = 16 * 1024
 MAX_BODY = 64 * 1024
 #: requests read ahead of their answers on one connection before reading pauses
 MAX_QUEUED = 32
-_WANTED = frozenset((b"user-agent", b"referer", b"cookie", HEADER.encode(), b"x-forwarded-for"))
+#: the request headers the redirect reads, by their lower-case bytes
+_WANTED = {
+    name.encode(): name for name in ("user-agent", "referer", "cookie", HEADER, "x-forwarded-for")
+}
 _REASONS = {
     200: "OK",
     302: "Found",
@@ -89,11 +92,13 @@ class RequestError(Exception):
 class Slot:
     """One request's place in its connection's answer order."""
 
-    __slots__ = ("data", "keep_alive")
+    __slots__ = ("data", "head", "keep_alive", "response")
 
     def __init__(self, keep_alive: bool) -> None:
         self.data: bytes | None = None
         self.keep_alive = keep_alive
+        self.response: Response | None = None  # to send once the click is durable
+        self.head = False
 
 
 class RedirectServer:
@@ -154,12 +159,12 @@ class Connection(asyncio.Protocol):
         self.queue: deque[Slot] = deque()
         self.url = b""
         self.headers: dict[str, str] = {}
-        self.header_count = 0
         self.header_bytes = 0
         self.body_bytes = 0
         self.in_request = False
-        self.request_started = 0.0
-        self.last_active = 0.0
+        self.active = True  # data arrived since the last sweep
+        self.request_ticks = 0  # sweeps (seconds) the current request has been arriving for
+        self.idle_ticks = 0  # sweeps with no data and nothing to answer
         self.paused = False
         self.closing = False
         self._tasks: set[asyncio.Future[None]] = set()
@@ -170,7 +175,6 @@ class Connection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         peer = transport.get_extra_info("peername")
         self.client = str(peer[0]) if isinstance(peer, tuple) and peer else "-"
-        self.last_active = time.monotonic()
         self.server.connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -178,7 +182,7 @@ class Connection(asyncio.Protocol):
         self.transport = None
 
     def data_received(self, data: bytes) -> None:
-        self.last_active = time.monotonic()
+        self.active = True
         try:
             self.parser.feed_data(data)
         except RequestError as exc:
@@ -199,9 +203,9 @@ class Connection(asyncio.Protocol):
     def on_message_begin(self) -> None:
         self.url = b""
         self.headers = {}
-        self.header_count = self.header_bytes = self.body_bytes = 0
+        self.header_bytes = self.body_bytes = 0
         self.in_request = True
-        self.request_started = time.monotonic()
+        self.request_ticks = 0
 
     def on_url(self, url: bytes) -> None:
         self.url += url
@@ -209,13 +213,12 @@ class Connection(asyncio.Protocol):
             raise RequestError(414, "request line too long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self.header_count += 1
-        self.header_bytes += len(name) + len(value)
-        if self.header_count > MAX_HEADERS or self.header_bytes > MAX_HEADER_BYTES:
-            raise RequestError(431, "too many or too large request headers")
-        name = name.lower()
-        if name in _WANTED:
-            self.headers[name.decode("latin-1")] = value.decode("latin-1")
+        self.header_bytes += len(name) + len(value) + 4
+        if self.header_bytes > MAX_HEADER_BYTES:
+            raise RequestError(431, "request headers too large")
+        key = _WANTED.get(name.lower())
+        if key is not None:
+            self.headers[key] = value.decode("latin-1")
 
     def on_body(self, body: bytes) -> None:
         self.body_bytes += len(body)
@@ -232,13 +235,18 @@ class Connection(asyncio.Protocol):
         self.queue.append(slot)
         if len(self.queue) >= MAX_QUEUED:
             self._pause()
-        try:
-            url = httptools.parse_url(self.url)
-        except httptools.HttpParserInvalidURLError:
-            self._ready(slot, _plain(400, "malformed request target"))
-            return
-        path = url.path.decode("latin-1")
-        query = url.query.decode("latin-1") if url.query else ""
+        target = self.url
+        if target[:1] == b"/":  # origin form, as every client but a proxy sends
+            raw_path, _, raw_query = target.partition(b"?")
+            path, query = raw_path.decode("latin-1"), raw_query.decode("latin-1")
+        else:
+            try:
+                url = httptools.parse_url(target)
+            except httptools.HttpParserInvalidURLError:
+                self._ready(slot, _plain(400, "malformed request target"))
+                return
+            path = (url.path or b"/").decode("latin-1")
+            query = url.query.decode("latin-1") if url.query else ""
         method = parser.get_method().decode("latin-1")
         if not path.startswith(PREFIX):
             ok = path == "/healthz" and method in ("GET", "HEAD")
@@ -258,18 +266,19 @@ class Connection(asyncio.Protocol):
     # answers
 
     def _await_click(self, slot: Slot, pending: Pending, head: bool) -> None:
+        slot.response = pending.response
+        slot.head = head
         fut = self.app.clicklog.write(pending.row)
-        response = pending.response
-
-        def settled(done: asyncio.Future[None]) -> None:
-            failed = done.exception() is not None
-            self._ready(slot, self.app.log_failed(head) if failed else response)
-
-        if isinstance(fut, asyncio.Future):
-            fut.add_done_callback(settled)
+        if isinstance(fut, GroupFuture):
+            fut.on_settled(self._click_settled, slot)
         else:  # the store's click log answers with a coroutine
             task = asyncio.ensure_future(fut)
-            task.add_done_callback(settled)
+            task.add_done_callback(lambda t: self._click_settled(slot, t.exception() is not None))
+
+    def _click_settled(self, slot: Slot, failed: bool) -> None:
+        response = self.app.log_failed(slot.head) if failed else slot.response
+        assert response is not None
+        self._ready(slot, response)
 
     async def _resolve(self, slot: Slot, req: Request, unresolved: Unresolved) -> None:
         head = req.method == "HEAD"
@@ -330,11 +339,19 @@ class Connection(asyncio.Protocol):
             self.transport.resume_reading()
 
     def expire(self) -> None:
-        now = time.monotonic()
-        if self.in_request and now - self.request_started > self.server.header_timeout_s:
-            self.in_request = False
-            self._fail(408, "request not completed in time")
-        elif not self.queue and now - self.last_active > self.server.idle_timeout_s:
+        """Called once a second: close a connection whose request has been arriving for longer
+        than ``header_timeout_s``, or that has been idle for longer than ``idle_timeout_s``."""
+        if self.in_request:
+            self.request_ticks += 1
+            if self.request_ticks > self.server.header_timeout_s:
+                self.in_request = False
+                self._fail(408, "request not completed in time")
+                return
+        if self.active or self.queue:
+            self.active, self.idle_ticks = False, 0
+            return
+        self.idle_ticks += 1
+        if self.idle_ticks > self.server.idle_timeout_s:
             self.close_when_idle()
 
     def close_when_idle(self) -> None:

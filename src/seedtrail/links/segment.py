@@ -31,8 +31,9 @@ import struct
 import subprocess
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -109,10 +110,28 @@ def writer_alive(directory: Path, writer: str) -> bool:
 class GroupFuture(asyncio.Future[None]):
     """A group's outcome, awaited by every request of the group. It cannot be cancelled: a
     cancelled request (its client gone) must not cancel the others' wait; the request's own task
-    is cancelled once the group is settled."""
+    is cancelled once the group is settled.
+
+    A caller with no task of its own per request (the redirect's listener) registers
+    ``on_settled(fn, arg)`` instead of awaiting: every ``fn(arg, failed)`` of the group runs in
+    one loop callback."""
+
+    def __init__(self, *, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(loop=loop)
+        self._each: list[tuple[Callable[[Any, bool], None], Any]] = []
 
     def cancel(self, msg: object = None) -> bool:
         return False
+
+    def on_settled(self, fn: Callable[[Any, bool], None], arg: Any) -> None:
+        if not self._each:
+            self.add_done_callback(self._run_each)
+        self._each.append((fn, arg))
+
+    def _run_each(self, _: asyncio.Future[None]) -> None:
+        failed = self.exception() is not None
+        for fn, arg in self._each:
+            fn(arg, failed)
 
 
 class ClickSegment:
