@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -85,7 +86,8 @@ def _pg_store() -> Iterator[Store]:
     admin = make_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    # the schema in the URL itself: processes a server starts (its click mover) connect by URL
+    engine = make_engine(f"{PG_URL}?options={quote(f'-csearch_path={schema}')}")
     try:
         yield Store(engine)
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from seedtrail.core import principals, resources
 from seedtrail.core.principals import Principal
 from seedtrail.links import mounts, offers, partners, rules
 from seedtrail.links.clicklog import COLUMNS
+from seedtrail.links.segment import ClickSegment
 from seedtrail.store.schema import clicks
 from seedtrail.store.store import Store
 
@@ -240,3 +242,17 @@ def await_clicks(store: Store, n: int, timeout_s: float = 20.0) -> None:
             assert got == n, f"{got} clicks in the store, expected {n}"
             return
         time.sleep(0.1)
+
+
+def write_all(seg: ClickSegment, items: list[tuple[object, ...]]) -> None:
+    """Write ``items`` through a click segment of their own, then stop it (its writer is then
+    dead, as after a server's stop)."""
+
+    async def run() -> None:
+        seg.start(asyncio.get_running_loop())
+        try:
+            await asyncio.gather(*(seg.write(c) for c in items))
+        finally:
+            seg.stop()
+
+    asyncio.run(run())

@@ -1,6 +1,7 @@
 """Two ``seedtrail serve`` processes sharing one PostgreSQL database, each with its own data
-directory and click segment: a kill switch thrown through one reaches the other within a second,
-and every click either process acknowledged ends up in the shared ``clicks`` table."""
+directory and click segment (one answering its clicks on its redirect listener): a kill switch
+thrown through one reaches the other within a second, and every click either process
+acknowledged ends up in the shared ``clicks`` table."""
 
 from __future__ import annotations
 
@@ -56,24 +57,32 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(data_dir: Path, url: str) -> tuple[subprocess.Popen[bytes], str]:
+def serve(
+    data_dir: Path, url: str, *, listener: bool = False
+) -> tuple[subprocess.Popen[bytes], str, str]:
+    """A server; the base URL of its API, and the one its clicks go to (its redirect listener
+    when ``listener``)."""
     data_dir.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEEDTRAIL_")}
     env.update(PYTHONPATH=str(SRC), SEEDTRAIL_DATA_DIR=str(data_dir), SEEDTRAIL_DATABASE_URL=url)
-    port = free_port()
+    port, redirect_port = free_port(), free_port()
+    extra = ["--redirect-port", str(redirect_port)] if listener else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "seedtrail", "serve", "--port", str(port)],
+        [sys.executable, "-m", "seedtrail", "serve", "--port", str(port), *extra],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
+    clicks_base = f"http://127.0.0.1:{redirect_port}" if listener else base
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return proc, base
+            if all(
+                httpx.get(f"{b}/healthz", timeout=1).status_code == 200 for b in {base, clicks_base}
+            ):
+                return proc, base, clicks_base
         except httpx.HTTPError:
             time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
@@ -90,9 +99,9 @@ def test_two_servers_share_policy_and_clicks(pg_schema: tuple[Store, str], tmp_p
     code = world.mount()["code"]
     procs = []
     try:
-        a, base_a = serve(tmp_path / "a", url)
+        a, base_a, _ = serve(tmp_path / "a", url)
         procs.append(a)
-        b, base_b = serve(tmp_path / "b", url)
+        b, _, base_b = serve(tmp_path / "b", url, listener=True)  # b's clicks: its own listener
         procs.append(b)
         got = [click(base, code, i) for i, base in enumerate([base_a, base_b] * 5)]
         assert [r.status_code for r in got] == [302] * 10

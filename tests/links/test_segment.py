@@ -18,11 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from factories import build_world, click
+from factories import build_world, click, write_all
 from seedtrail.api.app import create_app
 from seedtrail.core.settings import load_settings
 from seedtrail.links import segment
-from seedtrail.links.clicklog import COLUMNS
+from seedtrail.links.clicklog import COLUMNS, ClickLogError
 from seedtrail.links.mover import ClickMover
 from seedtrail.links.segment import ClickSegment
 from seedtrail.store.schema import clicks
@@ -34,17 +34,6 @@ SRC = Path(segment.__file__).resolve().parents[2]
 def click_ids(store: Store) -> list[str]:
     with store.read() as conn:
         return [r[0] for r in conn.execute(select(clicks.c.click_id).order_by(clicks.c.click_id))]
-
-
-def write_all(seg: ClickSegment, items: list[tuple[object, ...]]) -> None:
-    async def run() -> None:
-        seg.start(asyncio.get_running_loop())
-        try:
-            await asyncio.gather(*(seg.write(c) for c in items))
-        finally:
-            seg.stop()
-
-    asyncio.run(run())
 
 
 def test_record_round_trip_and_extension() -> None:
@@ -195,3 +184,52 @@ def test_lake_seal_copies_a_stopped_servers_segments_first(
     main([*base, "lake", "seal"])  # again: nothing left to copy, nothing twice
     assert "copied" not in capsys.readouterr().out
     assert in_lake() == 50
+
+
+def test_a_dead_syncer_fails_its_waiting_groups_and_is_replaced(tmp_path: Path) -> None:
+    seg = ClickSegment(tmp_path / "clicks")
+
+    async def run() -> None:
+        seg.start(asyncio.get_running_loop())
+        try:
+            await seg.write(click(0))
+            assert seg._proc is not None
+            first = seg._proc.pid
+            os.kill(first, signal.SIGSTOP)  # the disk "hangs": the next group waits
+            waiting = seg.write(click(1))
+            await asyncio.sleep(0.2)
+            assert not waiting.done()
+            os.kill(first, signal.SIGKILL)  # then the syncer dies: never acknowledged
+            with pytest.raises(ClickLogError):
+                await asyncio.wait_for(waiting, 10)
+            await seg.write(click(2))  # a new syncer serves the next group
+            assert seg._proc is not None and seg._proc.pid != first
+        finally:
+            seg.stop()
+
+    asyncio.run(run())
+    files = (tmp_path / "clicks").glob("*.seg")
+    ids = [c[0] for p in files for _, c in segment.read_records(p.read_bytes())]
+    assert ids == [click(i)[0] for i in range(3)]  # the failed one is written, just never acked
+
+
+def test_a_cancelled_request_does_not_cancel_its_groups_wait(tmp_path: Path) -> None:
+    seg = ClickSegment(tmp_path / "clicks")
+
+    async def run() -> None:
+        seg.start(asyncio.get_running_loop())
+        try:
+
+            async def request(i: int) -> None:
+                await seg.write(click(i))
+
+            tasks = [asyncio.create_task(request(i)) for i in range(3)]
+            await asyncio.sleep(0)
+            tasks[0].cancel()  # its client went away
+            done = await asyncio.gather(*tasks, return_exceptions=True)
+            assert isinstance(done[0], asyncio.CancelledError) and done[1:] == [None, None]
+        finally:
+            seg.stop()
+
+    asyncio.run(run())
+    assert seg.written == 3

@@ -168,6 +168,7 @@ class Connection(asyncio.Protocol):
         self.paused = False
         self.closing = False
         self._tasks: set[asyncio.Future[None]] = set()
+        self.broken: RequestError | None = None  # the limit a callback found broken
 
     # asyncio.Protocol
 
@@ -185,12 +186,14 @@ class Connection(asyncio.Protocol):
         self.active = True
         try:
             self.parser.feed_data(data)
-        except RequestError as exc:
-            self._fail(exc.status, str(exc))
         except httptools.HttpParserUpgrade:
             self._fail(400, "protocol upgrades are not served here")
-        except httptools.HttpParserError:
-            self._fail(400, "malformed HTTP request")
+        except httptools.HttpParserError:  # httptools wraps what a callback raises
+            broken, self.broken = self.broken, None
+            if broken is None:
+                self._fail(400, "malformed HTTP request")
+            else:
+                self._fail(broken.status, str(broken))
 
     def pause_writing(self) -> None:  # the client reads slower than we answer
         self._pause()
@@ -210,12 +213,14 @@ class Connection(asyncio.Protocol):
     def on_url(self, url: bytes) -> None:
         self.url += url
         if len(self.url) > MAX_URL:
-            raise RequestError(414, "request line too long")
+            self.broken = RequestError(414, "request line too long")
+            raise self.broken
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.header_bytes += len(name) + len(value) + 4
         if self.header_bytes > MAX_HEADER_BYTES:
-            raise RequestError(431, "request headers too large")
+            self.broken = RequestError(431, "request headers too large")
+            raise self.broken
         key = _WANTED.get(name.lower())
         if key is not None:
             self.headers[key] = value.decode("latin-1")
@@ -223,7 +228,8 @@ class Connection(asyncio.Protocol):
     def on_body(self, body: bytes) -> None:
         self.body_bytes += len(body)
         if self.body_bytes > MAX_BODY:
-            raise RequestError(413, "request body too large")
+            self.broken = RequestError(413, "request body too large")
+            raise self.broken
 
     def on_message_complete(self) -> None:
         self.in_request = False

@@ -39,7 +39,9 @@ NICENESS = 10
 
 
 class MoverProcess:
-    """The serving process's handle on its mover process."""
+    """The serving process's handle on its mover process, which connects with the store
+    engine's URL (all of it, query options such as a PostgreSQL search_path included; arguments
+    given to the engine outside its URL do not travel)."""
 
     def __init__(self, engine: Engine, directory: Path, interval_s: float) -> None:
         self.url = engine.url.render_as_string(hide_password=False)
