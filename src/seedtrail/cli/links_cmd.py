@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import typer
 from sqlalchemy import select
@@ -182,6 +183,17 @@ def clicks_cmd(
     show_rows(rows, as_json, messages.render(cli_lang(), term("resource", "clicks")))
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse to start when the redirect's port is taken (each worker opens it itself, where a
+    failure would only reach the log)."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            sock.bind((host, port))
+    except OSError as exc:
+        message = cli_msg("cli.links.redirect-port-taken", host=host, port=port, error=exc.strerror)
+        raise typer.BadParameter(message, param_hint="--redirect-port") from exc
+
+
 @app.command()
 def serve(
     ctx: typer.Context,
@@ -216,9 +228,10 @@ def serve(
         os.environ["SEEDTRAIL_REDIRECT_PORT"] = str(redirect_port)
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(cli_msg("cli.links.serving", url=f"http://{bind_host}:{bind_port}"))
-    if redirect_port is not None or settings.redirect_port:
-        url = f"http://{bind_host}:{redirect_port or settings.redirect_port}"
-        console.print(cli_msg("cli.links.serving-redirect", url=url))
+    listen = redirect_port or settings.redirect_port
+    if listen:
+        _check_port(bind_host, listen)
+        console.print(cli_msg("cli.links.serving-redirect", url=f"http://{bind_host}:{listen}"))
     if interface.lower() not in ("rsgi", "asgi"):
         raise typer.BadParameter(cli_msg("cli.links.interface"))
     rsgi = interface.lower() == "rsgi"
