@@ -14,7 +14,7 @@ from seedtrail.community import accounts, campaigns, collabs, notes
 from seedtrail.core import principals, resources
 from seedtrail.core.principals import Principal
 from seedtrail.links import mounts, offers, partners, rules
-from seedtrail.links.clicklog import COLUMNS
+from seedtrail.links.clicklog import COLUMNS, ClickLog
 from seedtrail.links.segment import ClickSegment
 from seedtrail.store.schema import clicks
 from seedtrail.store.store import Store
@@ -244,15 +244,15 @@ def await_clicks(store: Store, n: int, timeout_s: float = 20.0) -> None:
         time.sleep(0.1)
 
 
-def write_all(seg: ClickSegment, items: list[tuple[object, ...]]) -> None:
-    """Write ``items`` through a click segment of their own, then stop it (its writer is then
-    dead, as after a server's stop)."""
+def write_all(log: ClickLog | ClickSegment, items: list[tuple[object, ...]]) -> None:
+    """Write ``items`` through a click log of their own, then stop it (a segment's writer is
+    then dead, as after a server's stop)."""
 
     async def run() -> None:
-        seg.start(asyncio.get_running_loop())
+        log.start(asyncio.get_running_loop())
         try:
-            await asyncio.gather(*(seg.write(c) for c in items))
+            await asyncio.gather(*(log.write(c) for c in items))
         finally:
-            seg.stop()
+            log.stop()
 
     asyncio.run(run())

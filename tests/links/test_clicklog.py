@@ -3,26 +3,13 @@ in groups no larger than ``max_batch``, and a click that cannot be stored is an 
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from sqlalchemy import select
 
-from factories import click
+from factories import click, write_all
 from seedtrail.links.clicklog import COLUMNS, ClickLog, ClickLogError
 from seedtrail.store.schema import clicks
 from seedtrail.store.store import Store
-
-
-def write_all(log: ClickLog, items: list[tuple[object, ...]]) -> None:
-    async def run() -> None:
-        log.start(asyncio.get_running_loop())
-        try:
-            await asyncio.gather(*(log.write(c) for c in items))
-        finally:
-            log.stop()
-
-    asyncio.run(run())
 
 
 def test_every_written_click_is_stored_whole_in_groups_of_at_most_max_batch(store: Store) -> None:
