@@ -188,6 +188,8 @@ def _check_port(host: str, port: int) -> None:
     failure would only reach the log)."""
     try:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            # as the listener will: connections of an earlier server in TIME_WAIT do not count
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((host, port))
     except OSError as exc:
         message = cli_msg("cli.links.redirect-port-taken", host=host, port=port, error=exc.strerror)
