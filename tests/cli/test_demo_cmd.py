@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from seedtrail.cli.demo_cmd import MARKER, prepare
@@ -58,3 +63,39 @@ def test_an_earlier_demo_is_replaced_and_a_given_empty_folder_kept(tmp_path: Pat
     (given / "kept.db").write_text("y")
     prepare(given, keep=True)
     assert (given / "kept.db").exists()
+
+
+def test_the_demo_then_serves_its_dashboard(tmp_path: Path) -> None:
+    """The README's demo ends by serving the dashboard (until Ctrl-C)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEEDTRAIL_")}
+    env["SEEDTRAIL_PORT"] = str(port)
+    cmd = [sys.executable, "-m", "seedtrail", "--data-dir", str(tmp_path / "d"), "demo"]
+    out, errors = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out.open("wb") as stdout, errors.open("wb") as stderr:  # a pipe nobody reads fills up
+        proc = subprocess.Popen(
+            [*cmd, "--no-world"],
+            env=env,
+            cwd=tmp_path,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        answered = 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                answered = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code
+                break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        assert proc.poll() is None, errors.read_text()[-2000:]
+        assert answered == 200
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C
+        proc.wait(timeout=60)
+    err = errors.read_text()
+    assert "internal error" not in err and "Traceback" not in err

@@ -29,10 +29,6 @@ class CliState:
             )
         return self._settings
 
-    def use(self, settings: Settings) -> None:
-        """Make later commands of this invocation (e.g. the demo's ``serve``) use ``settings``."""
-        self._settings = settings
-
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import typer
 
 from seedtrail.cli.context import console, lang, state
 from seedtrail.core.errors import InvalidInput
-from seedtrail.core.settings import load_settings
+from seedtrail.core.settings import Settings, load_settings
 from seedtrail.messages import Msg
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
@@ -78,7 +80,19 @@ def demo(
     )
     demo_mod.run(settings, console, world_scale=scale if world else None, lang=lang())
     if serve:
-        from seedtrail.cli.links_cmd import serve as serve_cmd
+        _serve(settings, st.config_file)
 
-        st.use(settings)  # serve what the demo built
-        serve_cmd(ctx, host="127.0.0.1", port=settings.port, workers=1)
+
+def _serve(settings: Settings, config_file: Path | None) -> None:
+    """Become ``seedtrail serve`` on what the demo built: a fresh process image, since the
+    server forks its workers, and a fork of this process (its stores, pools and threads) could
+    deadlock in the child."""
+    argv = [sys.executable, "-m", "seedtrail"]
+    if config_file is not None:
+        argv += ["--config", str(config_file)]
+    argv += ["--data-dir", str(settings.data_dir), "--database-url"]
+    argv += [settings.effective_database_url, "serve", "--host", "127.0.0.1"]
+    argv += ["--port", str(settings.port)]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)  # noqa: S606 (this interpreter, no shell)
