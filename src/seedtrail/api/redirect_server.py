@@ -25,6 +25,7 @@ import httptools
 
 from seedtrail.links.clicklog import ClickLogError
 from seedtrail.links.redirect import (
+    HEADERS_READ,
     PREFIX,
     Pending,
     RedirectApp,
@@ -33,7 +34,6 @@ from seedtrail.links.redirect import (
     Unresolved,
 )
 from seedtrail.links.segment import GroupFuture
-from seedtrail.links.viewer import HEADER
 
 log = logging.getLogger(__name__)
 MAX_URL = 8 * 1024
@@ -43,9 +43,7 @@ MAX_BODY = 64 * 1024
 #: requests read ahead of their answers on one connection before reading pauses
 MAX_QUEUED = 32
 #: the request headers the redirect reads, by their lower-case bytes
-_WANTED = {
-    name.encode(): name for name in ("user-agent", "referer", "cookie", HEADER, "x-forwarded-for")
-}
+_WANTED = {name.encode(): name for name in HEADERS_READ}
 _REASONS = {
     200: "OK",
     302: "Found",

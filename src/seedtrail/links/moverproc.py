@@ -76,10 +76,6 @@ class MoverProcess:
 def run(directory: Path, interval_s: float, engine: Engine, stop: threading.Event) -> int:
     """Stand by for the directory's mover lock, then move every ``interval_s`` until ``stop``
     is set; then one last round."""
-
-    def done() -> bool:
-        return stop.wait(interval_s)
-
     directory.mkdir(parents=True, exist_ok=True)
     lock_fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -88,10 +84,10 @@ def run(directory: Path, interval_s: float, engine: Engine, stop: threading.Even
                 fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if done():
+                if stop.wait(interval_s):
                     return 0
         mover = ClickMover(engine, directory)
-        while not done():
+        while not stop.wait(interval_s):
             try:
                 mover.move_once()
             except Exception:  # the segments keep the clicks; the next round retries

@@ -39,6 +39,7 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 __all__ = [
+    "HEADERS_READ",
     "PREFIX",
     "Pending",
     "Receive",
@@ -67,8 +68,10 @@ _COMMON = (
     ("referrer-policy", "no-referrer"),
     ("x-content-type-options", "nosniff"),
 )
-#: The request headers the redirect reads (ASGI hands over all of them).
-_WANTED = frozenset((b"user-agent", b"referer", b"cookie", HEADER.encode(), b"x-forwarded-for"))
+#: The request headers the redirect reads (lower case); every transport keeps only these
+#: (ASGI hands over all of them).
+HEADERS_READ = ("user-agent", "referer", "cookie", HEADER, "x-forwarded-for")
+_WANTED = frozenset(name.encode() for name in HEADERS_READ)
 Response = tuple[int, list[tuple[str, str]], bytes]
 
 

@@ -178,6 +178,8 @@ class ClickSegment:
         ours.setblocking(False)
         self._sock = ours
         self._loop.add_reader(ours.fileno(), self._on_replies)
+        if self._fd >= 0:  # a replacement: it syncs the file being written
+            self._send(syncer.OPEN, self._seq, 0, [self._fd])
 
     def _open(self, seq: int) -> None:
         if self._fd >= 0:
@@ -230,7 +232,6 @@ class ClickSegment:
             return
         if self._sock is None:
             self._spawn()
-            self._send(syncer.OPEN, self._seq, 0, [self._fd])
         data = b"".join(batch)
         try:
             done = os.write(self._fd, data)
@@ -260,9 +261,12 @@ class ClickSegment:
             if not data:
                 self._syncer_gone()
                 return
-            for pos in range(0, len(data) - syncer.MESSAGE.size + 1, syncer.MESSAGE.size):
-                _, file_no, group, error = syncer.MESSAGE.unpack_from(data, pos)
-                self._settle_groups(file_no, group, error)
+            self._settle_replies(data)
+
+    def _settle_replies(self, data: bytes) -> None:
+        for pos in range(0, len(data) - syncer.MESSAGE.size + 1, syncer.MESSAGE.size):
+            _, file_no, group, error = syncer.MESSAGE.unpack_from(data, pos)
+            self._settle_groups(file_no, group, error)
 
     def _settle_groups(self, file_no: int, upto: int, error: int) -> None:
         for group in [g for g, w in self._waiting.items() if g <= upto and w[0] == file_no]:
@@ -304,9 +308,7 @@ class ClickSegment:
             sock.settimeout(30)
             try:
                 while data := sock.recv(syncer.MESSAGE.size * syncer.MAX_ROUND):
-                    for pos in range(0, len(data) - syncer.MESSAGE.size + 1, syncer.MESSAGE.size):
-                        _, file_no, group, error = syncer.MESSAGE.unpack_from(data, pos)
-                        self._settle_groups(file_no, group, error)
+                    self._settle_replies(data)
             except OSError:
                 pass
             self._sock = sock
