@@ -61,22 +61,32 @@ UA = (
 CLICK_PARAM = "st_click"
 RATIO_TARGET, P99_TARGET_MS = 0.35, 20.0
 
-# wrk Lua: rotate over the codes; one fresh viewer key per request (8-64 of [A-Za-z0-9_-]).
+# wrk Lua: rotate over the codes; one fresh viewer key per request (8-64 of [A-Za-z0-9_-]). Each
+# code's request head is built once per thread (init); a request then costs wrk one format and
+# two concatenations instead of wrk.format's header loop: wrk shares the server's two cores, and
+# the cheaper script leaves it ~3 us of CPU per request more (measured against the bare server:
+# 8.6 us of wrk CPU per request with wrk.format, 5.8 us with this).
 LUA_ROTATE = """
 local codes = {@CODES@}
 local n = #codes
 local i = 0
 local threads = 0
+local heads = {}
+local tail = "\\r\\n\\r\\n"
 function setup(thread)
   threads = threads + 1
   thread:set("tid", threads)
 end
+function init(args)
+  local host = wrk.headers["Host"]
+  for k = 1, n do
+    heads[k] = "GET /r/" .. codes[k] .. " HTTP/1.1\\r\\nHost: " .. host ..
+      "\\r\\nUser-Agent: @UA@\\r\\nX-Seedtrail-Viewer: " .. string.format("@RUN@%02d-", tid)
+  end
+end
 function request()
   i = i + 1
-  return wrk.format("GET", "/r/" .. codes[(i % n) + 1], {
-    ["User-Agent"] = "@UA@",
-    ["X-Seedtrail-Viewer"] = string.format("@RUN@%02d-%010d", tid, i),
-  })
+  return heads[(i % n) + 1] .. string.format("%010d", i) .. tail
 end
 """
 # Defining only done() keeps wrk's request static (it pre-builds one request per thread).

@@ -107,6 +107,41 @@ def test_pipelined_requests_are_answered_in_request_order(
     assert raw.count(b"connection: close") == 1  # only on the last answer
 
 
+def header_values(raw: bytes, name: bytes) -> list[bytes]:
+    """Every value of header ``name`` (any case) across the responses in ``raw``."""
+    prefix = name.lower() + b":"
+    lines = raw.split(b"\r\n")
+    return [ln[len(prefix) :].strip() for ln in lines if ln.lower().startswith(prefix)]
+
+
+def test_header_names_are_read_in_any_case_and_each_answer_has_its_own_headers(
+    served: tuple[World, int, TestClient], store: Store
+) -> None:
+    world, port, tc = served
+    code = world.mount(offer_id=world.ids["web_offer"])["code"]
+    target = f"GET /r/{code} HTTP/1.1\r\nHost: go.example\r\n".encode()
+    spelled = [
+        b"user-agent: " + UA + b"\r\nx-seedtrail-viewer: viewer-lower\r\n\r\n",
+        b"USER-AGENT: " + UA + b"\r\nX-SEEDTRAIL-VIEWER: viewer-upper\r\n\r\n",
+        b"User-Agent: " + UA + b"\r\nX-Seedtrail-Viewer: viewer-title\r\n\r\n",
+        b"User-Agent: " + UA + b"\r\n\r\n",  # no viewer key: a new one, in a cookie
+        b"User-Agent: " + UA + b"\r\nConnection: close\r\n\r\n",
+    ]
+    raw = exchange(port, b"".join(target + rest for rest in spelled))
+    assert statuses(raw) == [302] * 5
+    locations = header_values(raw, b"location")
+    cookies = header_values(raw, b"set-cookie")
+    assert len(set(locations)) == 5  # a fresh click id in every answer
+    assert len(cookies) == 2 and cookies[0] != cookies[1]  # a fresh viewer for each of the two
+    if tc.app.api.state.settings.click_log == "segment":  # type: ignore[attr-defined]
+        assert tc.app.api.state.click_mover.move_once().moved == 5  # type: ignore[attr-defined]
+    with store.read() as conn:
+        rows = conn.execute(select(clicks.c.viewer_key, clicks.c.ua_class)).all()
+    viewers = {v for v, _ in rows}
+    assert {"viewer-lower", "viewer-upper", "viewer-title"} <= viewers and len(viewers) == 5
+    assert {ua for _, ua in rows} == {"desktop"}
+
+
 BAD = [
     (b"NOT HTTP AT ALL\r\n\r\n", 400),
     (

@@ -44,6 +44,15 @@ def test_pooled_click_ids_are_distinct_across_refills_and_carry_the_time() -> No
     assert all(len(base64.urlsafe_b64decode(i[7:])) == 12 for i in made)
 
 
+def test_a_click_id_for_a_given_time_carries_that_times_prefix() -> None:
+    ids = codes.ClickIds()
+    at = 1_800_000_000.1234  # seconds, as the redirect's clock gives them
+    made = ids(at)
+    assert made[:7] == codes.time_prefix(1_800_000_000_123) and codes.CLICK_ID_RE.match(made)
+    assert ids(at + 0.001)[:7] == codes.time_prefix(1_800_000_000_124)
+    assert ids(at) != made  # the same millisecond, a fresh random part
+
+
 def test_a_forked_child_does_not_reuse_its_parents_pool() -> None:
     import os
 

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from factories import build_world, click, write_all
 from seedtrail.api.app import create_app
 from seedtrail.core.settings import load_settings
+from seedtrail.links import mover as mover_module
 from seedtrail.links import segment
 from seedtrail.links.clicklog import COLUMNS, ClickLogError
 from seedtrail.links.mover import ClickMover
@@ -74,6 +75,25 @@ def test_acknowledged_clicks_reach_the_store_once(store: Store, tmp_path: Path) 
         (directory / name).write_bytes(data)
     assert ClickMover(store.engine, directory).move_once().moved == 300
     assert len(click_ids(store)) == 300
+
+
+def test_mover_inserts_many_rows_per_statement_in_order_and_skips_known_ids(
+    store: Store, tmp_path: Path
+) -> None:
+    """Batches of ROWS_PER_STATEMENT rows and a remainder: every field lands in its column, row
+    ids follow the segment's order, and ids already in the table (a replay overlapping the rows
+    moved before) are skipped in a multi-row statement too."""
+    directory = tmp_path / "clicks"
+    per = mover_module.ROWS_PER_STATEMENT
+    first = [click(i) for i in range(per + 3)]  # one full statement and a remainder
+    write_all(ClickSegment(directory), first)
+    assert ClickMover(store.engine, directory).move_once().moved == len(first)
+    later = [click(i) for i in range(2 * per + 7)]  # overlaps all of ``first``
+    write_all(ClickSegment(directory), later)
+    ClickMover(store.engine, directory).move_once()
+    with store.read() as conn:
+        rows = conn.execute(select(*[clicks.c[c] for c in COLUMNS]).order_by(clicks.c.id)).all()
+    assert [tuple(r) for r in rows] == later  # no id twice, new ones after the old, in order
 
 
 def test_live_writer_is_followed_and_torn_orphan_tail_dropped(store: Store, tmp_path: Path) -> None:

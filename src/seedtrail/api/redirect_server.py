@@ -42,8 +42,15 @@ MAX_HEADER_BYTES = 16 * 1024
 MAX_BODY = 64 * 1024
 #: requests read ahead of their answers on one connection before reading pauses
 MAX_QUEUED = 32
-#: the request headers the redirect reads, by their lower-case bytes
-_WANTED = {name.encode(): name for name in HEADERS_READ}
+#: header names as clients send them -> the lower-case name the redirect reads, or "" for a
+#: header it ignores; other spellings are looked up again in lower case
+_HEADER_KEYS: dict[bytes, str] = {}
+for _name in HEADERS_READ:
+    _HEADER_KEYS[_name.encode()] = _name
+    _HEADER_KEYS["-".join(p.capitalize() for p in _name.split("-")).encode()] = _name
+for _name in ("host", "accept", "accept-encoding", "accept-language", "connection"):
+    _HEADER_KEYS[_name.encode()] = ""
+    _HEADER_KEYS[_name.title().encode()] = ""
 _REASONS = {
     200: "OK",
     302: "Found",
@@ -60,14 +67,26 @@ _REASONS = {
 }
 
 
+#: status lines, and the encoded lines of headers that repeat (filled as they are seen)
+_STATUS_LINES = {status: f"HTTP/1.1 {status} {reason}\r\n" for status, reason in _REASONS.items()}
+_LINES: dict[tuple[str, str], str] = {}
+_PER_ANSWER = ("location", "set-cookie", "retry-after")  # headers not worth remembering
+_METHODS = {m.encode(): m for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH")}
+
+
 def encode(response: Response, keep_alive: bool) -> bytes:
     """An HTTP/1.1 response: status line, headers, blank line, body."""
     status, headers, body = response
-    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}"]
-    lines += [f"{name}: {value}" for name, value in headers]
-    if not keep_alive:
-        lines.append("connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+    parts = [_STATUS_LINES.get(status) or f"HTTP/1.1 {status} Unknown\r\n"]
+    for pair in headers:
+        line = _LINES.get(pair)
+        if line is None:
+            line = f"{pair[0]}: {pair[1]}\r\n"
+            if pair[0] not in _PER_ANSWER and len(_LINES) < 256:
+                _LINES[pair] = line
+        parts.append(line)
+    parts.append("\r\n" if keep_alive else "connection: close\r\n\r\n")
+    return "".join(parts).encode("latin-1") + body
 
 
 def _plain(status: int, text: str) -> Response:
@@ -215,12 +234,14 @@ class Connection(asyncio.Protocol):
             raise self.broken
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self.header_bytes += len(name) + len(value) + 4
-        if self.header_bytes > MAX_HEADER_BYTES:
+        size = self.header_bytes = self.header_bytes + len(name) + len(value) + 4
+        if size > MAX_HEADER_BYTES:
             self.broken = RequestError(431, "request headers too large")
             raise self.broken
-        key = _WANTED.get(name.lower())
-        if key is not None:
+        key = _HEADER_KEYS.get(name)
+        if key is None:
+            key = _HEADER_KEYS.get(name.lower())
+        if key:
             self.headers[key] = value.decode("latin-1")
 
     def on_body(self, body: bytes) -> None:
@@ -234,15 +255,14 @@ class Connection(asyncio.Protocol):
         if self.closing:  # after a request that closes the connection: not answered
             return
         parser = self.parser
-        keep_alive = bool(parser.should_keep_alive())
-        slot = Slot(keep_alive)
-        self.queue.append(slot)
-        if len(self.queue) >= MAX_QUEUED:
+        slot = Slot(bool(parser.should_keep_alive()))
+        queue = self.queue
+        queue.append(slot)
+        if len(queue) >= MAX_QUEUED:
             self._pause()
         target = self.url
         if target[:1] == b"/":  # origin form, as every client but a proxy sends
-            raw_path, _, raw_query = target.partition(b"?")
-            path, query = raw_path.decode("latin-1"), raw_query.decode("latin-1")
+            path, _, query = target.decode("latin-1").partition("?")
         else:
             try:
                 url = httptools.parse_url(target)
@@ -251,7 +271,8 @@ class Connection(asyncio.Protocol):
                 return
             path = (url.path or b"/").decode("latin-1")
             query = url.query.decode("latin-1") if url.query else ""
-        method = parser.get_method().decode("latin-1")
+        raw_method = parser.get_method()
+        method = _METHODS.get(raw_method) or raw_method.decode("latin-1")
         if not path.startswith(PREFIX):
             ok = path == "/healthz" and method in ("GET", "HEAD")
             answer = _plain(200, "ok") if ok else self.app.not_found(method == "HEAD")
@@ -259,13 +280,13 @@ class Connection(asyncio.Protocol):
             return
         req = Request(method, path, query, self.headers, self.client)
         got = self.app.answer(req)
-        if isinstance(got, Pending):
+        if type(got) is Pending:
             self._await_click(slot, got, method == "HEAD")
-        elif isinstance(got, Unresolved):
+        elif type(got) is Unresolved:
             self._tasks.add(task := asyncio.ensure_future(self._resolve(slot, req, got)))
             task.add_done_callback(self._tasks.discard)
         else:
-            self._ready(slot, got)
+            self._ready(slot, got)  # type: ignore[arg-type]
 
     # answers
 
@@ -273,7 +294,7 @@ class Connection(asyncio.Protocol):
         slot.response = pending.response
         slot.head = head
         fut = self.app.clicklog.write(pending.row)
-        if isinstance(fut, GroupFuture):
+        if type(fut) is GroupFuture:
             fut.on_settled(self._click_settled, slot)
         else:  # the store's click log answers with a coroutine
             task = asyncio.ensure_future(fut)

@@ -60,8 +60,9 @@ class ClickIds:
         ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _drop_pool(ref))
 
-    def __call__(self) -> str:
-        ms = time.time_ns() // 1_000_000
+    def __call__(self, now: float | None = None) -> str:
+        """A fresh click id for the time ``now`` (unix seconds; default: the clock)."""
+        ms = time.time_ns() // 1_000_000 if now is None else int(now * 1000)
         if ms != self._ms:
             self._ms, self._prefix = ms, time_prefix(ms)
         pos = self._pos

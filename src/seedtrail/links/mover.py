@@ -17,6 +17,7 @@ import contextlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,9 @@ from seedtrail.store.groupcommit import run_once
 from seedtrail.store.schema import clicks
 
 #: serialises click inserts across one deployment's PostgreSQL movers (keyed by its schema)
+#: clicks per INSERT statement: one statement's overhead (and, on PostgreSQL, round trip) spread
+#: over many rows; 50 x 18 parameters stays far below SQLite's and PostgreSQL's limits
+ROWS_PER_STATEMENT = 50
 ADVISORY_LOCK = (
     "SELECT pg_advisory_xact_lock(hashtext('seedtrail.clicks.mover:' || current_schema()))"
 )
@@ -48,17 +52,9 @@ class ClickMover:
         self.moved = 0
         self._offsets: dict[str, int] = {}
         dialect = engine.dialect.name
-        cols = ", ".join(COLUMNS)
-        if dialect == "sqlite":
-            marks = ", ".join("?" * len(COLUMNS))
-            self._sql = f"INSERT OR IGNORE INTO {clicks.name} ({cols}) VALUES ({marks})"  # noqa: S608 (constant names)
-        else:
-            marks = ", ".join(["%s"] * len(COLUMNS))
-            self._sql = (
-                f"INSERT INTO {clicks.name} ({cols}) VALUES ({marks}) "  # noqa: S608 (constant names)
-                "ON CONFLICT (click_id) DO NOTHING"
-            )
         self._pg = dialect == "postgresql"
+        self._sql_one = _insert_sql(dialect, 1)
+        self._sql_many = _insert_sql(dialect, ROWS_PER_STATEMENT)
 
     def move_once(self) -> MoveReport:
         """One round over every segment file; returns what it copied and removed."""
@@ -116,5 +112,28 @@ class ClickMover:
     def _apply(self, cur: Any, batch: Sequence[Click]) -> list[None]:
         if self._pg:
             cur.execute(ADVISORY_LOCK)
-        cur.executemany(self._sql, batch)
+        full = len(batch) - len(batch) % ROWS_PER_STATEMENT
+        if full:
+            cur.executemany(
+                self._sql_many,
+                [
+                    tuple(chain.from_iterable(batch[i : i + ROWS_PER_STATEMENT]))
+                    for i in range(0, full, ROWS_PER_STATEMENT)
+                ],
+            )
+        if full < len(batch):
+            cur.executemany(self._sql_one, batch[full:])
         return []
+
+
+def _insert_sql(dialect: str, rows: int) -> str:
+    """An insert of ``rows`` clicks that skips click ids already in the table."""
+    cols = ", ".join(COLUMNS)
+    mark = "?" if dialect == "sqlite" else "%s"
+    values = ", ".join(["(" + ", ".join([mark] * len(COLUMNS)) + ")"] * rows)
+    if dialect == "sqlite":
+        return f"INSERT OR IGNORE INTO {clicks.name} ({cols}) VALUES {values}"  # noqa: S608 (constant names)
+    return (
+        f"INSERT INTO {clicks.name} ({cols}) VALUES {values} "  # noqa: S608 (constant names)
+        "ON CONFLICT (click_id) DO NOTHING"
+    )

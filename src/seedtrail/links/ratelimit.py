@@ -13,16 +13,20 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}
 
     def hit(self, client: str, now: float) -> int:
-        """0 if allowed, else the seconds to wait (for Retry-After)."""
-        tokens, last = self._buckets.get(client, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        """0 if allowed, else the seconds to wait (for Retry-After). On the redirect's hot path:
+        one dictionary read and one write."""
+        buckets = self._buckets
+        held = buckets.get(client)
+        if held is None:
+            if len(buckets) >= self.max_clients:
+                buckets.clear()  # bounded memory under an address flood
+            tokens = self.burst
+        else:
+            tokens = held[0] + (now - held[1]) * self.rate
+            if tokens > self.burst:
+                tokens = self.burst
         if tokens >= 1.0:
-            self._store(client, tokens - 1.0, now)
+            buckets[client] = (tokens - 1.0, now)
             return 0
-        self._store(client, tokens, now)
+        buckets[client] = (tokens, now)
         return max(1, math.ceil((1.0 - tokens) / self.rate))
-
-    def _store(self, client: str, tokens: float, now: float) -> None:
-        if len(self._buckets) >= self.max_clients and client not in self._buckets:
-            self._buckets.clear()  # bounded memory under an address flood
-        self._buckets[client] = (tokens, now)

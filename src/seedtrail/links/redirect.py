@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from seedtrail.links import codes
 from seedtrail.links.clicklog import Click, ClickLog, ClickLogError
 from seedtrail.links.ratelimit import RateLimiter
-from seedtrail.links.resolver import LiveLink, Miss, Resolver
+from seedtrail.links.resolver import LiveLink, Resolver
 from seedtrail.links.segment import ClickSegment
 from seedtrail.links.taps import (
     CAMPAIGN_PARAM,
@@ -202,27 +202,30 @@ class RedirectApp:
         first and the answer after it (:class:`Pending`); or a link to load from the store first
         (:class:`Unresolved`, then :meth:`finish`)."""
         method = req.method
-        head = method == "HEAD"
-        if method not in ("GET", "HEAD"):
+        if method != "GET" and method != "HEAD":
             return _response(
                 405,
                 b"method not allowed",
                 [("allow", "GET, HEAD")],
-                head,
+                False,
                 content_type="text/plain; charset=utf-8",
             )
         now = time.time()
-        wait = self.limiter.hit(self._client(req), now)
+        wait = self.limiter.hit(self._client(req) if self.trust_xff else req.client, now)
         if wait:
             page = self.env.get_template("rate_limited.html").render(retry_after=wait).encode()
-            return _response(429, page, [("retry-after", str(wait))], head)
+            return _response(429, page, [("retry-after", str(wait))], method == "HEAD")
         code, _, sub = req.path[len(PREFIX) :].partition("/")
         if not codes.CODE_RE.match(code):
-            return self.not_found(head)
-        found = self.resolver.cached(code)
-        if isinstance(found, Miss):
+            return self.not_found(method == "HEAD")
+        found = self.resolver.cached(code, now)
+        if found is None:
+            return self.not_found(method == "HEAD")
+        if not isinstance(found, LiveLink):
             return Unresolved(code, sub, now)
-        return self.finish(req, found, sub, now)
+        if sub:
+            return self._interstitial(req, found, sub, method == "HEAD")
+        return self._click(req, found, now)
 
     def finish(
         self, req: Request, link: LiveLink | None, sub: str, now: float
@@ -233,8 +236,7 @@ class RedirectApp:
             return self.not_found(head)
         if sub:
             return self._interstitial(req, link, sub, head)
-        row, response = self._click(req, link, now)
-        return Pending(row, response)
+        return self._click(req, link, now)
 
     def not_found(self, head: bool) -> Response:
         return _response(404, self._pages["not_found"], [], head)
@@ -250,10 +252,12 @@ class RedirectApp:
                 return str(forwarded.split(",")[0].strip())
         return req.client
 
-    def _click(self, req: Request, link: LiveLink, now: float) -> tuple[Click, Response]:
-        """The click log row of a tap, and the answer to send once the row is durable."""
+    def _click(self, req: Request, link: LiveLink, now: float) -> Pending:
+        """The click log row of a tap, and the answer to send once the row is durable. The
+        redirect's hot path: each line here runs once per click."""
         get = req.headers.get
         method = req.method
+        head = method == "HEAD"
         header_key = get(HEADER)
         viewer = ViewerKeys.from_header(header_key) if header_key else None
         set_cookie = False
@@ -264,12 +268,12 @@ class RedirectApp:
         if viewer is None:
             viewer, set_cookie = ViewerKeys.new(), True
         ua_class = self.classify(get("user-agent") or "")
-        is_bot = ua_class in BOT_CLASSES or method == "HEAD"  # previewers probe with HEAD
+        is_bot = head or ua_class in BOT_CLASSES  # previewers probe with HEAD
         is_dup = not is_bot and self.repeats.seen(viewer, link.mount_id, now)
-        click_id = self.click_ids()
+        click_id = self.click_ids(now)
         outcome, location = destination(link, click_id, self.param)
         referer = get("referer")
-        ref_host = (urlsplit(referer).hostname or "")[:255] if referer else None
+        query = req.query
         row = click_row(
             link,
             click_id=click_id,
@@ -277,15 +281,14 @@ class RedirectApp:
             viewer=viewer,
             method=method,
             ua_class=ua_class,
-            referrer_host=ref_host,
+            referrer_host=(urlsplit(referer).hostname or "")[:255] if referer else None,
             outcome=outcome,
             is_bot=is_bot,
             is_repeat=is_dup,
-            campaign_id=campaign(
-                link, _query_value(req.query, CAMPAIGN_PARAM), self.campaigns_dropped
-            ),
+            campaign_id=campaign(link, _query_value(query, CAMPAIGN_PARAM), self.campaigns_dropped)
+            if query
+            else None,
         )
-        head = method == "HEAD"
         extra = []
         if set_cookie:
             extra.append(
@@ -295,9 +298,9 @@ class RedirectApp:
                 )
             )
         if location is None:
-            return row, _response(410, self._pages["unavailable"], extra, head)
+            return Pending(row, _response(410, self._pages["unavailable"], extra, head))
         extra.append(("location", location))
-        return row, _response(302, b"", extra, head)
+        return Pending(row, _response(302, b"", extra, head))
 
     def _interstitial(self, req: Request, link: LiveLink, sub: str, head: bool) -> Response:
         target = link.target

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +55,22 @@ class LiveLink:
     good_until: float  # unix seconds; recompute after
     campaigns: frozenset[int] = frozenset()  # the campaigns the link's note is in
     ad_label: str | None = None  # the note's disclosure, shown on the interstitial
+    #: the link's own fields of a click row, in :data:`seedtrail.links.clicklog.COLUMNS` order
+    #: (``mount_id`` to ``offer_id``): computed once per link, not once per click
+    row_fields: tuple[object, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fields = (
+            self.mount_id,
+            self.code,
+            self.note_id,
+            self.comment_id,
+            self.profile_account_id,
+            self.placement,
+            self.partner_id,
+            self.offer_id,
+        )
+        object.__setattr__(self, "row_fields", fields)
 
 
 def _campaigns(conn: Any, note_id: int | None) -> frozenset[int]:
@@ -91,10 +107,13 @@ class Resolver:
                 self._epoch = current
                 self._cache = {}
 
-    def cached(self, code: str) -> LiveLink | Miss | None:
-        """The live state of ``code`` from memory, or ``MISS`` when it must be loaded."""
-        now = time.time()
-        self._poll(now)
+    def cached(self, code: str, now: float | None = None) -> LiveLink | Miss | None:
+        """The live state of ``code`` from memory at ``now`` (default: the clock), or ``MISS``
+        when it must be loaded."""
+        if now is None:
+            now = time.time()
+        if now - self._checked >= self.refresh_s:
+            self._poll(now)
         hit = self._cache.get(code, MISS)
         if isinstance(hit, LiveLink) and now >= hit.good_until:
             return MISS
