@@ -82,7 +82,9 @@ def test_a_click_on_the_listener_is_on_disk_before_its_302(
     location = next(v for v in head.split(b"\r\n") if v.lower().startswith(b"location:"))
     click_id = location.decode().rpartition("st_click=")[2]
     segments = (tmp_path / "clicks").glob("*.seg")
-    in_segments = [c[0] for p in segments for _, c in segment.read_records(p.read_bytes())]
+    in_segments = [
+        c[0] for p in segments for _, g in segment.read_records(p.read_bytes()) for c in g
+    ]
     with store.read() as conn:
         in_store = [r[0] for r in conn.execute(select(clicks.c.click_id))]
     # acknowledged means durable: in the fdatasync'd segment, or committed to the store

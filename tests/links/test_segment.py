@@ -37,22 +37,32 @@ def click_ids(store: Store) -> list[str]:
         return [r[0] for r in conn.execute(select(clicks.c.click_id).order_by(clicks.c.click_id))]
 
 
+def one_click_record(fields: tuple[object, ...]) -> bytes:
+    """A record as written before group records: ``[1, field, ...]``."""
+    payload = orjson.dumps([segment.ONE_CLICK, *fields])
+    return segment.HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+
+
 def test_record_round_trip_and_extension() -> None:
-    row = click(1)  # with a campaign (9)
-    data = segment.encode(row) + segment.encode(click(2))
-    decoded = [c for _, c in segment.read_records(data)]
-    assert decoded == [row, click(2)]
-    assert row[-1] == 9 and click(2)[-1] is None
-    # A record written before the campaign slot existed reads as having no campaign.
-    older = segment.encode(click(2)[:-1])
-    assert next(segment.read_records(older))[1] == click(2)
+    rows = [click(i) for i in range(segment.GROUP_MAX + 2)]  # two records
+    data = segment.encode(rows[:1]) + segment.encode(rows[1:])
+    records = list(segment.read_records(data))
+    assert [len(group) for _, group in records] == [1, segment.GROUP_MAX, 1]
+    assert [c for _, group in records for c in group] == rows
+    assert records[-1][0] == len(data)
+    assert rows[1][-1] == 9 and rows[2][-1] is None
+    # A click written before the campaign slot existed reads as having no campaign, in a group
+    # record and in the older one-click record.
+    older = segment.encode([click(2)[:-1], click(3)[:-1]]) + one_click_record(click(4)[:-1])
+    assert [c for _, g in segment.read_records(older) for c in g] == [click(2), click(3), click(4)]
     assert segment.FIELDS[-1] == "campaign_id" and segment.FIELDS == COLUMNS
-    # A torn tail (a record cut short or with a bad checksum) ends the readable part.
-    assert len(list(segment.read_records(data[:-3]))) == 1
+    # A torn tail (a record cut short or with a bad checksum) ends the readable part: the whole
+    # record, so none of its group's clicks (none was acknowledged before the sync).
+    assert len(list(segment.read_records(data[:-3]))) == 2
     bad = bytearray(data)
     bad[-1] ^= 0xFF
-    assert len(list(segment.read_records(bytes(bad)))) == 1
-    future = orjson.dumps([2, "x"])
+    assert len(list(segment.read_records(bytes(bad)))) == 2
+    future = orjson.dumps([3, ["x"]])
     with pytest.raises(ValueError, match="unknown click record version"):
         list(segment.read_records(segment.HEADER.pack(len(future), zlib.crc32(future)) + future))
 
@@ -112,7 +122,7 @@ def test_live_writer_is_followed_and_torn_orphan_tail_dropped(store: Store, tmp_
 
     asyncio.run(run())
     orphan = directory / segment.segment_name("deadbeef", 1)
-    orphan.write_bytes(segment.encode(click(11)) + segment.encode(click(12))[:-5])
+    orphan.write_bytes(one_click_record(click(11)) + segment.encode([click(12)])[:-5])
     report = mover.move_once()  # the stopped writer's file is sealed now: removed, no new rows
     assert report.moved == 1 and report.files_removed == 2 and not list(directory.iterdir())
     assert click_ids(store) == sorted(str(click(i)[0]) for i in range(12))
@@ -229,7 +239,7 @@ def test_a_dead_syncer_fails_its_waiting_groups_and_is_replaced(tmp_path: Path) 
 
     asyncio.run(run())
     files = (tmp_path / "clicks").glob("*.seg")
-    ids = [c[0] for p in files for _, c in segment.read_records(p.read_bytes())]
+    ids = [c[0] for p in files for _, g in segment.read_records(p.read_bytes()) for c in g]
     assert ids == [click(i)[0] for i in range(3)]  # the failed one is written, just never acked
 
 

@@ -25,8 +25,10 @@ import httptools
 
 from seedtrail.links.clicklog import ClickLogError
 from seedtrail.links.redirect import (
+    FIXED_HEADERS,
     HEADERS_READ,
     PREFIX,
+    TEXT,
     Pending,
     RedirectApp,
     Request,
@@ -42,15 +44,21 @@ MAX_HEADER_BYTES = 16 * 1024
 MAX_BODY = 64 * 1024
 #: requests read ahead of their answers on one connection before reading pauses
 MAX_QUEUED = 32
-#: header names as clients send them -> the lower-case name the redirect reads, or "" for a
-#: header it ignores; other spellings are looked up again in lower case
-_HEADER_KEYS: dict[bytes, str] = {}
-for _name in HEADERS_READ:
-    _HEADER_KEYS[_name.encode()] = _name
-    _HEADER_KEYS["-".join(p.capitalize() for p in _name.split("-")).encode()] = _name
-for _name in ("host", "accept", "accept-encoding", "accept-language", "connection"):
-    _HEADER_KEYS[_name.encode()] = ""
-    _HEADER_KEYS[_name.title().encode()] = ""
+
+
+def _header_keys() -> dict[bytes, str]:
+    """Header names as clients send them (lower case, Title-Case) -> the lower-case name the
+    redirect reads, or "" for a common header it ignores; other spellings are looked up again in
+    lower case."""
+    keys = {}
+    for name in HEADERS_READ:
+        keys[name.encode()] = keys["-".join(map(str.capitalize, name.split("-"))).encode()] = name
+    for name in ("host", "accept", "accept-encoding", "accept-language", "connection"):
+        keys[name.encode()] = keys[name.title().encode()] = ""
+    return keys
+
+
+_HEADER_KEYS = _header_keys()
 _REASONS = {
     200: "OK",
     302: "Found",
@@ -67,10 +75,9 @@ _REASONS = {
 }
 
 
-#: status lines, and the encoded lines of headers that repeat (filled as they are seen)
+#: status lines, and the lines of the headers that repeat unchanged across answers
 _STATUS_LINES = {status: f"HTTP/1.1 {status} {reason}\r\n" for status, reason in _REASONS.items()}
-_LINES: dict[tuple[str, str], str] = {}
-_PER_ANSWER = ("location", "set-cookie", "retry-after")  # headers not worth remembering
+_FIXED_LINES = {pair: f"{pair[0]}: {pair[1]}\r\n" for pair in FIXED_HEADERS}
 _METHODS = {m.encode(): m for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH")}
 
 
@@ -79,12 +86,7 @@ def encode(response: Response, keep_alive: bool) -> bytes:
     status, headers, body = response
     parts = [_STATUS_LINES.get(status) or f"HTTP/1.1 {status} Unknown\r\n"]
     for pair in headers:
-        line = _LINES.get(pair)
-        if line is None:
-            line = f"{pair[0]}: {pair[1]}\r\n"
-            if pair[0] not in _PER_ANSWER and len(_LINES) < 256:
-                _LINES[pair] = line
-        parts.append(line)
+        parts.append(_FIXED_LINES.get(pair) or f"{pair[0]}: {pair[1]}\r\n")
     parts.append("\r\n" if keep_alive else "connection: close\r\n\r\n")
     return "".join(parts).encode("latin-1") + body
 
@@ -93,7 +95,7 @@ def _plain(status: int, text: str) -> Response:
     body = text.encode()
     return (
         status,
-        [("content-type", "text/plain; charset=utf-8"), ("content-length", str(len(body)))],
+        [("content-type", TEXT), ("content-length", str(len(body)))],
         body,
     )
 

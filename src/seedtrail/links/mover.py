@@ -88,8 +88,8 @@ class ClickMover:
             return
         done = 0
         batch: list[Click] = []
-        for done, click in read_records(data):
-            batch.append(click[: len(COLUMNS)])
+        for done, group in read_records(data):
+            batch += group  # a record's clicks go in together: the offset moves past all of them
             if len(batch) >= self.max_batch:
                 self._insert(batch)
                 report.moved += len(batch)

@@ -39,8 +39,10 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 __all__ = [
+    "FIXED_HEADERS",
     "HEADERS_READ",
     "PREFIX",
+    "TEXT",
     "Pending",
     "Receive",
     "RedirectApp",
@@ -68,6 +70,10 @@ _COMMON = (
     ("referrer-policy", "no-referrer"),
     ("x-content-type-options", "nosniff"),
 )
+HTML = "text/html; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
+#: Header pairs that repeat unchanged across answers (a transport may keep them encoded).
+FIXED_HEADERS = (*_COMMON, ("content-type", HTML), ("content-type", TEXT), ("content-length", "0"))
 #: The request headers the redirect reads (lower case); every transport keeps only these
 #: (ASGI hands over all of them).
 HEADERS_READ = ("user-agent", "referer", "cookie", HEADER, "x-forwarded-for")
@@ -208,7 +214,7 @@ class RedirectApp:
                 b"method not allowed",
                 [("allow", "GET, HEAD")],
                 False,
-                content_type="text/plain; charset=utf-8",
+                content_type=TEXT,
             )
         now = time.time()
         wait = self.limiter.hit(self._client(req) if self.trust_xff else req.client, now)
@@ -351,7 +357,7 @@ def _response(
     body: bytes,
     headers: list[tuple[str, str]],
     head: bool,
-    content_type: str = "text/html; charset=utf-8",
+    content_type: str = HTML,
 ) -> Response:
     return (
         status,

@@ -1,10 +1,14 @@
 """The click segment: an append-only file per serving process that makes each click durable
 before its redirect is sent, without a database on the hot path.
 
-Records are length-prefixed: ``<u32 length><u32 crc32>`` then the payload, a JSON array
-``[1, click_id, ts_us, mount_id, ..., is_duplicate, campaign_id]`` (the leading 1 is the format
-version; fields may be added at the end, and a reader pads a shorter record with None, so an
-older record reads as having no campaign).
+Records are length-prefixed: ``<u32 length><u32 crc32>`` then the payload, a JSON array. A
+record holds the clicks of one group (up to :data:`GROUP_MAX`): ``[2, [click_id, ts_us,
+mount_id, ..., is_duplicate, campaign_id], [...], ...]``; the leading number is the format
+version. Version 1 (written before 0.x's group records, still read) held one click:
+``[1, click_id, ts_us, ...]``. Fields may be added at the end of a click, and a reader pads a
+shorter click with None, so an older record reads as having no campaign. A group's clicks are
+acknowledged together, after its records are synced, so a torn record never holds a click a
+client received.
 
 The event loop collects the clicks of one loop iteration into a group, appends the group to the
 file with one ``write`` (into the page cache), and asks the syncer process
@@ -31,7 +35,7 @@ import struct
 import subprocess
 import sys
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,28 +44,44 @@ import orjson
 from seedtrail.links import syncer
 from seedtrail.links.clicklog import COLUMNS, Click, ClickLogError
 
-VERSION = 1
+VERSION = 2  # a record holds a group's clicks
+ONE_CLICK = 1  # the older records: one click each
 HEADER = struct.Struct("<II")
 #: Every click field, then the optional ones a newer writer may add (None when absent).
 FIELDS = COLUMNS
-MAX_RECORD = 1 << 16
+#: clicks per record: a bigger group is written as several records
+GROUP_MAX = 256
+#: a sanity bound on a record's length (GROUP_MAX clicks of the longest fields fit well within)
+MAX_RECORD = 1 << 20
 
 
-def encode(click: Click) -> bytes:
-    payload = orjson.dumps((VERSION, *click))
-    return HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+def encode(clicks: Sequence[Click]) -> bytes:
+    """The records of a group of clicks (one per :data:`GROUP_MAX` clicks)."""
+    out = []
+    for i in range(0, len(clicks), GROUP_MAX):
+        payload = orjson.dumps([VERSION, *clicks[i : i + GROUP_MAX]])
+        out.append(HEADER.pack(len(payload), zlib.crc32(payload)))
+        out.append(payload)
+    return b"".join(out)
 
 
-def decode(payload: bytes) -> Click:
-    values = orjson.loads(payload)
-    if not values or values[0] != VERSION:
-        raise ValueError(f"unknown click record version {values[:1]}")
-    fields = values[1 : 1 + len(FIELDS)]
+def _padded(fields: list[Any]) -> Click:
+    fields = fields[: len(FIELDS)]
     return (*fields, *([None] * (len(FIELDS) - len(fields))))
 
 
-def read_records(data: bytes | memoryview, start: int = 0) -> Iterator[tuple[int, Click]]:
-    """``(end offset, click)`` for each complete, intact record from ``start``; stops at the
+def decode(payload: bytes) -> list[Click]:
+    """The clicks of one record's payload."""
+    values = orjson.loads(payload)
+    if values and values[0] == VERSION:
+        return [_padded(fields) for fields in values[1:]]
+    if values and values[0] == ONE_CLICK:
+        return [_padded(values[1:])]
+    raise ValueError(f"unknown click record version {values[:1]}")
+
+
+def read_records(data: bytes | memoryview, start: int = 0) -> Iterator[tuple[int, list[Click]]]:
+    """``(end offset, clicks)`` for each complete, intact record from ``start``; stops at the
     first short or corrupt one (a torn tail)."""
     end = len(data)
     pos = start
@@ -143,7 +163,7 @@ class ClickSegment:
         self.writer = f"{os.getpid()}{secrets.token_hex(4)}"
         self.groups = 0  # groups settled on disk
         self.written = 0  # clicks settled on disk
-        self._pending: list[bytes] = []
+        self._pending: list[Click] = []
         self._future: GroupFuture | None = None
         self._group = 0  # the last group number handed to the syncer
         self._waiting: dict[int, tuple[int, GroupFuture, int]] = {}  # group -> file, future, clicks
@@ -215,7 +235,7 @@ class ClickSegment:
     def write(self, click: Click) -> GroupFuture:
         """A future settled once ``click`` is durable (or with :class:`ClickLogError` if it
         cannot be): ``await segment.write(click)``."""
-        self._pending.append(encode(click))
+        self._pending.append(click)
         fut = self._future
         if fut is None:
             loop = self._loop
@@ -232,7 +252,7 @@ class ClickSegment:
             return
         if self._sock is None:
             self._spawn()
-        data = b"".join(batch)
+        data = encode(batch)
         try:
             done = os.write(self._fd, data)
         except OSError:
