@@ -53,6 +53,7 @@ class ClickMover:
         self._offsets: dict[str, int] = {}
         dialect = engine.dialect.name
         self._pg = dialect == "postgresql"
+        self._sqlite = dialect == "sqlite"
         self._sql_one = _insert_sql(dialect, 1)
         self._sql_many = _insert_sql(dialect, ROWS_PER_STATEMENT)
 
@@ -117,13 +118,26 @@ class ClickMover:
             cur.executemany(
                 self._sql_many,
                 [
-                    tuple(chain.from_iterable(batch[i : i + ROWS_PER_STATEMENT]))
+                    self._params(batch[i : i + ROWS_PER_STATEMENT])
                     for i in range(0, full, ROWS_PER_STATEMENT)
                 ],
             )
         if full < len(batch):
             cur.executemany(self._sql_one, batch[full:])
         return []
+
+    def _params(self, rows: Sequence[Click]) -> list[Any]:
+        """One multi-row statement's parameters. For SQLite the flags become 0/1: Python's
+        sqlite3 binds a bool through its adapter lookup (a failed lookup builds and drops an
+        error: 1.2 us a click, an eighth of the insert) and an int directly."""
+        flat = list(chain.from_iterable(rows))
+        if self._sqlite:
+            for col in _FLAGS:
+                flat[col :: len(COLUMNS)] = map(int, flat[col :: len(COLUMNS)])
+        return flat
+
+
+_FLAGS = (COLUMNS.index("is_bot"), COLUMNS.index("is_duplicate"))
 
 
 def _insert_sql(dialect: str, rows: int) -> str:
