@@ -282,13 +282,13 @@ class Connection(asyncio.Protocol):
             return
         req = Request(method, path, query, self.headers, self.client)
         got = self.app.answer(req)
-        if type(got) is Pending:
+        if isinstance(got, Pending):
             self._await_click(slot, got, method == "HEAD")
-        elif type(got) is Unresolved:
+        elif isinstance(got, Unresolved):
             self._tasks.add(task := asyncio.ensure_future(self._resolve(slot, req, got)))
             task.add_done_callback(self._tasks.discard)
         else:
-            self._ready(slot, got)  # type: ignore[arg-type]
+            self._ready(slot, got)
 
     # answers
 
@@ -296,7 +296,7 @@ class Connection(asyncio.Protocol):
         slot.response = pending.response
         slot.head = head
         fut = self.app.clicklog.write(pending.row)
-        if type(fut) is GroupFuture:
+        if isinstance(fut, GroupFuture):
             fut.on_settled(self._click_settled, slot)
         else:  # the store's click log answers with a coroutine
             task = asyncio.ensure_future(fut)

@@ -28,10 +28,10 @@ from seedtrail.links.segment import lock_path, parse_name, read_records, writer_
 from seedtrail.store.groupcommit import run_once
 from seedtrail.store.schema import clicks
 
-#: serialises click inserts across one deployment's PostgreSQL movers (keyed by its schema)
 #: clicks per INSERT statement: one statement's overhead (and, on PostgreSQL, round trip) spread
 #: over many rows; 50 x 18 parameters stays far below SQLite's and PostgreSQL's limits
 ROWS_PER_STATEMENT = 50
+#: serialises click inserts across one deployment's PostgreSQL movers (keyed by its schema)
 ADVISORY_LOCK = (
     "SELECT pg_advisory_xact_lock(hashtext('seedtrail.clicks.mover:' || current_schema()))"
 )

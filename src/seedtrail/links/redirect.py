@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from seedtrail.links import codes
 from seedtrail.links.clicklog import Click, ClickLog, ClickLogError
 from seedtrail.links.ratelimit import RateLimiter
-from seedtrail.links.resolver import LiveLink, Resolver
+from seedtrail.links.resolver import LiveLink, Miss, Resolver
 from seedtrail.links.segment import ClickSegment
 from seedtrail.links.taps import (
     CAMPAIGN_PARAM,
@@ -225,13 +225,9 @@ class RedirectApp:
         if not codes.CODE_RE.match(code):
             return self.not_found(method == "HEAD")
         found = self.resolver.cached(code, now)
-        if found is None:
-            return self.not_found(method == "HEAD")
-        if not isinstance(found, LiveLink):
+        if isinstance(found, Miss):
             return Unresolved(code, sub, now)
-        if sub:
-            return self._interstitial(req, found, sub, method == "HEAD")
-        return self._click(req, found, now)
+        return self.finish(req, found, sub, now)
 
     def finish(
         self, req: Request, link: LiveLink | None, sub: str, now: float
