@@ -217,7 +217,7 @@ class RedirectApp:
                 content_type=TEXT,
             )
         now = time.time()
-        wait = self.limiter.hit(self._client(req) if self.trust_xff else req.client, now)
+        wait = self.limiter.hit(self._client(req), now)
         if wait:
             page = self.env.get_template("rate_limited.html").render(retry_after=wait).encode()
             return _response(429, page, [("retry-after", str(wait))], method == "HEAD")

@@ -97,8 +97,7 @@ class Resolver:
             self._checked = 0.0
 
     def _poll(self, now: float) -> None:
-        if now - self._checked < self.refresh_s:
-            return
+        """Read the policy epoch (called once ``refresh_s`` has passed since the last read)."""
         with self.store.read() as conn:
             current = epoch.read(conn)
         with self._lock:
