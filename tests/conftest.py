@@ -58,9 +58,12 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.pop(name, None)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Group tests for pytest-xdist's ``loadgroup``: by the costly session fixture they use, else
-    by file (module fixtures are then built once, as without xdist)."""
+    by file (module fixtures are then built once, as without xdist). First: xdist's worker reads
+    the groups in its own hook of the same name, registered after this file (so called before it
+    unless this one goes first)."""
     for item in items:
         path = item.nodeid.split("::")[0]
         names = getattr(item, "fixturenames", ())
@@ -70,6 +73,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if group is None and "world" in names and path.startswith("tests/sim/"):
             group = "sim-world"
         item.add_marker(pytest.mark.xdist_group(group or path))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker under ``--dist loadgroup``, every test must carry its group:
+    a pytest or xdist release that loses the groups (pytest-dev/pytest-xdist#1386) fails the run
+    here instead of silently building every costly fixture on every worker."""
+    if getattr(session.config, "workerinput", None) is None:
+        return
+    if not getattr(session.config.option, "loadgroup", False) or not session.items:
+        return
+    lost = [item.nodeid for item in session.items if "@" not in item.nodeid]
+    if lost:
+        raise pytest.UsageError(
+            f"pytest-xdist lost the loadgroup group of {len(lost)} tests (first: {lost[0]}): "
+            "use the pytest version pyproject.toml's dev extra allows"
+        )
 
 
 @pytest.fixture(autouse=True)

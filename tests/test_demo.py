@@ -31,3 +31,16 @@ def test_demo_exercises_policy_redirect_and_kill_switch(tmp_path: Path) -> None:
     assert report.counted == 3
     assert set(report.keys) == {"operator", "brand", "creator"}
     assert "http://127.0.0.1:8000/ui/" in out.getvalue()
+    assert f"http://127.0.0.1:8000/ui/n/{report.note_id} " in out.getvalue()
+
+
+def test_demo_names_the_port_it_will_serve_on(tmp_path: Path) -> None:
+    """SEEDTRAIL_PORT (or the config's port) is where the demo serves next: the addresses it
+    prints for the dashboard and the note page carry that port, not the default."""
+    out = io.StringIO()
+    settings = load_settings(data_dir=tmp_path, port=18555)
+    report = demo.run(settings, Console(file=out, width=300), lang="en")
+    text = out.getvalue()
+    assert "http://127.0.0.1:18555/ui/ " in text
+    assert f"http://127.0.0.1:18555/ui/n/{report.note_id} " in text
+    assert ":8000" not in text

@@ -165,6 +165,11 @@ def test_bad_requests_get_their_error_and_the_connection_ends(
     for request_bytes, status in BAD:
         raw = exchange(port, request_bytes)  # returns only once the server closed the connection
         assert statuses(raw) == [status], request_bytes[:40]
+        # every answer, errors included, carries the common headers and its body's length
+        head, _, body = raw.partition(b"\r\n\r\n")
+        assert header_values(head, b"x-content-type-options") == [b"nosniff"], status
+        assert header_values(head, b"cache-control") == [b"no-store"], status
+        assert header_values(head, b"content-length") == [str(len(body)).encode()], status
 
 
 def test_head_is_answered_without_a_body_and_counted_as_a_bot(
@@ -175,6 +180,13 @@ def test_head_is_answered_without_a_body_and_counted_as_a_bot(
     request = get(f"/r/{code}", close=True).replace(b"GET ", b"HEAD ", 1)
     raw = exchange(port, request)
     assert statuses(raw) == [302] and raw.endswith(b"\r\n\r\n")
+    # a HEAD of a page answers the length of the body it leaves out
+    page = exchange(port, get("/r/zzzzzzzz", close=True))
+    head_only = exchange(port, get("/r/zzzzzzzz", close=True).replace(b"GET ", b"HEAD ", 1))
+    body = page.partition(b"\r\n\r\n")[2]
+    assert statuses(page) == statuses(head_only) == [404] and body
+    assert head_only.endswith(b"\r\n\r\n") and head_only.count(b"\r\n\r\n") == 1
+    assert header_values(head_only, b"content-length") == [str(len(body)).encode()]
 
 
 def test_slow_and_idle_connections_are_closed(store: Store, tmp_path: Path) -> None:

@@ -3,10 +3,12 @@ the calibrated credits of a report (engine conformance: test_conformance.py)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
+from seedtrail import messages
 from seedtrail.attribution import calibration
 from seedtrail.attribution.organic import Floor
 from seedtrail.attribution.report import ReportSpec, score_world
@@ -122,14 +124,14 @@ def test_base_model_is_the_one_closest_to_the_measured_lift() -> None:
     assert figures["b"]["gap_purchases"] == pytest.approx(3.0)
     assert figures["a"]["gap_purchases"] == pytest.approx(25.0)
     assert figures["b"]["error"] == pytest.approx(3.0 / 20.0)
-    assert "b agrees best" in why
+    assert "b agrees best" in why.english
 
 
 def test_no_measured_lift_keeps_the_fallback_and_says_so() -> None:
     best, _figures, why = calibration.choose_base(
         [_lift("1", 5.0, 1.0, 9.0, False)], {"a": {}}, "a"
     )
-    assert best == "a" and "no campaign has a measured lift" in why
+    assert best == "a" and "no campaign has a measured lift" in why.english
 
 
 def _floor(explained: float, off_brand: float) -> Floor:
@@ -142,8 +144,14 @@ def test_without_lift_the_data_choose_the_base_model() -> None:
     floors = {"a": _floor(70.0, 0.8), "b": _floor(70.0, 0.6), "c": _floor(40.0, 0.1)}
     unmeasured = [_lift("1", 5.0, 1.0, 9.0, False)]
     best, figures, why = calibration.choose_base(unmeasured, {m: {} for m in floors}, "a", floors)
-    assert best == "b" and "no campaign has a measured lift" in why and "b credits" in why
+    assert best == "b" and "no campaign has a measured lift" in why.english
+    assert "b credits" in why.english and "(60%)" in why.english
     assert figures["b"]["floor"]["off_brand"] == 0.6
+    # the reason is a message: Chinese for a Chinese reader, with the same figures, also from
+    # its stored form (report.json keeps it as a dict)
+    zh = messages.render("zh-CN", why.as_dict())
+    assert "没有活动测得增量" in zh and "70.0" in zh and "60%" in zh
+    assert not re.search(r"[A-Za-z]{4,}", zh), zh  # no English words left (model names are short)
 
 
 def test_a_noisy_lift_cannot_move_the_base_model_off_the_data_choice() -> None:
@@ -152,12 +160,12 @@ def test_a_noisy_lift_cannot_move_the_base_model_off_the_data_choice() -> None:
     noisy = [_lift("1", 10.0, 0, 0, se=20.0), _lift("all", 10.0, 0, 0, se=20.0)]
     attributed = {"a": {"1": 12.0}, "b": {"1": 40.0}}
     best, figures, why = calibration.choose_base(noisy, attributed, "a", floors)
-    assert best == "b" and "does not tell the models apart" in why
+    assert best == "b" and "does not tell the models apart" in why.english
     assert figures["b"]["chi2"] == pytest.approx((30.0 / 20.0) ** 2)
     # the same gap measured precisely moves it
     precise = [_lift("1", 10.0, 0, 0, se=2.0), _lift("all", 10.0, 0, 0, se=2.0)]
     best, _figures, why = calibration.choose_base(precise, attributed, "a", floors)
-    assert best == "a" and "a agrees best" in why
+    assert best == "a" and "a agrees best" in why.english
 
 
 def test_bad_factor_is_refused() -> None:

@@ -351,8 +351,11 @@ def sim_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimSite]:
         yield SimSite(url, keys, int(campaign))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium, for one module's tests. Not for the session: Playwright's sync API runs its
+    event loop on the main thread while it is open, so every later test on the same worker that
+    calls ``asyncio.run`` would fail (and CPython 3.11's AST checks trip over its greenlets)."""
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (scripts/test does)")
     from playwright.sync_api import sync_playwright

@@ -17,6 +17,7 @@ A request it cannot parse gets 400 and the connection is closed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import deque
 from typing import cast
@@ -25,7 +26,6 @@ import httptools
 
 from seedtrail.links.clicklog import ClickLogError
 from seedtrail.links.redirect import (
-    FIXED_HEADERS,
     HEADERS_READ,
     PREFIX,
     TEXT,
@@ -34,6 +34,7 @@ from seedtrail.links.redirect import (
     Request,
     Response,
     Unresolved,
+    lead_headers,
 )
 from seedtrail.links.segment import GroupFuture
 
@@ -75,29 +76,29 @@ _REASONS = {
 }
 
 
-#: status lines, and the lines of the headers that repeat unchanged across answers
-_STATUS_LINES = {status: f"HTTP/1.1 {status} {reason}\r\n" for status, reason in _REASONS.items()}
-_FIXED_LINES = {pair: f"{pair[0]}: {pair[1]}\r\n" for pair in FIXED_HEADERS}
 _METHODS = {m.encode(): m for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH")}
 
 
 def encode(response: Response, keep_alive: bool) -> bytes:
     """An HTTP/1.1 response: status line, headers, blank line, body."""
-    status, headers, body = response
-    parts = [_STATUS_LINES.get(status) or f"HTTP/1.1 {status} Unknown\r\n"]
-    for pair in headers:
-        parts.append(_FIXED_LINES.get(pair) or f"{pair[0]}: {pair[1]}\r\n")
+    parts = [_lead(response.status, response.content_type, response.length)]
+    for name, value in response.headers:
+        parts.append(f"{name}: {value}\r\n")
     parts.append("\r\n" if keep_alive else "connection: close\r\n\r\n")
-    return "".join(parts).encode("latin-1") + body
+    return "".join(parts).encode("latin-1") + response.body
+
+
+@functools.lru_cache(maxsize=256)
+def _lead(status: int, content_type: str, length: int) -> str:
+    """The status line and the leading headers (:func:`lead_headers`): the same for every answer
+    with the same status, content type and length (every 302, say), so encoded once."""
+    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n"]
+    lines += [f"{name}: {value}\r\n" for name, value in lead_headers(content_type, length)]
+    return "".join(lines)
 
 
 def _plain(status: int, text: str) -> Response:
-    body = text.encode()
-    return (
-        status,
-        [("content-type", TEXT), ("content-length", str(len(body)))],
-        body,
-    )
+    return Response(status, text.encode(), content_type=TEXT)
 
 
 class RequestError(Exception):

@@ -43,6 +43,7 @@ from seedtrail.attribution.organic import Floor
 from seedtrail.attribution.plan import Step
 from seedtrail.attribution.spec import Calibration
 from seedtrail.attribution.summary import Z95
+from seedtrail.messages import Msg
 
 MODEL = "calibrated"
 CALIBRATED = "calibrated"
@@ -272,15 +273,14 @@ def by_floor(floors: Mapping[str, Floor]) -> str:
     return min(floors, key=lambda m: (-round(floors[m].explained / top, 6), floors[m].off_brand, m))
 
 
-def _prior(fallback: str, floors: Mapping[str, Floor] | None) -> tuple[str, str]:
+def _prior(fallback: str, floors: Mapping[str, Floor] | None) -> tuple[str, Msg]:
     if not floors:
-        return fallback, f"{fallback} is the configured default"
+        return fallback, Msg("calibration.why.default", {"model": fallback})
     best = by_floor(floors)
     f = floors[best]
-    return best, (
-        f"{best} credits the most purchases that a touch of the bought brand preceded "
-        f"({f.explained:,.1f} after the organic floor) and put the least of its credit on "
-        f"touches of another brand ({f.off_brand:.0%})"
+    return best, Msg(
+        "calibration.why.floor",
+        {"model": best, "explained": f.explained, "off_brand": f.off_brand},
     )
 
 
@@ -289,8 +289,9 @@ def choose_base(
     attributed: Mapping[str, Mapping[str, float]],
     fallback: str,
     floors: Mapping[str, Floor] | None = None,
-) -> tuple[str, dict[str, dict[str, Any]], str]:
-    """The base model of the calibration, every model's agreement with the lift, and why.
+) -> tuple[str, dict[str, dict[str, Any]], Msg]:
+    """The base model of the calibration, every model's agreement with the lift, and why (a
+    message, shown in the reader's language).
 
     The prior choice is the data's own (:func:`by_floor` over ``floors``; ``fallback`` without
     them). The lift moves the choice off it only with evidence: the model with the smallest
@@ -304,31 +305,30 @@ def choose_base(
     prior, why_prior = _prior(fallback, floors)
     fits = {m: f["chi2"] for m, f in figures.items() if f["chi2"] is not None}
     if not fits:
-        return (
-            prior,
-            figures,
-            f"no campaign has a measured lift (holdout with enough data): {why_prior}",
-        )
+        return prior, figures, Msg("calibration.why.no_lift", {"prior": why_prior})
     best = min(fits, key=lambda m: (fits[m], m))
     n = figures[best]["campaigns"]
     if prior in fits and fits[prior] - fits[best] <= CHI2_SWITCH:
         return (
             prior,
             figures,
-            (
-                f"the lift measured on {n} campaign(s) does not tell the models apart (misfit "
-                f"{fits[prior]:,.1f} against the best {fits[best]:,.1f}, Σ((attributed − "
-                f"incremental)/se)²): {why_prior}"
+            Msg(
+                "calibration.why.not_apart",
+                {"campaigns": n, "misfit": fits[prior], "best": fits[best], "prior": why_prior},
             ),
         )
     return (
         best,
         figures,
-        (
-            f"{best} agrees best with the lift measured on {n} campaign(s): its "
-            f"precision-weighted misfit Σ((attributed − incremental)/se)² is {fits[best]:,.1f}, "
-            f"the least of the models run, and smaller than the data's own choice {prior}'s by "
-            f"more than {CHI2_SWITCH}"
+        Msg(
+            "calibration.why.best_fit",
+            {
+                "model": best,
+                "campaigns": n,
+                "misfit": fits[best],
+                "prior": prior,
+                "switch": CHI2_SWITCH,
+            },
         ),
     )
 

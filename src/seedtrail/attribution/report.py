@@ -172,7 +172,8 @@ def _each_model(
         con.execute(f"DROP TABLE {done}; DROP TABLE {floored}; DROP TABLE {table}")
     return {
         "model": base,
-        "why": why,
+        "why": why.english,
+        "why_msg": why.as_dict(),
         "agreement": figures,
         "calibrated": {
             "base_model": base,
@@ -327,6 +328,7 @@ def build_from(source: Source, spec: ReportSpec, progress: Progress | None = Non
         "models": [*spec.models, calibration.MODEL],
         "primary_model": chosen["model"],
         "primary_model_why": chosen["why"],
+        "primary_model_why_msg": chosen["why_msg"],
         "agreement_with_lift": chosen["agreement"],
         "calibration": chosen["calibrated"],
         "touch_kinds": list(spec.touch_kinds) if spec.touch_kinds else None,

@@ -17,6 +17,7 @@ from seedtrail.attribution import metrics, runs
 
 if TYPE_CHECKING:
     from seedtrail.attribution.report import ReportSpec
+from seedtrail import messages
 from seedtrail.attribution.spec import MODELS, Windows, parse_duration
 from seedtrail.cli.context import cli_msg, console, lang, state
 from seedtrail.cli.progress import progress
@@ -164,7 +165,8 @@ def print_lift(lifts: list[dict[str, Any]], attributed: dict[str, float] | None 
 
 def print_calibration(chosen: dict[str, Any]) -> None:
     """The default model, why, and the calibration by lift per campaign."""
-    console.print(cli_msg("cli.report.default_model", model=chosen["model"], why=chosen["why"]))
+    why = messages.render(lang(), chosen.get("why_msg") or chosen["why"])
+    console.print(cli_msg("cli.report.default_model", model=chosen["model"], why=why))
     for model, f in sorted(chosen["agreement"].items()):
         floor = f.get("floor") or {}
         console.print(
@@ -245,6 +247,7 @@ def print_report(report: runs.StoredReport) -> None:
             {
                 "model": model,
                 "why": meta.get("primary_model_why", ""),
+                "why_msg": meta.get("primary_model_why_msg"),
                 "agreement": meta.get("agreement_with_lift", {}),
                 "calibrated": meta["calibration"],
             }

@@ -43,6 +43,8 @@ class DemoReport:
     world: WorldSummary | None = None
     lang: str = "en"  # the language the tour is printed in
     note_id: int | None = None  # the tour's note: its public page is where a person taps
+    #: where ``seedtrail serve`` on these settings answers (the demo serves there next)
+    dashboard: str = "http://127.0.0.1:8000"
 
     def t(self, key: str, /, **fields: object) -> str:
         return translate(self.lang, key, **fields)
@@ -139,7 +141,7 @@ def run(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store.from_settings(settings)
     migrate.upgrade(store.engine)
-    report = DemoReport(settings.data_dir, lang=lang)
+    report = DemoReport(settings.data_dir, lang=lang, dashboard=f"http://127.0.0.1:{settings.port}")
     title = report.t("demo.title")
     console.rule(f"[bold]{title}[/]")
     if world_scale:
@@ -314,8 +316,15 @@ def _print(console: Console, report: DemoReport) -> None:
         table.add_row(t(label), code, str(status), location or t("demo.neutral"))
     console.print(table)
     console.print(t("demo.clicks", logged=report.clicks_logged, counted=report.counted))
-    console.print(t("demo.next", path=str(report.data_dir.resolve()), dir=str(report.data_dir)))
-    console.print(t("demo.note_page", note=str(report.note_id)))
+    console.print(
+        t(
+            "demo.next",
+            path=str(report.data_dir.resolve()),
+            dir=str(report.data_dir),
+            base=report.dashboard,
+        )
+    )
+    console.print(t("demo.note_page", note=str(report.note_id), base=report.dashboard))
     keys = Table(t("demo.col.role"), t("demo.col.key"), title=t("demo.keys_title"))
     for role, key in report.keys.items():
         keys.add_row(render(report.lang, term("role", role)), key)

@@ -39,7 +39,6 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 __all__ = [
-    "FIXED_HEADERS",
     "HEADERS_READ",
     "PREFIX",
     "TEXT",
@@ -52,6 +51,7 @@ __all__ = [
     "Send",
     "Unresolved",
     "add_param",
+    "lead_headers",
     "templates",
 ]
 
@@ -73,12 +73,42 @@ _COMMON = (
 HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
 #: Header pairs that repeat unchanged across answers (a transport may keep them encoded).
-FIXED_HEADERS = (*_COMMON, ("content-type", HTML), ("content-type", TEXT), ("content-length", "0"))
 #: The request headers the redirect reads (lower case); every transport keeps only these
 #: (ASGI hands over all of them).
 HEADERS_READ = ("user-agent", "referer", "cookie", HEADER, "x-forwarded-for")
 _WANTED = frozenset(name.encode() for name in HEADERS_READ)
-Response = tuple[int, list[tuple[str, str]], bytes]
+
+
+class Response:
+    """One answer: its status, its own headers (``location``, ``set-cookie``, ``retry-after``,
+    ``allow``) and its body. Every answer also carries its content type and length and the
+    :data:`_COMMON` headers, in that order (:meth:`header_list`); a transport may keep that
+    leading block encoded: it is the same for every answer with the same status, content type
+    and length (every 302, say)."""
+
+    __slots__ = ("body", "content_type", "headers", "length", "status")
+
+    def __init__(
+        self,
+        status: int,
+        body: bytes,
+        headers: list[tuple[str, str]] | tuple[()] = (),
+        head: bool = False,
+        content_type: str = HTML,
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self.content_type = content_type
+        self.length = len(body)  # a HEAD answer says the length of the body it leaves out
+        self.body = b"" if head else body
+
+    def header_list(self) -> list[tuple[str, str]]:
+        return [*lead_headers(self.content_type, self.length), *self.headers]
+
+
+def lead_headers(content_type: str, length: int) -> list[tuple[str, str]]:
+    """The headers every answer starts with."""
+    return [("content-type", content_type), ("content-length", str(length)), *_COMMON]
 
 
 class Headers(Protocol):
@@ -163,15 +193,17 @@ class RedirectApp:
             headers,
             str(client[0]) if client else "-",
         )
-        status, hdrs, body = await self.respond(req)
+        resp = await self.respond(req)
         await send(
             {
                 "type": "http.response.start",
-                "status": status,
-                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in hdrs],
+                "status": resp.status,
+                "headers": [
+                    (k.encode("latin-1"), v.encode("latin-1")) for k, v in resp.header_list()
+                ],
             }
         )
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": resp.body})
 
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
         """RSGI entry point (granian): the same answer with no ASGI messages in between."""
@@ -183,11 +215,11 @@ class RedirectApp:
             scope.headers,
             client.rpartition(":")[0] if ":" in client else client,
         )
-        status, hdrs, body = await self.respond(req)
-        if body:
-            proto.response_bytes(status, hdrs, body)
+        resp = await self.respond(req)
+        if resp.body:
+            proto.response_bytes(resp.status, resp.header_list(), resp.body)
         else:
-            proto.response_empty(status, hdrs)
+            proto.response_empty(resp.status, resp.header_list())
 
     async def respond(self, req: Request) -> Response:
         """The answer to one request under ``/r/``, once its click (if any) is durable."""
@@ -209,7 +241,7 @@ class RedirectApp:
         (:class:`Unresolved`, then :meth:`finish`)."""
         method = req.method
         if method != "GET" and method != "HEAD":
-            return _response(
+            return Response(
                 405,
                 b"method not allowed",
                 [("allow", "GET, HEAD")],
@@ -220,7 +252,7 @@ class RedirectApp:
         wait = self.limiter.hit(self._client(req), now)
         if wait:
             page = self.env.get_template("rate_limited.html").render(retry_after=wait).encode()
-            return _response(429, page, [("retry-after", str(wait))], method == "HEAD")
+            return Response(429, page, [("retry-after", str(wait))], method == "HEAD")
         code, _, sub = req.path[len(PREFIX) :].partition("/")
         if not codes.CODE_RE.match(code):
             return self.not_found(method == "HEAD")
@@ -241,11 +273,11 @@ class RedirectApp:
         return self._click(req, link, now)
 
     def not_found(self, head: bool) -> Response:
-        return _response(404, self._pages["not_found"], [], head)
+        return Response(404, self._pages["not_found"], [], head)
 
     def log_failed(self, head: bool) -> Response:
         """503: the click could not be made durable, so no redirect."""
-        return _response(503, self._pages["unavailable_log"], [("retry-after", "1")], head)
+        return Response(503, self._pages["unavailable_log"], [("retry-after", "1")], head)
 
     def _client(self, req: Request) -> str:
         if self.trust_xff:
@@ -300,9 +332,9 @@ class RedirectApp:
                 )
             )
         if location is None:
-            return Pending(row, _response(410, self._pages["unavailable"], extra, head))
+            return Pending(row, Response(410, self._pages["unavailable"], extra, head))
         extra.append(("location", location))
-        return Pending(row, _response(302, b"", extra, head))
+        return Pending(row, Response(302, b"", extra, head))
 
     def _interstitial(self, req: Request, link: LiveLink, sub: str, head: bool) -> Response:
         target = link.target
@@ -312,7 +344,7 @@ class RedirectApp:
             if name == self.param and codes.CLICK_ID_RE.match(value):
                 click_id = value
         if target is None or not click_id:
-            return _response(410, self._pages["unavailable"], [], head)
+            return Response(410, self._pages["unavailable"], [], head)
         web = add_param(target.web_url, self.param, click_id) if target.web_url else None
         partner = self.partner_names(link.partner_id)
         if sub == "app" and target.kind == "app" and target.app_url:
@@ -333,8 +365,8 @@ class RedirectApp:
                 partner=partner, web_url=web, wechat_url=wechat, ad_label=link.ad_label
             )
         else:
-            return _response(404, self._pages["not_found"], [], head)
-        return _response(200, page.encode(), [], head)
+            return Response(404, self._pages["not_found"], [], head)
+        return Response(200, page.encode(), [], head)
 
 
 def _query_value(query: str, name: str) -> str | None:
@@ -346,22 +378,3 @@ def _query_value(query: str, name: str) -> str | None:
             if key == name:
                 found = value
     return found
-
-
-def _response(
-    status: int,
-    body: bytes,
-    headers: list[tuple[str, str]],
-    head: bool,
-    content_type: str = HTML,
-) -> Response:
-    return (
-        status,
-        [
-            ("content-type", content_type),
-            ("content-length", str(len(body))),
-            *_COMMON,
-            *headers,
-        ],
-        b"" if head else body,
-    )
