@@ -6,11 +6,13 @@ is still credited to the taps of the person who placed it, and the own shop's ma
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -24,6 +26,7 @@ from seedtrail.attribution.world import engine_inputs
 from seedtrail.core import principals
 from seedtrail.core.settings import Settings
 from seedtrail.intake.sealer import seal
+from seedtrail.intake.signature import HEADER, sign
 from seedtrail.lake.layout import Lake
 from seedtrail.store.schema import partners
 from seedtrail.store.store import Store
@@ -39,6 +42,7 @@ def world(store: Store, client: TestClient, settings: Settings) -> dict[str, Any
     assert client.post("/partners", json=shop, headers=auth(out["op"])).status_code == 201
     with store.transaction() as conn:
         ids = {s: i for s, i in conn.execute(select(partners.c.slug, partners.c.id)).all()}
+        out["ids"] = ids
         for slug in ("ownshop", "tmall"):
             _, out[slug] = principals.create(conn, name=slug, role="partner", partner_id=ids[slug])
     return out
@@ -66,8 +70,19 @@ def test_only_operators_and_the_own_shop_record_and_only_for_an_own_shop(
     assert zh.status_code == 422 and "不是 own_shop" in zh.json()["detail"]
     r = client.post("/partners/nope/orders", json=body, headers=auth(world["op"]))
     assert r.status_code == 404
-    # the own shop's orders are not signed postbacks: the postback still wants its signature
+    # the own shop's orders are not signed postbacks: the postback still wants its signature,
+    # and signed, it is refused (it would count the natively recorded orders twice)
     assert client.post("/partners/ownshop/events", json=body).status_code == 401
+    secret = client.post(
+        f"/partners/{world['ids']['ownshop']}/secrets", headers=auth(world["op"])
+    ).json()["secret"]
+    events = [{"event_id": "pb1", "ts": world["at"].isoformat(), "kind": "purchase",
+               "shop_user_key": "s1", "value": 10.0, "order_id": "o1"}]  # fmt: skip
+    raw = orjson.dumps({"events": events})
+    signed = {HEADER: sign(secret.encode(), raw, int(time.time()))}
+    r = client.post("/partners/ownshop/events", content=raw, headers=signed)
+    assert r.status_code == 422 and "/partners/ownshop/orders" in r.json()["detail"], r.text
+    assert r.json()["errors"][0]["loc"] == ["partner"]
 
 
 def test_bad_orders_are_named_and_the_good_ones_kept(

@@ -5,7 +5,6 @@ path, no framework in the way); everything else to the FastAPI app."""
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -35,6 +34,7 @@ from seedtrail.api.body_limit import BodyLimit
 from seedtrail.api.crud import crud_router
 from seedtrail.api.redirect_server import RedirectServer
 from seedtrail.attribution import runs
+from seedtrail.core import heap
 from seedtrail.core.catalog import CRUD
 from seedtrail.core.settings import Settings, load_settings
 from seedtrail.links import mounts
@@ -193,13 +193,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> SeedtrailAp
 
 def app_from_env() -> SeedtrailApp:
     """Factory for ASGI servers (granian, uvicorn ``--factory``): settings from the environment.
-
-    The server process then moves every object alive after start-up (modules, the app, its
-    templates and models: hundreds of thousands) out of the garbage collector's reach and makes
-    young collections rarer: a full collection otherwise walks them all, stalling every request
-    in flight for tens of milliseconds (bench/redirect.py's p99)."""
+    The server process then settles its heap (:func:`seedtrail.core.heap.settle`; a full
+    collection would otherwise show in bench/redirect.py's p99)."""
     app = create_app(load_settings())
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
+    heap.settle()
     return app

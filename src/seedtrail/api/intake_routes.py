@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from seedtrail.api.deps import Actor, Bodies, Body, Reader, Writer
 from seedtrail.core.errors import BadRequest, Forbidden, InvalidInput, PayloadTooLarge, Unauthorized
 from seedtrail.core.settings import Settings
-from seedtrail.intake import holds, signature
+from seedtrail.intake import holds, ownshop, signature
 from seedtrail.intake.directory import PartnerDirectory
 from seedtrail.intake.events import COMMUNITY, BackEvent, Checked, Stream, check
 from seedtrail.intake.health import assess, require_reader, window_end
@@ -143,6 +143,7 @@ async def partner_events(request: Request) -> Response:
     except Unauthorized:
         entry = st.directory.get(partner, fresh=True)  # a secret created since the cache filled
         delivery = signature.verify_request(headers, body, entry.secrets, now, tolerance)
+    ownshop.refuse_postback(entry)  # after the signature: the kind is no stranger's to learn
     events = parse_batch(body, st.settings.intake_max_events)
     return await _ingest(st, events, "back", entry.slug, entry.declared_sample_rate, delivery)
 

@@ -51,6 +51,16 @@ def require_own_shop(entry: PartnerEntry) -> None:
         )
 
 
+def refuse_postback(entry: PartnerEntry) -> None:
+    """The own shop's orders are recorded natively; a signed postback for it would count them
+    a second time (422)."""
+    if entry.kind == KIND:
+        raise InvalidInput(
+            Msg("problem.invalid-input.own_shop_postback", {"partner": entry.slug}),
+            errors=[{"loc": ["partner"], "msg": f"partner kind is {KIND}: no postbacks"}],
+        )
+
+
 def check_orders(
     records: Iterable[Any], slug: str, received_us: int, *, keep_received: bool = False
 ) -> Checked:

@@ -53,7 +53,6 @@ class ClickMover:
         self._offsets: dict[str, int] = {}
         dialect = engine.dialect.name
         self._pg = dialect == "postgresql"
-        self._sqlite = dialect == "sqlite"
         self._sql_one = _insert_sql(dialect, 1)
         self._sql_many = _insert_sql(dialect, ROWS_PER_STATEMENT)
 
@@ -126,18 +125,11 @@ class ClickMover:
             cur.executemany(self._sql_one, batch[full:])
         return []
 
-    def _params(self, rows: Sequence[Click]) -> list[Any]:
-        """One multi-row statement's parameters. For SQLite the flags become 0/1: Python's
-        sqlite3 binds a bool through its adapter lookup (a failed lookup builds and drops an
-        error: 1.2 us a click, an eighth of the insert) and an int directly."""
-        flat = list(chain.from_iterable(rows))
-        if self._sqlite:
-            for col in _FLAGS:
-                flat[col :: len(COLUMNS)] = map(int, flat[col :: len(COLUMNS)])
-        return flat
-
-
-_FLAGS = (COLUMNS.index("is_bot"), COLUMNS.index("is_duplicate"))
+    @staticmethod
+    def _params(rows: Sequence[Click]) -> list[Any]:
+        """One multi-row statement's parameters (on SQLite the flags and NULLs bind without an
+        adapter lookup: :func:`seedtrail.store.db.bind_directly`)."""
+        return list(chain.from_iterable(rows))
 
 
 def _insert_sql(dialect: str, rows: int) -> str:

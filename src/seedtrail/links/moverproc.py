@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from seedtrail.core import heap
 from seedtrail.links.mover import ClickMover
 from seedtrail.store.db import make_engine
 
@@ -115,6 +116,7 @@ def main(argv: list[str]) -> int:
 
     threading.Thread(target=until_closed, name="server pipe", daemon=True).start()
     engine = make_engine(os.environ.pop(URL_ENV))
+    heap.settle()
     try:
         return run(Path(argv[1]), float(argv[2]), engine, stop)
     finally:

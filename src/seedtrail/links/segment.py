@@ -74,7 +74,8 @@ def decode(payload: bytes) -> list[Click]:
     """The clicks of one record's payload."""
     values = orjson.loads(payload)
     if values and values[0] == VERSION:
-        return [_padded(fields) for fields in values[1:]]
+        n = len(FIELDS)
+        return [tuple(f) if len(f) == n else _padded(f) for f in values[1:]]
     if values and values[0] == ONE_CLICK:
         return [_padded(values[1:])]
     raise ValueError(f"unknown click record version {values[:1]}")

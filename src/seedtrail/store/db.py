@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event
@@ -16,6 +17,21 @@ from seedtrail.messages import Msg
 READ_ONLY = "seedtrail_read_only"
 
 
+def _none(_: None) -> None:
+    return None
+
+
+def bind_directly() -> None:
+    """Register ``sqlite3`` adapters for ``None`` and ``bool`` (NULL and 0/1, what it binds them
+    as anyway). Without one, Python's ``sqlite3`` looks each such parameter up in its adapter
+    registry, fails, then asks the parameter's protocol for ``__adapt__`` (an AttributeError
+    built and dropped): about 0.3 us a parameter, a fifth of the click mover's insert (a click
+    row holds four NULLs and two flags). Process-wide and idempotent; called for every SQLite
+    engine."""
+    sqlite3.register_adapter(type(None), _none)
+    sqlite3.register_adapter(bool, int)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine. SQLite gets WAL, synchronous=FULL (every commit is fsync'd), foreign keys
     on and a busy timeout; the data directory is created when missing."""
@@ -28,6 +44,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             from pathlib import Path
 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        bind_directly()
         engine = create_engine(parsed, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")
