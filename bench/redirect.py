@@ -43,6 +43,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from sqlalchemy import func, select
 
+sys.path.insert(0, str(Path(__file__).parent))
+import proc_cpu
 from seedtrail.community import accounts, notes
 from seedtrail.core import resources
 from seedtrail.core.principals import Principal
@@ -615,8 +617,14 @@ def main() -> int:
             settle_clicks(store, clicks_before)
             print(f"  warm-up (every link clicked once): {warm_s:.1f} s", file=sys.stderr)
             clicks_before = count_clicks(store)
+            assert server.proc is not None
+            cpu0, idle0 = proc_cpu.snapshot(server.proc.pid), proc_cpu.idle_ticks()
+            t0 = time.monotonic()
             st = run_wrk("seedtrail", f"{base}/", rotate, args)
             t_done = time.monotonic()
+            usage = proc_cpu.Usage.between(
+                cpu0, proc_cpu.snapshot(server.proc.pid), proc_cpu.idle_ticks() - idle0, t_done - t0
+            )
             logged = settle_clicks(store, clicks_before + st.ok) - clicks_before
             print(
                 f"  clicks in the store {time.monotonic() - t_done:.1f} s after wrk stopped "
@@ -635,7 +643,7 @@ def main() -> int:
         )
         crash = crash_check(store, server, link_codes, args)
         store.dispose()
-    return report(results, bare, st, logged, warm_s, crash, args)
+    return report(results, bare, st, logged, warm_s, crash, args, usage)
 
 
 def report(
@@ -646,6 +654,7 @@ def report(
     warm_s: float,
     crash: CrashResult,
     args: argparse.Namespace,
+    usage: proc_cpu.Usage,
 ) -> int:
     print(
         f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
@@ -683,6 +692,7 @@ def report(
     )
     verdict = "ok" if st.p99_ms < P99_TARGET_MS else "ABOVE TARGET"
     print(f"seedtrail p99: {st.p99_ms:.2f} ms (target < {P99_TARGET_MS:.0f} ms) {verdict}")
+    print(f"seedtrail {usage.line(st.requests)} (wrk and the kernel's share are the rest)")
 
     extra = logged - st.ok
     clicks_ok = 0 <= extra <= args.connections
