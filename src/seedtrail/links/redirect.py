@@ -72,7 +72,6 @@ _COMMON = (
 )
 HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
-#: Header pairs that repeat unchanged across answers (a transport may keep them encoded).
 #: The request headers the redirect reads (lower case); every transport keeps only these
 #: (ASGI hands over all of them).
 HEADERS_READ = ("user-agent", "referer", "cookie", HEADER, "x-forwarded-for")
