@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from factories import auth, build_world, make
 from seedtrail.community import campaigns
+from seedtrail.store.schema import accounts
 from seedtrail.store.store import Store
 
 
@@ -31,6 +33,22 @@ def test_session_cookie_never_holds_the_key_and_revocation_ends_it(
     client.delete(f"/keys/{me['id']}", headers=auth(w.keys["operator"]))
     r = client.get("/ui/creator", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/ui/signin?next=")
+
+
+def test_only_a_buyers_own_key_is_offered_the_commission_statement(
+    client: TestClient, store: Store
+) -> None:
+    w = build_world(store)
+    _sign_in(client, w.keys["creator"])
+    assert 'href="/ui/commission"' not in client.get("/ui/creator").text
+    page = client.get("/ui/commission")  # still answers, saying there is no statement
+    assert page.status_code == 200 and "不是买手" in page.text
+    with store.transaction() as conn:  # the same account, now a buyer
+        conn.execute(update(accounts).where(accounts.c.id == w.ids["creator"]).values(kind="buyer"))
+    assert 'href="/ui/commission"' in client.get("/ui/creator").text
+    client.cookies.clear()
+    _sign_in(client, w.keys["operator"])
+    assert 'href="/ui/commission"' in client.get("/ui/operator").text
 
 
 def test_unsigned_visitors_go_to_sign_in_and_come_back(client: TestClient, store: Store) -> None:

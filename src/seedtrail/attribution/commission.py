@@ -216,6 +216,14 @@ def buyers(conn: Connection) -> list[Row]:
     return [dict(r) for r in conn.execute(query.order_by(a.id)).mappings()]
 
 
+def is_buyer(conn: Connection, account_id: int | None) -> bool:
+    """Whether ``account_id`` is a buyer account (the only kind with a commission statement)."""
+    if account_id is None:
+        return False
+    kind = conn.execute(select(accounts.c.kind).where(accounts.c.id == account_id)).scalar()
+    return kind == "buyer"
+
+
 def require_reader(actor: Principal, buyer_id: int) -> None:
     """Operators read every statement; a buyer's own key (creator role) its own; others 403."""
     if actor.role == "operator" or (actor.role == "creator" and actor.account_id == buyer_id):

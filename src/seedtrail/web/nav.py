@@ -26,6 +26,10 @@ VIEWS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ),
 )
 
+#: views a creator is offered only when its account is a buyer (买手): the others have no
+#: commission statement (the page itself says so, for a creator that goes there anyway)
+BUYER_VIEWS = frozenset({"/ui/commission"})
+
 HOME = {
     "brand": "/ui/brand",
     "operator": "/ui/operator",
@@ -35,8 +39,13 @@ HOME = {
 }
 
 
-def items(actor: Principal) -> list[tuple[str, str]]:
-    return [(path, label) for path, label, roles in VIEWS if actor.role in roles]
+def items(actor: Principal, *, buyer: bool = False) -> list[tuple[str, str]]:
+    """The views offered to ``actor``; ``buyer``: a creator's account is a buyer."""
+    return [
+        (path, label)
+        for path, label, roles in VIEWS
+        if actor.role in roles and (buyer or actor.role != "creator" or path not in BUYER_VIEWS)
+    ]
 
 
 def current(entries: list[tuple[str, str]], path: str) -> str | None:

@@ -16,12 +16,13 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from seedtrail import __version__, messages
-from seedtrail.attribution import metrics
+from seedtrail.attribution import commission, metrics
 from seedtrail.core import principals
 from seedtrail.core.errors import BadRequest, Forbidden, SeedtrailError, Unauthorized
 from seedtrail.core.principals import Principal
@@ -143,10 +144,22 @@ class Ctx:
             raise Unauthorized(Msg("web.error.sign_in"))
         return self.actor
 
+    def _buyer(self) -> bool:
+        """Whether the signed-in principal is a buyer's own key (its navigation then offers the
+        commission statement)."""
+        actor = self.actor
+        if actor is None or actor.role != "creator":
+            return False
+        try:
+            with self.web.store.read() as conn:
+                return commission.is_buyer(conn, actor.account_id)
+        except SQLAlchemyError:  # an error page while the store is down: a menu without it
+            return False
+
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         from seedtrail.web import nav
 
-        entries = nav.items(self.actor) if self.actor else []
+        entries = nav.items(self.actor, buyer=self._buyer()) if self.actor else []
         html = self.web.env.get_template(template).render(
             t=self.t,
             m=self.m,
