@@ -8,8 +8,11 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from sqlalchemy import func, select
 
 from seedtrail.lake.layout import Lake
+from seedtrail.links import partners
+from seedtrail.store.schema import inbox
 
 World = Any  # the `world` fixture (tests/intake/conftest.py)
 
@@ -110,6 +113,25 @@ def test_import_back_needs_known_partner(
     assert code == 2 and "--partner" in err
     code, _, err = world.cli(capsys, "import", str(f), "--kind", "back", "--partner", "nope")
     assert code == 2 and "unknown partner" in err
+
+
+def test_the_own_shops_orders_are_not_imported_as_shop_events(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The platform's own shop records its orders natively; its events imported as a shop's
+    would count them twice: refused, and nothing stored."""
+    with world.store.transaction() as conn:
+        partners.RESOURCE.repo.insert(
+            conn, {"slug": "own", "name": "自营", "kind": "own_shop", "allowed_hosts": []}
+        )
+    f = tmp_path / "orders.jsonl"
+    order = {"event_id": "o1", "ts": "2026-11-01T10:00:00+00:00", "kind": "purchase",
+             "shop_user_key": "s1", "value": 10.0, "order_id": "o1"}  # fmt: skip
+    f.write_bytes(orjson.dumps(order) + b"\n")
+    code, _, err = world.cli(capsys, "import", str(f), "--kind", "back", "--partner", "own")
+    assert code == 2 and "own shop" in err and "/partners/own/orders" in err
+    with world.store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(inbox)).scalar() == 0
 
 
 def test_health_cli(world: World, capsys: pytest.CaptureFixture[str]) -> None:

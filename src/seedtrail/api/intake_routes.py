@@ -143,7 +143,7 @@ async def partner_events(request: Request) -> Response:
     except Unauthorized:
         entry = st.directory.get(partner, fresh=True)  # a secret created since the cache filled
         delivery = signature.verify_request(headers, body, entry.secrets, now, tolerance)
-    ownshop.refuse_postback(entry)  # after the signature: the kind is no stranger's to learn
+    ownshop.refuse_shop_events(entry)  # after the signature: the kind is no stranger's to learn
     events = parse_batch(body, st.settings.intake_max_events)
     return await _ingest(st, events, "back", entry.slug, entry.declared_sample_rate, delivery)
 

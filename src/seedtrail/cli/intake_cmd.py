@@ -17,7 +17,7 @@ from seedtrail.cli.context import lang as cli_lang
 from seedtrail.cli.progress import progress
 from seedtrail.cli.store_cmd import cli_actor
 from seedtrail.core.errors import InvalidInput
-from seedtrail.intake import alerts, files, flags, holds
+from seedtrail.intake import alerts, files, flags, holds, ownshop
 from seedtrail.intake.directory import PartnerDirectory
 from seedtrail.intake.events import COMMUNITY
 from seedtrail.intake.health import Health, window_end
@@ -68,6 +68,7 @@ def _import(store: Store, file: Path, kind: str, partner: str | None, errors: Pa
         if not partner:
             raise InvalidInput(Msg("problem.invalid-input.kind_back_partner"))
         entry = PartnerDirectory(store).get(partner)
+        ownshop.refuse_shop_events(entry)
         source, rate = entry.slug, entry.declared_sample_rate
     fmt = files.detect(file)
     out = errors.open("w", encoding="utf-8") if errors else None

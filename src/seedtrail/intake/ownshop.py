@@ -51,13 +51,13 @@ def require_own_shop(entry: PartnerEntry) -> None:
         )
 
 
-def refuse_postback(entry: PartnerEntry) -> None:
-    """The own shop's orders are recorded natively; a signed postback for it would count them
-    a second time (422)."""
+def refuse_shop_events(entry: PartnerEntry) -> None:
+    """The own shop's orders are recorded natively; shop events for it (a signed postback, or a
+    file imported as ``--kind back``) would count them a second time (422)."""
     if entry.kind == KIND:
         raise InvalidInput(
-            Msg("problem.invalid-input.own_shop_postback", {"partner": entry.slug}),
-            errors=[{"loc": ["partner"], "msg": f"partner kind is {KIND}: no postbacks"}],
+            Msg("problem.invalid-input.own_shop_events", {"partner": entry.slug}),
+            errors=[{"loc": ["partner"], "msg": f"partner kind is {KIND}: no shop events"}],
         )
 
 
