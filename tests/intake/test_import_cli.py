@@ -8,7 +8,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from seedtrail.lake.layout import Lake
 from seedtrail.links import partners
@@ -115,23 +115,42 @@ def test_import_back_needs_known_partner(
     assert code == 2 and "unknown partner" in err
 
 
-def test_the_own_shops_orders_are_not_imported_as_shop_events(
+def test_the_own_shops_orders_are_imported_as_orders_and_never_as_shop_events(
     world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The platform's own shop records its orders natively; its events imported as a shop's
-    would count them twice: refused, and nothing stored."""
+    """The platform's own shop records its orders natively: ``--kind orders`` takes them with
+    the same checks as ``POST /partners/{partner}/orders`` (the buyer's community user key
+    required); imported as a shop's events they would count twice: refused, nothing stored."""
     with world.store.transaction() as conn:
         partners.RESOURCE.repo.insert(
             conn, {"slug": "own", "name": "自营", "kind": "own_shop", "allowed_hosts": []}
         )
+    ts = "2026-11-01T10:00:00+00:00"
+    good = [
+        {"event_id": "o1", "ts": ts, "kind": "purchase", "user_key": "u1", "value": 10.0,
+         "order_id": "o1"},
+        {"conversion_id": "o2", "ts": ts, "kind": "refund", "user_key": "u1", "value": -10.0,
+         "order_id": "o1"},
+    ]  # fmt: skip
+    no_buyer = {"event_id": "o3", "ts": ts, "kind": "purchase", "value": 5.0, "order_id": "o3"}
     f = tmp_path / "orders.jsonl"
-    order = {"event_id": "o1", "ts": "2026-11-01T10:00:00+00:00", "kind": "purchase",
-             "shop_user_key": "s1", "value": 10.0, "order_id": "o1"}  # fmt: skip
-    f.write_bytes(orjson.dumps(order) + b"\n")
+    f.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in [*good, no_buyer]))
+
+    def stored() -> list[tuple[str, str | None]]:
+        with world.store.read() as conn:
+            return sorted(conn.execute(select(inbox.c.event_id, inbox.c.source)).all())
+
     code, _, err = world.cli(capsys, "import", str(f), "--kind", "back", "--partner", "own")
     assert code == 2 and "own shop" in err and "/partners/own/orders" in err
-    with world.store.read() as conn:
-        assert conn.execute(select(func.count()).select_from(inbox)).scalar() == 0
+    assert stored() == []
+    code, _, err = world.cli(capsys, "import", str(f), "--kind", "orders", "--partner", world.slug)
+    assert code == 2 and "not own_shop" in err  # another shop's events are not orders
+    code, out, err = world.cli(capsys, "import", str(f), "--kind", "orders", "--partner", "own")
+    assert code == 2 and "line 3" in err and "user_key" in err  # the one without a buyer
+    assert "read 3" in out and "stored 2" in out
+    assert stored() == [("o1", "own"), ("o2", "own")]
+    code, out, _ = world.cli(capsys, "import", str(f), "--kind", "orders", "--partner", "own")
+    assert "stored 0, already stored 2" in out and stored() == [("o1", "own"), ("o2", "own")]
 
 
 def test_health_cli(world: World, capsys: pytest.CaptureFixture[str]) -> None:

@@ -44,18 +44,25 @@ HOUR_COLUMNS = (
 def import_cmd(
     ctx: typer.Context,
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL, CSV or Parquet."),
-    kind: str = typer.Option(..., "--kind", help="front (community events) or back (shop)."),
-    partner: str | None = typer.Option(None, "--partner", help="Partner slug (for --kind back)."),
+    kind: str = typer.Option(
+        ...,
+        "--kind",
+        help="front (community events), back (a shop's events) or orders (the platform's own "
+        "shop's orders, each with the buyer's community user_key).",
+    ),
+    partner: str | None = typer.Option(
+        None, "--partner", help="Partner slug (for --kind back and orders)."
+    ),
     errors: Path | None = typer.Option(
         None, "--errors", help="Write every rejected line here as JSONL."
     ),
 ) -> None:
     """Import (or replay) an event file; repeats of stored events are skipped."""
-    if kind not in ("front", "back"):
+    if kind not in ("front", "back", "orders"):
         raise InvalidInput(
             Msg(
                 "problem.invalid-input.option_choice",
-                {"option": "--kind", "value": repr(kind), "allowed": "front, back"},
+                {"option": "--kind", "value": repr(kind), "allowed": "front, back, orders"},
             )
         )
     with open_store(ctx) as store:
@@ -64,11 +71,14 @@ def import_cmd(
 
 def _import(store: Store, file: Path, kind: str, partner: str | None, errors: Path | None) -> None:
     source, rate = COMMUNITY, None
-    if kind == "back":
+    if kind in ("back", "orders"):
         if not partner:
             raise InvalidInput(Msg("problem.invalid-input.kind_back_partner"))
         entry = PartnerDirectory(store).get(partner)
-        ownshop.refuse_shop_events(entry)
+        if kind == "orders":
+            ownshop.require_own_shop(entry)
+        else:
+            ownshop.refuse_shop_events(entry)
         source, rate = entry.slug, entry.declared_sample_rate
     fmt = files.detect(file)
     out = errors.open("w", encoding="utf-8") if errors else None
@@ -78,12 +88,13 @@ def _import(store: Store, file: Path, kind: str, partner: str | None, errors: Pa
             report = import_file(
                 Inbox(store.engine),
                 file,
-                "back" if kind == "back" else "front",
+                "front" if kind == "front" else "back",
                 source,
                 fmt=fmt,
                 error_out=out,
                 declared_rate=rate,
                 progress=bar.advance,
+                orders=kind == "orders",
             )
     finally:
         if out:

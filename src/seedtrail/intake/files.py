@@ -22,6 +22,8 @@ FORMATS = ("jsonl", "csv", "parquet")
 ALIASES = {
     "front": {"touch_id": "event_id"},
     "back": {"conversion_id": "event_id", "user_key": "shop_user_key"},
+    # the own shop's orders (seedtrail.intake.ownshop) keep user_key: the community's user id
+    "orders": {"conversion_id": "event_id"},
 }
 Record = tuple[int, Any]
 

@@ -13,8 +13,9 @@ from typing import Any, TextIO
 import pyarrow as pa
 
 from seedtrail.intake import fastpath, files
-from seedtrail.intake.events import InboxRow, Stream, check
+from seedtrail.intake.events import Checked, InboxRow, Stream, check
 from seedtrail.intake.inbox import Inbox
+from seedtrail.intake.ownshop import check_orders
 
 
 @dataclass
@@ -39,13 +40,15 @@ def import_file(
     declared_rate: float | None = None,
     progress: Callable[[int], None] | None = None,
     batchwise: bool = True,
+    orders: bool = False,
 ) -> ImportReport:
     """Validate and store the events of a file. Community events in Parquet are decided a batch
     at a time (:mod:`seedtrail.intake.fastpath`); whatever that cannot vouch for, and every other
     file, is checked record by record with the same messages (``batchwise=False``: everything,
-    the benchmark's baseline)."""
+    the benchmark's baseline). ``orders``: the records are the own shop's orders (``source``'s),
+    checked as ``POST /partners/{partner}/orders`` checks them."""
     fmt = fmt or files.detect(path)
-    job = _Job(inbox, stream, source, error_out, keep_errors, declared_rate, progress)
+    job = _Job(inbox, stream, source, error_out, keep_errors, declared_rate, progress, orders)
     if batchwise and fmt == "parquet" and stream == "front":
         for first, batch in files.parquet_batches(path, stream, chunk):
             split = fastpath.front_batch(batch, source, time.time_ns() // 1000)
@@ -54,7 +57,7 @@ def import_file(
             fast = list(zip((int(i) for i in split.index), split.rows, strict=True))
             job.take([first + i for i in rest], recs, batch.num_rows, fast, rest)
         return job.report
-    it: Iterator[files.Record] = files.records(path, fmt, stream)
+    it: Iterator[files.Record] = files.records(path, fmt, "orders" if orders else stream)
     while batch_ := list(islice(it, chunk)):
         recs = [{"__bad__": msg} if (msg := files.bad_line_message(r)) else r for _, r in batch_]
         job.take([line for line, _ in batch_], recs, len(batch_))
@@ -70,7 +73,20 @@ class _Job:
     keep_errors: int
     declared_rate: float | None
     progress: Callable[[int], None] | None
+    orders: bool = False
     report: ImportReport = field(default_factory=ImportReport)
+
+    def _check(self, recs: list[Any], received_us: int) -> Checked:
+        if self.orders:
+            return check_orders(recs, self.source, received_us, keep_received=True)
+        return check(
+            recs,
+            self.stream,
+            self.source,
+            received_us,
+            keep_received=True,
+            declared_rate=self.declared_rate,
+        )
 
     def take(
         self,
@@ -83,14 +99,7 @@ class _Job:
         """Check ``recs`` (from ``lines``) one by one, then store what passed together with the
         ``fast`` rows already decided, in the file's order (``where``: the records' positions
         among the ``n`` of this batch, when some were decided fast)."""
-        got = check(
-            recs,
-            self.stream,
-            self.source,
-            time.time_ns() // 1000,
-            keep_received=True,
-            declared_rate=self.declared_rate,
-        )
+        got = self._check(recs, time.time_ns() // 1000)
         report = self.report
         for rej in got.rejected:
             bad = recs[rej["index"]]
