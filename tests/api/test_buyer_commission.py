@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 import buyerworld
 from buyerworld import auth as _auth
+from seedtrail.cli import context
 from seedtrail.core.settings import Settings
 from seedtrail.store.store import Store
 
@@ -91,7 +92,9 @@ def test_the_cli_prints_the_same_statement_in_both_languages(
     data = settings.data_dir
     code, out, _ = _cli(capsys, data, "buyers", "statement", str(world["buyer"]), *period, "--json")
     assert code == 0 and json.loads(out) == api
-    monkeypatch.setenv("COLUMNS", "200")  # one line per row: no wrapped headings
+    # one line per row, no wrapped headings: the width set on the console itself (COLUMNS only
+    # counts if it was set when the CLI was first imported in this process)
+    monkeypatch.setattr(context.console, "_width", 200)  # (the property setter has no undo)
     monkeypatch.setenv("SEEDTRAIL_LANG", "zh-CN")
     code, out, _ = _cli(capsys, data, "buyers", "statement", str(world["buyer"]), *period)
     assert code == 0 and "应付佣金" in out and "合计" in out and "20.00" in out

@@ -39,13 +39,15 @@ from seedtrail.store.schema import accounts, clicks, link_mounts, notes, partner
 #: How long after a tap an order still counts as the buyer's (the attribution spec's click window).
 WINDOW = timedelta(days=15)
 FIGURES = ("orders", "gmv", "refunds", "refunded", "net_gmv", "commission_due")
+#: the account kind that has a commission statement
+BUYER = "buyer"
 
 
 def _buyer(conn: Connection, buyer_id: int) -> Row:
     row = conn.execute(select(accounts).where(accounts.c.id == buyer_id)).mappings().first()
     if row is None:
         raise NotFound(not_found("account", buyer_id))
-    if row["kind"] != "buyer":
+    if row["kind"] != BUYER:
         raise InvalidInput(Msg("problem.invalid-input.not_buyer", {"id": buyer_id}))
     return dict(row)
 
@@ -212,7 +214,7 @@ def default_period(conn: Connection, buyer_id: int) -> tuple[date, date]:
 def buyers(conn: Connection) -> list[Row]:
     """Every buyer account: id, handle, name and commission rate."""
     a = accounts.c
-    query = select(a.id, a.handle, a.display_name, a.commission_rate).where(a.kind == "buyer")
+    query = select(a.id, a.handle, a.display_name, a.commission_rate).where(a.kind == BUYER)
     return [dict(r) for r in conn.execute(query.order_by(a.id)).mappings()]
 
 
@@ -221,7 +223,7 @@ def is_buyer(conn: Connection, account_id: int | None) -> bool:
     if account_id is None:
         return False
     kind = conn.execute(select(accounts.c.kind).where(accounts.c.id == account_id)).scalar()
-    return kind == "buyer"
+    return kind == BUYER
 
 
 def require_reader(actor: Principal, buyer_id: int) -> None:

@@ -21,7 +21,7 @@ from seedtrail.intake import alerts, files, flags, holds, ownshop
 from seedtrail.intake.directory import PartnerDirectory
 from seedtrail.intake.events import COMMUNITY
 from seedtrail.intake.health import Health, window_end
-from seedtrail.intake.importer import import_file
+from seedtrail.intake.importer import Kind, import_file
 from seedtrail.intake.inbox import Inbox
 from seedtrail.lake.layout import Lake
 from seedtrail.messages import N_, Msg
@@ -31,6 +31,8 @@ from seedtrail.store.store import Store
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
 
+#: ``import --kind`` values
+KINDS: dict[str, Kind] = {"front": "front", "back": "back", "orders": "orders"}
 STATUS_STYLE = {"ok": "green", "degraded": "yellow", "broken": "bold red"}
 #: The columns of ``health --hours-table``.
 HOUR_COLUMNS = (
@@ -58,18 +60,18 @@ def import_cmd(
     ),
 ) -> None:
     """Import (or replay) an event file; repeats of stored events are skipped."""
-    if kind not in ("front", "back", "orders"):
+    if kind not in KINDS:
         raise InvalidInput(
             Msg(
                 "problem.invalid-input.option_choice",
-                {"option": "--kind", "value": repr(kind), "allowed": "front, back, orders"},
+                {"option": "--kind", "value": repr(kind), "allowed": ", ".join(KINDS)},
             )
         )
     with open_store(ctx) as store:
-        _import(store, file, kind, partner, errors)
+        _import(store, file, KINDS[kind], partner, errors)
 
 
-def _import(store: Store, file: Path, kind: str, partner: str | None, errors: Path | None) -> None:
+def _import(store: Store, file: Path, kind: Kind, partner: str | None, errors: Path | None) -> None:
     source, rate = COMMUNITY, None
     if kind in ("back", "orders"):
         if not partner:
@@ -88,13 +90,12 @@ def _import(store: Store, file: Path, kind: str, partner: str | None, errors: Pa
             report = import_file(
                 Inbox(store.engine),
                 file,
-                "front" if kind == "front" else "back",
+                kind,
                 source,
                 fmt=fmt,
                 error_out=out,
                 declared_rate=rate,
                 progress=bar.advance,
-                orders=kind == "orders",
             )
     finally:
         if out:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 import pyarrow as pa
 
@@ -16,6 +16,10 @@ from seedtrail.intake import fastpath, files
 from seedtrail.intake.events import Checked, InboxRow, Stream, check
 from seedtrail.intake.inbox import Inbox
 from seedtrail.intake.ownshop import check_orders
+
+#: what a file holds: a stream of events, or the own shop's orders
+#: (:mod:`seedtrail.intake.ownshop`, checked as ``POST /partners/{partner}/orders`` checks them)
+Kind = Stream | Literal["orders"]
 
 
 @dataclass
@@ -30,7 +34,7 @@ class ImportReport:
 def import_file(
     inbox: Inbox,
     path: Path,
-    stream: Stream,
+    kind: Kind,
     source: str,
     *,
     fmt: str | None = None,
@@ -40,24 +44,22 @@ def import_file(
     declared_rate: float | None = None,
     progress: Callable[[int], None] | None = None,
     batchwise: bool = True,
-    orders: bool = False,
 ) -> ImportReport:
     """Validate and store the events of a file. Community events in Parquet are decided a batch
     at a time (:mod:`seedtrail.intake.fastpath`); whatever that cannot vouch for, and every other
     file, is checked record by record with the same messages (``batchwise=False``: everything,
-    the benchmark's baseline). ``orders``: the records are the own shop's orders (``source``'s),
-    checked as ``POST /partners/{partner}/orders`` checks them."""
+    the benchmark's baseline). ``kind`` "orders": the own shop's (``source``'s) orders."""
     fmt = fmt or files.detect(path)
-    job = _Job(inbox, stream, source, error_out, keep_errors, declared_rate, progress, orders)
-    if batchwise and fmt == "parquet" and stream == "front":
-        for first, batch in files.parquet_batches(path, stream, chunk):
+    job = _Job(inbox, kind, source, error_out, keep_errors, declared_rate, progress)
+    if batchwise and fmt == "parquet" and kind == "front":
+        for first, batch in files.parquet_batches(path, kind, chunk):
             split = fastpath.front_batch(batch, source, time.time_ns() // 1000)
             rest = [int(i) for i in split.rest]
             recs = batch.take(pa.array(rest, pa.int64())).to_pylist() if rest else []
             fast = list(zip((int(i) for i in split.index), split.rows, strict=True))
             job.take([first + i for i in rest], recs, batch.num_rows, fast, rest)
         return job.report
-    it: Iterator[files.Record] = files.records(path, fmt, "orders" if orders else stream)
+    it: Iterator[files.Record] = files.records(path, fmt, kind)
     while batch_ := list(islice(it, chunk)):
         recs = [{"__bad__": msg} if (msg := files.bad_line_message(r)) else r for _, r in batch_]
         job.take([line for line, _ in batch_], recs, len(batch_))
@@ -67,21 +69,20 @@ def import_file(
 @dataclass
 class _Job:
     inbox: Inbox
-    stream: Stream
+    kind: Kind
     source: str
     error_out: TextIO | None
     keep_errors: int
     declared_rate: float | None
     progress: Callable[[int], None] | None
-    orders: bool = False
     report: ImportReport = field(default_factory=ImportReport)
 
     def _check(self, recs: list[Any], received_us: int) -> Checked:
-        if self.orders:
+        if self.kind == "orders":
             return check_orders(recs, self.source, received_us, keep_received=True)
         return check(
             recs,
-            self.stream,
+            self.kind,
             self.source,
             received_us,
             keep_received=True,
