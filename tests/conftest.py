@@ -59,11 +59,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Group tests for pytest-xdist's ``loadgroup``: by the costly session fixture they use, else
     by file (module fixtures are then built once, as without xdist). First: xdist's worker reads
     the groups in its own hook of the same name, registered after this file (so called before it
-    unless this one goes first)."""
+    unless this one goes first). Without xdist (``-p no:xdist``) there is nothing to group, and
+    its marker is not registered."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
     for item in items:
         path = item.nodeid.split("::")[0]
         names = getattr(item, "fixturenames", ())
