@@ -44,6 +44,7 @@ import httpx
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).parent))
+import disk_sync
 import proc_cpu
 from seedtrail.community import accounts, notes
 from seedtrail.core import resources
@@ -595,6 +596,7 @@ def main() -> int:
         link_codes = make_links(store, args.links)
         print(f"  done in {time.monotonic() - t0:.1f} s", file=sys.stderr, flush=True)
         rotate, static = write_scripts(tmp, link_codes)
+        sync_cost = disk_sync.append_sync(data)
 
         results: list[WrkResult] = []
         if not args.skip_nginx:
@@ -643,7 +645,7 @@ def main() -> int:
         )
         crash = crash_check(store, server, link_codes, args)
         store.dispose()
-    return report(results, bare, st, logged, warm_s, crash, args, usage)
+    return report(results, bare, st, logged, warm_s, crash, args, usage, sync_cost)
 
 
 def report(
@@ -655,6 +657,7 @@ def report(
     crash: CrashResult,
     args: argparse.Namespace,
     usage: proc_cpu.Usage,
+    sync_cost: disk_sync.SyncCost,
 ) -> int:
     print(
         f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
@@ -664,6 +667,8 @@ def report(
         f"x{args.workers} worker(s), click log {args.click_log}, "
         f"nginx x{args.nginx_workers}, "
         f"load average {os.getloadavg()[0]:.1f}\n"
+        f"this disk: fdatasync after a 3 kB append {sync_cost.line()} (the click segment's sync; "
+        "bench/disk_sync.py)\n"
         f"seedtrail measured after a warm-up that clicked every link once "
         f"({warm_s:.1f} s with a cold link cache)"
     )
