@@ -41,7 +41,7 @@ from sqlalchemy import Connection, insert, select, text, update
 sys.path.insert(0, str(Path(__file__).parent))
 from integrity import build
 from seedtrail.core.principals import Principal
-from seedtrail.enforcement import cases, groups, intake, queue
+from seedtrail.enforcement import campaign_intake, cases, groups, queue
 from seedtrail.integrity.campaigns import find_campaigns
 from seedtrail.integrity.normalize import Normalizer
 from seedtrail.integrity.scan import Scanner
@@ -234,7 +234,7 @@ def _store_stages(args: argparse.Namespace, store: Store, tmp: Path) -> None:
     base_open = time.perf_counter() - t
     _line("baseline: plain insert of the case rows", base_open, size + 1, "cases", None)
     t = time.perf_counter()
-    report = intake.import_campaigns(store, ACTOR, camp)
+    report = campaign_intake.import_campaigns(store, ACTOR, camp)
     _line(f"open cases: 1 campaign case + {report.members:,} members",
           time.perf_counter() - t, report.members + 1, "cases", base_open)  # fmt: skip
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -256,3 +258,9 @@ def write_all(log: ClickLog | ClickSegment, items: list[tuple[object, ...]]) -> 
             log.stop()
 
     asyncio.run(run())
+
+
+def write_jsonl(path: Path, rows: list[Any]) -> Path:
+    """``rows`` as a JSON-lines file (UTF-8, one object a line)."""
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return path

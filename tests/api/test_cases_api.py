@@ -4,15 +4,14 @@ and is overturned (links reopen), the other is upheld (links stay closed)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from factories import OPERATOR, World, auth, build_world
+from factories import OPERATOR, World, auth, build_world, write_jsonl
 from seedtrail.core import principals
-from seedtrail.enforcement import intake
+from seedtrail.enforcement import campaign_intake
 from seedtrail.links import mounts
 from seedtrail.links.policy import decide
 from seedtrail.links.rules import load_rules
@@ -21,11 +20,6 @@ from seedtrail.store.store import Store
 from seedtrail.store.types import utcnow
 
 PHONE = {"user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) Mobile/15E148"}
-
-
-def write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
-    return path
 
 
 def campaign_files(tmp_path: Path, w: World) -> tuple[Path, Path]:
@@ -77,9 +71,9 @@ def test_campaign_revoke_appeal_overturn_and_uphold(
     assert client.get(f"/r/{code}", headers=PHONE, follow_redirects=False).status_code == 302
 
     campaigns, texts = campaign_files(tmp_path, w)
-    report = intake.import_campaigns(store, OPERATOR, campaigns, texts=texts)
+    report = campaign_intake.import_campaigns(store, OPERATOR, campaigns, texts=texts)
     assert (report.opened, report.existing, report.members) == (1, 0, 2)
-    again = intake.import_campaigns(store, OPERATOR, campaigns, texts=texts)
+    again = campaign_intake.import_campaigns(store, OPERATOR, campaigns, texts=texts)
     assert (again.opened, again.existing) == (0, 1) and again.case_ids == report.case_ids
 
     (lead,) = client.get("/cases", params={"detector": "water_army"}, headers=mod).json()

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import or_, select
 
 from factories import OPERATOR, make
-from seedtrail.enforcement import actions, appeals, cases, intake, queue
+from seedtrail.enforcement import actions, appeals, campaign_intake, cases, intake, queue
 from seedtrail.links import rules
 from seedtrail.links.resolver import Resolver
 from seedtrail.sim.load import load_world
@@ -107,7 +107,7 @@ def test_demo_world_cases_close_and_reopen_links(
     campaigns, texts, findings = detector_files(world, tmp_path)
     before = live(store)
 
-    camp = intake.import_campaigns(store, OPERATOR, campaigns, texts=texts)
+    camp = campaign_intake.import_campaigns(store, OPERATOR, campaigns, texts=texts)
     assert camp.opened == camp.lines > 0 and camp.members > camp.opened
     with store.read() as conn:
         queued = queue.rows(conn, OPERATOR, {"detector": "water_army"}, limit=1000)

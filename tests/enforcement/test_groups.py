@@ -14,7 +14,7 @@ from factories import World, build_world, campaign_cases
 from seedtrail import messages
 from seedtrail.core.errors import Forbidden, InvalidInput, NotFound
 from seedtrail.core.principals import Principal
-from seedtrail.enforcement import actions, appeals, cases, groups, intake, queue
+from seedtrail.enforcement import actions, appeals, campaign_intake, cases, groups, queue
 from seedtrail.store import audit
 from seedtrail.store.schema import accounts
 from seedtrail.store.store import Store
@@ -91,8 +91,8 @@ def test_a_campaign_is_one_case_acted_on_as_a_group_and_appealed_per_member(
     line = {"campaign": 7, "accounts": members, "comments": [], "notes": [world.ids["note"]]}
     path = tmp_path / "campaigns.jsonl"
     path.write_text(json.dumps(line) + "\n", "utf-8")
-    report = intake.import_campaigns(store, MOD, path)
-    again = intake.import_campaigns(store, MOD, path)
+    report = campaign_intake.import_campaigns(store, MOD, path)
+    again = campaign_intake.import_campaigns(store, MOD, path)
     assert (report.opened, report.members, again.opened, again.members) == (1, 2, 0, 0)
     with store.read() as conn:
         (lead,) = queue.rows(conn, MOD, {})  # members are not listed one by one

@@ -5,28 +5,22 @@ themselves, and bad files refused whole."""
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from factories import OPERATOR, build_world
+from factories import OPERATOR, build_world, write_jsonl
 from seedtrail import messages
 from seedtrail.community import notes
 from seedtrail.core import resources
 from seedtrail.core.errors import ConfigError, InvalidInput
-from seedtrail.enforcement import autopolicy, cases, intake, queue
+from seedtrail.enforcement import autopolicy, campaign_intake, cases, intake, queue
 from seedtrail.store import audit
 from seedtrail.store.schema import cases as cases_table
 from seedtrail.store.schema import comments
 from seedtrail.store.store import Store
 from seedtrail.web.views import case_text
-
-
-def write_jsonl(path: Path, rows: list[object]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
-    return path
 
 
 def test_findings_open_cases_idempotently_with_auto_actions(store: Store, tmp_path: Path) -> None:
@@ -141,22 +135,7 @@ def test_bad_files_are_refused_whole_with_line_numbers(store: Store, tmp_path: P
         assert conn.execute(select(func.count()).select_from(cases_table)).scalar() == 0
     camp = write_jsonl(tmp_path / "c.jsonl", [{"accounts": [], "comments": [1]}])
     with pytest.raises(InvalidInput, match=r"c\.jsonl:1: 'accounts' must list at least one"):
-        intake.import_campaigns(store, OPERATOR, camp)
-
-
-def test_campaign_severity_grows_with_size(store: Store, tmp_path: Path) -> None:
-    w = build_world(store)
-    small = {"accounts": [w.ids["creator"]], "comments": [1, 2], "notes": [w.ids["note"]]}
-    large = {"accounts": list(range(10_000, 10_060)), "comments": [3], "notes": [w.ids["note"]]}
-    path = write_jsonl(tmp_path / "campaigns.jsonl", [small, large])
-    rules = autopolicy.load()
-    report = intake.import_campaigns(store, OPERATOR, path, auto=rules)
-    assert (report.opened, report.members) == (2, 61)
-    assert report.auto_actions == 60  # labels on the critical one's members only
-    with store.read() as conn:
-        listed = queue.rows(conn, OPERATOR, {"detector": "water_army"}, limit=1000)
-    assert listed[0]["severity_name"] == "critical" and listed[-1]["severity_name"] == "medium"
-    assert len(listed) == 2 and len({c["group_key"] for c in listed}) == 2
+        campaign_intake.import_campaigns(store, OPERATOR, camp)
 
 
 def test_auto_policy_files_are_checked(tmp_path: Path) -> None:
@@ -222,7 +201,7 @@ def test_the_integrity_clis_exact_shapes(store: Store, tmp_path: Path) -> None:
             }
         ],
     )
-    intake.import_campaigns(store, OPERATOR, camp)
+    campaign_intake.import_campaigns(store, OPERATOR, camp)
     with store.read() as conn:
         (case,) = queue.rows(conn, OPERATOR, {"detector": "water_army"})
         ev = cases.detail(conn, OPERATOR, case["id"])["evidence"]

@@ -27,7 +27,7 @@ from factories import OPERATOR, World, build_world, make
 from seedtrail.community import accounts, campaigns, collabs, notes
 from seedtrail.core import principals
 from seedtrail.core.principals import Principal
-from seedtrail.enforcement import intake
+from seedtrail.enforcement import campaign_intake, intake
 from seedtrail.intake import health
 from seedtrail.intake.importer import import_file
 from seedtrail.intake.inbox import Inbox
@@ -236,7 +236,7 @@ def _seed_cases(store: Store, w: World) -> None:
             files[name].write_text("".join(json.dumps(x) + "\n" for x in lines), "utf-8")
         found = intake.import_findings(store, OPERATOR, files["f"])
         w.ids["diversion_case"] = found.case_ids[0]
-        camp = intake.import_campaigns(store, OPERATOR, files["c"], texts=files["t"])
+        camp = campaign_intake.import_campaigns(store, OPERATOR, files["c"], texts=files["t"])
         w.ids["campaign_case"] = camp.case_ids[0]
 
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from factories import OPERATOR, build_world, make
 from seedtrail.community import accounts
-from seedtrail.enforcement import intake
+from seedtrail.enforcement import campaign_intake, intake
 from seedtrail.store.store import Store
 
 
@@ -55,7 +55,7 @@ def _seed(store: Store, tmp_path: Path) -> tuple[dict[str, int], str]:
         [{"accounts": members, "notes": [w.ids["note"]], "comments": [500, 501, 502]}],
     )
     note_case = intake.import_findings(store, OPERATOR, found).case_ids[0]
-    camp_case = intake.import_campaigns(
+    camp_case = campaign_intake.import_campaigns(
         store, OPERATOR, camp, texts=_write(tmp_path / "t.jsonl", texts)
     ).case_ids[0]
     return {"note_case": note_case, "campaign_case": camp_case}, w.keys["moderator"]

@@ -19,7 +19,16 @@ from seedtrail.cli.context import cli_msg, console, err_console, lang, open_stor
 from seedtrail.cli.progress import progress
 from seedtrail.cli.store_cmd import cli_actor, show_rows
 from seedtrail.core.errors import InvalidInput, validated
-from seedtrail.enforcement import actions, appeals, autopolicy, cases, groups, intake, queue
+from seedtrail.enforcement import (
+    actions,
+    appeals,
+    autopolicy,
+    campaign_intake,
+    cases,
+    groups,
+    intake,
+    queue,
+)
 from seedtrail.messages import N_, Msg, term
 from seedtrail.web.views import case_text
 
@@ -62,7 +71,7 @@ def import_cmd(
             )
         else:
             assert campaigns is not None
-            report = intake.import_campaigns(
+            report = campaign_intake.import_campaigns(
                 store, cli_actor(), campaigns, texts=texts, auto=rules, progress=bar.advance
             )
     skipped = cli_msg("cli.cases.auto_skipped")

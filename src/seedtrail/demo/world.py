@@ -299,7 +299,7 @@ def _cleanroom(settings: Settings, store: Store, out: WorldSummary) -> None:
 def _integrity(settings: Settings, store: Store, out: WorldSummary) -> None:
     """`integrity scan` and `integrity campaigns` over the world, then `cases import`."""
     from seedtrail.core.principals import Principal
-    from seedtrail.enforcement import intake
+    from seedtrail.enforcement import campaign_intake, intake
     from seedtrail.integrity.campaigns import CampaignParams, find_campaigns
     from seedtrail.integrity.scan import Scanner
     from seedtrail.integrity.sources import read_world, world_brands
@@ -329,7 +329,7 @@ def _integrity(settings: Settings, store: Store, out: WorldSummary) -> None:
             fh.write(json.dumps(line, ensure_ascii=False) + "\n")
     demo = Principal(id=0, name="demo", role="operator")
     by_text = intake.import_findings(store, demo, findings, texts=texts)
-    by_campaign = intake.import_campaigns(store, demo, campaigns, texts=texts)
+    by_campaign = campaign_intake.import_campaigns(store, demo, campaigns, texts=texts)
     # the keys are the labels of demo.tour.CASE_KEYS
     out.cases = {
         "texts scanned": len(result),
