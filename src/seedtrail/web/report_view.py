@@ -143,7 +143,7 @@ def daily_charts(view: ReportView, t: Any) -> tuple[Markup, Markup]:
 def funnel_chart(row: dict[str, Any], t: Any, m: Any) -> Markup:
     """Front-link counts as counted; back-link steps scaled for sampled backhaul; each step's
     rate relative to the denominator the registry gives it (a share only when nested)."""
-    steps: list[tuple[str, float | None, str]] = []
+    steps: list[tuple[str, float | None, str, int]] = []
     for r in row.get("rates") or []:
         value = row.get(r["step"])
         value = value.get("scaled") if isinstance(value, dict) else value
@@ -152,7 +152,7 @@ def funnel_chart(row: dict[str, Any], t: Any, m: Any) -> Markup:
             key = N_("rate.share") if r["per"] == 1 else N_("rate.per100")
             shown = f"{r['value']:.1%}" if r["per"] == 1 else f"{r['value']:,.1f}"
             text = t(key, n=shown, of=m(r["denominator"]))
-        steps.append((m(r["step"]), value, text))
+        steps.append((m(r["step"]), value, text, metrics.get(r["step"]).digits))
     return charts.funnel(steps, label=t("brand.funnel"))
 
 
