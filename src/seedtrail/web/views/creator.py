@@ -125,7 +125,7 @@ def creator_page(ctx: Ctx) -> Response:
         [
             Column("id", "ID", True),
             Column("title", t("col.title")),
-            Column("category", t("col.category")),
+            Column("category", t("col.category"), term="category"),
             Column("status", t("col.status"), term="state"),
             Column("published_at", t("col.published"), when=True),
             Column("mounts", t("col.mounts"), True),

@@ -81,7 +81,7 @@ def policy_page(ctx: Ctx) -> Response:
             Column("name", t("col.name"), user_text=True),
             Column("effect", t("col.effect"), term="effect"),
             Column("partner", t("col.partner")),
-            Column("category", t("col.category")),
+            Column("category", t("col.category"), term="category"),
             Column("placement", t("col.placement"), term="placement"),
             Column("min_followers", t("col.min_followers"), True),
             Column("enabled", t("col.enabled")),
