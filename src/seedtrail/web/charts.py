@@ -46,13 +46,14 @@ def funnel(steps: Sequence[tuple[str, float | None, str, int]], *, label: str) -
         y = 5 + i * row_h
         w = 0 if value is None else max(1.0, (width - left - 200) * value / top)
         rate = f" ({rate_text})" if rate_text else ""
+        shown = f"{fmt(value, digits)}{escape(rate)}"
         parts.append(
             f'<g class="step" data-step="{escape(name)}" data-value="{_num(value)}">'
-            f"<title>{escape(name)}: {fmt(value, digits)}{escape(rate)}</title>"
+            f"<title>{escape(name)}: {shown}</title>"
             f'<text x="{left - 8}" y="{y + 19}" text-anchor="end">{escape(name)}</text>'
             f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" '
             f'fill="{PALETTE[0]}" opacity="{1 - i * 0.08:.2f}"/>'
-            f'<text x="{left + w + 6:.1f}" y="{y + 19}">{fmt(value, digits)}{escape(rate)}</text></g>'
+            f'<text x="{left + w + 6:.1f}" y="{y + 19}">{shown}</text></g>'
         )
     parts.append("</svg>")
     return Markup(f'<figure class="chart">{"".join(parts)}</figure>')  # noqa: S704
