@@ -178,6 +178,7 @@ def campaign_page(ctx: Ctx) -> Response:
         flagged=report is not None and report_view.any_flagged(report),
         flag_cells={"backhaul_flags": lambda r: marker(r["backhaul_flags"])},
         interval_method=lambda key: metrics.interval_text(key, ctx.lang),
+        advice_text=report_view.advice_text,
         **sections,
     )
 
