@@ -75,6 +75,12 @@ def units(context: Any, values: Any, dimension: str = "category") -> str:
 
 
 @pass_context
+def pct(context: Any, value: float | None, digits: int = 0) -> str:
+    """A share (0.5) as a percentage in the page's locale (50%); nothing as a dash."""
+    return messages.percent(_lang(context), value, digits)
+
+
+@pass_context
 def money(context: Any, value: float | None, currency: str = "CNY") -> str:
     """An amount in the page's locale: ¥1,234.50 in Chinese, CN¥1,234.50 in English (Babel)."""
     return messages.money(_lang(context), value, currency)
@@ -105,7 +111,7 @@ class Web:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.globals.update(fmt=fmt, money=money, version=__version__, prefix=PREFIX)
+        env.globals.update(fmt=fmt, money=money, pct=pct, version=__version__, prefix=PREFIX)
         env.filters["compact"] = compact
         env.filters["when"] = when
         env.filters["msg"] = msg

@@ -24,6 +24,7 @@ class Column:
     user_text: bool = False  # what people wrote (a rule's name): shown as written, in any language
     api: str | None = None  # where the cell's figure is in its row of the API answer (gmv/scaled)
     when: bool = False  # a time: shown in the page's language, sorted as stored
+    percent: bool = False  # a share (0.5): shown as a percentage (50%), sorted as stored
 
 
 @dataclass(frozen=True)

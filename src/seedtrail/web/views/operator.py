@@ -99,7 +99,7 @@ def policy_page(ctx: Ctx) -> Response:
             Column("slug", t("col.slug")),
             Column("name", t("col.name")),
             Column("kind", t("col.kind"), term="partner_kind"),
-            Column("declared_sample_rate", t("col.sample_rate"), True),
+            Column("declared_sample_rate", t("col.sample_rate"), True, percent=True),
             Column("links_enabled", t("col.links_enabled")),
         ],
         data["partners"],

@@ -130,7 +130,7 @@ def shop_page(ctx: Ctx) -> Response:
         "funding",
         [
             Column("campaign_name", t("col.campaign")),
-            Column("share", t("col.share"), True, 2, api="share"),
+            Column("share", t("col.share"), True, api="share", percent=True),
             Column("spend", m("spend"), True, api="spend"),
             Column("gmv_scaled", m("gmv"), True, api="gmv_scaled"),
             Column("roas", m("roas"), True, metrics.get("roas").digits, api="roas"),
