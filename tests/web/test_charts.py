@@ -6,10 +6,16 @@ from seedtrail.web import charts
 
 
 def test_funnel_shows_each_step_with_its_value_and_rate() -> None:
-    steps = [("reads", 1000, ""), ("clicks", 50, "5.0 per 100 reads"), ("purchases", None, "")]
+    steps = [
+        ("reads", 1000, "", 0),
+        ("clicks", 50, "5.0 per 100 reads", 0),
+        ("purchases", 1.42, "", 1),
+        ("carts", None, "", 1),
+    ]
     svg = charts.funnel(steps, label="f")
-    assert re.findall(r'data-value="([^"]*)"', svg) == ["1000.0", "50.0", ""]
+    assert re.findall(r'data-value="([^"]*)"', svg) == ["1000.0", "50.0", "1.42", ""]
     assert "clicks: 50 (5.0 per 100 reads)" in svg
+    assert "purchases: 1.4</title>" in svg  # a scaled step keeps its decimal
 
 
 def test_line_chart_escapes_labels_and_keeps_gaps() -> None:

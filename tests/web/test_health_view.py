@@ -3,6 +3,8 @@ same audited call as the API); other roles get no button and a 403."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from factories import auth, build_world
@@ -49,3 +51,25 @@ def test_a_moderator_sees_no_hold_button_and_may_not_hold(client: TestClient, st
     )
     assert r.status_code == 403
     assert client.get("/holds", headers=auth(w.keys["operator"])).json() == []
+
+
+def test_the_window_and_the_sample_rate_read_as_on_other_pages(
+    client: TestClient, store: Store
+) -> None:
+    """Times in the page's language (they were ISO text, ``2026-12-04T05:00``) and the
+    declared sample rate as a percentage (it read ``1.0`` here, ``1`` on the policy page)."""
+    w = build_world(store)
+    _sign_in(client, w.keys["operator"])
+    page = client.get("/ui/health", headers={"accept-language": "en"}).text
+    line = page.split("declared sample rate ")[1].split("</p>")[0]
+    assert line.startswith("100% · ")
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d", line)
+    assert re.search(r"[A-Z][a-z]{2} \d{1,2}, \d{4}", line)
+    zh = client.get("/ui/health", headers={"accept-language": "zh-CN"}).text
+    assert "声明采样率 100% · " in zh and "年" in zh.split("声明采样率")[1].split("</p>")[0]
+    policy = client.get("/ui/operator", headers={"accept-language": "en"}).text
+    assert re.findall(r'<td[^>]*data-col="declared_sample_rate"[^>]*>([^<]*)<', policy)[0] == "100%"
+    audit_times = re.findall(
+        r'<tr data-action="[^"]*"><td class="num">\d+</td><td>([^<]*)<', policy
+    )
+    assert audit_times and all(re.match(r"[A-Z][a-z]{2} \d{1,2}, \d{4}", a) for a in audit_times)

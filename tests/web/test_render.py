@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -135,3 +136,36 @@ def test_times_read_as_dates_in_the_pages_language() -> None:
     assert when(zh, "2026-06-01T10:00:00+00:00") == "2026年6月1日 10:00:00"
     assert when(en, None) == "—" and when(en, "") == "—"
     assert when(en, True) == "True"  # a flag is not a time
+
+
+def _cells(html: str, col: str) -> list[str]:
+    return re.findall(rf'<td[^>]*data-col="{col}"[^>]*>([^<]*)<', html)
+
+
+def test_tables_show_times_and_categories_in_the_pages_language(
+    client: TestClient, store: Store
+) -> None:
+    """A table's times were Chinese on an English page (its macro saw no language), and a
+    note's or rule's category showed as stored (``skincare``) on a Chinese page."""
+    w = build_world(store)
+    _sign_in(client, w.keys["creator"])
+    en = client.get("/ui/creator", headers={"accept-language": "en"}).text
+    published = _cells(en, "published_at")
+    assert published and all(re.match(r"[A-Z][a-z]{2} \d{1,2}, \d{4}", p) for p in published)
+    zh = client.get("/ui/creator", headers={"accept-language": "zh-CN"}).text
+    assert "年" in _cells(zh, "published_at")[0] and _cells(zh, "category") == ["护肤"]
+    client.cookies.clear()
+    _sign_in(client, w.keys["operator"])
+    zh = client.get("/ui/operator", headers={"accept-language": "zh-CN"}).text
+    assert _cells(zh, "category") == ["护肤"]
+
+
+def test_a_changes_units_read_in_the_pages_language() -> None:
+    from seedtrail.web.render import units
+
+    zh, en = {"lang": "zh-CN"}, {"lang": "en"}
+    assert units(zh, ["beauty", "mother_baby"]) == "美妆、母婴"
+    assert units(en, ["beauty", "mother_baby"]) == "beauty, mother & baby"
+    assert units(zh, "outdoor") == "户外"
+    assert units(zh, ["tmall", "jd"], "partner") == "tmall、jd"  # partners by slug
+    assert units(zh, ["handmade"]) == "handmade"  # typed by hand, no word for it: as written

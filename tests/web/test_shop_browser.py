@@ -55,7 +55,7 @@ def test_a_shop_key_sees_its_own_rows_as_the_api_releases_them(
     name = sim_site.api("operator").get(f"/campaigns/{sim_site.campaign}").json()["name"]
     assert cells == [funded[0]["campaign_name"]] == [name]  # the campaign by name, not id
     share = page.locator("#table-funding td[data-col=share]").all_text_contents()
-    assert share == ["0.25"]
+    assert share == ["25%"]  # a share as a percentage, as on the other pages
     # Another partner named in the address: the page still shows the key's own partner only.
     others = [
         p["slug"] for p in sim_site.api("operator").get("/partners").json()

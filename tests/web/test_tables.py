@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
+from seedtrail.web import tables
 from seedtrail.web.tables import Column, build
 
 COLS = [Column("id", "ID", True), Column("name", "Name")]
@@ -27,3 +28,17 @@ def test_none_sorts_below_values() -> None:
     rows = [{"id": None, "name": "a"}, {"id": 2, "name": "b"}, {"id": 1, "name": "c"}]
     tb = build("t", COLS, rows, {"t.sort": "id", "t.dir": "desc"})
     assert [r["id"] for r in tb.rows] == [2, 1, None]
+
+
+def test_a_numeric_column_has_one_number_of_decimals() -> None:
+    """A declared sample rate read ``0.50`` above ``1``, a funder's GMV ``0`` beside ``1.44``:
+    a column's decimals were chosen cell by cell."""
+    cols = [
+        Column("rate", "rate", True),
+        Column("count", "n", True),
+        Column("gmv", "gmv", True, 2),
+    ]
+    rows = [{"rate": 0.5, "count": 3, "gmv": 0.0}, {"rate": 1.0, "count": 4, "gmv": 156.0}]
+    t = tables.build("t", cols, rows, {}, per_page=1)
+    assert t.digits == {"rate": 2, "count": 0, "gmv": 2}  # over every page, not the one shown
+    assert tables.column_digits(cols, [{"rate": 1.0}, {"rate": None}])["rate"] == 0

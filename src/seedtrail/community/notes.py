@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Connection, or_, select
 from seedtrail.core.errors import Forbidden, InvalidInput
 from seedtrail.core.principals import Principal
 from seedtrail.core.resources import Resource, own_account, owned_by
-from seedtrail.messages import Msg, term
+from seedtrail.messages import N_, Msg, term
 from seedtrail.store.schema import comments, notes
 from seedtrail.store.types import Id, utcnow
 
@@ -28,6 +28,13 @@ Category = Literal[
     "other",
 ]
 CATEGORIES: tuple[str, ...] = get_args(Category)
+#: each category's word in the reader's language (``category.<value>``; ``*``: a rule for any)
+CATEGORY_TERMS = (
+    *(N_("category.*"), N_("category.beauty"), N_("category.skincare"), N_("category.fashion")),
+    *(N_("category.home"), N_("category.mother_baby"), N_("category.outdoor")),
+    *(N_("category.food"), N_("category.digital"), N_("category.health")),
+    *(N_("category.medical_beauty"), N_("category.other")),
+)
 NoteStatus = Literal["normal", "throttled", "removed"]
 AdLabel = Literal["ad", "sponsored"]  # 广告 / 赞助 (store.schema.AD_LABELS)
 CommentStatus = Literal["visible", "hidden", "removed"]

@@ -30,27 +30,30 @@ def _num(value: float | None) -> str:
     return "" if value is None else repr(float(value))
 
 
-def funnel(steps: Sequence[tuple[str, float | None, str]], *, label: str) -> Markup:
-    """Horizontal bars, widest first, each with its value and its rate as given (the registry
-    states what each step is relative to; see :func:`seedtrail.attribution.metrics.rate`)."""
+def funnel(steps: Sequence[tuple[str, float | None, str, int]], *, label: str) -> Markup:
+    """Horizontal bars, widest first, each with its value (to its own number of decimals: a
+    scaled step such as purchases keeps the one the figures above it show) and its rate as
+    given (the registry states what each step is relative to; see
+    :func:`seedtrail.attribution.metrics.rate`)."""
     width, row_h, left = 640, 30, 150
-    top = max((v or 0 for _, v, _ in steps), default=0) or 1
+    top = max((v or 0 for _, v, _, _ in steps), default=0) or 1
     h = row_h * len(steps) + 10
     parts = [
         f'<svg class="chart funnel" viewBox="0 0 {width} {h}" role="img" '
         f'aria-label="{escape(label)}" width="100%">'
     ]
-    for i, (name, value, rate_text) in enumerate(steps):
+    for i, (name, value, rate_text, digits) in enumerate(steps):
         y = 5 + i * row_h
         w = 0 if value is None else max(1.0, (width - left - 200) * value / top)
         rate = f" ({rate_text})" if rate_text else ""
+        shown = f"{fmt(value, digits)}{escape(rate)}"
         parts.append(
             f'<g class="step" data-step="{escape(name)}" data-value="{_num(value)}">'
-            f"<title>{escape(name)}: {fmt(value)}{escape(rate)}</title>"
+            f"<title>{escape(name)}: {shown}</title>"
             f'<text x="{left - 8}" y="{y + 19}" text-anchor="end">{escape(name)}</text>'
             f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" '
             f'fill="{PALETTE[0]}" opacity="{1 - i * 0.08:.2f}"/>'
-            f'<text x="{left + w + 6:.1f}" y="{y + 19}">{fmt(value)}{escape(rate)}</text></g>'
+            f'<text x="{left + w + 6:.1f}" y="{y + 19}">{shown}</text></g>'
         )
     parts.append("</svg>")
     return Markup(f'<figure class="chart">{"".join(parts)}</figure>')  # noqa: S704

@@ -61,6 +61,26 @@ def fmt(context: Any, value: float | None, digits: int = 0) -> str:
 
 
 @pass_context
+def units(context: Any, values: Any, dimension: str = "category") -> str:
+    """Units of a policy change, joined with the locale's comma: a category as its word in the
+    page's language, anything else (a partner's slug, a unit typed by hand) as written."""
+    lang = _lang(context)
+    words = [str(v) for v in ([values] if isinstance(values, str) else values)]
+    if dimension == "category":
+        words = [
+            messages.translate(lang, key) if messages.has(lang, key := f"category.{w}") else w
+            for w in words
+        ]
+    return messages.translate(lang, "list.comma").join(words)
+
+
+@pass_context
+def pct(context: Any, value: float | None, digits: int = 0) -> str:
+    """A share (0.5) as a percentage in the page's locale (50%); nothing as a dash."""
+    return messages.percent(_lang(context), value, digits)
+
+
+@pass_context
 def money(context: Any, value: float | None, currency: str = "CNY") -> str:
     """An amount in the page's locale: ¥1,234.50 in Chinese, CN¥1,234.50 in English (Babel)."""
     return messages.money(_lang(context), value, currency)
@@ -91,10 +111,11 @@ class Web:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.globals.update(fmt=fmt, money=money, version=__version__, prefix=PREFIX)
+        env.globals.update(fmt=fmt, money=money, pct=pct, version=__version__, prefix=PREFIX)
         env.filters["compact"] = compact
         env.filters["when"] = when
         env.filters["msg"] = msg
+        env.filters["units"] = units
         return cls(
             settings,
             store,

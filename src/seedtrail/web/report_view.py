@@ -18,6 +18,7 @@ from typing import Any
 from markupsafe import Markup
 from starlette.requests import Request
 
+from seedtrail import messages
 from seedtrail.attribution import metrics, reader
 from seedtrail.attribution.report_json import LiftJSON, ModelCredit, RowJSON, Run, scaled_value
 from seedtrail.core.principals import Principal
@@ -143,7 +144,7 @@ def daily_charts(view: ReportView, t: Any) -> tuple[Markup, Markup]:
 def funnel_chart(row: dict[str, Any], t: Any, m: Any) -> Markup:
     """Front-link counts as counted; back-link steps scaled for sampled backhaul; each step's
     rate relative to the denominator the registry gives it (a share only when nested)."""
-    steps: list[tuple[str, float | None, str]] = []
+    steps: list[tuple[str, float | None, str, int]] = []
     for r in row.get("rates") or []:
         value = row.get(r["step"])
         value = value.get("scaled") if isinstance(value, dict) else value
@@ -152,7 +153,7 @@ def funnel_chart(row: dict[str, Any], t: Any, m: Any) -> Markup:
             key = N_("rate.share") if r["per"] == 1 else N_("rate.per100")
             shown = f"{r['value']:.1%}" if r["per"] == 1 else f"{r['value']:,.1f}"
             text = t(key, n=shown, of=m(r["denominator"]))
-        steps.append((m(r["step"]), value, text))
+        steps.append((m(r["step"]), value, text, metrics.get(r["step"]).digits))
     return charts.funnel(steps, label=t("brand.funnel"))
 
 
@@ -166,6 +167,27 @@ def figure(metric: dict[str, Any] | None, digits: int = 0) -> dict[str, str]:
         "high": charts.fmt(hi, digits),
         "raw": charts.fmt(m.get("sampled"), digits),
     }
+
+
+def advice_text(advice: Mapping[str, Any], t: Callable[..., str], lang: str) -> str:
+    """The holdout advice as a sentence: the share a campaign needs, or that even half cannot
+    find the reference lift, or (no purchase to draw a baseline from) that it cannot be sized."""
+
+    def share(value: float) -> str:
+        return f"{value * 100:.1f}%"
+
+    fields = {
+        "reach": messages.number(lang, advice["reach"]),
+        "lift": f"{advice['relative_lift'] * 100:.0f}%",
+        "current": share(advice["current_share"]),
+    }
+    mde, needed = advice.get("mde_at_current_share"), advice.get("holdout_share_needed")
+    if advice.get("baseline") is None or mde is None:
+        return t("lift.advice_no_baseline", **fields)
+    fields["mde"] = share(mde)
+    if needed is None:
+        return t("lift.advice_none", **fields)
+    return t("lift.advice", needed=share(needed), **fields)
 
 
 def sample_rate(rate: dict[str, object] | None) -> str:

@@ -19,11 +19,12 @@ class Column:
     key: str
     label: str
     numeric: bool = False
-    digits: int | None = None  # decimals shown; None: 2 for fractions, 0 for whole numbers
+    digits: int | None = None  # decimals shown; None: 2 when any row has a fraction, else 0
     term: str | None = None  # a family of keys: a stored value is shown as ``t(term.value)``
     user_text: bool = False  # what people wrote (a rule's name): shown as written, in any language
     api: str | None = None  # where the cell's figure is in its row of the API answer (gmv/scaled)
     when: bool = False  # a time: shown in the page's language, sorted as stored
+    percent: bool = False  # a share (0.5): shown as a percentage (50%), sorted as stored
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Table:
     params: dict[str, str] = field(default_factory=dict)
     empty: str = ""
     source: Source | None = None
+    digits: dict[str, int] = field(default_factory=dict)  # decimals per numeric column
 
     def row_source(self, row: Mapping[str, object]) -> str:
         """The API path a row's figures come from (``data-source`` on its ``<tr>``)."""
@@ -79,6 +81,24 @@ def _key(value: Any) -> tuple[int, Any]:
     return (2, str(value))
 
 
+def _fraction(value: object) -> bool:
+    return isinstance(value, float) and value != round(value)
+
+
+def column_digits(
+    columns: Sequence[Column], rows: Sequence[Mapping[str, object]]
+) -> dict[str, int]:
+    """Decimals per numeric column, one for the whole column (``0.50`` above ``1.00``, never
+    ``0.50`` above ``1``): its own, else 2 when any row holds a fraction, else 0."""
+    return {
+        c.key: c.digits
+        if c.digits is not None
+        else (2 if any(_fraction(r.get(c.key)) for r in rows) else 0)
+        for c in columns
+        if c.numeric
+    }
+
+
 def build(
     name: str,
     columns: Sequence[Column],
@@ -106,4 +126,7 @@ def build(
         page = 1
     shown = ordered[(page - 1) * per_page : page * per_page]
     params = {k: v for k, v in query.items()}
-    return Table(name, columns, shown, sort, desc, page, pages, len(ordered), params, empty, source)
+    digits = column_digits(columns, ordered)
+    return Table(
+        name, columns, shown, sort, desc, page, pages, len(ordered), params, empty, source, digits
+    )

@@ -106,7 +106,7 @@ def campaigns_page(ctx: Ctx) -> Response:
             Column("ends_on", t("col.ends")),
             Column("status", t("col.status"), term="state"),
             Column("notes", t("col.notes"), True),
-            Column("spend", m("spend"), True, api="+amount"),
+            Column("spend", m("spend"), True, metrics.get("spend").digits, api="+amount"),
         ],
         rows,
         ctx.query,
@@ -142,7 +142,10 @@ def campaign_page(ctx: Ctx) -> Response:
     sections = _report_tables(ctx, report, ident) if report else {}
     notes = tables.build(
         "notes",
-        [Column("title", t("col.note")), Column("spend", m("spend"), True)],
+        [
+            Column("title", t("col.note")),
+            Column("spend", m("spend"), True, metrics.get("spend").digits),
+        ],
         data["notes"],
         ctx.query,
         default_sort="spend",
@@ -178,6 +181,7 @@ def campaign_page(ctx: Ctx) -> Response:
         flagged=report is not None and report_view.any_flagged(report),
         flag_cells={"backhaul_flags": lambda r: marker(r["backhaul_flags"])},
         interval_method=lambda key: metrics.interval_text(key, ctx.lang),
+        advice_text=report_view.advice_text,
         **sections,
     )
 
@@ -197,7 +201,7 @@ def _figure_columns(m: Any) -> list[Column]:
         Column("purchases_ci", "95% CI"),
         Column("gmv", m("gmv"), True, metrics.get("gmv").digits, api="gmv/scaled"),
         Column("gmv_ci", "95% CI"),
-        Column("spend", m("spend"), True, api="spend"),
+        Column("spend", m("spend"), True, metrics.get("spend").digits, api="spend"),
         Column("roas", m("roas"), True, metrics.get("roas").digits, api="roas"),
         Column("sample_rate", m("sample_rate")),
         Column("backhaul_flags", m("backhaul_flags")),
@@ -245,7 +249,7 @@ def _report_tables(ctx: Ctx, report: report_view.ReportView, ident: int) -> dict
                 Column("clicks", m("clicks"), True),
                 Column("purchases", m("purchases"), True, metrics.get("purchases").digits),
                 Column("gmv", m("gmv"), True, metrics.get("gmv").digits),
-                Column("spend", m("spend"), True),
+                Column("spend", m("spend"), True, metrics.get("spend").digits),
                 Column("roas", m("roas"), True, metrics.get("roas").digits),
             ],
             report.creators,

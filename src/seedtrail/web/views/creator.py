@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from seedtrail.attribution import reader
+from seedtrail.attribution import metrics, reader
 from seedtrail.attribution.report_json import Run, scaled_value
 from seedtrail.community import notes
 from seedtrail.core import resources
@@ -125,13 +125,19 @@ def creator_page(ctx: Ctx) -> Response:
         [
             Column("id", "ID", True),
             Column("title", t("col.title")),
-            Column("category", t("col.category")),
+            Column("category", t("col.category"), term="category"),
             Column("status", t("col.status"), term="state"),
             Column("published_at", t("col.published"), when=True),
             Column("mounts", t("col.mounts"), True),
             Column("clicks", m("clicks"), True),
-            Column("purchases", m("purchases"), True, api="purchases/scaled"),
-            Column("gmv", m("gmv"), True, api="gmv/scaled"),
+            Column(
+                "purchases",
+                m("purchases"),
+                True,
+                metrics.get("purchases").digits,
+                api="purchases/scaled",
+            ),
+            Column("gmv", m("gmv"), True, metrics.get("gmv").digits, api="gmv/scaled"),
         ],
         data["notes"],
         ctx.query,

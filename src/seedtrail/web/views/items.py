@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from seedtrail.attribution import reader, shop_reader
+from seedtrail.attribution import metrics, reader, shop_reader
 from seedtrail.core.errors import ReportOutdated
 from seedtrail.web import tables
 from seedtrail.web.render import Ctx, page
@@ -43,10 +43,10 @@ def items_page(ctx: Ctx) -> Response:
         Column("people", m("people"), True),
         Column("clicks", m("clicks"), True),
         Column("purchases", m("purchases"), True, 1),
-        Column("gmv", m("gmv"), True),
+        Column("gmv", m("gmv"), True, metrics.get("gmv").digits),
         Column("gmv_low", t("shop.col.ci_low"), True),
         Column("gmv_high", t("shop.col.ci_high"), True),
-        Column("spend", m("spend"), True),
+        Column("spend", m("spend"), True, metrics.get("spend").digits),
         Column("roas", m("roas"), True, 2),
     ]
     table = tables.build(

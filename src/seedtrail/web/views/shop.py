@@ -130,9 +130,9 @@ def shop_page(ctx: Ctx) -> Response:
         "funding",
         [
             Column("campaign_name", t("col.campaign")),
-            Column("share", t("col.share"), True, 2, api="share"),
-            Column("spend", m("spend"), True, api="spend"),
-            Column("gmv_scaled", m("gmv"), True, api="gmv_scaled"),
+            Column("share", t("col.share"), True, api="share", percent=True),
+            Column("spend", m("spend"), True, metrics.get("spend").digits, api="spend"),
+            Column("gmv_scaled", m("gmv"), True, metrics.get("gmv").digits, api="gmv_scaled"),
             Column("roas", m("roas"), True, metrics.get("roas").digits, api="roas"),
         ],
         funded,
