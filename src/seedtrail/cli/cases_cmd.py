@@ -21,6 +21,7 @@ from seedtrail.cli.store_cmd import cli_actor, show_rows
 from seedtrail.core.errors import InvalidInput, validated
 from seedtrail.enforcement import actions, appeals, autopolicy, cases, groups, intake, queue
 from seedtrail.messages import N_, Msg, term
+from seedtrail.store import paging
 from seedtrail.web.views import case_text
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
@@ -89,8 +90,8 @@ def list_cmd(
     subject_type: str | None = None,
     min_severity: int | None = None,
     group_key: str | None = typer.Option(None, "--group", help="Cases of one campaign."),
-    limit: int = 50,
-    offset: int = 0,
+    limit: int = typer.Option(50, min=1, max=paging.MAX_LIMIT),
+    offset: int = typer.Option(0, min=0),
     after: str | None = typer.Option(None, "--after", help="The next page's cursor, as printed."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:

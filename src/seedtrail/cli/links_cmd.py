@@ -26,7 +26,7 @@ from seedtrail.core.errors import validated
 from seedtrail.links import mounts, partners
 from seedtrail.links.policy import DecisionJSON
 from seedtrail.messages import N_, term
-from seedtrail.store import audit
+from seedtrail.store import audit, paging
 from seedtrail.store.schema import clicks
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
@@ -159,7 +159,7 @@ def audit_cmd(
     ctx: typer.Context,
     object_type: str | None = None,
     action: str | None = None,
-    limit: int = 50,
+    limit: int = typer.Option(50, min=1, max=paging.MAX_LIMIT),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Show the audit log, newest first."""
@@ -170,7 +170,9 @@ def audit_cmd(
 
 @app.command("clicks")
 def clicks_cmd(
-    ctx: typer.Context, limit: int = 50, as_json: bool = typer.Option(False, "--json")
+    ctx: typer.Context,
+    limit: int = typer.Option(50, min=1, max=paging.MAX_LIMIT),
+    as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Show logged clicks, newest first."""
     with open_store(ctx) as store, store.read() as conn:

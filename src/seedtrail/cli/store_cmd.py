@@ -18,7 +18,7 @@ from seedtrail.core import principals, resources
 from seedtrail.core.errors import InvalidInput, validated
 from seedtrail.core.resources import Resource
 from seedtrail.messages import Msg, term
-from seedtrail.store import migrate
+from seedtrail.store import migrate, paging
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
@@ -154,8 +154,8 @@ def resource_commands(res: Resource, *, create: bool = True, update: bool = True
     def list_cmd(
         ctx: typer.Context,
         where: list[str] = typer.Option([], "--where", help="field=value filter"),
-        limit: int = 100,
-        offset: int = 0,
+        limit: int = typer.Option(100, min=1, max=paging.MAX_LIMIT),
+        offset: int = typer.Option(0, min=0),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         with open_store(ctx) as store, store.read() as conn:
