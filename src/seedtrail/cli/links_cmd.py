@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import UTC, datetime
 
 import typer
 from sqlalchemy import select
@@ -80,7 +81,8 @@ def mount_create(
     _print_decision(result["decision"])
     row = mounts.raise_if_denied(result)
     row.pop("decision")
-    show_rows([row], False, cli_msg("cli.store.created", what=term("object", "mount")))
+    created = cli_msg("cli.store.created", what=term("object", "mount"))
+    show_rows([row], False, created, mounts.RESOURCE.terms)
 
 
 @mounts_app.command("status")
@@ -182,7 +184,20 @@ def clicks_cmd(
                 select(clicks).order_by(clicks.c.id.desc()).limit(limit)
             ).mappings()
         ]
-    show_rows(rows, as_json, messages.render(cli_lang(), term("resource", "clicks")))
+    title = messages.render(cli_lang(), term("resource", "clicks"))
+    show_rows(rows if as_json else [_click_row(r) for r in rows], as_json, title, CLICK_TERMS)
+
+
+#: What a click's row in the table shows (``--json`` gives every field) and its words' families.
+CLICK_COLUMNS = ("id", "code", "placement", "partner_id", "offer_id", "ua_class")
+CLICK_TERMS = {"placement": "placement"}
+
+
+def _click_row(row: dict[str, object]) -> dict[str, object]:
+    """A click for people: when (the stored microseconds as a time), where, who, what came of it."""
+    at = datetime.fromtimestamp(int(str(row["ts_us"])) / 1e6, UTC)
+    flags = ("outcome", "is_bot", "is_duplicate")
+    return {"id": row["id"], "at": at} | {k: row[k] for k in (*CLICK_COLUMNS[1:], *flags)}
 
 
 def _check_port(host: str, port: int) -> None:
