@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 from datetime import UTC, datetime
+from typing import Any
 
 import typer
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from seedtrail.cli.context import cli_msg, console, open_store, state
 from seedtrail.cli.context import lang as cli_lang
 from seedtrail.cli.impact_cmd import impact_cmd
 from seedtrail.cli.store_cmd import (
+    COMPACT,
     cli_actor,
     parse_pairs,
     resource_commands,
@@ -167,7 +169,24 @@ def audit_cmd(
     """Show the audit log, newest first."""
     with open_store(ctx) as store, store.read() as conn:
         rows = audit.entries(conn, object_type=object_type, action_prefix=action, limit=limit)
-    show_rows(rows, as_json, cli_msg("cli.links.audit_log"))
+    show_rows(
+        rows if as_json else [_audit_row(r) for r in rows], as_json, cli_msg("cli.links.audit_log")
+    )
+
+
+def _audit_row(entry: dict[str, Any]) -> dict[str, object]:
+    """An audit entry as the dashboard's policy page shows it: what changed (before → after, as
+    short JSON), then the reason given or the policy's decision in the terminal's language."""
+    before, after, detail = entry.get("before"), entry.get("after"), entry.get("detail") or {}
+    change = " → ".join(messages.compact(v, limit=COMPACT) for v in (before, after) if v)
+    decision = detail.get("decision") or {}
+    why = detail.get("reason") or messages.render(
+        cli_lang(), decision.get("summary_msg") or decision.get("summary")
+    )
+    obj = f"{entry['object_type']} {entry.get('object_id') or ''}".strip()
+    return {"id": entry["id"], "at": entry["at"], "actor": entry["actor"],
+            "action": entry["action"], "object": obj,
+            "change": "\n".join(x for x in (change, why) if x)}  # fmt: skip
 
 
 @app.command("clicks")
