@@ -12,6 +12,7 @@ add a message.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -98,6 +99,13 @@ def _field(lang: str, name: str, value: Any) -> Any:
         sep = sep if has(lang, sep) else N_("list.separator")
         return translate(lang, sep).join(render(lang, v) for v in value)
     return value
+
+
+def compact(value: Any, limit: int = 160) -> str:
+    """JSON for people (a list or object in a table cell): readable Chinese, cut to ``limit``
+    characters."""
+    text = json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": "))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def locale(lang: str) -> Locale:

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from seedtrail import messages
+from seedtrail.cli import context
+from seedtrail.cli.main import main
+from seedtrail.store import schema
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -75,3 +85,59 @@ def test_cli_world_and_policy(tmp_path: Path) -> None:
     assert "partner.kill_switch" in actions and actions.count("mount.decision") == 2
     bad_field = cli(tmp_path, "accounts", "create", "handle=x", "kind=alien")
     assert bad_field.returncode == 2 and "kind" in bad_field.stderr
+
+
+def _run(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> tuple[int, str]:
+    try:
+        main(["--data-dir", str(data), *args])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, " ".join((out.out + out.err).split())
+
+
+def test_tables_show_the_dashboards_labels_not_stored_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(context.console, "_width", 200)  # (the property setter has no undo)
+    monkeypatch.setenv("SEEDTRAIL_LANG", "en")
+    assert _run(capsys, tmp_path, "init")[0] == 0
+    for handle in ("b1", "b2"):
+        code, said = _run(capsys, tmp_path, "accounts", "create", f"handle={handle}",
+                          "display_name=Shop", "kind=brand", "follower_count=12345")  # fmt: skip
+        assert code == 0, said
+    monkeypatch.setenv("SEEDTRAIL_LANG", "zh-CN")
+    for args in (("accounts", "list"), ("accounts", "show", "1")):
+        code, zh = _run(capsys, tmp_path, *args)
+        # the kind and status as the dashboard says them, a yes/no as ✓/✗, a count grouped,
+        # a time in the locale's format (no microseconds, no +00:00)
+        assert code == 0 and "品牌" in zh and "正常" in zh and "✗" in zh, zh
+        assert "12,345" in zh and "年" in zh and "+00:00" not in zh, zh
+        assert not re.search(r"\b(brand|active|False|None)\b", zh), zh
+    monkeypatch.setenv("SEEDTRAIL_LANG", "en")
+    code, en = _run(capsys, tmp_path, "accounts", "show", "1")
+    assert code == 0 and "brand" in en and "active" in en and not HAN.search(en), en
+    code, raw = _run(capsys, tmp_path, "accounts", "show", "1", "--json")
+    assert json.loads(raw)[0]["status"] == "active"  # scripts still get the stored values
+
+
+def test_every_stored_word_a_table_labels_has_a_label_in_both_languages() -> None:
+    from seedtrail.cli.cases_cmd import QUEUE_TERMS
+    from seedtrail.cli.links_cmd import CLICK_TERMS
+    from seedtrail.core.catalog import CRUD
+    from seedtrail.links import mounts
+
+    values = {
+        "state": (*schema.ACCOUNT_STATUSES, *schema.NOTE_STATUSES, *schema.COMMENT_STATUSES,
+                  *schema.MOUNT_STATUSES, "paused", "ended", "pending", "revoked", "inactive"),
+        "kind": schema.ACCOUNT_KINDS, "partner_kind": schema.PARTNER_KINDS,
+        "placement": schema.PLACEMENTS, "effect": schema.RULE_EFFECTS, "ad": schema.AD_LABELS,
+        "case.status": schema.CASE_STATUSES, "severity": ("low", "medium", "high", "critical"),
+    }  # fmt: skip
+    families = {f for res in (*CRUD, mounts.RESOURCE) for f in res.terms.values()}
+    families |= {f for f in QUEUE_TERMS.values() if f != "detector"} | set(CLICK_TERMS.values())
+    for family in families:
+        for value in values[family]:
+            for lang in messages.LANGS:
+                assert messages.has(lang, f"{family}.{value}"), (lang, family, value)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from seedtrail.api.deps import Actor, Bodies, Body, Reader, Writer
 from seedtrail.api.pages import Cursor, Offset, respond
 from seedtrail.enforcement import actions, appeals, cases, distribution, groups, queue
+from seedtrail.store import paging
 from seedtrail.store.types import Id
 
 router = APIRouter(tags=["enforcement"])
@@ -35,7 +36,7 @@ def queue_page(
     parent_id: Id | None = Query(None, description="A campaign's members"),
     min_severity: int | None = Query(None, ge=1, le=4),
     group_key: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    limit: int = Query(100, ge=1, le=paging.MAX_LIMIT),
     offset: Offset = 0,
     cursor: Cursor = None,
 ) -> Bodies:

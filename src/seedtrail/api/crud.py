@@ -34,7 +34,7 @@ def crud_router(res: Resource, *, create: bool = True, update: bool = True) -> A
         response: Response,
         actor: Actor,
         conn: Reader,
-        limit: int = Query(100, ge=1, le=1000),
+        limit: int = Query(100, ge=1, le=paging.MAX_LIMIT),
         offset: Offset = 0,
         cursor: Cursor = None,
     ) -> Bodies:

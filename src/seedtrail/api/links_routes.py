@@ -130,7 +130,7 @@ def audit_log(
     object_type: str | None = None,
     object_id: str | None = None,
     action: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    limit: int = Query(100, ge=1, le=paging.MAX_LIMIT),
     offset: Offset = 0,
     cursor: Cursor = None,
 ) -> Bodies:
@@ -155,7 +155,7 @@ def click_log(
     conn: Reader,
     mount_id: Id | None = None,
     counted_only: bool = False,
-    limit: int = Query(100, ge=1, le=1000),
+    limit: int = Query(100, ge=1, le=paging.MAX_LIMIT),
     offset: Offset = 0,
     cursor: Cursor = None,
 ) -> Bodies:

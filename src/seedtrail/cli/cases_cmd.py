@@ -30,10 +30,14 @@ from seedtrail.enforcement import (
     queue,
 )
 from seedtrail.messages import N_, Msg, term
+from seedtrail.store import paging
 from seedtrail.web.views import case_text
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
+
+#: The queue's columns whose values are words of a family (as the dashboard's queue shows them).
+QUEUE_TERMS = {"severity": "severity", "detector": "detector", "status": "case.status"}
 
 cases_app = typer.Typer(
     help="Enforcement: cases from detections, actions, reversals and appeals.",
@@ -98,8 +102,8 @@ def list_cmd(
     subject_type: str | None = None,
     min_severity: int | None = None,
     group_key: str | None = typer.Option(None, "--group", help="Cases of one campaign."),
-    limit: int = 50,
-    offset: int = 0,
+    limit: int = typer.Option(50, min=1, max=paging.MAX_LIMIT),
+    offset: int = typer.Option(0, min=0),
     after: str | None = typer.Option(None, "--after", help="The next page's cursor, as printed."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -123,12 +127,21 @@ def list_cmd(
     if as_json:
         show_rows(rows, True, "")
         return
-    keys = ("id", "severity_name", "reach", "status", "detector", "subject_type", "subject_id")
     t = partial(messages.translate, lang())
-    brief = [
-        {k: r[k] for k in keys} | {"summary": case_text.summary(t, r, names)[:60]} for r in rows
+    brief = [  # the moderator queue's columns, labelled as the dashboard labels them
+        {
+            "id": r["id"],
+            "severity": r["severity_name"],
+            "reach": r["reach"],
+            "detector": r["detector"],
+            "subject": case_text.subject(t, r, names),
+            "summary": case_text.summary(t, r, names)[:60],
+            "status": r["status"],
+        }
+        for r in rows
     ]
-    show_rows(brief, False, messages.render(lang(), term("resource", "cases")))
+    title = messages.render(lang(), term("resource", "cases"))
+    show_rows(brief, False, title, QUEUE_TERMS)
 
 
 @cases_app.command("show")

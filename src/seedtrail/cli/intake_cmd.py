@@ -27,6 +27,7 @@ from seedtrail.lake.layout import Lake
 from seedtrail.messages import N_, Msg
 from seedtrail.store.schema import partners
 from seedtrail.store.store import Store
+from seedtrail.store.types import MAX_INT
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
@@ -76,7 +77,7 @@ def _import(store: Store, file: Path, kind: Kind, partner: str | None, errors: P
     if kind in ("back", "orders"):
         if not partner:
             raise InvalidInput(Msg("problem.invalid-input.kind_back_partner"))
-        entry = PartnerDirectory(store).get(partner)
+        entry = PartnerDirectory(store).get(str(_partner_id(store, partner)))
         if kind == "orders":
             ownshop.require_own_shop(entry)
         else:
@@ -165,7 +166,7 @@ def health_cmd(
             with store.read() as conn:
                 idents = [str(i) for i in conn.execute(select(partners.c.id)).scalars()]
         else:
-            idents = [partner]
+            idents = [str(_partner_id(store, partner))]
         for ident in idents:
             health, sent = alerts.check(
                 store, lake, directory.get(ident), settings.health_webhook_url, window_end(), hours
@@ -178,8 +179,11 @@ def health_cmd(
 
 
 def _partner_id(store: Store, ident: str) -> int:
+    """The partner a user named by slug or id; "partner … not found" when there is none (the
+    directory's answer, "unknown partner or bad signature", is for signed postbacks)."""
+    numeric = ident.isascii() and ident.isdigit() and int(ident) <= MAX_INT
     with store.read() as conn:
-        return flags.entry(conn, int(ident) if ident.isdigit() else ident).id
+        return flags.entry(conn, int(ident) if numeric else ident).id
 
 
 @health_app.command("hold")

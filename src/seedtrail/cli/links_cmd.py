@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import UTC, datetime
+from typing import Any
 
 import typer
 from sqlalchemy import select
@@ -14,6 +16,7 @@ from seedtrail.cli.context import cli_msg, console, open_store, state
 from seedtrail.cli.context import lang as cli_lang
 from seedtrail.cli.impact_cmd import impact_cmd
 from seedtrail.cli.store_cmd import (
+    COMPACT,
     cli_actor,
     parse_pairs,
     resource_commands,
@@ -26,7 +29,7 @@ from seedtrail.core.errors import validated
 from seedtrail.links import mounts, partners
 from seedtrail.links.policy import DecisionJSON
 from seedtrail.messages import N_, term
-from seedtrail.store import audit
+from seedtrail.store import audit, paging
 from seedtrail.store.schema import clicks
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
@@ -80,7 +83,8 @@ def mount_create(
     _print_decision(result["decision"])
     row = mounts.raise_if_denied(result)
     row.pop("decision")
-    show_rows([row], False, cli_msg("cli.store.created", what=term("object", "mount")))
+    created = cli_msg("cli.store.created", what=term("object", "mount"))
+    show_rows([row], False, created, mounts.RESOURCE.terms)
 
 
 @mounts_app.command("status")
@@ -159,18 +163,37 @@ def audit_cmd(
     ctx: typer.Context,
     object_type: str | None = None,
     action: str | None = None,
-    limit: int = 50,
+    limit: int = typer.Option(50, min=1, max=paging.MAX_LIMIT),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Show the audit log, newest first."""
     with open_store(ctx) as store, store.read() as conn:
         rows = audit.entries(conn, object_type=object_type, action_prefix=action, limit=limit)
-    show_rows(rows, as_json, cli_msg("cli.links.audit_log"))
+    show_rows(
+        rows if as_json else [_audit_row(r) for r in rows], as_json, cli_msg("cli.links.audit_log")
+    )
+
+
+def _audit_row(entry: dict[str, Any]) -> dict[str, object]:
+    """An audit entry as the dashboard's policy page shows it: what changed (before → after, as
+    short JSON), then the reason given or the policy's decision in the terminal's language."""
+    before, after, detail = entry.get("before"), entry.get("after"), entry.get("detail") or {}
+    change = " → ".join(messages.compact(v, limit=COMPACT) for v in (before, after) if v)
+    decision = detail.get("decision") or {}
+    why = detail.get("reason") or messages.render(
+        cli_lang(), decision.get("summary_msg") or decision.get("summary")
+    )
+    obj = f"{entry['object_type']} {entry.get('object_id') or ''}".strip()
+    return {"id": entry["id"], "at": entry["at"], "actor": entry["actor"],
+            "action": entry["action"], "object": obj,
+            "change": "\n".join(x for x in (change, why) if x)}  # fmt: skip
 
 
 @app.command("clicks")
 def clicks_cmd(
-    ctx: typer.Context, limit: int = 50, as_json: bool = typer.Option(False, "--json")
+    ctx: typer.Context,
+    limit: int = typer.Option(50, min=1, max=paging.MAX_LIMIT),
+    as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Show logged clicks, newest first."""
     with open_store(ctx) as store, store.read() as conn:
@@ -180,7 +203,20 @@ def clicks_cmd(
                 select(clicks).order_by(clicks.c.id.desc()).limit(limit)
             ).mappings()
         ]
-    show_rows(rows, as_json, messages.render(cli_lang(), term("resource", "clicks")))
+    title = messages.render(cli_lang(), term("resource", "clicks"))
+    show_rows(rows if as_json else [_click_row(r) for r in rows], as_json, title, CLICK_TERMS)
+
+
+#: What a click's row in the table shows (``--json`` gives every field) and its words' families.
+CLICK_COLUMNS = ("id", "code", "placement", "partner_id", "offer_id", "ua_class")
+CLICK_TERMS = {"placement": "placement"}
+
+
+def _click_row(row: dict[str, object]) -> dict[str, object]:
+    """A click for people: when (the stored microseconds as a time), where, who, what came of it."""
+    at = datetime.fromtimestamp(int(str(row["ts_us"])) / 1e6, UTC)
+    flags = ("outcome", "is_bot", "is_duplicate")
+    return {"id": row["id"], "at": at} | {k: row[k] for k in (*CLICK_COLUMNS[1:], *flags)}
 
 
 def _check_port(host: str, port: int) -> None:

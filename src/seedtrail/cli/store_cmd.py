@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Mapping
+from datetime import datetime
+from functools import partial
 
 import typer
 from rich.table import Table
@@ -18,7 +21,13 @@ from seedtrail.core import principals, resources
 from seedtrail.core.errors import InvalidInput, validated
 from seedtrail.core.resources import Resource
 from seedtrail.messages import Msg, term
-from seedtrail.store import migrate
+from seedtrail.store import migrate, paging
+from seedtrail.web.views import case_text
+
+#: The longest list or object a table cell shows (JSON, cut with …).
+COMPACT = 80
+#: The widest a column of a list grows (a note's body would take the width of the others).
+MAX_CELL = 32
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
@@ -60,16 +69,51 @@ def heading(column: str) -> str:
     )
 
 
-def show_rows(rows: list[dict[str, object]], as_json: bool, title: str) -> None:
+def cell(column: str, value: object, terms: Mapping[str, str] | None = None) -> str:
+    """A stored value as the dashboard's tables show it (``web/templates/macros.html``), in the
+    terminal's language: a word of a family (``terms``: column → family) by its label, a time
+    and a count in the locale's format, ✓ / ✗ for yes and no, a dash for nothing, JSON for a
+    list or object."""
+    reader = lang()
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if terms and column in terms and isinstance(value, str):
+        return case_text.term(partial(messages.translate, reader), terms[column], value)
+    if isinstance(value, datetime):
+        return messages.when(reader, value)
+    if isinstance(value, int) and not (column == "id" or column.endswith("_id")):
+        return messages.number(reader, value)  # a count, grouped; an id as it is
+    if isinstance(value, dict | list):
+        return messages.compact(value, limit=COMPACT)
+    return str(value)
+
+
+def show_rows(
+    rows: list[dict[str, object]],
+    as_json: bool,
+    title: str,
+    terms: Mapping[str, str] | None = None,
+) -> None:
+    """Rows as JSON (stored values, for scripts), else as a table for people (:func:`cell`);
+    one object (``show``, ``create``, ``update``) as a table of its fields."""
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, default=str, indent=1))
         return
     if not rows:
         console.print("[dim]" + cli_msg("cli.store.none", what=title) + "[/]")
         return
-    table = Table(*map(heading, rows[0]), title=title)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    if len(rows) == 1:
+        table = Table(cli_msg("cli.store.field"), cli_msg("cli.store.value"), title=title)
+        for column, value in rows[0].items():
+            table.add_row(heading(column), cell(column, value, terms))
+    else:
+        table = Table(title=title)
+        for column in rows[0]:  # no column takes the width of the others
+            table.add_column(heading(column), max_width=MAX_CELL, overflow="fold")
+        for row in rows:
+            table.add_row(*(cell(k, v, terms) for k, v in row.items()))
     console.print(table)
 
 
@@ -148,21 +192,23 @@ def resource_commands(res: Resource, *, create: bool = True, update: bool = True
             body = validated(res.create_model, parse_pairs(pairs))
             with open_store(ctx) as store, store.transaction() as conn:
                 row = resources.create(conn, res, cli_actor(), body)
-            show_rows([res.present(row)], False, cli_msg("cli.store.created", what=_noun(res)))
+            show_rows(
+                [res.present(row)], False, cli_msg("cli.store.created", what=_noun(res)), res.terms
+            )
 
     @group.command("list")
     def list_cmd(
         ctx: typer.Context,
         where: list[str] = typer.Option([], "--where", help="field=value filter"),
-        limit: int = 100,
-        offset: int = 0,
+        limit: int = typer.Option(100, min=1, max=paging.MAX_LIMIT),
+        offset: int = typer.Option(0, min=0),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         with open_store(ctx) as store, store.read() as conn:
             rows = resources.list_rows(
                 conn, res, cli_actor(), parse_pairs(where), limit=limit, offset=offset
             )
-        show_rows([res.present(r) for r in rows], as_json, _name(res))
+        show_rows([res.present(r) for r in rows], as_json, _name(res), res.terms)
 
     @group.command("show")
     def show_cmd(
@@ -170,7 +216,7 @@ def resource_commands(res: Resource, *, create: bool = True, update: bool = True
     ) -> None:
         with open_store(ctx) as store, store.read() as conn:
             row = resources.get(conn, res, cli_actor(), ident)
-        show_rows([res.present(row)], as_json, _noun(res))
+        show_rows([res.present(row)], as_json, _noun(res), res.terms)
 
     if update:
 
@@ -183,6 +229,8 @@ def resource_commands(res: Resource, *, create: bool = True, update: bool = True
             body = validated(res.update_model, parse_pairs(pairs))
             with open_store(ctx) as store, store.transaction() as conn:
                 row = resources.update(conn, res, cli_actor(), ident, body)
-            show_rows([res.present(row)], False, cli_msg("cli.store.updated", what=_noun(res)))
+            show_rows(
+                [res.present(row)], False, cli_msg("cli.store.updated", what=_noun(res)), res.terms
+            )
 
     return group

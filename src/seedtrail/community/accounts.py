@@ -74,4 +74,5 @@ RESOURCE = Resource(
     policy_fields=frozenset({"follower_count", "verified", "status"}),
     filters=("kind", "status", "verified"),
     moderator_fields=frozenset({"status"}),
+    terms={"kind": "kind", "status": "state"},
 )

@@ -67,6 +67,7 @@ RESOURCE = Resource(
     prepare=_prepare,
     policy_fields=frozenset({"status"}),  # an active campaign's notes need an ad label
     filters=("brand_id", "status"),
+    terms={"status": "state"},
 )
 
 

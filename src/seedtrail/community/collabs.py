@@ -140,4 +140,5 @@ RESOURCE = Resource(
     policy_fields=frozenset({"status"}),
     policy_on_create=True,
     filters=("brand_id", "creator_id", "note_id", "status"),
+    terms={"status": "state"},
 )

@@ -99,6 +99,7 @@ NOTES = Resource(
     policy_fields=frozenset({"status", "category", "ad_label"}),
     filters=("author_id", "category", "status"),
     moderator_fields=frozenset({"status"}),
+    terms={"status": "state", "ad_label": "ad"},
 )
 
 
@@ -159,4 +160,5 @@ COMMENTS = Resource(
     check_update=_check_comment,
     filters=("note_id", "author_id", "status"),
     moderator_fields=frozenset({"status"}),
+    terms={"status": "state"},
 )

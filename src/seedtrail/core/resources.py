@@ -59,6 +59,9 @@ class Resource:
     present: Callable[[Row], Row] = _identity
     moderator_fields: frozenset[str] = frozenset()
     extra: Mapping[str, object] = field(default_factory=dict)
+    #: Columns whose stored values are words of a family of keys (``status`` → ``state``): the
+    #: dashboard and the CLI show ``term(family, value)`` in the reader's language, not the value.
+    terms: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def repo(self) -> Repo:

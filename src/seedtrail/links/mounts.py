@@ -405,4 +405,5 @@ RESOURCE = Resource(
     update_roles=frozenset({"operator", "brand", "creator"}),
     scope=_scope,
     filters=("placement", "note_id", "offer_id", "status", "account_id"),
+    terms={"placement": "placement", "status": "state"},
 )

@@ -82,4 +82,5 @@ RESOURCE = Resource(
     check_update=_check,
     policy_fields=frozenset({"status", "url"}),
     filters=("partner_id", "owner_id", "status"),
+    terms={"status": "state"},
 )

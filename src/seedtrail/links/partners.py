@@ -118,6 +118,7 @@ RESOURCE = Resource(
     prepare=_prepare,
     check_update=_check,
     filters=("kind", "links_enabled"),
+    terms={"kind": "partner_kind"},
     policy_fields=frozenset(
         {"allowed_hosts", "web_url_template", "app_url_template", "allow_http"}
     ),

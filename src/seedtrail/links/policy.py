@@ -38,6 +38,7 @@ TERMS = (
     *(N_("state.active"), N_("state.suspended"), N_("state.banned"), N_("state.normal")),
     *(N_("state.throttled"), N_("state.removed"), N_("state.visible"), N_("state.hidden")),
     *(N_("state.disabled"), N_("kind.creator"), N_("kind.brand"), N_("kind.enterprise")),
+    *(N_("state.pending"), N_("state.revoked"), N_("state.inactive")),
     N_("kind.buyer"),
     *(N_("enforcement.ban"), N_("enforcement.revoke_link_privileges")),
     *(N_("role.audience"), N_("role.offer_owner")),

@@ -76,6 +76,7 @@ RESOURCE = Resource(
     policy_on_create=True,
     policy_fields=frozenset(RulePatch.model_fields),
     filters=("partner_id", "category", "placement", "effect", "enabled"),
+    terms={"effect": "effect", "placement": "placement"},
 )
 
 

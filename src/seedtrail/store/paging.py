@@ -36,6 +36,8 @@ from seedtrail.store.repo import Row
 
 #: The deepest offset a list accepts; past it, page on with the cursor.
 MAX_OFFSET = 10_000
+#: The most rows one page of a list holds (the API's and the CLI's ``limit``).
+MAX_LIMIT = 1000
 VERSION = 1
 #: Longer than any cursor this module writes (keys of a few 64-bit numbers).
 MAX_CURSOR = 256

@@ -8,7 +8,6 @@ Authorization is never decided here: views call the same functions the API calls
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -28,19 +27,13 @@ from seedtrail.core.errors import BadRequest, Forbidden, SeedtrailError, Unautho
 from seedtrail.core.principals import Principal
 from seedtrail.core.settings import Settings
 from seedtrail.intake.directory import PartnerDirectory
-from seedtrail.messages import Msg
+from seedtrail.messages import Msg, compact
 from seedtrail.store.store import Store
 from seedtrail.web import i18n, session
 
 PREFIX = "/ui"
 log = logging.getLogger("seedtrail.web")
 MAX_FORM_BYTES = 64 * 1024
-
-
-def compact(value: Any, limit: int = 160) -> str:
-    """JSON for people: readable Chinese, cut to ``limit`` characters."""
-    text = json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": "))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _lang(context: Any) -> str:
