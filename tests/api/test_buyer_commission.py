@@ -67,6 +67,25 @@ def test_only_the_buyer_and_operators_read_it(client: TestClient, world: dict[st
     assert missing.status_code == 404
 
 
+def test_a_period_up_to_the_last_calendar_day_names_the_day_it_may_end_on(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    """``until=9999-12-31`` overflowed the day after it: a 422 about numbers up to 2147483647."""
+    path = f"/buyers/{world['buyer']}/commission"
+    for lang, says in (
+        ("en", "end on 9999-12-30 at the latest"),
+        ("zh-CN", "最晚只能结束于 9999-12-30"),
+    ):
+        params = {"since": "2025-01-01", "until": "9999-12-31"}
+        r = client.get(path, params=params, headers=_auth(world["op"], lang))
+        assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+        assert says in r.json()["detail"] and "9999-12-31" in r.json()["detail"], r.text
+    last = {"since": "0001-01-01", "until": "9999-12-30"}
+    r = client.get(path, params=last, headers=_auth(world["op"]))
+    assert r.status_code == 200, r.text
+    assert r.json()["total"]["orders"] == 2
+
+
 def _cli(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> tuple[int, str, str]:
     from seedtrail.cli.main import main
 

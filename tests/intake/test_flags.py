@@ -136,6 +136,19 @@ def test_health_is_judged_as_of_the_latest_data_not_the_wall_clock(world: World)
     assert [f for f in windows(world, end=datetime.now(UTC)) if f.kind == "gap"] == []
 
 
+def test_a_window_in_the_first_days_of_year_one_learns_what_history_there_is(
+    world: World,
+) -> None:
+    """The 28 days of history before a window that ends on 0001-01-08 would start before year 1:
+    an OverflowError (a 500 on the dashboard's health page for ``?end=0001-01-08``)."""
+    feed(world, rate=1.0)
+    for end in (datetime(1, 1, 8, tzinfo=UTC), datetime(1, 2, 1, tzinfo=UTC)):
+        with world.store.read() as conn:
+            got = flags.assess(conn, Lake(world.settings.effective_lake_url), world.slug,
+                               datetime(1, 1, 1, tzinfo=UTC), end)  # fmt: skip
+        assert got.as_of == end and got.flags == []
+
+
 def test_a_hold_is_a_flagged_window_until_released(world: World) -> None:
     feed(world, rate=1.0)
     with world.store.transaction() as conn:

@@ -37,6 +37,8 @@ def _photo(payload: str) -> Image.Image:
         ("https://item.taobao.com/item.htm?id=1", "shop:item.taobao.com"),
         ("https://m.tb.cn/h.UaBc12", "shop:m.tb.cn"),
         ("http://example.top/x", "link:example.top"),
+        ("http://[broken/x", "link:http://[broken/x"),  # urlsplit raised: the scan failed
+        ("weixin://[x", "link:weixin://[x"),
         ("加我vx：lily_2024", "wechat:lily_2024"),
     ],
 )

@@ -193,6 +193,17 @@ def test_signed_cookie_identifies_viewer_and_forgery_is_ignored(
     assert keys[0] == keys[1] and keys[2] not in (keys[0], "victim-key")
 
 
+def test_a_referer_that_is_no_url_still_redirects_and_logs_the_tap(
+    client: TestClient, world: World, store: Store
+) -> None:
+    """``Referer: http://[broken/`` made urlsplit raise: a bare 500 and no click logged."""
+    code = world.mount(offer_id=world.ids["web_offer"])["code"]
+    for referer in ("http://[broken/", "http://[::1"):
+        r = client.get(f"/r/{code}", headers={**PHONE, "referer": referer}, follow_redirects=False)
+        assert r.status_code == 302, r.text
+    assert [row["referrer_host"] for row in click_rows(store)] == ["", ""]
+
+
 def test_unknown_and_malformed_codes_are_404_pages(client: TestClient, world: World) -> None:
     for path in ("/r/AAAAAAAA", "/r/%2e%2e", "/r/toolongcode123", "/r/", "/r/abc&x"):
         r = client.get(path, follow_redirects=False)

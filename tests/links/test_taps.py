@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from seedtrail.links.clicklog import COLUMNS
 from seedtrail.links.resolver import LiveLink
-from seedtrail.links.taps import click_row
+from seedtrail.links.taps import click_row, referrer_host
 
 
 def test_click_row_puts_each_field_in_its_column() -> None:
@@ -56,3 +56,14 @@ def test_click_row_puts_each_field_in_its_column() -> None:
         "is_duplicate": True,
         "campaign_id": 9,
     }
+
+
+def test_referrer_host_of_a_header_that_is_no_url_is_empty() -> None:
+    """urlsplit raises on an unclosed IPv6 bracket: that was a 500 and a lost tap."""
+    assert referrer_host("https://www.xiaohongshu.com/explore?x=1") == "www.xiaohongshu.com"
+    assert referrer_host("http://[::1]:8080/") == "::1"
+    assert referrer_host(None) is None and referrer_host("") is None
+    assert referrer_host("not a url") == ""
+    for broken in ("http://[broken/", "http://[::1", "//[x"):
+        assert referrer_host(broken) == ""
+    assert referrer_host("https://" + "a" * 300 + ".cn/") == "a" * 255

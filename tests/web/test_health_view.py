@@ -73,3 +73,18 @@ def test_the_window_and_the_sample_rate_read_as_on_other_pages(
         r'<tr data-action="[^"]*"><td class="num">\d+</td><td>([^<]*)<', policy
     )
     assert audit_times and all(re.match(r"[A-Z][a-z]{2} \d{1,2}, \d{4}", a) for a in audit_times)
+
+
+def test_an_end_too_early_for_the_window_is_a_422_page(client: TestClient, store: Store) -> None:
+    """``?end=0001-01-01`` made the window start before year 1: an OverflowError, a 500 page."""
+    w = build_world(store)
+    _sign_in(client, w.keys["operator"])
+    for lang, says in (
+        ("en", "can end on 0001-01-08 at the earliest"),
+        ("zh-CN", "最早只能结束于 0001-01-08"),
+    ):
+        for end in ("0001-01-01", "0001-01-07T23:00"):
+            r = client.get(f"/ui/health?end={end}", headers={"accept-language": lang})
+            assert r.status_code == 422 and says in r.text, (end, r.text[:300])
+    assert client.get("/ui/health?end=0001-01-08&hours=168").status_code == 200
+    assert client.get("/ui/health?end=9999-12-31T23:59:59").status_code == 200

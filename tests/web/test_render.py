@@ -110,6 +110,36 @@ def test_bad_query_input_renders_a_422_page(client: TestClient, store: Store) ->
     assert client.get("/ui/brand/campaigns/999").status_code == 404
 
 
+def test_an_id_past_the_stores_range_is_a_422_page_on_every_route(
+    client: TestClient, store: Store
+) -> None:
+    """``/ui/n/10**23`` and ``/ui/moderator/cases/2**63/dismiss`` were 500s (an OverflowError in
+    the database driver; a bare "Internal Server Error" for the forms). Every dashboard route with
+    an ``{ident:int}`` is walked, so one added later is too."""
+    from starlette.routing import Route
+
+    from seedtrail.web.app import ROUTES
+
+    w = build_world(store)
+    _sign_in(client, w.keys["operator"])
+    token = client.get("/ui/moderator").text.split('name="csrf" content="')[1].split('"')[0]
+    routes = [r for r in ROUTES if isinstance(r, Route) and "{ident:int}" in r.path]
+    assert len(routes) >= 14
+    for route in routes:
+        method = "POST" if "POST" in (route.methods or ()) else "GET"
+        for bad in (0, 2**31, 2**63, 10**23):
+            url = "/ui" + route.path.replace("{ident:int}", str(bad))
+            for lang, says in (("en", f"ident {bad} is not an id"), ("zh-CN", f"ident {bad} 不是")):
+                headers = {"accept-language": lang}
+                r = client.request(method, url, data={"csrf": token}, headers=headers)
+                assert r.status_code == 422, (url, r.status_code, r.text[:200])
+                assert says in r.text and 'class="error-page"' in r.text, (url, r.text[:300])
+    r = client.get(
+        "/ui/operator/preview?rule_id=99999999999999999999", headers={"accept-language": "en"}
+    )
+    assert r.status_code == 422 and "rule_id 99999999999999999999 is not an id" in r.text
+
+
 def test_an_unexpected_failure_is_a_500_page_without_a_traceback(
     client: TestClient, store: Store, settings: Any, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -169,6 +169,9 @@ def statement(
     per partner and in total, orders, GMV, refunds, net GMV and commission due."""
     if until < since:
         raise InvalidInput(Msg("problem.invalid-input.period", {"since": since, "until": until}))
+    if until >= date.max:  # the period's end is the next day's midnight: 10000-01-01 is no date
+        last = date.max - timedelta(days=1)
+        raise InvalidInput(Msg("problem.invalid-input.period_until", {"until": until, "max": last}))
     buyer = _buyer(conn, buyer_id)
     start = datetime.combine(since, time(), UTC)
     end = datetime.combine(until + timedelta(days=1), time(), UTC)

@@ -32,6 +32,8 @@ from seedtrail.store.schema import partners
 
 Kind = Literal["gap", "lag", "duplicates", "orders_again", "sample_rate", "held"]
 KINDS: tuple[str, ...] = ("gap", "lag", "duplicates", "orders_again", "sample_rate", "held")
+#: The first hour a history can start at (year 1: a datetime holds none before it).
+FIRST_HOUR = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,9 @@ def assess(
     rules = rules or Rules()
     p = entry(conn, partner)
     at = as_of(conn, end, now)
-    first = min(start, at - timedelta(hours=1)) - timedelta(days=rules.history_days)
+    looked_from = min(start, at - timedelta(hours=1))
+    # history learnt before the window: as many days as the rules say, none before year 1
+    first = looked_from - min(timedelta(days=rules.history_days), looked_from - FIRST_HOUR)
     s = collect(
         conn, lake, p.id, p.slug, p.declared_sample_rate, to_us(first), to_us(at),
         rules.sample_rate_tolerance,

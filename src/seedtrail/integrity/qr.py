@@ -79,7 +79,10 @@ class QrDetector:
         scheme = re.match(r"^([a-z][a-z0-9+.-]*)://", text, re.IGNORECASE)
         host = ""
         if scheme:
-            host = (urlsplit(text).hostname or "").lower()
+            try:
+                host = (urlsplit(text).hostname or "").lower()
+            except ValueError:  # ``http://[x``: no host Python can read, and still off-platform
+                return "link", text
             if scheme.group(1).lower() not in ("http", "https"):
                 for name, pattern in _CLASSES:
                     if pattern.search(text.lower()):

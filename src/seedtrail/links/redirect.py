@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -31,6 +31,7 @@ from seedtrail.links.taps import (
     campaign,
     click_row,
     destination,
+    referrer_host,
 )
 from seedtrail.links.useragent import BOT_CLASSES, cached_classifier
 from seedtrail.links.viewer import COOKIE, HEADER, ViewerKeys, cookie_from_header
@@ -305,7 +306,6 @@ class RedirectApp:
         is_dup = not is_bot and self.repeats.seen(viewer, link.mount_id, now)
         click_id = self.click_ids(now)
         outcome, location = destination(link, click_id, self.param)
-        referer = get("referer")
         query = req.query
         row = click_row(
             link,
@@ -314,7 +314,7 @@ class RedirectApp:
             viewer=viewer,
             method=method,
             ua_class=ua_class,
-            referrer_host=(urlsplit(referer).hostname or "")[:255] if referer else None,
+            referrer_host=referrer_host(get("referer")),
             outcome=outcome,
             is_bot=is_bot,
             is_repeat=is_dup,

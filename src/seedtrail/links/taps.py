@@ -14,6 +14,7 @@ as the redirect would have logged it.
 from __future__ import annotations
 
 from collections import Counter
+from urllib.parse import urlsplit
 
 from seedtrail.links.clicklog import Click
 from seedtrail.links.resolver import LiveLink
@@ -39,6 +40,18 @@ def campaign(link: LiveLink, raw: object, dropped: Counter[str]) -> int | None:
         dropped["not_this_link"] += 1
         return None
     return value
+
+
+def referrer_host(referer: str | None) -> str | None:
+    """The host a ``Referer`` header names (cut to the column's 255 characters); None without
+    one. A header that does not parse as a URL (``http://[broken``: an unclosed IPv6 bracket)
+    names no host: the tap is answered and logged all the same."""
+    if not referer:
+        return None
+    try:
+        return (urlsplit(referer).hostname or "")[:255]
+    except ValueError:
+        return ""
 
 
 def add_param(url: str, name: str, value: str) -> str:

@@ -23,12 +23,19 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from seedtrail import __version__, messages
 from seedtrail.attribution import commission, metrics
 from seedtrail.core import principals
-from seedtrail.core.errors import BadRequest, Forbidden, SeedtrailError, Unauthorized
+from seedtrail.core.errors import (
+    BadRequest,
+    Forbidden,
+    InvalidInput,
+    SeedtrailError,
+    Unauthorized,
+)
 from seedtrail.core.principals import Principal
 from seedtrail.core.settings import Settings
 from seedtrail.intake.directory import PartnerDirectory
 from seedtrail.messages import Msg, compact
 from seedtrail.store.store import Store
+from seedtrail.store.types import MAX_INT
 from seedtrail.web import i18n, session
 
 PREFIX = "/ui"
@@ -153,6 +160,11 @@ class Ctx:
         return self.web.keys.csrf(self.cookie) if self.cookie else ""
 
     @property
+    def ident(self) -> int:
+        """The ``{ident}`` of the page's address, a row id (:func:`row_id`)."""
+        return row_id(self.request.path_params["ident"], "ident")
+
+    @property
     def user(self) -> Principal:
         if self.actor is None:
             raise Unauthorized(Msg("web.error.sign_in"))
@@ -188,6 +200,18 @@ class Ctx:
             **values,
         )
         return HTMLResponse(html, status_code=status, headers=_NO_STORE)
+
+
+def row_id(value: object, where: str) -> int:
+    """``value`` (a path or form field ``where``) as a row id: 1 to the store's largest integer,
+    else a 422 page naming it, as the API answers (a number past 64 bits cannot even be looked up:
+    it was a 500). Text that is no number raises ``ValueError`` (the caller says what it wants)."""
+    number = int(str(value))
+    if not 1 <= number <= MAX_INT:
+        raise InvalidInput(
+            Msg("web.error.id_range", {"where": where, "id": number, "max": MAX_INT})
+        )
+    return number
 
 
 _NO_STORE = {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}

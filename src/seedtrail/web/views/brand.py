@@ -123,7 +123,7 @@ def _campaign_link(row: dict[str, object]) -> Markup:
 
 @page
 def campaign_page(ctx: Ctx) -> Response:
-    ident = int(ctx.request.path_params["ident"])
+    ident = ctx.ident
     with ctx.web.store.read() as conn:
         data = load_campaign(conn, ctx.user, ident)
     outdated, not_theirs = None, False
@@ -290,7 +290,7 @@ EXPORT_FIGURES = (
 def export_csv(ctx: Ctx) -> Response:
     """The campaign's notes with their spend and, when a report is published, their funnel
     figures under the chosen model (scaled, with the 95% interval and sample rate)."""
-    ident = int(ctx.request.path_params["ident"])
+    ident = ctx.ident
     model = ctx.query.get("model")
     with ctx.web.store.read() as conn:
         data = load_campaign(conn, ctx.user, ident)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -21,6 +21,8 @@ from seedtrail.web import charts
 from seedtrail.web.render import Ctx, action, page, redirect
 
 HOURS = (24, 72, 168)
+#: The earliest end of a window: the longest window still starts on a date.
+EARLIEST_END = datetime.min.replace(tzinfo=UTC) + timedelta(hours=max(HOURS))
 
 
 def load_health(
@@ -83,6 +85,8 @@ def health_page(ctx: Ctx) -> Response:
         end = datetime.fromisoformat(end_q).replace(tzinfo=UTC) if end_q else None
     except ValueError as exc:
         raise InvalidInput(Msg("web.error.health_window", {"error": str(exc)})) from exc
+    if end is not None and end < EARLIEST_END:  # the window would start before year 1
+        raise InvalidInput(Msg("web.error.health_end", {"end": end_q, "min": EARLIEST_END.date()}))
     if hours not in HOURS:
         raise InvalidInput(Msg("web.error.health_hours", {"hours": str(HOURS)}))
     lake = Lake(ctx.web.settings.effective_lake_url)
@@ -97,7 +101,7 @@ def health_page(ctx: Ctx) -> Response:
 def hold(ctx: Ctx, form: dict[str, str]) -> Response:
     """Hold a partner's figures (operators; audited)."""
     with ctx.web.store.transaction() as conn:
-        holds.hold(conn, ctx.user, int(ctx.request.path_params["ident"]), form.get("reason", ""))
+        holds.hold(conn, ctx.user, ctx.ident, form.get("reason", ""))
     return redirect("/ui/health")
 
 
@@ -105,6 +109,6 @@ def hold(ctx: Ctx, form: dict[str, str]) -> Response:
 def release(ctx: Ctx, form: dict[str, str]) -> Response:
     """Release a partner's hold (operators; audited)."""
     with ctx.web.store.transaction() as conn:
-        pid = int(ctx.request.path_params["ident"])
+        pid = ctx.ident
         holds.release(conn, ctx.user, pid, form.get("reason", ""))
     return redirect("/ui/health")

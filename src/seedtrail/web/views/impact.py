@@ -70,7 +70,7 @@ def _report_page(ctx: Ctx, report: ImpactReport, entry_id: int | None, source: s
 @page
 def change_page(ctx: Ctx) -> Response:
     history.require_reader(ctx.user)
-    entry_id = int(ctx.request.path_params["ident"])
+    entry_id = ctx.ident
     with ctx.web.store.read() as conn:
         found = changes.from_audit(conn, entry_id)
     report = measure_deployment(ctx.web.settings, ctx.web.store, found, level=_level(ctx))

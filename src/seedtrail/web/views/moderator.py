@@ -166,7 +166,7 @@ def _highlighted(evidence: dict[str, Any]) -> Markup | None:
 
 @page
 def case_page(ctx: Ctx) -> Response:
-    case_id = int(ctx.request.path_params["ident"])
+    case_id = ctx.ident
     with ctx.web.store.read() as conn:
         case = load_case(conn, ctx.user, case_id)
         key = case.get("group_key")
@@ -241,7 +241,7 @@ def _back(case_id: int, done: str) -> Response:
 
 @action
 def take_action(ctx: Ctx, form: dict[str, str]) -> Response:
-    case_id = int(ctx.request.path_params["ident"])
+    case_id = ctx.ident
     body = validated(
         actions.ActionIn, {"action": form.get("action"), "reason": form.get("reason", "")}
     )
@@ -253,7 +253,7 @@ def take_action(ctx: Ctx, form: dict[str, str]) -> Response:
 @action
 def take_group_action(ctx: Ctx, form: dict[str, str]) -> Response:
     """The same action on every case of this case's group (a campaign's members)."""
-    case_id = int(ctx.request.path_params["ident"])
+    case_id = ctx.ident
     body = validated(
         groups.GroupActionIn, {"action": form.get("action"), "reason": form.get("reason", "")}
     )
@@ -267,7 +267,7 @@ def take_group_action(ctx: Ctx, form: dict[str, str]) -> Response:
 
 @action
 def dismiss(ctx: Ctx, form: dict[str, str]) -> Response:
-    case_id = int(ctx.request.path_params["ident"])
+    case_id = ctx.ident
     with ctx.web.store.transaction() as conn:
         cases.dismiss(conn, ctx.user, case_id, form.get("reason", ""))
     return _back(case_id, "dismissed")
@@ -275,7 +275,7 @@ def dismiss(ctx: Ctx, form: dict[str, str]) -> Response:
 
 @action
 def reverse(ctx: Ctx, form: dict[str, str]) -> Response:
-    action_id = int(ctx.request.path_params["ident"])
+    action_id = ctx.ident
     body = validated(actions.ReverseIn, {"reason": form.get("reason", "")})
     with ctx.web.store.transaction() as conn:
         row = actions.reverse(conn, ctx.user, action_id, body.reason)
@@ -284,7 +284,7 @@ def reverse(ctx: Ctx, form: dict[str, str]) -> Response:
 
 @action
 def decide_appeal(ctx: Ctx, form: dict[str, str]) -> Response:
-    appeal_id = int(ctx.request.path_params["ident"])
+    appeal_id = ctx.ident
     body = validated(
         appeals.DecisionIn, {"outcome": form.get("outcome"), "reason": form.get("reason", "")}
     )
@@ -295,7 +295,7 @@ def decide_appeal(ctx: Ctx, form: dict[str, str]) -> Response:
 
 @action
 def file_appeal(ctx: Ctx, form: dict[str, str]) -> Response:
-    case_id = int(ctx.request.path_params["ident"])
+    case_id = ctx.ident
     body = validated(appeals.AppealIn, {"statement": form.get("statement", "")})
     with ctx.web.store.transaction() as conn:
         appeals.file(conn, ctx.user, case_id, body.statement)

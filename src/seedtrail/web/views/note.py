@@ -14,7 +14,7 @@ from seedtrail.web.render import Ctx, public
 
 @public
 def note_page(ctx: Ctx) -> Response:
-    ident = int(ctx.request.path_params["ident"])
+    ident = ctx.ident
     with ctx.web.store.read() as conn:
         note = public_note(conn, ident)
     return ctx.render("note.html", note=note)

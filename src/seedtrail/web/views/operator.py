@@ -17,7 +17,7 @@ from seedtrail.links import partners, preview, rules
 from seedtrail.messages import Msg
 from seedtrail.store import audit, paging
 from seedtrail.web import tables
-from seedtrail.web.render import Ctx, action, page, redirect
+from seedtrail.web.render import Ctx, action, page, redirect, row_id
 from seedtrail.web.tables import Column
 
 AUDIT_PAGE = 25
@@ -124,7 +124,9 @@ def policy_page(ctx: Ctx) -> Response:
 def _change(form: dict[str, str]) -> preview.Change:
     try:
         if form.get("kind") == "kill_switch":
-            return preview.Change(partner_id=int(form["partner_id"]), links_enabled=False)
+            return preview.Change(
+                partner_id=row_id(form["partner_id"], "partner_id"), links_enabled=False
+            )
         patch: dict[str, Any] = {}
         if form.get("enabled") in ("true", "false"):
             patch["enabled"] = form["enabled"] == "true"
@@ -132,7 +134,7 @@ def _change(form: dict[str, str]) -> preview.Change:
             patch["effect"] = form["effect"]
         if form.get("min_followers", "").strip():
             patch["min_followers"] = int(form["min_followers"])
-        return preview.Change(rule_id=int(form["rule_id"]), rule_patch=patch)
+        return preview.Change(rule_id=row_id(form["rule_id"], "rule_id"), rule_patch=patch)
     except (KeyError, ValueError) as exc:
         raise InvalidInput(Msg("web.error.preview_form", {"field": str(exc)})) from exc
 
@@ -170,7 +172,7 @@ def preview_page(ctx: Ctx) -> Response:
 
 @action
 def kill_switch(ctx: Ctx, form: dict[str, str]) -> Response:
-    pid = int(ctx.request.path_params["ident"])
+    pid = ctx.ident
     enabled = form.get("links_enabled") == "true"
     with ctx.web.store.transaction() as conn:
         partners.set_links_enabled(conn, ctx.user, pid, enabled, form.get("reason", ""))
