@@ -307,3 +307,28 @@ def test_intake_links_and_validation_errors_speak_the_readers_language(
             assert str(doc["detail"]).startswith(want), doc
     r = client.post("/notes", json={"title": 1}, headers={"accept-language": "zh-CN", **op})
     assert "缺少此字段" in r.json()["detail"] and "Field required" not in r.json()["detail"]
+
+
+def test_a_value_past_the_stores_range_is_a_422_in_the_readers_language() -> None:
+    """The catch-all for what an input bound missed (the driver's OverflowError, the database's
+    DataError) answers a translated problem, not English only."""
+    from fastapi import FastAPI
+
+    from seedtrail.api import problems
+
+    app = FastAPI()
+    problems.install(app)
+
+    @app.get("/too-big")
+    def too_big() -> None:
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    with TestClient(app) as local:
+        en = assert_problem(
+            local.get("/too-big", headers={"accept-language": "en"}), 422, "invalid-input"
+        )
+        zh = assert_problem(
+            local.get("/too-big", headers={"accept-language": "zh-CN"}), 422, "invalid-input"
+        )
+    assert "out of range for the store" in str(en["detail"])
+    assert "超出了存储的范围" in str(zh["detail"]) and "SQLite" not in str(zh["detail"])

@@ -144,12 +144,14 @@ async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
     """A value the database cannot hold (a number past its integer range, text past a column's
     length) is the request's fault. Inputs are bounded where they are declared; this catches what
     a bound missed, so it is still a 422 and never a 500."""
+    lang = language(request)
     return problem(
         422,
         "invalid-input",
-        "Invalid input",
-        "a value in the request is out of range for the store (numbers up to 2147483647)",
+        title(lang, "invalid-input", "Invalid input"),
+        Msg("problem.invalid-input.store_range").render(lang),
         request.url.path,
+        lang,
     )
 
 
