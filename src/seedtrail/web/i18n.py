@@ -20,6 +20,7 @@ BUILT_KEYS = (
     *(N_("case.status.dismissed"), N_("case.status.overturned")),
     *(N_("severity.low"), N_("severity.medium"), N_("severity.high"), N_("severity.critical")),
     *(N_("health.status.ok"), N_("health.status.degraded"), N_("health.status.broken")),
+    N_("health.status.no_data"),
     *(N_("model.first_touch"), N_("model.last_click"), N_("model.last_touch")),
     *(N_("model.linear"), N_("model.markov"), N_("model.position_based")),
     *(N_("model.shapley"), N_("model.time_decay"), N_("model.calibrated")),
