@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from factories import auth, build_world, make
 from seedtrail.community import campaigns
+from seedtrail.links import rules
 from seedtrail.store.schema import accounts
 from seedtrail.store.store import Store
 
@@ -167,5 +168,42 @@ def test_a_changes_units_read_in_the_pages_language() -> None:
     assert units(zh, ["beauty", "mother_baby"]) == "美妆、母婴"
     assert units(en, ["beauty", "mother_baby"]) == "beauty, mother & baby"
     assert units(zh, "outdoor") == "户外"
-    assert units(zh, ["tmall", "jd"], "partner") == "tmall、jd"  # partners by slug
+    named = {**zh, "partner_names": {"tmall": "天猫"}}  # the page's names (one query per page)
+    assert units(named, ["tmall", "jd"], "partner") == "天猫、jd"  # a partner by name, else slug
     assert units(zh, ["handmade"]) == "handmade"  # typed by hand, no word for it: as written
+
+
+def _partner_tabs(html: str) -> list[str]:
+    nav = html.split('data-choice="partner"')[1].split("</nav>")[0]
+    return re.findall(r">([^<]+)</a>", nav)
+
+
+def test_pages_name_a_partner_by_its_name_not_its_slug(client: TestClient, store: Store) -> None:
+    """The shop page's picker and its "合作方：" line, a rule's partner, the kill switch's
+    preview and its reasons showed the slug (``taobao``); they show the name (淘宝) now, the slug
+    kept where an operator needs it (the address, a muted code, form values)."""
+    w = build_world(store)
+    w.mount()
+    make(store, rules.RESOURCE, name="taobao fashion", effect="open", partner_id=w.ids["partner"])
+    _sign_in(client, w.keys["operator"])
+    zh = {"accept-language": "zh-CN"}
+    shop = client.get("/ui/shop?partner=taobao", headers=zh).text
+    assert _partner_tabs(shop) == ["淘宝", "Shop", "京东小程序"]
+    assert 'href="/ui/shop?partner=taobao&amp;dimension=item"' in shop  # the slug addresses it
+    assert '合作方：淘宝 <code class="slug">taobao</code>' in shop
+    assert _cells(client.get("/ui/operator", headers=zh).text, "partner") == ["*", "淘宝"]
+    preview = client.get(
+        f"/ui/operator/preview?kind=kill_switch&partner_id={w.ids['partner']}", headers=zh
+    ).text
+    assert "总开关：关闭伙伴 淘宝 的全部链接" in preview
+    reasons = _cells(preview, "reason")
+    assert reasons and all("伙伴 淘宝 的链接已被总开关关闭" in r for r in reasons)
+    assert "taobao" not in preview.split("<main>")[1]
+    client.cookies.clear()
+    _sign_in(client, w.keys["moderator"])  # lists no partners, yet reads the rule's one
+    assert _cells(client.get("/ui/operator", headers=zh).text, "partner") == ["*", "淘宝"]
+    client.cookies.clear()
+    _sign_in(client, w.keys["partner"])
+    shop = client.get("/ui/shop", headers={"accept-language": "en"}).text
+    assert 'Partner: 淘宝 <code class="slug">taobao</code>' in shop
+
