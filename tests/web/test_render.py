@@ -207,3 +207,27 @@ def test_pages_name_a_partner_by_its_name_not_its_slug(client: TestClient, store
     shop = client.get("/ui/shop", headers={"accept-language": "en"}).text
     assert 'Partner: 淘宝 <code class="slug">taobao</code>' in shop
 
+
+def test_a_reader_without_a_key_is_not_sent_back_to_a_list(
+    client: TestClient, store: Store
+) -> None:
+    """A public page's 404 said "go back to the list and pick again", with a link to the start
+    page (the sign-in form): a reader has neither. It says what happened and what to check;
+    a signed-in user keeps the old wording. An address no route answers is the same page (it
+    was a bare "Not Found")."""
+    w = build_world(store)
+    for lang, hint in (
+        ("zh-CN", "页面不存在，或已不再公开。请检查你打开的链接。"),
+        ("en", "This page does not exist, or is no longer public. Check the link you followed."),
+    ):
+        for path in ("/ui/n/999999", "/ui/n/12x"):
+            r = client.get(path, headers={"accept-language": lang})
+            assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+            main = r.text.split("<main>")[1]
+            assert hint in main and 'href="/ui/' not in main and "/signin" not in main
+    _sign_in(client, w.keys["creator"])
+    r = client.get("/ui/n/999999", headers={"accept-language": "en"})
+    assert r.status_code == 404 and "Go back to the list and pick again." in r.text
+    assert '<a href="/ui/">Back to the start</a>' in r.text
+    r = client.get("/ui/no-such-view", headers={"accept-language": "en"})
+    assert r.status_code == 404 and "there is no page at /ui/no-such-view" in r.text

@@ -26,6 +26,7 @@ BUILT_KEYS = (
     *(N_("model.shapley"), N_("model.time_decay"), N_("model.calibrated")),
     *(N_("error.hint.401"), N_("error.hint.403"), N_("error.hint.404")),
     *(N_("error.hint.409"), N_("error.hint.422"), N_("error.hint.other")),
+    N_("error.hint.404_public"),
     *(N_("done.actioned"), N_("done.appealed"), N_("done.closed"), N_("done.decided")),
     *(N_("done.dismissed"), N_("done.group"), N_("done.group_none")),
     *(N_("done.reopened"), N_("done.reversed")),

@@ -239,10 +239,12 @@ def safe_next(target: str | None) -> str:
 
 
 def error_page(ctx: Ctx, exc: SeedtrailError) -> HTMLResponse:
+    """The error as a page; a reader without a key (a public page) is told what they can do,
+    not sent back to lists and a start page that only signed-in people have."""
     hint = {
         401: "error.hint.401",
         403: "error.hint.403",
-        404: "error.hint.404",
+        404: "error.hint.404" if ctx.actor else "error.hint.404_public",
         409: "error.hint.409",
         422: "error.hint.422",
     }.get(exc.status, "error.hint.other")
