@@ -10,7 +10,8 @@ import orjson
 import pytest
 from sqlalchemy import insert
 
-from seedtrail.intake import alerts, sealer
+from factories import OPERATOR
+from seedtrail.intake import alerts, holds, sealer
 from seedtrail.intake.directory import PartnerDirectory
 from seedtrail.intake.events import check
 from seedtrail.intake.health import HOUR_US
@@ -90,6 +91,29 @@ def test_healthy_stream_is_ok(world: World) -> None:
     assert h.completeness == pytest.approx(1.0)
     assert h.observed_sample_rate == pytest.approx(0.5)
     assert h.lag_p95_s == pytest.approx(120, abs=1)
+
+
+def test_a_partner_with_nothing_to_judge_has_no_data_not_ok(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No click sent, nothing sent back: the status read ``ok`` (a green badge beside "no clicks
+    were sent"). It is ``no_data`` now: in the API, the dashboard and ``seedtrail health``; it
+    alerts no one (a quiet hour does not flap) and keeps the last judged status."""
+    health, sent = assess(world, "http://127.0.0.1:9/unreachable")  # not called: no alert
+    assert health.status == "no_data" and not sent and health.reasons == []
+    with world.store.read() as conn:
+        assert alerts.previous_status(conn, world.partner_id) == "ok"
+    with world.store.transaction() as conn:  # a hold is a reason, not data to judge
+        holds.hold(conn, OPERATOR, world.partner_id, "orders missing")
+    health, _ = assess(world)
+    assert health.status == "no_data" and [f.kind for f in health.flags] == ["held"]
+    monkeypatch.setenv("SEEDTRAIL_LANG", "en")
+    code, out, _ = world.cli(capsys, "health", "show", world.slug)
+    assert code == 0 and f"{world.slug}: no data" in out
+    monkeypatch.setenv("SEEDTRAIL_LANG", "zh-CN")
+    assert f"{world.slug}: 无数据" in world.cli(capsys, "health", "show", world.slug)[1]
+    inject(world, gap_hour=None, dup_hour=None)  # then clicks and visits: judged again
+    assert assess(world)[0].status == "ok"
 
 
 @pytest.mark.parametrize("seal_first", [False, True])

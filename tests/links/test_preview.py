@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from factories import OPERATOR, build_world, make
+from seedtrail import messages
 from seedtrail.core.errors import Forbidden, InvalidInput
 from seedtrail.core.principals import Principal
 from seedtrail.links import preview, rules
@@ -51,6 +52,10 @@ def test_the_kill_switch_preview_touches_only_that_partner(store: Store) -> None
             conn, OPERATOR, preview.Change(partner_id=w.ids["partner"], links_enabled=False)
         )
     assert p.checked == 1 and [c["mount_id"] for c in p.closes] == [taobao["id"]]
+    # the partner by its name, in the change and in each closed link's reason (its slug before)
+    assert p.describe == "kill switch: close all links of partner 淘宝"
+    assert "partner 淘宝 links are switched off" in p.closes[0]["reason"]
+    assert "伙伴 淘宝 的链接已被总开关关闭" in messages.render("zh-CN", p.closes[0]["reason_msg"])
 
 
 def test_a_more_specific_closing_rule_can_be_previewed_open(store: Store) -> None:

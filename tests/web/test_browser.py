@@ -254,6 +254,36 @@ def test_partner_sees_only_its_own_health_as_the_api_reports_it(browser: Any, si
     page.context.close()
 
 
+#: each reason field's placeholder width and the room its field has for text, in pixels
+_PLACEHOLDER_FIT = """els => els.map(el => {
+    const s = getComputedStyle(el), c = document.createElement("canvas").getContext("2d");
+    c.font = s.font;
+    const room = el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+    return [c.measureText(el.placeholder).width, room];
+})"""
+
+
+def test_a_quiet_partner_reads_no_data_and_reason_fields_fit(browser: Any, site: Site) -> None:
+    """A partner nothing was sent to (the web shop) had a green "ok" badge beside "no clicks
+    were sent": it reads a neutral "no data", as the API's status; the hold reason's
+    placeholder was cut off in its field, in both languages."""
+    want = site.api("operator").get("/partners/shop/health").json()
+    assert want["status"] == "no_data"
+    for locale, word in (("zh-CN", "无数据"), ("en-US", "no data")):
+        page = sign_in(browser, site, "operator", locale=locale)
+        page.goto(site.url + "/ui/health")
+        box = page.locator(".partner-health[data-partner=shop]")
+        assert box.get_attribute("data-status") == "no_data"
+        badge = box.locator(".badge")
+        assert badge.get_attribute("class") == "badge no_data" and badge.text_content() == word
+        green = "rgb(198, 246, 213)"  # .badge.ok
+        assert badge.evaluate("b => getComputedStyle(b).backgroundColor") != green
+        fits = page.locator("input.reason").evaluate_all(_PLACEHOLDER_FIT)
+        assert fits and all(width <= room for width, room in fits), fits
+        shot(page, f"health-no-data-{locale}")
+        page.context.close()
+
+
 def test_languages_accept_language_default_and_switch(browser: Any, site: Site) -> None:
     page = sign_in(browser, site, "operator", locale="en-US")
     assert page.text_content("h1") == "Link policy and audit"

@@ -88,3 +88,38 @@ def test_an_end_too_early_for_the_window_is_a_422_page(client: TestClient, store
             assert r.status_code == 422 and says in r.text, (end, r.text[:300])
     assert client.get("/ui/health?end=0001-01-08&hours=168").status_code == 200
     assert client.get("/ui/health?end=9999-12-31T23:59:59").status_code == 200
+
+
+def test_a_partner_with_nothing_to_judge_is_no_data_not_ok(
+    client: TestClient, store: Store
+) -> None:
+    """No click sent and nothing back: the badge read a green "ok" beside "no clicks were
+    sent". It is a neutral "no data" now, in both languages, as the API's status says."""
+    w = build_world(store)
+    _sign_in(client, w.keys["operator"])
+    want = client.get("/partners/taobao/health", headers=auth(w.keys["operator"])).json()
+    assert want["status"] == "no_data"
+    for lang, word in (("zh-CN", "无数据"), ("en", "no data")):
+        page = client.get("/ui/health", headers={"accept-language": lang}).text
+        assert 'data-partner="taobao" data-status="no_data"' in page
+        badges = re.findall(r'<span class="badge ([a-z_]+)">([^<]*)</span>', page)
+        assert len(badges) == 3 and set(badges) == {("no_data", word)}
+
+
+def test_the_reason_fields_say_what_the_reason_is_for_in_a_few_words(
+    client: TestClient, store: Store
+) -> None:
+    """The hold reason's placeholder ("Reason (audited, shown with the withheld figures)") was
+    cut off in its field: it is short now, the field wider (class ``reason``), and a release
+    asks why it is released."""
+    w = build_world(store)
+    token = _sign_in(client, w.keys["operator"])
+    pid = w.ids["partner"]
+    client.post(f"/ui/health/partners/{pid}/hold", data={"reason": "late orders", "csrf": token})
+    for lang, hold, release in (
+        ("zh-CN", "暂停原因（记入审计，在报告中展示）", "恢复原因（记入审计）"),
+        ("en", "Why hold? (audited, shown in reports)", "Why release? (audited)"),
+    ):
+        page = client.get("/ui/health", headers={"accept-language": lang}).text
+        fields = re.findall(r'<input class="reason" name="reason"[^>]* placeholder="([^"]*)"', page)
+        assert sorted(fields) == sorted([hold, hold, release])

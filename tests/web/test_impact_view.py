@@ -74,6 +74,26 @@ def test_the_operator_lists_changes_and_reads_one_as_the_api_does(
     assert [float(v) for v in _attrs(stated, "tr", "data-effect")] == pytest.approx(shown)
 
 
+def test_a_change_over_partners_names_them(site: tuple[ImpactSite, TestClient]) -> None:
+    """Partners touched by a change, and those it is compared with, were listed by slug
+    (``partner jd, tmall``); they read by name now, as everywhere else on the dashboard."""
+    s, client = site
+    _as(client, s.keys["operator"])
+    listed = client.get("/partners", headers=auth(s.keys["operator"])).json()
+    names = {p["slug"]: p["name"] for p in listed}
+    touched = sorted(names)[:2]
+    page = client.get(
+        "/ui/operator/impact/stated",
+        params={"at": "2025-03-06", "treated": ",".join(touched), "dimension": "partner"},
+        headers=EN,
+    ).text
+    lead = page.split('id="change">')[1].split("</p>")[0]
+    assert all(names[slug] in lead and slug not in lead for slug in touched), lead
+    units = re.findall(r'<tr data-outcome="[^"]*"[^>]*>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>', page)
+    assert {names[slug] for slug in touched} <= set(units)
+    assert not set(units) & set(touched)
+
+
 def test_bad_input_and_missing_studies_are_pages_not_errors(
     site: tuple[ImpactSite, TestClient],
 ) -> None:

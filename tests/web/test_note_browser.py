@@ -111,4 +111,8 @@ def test_the_note_page_in_english(browser: Any, site: Site) -> None:
     assert labels and set(labels) == {"赞助 · Sponsored"}
     shot(page, "note-en")
     assert page.goto(f"{site.url}/ui/n/987654").status == 404
+    # a reader has no list to go back to, and no start page: what to check instead
+    assert "Check the link you followed." in str(page.text_content(".error-page"))
+    assert page.locator(".error-page a").count() == 0
+    shot(page, "note-404-en")
     page.context.close()

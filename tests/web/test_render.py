@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from factories import auth, build_world, make
 from seedtrail.community import campaigns
+from seedtrail.links import rules
 from seedtrail.store.schema import accounts
 from seedtrail.store.store import Store
 
@@ -197,5 +198,66 @@ def test_a_changes_units_read_in_the_pages_language() -> None:
     assert units(zh, ["beauty", "mother_baby"]) == "美妆、母婴"
     assert units(en, ["beauty", "mother_baby"]) == "beauty, mother & baby"
     assert units(zh, "outdoor") == "户外"
-    assert units(zh, ["tmall", "jd"], "partner") == "tmall、jd"  # partners by slug
+    named = {**zh, "partner_names": {"tmall": "天猫"}}  # the page's names (one query per page)
+    assert units(named, ["tmall", "jd"], "partner") == "天猫、jd"  # a partner by name, else slug
     assert units(zh, ["handmade"]) == "handmade"  # typed by hand, no word for it: as written
+
+
+def _partner_tabs(html: str) -> list[str]:
+    nav = html.split('data-choice="partner"')[1].split("</nav>")[0]
+    return re.findall(r">([^<]+)</a>", nav)
+
+
+def test_pages_name_a_partner_by_its_name_not_its_slug(client: TestClient, store: Store) -> None:
+    """The shop page's picker and its "合作方：" line, a rule's partner, the kill switch's
+    preview and its reasons showed the slug (``taobao``); they show the name (淘宝) now, the slug
+    kept where an operator needs it (the address, a muted code, form values)."""
+    w = build_world(store)
+    w.mount()
+    make(store, rules.RESOURCE, name="taobao fashion", effect="open", partner_id=w.ids["partner"])
+    _sign_in(client, w.keys["operator"])
+    zh = {"accept-language": "zh-CN"}
+    shop = client.get("/ui/shop?partner=taobao", headers=zh).text
+    assert _partner_tabs(shop) == ["淘宝", "Shop", "京东小程序"]
+    assert 'href="/ui/shop?partner=taobao&amp;dimension=item"' in shop  # the slug addresses it
+    assert '合作方：淘宝 <code class="slug">taobao</code>' in shop
+    assert _cells(client.get("/ui/operator", headers=zh).text, "partner") == ["*", "淘宝"]
+    preview = client.get(
+        f"/ui/operator/preview?kind=kill_switch&partner_id={w.ids['partner']}", headers=zh
+    ).text
+    assert "总开关：关闭伙伴 淘宝 的全部链接" in preview
+    reasons = _cells(preview, "reason")
+    assert reasons and all("伙伴 淘宝 的链接已被总开关关闭" in r for r in reasons)
+    assert "taobao" not in preview.split("<main>")[1]
+    client.cookies.clear()
+    _sign_in(client, w.keys["moderator"])  # lists no partners, yet reads the rule's one
+    assert _cells(client.get("/ui/operator", headers=zh).text, "partner") == ["*", "淘宝"]
+    client.cookies.clear()
+    _sign_in(client, w.keys["partner"])
+    shop = client.get("/ui/shop", headers={"accept-language": "en"}).text
+    assert 'Partner: 淘宝 <code class="slug">taobao</code>' in shop
+
+
+def test_a_reader_without_a_key_is_not_sent_back_to_a_list(
+    client: TestClient, store: Store
+) -> None:
+    """A public page's 404 said "go back to the list and pick again", with a link to the start
+    page (the sign-in form): a reader has neither. It says what happened and what to check;
+    a signed-in user keeps the old wording. An address no route answers is the same page (it
+    was a bare "Not Found")."""
+    w = build_world(store)
+    for lang, hint in (
+        ("zh-CN", "页面不存在，或已不再公开。请检查你打开的链接。"),
+        ("en", "This page does not exist, or is no longer public. Check the link you followed."),
+    ):
+        for path in ("/ui/n/999999", "/ui/n/12x"):
+            r = client.get(path, headers={"accept-language": lang})
+            assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+            main = r.text.split("<main>")[1]
+            assert hint in main and 'href="/ui/' not in main and "/signin" not in main
+    _sign_in(client, w.keys["creator"])
+    r = client.get("/ui/n/999999", headers={"accept-language": "en"})
+    assert r.status_code == 404 and "Go back to the list and pick again." in r.text
+    assert '<a href="/ui/">Back to the start</a>' in r.text
+    r = client.get("/ui/no-such-view", headers={"accept-language": "en"})
+    assert r.status_code == 404 and "there is no page at /ui/no-such-view" in r.text

@@ -76,9 +76,14 @@ def test_the_shop_page_in_english_and_for_the_operator(browser: Any, sim_site: S
     page.context.close()
     page = sign_in_with(browser, sim_site.url, sim_site.keys["operator"])
     page.goto(sim_site.url + "/ui/shop")
+    # partners by name (they were listed by slug), in the API's order; the slug picks one
+    listed = sim_site.api("operator").get("/partners").json()
     links = page.locator("[data-choice=partner] a").all_text_contents()
-    assert len(links) >= 2
+    assert links == [p["name"] for p in listed] and len(links) >= 2
     page.click(f"[data-choice=partner] a:text-is('{links[1]}')")
     page.wait_for_load_state()
-    assert page.get_attribute("[data-partner]", "data-partner") == links[1]
+    assert page.get_attribute("[data-partner]", "data-partner") == listed[1]["slug"]
+    hint = str(page.text_content("[data-partner]"))
+    assert hint == f"合作方：{listed[1]['name']} {listed[1]['slug']}"  # the slug a muted code
+    shot(page, "shop-operator-zh")
     page.context.close()

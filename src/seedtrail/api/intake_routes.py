@@ -221,7 +221,8 @@ async def community_events(request: Request, actor: Actor) -> Response:
 
 @router.get(
     "/partners/{partner}/health",
-    summary="Backhaul health per hour with a status (ok/degraded/broken) and reasons",
+    summary="Backhaul health per hour with a status (ok/degraded/broken; no_data when the "
+    "window holds nothing to judge) and reasons",
 )
 def partner_health(
     partner: str, request: Request, actor: Actor, hours: int = Query(24, ge=1, le=24 * 31)

@@ -34,7 +34,7 @@ app = typer.Typer()
 
 #: ``import --kind`` values
 KINDS: dict[str, Kind] = {"front": "front", "back": "back", "orders": "orders"}
-STATUS_STYLE = {"ok": "green", "degraded": "yellow", "broken": "bold red"}
+STATUS_STYLE = {"no_data": "dim", "ok": "green", "degraded": "yellow", "broken": "bold red"}
 #: The columns of ``health --hours-table``.
 HOUR_COLUMNS = (
     *(N_("cli.health.col.hour"), N_("cli.health.col.events"), N_("cli.health.col.late")),

@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import Connection, insert, select, update
 
 from seedtrail.intake.directory import PartnerEntry
-from seedtrail.intake.health import Health, assess
+from seedtrail.intake.health import NO_DATA, Health, assess
 from seedtrail.lake.layout import Lake
 from seedtrail.store.schema import backhaul_status
 from seedtrail.store.store import Store
@@ -46,8 +46,10 @@ def remember(conn: Connection, partner_id: int, health: Health) -> None:
 def notify(
     conn: Connection, partner_id: int, health: Health, webhook_url: str | None, previous: str
 ) -> bool:
-    """Send the alert if the status changed; return whether one was sent."""
-    if not changed(conn, partner_id, health):
+    """Send the alert if the status changed; return whether one was sent. A window with
+    nothing to judge (``no_data``: a quiet partner, a quiet hour) neither alerts nor replaces the
+    last judged status, so quiet hours do not flap ok → no_data → ok."""
+    if health.status == NO_DATA or not changed(conn, partner_id, health):
         return False
     if webhook_url:
         doc = {

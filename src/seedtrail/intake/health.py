@@ -1,4 +1,5 @@
-"""Backhaul health per partner and hour, and a status (ok/degraded/broken) with reasons.
+"""Backhaul health per partner and hour, and a status (ok/degraded/broken, or no_data when the
+window holds nothing to judge) with reasons.
 
 The per-hour figures come from :mod:`seedtrail.intake.series` (the partner's back-link events in
 the lake and the not-yet-sealed inbox, the clicks that reached its shop, delivery counters); the
@@ -23,8 +24,10 @@ from seedtrail.intake.series import HOUR_US, Series, iso, to_us
 from seedtrail.lake.layout import Lake
 from seedtrail.messages import N_, Msg, MsgJSON
 
-__all__ = ["HOUR_US", "LEVELS", "Health", "Hour", "Rules", "assess", "require_reader"]
+__all__ = ["HOUR_US", "LEVELS", "NO_DATA", "Health", "Hour", "Rules", "assess", "require_reader"]
 LEVELS = ("ok", "degraded", "broken")
+#: no click sent and nothing sent back in the window: nothing to judge, so neither ok nor a fault
+NO_DATA = "no_data"
 #: the status a finding of each kind sets (a hold is a reason, not a data fault)
 LEVEL_OF = {"gap": 2, "lag": 1, "duplicates": 1, "orders_again": 1, "sample_rate": 1, "held": 0}
 
@@ -93,6 +96,8 @@ def assess(
     }  # fmt: skip
     out = [_hour(s, i, partner.declared_sample_rate, gap_hours) for i in range(lo, s.hours)]
     status, found_msgs = judge(found.flags)
+    if status == "ok" and not any(h.clicks or h.received["events"] or h.deliveries for h in out):
+        status = NO_DATA  # a hold (a reason, not a fault) may still be in force
     return Health(
         partner.slug, partner.declared_sample_rate, status, [m.english for m in found_msgs],
         out, end.isoformat(), found.flags, [m.as_dict() for m in found_msgs],

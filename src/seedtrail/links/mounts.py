@@ -155,6 +155,7 @@ def gather(
         placement=placement,
         partner_id=partner["id"],
         partner_slug=partner["slug"],
+        partner_name=partner["name"],
         partner_links_enabled=partner["links_enabled"],
         category=offer["category"],
         audience=audience,

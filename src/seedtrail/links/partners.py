@@ -127,6 +127,19 @@ RESOURCE = Resource(
 secrets_repo = Repo(partner_secrets, "partner_secret")
 
 
+def labels(conn: Connection) -> dict[int, tuple[str, str]]:
+    """Every partner's slug and display name by id, in one query. Pages name a partner by its
+    name (天猫), never by its slug (``tmall``), which stays for addresses and forms. Names are
+    directory data, not scoped: a page shows one only beside rows its reader may already see."""
+    rows = conn.execute(select(partners.c.id, partners.c.slug, partners.c.name))
+    return {r.id: (r.slug, r.name) for r in rows}
+
+
+def names(conn: Connection) -> dict[str, str]:
+    """Every partner's display name by slug (:func:`labels`)."""
+    return dict(labels(conn).values())
+
+
 def set_links_enabled(
     conn: Connection, actor: Principal, partner_id: int, enabled: bool, reason: str
 ) -> dict[str, object]:

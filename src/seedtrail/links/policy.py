@@ -122,6 +122,7 @@ class MountFacts:
     ad_label: str | None = None  # the note's disclosure (广告 ``ad`` / 赞助 ``sponsored``)
     starts_at: datetime | None = None  # a live room's session start
     boosted: bool = False  # the note is in an active campaign (paid distribution, 投流)
+    partner_name: str = ""  # how the kill switch's check names the partner (else its slug)
 
 
 @dataclass(frozen=True)
@@ -301,7 +302,7 @@ def _eligibility(facts: MountFacts, now: datetime) -> list[Check]:
         Check.of(
             "kill_switch",
             enabled,
-            Msg(switch, {"partner": facts.partner_slug}),
+            Msg(switch, {"partner": facts.partner_name or facts.partner_slug}),
         ),
         Check.of("offer", facts.offer_active, Msg(offer)),
     ]

@@ -108,7 +108,7 @@ def run(conn: Connection, actor: Principal, change: Change) -> Preview:
         p = resources.get(conn, partners.RESOURCE, actor, change.partner_id)
         kill_partner = p["id"]
         q = q.where(offers.c.partner_id == kill_partner)
-        describe = Msg("preview.kill_switch", {"partner": p["slug"]})
+        describe = Msg("preview.kill_switch", {"partner": p["name"]})
     else:
         raise InvalidInput(Msg("problem.invalid-input.preview_target"))
     now = utcnow()

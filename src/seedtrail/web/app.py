@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from seedtrail.attribution.runs import Reports
+from seedtrail.core.errors import NotFound
 from seedtrail.core.settings import Settings
+from seedtrail.messages import Msg
 from seedtrail.store.store import Store
-from seedtrail.web.render import Web
+from seedtrail.web.render import Web, context, error_page
 from seedtrail.web.views import (
     auth,
     brand,
@@ -65,8 +70,16 @@ ROUTES: list[BaseRoute] = [
 ]
 
 
+async def no_such_page(request: Request, exc: Exception) -> Response:
+    """An address no route answers (``/ui/n/12x``, a typo): the dashboard's 404 page in the
+    visitor's language, not a bare "Not Found"."""
+    ctx = await run_in_threadpool(context, request)
+    missing = NotFound(Msg("web.error.no_such_page", {"path": request.url.path}))
+    return await run_in_threadpool(error_page, ctx, missing)
+
+
 def create_web(settings: Settings, store: Store, reports: Reports) -> Starlette:
-    app = Starlette(routes=ROUTES)
+    app = Starlette(routes=ROUTES, exception_handlers={404: no_such_page})
     app.state.web = Web.create(settings, store)
     app.state.settings = settings  # the report reader (attribution.reader) reads these
     app.state.reports = reports

@@ -63,7 +63,8 @@ def fmt(context: Any, value: float | None, digits: int = 0) -> str:
 @pass_context
 def units(context: Any, values: Any, dimension: str = "category") -> str:
     """Units of a policy change, joined with the locale's comma: a category as its word in the
-    page's language, anything else (a partner's slug, a unit typed by hand) as written."""
+    page's language, a partner by its name (the page's ``partner_names``), anything else (a
+    unit typed by hand) as written."""
     lang = _lang(context)
     words = [str(v) for v in ([values] if isinstance(values, str) else values)]
     if dimension == "category":
@@ -71,7 +72,17 @@ def units(context: Any, values: Any, dimension: str = "category") -> str:
             messages.translate(lang, key) if messages.has(lang, key := f"category.{w}") else w
             for w in words
         ]
+    elif dimension == "partner":
+        words = [partner(context, w) for w in words]
     return messages.translate(lang, "list.comma").join(words)
+
+
+@pass_context
+def partner(context: Any, slug: Any) -> str:
+    """A partner by its display name, from the ``partner_names`` (slug → name) the view passed
+    (one query per page, :func:`seedtrail.links.partners.names`); a slug it lacks as written."""
+    names: dict[str, str] = context.get("partner_names") or {}
+    return names.get(str(slug), str(slug))
 
 
 @pass_context
@@ -116,6 +127,7 @@ class Web:
         env.filters["when"] = when
         env.filters["msg"] = msg
         env.filters["units"] = units
+        env.filters["partner"] = partner
         return cls(
             settings,
             store,
@@ -251,10 +263,12 @@ def safe_next(target: str | None) -> str:
 
 
 def error_page(ctx: Ctx, exc: SeedtrailError) -> HTMLResponse:
+    """The error as a page; a reader without a key (a public page) is told what they can do,
+    not sent back to lists and a start page that only signed-in people have."""
     hint = {
         401: "error.hint.401",
         403: "error.hint.403",
-        404: "error.hint.404",
+        404: "error.hint.404" if ctx.actor else "error.hint.404_public",
         409: "error.hint.409",
         422: "error.hint.422",
     }.get(exc.status, "error.hint.other")

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from seedtrail.attribution import commission
 from seedtrail.core.errors import InvalidInput
+from seedtrail.links import partners
 from seedtrail.messages import Msg
 from seedtrail.web import tables
 from seedtrail.web.render import Ctx, page
@@ -50,6 +51,7 @@ def commission_page(ctx: Ctx) -> Response:
             commission.require_reader(ctx.user, buyer)
             lake = str(ctx.web.settings.effective_lake_url)
             got = commission.statement(conn, lake, buyer, since, until)
+        names = partners.names(conn)
     t, m = ctx.t, ctx.m
     columns = [
         Column("partner", t("buyers.col.partner")),
@@ -60,7 +62,9 @@ def commission_page(ctx: Ctx) -> Response:
         Column("net_gmv", t("buyers.col.net_gmv"), True, 2),
         Column("commission_due", m("commission_due"), True, 2),
     ]
-    rows = got["partners"] if got else []
+    # a partner by its name (the statement, as the API returns it, has its slug)
+    shown = got["partners"] if got else []
+    rows = [{**r, "partner": names.get(r["partner"], r["partner"])} for r in shown]
     table = tables.build(
         "commission", columns, rows, ctx.query, default_sort="partner", empty=t("empty.commission")
     )

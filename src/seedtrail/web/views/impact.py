@@ -15,6 +15,7 @@ from seedtrail.impact import change as changes
 from seedtrail.impact import history, studies
 from seedtrail.impact.report import ImpactReport, measure_deployment
 from seedtrail.lake.layout import Lake
+from seedtrail.links import partners
 from seedtrail.messages import Msg
 from seedtrail.web import charts
 from seedtrail.web.render import Ctx, page, redirect
@@ -26,8 +27,11 @@ def impact_page(ctx: Ctx) -> Response:
     span = history.lake_span(Lake(ctx.web.settings.effective_lake_url))
     with ctx.web.store.read() as conn:
         past = history.past(conn, span)
+        names = partners.names(conn)
     proposed = studies.listing(ctx.web.settings.data_dir)
-    return ctx.render("impact.html", past=past, proposed=proposed, form=ctx.query)
+    return ctx.render(
+        "impact.html", past=past, proposed=proposed, form=ctx.query, partner_names=names
+    )
 
 
 def _curves(ctx: Ctx, report: ImpactReport) -> dict[str, Any]:
@@ -57,6 +61,8 @@ def _level(ctx: Ctx) -> float:
 
 def _report_page(ctx: Ctx, report: ImpactReport, entry_id: int | None, source: str) -> Response:
     """``source`` is the API request returning the same figures (the page names it)."""
+    with ctx.web.store.read() as conn:
+        names = partners.names(conn)
     return ctx.render(
         "impact_report.html",
         report=report,
@@ -64,6 +70,7 @@ def _report_page(ctx: Ctx, report: ImpactReport, entry_id: int | None, source: s
         source=source,
         charts=_curves(ctx, report),
         is_money=lambda name: metrics.get(name).unit == "CNY",
+        partner_names=names,
     )
 
 

@@ -24,12 +24,13 @@ AUDIT_PAGE = 25
 
 
 def load_policy(conn: Connection, actor: Principal) -> dict[str, Any]:
-    """Rules and partners as the API lists them for ``actor``."""
+    """Rules and partners as the API lists them for ``actor``; a rule names its partner by the
+    partner's name (a moderator lists no partners, yet reads which one a rule is about)."""
     rule_rows = resources.list_rows(conn, rules.RESOURCE, actor, {}, limit=1000)
     partner_rows = resources.list_rows(conn, partners.RESOURCE, actor, {}, limit=1000)
-    names = {p["id"]: p["slug"] for p in partner_rows}
+    labels = partners.labels(conn)
     for r in rule_rows:
-        r["partner"] = names.get(r["partner_id"], "*") if r["partner_id"] else "*"
+        r["partner"] = labels[r["partner_id"]][1] if r["partner_id"] else "*"
         r["category"] = r["category"] or "*"
         r["placement"] = r["placement"] or "*"
     return {"rules": rule_rows, "partners": partner_rows}

@@ -147,6 +147,7 @@ def shop_page(ctx: Ctx) -> Response:
         "shop.html",
         partners=choices,
         partner=slug,
+        partner_names={str(p["slug"]): str(p["name"]) for p in choices},
         dimension=dimension,
         dimensions=DIMENSIONS,
         shop_table=table,
