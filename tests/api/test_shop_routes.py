@@ -113,6 +113,18 @@ def test_a_shop_never_reads_another_partner(client: TestClient, setup: dict[str,
         assert r.headers["content-type"].startswith("application/problem+json")
 
 
+def test_a_partner_named_by_a_digit_that_is_no_number_is_not_found(
+    client: TestClient, setup: dict[str, Any]
+) -> None:
+    """``²`` and ``①`` are digits to ``str.isdigit`` but not to ``int``: naming a shop by one
+    was a 500 (found by the fuzz test)."""
+    for name in ("%C2%B2", "%E2%91%A0"):
+        for route in ("attribution", "funding"):
+            r = _get(client, setup, "op", f"/shop/{name}/{route}")
+            assert r.status_code == 404, (name, route, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json")
+
+
 def test_a_brand_sees_the_funnel_of_its_own_items_only(
     client: TestClient, setup: dict[str, Any], store: Store
 ) -> None:

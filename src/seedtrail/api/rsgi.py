@@ -16,7 +16,7 @@ from seedtrail.links.redirect import PREFIX
 
 def _client(addr: str) -> tuple[str, int] | None:
     host, _, port = addr.rpartition(":")
-    return (host.strip("[]"), int(port)) if port.isdigit() else None
+    return (host.strip("[]"), int(port)) if port.isdecimal() else None
 
 
 class RsgiApp:

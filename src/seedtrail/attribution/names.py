@@ -12,7 +12,7 @@ from seedtrail.store.schema import accounts, campaigns, notes
 
 
 def _ids(rows: Sequence[Mapping[str, object]]) -> list[int]:
-    return sorted({int(str(r["key"])) for r in rows if str(r.get("key", "")).isdigit()})
+    return sorted({int(str(r["key"])) for r in rows if str(r.get("key", "")).isdecimal()})
 
 
 def name_notes(conn: Connection, rows: list[RowJSON]) -> list[RowJSON]:
@@ -30,7 +30,7 @@ def name_notes(conn: Connection, rows: list[RowJSON]) -> list[RowJSON]:
     for r in rows:
         if "withheld" in r:
             continue
-        hit = found.get(int(str(r["key"]))) if str(r.get("key", "")).isdigit() else None
+        hit = found.get(int(str(r["key"]))) if str(r.get("key", "")).isdecimal() else None
         r["title"], r["author_id"], r["author_handle"] = hit or (None, None, None)
     return rows
 
@@ -41,5 +41,5 @@ def name_campaigns(conn: Connection, rows: list[RowJSON]) -> list[RowJSON]:
     query = select(campaigns.c.id, campaigns.c.name).where(campaigns.c.id.in_(ids))
     found = {int(i): str(n) for i, n in conn.execute(query)} if ids else {}
     for r in rows:
-        r["name"] = found.get(int(str(r["key"]))) if str(r.get("key", "")).isdigit() else None
+        r["name"] = found.get(int(str(r["key"]))) if str(r.get("key", "")).isdecimal() else None
     return rows

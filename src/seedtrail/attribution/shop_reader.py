@@ -57,7 +57,7 @@ def shop_partner(conn: Connection, actor: Principal, partner: str) -> PartnerRef
     if actor.role not in ("operator", "partner"):
         raise forbidden(actor.role, N_("problem.forbidden.read"), "attribution")
     cond = partners.c.slug == partner
-    if partner.isdigit():
+    if partner.isdecimal():
         cond = or_(cond, partners.c.id == int(partner))
     row = conn.execute(select(partners.c.id, partners.c.slug, partners.c.name).where(cond))
     found = row.mappings().first()
@@ -78,7 +78,7 @@ def _item_titles(conn: Connection, partner_id: int) -> dict[str, str]:
 def _name_rows(conn: Connection, partner_id: int, dimension: str, rows: list[RowJSON]) -> None:
     """Each row's ``title``: the item's offer title, the note's title, the creator's @handle or
     the campaign's name (pages show names, never ids); None for a day or an unknown key."""
-    ids = [int(str(r["key"])) for r in rows if str(r["key"]).isdigit()]
+    ids = [int(str(r["key"])) for r in rows if str(r["key"]).isdecimal()]
     names: dict[str, str] = {}
     if dimension == "item":
         items = _item_titles(conn, partner_id)

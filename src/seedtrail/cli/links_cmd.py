@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import socket
 from datetime import UTC, datetime
-from typing import Any
 
 import typer
 from sqlalchemy import select
@@ -174,12 +173,14 @@ def audit_cmd(
     )
 
 
-def _audit_row(entry: dict[str, Any]) -> dict[str, object]:
+def _audit_row(entry: dict[str, object]) -> dict[str, object]:
     """An audit entry as the dashboard's policy page shows it: what changed (before → after, as
     short JSON), then the reason given or the policy's decision in the terminal's language."""
-    before, after, detail = entry.get("before"), entry.get("after"), entry.get("detail") or {}
+    before, after, detail = entry.get("before"), entry.get("after"), entry.get("detail")
+    detail = detail if isinstance(detail, dict) else {}
     change = " → ".join(messages.compact(v, limit=COMPACT) for v in (before, after) if v)
-    decision = detail.get("decision") or {}
+    decision = detail.get("decision")
+    decision = decision if isinstance(decision, dict) else {}
     why = detail.get("reason") or messages.render(
         cli_lang(), decision.get("summary_msg") or decision.get("summary")
     )

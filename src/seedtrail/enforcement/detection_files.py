@@ -52,7 +52,7 @@ def integer(value: Any, what: str) -> int:
         raise InvalidValue(Msg("invalid.integer_id", {"what": what}))
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():
         return int(value)
     raise InvalidValue(Msg("invalid.integer_id_not", {"what": what, "value": repr(value)}))
 

@@ -106,7 +106,7 @@ def parse_name(name: str) -> tuple[str, int] | None:
     if not (name.startswith("w-") and name.endswith(".seg")):
         return None
     writer, _, seq = name[2:-4].rpartition("-")
-    return (writer, int(seq)) if writer and seq.isdigit() else None
+    return (writer, int(seq)) if writer and seq.isdecimal() else None
 
 
 def lock_path(directory: Path, writer: str) -> Path:

@@ -169,16 +169,18 @@ def figure(metric: dict[str, Any] | None, digits: int = 0) -> dict[str, str]:
     }
 
 
-def advice_text(advice: Mapping[str, Any], t: Callable[..., str], lang: str) -> str:
-    """The holdout advice as a sentence: the share a campaign needs, or that even half cannot
-    find the reference lift, or (no purchase to draw a baseline from) that it cannot be sized."""
+def advice_text(advice: Mapping[str, float | None], t: Callable[..., str], lang: str) -> str:
+    """The holdout advice (:func:`seedtrail.attribution.lift.advice`) as a sentence: the share a
+    campaign needs, or that even half cannot find the reference lift, or (no purchase to draw a
+    baseline from) that it cannot be sized."""
 
-    def share(value: float) -> str:
-        return f"{value * 100:.1f}%"
+    def share(value: float | None) -> str:
+        return "—" if value is None else f"{value * 100:.1f}%"
 
+    lift = advice["relative_lift"]
     fields = {
         "reach": messages.number(lang, advice["reach"]),
-        "lift": f"{advice['relative_lift'] * 100:.0f}%",
+        "lift": "—" if lift is None else f"{lift * 100:.0f}%",
         "current": share(advice["current_share"]),
     }
     mde, needed = advice.get("mde_at_current_share"), advice.get("holdout_share_needed")

@@ -40,7 +40,7 @@ class SessionKeys:
         pid, issued, mac = cookie.split(".")
         if not hmac.compare_digest(mac, self._mac(f"{pid}.{issued}")):
             return None
-        if not (pid.isdigit() and issued.isdigit()):
+        if not (pid.isdecimal() and issued.isdecimal()):
             return None
         now = now if now is not None else time.time()
         if not 0 <= now - int(issued) <= MAX_AGE_S:

@@ -26,7 +26,7 @@ def _buyer_choice(ctx: Ctx, choices: list[dict[str, Any]]) -> int | None:
         return own if any(b["id"] == own for b in choices) else None
     wanted = ctx.query.get("buyer", "")
     ids = [b["id"] for b in choices]
-    return int(wanted) if wanted.isdigit() and int(wanted) in ids else (ids[0] if ids else None)
+    return int(wanted) if wanted.isdecimal() and int(wanted) in ids else (ids[0] if ids else None)
 
 
 def _day(ctx: Ctx, name: str, default: date) -> date:
