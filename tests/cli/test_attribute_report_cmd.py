@@ -110,3 +110,20 @@ def test_build_says_what_is_missing_without_a_traceback(
         assert exc.value.code == 2
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err
+
+
+def test_a_primary_model_not_run_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--primary bogus`` built and published a report showing another model first."""
+    monkeypatch.setenv("SEEDTRAIL_LANG", "en")
+    main(["--data-dir", str(tmp_path), "init"])
+    capsys.readouterr()
+    for extra, allowed in ((["--primary", "bogus"], "last_click, last_touch"),
+                           (["-m", "linear", "--primary", "shapley"], "linear, not")):  # fmt: skip
+        with pytest.raises(SystemExit) as exc:
+            main(["--data-dir", str(tmp_path), "report", "build", *extra])
+        assert exc.value.code == 2
+        err = " ".join(capsys.readouterr().err.split())
+        assert err.startswith("error: --primary must be one of " + allowed), err
+    assert not (tmp_path / "attribution").exists()  # nothing built, nothing published

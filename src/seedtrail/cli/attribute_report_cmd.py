@@ -22,7 +22,7 @@ from seedtrail.attribution.spec import MODELS, Windows, parse_duration
 from seedtrail.cli.context import cli_msg, console, lang, state
 from seedtrail.cli.progress import progress
 from seedtrail.cli.report_text import CALIBRATION_HEADS, SCORE_HEADS, status_key
-from seedtrail.core.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput, one_of
 from seedtrail.messages import N_, Msg
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
@@ -37,6 +37,8 @@ WORLD = typer.Option(..., "--world", help="A world directory written by `seedtra
 KINDS_OPT = typer.Option(
     None, "--touch-kinds", help="Only these touch kinds, comma-separated (e.g. read,click)."
 )
+#: The model a report shows first when --primary names none (and it is among those run).
+DEFAULT_PRIMARY = "position_based"
 MODEL_OPT = typer.Option(
     None, "--model", "-m", help=f"Models to run (repeat); default all: {', '.join(MODELS)}."
 )
@@ -44,7 +46,7 @@ MODEL_OPT = typer.Option(
 
 def _spec(
     models: list[str] | None,
-    primary: str,
+    primary: str | None,
     click: str,
     read: str,
     impression: str,
@@ -69,10 +71,11 @@ def _spec(
         if cut.tzinfo is None:
             cut = cut.replace(tzinfo=UTC)
     kinds = tuple(k.strip() for k in touch_kinds.split(",") if k.strip()) if touch_kinds else None
+    one_of("--primary", primary, chosen)  # one of the models run, else which one shows first?
     return ReportSpec(
         touch_kinds=kinds,
         models=chosen,
-        primary=primary if primary in chosen else chosen[0],
+        primary=primary or (DEFAULT_PRIMARY if DEFAULT_PRIMARY in chosen else chosen[0]),
         windows=windows,
         as_of=cut,
     )
@@ -291,7 +294,7 @@ def build_cmd(
         None, "--out", help="Report directory (default: a new run under the data directory)."
     ),
     models: list[str] | None = MODEL_OPT,
-    primary: str = typer.Option("position_based", "--primary", help="Model the API shows first."),
+    primary: str | None = typer.Option(None, "--primary", help="Model the API shows first."),
     click_window: str = typer.Option("15d", "--click-window"),
     read_window: str = typer.Option("15d", "--read-window", help="Reads and engagements."),
     impression_window: str = typer.Option("1d", "--impression-window"),
@@ -347,9 +350,7 @@ def score_cmd(
     from seedtrail.cli.context import open_store
 
     settings = state(ctx).settings
-    spec = _spec(
-        models, "position_based", click_window, read_window, impression_window, None, touch_kinds
-    )
+    spec = _spec(models, None, click_window, read_window, impression_window, None, touch_kinds)
     with open_store(settings) as store, _progress() as say:
         source = _deployment(settings, store, cleanroom, identity, uncounted)
         scores, lifts, chosen = score(source, world, spec, say)

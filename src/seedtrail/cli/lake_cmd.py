@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 
 from seedtrail.cli.context import cli_msg, console, open_store, state
 from seedtrail.cli.progress import progress
+from seedtrail.contracts import BACK_KINDS, FRONT_KINDS
+from seedtrail.core.errors import one_of
 from seedtrail.intake import sealer
 from seedtrail.lake import lock
 from seedtrail.lake.compact import compact
@@ -19,6 +21,10 @@ from seedtrail.store.schema import inbox
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
+
+#: The lake's types: every event kind, front-link (clicks among them) and back-link.
+TYPES = (*FRONT_KINDS, *BACK_KINDS)
+TYPE_OPT = typer.Option(None, "--type", help="One event type.")
 
 lake_app = typer.Typer(help="The Parquet event lake.", no_args_is_help=True)
 app.add_typer(lake_app, name="lake")
@@ -52,10 +58,9 @@ def seal_cmd(ctx: typer.Context) -> None:
 
 
 @lake_app.command("stats")
-def stats_cmd(
-    ctx: typer.Context, type_: str | None = typer.Option(None, "--type", help="One event type.")
-) -> None:
+def stats_cmd(ctx: typer.Context, type_: str | None = TYPE_OPT) -> None:
     """Files, rows and bytes per event type and day."""
+    one_of("--type", type_, TYPES)
     lake = Lake(state(ctx).settings.effective_lake_url)
     heads = [N_("cli.lake.col.type"), N_("cli.lake.col.day"), N_("cli.lake.col.files")]
     heads += [N_("cli.lake.col.rows"), N_("cli.lake.col.bytes")]
@@ -77,10 +82,11 @@ def stats_cmd(
 @lake_app.command("compact")
 def compact_cmd(
     ctx: typer.Context,
-    type_: str | None = typer.Option(None, "--type", help="One event type."),
+    type_: str | None = TYPE_OPT,
     min_files: int = typer.Option(2, "--min-files", min=2),
 ) -> None:
     """Merge each partition's files into one, dropping repeated event ids."""
+    one_of("--type", type_, TYPES)
     settings = state(ctx).settings
     lake = Lake(settings.effective_lake_url)
     parts = lake.partitions(type_)
