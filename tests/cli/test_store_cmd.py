@@ -155,6 +155,7 @@ def test_a_filter_value_the_column_never_holds_is_refused(
     assert said == "error: kind must be one of creator, brand, enterprise, buyer, not 'bogus'"
     monkeypatch.setenv("SEEDTRAIL_LANG", "zh-CN")
     code, said = _run(capsys, tmp_path, "notes", "list", "--where", "status=gone")
-    assert code == 2 and said == "错误：status 只能是 normal, throttled, removed 之一，不能是 'gone'"
+    assert code == 2, said
+    assert said == "错误：status 只能是 normal, throttled, removed 之一，不能是 'gone'"
     assert _run(capsys, tmp_path, "accounts", "list", "--where", "kind=brand")[0] == 0
     assert _run(capsys, tmp_path, "notes", "list", "--where", "author_id=7")[0] == 0
