@@ -116,3 +116,31 @@ def test_error_lines_take_their_separator_from_the_catalogue(monkeypatch, capsys
     assert said["en", "internal"] == (
         "internal error: RuntimeError: boom [bold] (run with --debug for the traceback)"
     )
+
+
+def test_a_data_directory_that_does_not_exist_is_left_alone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Reading commands created the folder and an empty seedtrail.db, then said "schema is at
+    nothing"; they say there is no data there and create nothing; init creates it."""
+    import os
+
+    where = tmp_path / "nowhere"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SEEDTRAIL_", "LC_"))}
+
+    def in_lang(lang: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "seedtrail", "--data-dir", str(where), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**env, "SEEDTRAIL_LANG": lang},
+        )
+
+    for args in (("accounts", "list"), ("cases", "list"), ("lake", "seal")):
+        zh = in_lang("zh-CN", *args)
+        assert zh.returncode == 2 and zh.stderr.startswith(f"错误：{where} 中没有 seedtrail 数据")
+        assert "seedtrail init" in zh.stderr and not where.exists(), zh.stderr
+    en = in_lang("en", "audit")
+    assert en.returncode == 2 and not where.exists()
+    assert en.stderr.startswith(f"error: there is no seedtrail data in {where}: run `seedtrail")
+    assert in_lang("en", "init").returncode == 0 and (where / "seedtrail.db").exists()
+    assert in_lang("en", "accounts", "list").returncode == 0
