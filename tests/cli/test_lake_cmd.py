@@ -38,3 +38,27 @@ def test_an_unknown_type_is_refused_with_the_known_ones(
     assert code == 2 and err.startswith("错误：--type 只能是 impression,"), err
     code, _, err = run(capsys, tmp_path, "lake", command, "--type", "purchase")
     assert code == 0, err
+
+
+def test_seal_shows_the_logged_clicks_in_its_total(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clicks still in the click log are staged by the sealer: the bar counted the inbox
+    before they joined it (``3/0``)."""
+    from sqlalchemy import insert
+
+    from seedtrail.store.db import make_engine
+    from seedtrail.store.schema import clicks
+
+    monkeypatch.setenv("SEEDTRAIL_LANG", "en")
+    assert run(capsys, tmp_path, "init")[0] == 0
+    row = {"ts_us": 1_795_000_000_000_000, "mount_id": 1, "code": "abc", "placement": "note_card",
+           "partner_id": 1, "offer_id": 1, "viewer_key": "v", "method": "GET", "ua_class": "app",
+           "outcome": "redirect", "is_bot": False, "is_duplicate": False}  # fmt: skip
+    engine = make_engine(f"sqlite:///{tmp_path / 'seedtrail.db'}")
+    with engine.begin() as conn:
+        conn.execute(insert(clicks), [{**row, "click_id": f"c{i}"} for i in range(3)])
+    engine.dispose()
+    code, out, err = run(capsys, tmp_path, "lake", "seal")
+    assert code == 0 and "sealed 3 events" in out, out + err
+    assert "3/3" in err and "/0" not in err, err

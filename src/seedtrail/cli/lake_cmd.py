@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 from rich.table import Table
-from sqlalchemy import func, select
 
 from seedtrail.cli.context import cli_msg, console, open_store, state
 from seedtrail.cli.progress import progress
@@ -17,7 +16,6 @@ from seedtrail.lake.layout import Lake
 from seedtrail.lake.stats import stats
 from seedtrail.links.mover import ClickMover
 from seedtrail.messages import N_
-from seedtrail.store.schema import inbox
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
 app = typer.Typer()
@@ -40,9 +38,7 @@ def seal_cmd(ctx: typer.Context) -> None:
         moved = ClickMover(store.engine, settings.data_dir / "clicks").move_once().moved
         if moved:
             console.print(cli_msg("cli.lake.copied", n=moved))
-        with store.read() as conn:
-            waiting = int(conn.execute(select(func.count()).select_from(inbox)).scalar_one())
-        with progress(cli_msg("cli.lake.sealing"), total=waiting) as bar:
+        with progress(cli_msg("cli.lake.sealing"), sized=True) as bar:  # sized by the sealer
             report = sealer.seal(
                 store, Lake(settings.effective_lake_url), settings.data_dir, progress=bar.advance
             )
