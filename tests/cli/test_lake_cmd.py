@@ -62,3 +62,24 @@ def test_seal_shows_the_logged_clicks_in_its_total(
     code, out, err = run(capsys, tmp_path, "lake", "seal")
     assert code == 0 and "sealed 3 events" in out, out + err
     assert "3/3" in err and "/0" not in err, err
+
+
+def test_stats_groups_counts_as_the_other_tables_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows read ``1200`` beside bytes ``4,321``: every count takes the locale's grouping."""
+    from datetime import date
+
+    import pyarrow as pa
+
+    from seedtrail.cli import context
+    from seedtrail.lake.layout import Lake, Partition
+
+    monkeypatch.setattr(context.console, "_width", 200)  # (the property setter has no undo)
+    monkeypatch.setenv("SEEDTRAIL_LANG", "zh-CN")
+    lake = Lake(str(tmp_path / "lake"))
+    lake.write(
+        Partition("read", date(2025, 3, 1)), pa.table({"event_id": list(map(str, range(1200)))})
+    )
+    code, out, _ = run(capsys, tmp_path, "lake", "stats")
+    assert code == 0 and " 1,200 " in out and " 1200 " not in out, out

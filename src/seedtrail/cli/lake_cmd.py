@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import typer
 from rich.table import Table
 
-from seedtrail.cli.context import cli_msg, console, open_store, state
+from seedtrail import messages
+from seedtrail.cli.context import cli_msg, console, lang, open_store, state
 from seedtrail.cli.progress import progress
 from seedtrail.contracts import BACK_KINDS, FRONT_KINDS
 from seedtrail.core.errors import one_of
@@ -62,16 +65,11 @@ def stats_cmd(ctx: typer.Context, type_: str | None = TYPE_OPT) -> None:
     heads += [N_("cli.lake.col.rows"), N_("cli.lake.col.bytes")]
     table = Table(*map(cli_msg, heads), title=cli_msg("cli.lake.title", url=lake.url))
     rows = stats(lake, type_)
+    count = partial(messages.number, lang())  # counts as every CLI table shows them, grouped
     for s in rows:
-        table.add_row(s.type, s.day, str(s.files), str(s.rows), f"{s.bytes:,}")
-    table.add_row(
-        cli_msg("cli.lake.total"),
-        "",
-        str(sum(s.files for s in rows)),
-        str(sum(s.rows for s in rows)),
-        f"{sum(s.bytes for s in rows):,}",
-        style="bold",
-    )
+        table.add_row(s.type, s.day, count(s.files), count(s.rows), count(s.bytes))
+    totals = (sum(s.files for s in rows), sum(s.rows for s in rows), sum(s.bytes for s in rows))
+    table.add_row(cli_msg("cli.lake.total"), "", *map(count, totals), style="bold")
     console.print(table)
 
 
