@@ -110,3 +110,47 @@ def test_build_says_what_is_missing_without_a_traceback(
         assert exc.value.code == 2
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err
+
+
+def test_a_primary_model_not_run_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--primary bogus`` built and published a report showing another model first."""
+    monkeypatch.setenv("SEEDTRAIL_LANG", "en")
+    main(["--data-dir", str(tmp_path), "init"])
+    capsys.readouterr()
+    for extra, allowed in ((["--primary", "bogus"], "last_click, last_touch"),
+                           (["-m", "linear", "--primary", "shapley"], "linear, not")):  # fmt: skip
+        with pytest.raises(SystemExit) as exc:
+            main(["--data-dir", str(tmp_path), "report", "build", *extra])
+        assert exc.value.code == 2
+        err = " ".join(capsys.readouterr().err.split())
+        assert err.startswith("error: --primary must be one of " + allowed), err
+    assert not (tmp_path / "attribution").exists()  # nothing built, nothing published
+
+
+def test_show_names_the_rows_of_no_campaign_and_says_how_to_score(
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``none`` and ``all`` read as codes on a zh-CN run, and a report without scores printed an
+    empty scores table squeezed into one column."""
+    from seedtrail.cli import context
+
+    monkeypatch.setattr(context.console, "_width", 200)  # (the property setter has no undo)
+    data = tmp_path / "data"
+    shutil.copytree(reportworld.deployment_dir(tmp_path_factory), data)
+    main(["--data-dir", str(data), "report", "build", "-m", "last_touch"])
+    capsys.readouterr()
+    monkeypatch.setenv("SEEDTRAIL_LANG", "zh-CN")
+    main(["--data-dir", str(data), "report", "show"])
+    zh = capsys.readouterr().out
+    assert "│ 全部 " in zh and "│ 无推广活动 " in zh, zh
+    assert not re.search(r"│ (none|all) ", zh), zh
+    assert "本报告没有真值评分：运行 `seedtrail report score --world 目录`" in zh, zh
+    monkeypatch.setenv("SEEDTRAIL_LANG", "en")
+    main(["--data-dir", str(data), "report", "show"])
+    en = capsys.readouterr().out
+    assert "│ All " in en and "│ no campaign " in en and "no ground-truth scores" in en, en

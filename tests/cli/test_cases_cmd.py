@@ -194,3 +194,29 @@ def test_act_on_a_whole_campaign(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "already has an active action: revoke link privileges" in " ".join(out.split())
     code, _, err = run(capsys, tmp_path, "cases", "act-group", "nope", "label", "--reason", "x y")
     assert code == 2 and "no cases in group 'nope'" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--status", "bogus"), "--status must be one of open, actioned, dismissed"),
+        (("--subject-type", "bogus"), "--subject-type must be one of account, note, comment"),
+        (("--min-severity", "9"), "Invalid value for '--min-severity'"),
+    ],
+)
+def test_a_filter_value_no_case_can_have_is_refused(
+    args: tuple[str, ...],
+    said: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A misspelt filter is an error naming the option and its values, not "no cases"."""
+    monkeypatch.setenv("SEEDTRAIL_LANG", "en")
+    assert run(capsys, tmp_path, "init")[0] == 0
+    code, out, err = run(capsys, tmp_path, "cases", "list", *args)
+    assert code == 2 and out == "" and said in err, err
+    monkeypatch.setenv("SEEDTRAIL_LANG", "zh-CN")
+    code, _, err = run(capsys, tmp_path, "cases", "list", *args)
+    assert code == 2 and ("只能是" in err or "的值无效" in err), err
+    assert run(capsys, tmp_path, "cases", "list", "--status", "open")[0] == 0

@@ -75,14 +75,14 @@ def test_command_output_follows_the_terminals_language(tmp_path: Path) -> None:
 
     bad = ("partners", "create", "slug")
     zh = run("zh_CN.UTF-8", *data, *bad)
-    assert zh.returncode == 2 and zh.stderr.strip() == "错误: 应为 字段=值，实际是 'slug'"
+    assert zh.returncode == 2 and zh.stderr.strip() == "错误：应为 字段=值，实际是 'slug'"
     en = run("C.UTF-8", *data, *bad)
     assert en.returncode == 2 and en.stderr.strip() == "error: expected field=value, got 'slug'"
 
     events = tmp_path / "e.jsonl"
     events.write_text("{}\n", "utf-8")
     zh = run("zh_CN.UTF-8", *data, "import", str(events), "--kind", "side")
-    assert zh.stderr.strip() == "错误: --kind 只能是 front, back, orders 之一，不能是 'side'"
+    assert zh.stderr.strip() == "错误：--kind 只能是 front, back, orders 之一，不能是 'side'"
     zh = run("zh_CN.UTF-8", *data, "import", str(events), "--kind", "front")
     assert "读取 1，存入 0，已存在 0，拒绝 1" in zh.stdout, zh.stdout + zh.stderr
     assert zh.returncode == 2 and "1 条记录中有 1 条被拒绝" in zh.stderr

@@ -141,3 +141,21 @@ def test_every_stored_word_a_table_labels_has_a_label_in_both_languages() -> Non
         for value in values[family]:
             for lang in messages.LANGS:
                 assert messages.has(lang, f"{family}.{value}"), (lang, family, value)
+
+
+def test_a_filter_value_the_column_never_holds_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--where kind=bogus`` named the values a kind can be (it listed no accounts, exit 0);
+    a column that holds any value (a note's author) still filters freely."""
+    monkeypatch.setenv("SEEDTRAIL_LANG", "en")
+    assert _run(capsys, tmp_path, "init")[0] == 0
+    code, said = _run(capsys, tmp_path, "accounts", "list", "--where", "kind=bogus")
+    assert code == 2, said
+    assert said == "error: kind must be one of creator, brand, enterprise, buyer, not 'bogus'"
+    monkeypatch.setenv("SEEDTRAIL_LANG", "zh-CN")
+    code, said = _run(capsys, tmp_path, "notes", "list", "--where", "status=gone")
+    assert code == 2, said
+    assert said == "错误：status 只能是 normal, throttled, removed 之一，不能是 'gone'"
+    assert _run(capsys, tmp_path, "accounts", "list", "--where", "kind=brand")[0] == 0
+    assert _run(capsys, tmp_path, "notes", "list", "--where", "author_id=7")[0] == 0

@@ -94,3 +94,24 @@ def test_crash_between_write_and_delete_reseals_exactly_once(
     report = seal(world)
     assert (report.read, report.written, report.duplicates) == (4, 0, 4)
     assert lake_ids(world) == ["e0", "e1", "e2", "e3"]
+
+
+def test_progress_counts_the_clicks_staged_in_its_total(client: TestClient, world: World) -> None:
+    """The CLI's bar read 6/0: its total was the inbox before the logged clicks joined it."""
+    from sqlalchemy import insert
+
+    from seedtrail.store.schema import clicks
+
+    send(client, world, [ev(1, 20)])
+    row = {"ts_us": 1_795_000_000_000_000, "mount_id": 1, "code": "abc", "offer_id": 1,
+           "placement": "note_card", "partner_id": world.partner_id, "viewer_key": "v",
+           "method": "GET", "ua_class": "app", "outcome": "redirect", "is_bot": False,
+           "is_duplicate": False}  # fmt: skip
+    with world.store.transaction() as conn:
+        conn.execute(insert(clicks), [{**row, "click_id": f"c{i}"} for i in range(5)])
+    heard: list[tuple[int, int]] = []
+    lake = Lake(world.settings.effective_lake_url)
+    report = sealer.seal(
+        world.store, lake, world.settings.data_dir, progress=lambda n, t: heard.append((n, t))
+    )
+    assert report.read == 6 and heard == [(0, 6), (6, 6)], heard

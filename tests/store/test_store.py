@@ -59,3 +59,31 @@ def test_writes_serialise(store: Store) -> None:
         assert conn.execute(select(meta.c.value).where(meta.c.key == epoch.KEY)).scalar() == (
             start + 80
         )
+
+
+def test_a_store_that_must_exist_is_not_created(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``create=False`` refuses a SQLite file that is not there, naming the data directory, and
+    leaves the folder uncreated; a file without seedtrail's schema says the same, not "schema
+    is at nothing"."""
+    import pytest
+
+    from seedtrail import messages
+    from seedtrail.core.errors import StoreError
+    from seedtrail.core.settings import load_settings
+    from seedtrail.store import migrate
+
+    where = tmp_path / "nowhere"
+    settings = load_settings(data_dir=where)
+    with pytest.raises(StoreError) as missing:
+        Store.from_settings(settings, create=False)
+    assert not where.exists()
+    said = messages.render("en", missing.value.msg)
+    assert said.startswith(f"there is no seedtrail data in {where}: run `seedtrail init`"), said
+    with Store.from_settings(settings) as created:  # the default (init, demo) creates it
+        with pytest.raises(StoreError) as empty:
+            created.ensure_current()
+        said = messages.render("zh-CN", empty.value.msg)
+        assert said.startswith(f"{where} 中没有 seedtrail 数据"), said
+        migrate.upgrade(created.engine)
+    with Store.from_settings(settings, create=False) as ready:
+        ready.ensure_current()

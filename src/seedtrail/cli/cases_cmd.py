@@ -18,7 +18,7 @@ from seedtrail import messages
 from seedtrail.cli.context import cli_msg, console, err_console, lang, open_store
 from seedtrail.cli.progress import progress
 from seedtrail.cli.store_cmd import cli_actor, show_rows
-from seedtrail.core.errors import InvalidInput, validated
+from seedtrail.core.errors import InvalidInput, one_of, validated
 from seedtrail.enforcement import (
     actions,
     appeals,
@@ -30,7 +30,7 @@ from seedtrail.enforcement import (
     queue,
 )
 from seedtrail.messages import N_, Msg, term
-from seedtrail.store import paging
+from seedtrail.store import paging, schema
 from seedtrail.web.views import case_text
 
 #: This module's commands; seedtrail.cli.main adds them to the root app.
@@ -100,7 +100,7 @@ def list_cmd(
     status: str | None = None,
     detector: str | None = None,
     subject_type: str | None = None,
-    min_severity: int | None = None,
+    min_severity: int | None = typer.Option(None, min=1, max=4),
     group_key: str | None = typer.Option(None, "--group", help="Cases of one campaign."),
     limit: int = typer.Option(50, min=1, max=paging.MAX_LIMIT),
     offset: int = typer.Option(0, min=0),
@@ -108,6 +108,8 @@ def list_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The moderator queue: by severity, then reach; page on with --after."""
+    one_of("--status", status, schema.CASE_STATUSES)
+    one_of("--subject-type", subject_type, schema.CASE_SUBJECTS)
     filters = {"status": status, "detector": detector, "subject_type": subject_type}
     with open_store(ctx) as store, store.read() as conn:
         found = queue.page(

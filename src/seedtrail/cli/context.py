@@ -55,10 +55,12 @@ def state(ctx: typer.Context) -> CliState:
 
 def open_store(source: typer.Context | Settings, *, check: bool = True) -> Store:
     """The store of this invocation (from the command's context, or from settings a command
-    adjusted), checked to be migrated unless ``check`` is false. ``with open_store(ctx) as
-    store:`` disposes of it at the end; a one-off ``open_store(ctx).read()`` needs no ``with``."""
+    adjusted), checked to be migrated unless ``check`` is false: a command that needs a ready
+    store neither creates one (a data directory that does not exist stays so) nor runs on an
+    old one; ``init`` (``check=False``) creates it. ``with open_store(ctx) as store:`` disposes
+    of it at the end; a one-off ``open_store(ctx).read()`` needs no ``with``."""
     settings = source if isinstance(source, Settings) else state(source).settings
-    store = Store.from_settings(settings)
+    store = Store.from_settings(settings, create=not check)
     if check:
         try:
             store.ensure_current()

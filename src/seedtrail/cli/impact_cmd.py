@@ -14,7 +14,7 @@ from seedtrail import messages
 from seedtrail.attribution import metrics
 from seedtrail.cli.context import cli_msg, console, state
 from seedtrail.cli.context import lang as cli_lang
-from seedtrail.core.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput, one_of
 from seedtrail.impact.panel import OUTCOMES
 from seedtrail.messages import Msg
 
@@ -53,13 +53,7 @@ def impact_cmd(
         return
     outcomes = tuple(outcome) if outcome else OUTCOMES
     for o in outcomes:
-        if o not in OUTCOMES:
-            raise InvalidInput(
-                Msg(
-                    "problem.invalid-input.outcome_option",
-                    {"value": repr(o), "allowed": ", ".join(OUTCOMES)},
-                )
-            )
+        one_of("--outcome", o, OUTCOMES)
     report = _measure(ctx, change_id, at, treated, dimension, outcomes, level)
     if as_json:
         console.print_json(json.dumps(report.to_dict(), default=str))

@@ -16,7 +16,7 @@ from seedtrail.cli.context import cli_msg, console, err_console, open_store, sta
 from seedtrail.cli.context import lang as cli_lang
 from seedtrail.cli.progress import progress
 from seedtrail.cli.store_cmd import cli_actor
-from seedtrail.core.errors import InvalidInput
+from seedtrail.core.errors import InvalidInput, one_of
 from seedtrail.intake import alerts, files, flags, holds, ownshop
 from seedtrail.intake.directory import PartnerDirectory
 from seedtrail.intake.events import COMMUNITY
@@ -61,13 +61,7 @@ def import_cmd(
     ),
 ) -> None:
     """Import (or replay) an event file; repeats of stored events are skipped."""
-    if kind not in KINDS:
-        raise InvalidInput(
-            Msg(
-                "problem.invalid-input.option_choice",
-                {"option": "--kind", "value": repr(kind), "allowed": ", ".join(KINDS)},
-            )
-        )
+    one_of("--kind", kind, tuple(KINDS))
     with open_store(ctx) as store:
         _import(store, file, KINDS[kind], partner, errors)
 

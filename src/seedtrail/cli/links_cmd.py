@@ -24,7 +24,7 @@ from seedtrail.cli.store_cmd import (
 from seedtrail.community import collabs
 from seedtrail.core import principals
 from seedtrail.core.catalog import CRUD
-from seedtrail.core.errors import validated
+from seedtrail.core.errors import one_of, validated
 from seedtrail.links import mounts, partners
 from seedtrail.links.policy import DecisionJSON
 from seedtrail.messages import N_, term
@@ -256,6 +256,7 @@ def serve(
     from granian import Granian
     from granian.constants import Interfaces, Loops
 
+    one_of("--interface", interface.lower(), ("rsgi", "asgi"))
     st = state(ctx)
     settings = st.settings
     open_store(ctx).dispose()  # refuse to start on an old schema
@@ -271,8 +272,6 @@ def serve(
     if listen:
         _check_port(bind_host, listen)
         console.print(cli_msg("cli.links.serving-redirect", url=f"http://{bind_host}:{listen}"))
-    if interface.lower() not in ("rsgi", "asgi"):
-        raise typer.BadParameter(cli_msg("cli.links.interface"))
     rsgi = interface.lower() == "rsgi"
     Granian(
         "seedtrail.api.rsgi:rsgi_from_env" if rsgi else "seedtrail.api.app:app_from_env",

@@ -93,8 +93,9 @@ def main(argv: list[str] | None = None) -> None:
     except SeedtrailError as exc:
         if debug:
             raise
-        label, detail = cli_msg("cli.error"), exc.detail_in(cli_lang())
-        err_console.print(f"[bold red]{label}:[/] {escape(detail)}", highlight=False)
+        # the label and its separator come with the message ("错误：…", "error: …"), in bold red
+        said = cli_msg("cli.error", message="[/]" + escape(exc.detail_in(cli_lang())))
+        err_console.print("[bold red]" + said, highlight=False)
         sys.exit(2)
     except (KeyboardInterrupt, EOFError):
         err_console.print("[yellow]" + cli_msg("cli.interrupted") + "[/]")
@@ -117,10 +118,9 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(getattr(exc, "exit_code", 2))
         if debug:
             raise
-        label, hint = cli_msg("cli.internal_error"), cli_msg("cli.debug_hint")
-        err_console.print(
-            f"[bold red]{label}:[/] {type(exc).__name__}: {exc} ({hint})", highlight=False
-        )
+        error = "[/]" + escape(f"{type(exc).__name__}: {exc}")
+        said = cli_msg("cli.internal_error", error=error, hint=cli_msg("cli.debug_hint"))
+        err_console.print("[bold red]" + said, highlight=False)
         sys.exit(1)
     if isinstance(code, int) and code:
         sys.exit(code)

@@ -43,13 +43,19 @@ class Bar:
 
 @contextmanager
 def progress(
-    label: str, total: int | None = None, *, count: bool = True, extra: str = ""
+    label: str,
+    total: int | None = None,
+    *,
+    count: bool = True,
+    extra: str = "",
+    sized: bool = False,
 ) -> Iterator[Bar]:
-    """A progress display for one task: a bar with done/total when ``total`` is known, else a
-    spinner (with the running count unless ``count`` is false); ``extra`` is a rich format
-    string shown after the label (e.g. ``"{task.fields[rows]:,} rows"``)."""
+    """A progress display for one task: a bar with done/total when ``total`` is known (or, when
+    ``sized``, will be: the work's first ``advance`` gives it), else a spinner (with the running
+    count unless ``count`` is false); ``extra`` is a rich format string shown after the label
+    (e.g. ``"{task.fields[rows]:,} rows"``)."""
     columns: list[ProgressColumn | str] = [SpinnerColumn(), TextColumn("{task.description}")]
-    if total is not None:
+    if total is not None or sized:
         columns += [BarColumn(), MofNCompleteColumn()]
     elif count:
         columns.append(TextColumn("{task.completed:,}"))

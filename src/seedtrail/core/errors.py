@@ -161,6 +161,19 @@ class InvalidValue(ValueError):
         self.msg = msg
 
 
+def one_of(option: str, value: object, allowed: Sequence[str]) -> None:
+    """Refuse a value outside ``allowed`` ("--type must be one of click, read, not 'x'"): a
+    filter or choice that matched nothing silently would read as "there is none". ``None`` is
+    a value not given."""
+    if value is not None and value not in allowed:
+        raise InvalidInput(
+            Msg(
+                "problem.invalid-input.option_choice",
+                {"option": option, "value": repr(value), "allowed": ", ".join(allowed)},
+            )
+        )
+
+
 def not_found(noun: str, ident: object) -> Msg:
     """ "{noun} {ident} not found": ``noun`` a name of the ``object.*`` family (``case``)."""
     return Msg("problem.not-found.object", {"noun": term("object", noun), "id": ident})

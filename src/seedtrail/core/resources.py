@@ -14,10 +14,17 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Connection, Table, and_, select, true
 
-from seedtrail.core.errors import Forbidden, InvalidInput, NotFound, forbidden, not_found
+from seedtrail.core.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    forbidden,
+    not_found,
+    one_of,
+)
 from seedtrail.core.principals import Principal
 from seedtrail.messages import N_, Msg, term
-from seedtrail.store import audit, epoch, paging
+from seedtrail.store import audit, epoch, paging, schema
 from seedtrail.store.repo import Repo, Row
 
 PRIVILEGED = frozenset({"operator", "moderator"})
@@ -136,6 +143,9 @@ def list_page(
                      "allowed": ", ".join(res.filters) or "—"},
                 )
             )  # fmt: skip
+        allowed = schema.choices(res.table, key)
+        if allowed:  # a value the column never holds is a mistake, not an empty list
+            one_of(key, value, allowed)
         clauses.append(res.table.c[key] == value)
     pk = next(iter(res.table.primary_key.columns))
     listing = paging.Listing(res.name, ((pk, False),))

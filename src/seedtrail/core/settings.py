@@ -22,6 +22,9 @@ from seedtrail import holdout
 from seedtrail.core.errors import ConfigError, InvalidValue, field_errors
 from seedtrail.messages import Msg
 
+#: The SQLite database's file in the data directory (when no database_url names another).
+DB_FILE = "seedtrail.db"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SEEDTRAIL_", extra="forbid")
@@ -140,7 +143,7 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'seedtrail.db').resolve()}"
+        return f"sqlite:///{(self.data_dir / DB_FILE).resolve()}"
 
     @property
     def effective_lake_url(self) -> str:

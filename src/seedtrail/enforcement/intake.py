@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator, Set
 from pathlib import Path
 from typing import Any
 
-from seedtrail.core.errors import InvalidInput, InvalidValue
+from seedtrail.core.errors import InvalidValue, one_of
 from seedtrail.core.principals import Principal
 from seedtrail.enforcement import autopolicy, cases, subjects
 from seedtrail.enforcement.detection_files import Report, integer, load_texts, tally, validated
@@ -208,13 +208,7 @@ def import_findings(
     auto: list[autopolicy.AutoRule] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
-    if subject not in subjects.SUBJECT_TYPES:
-        raise InvalidInput(
-            Msg(
-                "problem.invalid-input.option_one_of",
-                {"option": "--subject", "allowed": ", ".join(subjects.SUBJECT_TYPES)},
-            )
-        )
+    one_of("--subject", subject, subjects.SUBJECT_TYPES)
     cases.require_staff(actor, N_("staff.import_detections"))
     checked = [obj for _, obj in validated(path, lambda o: _check_finding_line(o, subject))]
     lines = [ln for ln in checked if ln is not None]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from seedtrail.intake import clicks
 from seedtrail.lake import dedup, lock
@@ -49,11 +49,16 @@ def seal(
     lock_dir: Path,
     *,
     batch: int = 100_000,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SealReport:
+    """Seal the inbox; ``progress(n, total)`` hears of each round's ``n`` rows, first with
+    ``n = 0``, ``total`` the rows waiting once the new clicks joined them."""
     report = SealReport()
     with lock.exclusive(store.engine, lock_dir, "sealer"):
         report.clicks_staged = clicks.stage(store)
+        total = _waiting(store) if progress else 0
+        if progress:
+            progress(0, total)
         while True:
             with store.read() as conn:
                 rows = conn.execute(
@@ -82,7 +87,12 @@ def seal(
             _forget(store, [r.seq for r in rows])
             report.read += len(rows)
             if progress:
-                progress(len(rows))
+                progress(len(rows), max(total, report.read))  # rows that came in meanwhile
+
+
+def _waiting(store: Store) -> int:
+    with store.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(inbox)).scalar_one())
 
 
 def _seal_partition(

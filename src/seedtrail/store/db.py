@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from seedtrail.core.errors import ConfigError
 from seedtrail.core.extras import require
@@ -32,18 +33,30 @@ def bind_directly() -> None:
     sqlite3.register_adapter(bool, int)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine. SQLite gets WAL, synchronous=FULL (every commit is fsync'd), foreign keys
-    on and a busy timeout; the data directory is created when missing."""
+def _parse(url: str) -> URL:
     try:
-        parsed = make_url(url)
+        return make_url(url)
     except Exception as exc:
         raise ConfigError(Msg("problem.config-error.database_url")) from exc
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            from pathlib import Path
 
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of a SQLite database URL (None: in memory, or another backend)."""
+    parsed = url if isinstance(url, URL) else _parse(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parsed.database))
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine. SQLite gets WAL, synchronous=FULL (every commit is fsync'd), foreign keys
+    on and a busy timeout; the data directory is created when missing (and the file at the first
+    connection: see :meth:`Store.from_settings` for a store that must exist)."""
+    parsed = _parse(url)
+    if parsed.get_backend_name() == "sqlite":
+        file = sqlite_file(parsed)
+        if file is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)
         bind_directly()
         engine = create_engine(parsed, connect_args={"timeout": 30}, **kwargs)
 

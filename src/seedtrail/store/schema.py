@@ -61,7 +61,16 @@ APPEAL_OUTCOMES = ("upheld", "overturned")
 
 def _in(col: str, values: tuple[str, ...]) -> CheckConstraint:
     quoted = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{col} IN ({quoted})", name=f"{col}_valid")
+    info = {"column": col, "values": values}  # for choices(), not part of the DDL
+    return CheckConstraint(f"{col} IN ({quoted})", name=f"{col}_valid", info=info)
+
+
+def choices(table: Table, column: str) -> tuple[str, ...] | None:
+    """The values a column may hold (its ``IN`` check), or None when it holds any."""
+    for constraint in table.constraints:
+        if isinstance(constraint, CheckConstraint) and constraint.info.get("column") == column:
+            return tuple(constraint.info["values"])
+    return None
 
 
 def _times() -> list[Column[object]]:
