@@ -46,7 +46,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdecimal() and int(declared) > self.limit:
+        if declared.isdigit() and int(declared) > self.limit:  # bytes: ASCII digits only
             await self._refuse(scope, receive, send)
             return
         messages, size = [], 0
