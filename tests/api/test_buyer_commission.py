@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +16,7 @@ from fastapi.testclient import TestClient
 
 import buyerworld
 from buyerworld import auth as _auth
+from clirun import run_cli
 from seedtrail.cli import context
 from seedtrail.core.settings import Settings
 from seedtrail.store.store import Store
@@ -86,18 +86,6 @@ def test_a_period_up_to_the_last_calendar_day_names_the_day_it_may_end_on(
     assert r.json()["total"]["orders"] == 2
 
 
-def _cli(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> tuple[int, str, str]:
-    from seedtrail.cli.main import main
-
-    try:
-        main(["--data-dir", str(data), *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_the_cli_prints_the_same_statement_in_both_languages(
     client: TestClient, world: dict[str, Any], settings: Settings, store: Store,
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
@@ -108,20 +96,20 @@ def test_the_cli_prints_the_same_statement_in_both_languages(
     api = client.get(f"/buyers/{world['buyer']}/commission",
                      params={"since": "2020-01-01", "until": "2030-01-01"},
                      headers=_auth(world["op"])).json()  # fmt: skip
-    data = settings.data_dir
-    code, out, _ = _cli(capsys, data, "buyers", "statement", str(world["buyer"]), *period, "--json")
+    data, buyer = settings.data_dir, str(world["buyer"])
+    code, out, _ = run_cli(capsys, data, "buyers", "statement", buyer, *period, "--json")
     assert code == 0 and json.loads(out) == api
     # one line per row, no wrapped headings: the width set on the console itself (COLUMNS only
     # counts if it was set when the CLI was first imported in this process)
     monkeypatch.setattr(context.console, "_width", 200)  # (the property setter has no undo)
     monkeypatch.setenv("SEEDTRAIL_LANG", "zh-CN")
-    code, out, _ = _cli(capsys, data, "buyers", "statement", str(world["buyer"]), *period)
+    code, out, _ = run_cli(capsys, data, "buyers", "statement", str(world["buyer"]), *period)
     assert code == 0 and "应付佣金" in out and "合计" in out and "20.00" in out
     monkeypatch.setenv("SEEDTRAIL_LANG", "en")
-    code, out, _ = _cli(capsys, data, "buyers", "statement", str(world["buyer"]), *period)
+    code, out, _ = run_cli(capsys, data, "buyers", "statement", str(world["buyer"]), *period)
     assert code == 0 and "Commission due" in out and "Total" in out
-    code, _, err = _cli(capsys, data, "buyers", "statement", str(world["brand_id"]), *period)
+    code, _, err = run_cli(capsys, data, "buyers", "statement", str(world["brand_id"]), *period)
     assert code != 0 and "not a buyer" in err and "Traceback" not in err
-    code, _, err = _cli(capsys, data, "buyers", "statement", "1", "--since", "soon",
+    code, _, err = run_cli(capsys, data, "buyers", "statement", "1", "--since", "soon",
                         "--until", "2030-01-01")  # fmt: skip
     assert code != 0 and "not a date" in err

@@ -10,25 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from clirun import run_cli as run
 from factories import OPERATOR, build_world, campaign_cases
 from seedtrail import messages
-from seedtrail.cli.main import main
 from seedtrail.community import notes
 from seedtrail.core import resources
 from seedtrail.store import migrate
 from seedtrail.store.db import make_engine
 from seedtrail.store.schema import comments as comments_table
 from seedtrail.store.store import Store
-
-
-def run(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> tuple[int, str, str]:
-    try:
-        main(["--data-dir", str(data), *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_cases_cli_round_trip(

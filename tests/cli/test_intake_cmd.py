@@ -7,16 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from seedtrail.cli.main import main
+from clirun import run_cli
 
 
 def run(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> tuple[int, str]:
-    try:
-        main(["--data-dir", str(data), *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    return code, capsys.readouterr().err
+    code, _, err = run_cli(capsys, data, *args)
+    return code, err
 
 
 @pytest.mark.parametrize("partner", ["nope", "99999", "99999999999999999999"])

@@ -7,17 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from seedtrail.cli.main import main
+from clirun import run_cli
 
 
 def run(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> tuple[int, str, str]:
-    try:
-        main(["--data-dir", str(data), *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, " ".join(out.err.split())
+    code, out, err = run_cli(capsys, data, *args)
+    return code, out, " ".join(err.split())
 
 
 @pytest.mark.parametrize("command", ["stats", "compact"])

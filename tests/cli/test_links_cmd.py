@@ -9,18 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from clirun import run_cli as run
 from seedtrail.cli import context
-from seedtrail.cli.main import main
-
-
-def run(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> tuple[int, str, str]:
-    try:
-        main(["--data-dir", str(data), *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from clirun import run_cli
 from seedtrail import messages
 from seedtrail.cli import context
-from seedtrail.cli.main import main
 from seedtrail.store import schema
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -88,13 +88,8 @@ def test_cli_world_and_policy(tmp_path: Path) -> None:
 
 
 def _run(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> tuple[int, str]:
-    try:
-        main(["--data-dir", str(data), *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, " ".join((out.out + out.err).split())
+    code, out, err = run_cli(capsys, data, *args)
+    return code, " ".join((out + err).split())
 
 
 def test_tables_show_the_dashboards_labels_not_stored_codes(
