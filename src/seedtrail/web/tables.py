@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from seedtrail.attribution import metrics
+
 PER_PAGE = 20
 
 
@@ -71,6 +73,12 @@ class Table:
     def sort_link(self, key: str) -> str:
         desc = not self.desc if key == self.sort else True
         return self.link(sort=key, dir="desc" if desc else "asc", page=1)
+
+
+def figure(key: str, label: str, metric: str | None = None, *, api: str | None = None) -> Column:
+    """A numeric column of a registered figure (``metric``, else ``key``), shown to the metric
+    registry's decimals, as every page and export shows that figure."""
+    return Column(key, label, True, metrics.get(metric or key).digits, api=api)
 
 
 def _key(value: Any) -> tuple[int, Any]:

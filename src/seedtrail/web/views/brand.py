@@ -24,7 +24,7 @@ from seedtrail.links import clickstats
 from seedtrail.store.schema import campaign_notes, campaign_spend
 from seedtrail.web import charts, report_view, tables
 from seedtrail.web.render import Ctx, page
-from seedtrail.web.tables import Column, Source
+from seedtrail.web.tables import Column, Source, figure
 
 
 def load_campaigns(conn: Connection, actor: Principal) -> list[dict[str, object]]:
@@ -106,7 +106,7 @@ def campaigns_page(ctx: Ctx) -> Response:
             Column("ends_on", t("col.ends")),
             Column("status", t("col.status"), term="state"),
             Column("notes", t("col.notes"), True),
-            Column("spend", m("spend"), True, metrics.get("spend").digits, api="+amount"),
+            figure("spend", m("spend"), api="+amount"),
         ],
         rows,
         ctx.query,
@@ -144,7 +144,7 @@ def campaign_page(ctx: Ctx) -> Response:
         "notes",
         [
             Column("title", t("col.note")),
-            Column("spend", m("spend"), True, metrics.get("spend").digits),
+            figure("spend", m("spend")),
         ],
         data["notes"],
         ctx.query,
@@ -191,18 +191,12 @@ def _figure_columns(m: Any) -> list[Column]:
     return [
         Column("reads", m("reads"), True, api="reads"),
         Column("clicks", m("clicks"), True, api="clicks"),
-        Column(
-            "purchases",
-            m("purchases"),
-            True,
-            metrics.get("purchases").digits,
-            api="purchases/scaled",
-        ),
+        figure("purchases", m("purchases"), api="purchases/scaled"),
         Column("purchases_ci", "95% CI"),
-        Column("gmv", m("gmv"), True, metrics.get("gmv").digits, api="gmv/scaled"),
+        figure("gmv", m("gmv"), api="gmv/scaled"),
         Column("gmv_ci", "95% CI"),
-        Column("spend", m("spend"), True, metrics.get("spend").digits, api="spend"),
-        Column("roas", m("roas"), True, metrics.get("roas").digits, api="roas"),
+        figure("spend", m("spend"), api="spend"),
+        figure("roas", m("roas"), api="roas"),
         Column("sample_rate", m("sample_rate")),
         Column("backhaul_flags", m("backhaul_flags")),
     ]
@@ -247,10 +241,10 @@ def _report_tables(ctx: Ctx, report: report_view.ReportView, ident: int) -> dict
                 Column("notes", t("col.notes"), True),
                 Column("reads", m("reads"), True),
                 Column("clicks", m("clicks"), True),
-                Column("purchases", m("purchases"), True, metrics.get("purchases").digits),
-                Column("gmv", m("gmv"), True, metrics.get("gmv").digits),
-                Column("spend", m("spend"), True, metrics.get("spend").digits),
-                Column("roas", m("roas"), True, metrics.get("roas").digits),
+                figure("purchases", m("purchases")),
+                figure("gmv", m("gmv")),
+                figure("spend", m("spend")),
+                figure("roas", m("roas")),
             ],
             report.creators,
             ctx.query,

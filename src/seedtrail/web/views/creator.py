@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from seedtrail.attribution import metrics, reader
+from seedtrail.attribution import reader
 from seedtrail.attribution.report_json import Run, scaled_value
 from seedtrail.community import notes
 from seedtrail.core import resources
@@ -21,7 +21,7 @@ from seedtrail.links import clickstats, mounts
 from seedtrail.store.schema import offers
 from seedtrail.web import charts, tables
 from seedtrail.web.render import Ctx, page
-from seedtrail.web.tables import Column
+from seedtrail.web.tables import Column, figure
 from seedtrail.web.views import case_text, moderator
 from seedtrail.web.views.case_text import Names
 
@@ -130,14 +130,8 @@ def creator_page(ctx: Ctx) -> Response:
             Column("published_at", t("col.published"), when=True),
             Column("mounts", t("col.mounts"), True),
             Column("clicks", m("clicks"), True),
-            Column(
-                "purchases",
-                m("purchases"),
-                True,
-                metrics.get("purchases").digits,
-                api="purchases/scaled",
-            ),
-            Column("gmv", m("gmv"), True, metrics.get("gmv").digits, api="gmv/scaled"),
+            figure("purchases", m("purchases"), api="purchases/scaled"),
+            figure("gmv", m("gmv"), api="gmv/scaled"),
         ],
         data["notes"],
         ctx.query,

@@ -9,11 +9,11 @@ from typing import Any
 
 from starlette.responses import Response
 
-from seedtrail.attribution import metrics, reader, shop_reader
+from seedtrail.attribution import reader, shop_reader
 from seedtrail.core.errors import ReportOutdated
 from seedtrail.web import tables
 from seedtrail.web.render import Ctx, page
-from seedtrail.web.tables import Column
+from seedtrail.web.tables import Column, figure
 
 
 def _flat(row: dict[str, Any]) -> dict[str, Any]:
@@ -43,10 +43,10 @@ def items_page(ctx: Ctx) -> Response:
         Column("people", m("people"), True),
         Column("clicks", m("clicks"), True),
         Column("purchases", m("purchases"), True, 1),
-        Column("gmv", m("gmv"), True, metrics.get("gmv").digits),
+        figure("gmv", m("gmv")),
         Column("gmv_low", t("shop.col.ci_low"), True),
         Column("gmv_high", t("shop.col.ci_high"), True),
-        Column("spend", m("spend"), True, metrics.get("spend").digits),
+        figure("spend", m("spend")),
         Column("roas", m("roas"), True, 2),
     ]
     table = tables.build(

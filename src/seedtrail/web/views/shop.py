@@ -17,7 +17,7 @@ from seedtrail.links import partners
 from seedtrail.messages import N_
 from seedtrail.web import tables
 from seedtrail.web.render import Ctx, page
-from seedtrail.web.tables import Column, Source
+from seedtrail.web.tables import Column, Source, figure
 
 #: The page's tabs, one per dimension of the shop table (labels by key).
 DIMENSIONS = {
@@ -131,9 +131,9 @@ def shop_page(ctx: Ctx) -> Response:
         [
             Column("campaign_name", t("col.campaign")),
             Column("share", t("col.share"), True, api="share", percent=True),
-            Column("spend", m("spend"), True, metrics.get("spend").digits, api="spend"),
-            Column("gmv_scaled", m("gmv"), True, metrics.get("gmv").digits, api="gmv_scaled"),
-            Column("roas", m("roas"), True, metrics.get("roas").digits, api="roas"),
+            figure("spend", m("spend"), api="spend"),
+            figure("gmv_scaled", m("gmv"), "gmv", api="gmv_scaled"),
+            figure("roas", m("roas"), api="roas"),
         ],
         funded,
         ctx.query,
