@@ -131,6 +131,13 @@ def has(lang: str, key: str) -> bool:
     return key in catalogue(lang)
 
 
+def word(lang: str, family: str, value: object) -> str:
+    """``value`` as a word of ``family`` (``category.outdoor`` → 户外), or as written when the
+    family has no key for it (a category or detector named by hand)."""
+    key = f"{family}.{value}"
+    return translate(lang, key) if has(lang, key) else str(value)
+
+
 def translate(lang: str, key: str, /, **fields: object) -> str:
     """The text of ``key`` in ``lang`` (the default language's, then the key, if missing)."""
     msg = catalogue(lang).get(key) or catalogue(DEFAULT).get(key) or key

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from factories import auth, build_world, make
 from seedtrail.community import campaigns
 from seedtrail.links import rules
-from seedtrail.store.schema import accounts
+from seedtrail.store.schema import accounts, notes
 from seedtrail.store.store import Store
 
 
@@ -189,6 +189,20 @@ def test_tables_show_times_and_categories_in_the_pages_language(
     _sign_in(client, w.keys["operator"])
     zh = client.get("/ui/operator", headers={"accept-language": "zh-CN"}).text
     assert _cells(zh, "category") == ["护肤"]
+
+
+def test_a_category_the_catalogue_does_not_know_reads_as_written(
+    client: TestClient, store: Store
+) -> None:
+    """Categories are free text: one without a word in the catalogue (``pets``) is shown as
+    stored, not as its key (``category.pets``)."""
+    w = build_world(store)
+    with store.transaction() as conn:
+        conn.execute(update(notes).values(category="pets"))
+    _sign_in(client, w.keys["creator"])
+    for lang in ("zh-CN", "en"):
+        page = client.get("/ui/creator", headers={"accept-language": lang}).text
+        assert _cells(page, "category") == ["pets"], lang
 
 
 def test_a_changes_units_read_in_the_pages_language() -> None:

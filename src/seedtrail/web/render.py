@@ -68,10 +68,7 @@ def units(context: Any, values: Any, dimension: str = "category") -> str:
     lang = _lang(context)
     words = [str(v) for v in ([values] if isinstance(values, str) else values)]
     if dimension == "category":
-        words = [
-            messages.translate(lang, key) if messages.has(lang, key := f"category.{w}") else w
-            for w in words
-        ]
+        words = [messages.word(lang, "category", w) for w in words]
     elif dimension == "partner":
         words = [partner(context, w) for w in words]
     return messages.translate(lang, "list.comma").join(words)
@@ -83,6 +80,13 @@ def partner(context: Any, slug: Any) -> str:
     (one query per page, :func:`seedtrail.links.partners.names`); a slug it lacks as written."""
     names: dict[str, str] = context.get("partner_names") or {}
     return names.get(str(slug), str(slug))
+
+
+@pass_context
+def word(context: Any, family: str, value: object) -> str:
+    """A stored value of a family of keys in the page's language, or as written
+    (:func:`seedtrail.messages.word`)."""
+    return messages.word(_lang(context), family, value)
 
 
 @pass_context
@@ -122,7 +126,9 @@ class Web:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.globals.update(fmt=fmt, money=money, pct=pct, version=__version__, prefix=PREFIX)
+        env.globals.update(
+            fmt=fmt, money=money, pct=pct, word=word, version=__version__, prefix=PREFIX
+        )
         env.filters["compact"] = compact
         env.filters["when"] = when
         env.filters["msg"] = msg
@@ -164,8 +170,7 @@ class Ctx:
     def label_or(self, family: str, value: object) -> str:
         """Like :meth:`label` for a family that also takes free text (a detector's name): the
         value as it is when the catalogue has no key for it."""
-        key = f"{family}.{value}"
-        return self.t(key) if messages.has(self.lang, key) else str(value)
+        return messages.word(self.lang, family, value)
 
     @property
     def csrf(self) -> str:
