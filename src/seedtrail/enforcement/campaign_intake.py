@@ -23,7 +23,13 @@ from typing import Any
 from seedtrail.core.errors import InvalidValue
 from seedtrail.core.principals import Principal
 from seedtrail.enforcement import autopolicy, cases, subjects
-from seedtrail.enforcement.detection_files import Report, integer, load_texts, validated
+from seedtrail.enforcement.detection_files import (
+    Report,
+    integer,
+    load_texts,
+    take_auto,
+    validated,
+)
 from seedtrail.messages import N_, Msg
 from seedtrail.store.store import Store
 
@@ -152,10 +158,8 @@ def _import_campaign(
         ]
         for member, fresh in cases.open_many(conn, actor, specs):
             report.members += fresh
-            if fresh and auto:
-                taken, skipped = autopolicy.apply(conn, auto, member)
-                report.auto_actions += len(taken)
-                report.skipped += skipped
+            if fresh:
+                take_auto(conn, report, member, auto)
 
 
 def _timeline(comments: list[int], joined: dict[int, dict[str, object]]) -> list[dict[str, object]]:

@@ -104,12 +104,26 @@ def load_texts(path: Path | None, ids: set[int]) -> dict[int, dict[str, object]]
     return out
 
 
-def tally(conn: Any, report: Report, row: dict[str, Any], created: bool, auto: Any) -> None:
+def tally(
+    conn: Any,
+    report: Report,
+    row: dict[str, Any],
+    created: bool,
+    auto: list[autopolicy.AutoRule] | None,
+) -> None:
+    """Count a case opened (or found open) and take the automatic actions on a new one."""
     report.case_ids.append(row["id"])
     if not created:
         report.existing += 1
         return
     report.opened += 1
+    take_auto(conn, report, row, auto)
+
+
+def take_auto(
+    conn: Any, report: Report, row: dict[str, Any], auto: list[autopolicy.AutoRule] | None
+) -> None:
+    """The automatic actions ``auto`` takes on a newly opened case, counted in ``report``."""
     if auto:
         taken, skipped = autopolicy.apply(conn, auto, row)
         report.auto_actions += len(taken)
