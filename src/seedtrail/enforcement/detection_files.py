@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection
+
 from seedtrail.core.errors import InvalidInput, InvalidValue
 from seedtrail.enforcement import autopolicy
 from seedtrail.messages import Msg
+from seedtrail.store.repo import Row
 
 MAX_ERRORS = 10
 
@@ -121,7 +124,7 @@ def tally(
 
 
 def take_auto(
-    conn: Any, report: Report, row: dict[str, Any], auto: list[autopolicy.AutoRule] | None
+    conn: Connection, report: Report, row: Row, auto: list[autopolicy.AutoRule] | None
 ) -> None:
     """The automatic actions ``auto`` takes on a newly opened case, counted in ``report``."""
     if auto:
